@@ -1,0 +1,282 @@
+/**
+ * The results contract (schemaVersion 1). Other tools and later features build on these names:
+ * change them only with a schemaVersion bump. Documented in README.md ("Results contract").
+ *
+ * Everything that comes from a server is kept verbatim (JSON-escaped by the serializer);
+ * sanitising for terminals/HTML/CSV happens only in report/.
+ */
+
+export const SCHEMA_VERSION = 1 as const;
+
+/** A complete SMTP reply (RFC 5321 §4.2). */
+export interface SmtpReply {
+  /** The three-digit reply code. */
+  code: number;
+  /** RFC 3463 enhanced status code from the first line, when present (RFC 2034 repeats it per line). */
+  enhanced: string | null;
+  /** Every line as received, without its line terminator, code included: ["250-mx.example", "250 SIZE 10240000"]. */
+  lines: string[];
+  /** The text part of each line (after "250-" / "250 "), joined with "\n". Verbatim, enhanced code included. */
+  text: string;
+  /** True when at least one line ended in a bare LF instead of CRLF (RFC 5321 §2.3.8 violation, tolerated). */
+  bareLf: boolean;
+}
+
+/** Parsed EHLO keywords (RFC 5321 §4.1.1.1; keyword registry at IANA "SMTP Service Extensions"). */
+export interface Capabilities {
+  /** The first word of the EHLO reply: the name the server gives itself. */
+  name: string | null;
+  /** The rest of the first line after the name (e.g. "Hello client [192.0.2.7]"). */
+  greeting: string;
+  /** Every keyword (upper-cased) to its parameters verbatim ("" when none). First occurrence wins. */
+  keywords: Record<string, string>;
+  size: number | null;
+  auth: string[];
+  starttls: boolean;
+  pipelining: boolean;
+  eightBitMime: boolean;
+  smtpUtf8: boolean;
+  chunking: boolean;
+  dsn: boolean;
+  enhancedStatusCodes: boolean;
+  requireTls: boolean;
+}
+
+export type ProbeStatus =
+  | 'success'
+  | 'connection-refused'
+  | 'connection-timeout'
+  | 'connection-closed'
+  | 'io-timeout'
+  | 'protocol-error'
+  | 'tls-error'
+  | 'dns-error'
+  /** Matrix cell skipped because the host answered 421 or dropped us earlier (see `notTried`). */
+  | 'not-tried';
+
+export const PROBE_STATUSES: readonly ProbeStatus[] = [
+  'success', 'connection-refused', 'connection-timeout', 'connection-closed',
+  'io-timeout', 'protocol-error', 'tls-error', 'dns-error', 'not-tried',
+];
+
+export type Outcome = 'accepted' | 'rejected' | 'deferred' | 'unknown';
+
+/** Where a decision fell. `connect` is the banner (RFC 5321 §3.1). */
+export type Stage = 'connect' | 'ehlo' | 'helo' | 'starttls' | 'mail' | 'rcpt';
+
+export type StopAfter = 'banner' | 'ehlo' | 'starttls' | 'mail' | 'rcpt';
+export const STOP_AFTER: readonly StopAfter[] = ['banner', 'ehlo', 'starttls', 'mail', 'rcpt'];
+
+export type Cause =
+  | 'helo-missing'
+  | 'helo-syntax'
+  | 'helo-not-fqdn'
+  | 'helo-not-resolving'
+  | 'helo-mismatch'
+  | 'helo-policy'
+  | 'no-ptr'
+  | 'fcrdns-fail'
+  | 'blocklist'
+  | 'greylist'
+  | 'rate-limit'
+  | 'recipient'
+  | 'relay-denied'
+  | 'tls-required'
+  | 'policy'
+  | 'unknown'
+  | 'none';
+
+export interface Verdict {
+  outcome: Outcome;
+  /** The stage the decision fell at (the last reply that mattered); null when nothing was heard. */
+  stage: Stage | null;
+  code: number | null;
+  enhanced: string | null;
+  text: string | null;
+  cause: Cause;
+  /** One-line remedy for the cause; absent when accepted. */
+  remedy?: string;
+}
+
+export type IdentityKind =
+  | 'primary'
+  | 'literal'
+  | 'bare-ip'
+  | 'short'
+  | 'localhost'
+  | 'nxdomain'
+  | 'mismatch'
+  | 'dynamic'
+  | 'custom';
+
+export interface Identity {
+  kind: IdentityKind;
+  /** The HELO/EHLO argument exactly as sent. */
+  name: string;
+  /** The requested local source address, or null for the system's choice. */
+  source: string | null;
+}
+
+export interface Greeting {
+  /** The command whose reply ended the greeting stage. */
+  command: 'EHLO' | 'HELO';
+  /** The reply to `command`. */
+  reply: SmtpReply | null;
+  /** The reply to EHLO (also when HELO followed it); null if EHLO was never answered. */
+  ehloReply: SmtpReply | null;
+}
+
+export interface CertificateDetails {
+  subject: Record<string, string | string[]>;
+  subjectAltNames: string[];
+  issuer: Record<string, string | string[]>;
+  validFrom: string;
+  validTo: string;
+  fingerprint256: string;
+  serialNumber: string;
+  selfSigned: boolean;
+}
+
+export interface TlsDetails {
+  /** Implicit TLS (port 465, RFC 8314) or STARTTLS (RFC 3207). */
+  mode: 'starttls' | 'implicit';
+  /** The SNI we sent (the MX host name), or null for an IP target. */
+  servername: string | null;
+  protocol: string | null;
+  cipher: { name: string; standardName: string; version: string } | null;
+  /** Chain verification against the system CAs (we never abort on failure; we record). */
+  authorized: boolean;
+  authorizationError: string | null;
+  /** tls.checkServerIdentity against the MX name. Null when there was no name to check. */
+  nameMatches: boolean | null;
+  nameError: string | null;
+  certificate: CertificateDetails | null;
+}
+
+export interface TranscriptLine {
+  /** Milliseconds since the connection attempt began. */
+  t: number;
+  /** S: server, C: client, I: an event we note (TLS up, timeout, close). */
+  dir: 'S' | 'C' | 'I';
+  line: string;
+}
+
+export interface Timings {
+  connect: number | null;
+  banner: number | null;
+  ehlo: number | null;
+  helo: number | null;
+  tls: number | null;
+  ehloTls: number | null;
+  mail: number | null;
+  rcpt: number | null;
+  total: number;
+}
+
+export interface ProbeResult {
+  identity: Identity;
+  status: ProbeStatus;
+  /** Set when status is not success: a stable code and a human message. */
+  error?: { code: string; message: string };
+  /** Set when status is not-tried. */
+  notTried?: { reason: string };
+  verdict: Verdict;
+  /** The last stage the session completed. */
+  reached: Stage | null;
+  local: { address: string; port: number } | null;
+  banner: SmtpReply | null;
+  greeting: Greeting | null;
+  capabilities: { plain: Capabilities | null; tls: Capabilities | null };
+  tls: TlsDetails | null;
+  mail: SmtpReply | null;
+  rcpt: SmtpReply | null;
+  /** The client IP the server echoed in its EHLO reply (Exim/Sendmail "Hello name [ip]"). */
+  observedClientIp: string | null;
+  timings: Timings;
+  transcript: TranscriptLine[];
+  /** Present when --retry-greylist re-probed this cell. */
+  greylistRetry?: { afterSeconds: number; verdict: Verdict; status: ProbeStatus };
+  /** Sender-side alignment checks for this identity (filled by analysis when enabled). */
+  alignment?: { checks: AlignmentCheck[]; observedIp?: { ip: string; checks: AlignmentCheck[] } };
+}
+
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+export interface AlignmentCheck {
+  id: string;
+  status: CheckStatus;
+  detail: string;
+}
+
+export interface HostResult {
+  exchange: string;
+  ip: string;
+  port: number;
+  family: 4 | 6;
+  probes: ProbeResult[];
+  /** Receiver-side alignment (MX → A/AAAA → PTR → FCrDNS, banner/EHLO/cert names). */
+  alignment?: { checks: AlignmentCheck[] };
+}
+
+export type DnsStatus = 'ok' | 'nxdomain' | 'nodata' | 'timeout' | 'servfail' | 'refused' | 'error' | 'null-mx' | 'not-needed';
+
+export interface MxEntry {
+  exchange: string;
+  priority: number;
+  /** True for the RFC 5321 §5.1 implicit MX (the domain itself, preference 0). */
+  implicit: boolean;
+}
+
+export type TargetKind = 'domain' | 'host' | 'ip';
+
+export interface TargetResult {
+  /** The line as the user gave it. */
+  input: string;
+  /** file:line or "argv" / "stdin:line" where it came from. */
+  origin: string;
+  kind: TargetKind;
+  /** The A-label domain used on the wire (punycode), or null for IP targets. */
+  domain: string | null;
+  /** The Unicode form for display, when different from `domain`. */
+  displayDomain?: string;
+  port: number;
+  dns: { status: DnsStatus; detail?: string };
+  mx: MxEntry[];
+  hosts: HostResult[];
+}
+
+export interface Summary {
+  targets: number;
+  hosts: number;
+  probes: number;
+  /** Targets that could not be probed at all (DNS failure, no address). */
+  targetErrors: number;
+  status: Partial<Record<ProbeStatus, number>>;
+  outcomes: Partial<Record<Outcome, number>>;
+  /** zgrab2-style counts over hosts: answered EHLO, needed HELO, offered STARTTLS, completed TLS. */
+  hostsEhlo: number;
+  hostsHelo: number;
+  hostsStarttls: number;
+  hostsTls: number;
+  tlsVersions: Record<string, number>;
+  certificates: Record<string, number>;
+  identities: Record<string, { probes: number; accepted: number; rejected: number; deferred: number; errors: number; notTried: number; acceptanceRate: number | null }>;
+  causes: Partial<Record<Cause, number>>;
+  alignmentFailures: Record<string, number>;
+}
+
+export interface RunResult {
+  schemaVersion: typeof SCHEMA_VERSION;
+  tool: { name: 'mxprobe'; version: string };
+  startedAt: string;
+  finishedAt: string;
+  options: Record<string, unknown>;
+  targets: TargetResult[];
+  summary: Summary;
+}
+
+/** NDJSON records (one per line). A run is: run, then host/target lines as they finish, then summary. */
+export type NdjsonRecord =
+  | { type: 'run'; schemaVersion: typeof SCHEMA_VERSION; tool: { name: 'mxprobe'; version: string }; startedAt: string; options: Record<string, unknown> }
+  | ({ type: 'host'; target: { input: string; origin: string; kind: TargetKind; domain: string | null; mx: MxEntry[] } } & HostResult)
+  | ({ type: 'target' } & Omit<TargetResult, 'hosts'>)
+  | { type: 'summary'; finishedAt: string; summary: Summary; interrupted?: boolean };
