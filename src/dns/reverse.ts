@@ -1,0 +1,54 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import { MxprobeError } from '../errors.js';
+
+/** Thrown for a string that is neither an IPv4 nor an IPv6 address. */
+export class InvalidIpError extends MxprobeError {
+  constructor(readonly input: string) {
+    super('E_INVALID_IP', `not an IP address: ${JSON.stringify(input)}`);
+  }
+}
+
+/**
+ * Expand an IPv6 address to its 8 groups of 4 hex digits (no "::", embedded IPv4 converted).
+ * Zone ids ("%eth0") are dropped: they are local and have no place in DNS.
+ */
+export function expandIPv6(ip: string): string[] {
+  let text = ip.toLowerCase();
+  const pct = text.indexOf('%');
+  if (pct !== -1) text = text.slice(0, pct);
+  if (!isIPv6(text)) throw new InvalidIpError(ip);
+  // RFC 4291 §2.2 form 3: x:x:x:x:x:x:d.d.d.d -> the last two groups.
+  const lastColon = text.lastIndexOf(':');
+  const tail = text.slice(lastColon + 1);
+  if (tail.includes('.')) {
+    const o = tail.split('.').map(Number);
+    const hi = (((o[0] ?? 0) << 8) | (o[1] ?? 0)).toString(16);
+    const lo = (((o[2] ?? 0) << 8) | (o[3] ?? 0)).toString(16);
+    text = `${text.slice(0, lastColon + 1)}${hi}:${lo}`;
+  }
+  const [head = '', rest] = text.split('::') as [string, string | undefined];
+  const headGroups = head === '' ? [] : head.split(':');
+  let groups: string[];
+  if (rest === undefined) {
+    groups = headGroups;
+  } else {
+    const tailGroups = rest === '' ? [] : rest.split(':');
+    const fill = 8 - headGroups.length - tailGroups.length;
+    groups = [...headGroups, ...Array<string>(fill).fill('0'), ...tailGroups];
+  }
+  return groups.map((g) => g.padStart(4, '0'));
+}
+
+/**
+ * The reverse-lookup owner name of an address, without trailing dot:
+ * IPv4 under in-addr.arpa (RFC 1035 §3.5), IPv6 in full nibble form under ip6.arpa (RFC 3596 §2.5).
+ * '127.0.0.10' -> '10.0.0.127.in-addr.arpa'. Throws InvalidIpError for anything else.
+ */
+export function reverseName(ip: string): string {
+  if (isIPv4(ip)) {
+    // Octets as numbers so "010" style (rejected by isIPv4 anyway) can never leak through.
+    return `${ip.split('.').map(Number).reverse().join('.')}.in-addr.arpa`;
+  }
+  const nibbles = expandIPv6(ip).join('').split('').reverse();
+  return `${nibbles.join('.')}.ip6.arpa`;
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import dns from 'node:dns';
+import { parseResolverAddress } from '../../src/dns/resolver.js';
+import { UsageError } from '../../src/errors.js';
+
+describe('parseResolverAddress', () => {
+  it.each([
+    ['127.0.0.1', '127.0.0.1'],
+    ['127.0.0.1:53', '127.0.0.1'],
+    ['127.0.0.1:5353', '127.0.0.1:5353'],
+    [' 192.0.2.53:65535 ', '192.0.2.53:65535'],
+    ['[::1]', '::1'],
+    ['[::1]:5353', '[::1]:5353'],
+    ['[2001:DB8::53]:53', '2001:db8::53'],
+    ['::1', '::1'],
+    ['2001:db8::53', '2001:db8::53'],
+  ])('%j -> %j', (input, expected) => {
+    const out = parseResolverAddress(input);
+    expect(out).toBe(expected);
+    // And node:dns takes it as is (getServers shows the same server back).
+    const r = new dns.Resolver();
+    r.setServers([out]);
+    expect(r.getServers()).toEqual([out]);
+  });
+
+  it.each([
+    '',
+    'localhost',
+    'dns.example',
+    '127.0.0.1:0', // node:dns aborts the process on port 0
+    '127.0.0.1:65536', // node:dns silently wraps it
+    '127.0.0.1:99999',
+    '127.0.0.1:',
+    '127.0.0.1:5x',
+    '127.0.0.1:0x35',
+    '[127.0.0.1]:53',
+    '[::1',
+    '[::1]:',
+    '[::1]:0',
+    '::1:53:', // not an address
+    'fe80::1%eth0',
+    '[fe80::1%eth0]:53',
+    '1.2.3.4.5',
+    '300.1.1.1',
+  ])('rejects %j with a UsageError', (bad) => {
+    let caught: unknown;
+    try {
+      parseResolverAddress(bad);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(UsageError);
+    expect((caught as UsageError).code).toBe('E_USAGE');
+    expect((caught as UsageError).message).toMatch(/--resolver/);
+  });
+});
