@@ -1,0 +1,279 @@
+/**
+ * A small authoritative DNS server over UDP (node:dgram + dns-packet) that answers from an
+ * in-memory Zone. It backs the embedded demo lab (`mxprobe demo`), the test suites and the
+ * benchmarks, so it answers straight from precomputed maps and allocates little per query.
+ *
+ * What it does, in order, per datagram:
+ *  1. decode; a datagram that does not parse gets FORMERR when it has a header to echo
+ *     (RFC 1035 §4.1.1), otherwise it is ignored; responses sent to us are ignored;
+ *  2. log the question (name lower-cased, type), count it;
+ *  3. `drop` names: no answer at all (the client times out);
+ *     `servfail` / `refused` names: that rcode, empty answer;
+ *  4. otherwise walk the zone: a CNAME owner answers the CNAME and, when the target is in the
+ *     zone, the target's records of the asked type (RFC 1034 §4.3.2 step 3a; chains followed,
+ *     loops cut); an absent name is NXDOMAIN unless it is an empty non-terminal, which is
+ *     NOERROR/NODATA (RFC 8020 §2); a present name without the type is NODATA (RFC 2308 §2.2);
+ *  5. reply with AA set, the question echoed, RD copied, and an OPT record when the query had
+ *     one (RFC 6891 §7). A reply larger than the client's UDP limit is sent truncated (TC) with no
+ *     answers; there is no TCP listener, so keep fixture TXT sets small.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import dnsPacket from 'dns-packet';
+import type { Answer, DecodedPacket, Packet, Question } from 'dns-packet';
+import { normalizeName } from '../dns/cache.js';
+import type { Zone, ZoneRecords } from './zone.js';
+
+export type { Zone, ZoneRecords } from './zone.js';
+export { zone, withPtr } from './zone.js';
+
+export interface DnsServerHandle {
+  host: string;
+  port: number;
+  /** "127.0.0.1:53535" (or "[::1]:53535") for --resolver. */
+  address: string;
+  /** Queries received (dropped ones included, undecodable datagrams not). */
+  queries(): number;
+  queryLog(): Array<{ name: string; type: string }>;
+  /** Forget the query log and count (e.g. between test phases). */
+  resetLog(): void;
+  setZone(z: Zone): void;
+  close(): Promise<void>;
+}
+
+const RCODE_NOERROR = 0;
+const RCODE_FORMERR = 1;
+const RCODE_SERVFAIL = 2;
+const RCODE_NXDOMAIN = 3;
+const RCODE_REFUSED = 5;
+const TTL = 300;
+/** RFC 1035 §4.2.1: without EDNS a UDP answer is at most 512 octets. */
+const CLASSIC_UDP_LIMIT = 512;
+const MAX_CNAME_HOPS = 16;
+
+interface CompiledZone {
+  records: Map<string, ZoneRecords>;
+  emptyNonTerminals: Set<string>;
+  servfail: Set<string>;
+  refused: Set<string>;
+  drop: Set<string>;
+  latencyMs: number;
+}
+
+function compile(z: Zone): CompiledZone {
+  const records = new Map<string, ZoneRecords>();
+  for (const [name, recs] of Object.entries(z.records)) records.set(normalizeName(name), recs);
+  const emptyNonTerminals = new Set<string>();
+  for (const name of records.keys()) {
+    let dot = name.indexOf('.');
+    while (dot !== -1) {
+      const parent = name.slice(dot + 1);
+      if (parent !== '' && !records.has(parent)) emptyNonTerminals.add(parent);
+      dot = name.indexOf('.', dot + 1);
+    }
+  }
+  return {
+    records,
+    emptyNonTerminals,
+    servfail: new Set((z.servfail ?? []).map(normalizeName)),
+    refused: new Set((z.refused ?? []).map(normalizeName)),
+    drop: new Set((z.drop ?? []).map(normalizeName)),
+    latencyMs: z.latencyMs ?? 0,
+  };
+}
+
+/** Split a TXT string into character-strings of at most 255 octets (RFC 1035 §3.3.14, RFC 7208 §3.3). */
+function txtChunks(text: string): Buffer[] {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= 255) return [bytes];
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += 255) chunks.push(bytes.subarray(i, i + 255));
+  return chunks;
+}
+
+function recordsOfType(owner: string, recs: ZoneRecords, type: string): Answer[] {
+  const base = { name: owner, ttl: TTL, class: 'IN' as const };
+  switch (type) {
+    case 'A':
+      return (recs.A ?? []).map((data) => ({ ...base, type: 'A' as const, data }));
+    case 'AAAA':
+      return (recs.AAAA ?? []).map((data) => ({ ...base, type: 'AAAA' as const, data }));
+    case 'MX':
+      return (recs.MX ?? []).map((mx) => ({
+        ...base,
+        type: 'MX' as const,
+        // dns-packet writes "" as the root label: that is the RFC 7505 null MX ".".
+        data: { preference: mx.priority, exchange: mx.exchange === '.' ? '' : mx.exchange },
+      }));
+    case 'TXT':
+      return (recs.TXT ?? []).map((t) => ({ ...base, type: 'TXT' as const, data: txtChunks(t) }));
+    case 'PTR':
+      return (recs.PTR ?? []).map((data) => ({ ...base, type: 'PTR' as const, data }));
+    case 'NS':
+      return (recs.NS ?? []).map((data) => ({ ...base, type: 'NS' as const, data }));
+    case 'CNAME':
+      return recs.CNAME === undefined ? [] : [{ ...base, type: 'CNAME' as const, data: recs.CNAME }];
+    default:
+      return [];
+  }
+}
+
+/** Steps 3-4 of the header comment: the rcode and answer section for one question. */
+function answerQuestion(z: CompiledZone, q: Question): { rcode: number; answers: Answer[] } | 'drop' {
+  const qname = normalizeName(q.name);
+  if (z.drop.has(qname)) return 'drop';
+  if (z.servfail.has(qname)) return { rcode: RCODE_SERVFAIL, answers: [] };
+  if (z.refused.has(qname)) return { rcode: RCODE_REFUSED, answers: [] };
+  const answers: Answer[] = [];
+  // The first owner keeps the spelling of the question (a client may use 0x20 case randomisation).
+  let owner = q.name.replace(/\.$/, '');
+  let current = qname;
+  const seen = new Set<string>();
+  for (let hop = 0; hop <= MAX_CNAME_HOPS; hop++) {
+    const recs = z.records.get(current);
+    if (recs === undefined) {
+      if (hop > 0 && !z.emptyNonTerminals.has(current)) {
+        // A CNAME target we hold nothing for: treat it as out of zone (an authoritative server
+        // answers just the CNAME and lets the recursive resolver chase it).
+        return { rcode: RCODE_NOERROR, answers };
+      }
+      return { rcode: z.emptyNonTerminals.has(current) ? RCODE_NOERROR : RCODE_NXDOMAIN, answers };
+    }
+    if (recs.CNAME !== undefined && q.type !== 'CNAME') {
+      answers.push({ name: owner, ttl: TTL, class: 'IN', type: 'CNAME', data: recs.CNAME });
+      seen.add(current);
+      const target = normalizeName(recs.CNAME);
+      if (seen.has(target)) return { rcode: RCODE_NOERROR, answers };
+      owner = recs.CNAME.replace(/\.$/, '');
+      current = target;
+      continue;
+    }
+    answers.push(...recordsOfType(owner, recs, q.type));
+    return { rcode: RCODE_NOERROR, answers };
+  }
+  return { rcode: RCODE_NOERROR, answers };
+}
+
+function formErr(msg: Buffer): Buffer | null {
+  if (msg.length < 12) return null;
+  const out = Buffer.alloc(12);
+  msg.copy(out, 0, 0, 2); // id
+  const rd = msg.readUInt16BE(2) & 0x0100;
+  out.writeUInt16BE(0x8000 | rd | RCODE_FORMERR, 2);
+  return out;
+}
+
+function buildReply(query: DecodedPacket, rcode: number, answers: Answer[]): Buffer {
+  const q = query.questions?.[0];
+  const opt = query.additionals?.find((a) => a.type === 'OPT');
+  const limit = opt !== undefined && 'udpPayloadSize' in opt ? Math.max(CLASSIC_UDP_LIMIT, opt.udpPayloadSize) : CLASSIC_UDP_LIMIT;
+  const flags = dnsPacket.AUTHORITATIVE_ANSWER | (query.flag_rd ? dnsPacket.RECURSION_DESIRED : 0) | rcode;
+  const reply: Packet = {
+    type: 'response',
+    id: query.id ?? 0,
+    flags,
+    questions: q === undefined ? [] : [q],
+    answers,
+  };
+  if (opt !== undefined) {
+    reply.additionals = [{ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }];
+  }
+  const buf = dnsPacket.encode(reply);
+  if (buf.length <= limit) return buf;
+  // RFC 2181 §9: too big for UDP -> TC set; the client would retry over TCP. (dns-packet does
+  // not compress names, so answers are larger than a real server's.)
+  return dnsPacket.encode({ ...reply, flags: flags | dnsPacket.TRUNCATED_RESPONSE, answers: [] });
+}
+
+export function startDnsServer(initial: Zone, options?: { host?: string; port?: number }): Promise<DnsServerHandle> {
+  const host = options?.host ?? '127.0.0.1';
+  const socket: Socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+  let compiled = compile(initial);
+  let count = 0;
+  let log: Array<{ name: string; type: string }> = [];
+  const pending = new Set<NodeJS.Timeout>();
+  let closed = false;
+
+  const send = (buf: Buffer, port: number, address: string): void => {
+    if (closed) return;
+    // Errors (e.g. the client went away) must not take the server down.
+    socket.send(buf, port, address, () => undefined);
+  };
+
+  socket.on('message', (msg, rinfo) => {
+    let query: DecodedPacket;
+    try {
+      query = dnsPacket.decode(msg);
+    } catch {
+      const err = formErr(msg);
+      if (err !== null) send(err, rinfo.port, rinfo.address);
+      return;
+    }
+    if (query.type === 'response') return;
+    const q = query.questions?.[0];
+    if (q === undefined || typeof q.name !== 'string') {
+      const err = formErr(msg);
+      if (err !== null) send(err, rinfo.port, rinfo.address);
+      return;
+    }
+    count++;
+    log.push({ name: normalizeName(q.name), type: String(q.type) });
+    const z = compiled;
+    let result: ReturnType<typeof answerQuestion>;
+    let reply: Buffer;
+    try {
+      result = answerQuestion(z, q);
+      if (result === 'drop') return;
+      reply = buildReply(query, result.rcode, result.answers);
+    } catch {
+      // A zone entry dns-packet cannot encode (say, a malformed address) is a SERVFAIL, not a crash.
+      try {
+        reply = buildReply(query, RCODE_SERVFAIL, []);
+      } catch {
+        return;
+      }
+    }
+    if (z.latencyMs > 0) {
+      const t = setTimeout(() => {
+        pending.delete(t);
+        send(reply, rinfo.port, rinfo.address);
+      }, z.latencyMs);
+      pending.add(t);
+    } else {
+      send(reply, rinfo.port, rinfo.address);
+    }
+  });
+
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    socket.once('error', onError);
+    socket.bind(options?.port ?? 0, host, () => {
+      socket.off('error', onError);
+      // After startup, a socket error (ICMP unreachable reported on some platforms) is not fatal.
+      socket.on('error', () => undefined);
+      const port = socket.address().port;
+      resolve({
+        host,
+        port,
+        address: isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`,
+        queries: () => count,
+        queryLog: () => log.slice(),
+        resetLog: () => {
+          count = 0;
+          log = [];
+        },
+        setZone: (z: Zone) => {
+          compiled = compile(z);
+        },
+        close: () =>
+          new Promise<void>((done) => {
+            if (closed) return done();
+            closed = true;
+            for (const t of pending) clearTimeout(t);
+            pending.clear();
+            socket.close(() => done());
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,68 @@
+import { normalizeName } from '../dns/cache.js';
+import { reverseName } from '../dns/reverse.js';
+
+export interface ZoneRecords {
+  A?: string[];
+  AAAA?: string[];
+  MX?: Array<{ exchange: string; priority: number }>;
+  TXT?: string[];
+  PTR?: string[];
+  CNAME?: string;
+  NS?: string[];
+}
+
+export interface Zone {
+  /**
+   * owner name (lowercase, no trailing dot) -> records. A name present with no records of the
+   * asked type answers NODATA (NOERROR, empty); an absent name answers NXDOMAIN - unless it is an
+   * empty non-terminal (a parent of a present name), which is NODATA per RFC 8020.
+   */
+  records: Record<string, ZoneRecords>;
+  /** Names answered with SERVFAIL. */
+  servfail?: string[];
+  /** Names answered with REFUSED (what a server says to a client it will not serve). */
+  refused?: string[];
+  /** Names never answered (the query is dropped), to test timeouts. */
+  drop?: string[];
+  /** Optional artificial latency in ms before answering. */
+  latencyMs?: number;
+}
+
+function normalizeRecords(records: Record<string, ZoneRecords>): Record<string, ZoneRecords> {
+  const out: Record<string, ZoneRecords> = {};
+  for (const [name, recs] of Object.entries(records)) {
+    const key = normalizeName(name);
+    // Two spellings of one owner ("A.example" and "a.example.") merge rather than overwrite.
+    out[key] = mergeRecords(out[key], recs);
+  }
+  return out;
+}
+
+function mergeRecords(a: ZoneRecords | undefined, b: ZoneRecords): ZoneRecords {
+  if (a === undefined) return { ...b };
+  const out: ZoneRecords = { ...a };
+  if (b.A) out.A = [...(a.A ?? []), ...b.A];
+  if (b.AAAA) out.AAAA = [...(a.AAAA ?? []), ...b.AAAA];
+  if (b.MX) out.MX = [...(a.MX ?? []), ...b.MX];
+  if (b.TXT) out.TXT = [...(a.TXT ?? []), ...b.TXT];
+  if (b.PTR) out.PTR = [...(a.PTR ?? []), ...b.PTR];
+  if (b.NS) out.NS = [...(a.NS ?? []), ...b.NS];
+  if (b.CNAME !== undefined) out.CNAME = b.CNAME;
+  return out;
+}
+
+/** Build a zone: owner names are normalised (lower case, no trailing dot). */
+export function zone(records: Record<string, ZoneRecords>, extra?: Omit<Zone, 'records'>): Zone {
+  const z: Zone = { records: normalizeRecords(records) };
+  if (extra?.servfail) z.servfail = extra.servfail.map(normalizeName);
+  if (extra?.refused) z.refused = extra.refused.map(normalizeName);
+  if (extra?.drop) z.drop = extra.drop.map(normalizeName);
+  if (extra?.latencyMs !== undefined) z.latencyMs = extra.latencyMs;
+  return z;
+}
+
+/** A copy of `z` with PTR records for `ip` (IPv4 or IPv6) under its reverse name. */
+export function withPtr(z: Zone, ip: string, ...names: string[]): Zone {
+  const owner = reverseName(ip);
+  return { ...z, records: normalizeRecords({ ...z.records, [owner]: mergeRecords(z.records[owner], { PTR: names }) }) };
+}
