@@ -1,0 +1,226 @@
+/**
+ * The production Resolver: node:dns (c-ares) with our own per-query deadline, an in-flight join
+ * and a bounded LRU so one run never asks the same (type, name) twice.
+ *
+ * Decisions, and why:
+ *  - Deadline. c-ares retries with exponential back-off, so a "5 s" timeout with the default 4
+ *    tries can take far longer. Each channel is built with `tries: 1` and we race our own timer.
+ *    When it fires we call `cancel()`, which cancels EVERY outstanding query of that channel; so a
+ *    channel runs one query at a time. Channels come from a small free-list pool (creating one
+ *    costs ~20 µs, but each has its own UDP sockets, so reuse is cheaper for the OS) and go back
+ *    only once their query has settled, so a cancel can never reach someone else's query.
+ *  - Failover. With several --resolver servers c-ares moves to the next one after its per-try
+ *    timeout; we set that to deadline / servers so the second server is still asked in time.
+ *  - Cache. Every answer (failures included: a run is minutes, not a TTL; asking a SERVFAIL
+ *    name again 1000 times would only slow the run) is kept under "TYPE name" with the name
+ *    lower-cased and its trailing dot removed (RFC 4343 §3: names compare case-insensitively).
+ *  - CNAME. c-ares follows CNAMEs inside the answer but does not say so. To fill `cnames` for
+ *    a/aaaa/mx we ask the CNAME of the queried name in parallel (one extra query per name,
+ *    shared by A, AAAA and MX through the cache; further hops only when there is a CNAME). The
+ *    alignment checks need it: an MX target that is an alias breaks RFC 2181 §10.3. Turn it off
+ *    with `cnames: false` to save that query.
+ *  - PTR. resolvePtr on the reverse name (not dns.reverse) keeps NXDOMAIN and NODATA apart.
+ */
+import dns from 'node:dns';
+import type { DnsAnswer, MxRecord, Resolver } from './types.js';
+import { LruCache, normalizeName } from './cache.js';
+import { InvalidIpError, reverseName } from './reverse.js';
+import { parseResolverAddress } from './servers.js';
+
+export { parseResolverAddress } from './servers.js';
+
+export interface ResolverOptions {
+  /** "ip", "ip:port", "[v6]" or "[v6]:port" (the --resolver flag, repeatable). Empty/undefined -> system resolvers. */
+  servers?: string[];
+  /** Our own per-query deadline in ms (default 5000). */
+  timeoutMs?: number;
+  /** Max cached answers (LRU, default 50_000) so a 100k-target run has bounded memory. */
+  cacheSize?: number;
+  /** Ask the CNAME of names looked up with a/aaaa/mx to fill `cnames` (default true). */
+  cnames?: boolean;
+  /** Idle c-ares channels kept for reuse (default 32). */
+  poolSize?: number;
+}
+
+export interface ResolverStats {
+  /** Queries actually sent (CNAME look-ups included). */
+  queries: number;
+  /** Answers served from the LRU. */
+  cacheHits: number;
+  /** Calls that joined a query already in flight for the same (type, name). */
+  inflightJoins: number;
+}
+
+type QueryType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'CNAME';
+type NodeResolver = dns.promises.Resolver;
+
+const MAX_CNAME_HOPS = 8;
+
+function stripDot(name: string): string {
+  return name.endsWith('.') && name.length > 1 ? name.slice(0, -1) : name;
+}
+
+/** node:dns error code -> DnsAnswer. Only our deadline cancels, so ECANCELLED is a timeout. */
+export function mapDnsError(err: unknown): DnsAnswer<never> {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : 'EUNKNOWN';
+  switch (code) {
+    case 'ENOTFOUND':
+      return { status: 'nxdomain' };
+    case 'ENODATA':
+      return { status: 'nodata' };
+    case 'ETIMEOUT':
+    case 'ECANCELLED':
+      return { status: 'timeout' };
+    case 'ESERVFAIL':
+      return { status: 'servfail' };
+    case 'EREFUSED':
+      return { status: 'refused' };
+    default:
+      return { status: 'error', code, message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export function createResolver(options: ResolverOptions = {}): Resolver & { stats(): ResolverStats } {
+  // Validate up front: a bad --resolver is a usage error, not a per-host DNS failure.
+  const servers = (options.servers ?? []).map(parseResolverAddress);
+  const timeoutMs = options.timeoutMs ?? 5000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`);
+  const followCnames = options.cnames ?? true;
+  const poolMax = options.poolSize ?? 32;
+  const cache = new LruCache<string, DnsAnswer<unknown>>(options.cacheSize ?? 50_000);
+  const inflight = new Map<string, Promise<DnsAnswer<unknown>>>();
+  const stats: ResolverStats = { queries: 0, cacheHits: 0, inflightJoins: 0 };
+
+  let perTryMs = timeoutMs;
+  const idle: NodeResolver[] = [];
+
+  const newChannel = (): NodeResolver => {
+    const r = new dns.promises.Resolver({ timeout: perTryMs, tries: 1 });
+    if (servers.length > 0) r.setServers(servers);
+    return r;
+  };
+  {
+    // One channel up front tells how many servers there are (the system's, when none given).
+    const first = new dns.promises.Resolver({ timeout: timeoutMs, tries: 1 });
+    if (servers.length > 0) first.setServers(servers);
+    const n = Math.max(1, first.getServers().length);
+    perTryMs = Math.max(50, Math.floor(timeoutMs / n));
+    idle.push(n === 1 ? first : newChannel());
+  }
+
+  const release = (r: NodeResolver): void => {
+    if (idle.length < poolMax) idle.push(r);
+  };
+
+  function run(r: NodeResolver, type: QueryType, name: string): Promise<unknown[]> {
+    switch (type) {
+      case 'A':
+        return r.resolve4(name);
+      case 'AAAA':
+        return r.resolve6(name);
+      case 'MX':
+        return r.resolveMx(name).then((mx) => mx.map((m): MxRecord => ({ exchange: stripDot(m.exchange), priority: m.priority })));
+      case 'TXT':
+        // RFC 7208 §3.3: a record's character-strings are concatenated without separator.
+        return r.resolveTxt(name).then((txt) => txt.map((chunks) => chunks.join('')));
+      case 'PTR':
+        return r.resolvePtr(name).then((names) => names.map(stripDot));
+      case 'CNAME':
+        return r.resolveCname(name).then((names) => names.map(stripDot));
+    }
+  }
+
+  async function send(type: QueryType, name: string): Promise<DnsAnswer<unknown>> {
+    stats.queries++;
+    const channel = idle.pop() ?? newChannel();
+    const query = run(channel, type, name);
+    // Back to the pool only once c-ares is done with it (after a cancel, too).
+    query.then(
+      () => release(channel),
+      () => release(channel),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<DnsAnswer<unknown>>((resolve) => {
+      timer = setTimeout(() => {
+        channel.cancel();
+        resolve({ status: 'timeout' });
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([
+        query.then(
+          // Frozen: the same answer object is handed to every caller through the cache.
+          (records): DnsAnswer<unknown> =>
+            records.length === 0 ? { status: 'nodata' } : { status: 'ok', records: Object.freeze(records.map((r) => Object.freeze(r))) as unknown[] },
+          (err: unknown) => mapDnsError(err),
+        ),
+        deadline,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function lookup<T>(type: QueryType, rawName: string): Promise<DnsAnswer<T>> {
+    const name = normalizeName(rawName);
+    const key = `${type} ${name}`;
+    const cached = cache.get(key);
+    if (cached !== undefined) {
+      stats.cacheHits++;
+      return Promise.resolve(cached as DnsAnswer<T>);
+    }
+    const pending = inflight.get(key);
+    if (pending !== undefined) {
+      stats.inflightJoins++;
+      return pending as Promise<DnsAnswer<T>>;
+    }
+    const p = send(type, name).then((answer) => {
+      cache.set(key, answer);
+      inflight.delete(key);
+      return answer;
+    });
+    inflight.set(key, p);
+    return p as Promise<DnsAnswer<T>>;
+  }
+
+  /** The CNAME chain starting at `name` (targets in order); [] when `name` is not an alias. */
+  async function cnameChain(name: string): Promise<string[]> {
+    const chain: string[] = [];
+    let current = normalizeName(name);
+    for (let hop = 0; hop < MAX_CNAME_HOPS; hop++) {
+      const answer = await lookup<string>('CNAME', current);
+      const target = answer.status === 'ok' ? answer.records[0] : undefined;
+      if (target === undefined) break;
+      const next = normalizeName(target);
+      if (next === current || chain.includes(next)) break; // a loop: the server will have failed anyway
+      chain.push(target);
+      current = next;
+    }
+    return chain;
+  }
+
+  async function withCnames<T>(type: QueryType, name: string): Promise<DnsAnswer<T>> {
+    if (!followCnames) return lookup<T>(type, name);
+    const [answer, chain] = await Promise.all([lookup<T>(type, name), cnameChain(name)]);
+    if (answer.status !== 'ok' || chain.length === 0) return answer;
+    return { status: 'ok', records: answer.records, cnames: chain };
+  }
+
+  return {
+    a: (name) => withCnames<string>('A', name),
+    aaaa: (name) => withCnames<string>('AAAA', name),
+    mx: (name) => withCnames<MxRecord>('MX', name),
+    txt: (name) => lookup<string>('TXT', name),
+    ptr: (ip) => {
+      let rname: string;
+      try {
+        rname = reverseName(ip);
+      } catch (err) {
+        if (err instanceof InvalidIpError) return Promise.resolve({ status: 'error', code: err.code, message: err.message });
+        throw err;
+      }
+      return lookup<string>('PTR', rname);
+    },
+    stats: () => ({ ...stats }),
+  };
+}
