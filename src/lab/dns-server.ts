@@ -8,7 +8,8 @@
  *     (RFC 1035 §4.1.1), otherwise it is ignored; responses sent to us are ignored;
  *  2. log the question (name lower-cased, type), count it;
  *  3. `drop` names: no answer at all (the client times out);
- *     `servfail` / `refused` names: that rcode, empty answer;
+ *     `servfail` / `refused` names: that rcode, empty answer (entries may name one type:
+ *     "host AAAA");
  *  4. otherwise walk the zone: a CNAME owner answers the CNAME and, when the target is in the
  *     zone, the target's records of the asked type (RFC 1034 §4.3.2 step 3a; chains followed,
  *     loops cut); an absent name is NXDOMAIN unless it is an empty non-terminal, which is
@@ -22,7 +23,7 @@ import { isIPv6 } from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, Packet, Question } from 'dns-packet';
 import { normalizeName } from '../dns/cache.js';
-import type { Zone, ZoneRecords } from './zone.js';
+import { normalizeFailureEntry, type Zone, type ZoneRecords } from './zone.js';
 
 export type { Zone, ZoneRecords } from './zone.js';
 export { zone, withPtr } from './zone.js';
@@ -75,9 +76,9 @@ function compile(z: Zone): CompiledZone {
   return {
     records,
     emptyNonTerminals,
-    servfail: new Set((z.servfail ?? []).map(normalizeName)),
-    refused: new Set((z.refused ?? []).map(normalizeName)),
-    drop: new Set((z.drop ?? []).map(normalizeName)),
+    servfail: new Set((z.servfail ?? []).map(normalizeFailureEntry)),
+    refused: new Set((z.refused ?? []).map(normalizeFailureEntry)),
+    drop: new Set((z.drop ?? []).map(normalizeFailureEntry)),
     latencyMs: z.latencyMs ?? 0,
   };
 }
@@ -121,9 +122,10 @@ function recordsOfType(owner: string, recs: ZoneRecords, type: string): Answer[]
 /** Steps 3-4 of the header comment: the rcode and answer section for one question. */
 function answerQuestion(z: CompiledZone, q: Question): { rcode: number; answers: Answer[] } | 'drop' {
   const qname = normalizeName(q.name);
-  if (z.drop.has(qname)) return 'drop';
-  if (z.servfail.has(qname)) return { rcode: RCODE_SERVFAIL, answers: [] };
-  if (z.refused.has(qname)) return { rcode: RCODE_REFUSED, answers: [] };
+  const typed = `${qname} ${q.type}`;
+  if (z.drop.has(qname) || z.drop.has(typed)) return 'drop';
+  if (z.servfail.has(qname) || z.servfail.has(typed)) return { rcode: RCODE_SERVFAIL, answers: [] };
+  if (z.refused.has(qname) || z.refused.has(typed)) return { rcode: RCODE_REFUSED, answers: [] };
   const answers: Answer[] = [];
   // The first owner keeps the spelling of the question (a client may use 0x20 case randomisation).
   let owner = q.name.replace(/\.$/, '');

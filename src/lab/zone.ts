@@ -18,7 +18,10 @@ export interface Zone {
    * empty non-terminal (a parent of a present name), which is NODATA per RFC 8020.
    */
   records: Record<string, ZoneRecords>;
-  /** Names answered with SERVFAIL. */
+  /**
+   * Names answered with SERVFAIL. In servfail/refused/drop an entry is a name (every type) or
+   * "name TYPE" (that type only, e.g. "mx.example.test AAAA"), to test a half-failing host.
+   */
   servfail?: string[];
   /** Names answered with REFUSED (what a server says to a client it will not serve). */
   refused?: string[];
@@ -52,11 +55,17 @@ function mergeRecords(a: ZoneRecords | undefined, b: ZoneRecords): ZoneRecords {
 }
 
 /** Build a zone: owner names are normalised (lower case, no trailing dot). */
+/** "Name TYPE." -> "name TYPE"; "Name." -> "name". */
+export function normalizeFailureEntry(entry: string): string {
+  const [name = '', type] = entry.trim().split(/\s+/);
+  return type === undefined ? normalizeName(name) : `${normalizeName(name)} ${type.toUpperCase()}`;
+}
+
 export function zone(records: Record<string, ZoneRecords>, extra?: Omit<Zone, 'records'>): Zone {
   const z: Zone = { records: normalizeRecords(records) };
-  if (extra?.servfail) z.servfail = extra.servfail.map(normalizeName);
-  if (extra?.refused) z.refused = extra.refused.map(normalizeName);
-  if (extra?.drop) z.drop = extra.drop.map(normalizeName);
+  if (extra?.servfail) z.servfail = extra.servfail.map(normalizeFailureEntry);
+  if (extra?.refused) z.refused = extra.refused.map(normalizeFailureEntry);
+  if (extra?.drop) z.drop = extra.drop.map(normalizeFailureEntry);
   if (extra?.latencyMs !== undefined) z.latencyMs = extra.latencyMs;
   return z;
 }

@@ -248,3 +248,26 @@ describe('DNS zone fixture over UDP', () => {
     }
   });
 });
+
+describe('per-type failure entries', () => {
+  it('"name TYPE" fails only that type', async () => {
+    const s = await startDnsServer(zone({ 'h.test': { A: ['192.0.2.1'], AAAA: ['2001:db8::1'] } }, { servfail: ['H.test. aaaa'] }));
+    try {
+      const send = (type: 'A' | 'AAAA') =>
+        new Promise<DecodedPacket & { rcode?: string }>((resolve) => {
+          const sock = createSocket('udp4');
+          sock.on('message', (m) => {
+            sock.close();
+            resolve(dnsPacket.decode(m) as DecodedPacket & { rcode?: string });
+          });
+          sock.send(dnsPacket.encode({ type: 'query', id: 3, questions: [{ type, name: 'h.test' }] }), s.port, s.host);
+        });
+      expect((await send('AAAA')).rcode).toBe('SERVFAIL');
+      const a = await send('A');
+      expect(a.rcode).toBe('NOERROR');
+      expect(a.answers?.map((x) => ('data' in x ? x.data : null))).toEqual(['192.0.2.1']);
+    } finally {
+      await s.close();
+    }
+  });
+});
