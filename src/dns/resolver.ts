@@ -40,6 +40,12 @@ export interface ResolverOptions {
   cnames?: boolean;
   /** Idle c-ares channels kept for reuse (default 32). */
   poolSize?: number;
+  /**
+   * Queries on the wire at once (default 256). Each in-flight query holds its own channel and so
+   * its own UDP socket; without a cap a 10k-target burst would run out of file descriptors. Calls
+   * beyond the cap wait in FIFO order; the deadline starts when a query is actually sent.
+   */
+  maxConcurrent?: number;
 }
 
 export interface ResolverStats {
@@ -49,6 +55,8 @@ export interface ResolverStats {
   cacheHits: number;
   /** Calls that joined a query already in flight for the same (type, name). */
   inflightJoins: number;
+  /** The most queries that were on the wire at the same time. */
+  peakConcurrent: number;
 }
 
 type QueryType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'CNAME';
@@ -89,7 +97,23 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
   const poolMax = options.poolSize ?? 32;
   const cache = new LruCache<string, DnsAnswer<unknown>>(options.cacheSize ?? 50_000);
   const inflight = new Map<string, Promise<DnsAnswer<unknown>>>();
-  const stats: ResolverStats = { queries: 0, cacheHits: 0, inflightJoins: 0 };
+  const stats: ResolverStats = { queries: 0, cacheHits: 0, inflightJoins: 0, peakConcurrent: 0 };
+  const maxConcurrent = options.maxConcurrent ?? 256;
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  const acquireSlot = (): Promise<void> | undefined => {
+    if (active < maxConcurrent) {
+      active++;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const releaseSlot = (): void => {
+    const next = waiting.shift();
+    // The slot passes straight to the next waiter, so `active` stays the same.
+    if (next !== undefined) next();
+    else active--;
+  };
 
   let perTryMs = timeoutMs;
   const idle: NodeResolver[] = [];
@@ -131,7 +155,18 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
   }
 
   async function send(type: QueryType, name: string): Promise<DnsAnswer<unknown>> {
+    const wait = acquireSlot();
+    if (wait !== undefined) await wait;
+    try {
+      return await sendNow(type, name);
+    } finally {
+      releaseSlot();
+    }
+  }
+
+  async function sendNow(type: QueryType, name: string): Promise<DnsAnswer<unknown>> {
     stats.queries++;
+    if (active > stats.peakConcurrent) stats.peakConcurrent = active;
     const channel = idle.pop() ?? newChannel();
     const query = run(channel, type, name);
     // Back to the pool only once c-ares is done with it (after a cancel, too).

@@ -179,7 +179,7 @@ describe('createResolver against the zone fixture', () => {
     await Promise.all(Array.from({ length: 50 }, () => r.mx('example.test')));
     for (let i = 0; i < 50; i++) await r.mx('EXAMPLE.test');
     expect(server.queryLog()).toEqual([{ name: 'example.test', type: 'MX' }]);
-    expect(r.stats()).toEqual({ queries: 1, cacheHits: 50, inflightJoins: 49 });
+    expect(r.stats()).toEqual({ queries: 1, cacheHits: 50, inflightJoins: 49, peakConcurrent: 1 });
   });
 
   it('the LRU bound evicts: the oldest name is asked again, the recent one is not', async () => {
@@ -223,6 +223,27 @@ describe('createResolver against the zone fixture', () => {
     const r = createResolver({ servers: [address], timeoutMs: 500, cnames: false });
     const answer = await r.a('anything.test');
     expect(['timeout', 'error']).toContain(answer.status);
+  });
+
+  it('caps the queries on the wire at once, and still answers every one', async () => {
+    const records: Record<string, { A: string[] }> = {};
+    for (let i = 0; i < 300; i++) records[`h${i}.bulk.test`] = { A: [`192.0.2.${i % 250}`] };
+    const bulk = await startDnsServer(zone(records, { latencyMs: 20 }));
+    try {
+      const capped = createResolver({ servers: [bulk.address], maxConcurrent: 8, cnames: false });
+      const answers = await Promise.all(Object.keys(records).map((n) => capped.a(n)));
+      expect(answers.every((a, i) => a.status === 'ok' && a.records[0] === `192.0.2.${i % 250}`)).toBe(true);
+      expect(capped.stats().queries).toBe(300);
+      expect(capped.stats().peakConcurrent).toBe(8);
+      bulk.resetLog();
+      const uncapped = createResolver({ servers: [bulk.address], cnames: false });
+      const again = await Promise.all(Object.keys(records).map((n) => uncapped.a(n)));
+      expect(again.filter((a) => a.status === 'ok')).toHaveLength(300);
+      expect(uncapped.stats().peakConcurrent).toBeGreaterThan(8);
+      expect(bulk.queries()).toBe(300);
+    } finally {
+      await bulk.close();
+    }
   });
 
   it('rejects a bad --resolver value with a UsageError up front', () => {
