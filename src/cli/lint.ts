@@ -1,0 +1,85 @@
+/**
+ * `mxprobe lint <helo-name> [--source-ip <ip>]` and `mxprobe lint --fleet <file>`: judge a sending
+ * identity's DNS alignment the way receivers will, and print the fix.
+ * Exit codes: 0 aligned, 3 a check failed at fail level, 2 usage error.
+ */
+import { createReadStream } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { isIP } from 'node:net';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { lintFleet } from '../analysis/fleet.js';
+import { lint } from '../analysis/lint.js';
+import { createResolver } from '../dns/resolver.js';
+import { formatFleetTable, formatLintTable } from '../report/lint.js';
+import type { CliContext } from './context.js';
+
+interface LintOptions {
+  sourceIp?: string;
+  resolver: string[];
+  timeout?: string;
+  format: string;
+  fleet?: string;
+}
+
+export function registerLint(program: Command, ctx: CliContext): void {
+  program
+    .command('lint')
+    .description('check that a HELO name, its source IP and their DNS (PTR, FCrDNS, SPF) align; print the fix')
+    .argument('[helo-name]', 'the name your MTA announces in EHLO/HELO')
+    .option('--source-ip <ip>', 'the public IP you send from')
+    .option('--resolver <ip[:port]>', 'DNS server to ask (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--timeout <ms>', 'per DNS query deadline in ms', undefined)
+    .option('--format <format>', 'table | json', 'table')
+    .option('--fleet <file>', 'lint every "source-ip helo-name" line of a file')
+    .action(async (heloArg: string | undefined, opts: LintOptions) => {
+      const usage = (msg: string): void => {
+        ctx.stderr.write(`mxprobe lint: ${msg}\n`);
+        ctx.setExitCode(2);
+      };
+      if (opts.format !== 'table' && opts.format !== 'json') return usage(`--format: "${opts.format}" is not one of table, json`);
+      let timeoutMs: number | undefined;
+      if (opts.timeout !== undefined) {
+        if (!/^\d+$/.test(opts.timeout) || Number(opts.timeout) < 1 || Number(opts.timeout) > 600_000) return usage(`--timeout: "${opts.timeout}" is not a number of milliseconds (1-600000)`);
+        timeoutMs = Number(opts.timeout);
+      }
+      let resolver: ReturnType<typeof createResolver>;
+      try {
+        resolver = createResolver({ servers: opts.resolver, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+      } catch (err) {
+        return usage(`--resolver: ${err instanceof Error ? err.message : String(err)}`);
+      }
+
+      if (opts.fleet !== undefined) {
+        if (heloArg !== undefined) return usage('give either <helo-name> or --fleet <file>, not both');
+        const file = resolvePath(ctx.cwd, opts.fleet);
+        const stream = createReadStream(file, 'utf8');
+        const opened = await new Promise<Error | null>((res) => {
+          stream.once('open', () => res(null));
+          stream.once('error', (e) => res(e));
+        });
+        if (opened) return usage(`--fleet: cannot read ${opts.fleet}: ${opened.message}`);
+        const result = await lintFleet(createInterface({ input: stream, crlfDelay: Infinity }), opts.fleet, resolver);
+        ctx.stdout.write(opts.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatFleetTable(result));
+        if (result.errors.length) ctx.setExitCode(2);
+        else if (result.failed) ctx.setExitCode(3);
+        return;
+      }
+
+      if (heloArg === undefined) return usage('missing <helo-name> (or use --fleet <file>)');
+      // RFC 5321 §2.3.8: CR, LF or NUL would end the command line; refuse rather than lint it.
+      if (/[\r\n\0]/.test(heloArg)) return usage('<helo-name> contains CR, LF or NUL');
+      let sourceIp: string | null = null;
+      if (opts.sourceIp !== undefined) {
+        const v = opts.sourceIp.replace(/^\[|\]$/g, '');
+        if (isIP(v) === 0) return usage(`--source-ip: "${opts.sourceIp}" is not an IPv4 or IPv6 address`);
+        sourceIp = v;
+      }
+      const result = await lint({ helo: heloArg, sourceIp }, resolver);
+      if (opts.format === 'json') {
+        const { helo, sourceIp: ip, checks, predictions, fix } = result;
+        ctx.stdout.write(`${JSON.stringify({ helo, sourceIp: ip, checks, predictions, fix }, null, 2)}\n`);
+      } else ctx.stdout.write(formatLintTable(result));
+      if (result.failed) ctx.setExitCode(3);
+    });
+}

@@ -1,0 +1,53 @@
+/** Table output for `mxprobe lint` (pure: result -> text). Ends with the fix. */
+import type { FleetResult } from '../analysis/fleet.js';
+import type { LintResult } from '../analysis/lint.js';
+import { stripControl } from './sanitize.js';
+
+const MARK: Record<string, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'skip' };
+
+export function formatLintTable(r: LintResult): string {
+  const s = (x: string): string => stripControl(x);
+  const lines: string[] = [];
+  lines.push(`HELO ${s(r.helo)}   source IP ${r.sourceIp ?? '(not given)'}`);
+  lines.push('');
+  const w = Math.max(...r.checks.map((c) => c.id.length), 5);
+  lines.push(`${'CHECK'.padEnd(w)}  STATUS  DETAIL`);
+  for (const c of r.checks) lines.push(`${c.id.padEnd(w)}  ${(MARK[c.status] ?? c.status).padEnd(6)}  ${s(c.detail)}`);
+  lines.push('');
+  lines.push('What receivers would do:');
+  for (const p of r.predictions) {
+    const score = p.score !== undefined && p.outcome === 'score' ? ` +${p.score}` : '';
+    lines.push(`  ${p.receiver.padEnd(12)} ${p.outcome.padEnd(6)}${score.padEnd(7)} ${s(p.rule)}${p.reply ? `  -> ${s(p.reply)}` : ''}`);
+  }
+  lines.push('');
+  lines.push(r.failed ? 'Result: FAIL' : 'Result: ok');
+  lines.push('');
+  lines.push('Fix:');
+  if (r.fix.dns.length) {
+    lines.push('  DNS (zone file):');
+    for (const d of r.fix.dns) lines.push(`    ${s(d)}`);
+  }
+  lines.push(`  Postfix main.cf:      ${s(r.fix.postfix)}`);
+  lines.push(`  Exim smtp transport:  ${s(r.fix.exim)}`);
+  for (const n of r.fix.notes) lines.push(`  note: ${s(n)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatFleetTable(f: FleetResult): string {
+  const s = (x: string): string => stripControl(x);
+  const lines: string[] = [];
+  for (const e of f.errors) lines.push(`${e.origin}: ${s(e.reason)} (${JSON.stringify(s(e.line))})`);
+  for (const row of f.rows) {
+    const failed = row.result.checks.filter((c) => c.status === 'fail').map((c) => c.id);
+    const warned = row.result.checks.filter((c) => c.status === 'warn').map((c) => c.id);
+    lines.push(`${row.origin}  ${row.sourceIp}  ${s(row.helo)}  ${failed.length ? `FAIL ${failed.join(',')}` : 'ok'}${warned.length ? `  warn ${warned.join(',')}` : ''}`);
+  }
+  if (f.issues.length) {
+    lines.push('');
+    lines.push('Fleet inconsistencies:');
+    for (const i of f.issues) lines.push(`  ${i.kind}: ${s(i.detail)} [${i.origins.join(' ')}]`);
+  }
+  lines.push('');
+  lines.push(f.failed ? 'Result: FAIL' : 'Result: ok');
+  return `${lines.join('\n')}\n`;
+}
