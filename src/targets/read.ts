@@ -45,7 +45,7 @@ export interface TargetProblem {
  * 200 characters, for error messages). Blank and comment lines (`ok: 'skip'`) are never yielded, and
  * neither are duplicates.
  */
-export type TargetLine = ParseLine & { origin: string; lineNo: number; source: string; input: string };
+export type TargetLine = Exclude<ParseLine, { ok: 'skip' }> & { origin: string; lineNo: number; source: string; input: string };
 
 export interface ReadHooks {
   /** Called for every target equal (kind + name + port) to an earlier one; the duplicate is not yielded. */
@@ -156,9 +156,13 @@ async function* stdinLines(stdin: NodeJS.ReadableStream, keep: boolean): AsyncGe
     return;
   }
   const lines: RawLine[] = [];
-  for await (const line of splitLines(stdin)) {
-    if (keep && line.text.trim() !== '') lines.push(line);
-    yield line;
+  try {
+    for await (const line of splitLines(stdin)) {
+      if (keep && line.text.trim() !== '') lines.push(line);
+      yield line;
+    }
+  } catch (err) {
+    throw new TargetInputError([{ source: 'stdin', line: 0, input: '', reason: `cannot read targets from stdin: ${describeError(err).replace(/^cannot read targets file: /, '')}` }]);
   }
   if (keep) stdinReplay.set(stdin, lines);
 }
@@ -196,7 +200,8 @@ async function* iterate(spec: TargetSourceSpec, hooks: ReadHooks | undefined, op
       }
       seen.set(key, origin);
     }
-    return { ...parsed, origin, lineNo: raw.lineNo, source, input };
+    const located: TargetLine = { ...parsed, origin, lineNo: raw.lineNo, source, input };
+    return located;
   }
 
   for (const [i, arg] of spec.args.entries()) {

@@ -150,6 +150,22 @@ describe('readTargets', () => {
     expect((err2 as TargetInputError).message).toMatch(/directory/);
   });
 
+  it('turns a failing stdin into TargetInputError (source stdin), also as a validation problem', async () => {
+    const failing = (): Readable =>
+      new Readable({
+        read() {
+          this.push('example.com\n');
+          this.destroy(Object.assign(new Error('boom'), { code: 'EIO' }));
+        },
+      });
+    const err = await collect({ args: [], files: ['-'], stdin: failing() }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TargetInputError);
+    expect((err as TargetInputError).problems[0]).toMatchObject({ source: 'stdin', line: 0 });
+    expect((err as TargetInputError).message).toMatch(/^stdin:0: cannot read targets from stdin: EIO: boom/);
+    const res = await validateTargets({ args: [], files: ['-'], stdin: failing() });
+    expect(res.problems.map((p) => p.source)).toEqual(['stdin']);
+  });
+
   it('refuses "-" twice or without a stdin', async () => {
     await expect(collect({ args: [], files: ['-', '-'], stdin: stdinOf('') })).rejects.toBeInstanceOf(UsageError);
     await expect(collect({ args: [], files: ['-'] })).rejects.toThrow(/no stdin/);
