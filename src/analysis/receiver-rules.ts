@@ -194,8 +194,8 @@ function spamassassin(f: SenderFacts): Prediction[] {
     out.push(pred(S, `${rule} (${why})`, 'score', null, SA_SCORES[rule] ?? 0));
   };
   if (f.form.form === 'domain') {
-    const hit = SA_DYNAMIC.find(([, re]) => re.test(f.helo));
-    if (hit) add(`HELO_DYNAMIC_${hit[0]}`, `HELO ${f.helo} looks dynamic`);
+    // Each HELO_DYNAMIC_* is its own rule: every matching one adds its score.
+    for (const [tag, re] of SA_DYNAMIC) if (re.test(f.helo)) add(`HELO_DYNAMIC_${tag}`, `HELO ${f.helo} looks dynamic`);
     if (!f.form.fqdn) add('HELO_NO_DOMAIN', `HELO ${f.helo} has no domain part`);
   }
   if (f.ip) {
