@@ -1,0 +1,287 @@
+/**
+ * Audit policy (`--fail-on`, `--policy file`): rules a CI job can enforce over saved results.
+ *
+ * Rules read only what the probe recorded (results contract); they never probe again. Host-level
+ * rules fold over a host's probes with the same `hostFacts` the reports use, so a report and a
+ * policy verdict cannot disagree about what a host offered.
+ */
+import { UsageError } from '../errors.js';
+import type { AlignmentCheck, HostResult, IdentityKind, RunResult, TargetResult } from '../results.js';
+import { hostFacts } from '../report/summary.js';
+import { stripControl } from '../report/sanitize.js';
+
+export type TlsVersion = '1.0' | '1.1' | '1.2' | '1.3';
+
+export type PolicyRule =
+  | { rule: 'no-starttls' }
+  | { rule: 'tls-below'; version: TlsVersion }
+  | { rule: 'cert-invalid' }
+  | { rule: 'cert-name-mismatch' }
+  | { rule: 'cert-expires-within'; days: number }
+  | { rule: 'auth-before-tls' }
+  | { rule: 'no-ptr' }
+  | { rule: 'fcrdns-fail' }
+  | { rule: 'banner-mismatch' }
+  | { rule: 'identity-rejected'; kind: string }
+  | { rule: 'acceptance-below'; kind: string; percent: number };
+
+export interface Violation {
+  rule: string;
+  target: string;
+  exchange: string | null;
+  ip: string | null;
+  detail: string;
+}
+
+const IDENTITY_KINDS: readonly IdentityKind[] = ['primary', 'literal', 'bare-ip', 'short', 'localhost', 'nxdomain', 'mismatch', 'dynamic', 'custom'];
+const TLS_VERSIONS: readonly TlsVersion[] = ['1.0', '1.1', '1.2', '1.3'];
+
+/** One line per rule, for `--help` and error messages. */
+export const POLICY_RULES_HELP: readonly string[] = [
+  'no-starttls                  host answered EHLO without offering STARTTLS (RFC 3207)',
+  'tls-below:<1.0|1.1|1.2|1.3>  negotiated TLS version lower than given',
+  'cert-invalid                 certificate chain did not verify',
+  'cert-name-mismatch           certificate does not cover the MX name',
+  'cert-expires-within:<N>d     certificate expires within N days (or already expired)',
+  'auth-before-tls              AUTH offered on the plaintext session (RFC 4954 §4)',
+  'no-ptr                       receiver or sender IP has no PTR (ptr-exists check failed)',
+  'fcrdns-fail                  forward-confirmed reverse DNS failed (fcrdns check)',
+  'banner-mismatch              banner name does not match the MX (banner-name check)',
+  'identity-rejected:<kind>     a probe with this identity kind was rejected',
+  'acceptance-below:<kind>:<P>  a target accepted fewer than P% of decided probes of this kind',
+];
+
+function usage(message: string): UsageError {
+  return new UsageError(`${message}\nknown rules:\n  ${POLICY_RULES_HELP.join('\n  ')}`);
+}
+
+function parseKind(raw: string | undefined, rule: string): string {
+  if (raw === undefined || raw === '') throw usage(`${rule} needs an identity kind (${rule}:<kind>)`);
+  if (!(IDENTITY_KINDS as readonly string[]).includes(raw)) {
+    throw usage(`${rule}: unknown identity kind ${JSON.stringify(raw)} (one of ${IDENTITY_KINDS.join(', ')})`);
+  }
+  return raw;
+}
+
+function noArgs(name: string, args: string[]): void {
+  if (args.length > 0) throw usage(`${name} takes no argument (got ${JSON.stringify(args.join(':'))})`);
+}
+
+/** Parse one rule token such as "tls-below:1.2". */
+export function parseRule(token: string): PolicyRule {
+  const [name = '', ...args] = token.trim().split(':').map((s) => s.trim());
+  switch (name) {
+    case 'no-starttls':
+    case 'cert-invalid':
+    case 'cert-name-mismatch':
+    case 'auth-before-tls':
+    case 'no-ptr':
+    case 'fcrdns-fail':
+    case 'banner-mismatch':
+      noArgs(name, args);
+      return { rule: name };
+    case 'tls-below': {
+      const v = args[0]?.replace(/^tlsv?/i, '');
+      if (args.length !== 1 || v === undefined || !(TLS_VERSIONS as readonly string[]).includes(v)) {
+        throw usage(`tls-below needs a version 1.0, 1.1, 1.2 or 1.3 (got ${JSON.stringify(args.join(':'))})`);
+      }
+      return { rule: 'tls-below', version: v as TlsVersion };
+    }
+    case 'cert-expires-within': {
+      const m = args.length === 1 ? /^(\d{1,5})d?$/.exec(args[0] ?? '') : null;
+      if (m === null) throw usage(`cert-expires-within needs a number of days like 14d (got ${JSON.stringify(args.join(':'))})`);
+      return { rule: 'cert-expires-within', days: Number(m[1]) };
+    }
+    case 'identity-rejected': {
+      if (args.length !== 1) throw usage('identity-rejected takes exactly one identity kind (identity-rejected:<kind>)');
+      return { rule: 'identity-rejected', kind: parseKind(args[0], name) };
+    }
+    case 'acceptance-below': {
+      if (args.length !== 2) throw usage('acceptance-below needs a kind and a percentage (acceptance-below:<kind>:<percent>)');
+      const kind = parseKind(args[0], name);
+      const m = /^(\d{1,3}(?:\.\d+)?)%?$/.exec(args[1] ?? '');
+      const percent = m === null ? NaN : Number(m[1]);
+      if (!(percent >= 0 && percent <= 100)) throw usage(`acceptance-below: percentage must be 0-100 (got ${JSON.stringify(args[1])})`);
+      return { rule: 'acceptance-below', kind, percent };
+    }
+    case '':
+      throw usage('empty rule');
+    default:
+      throw usage(`unknown rule ${JSON.stringify(name)}`);
+  }
+}
+
+/** "no-starttls,tls-below:1.2,cert-expires-within:14d" (commas or whitespace separate rules). */
+export function parsePolicy(spec: string): PolicyRule[] {
+  const tokens = spec.split(/[,\s]+/).filter((t) => t !== '');
+  if (tokens.length === 0) throw usage('empty policy');
+  return tokens.map(parseRule);
+}
+
+/**
+ * One rule per line (several per line, comma-separated, also accepted); `#` starts a comment.
+ * Every bad line is reported, each as `source:line: reason`, in one UsageError.
+ */
+export function parsePolicyFile(text: string, source: string): PolicyRule[] {
+  const rules: PolicyRule[] = [];
+  const problems: string[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/#.*$/, '').trim();
+    if (line === '') return;
+    for (const token of line.split(/[,\s]+/).filter((t) => t !== '')) {
+      try {
+        rules.push(parseRule(token));
+      } catch (e) {
+        const first = e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
+        problems.push(`${source}:${i + 1}: ${first}`);
+      }
+    }
+  });
+  if (problems.length > 0) throw new UsageError(problems.join('\n'));
+  return rules;
+}
+
+/** "TLSv1.2" → 1.2; null when unrecognised (e.g. "unknown"). */
+function tlsNumber(protocol: string | null): number | null {
+  if (protocol === null) return null;
+  const m = /^TLSv(1(?:\.[0-3])?)$/.exec(protocol);
+  if (m === null) return /^SSLv/.test(protocol) ? 0 : null;
+  return m[1] === '1' ? 1.0 : Number(m[1]);
+}
+
+const DAY_MS = 86_400_000;
+
+function targetName(t: TargetResult): string {
+  return t.input;
+}
+
+function failed(checks: readonly AlignmentCheck[] | undefined, id: string): AlignmentCheck[] {
+  return (checks ?? []).filter((c) => c.id === id && c.status === 'fail');
+}
+
+/** Receiver-side check on the host, and the same check on each distinct sender source (deduplicated by detail). */
+function alignmentViolations(rule: string, id: string, t: TargetResult, h: HostResult, out: Violation[], receiverOnly = false): void {
+  const base = { rule, target: targetName(t), exchange: h.exchange, ip: h.ip };
+  for (const c of failed(h.alignment?.checks, id)) out.push({ ...base, detail: `receiver ${id}: ${stripControl(c.detail)}` });
+  if (receiverOnly) return;
+  const seen = new Set<string>();
+  for (const p of h.probes) {
+    for (const c of failed(p.alignment?.checks, id)) {
+      const key = `${p.identity.source ?? ''}\u0000${c.detail}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ ...base, detail: `sender ${id} (HELO ${stripControl(p.identity.name)}${p.identity.source !== null ? ` from ${p.identity.source}` : ''}): ${stripControl(c.detail)}` });
+    }
+  }
+}
+
+function evaluateHost(rule: PolicyRule, t: TargetResult, h: HostResult, now: Date, out: Violation[]): void {
+  const f = hostFacts(h);
+  const base = { rule: rule.rule, target: targetName(t), exchange: h.exchange, ip: h.ip };
+  const implicit = f.tls?.mode === 'implicit';
+  switch (rule.rule) {
+    case 'no-starttls':
+      // Only a host that answered EHLO can be said to lack STARTTLS; implicit TLS (RFC 8314) needs none.
+      if (!implicit && f.starttls === false) out.push({ ...base, detail: 'EHLO reply did not offer STARTTLS' });
+      else if (!implicit && f.starttls === null && f.helo) out.push({ ...base, detail: 'host only speaks HELO, so STARTTLS cannot be offered' });
+      return;
+    case 'tls-below': {
+      const got = tlsNumber(f.tls?.protocol ?? null);
+      if (got !== null && got < Number(rule.version)) {
+        out.push({ ...base, detail: `negotiated ${stripControl(f.tls?.protocol ?? '')}, below TLS ${rule.version}` });
+      }
+      return;
+    }
+    case 'cert-invalid':
+      if (f.tls !== null && f.tls.certificate !== null && !f.tls.authorized) {
+        out.push({ ...base, detail: `certificate did not verify: ${stripControl(f.tls.authorizationError ?? 'unknown error')}` });
+      }
+      return;
+    case 'cert-name-mismatch':
+      if (f.tls !== null && f.tls.nameMatches === false) {
+        out.push({ ...base, detail: `certificate does not cover ${stripControl(f.tls.servername ?? h.exchange)}${f.tls.nameError !== null ? `: ${stripControl(f.tls.nameError)}` : ''}` });
+      }
+      return;
+    case 'cert-expires-within': {
+      const validTo = f.tls?.certificate?.validTo;
+      if (validTo === undefined) return;
+      const at = Date.parse(validTo);
+      if (Number.isNaN(at)) {
+        out.push({ ...base, detail: `certificate expiry unreadable: ${stripControl(validTo)}` });
+        return;
+      }
+      const days = (at - now.getTime()) / DAY_MS;
+      if (days < 0) out.push({ ...base, detail: `certificate expired ${validTo} (${Math.ceil(-days)} days ago)` });
+      else if (days <= rule.days) out.push({ ...base, detail: `certificate expires ${validTo} (in ${Math.floor(days)} days, limit ${rule.days})` });
+      return;
+    }
+    case 'auth-before-tls': {
+      // RFC 4954 §4 / RFC 3207 §4: credentials must not cross the wire in clear; offering AUTH
+      // before STARTTLS invites clients to do exactly that.
+      if (implicit) return;
+      const seen = new Set<string>();
+      for (const p of h.probes) for (const m of p.capabilities.plain?.auth ?? []) seen.add(m.toUpperCase());
+      if (seen.size > 0) out.push({ ...base, detail: `AUTH ${stripControl([...seen].join(' '))} offered before TLS` });
+      return;
+    }
+    case 'no-ptr':
+      alignmentViolations(rule.rule, 'ptr-exists', t, h, out);
+      return;
+    case 'fcrdns-fail':
+      alignmentViolations(rule.rule, 'fcrdns', t, h, out);
+      return;
+    case 'banner-mismatch':
+      alignmentViolations(rule.rule, 'banner-name', t, h, out, true);
+      return;
+    case 'identity-rejected':
+      for (const p of h.probes) {
+        if (p.identity.kind !== rule.kind || p.verdict.outcome !== 'rejected') continue;
+        const v = p.verdict;
+        const reply = [v.code, v.text !== null ? stripControl(v.text) : null].filter((x) => x !== null).join(' ');
+        out.push({ ...base, detail: `HELO ${stripControl(p.identity.name)} rejected at ${v.stage ?? '?'} (${v.cause})${reply !== '' ? `: ${reply}` : ''}` });
+      }
+      return;
+    case 'acceptance-below':
+      return; // target-level, see evaluateTarget
+  }
+}
+
+function evaluateTarget(rule: PolicyRule, t: TargetResult, out: Violation[]): void {
+  if (rule.rule !== 'acceptance-below') return;
+  let accepted = 0;
+  let decided = 0;
+  for (const h of t.hosts) {
+    for (const p of h.probes) {
+      if (p.identity.kind !== rule.kind) continue;
+      const o = p.verdict.outcome;
+      if (o === 'accepted') accepted++;
+      if (o === 'accepted' || o === 'rejected' || o === 'deferred') decided++;
+    }
+  }
+  // Nothing decided (all errors or skipped): no rate to judge; connection failures are reported elsewhere.
+  if (decided === 0) return;
+  const percent = (accepted / decided) * 100;
+  if (percent < rule.percent) {
+    out.push({ rule: rule.rule, target: targetName(t), exchange: null, ip: null, detail: `${rule.kind}: ${accepted}/${decided} accepted (${percent.toFixed(1)}%), below ${rule.percent}%` });
+  }
+}
+
+/** All violations, in target order, then host order, then rule order. `now` is for cert expiry. */
+export function evaluatePolicy(run: RunResult, rules: PolicyRule[], now: Date = new Date()): Violation[] {
+  const out: Violation[] = [];
+  for (const t of run.targets) {
+    for (const h of t.hosts) for (const r of rules) evaluateHost(r, t, h, now, out);
+    for (const r of rules) evaluateTarget(r, t, out);
+  }
+  return out;
+}
+
+/** "rule  target  exchange [ip]  detail", one per line, terminal-safe. */
+export function formatViolations(violations: readonly Violation[]): string {
+  return violations
+    .map((v) => {
+      const where = v.exchange !== null ? ` ${stripControl(v.exchange)}${v.ip !== null ? ` [${v.ip}]` : ''}` : '';
+      return `policy ${v.rule}: ${stripControl(v.target)}${where}: ${stripControl(v.detail)}`;
+    })
+    .join('\n') + (violations.length > 0 ? '\n' : '');
+}

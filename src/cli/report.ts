@@ -1,0 +1,123 @@
+/**
+ * `mxprobe report <results.json|results.ndjson>`: re-render saved results (html, table, csv, json)
+ * and optionally enforce an audit policy for CI (`--fail-on`, `--policy`): exit 3 on violations.
+ *
+ * Nothing is probed again; the renderers are pure functions of the saved results.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import type { CliContext } from './context.js';
+import { UsageError } from '../errors.js';
+import type { RunResult } from '../results.js';
+import { evaluatePolicy, formatViolations, parsePolicy, parsePolicyFile, POLICY_RULES_HELP, type PolicyRule } from '../analysis/policy.js';
+import { loadResultsDetailed, ResultsInputError } from '../report/load.js';
+import { renderHtml } from '../report/html.js';
+import { renderCsv } from '../report/csv.js';
+import { renderTable } from '../report/table.js';
+import { renderJson } from '../report/json.js';
+
+export type ReportFormat = 'html' | 'table' | 'csv' | 'json';
+const FORMATS: readonly ReportFormat[] = ['html', 'table', 'csv', 'json'];
+
+interface ReportFlags {
+  format?: ReportFormat;
+  output?: string;
+  failOn?: string[];
+  policy?: string[];
+  color?: boolean;
+  now?: string;
+}
+
+/** The format implied by the output file's extension, so `-o report.html` needs no --format. */
+function formatFromPath(path: string | undefined): ReportFormat | null {
+  if (path === undefined) return null;
+  if (/\.html?$/i.test(path)) return 'html';
+  if (/\.csv$/i.test(path)) return 'csv';
+  if (/\.json$/i.test(path)) return 'json';
+  if (/\.txt$/i.test(path)) return 'table';
+  return null;
+}
+
+function render(run: RunResult, format: ReportFormat, notes: string[], color: boolean): string {
+  switch (format) {
+    case 'html':
+      return renderHtml(run, { notes });
+    case 'csv':
+      return renderCsv(run.targets);
+    case 'json':
+      return renderJson(run);
+    case 'table':
+      return renderTable(run, { color });
+  }
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+export function registerReport(program: Command, ctx: CliContext): void {
+  program
+    .command('report')
+    .description('render saved results (--format json or ndjson output) as html, table, csv or json; enforce an audit policy')
+    .argument('<results>', 'results file: .json (RunResult) or .ndjson (an interrupted run is accepted)')
+    .addOption(new Option('-f, --format <format>', 'output format (default: from -o extension, else table)').choices(FORMATS))
+    .option('-o, --output <file>', 'write the report to this file instead of stdout')
+    .option('--fail-on <rules>', 'comma-separated policy rules; exit 3 when any is violated (repeatable)', collect)
+    .option('--policy <file>', 'policy file: one rule per line, # comments (repeatable)', collect)
+    .option('--no-color', 'no ANSI colour in the table')
+    .addOption(new Option('--now <iso-date>', 'evaluate certificate expiry as of this time (reproducible CI)').hideHelp())
+    .addHelpText('after', `\nPolicy rules:\n  ${POLICY_RULES_HELP.join('\n  ')}\n\nExit codes: 0 ok, 2 unreadable results or bad policy, 3 policy violated.\n`)
+    .action(async (file: string, flags: ReportFlags) => {
+      // Parse the policy first: a typo in --fail-on should fail before any output is written.
+      const rules: PolicyRule[] = [];
+      for (const spec of flags.failOn ?? []) rules.push(...parsePolicy(spec));
+      for (const p of flags.policy ?? []) {
+        let text: string;
+        try {
+          text = await readFile(resolve(ctx.cwd, p), 'utf8');
+        } catch (e) {
+          throw new UsageError(`cannot read policy file ${p}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        rules.push(...parsePolicyFile(text, p));
+      }
+      let now = new Date();
+      if (flags.now !== undefined) {
+        now = new Date(flags.now);
+        if (Number.isNaN(now.getTime())) throw new UsageError(`--now: not a date: ${flags.now}`);
+      }
+
+      let loaded;
+      try {
+        loaded = await loadResultsDetailed(resolve(ctx.cwd, file));
+      } catch (e) {
+        if (e instanceof ResultsInputError) {
+          ctx.stderr.write(`mxprobe: ${e.message}\n`);
+          ctx.setExitCode(2);
+          return;
+        }
+        throw e;
+      }
+      for (const w of loaded.warnings) ctx.stderr.write(`mxprobe: warning: ${w}\n`);
+
+      const format = flags.format ?? formatFromPath(flags.output) ?? 'table';
+      const color = flags.color !== false && flags.output === undefined && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true;
+      const notes = loaded.interrupted ? ['Interrupted run: these results are partial.', ...loaded.warnings] : [];
+      const text = render(loaded.run, format, notes, color);
+      if (flags.output !== undefined) {
+        await writeFile(resolve(ctx.cwd, flags.output), text, 'utf8');
+      } else {
+        ctx.stdout.write(text);
+      }
+
+      if (rules.length > 0) {
+        const violations = evaluatePolicy(loaded.run, rules, now);
+        if (violations.length > 0) {
+          // stderr, so a report on stdout stays clean when piped.
+          ctx.stderr.write(formatViolations(violations));
+          ctx.stderr.write(`mxprobe: ${violations.length} policy violation${violations.length === 1 ? '' : 's'}\n`);
+          ctx.setExitCode(3);
+          return;
+        }
+      }
+      ctx.setExitCode(0);
+    });
+}

@@ -1,0 +1,225 @@
+/**
+ * Read saved results back: a `.json` RunResult or an `.ndjson` stream (results.ts NdjsonRecord).
+ *
+ * NDJSON carries hosts as they finish and the target record after its hosts, so TargetResults
+ * are rebuilt by grouping host records under their target (keyed by input + origin). A run that
+ * was interrupted (Ctrl-C, crash, full disk) ends early: its last line may be cut mid-record and the
+ * summary record may be missing. That is tolerated and reported in `warnings`, and the summary is
+ * rebuilt from what was saved. A malformed line anywhere else is an error naming file:line.
+ */
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { MxprobeError } from '../errors.js';
+import type { HostResult, NdjsonRecord, RunResult, TargetResult } from '../results.js';
+import { SCHEMA_VERSION } from '../results.js';
+import { SummaryBuilder } from './summary.js';
+
+/** The results file is unreadable or not a results file; the CLI exits with 2. */
+export class ResultsInputError extends MxprobeError {
+  constructor(message: string) {
+    super('E_RESULTS_INPUT', message);
+  }
+}
+
+export interface LoadedResults {
+  run: RunResult;
+  /** True when the file ends before the run's summary (or the summary says interrupted). */
+  interrupted: boolean;
+  /** Human-readable notes about what was tolerated, each prefixed with the file name. */
+  warnings: string[];
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkSchema(v: Record<string, unknown>, where: string): void {
+  if (v['schemaVersion'] !== SCHEMA_VERSION) {
+    throw new ResultsInputError(`${where}: unsupported schemaVersion ${JSON.stringify(v['schemaVersion'])} (this mxprobe reads ${SCHEMA_VERSION})`);
+  }
+}
+
+function checkRun(v: unknown, path: string): RunResult {
+  if (!isObject(v)) throw new ResultsInputError(`${path}: not an mxprobe results object`);
+  checkSchema(v, path);
+  if (!Array.isArray(v['targets'])) throw new ResultsInputError(`${path}: missing "targets" array`);
+  for (const [i, t] of (v['targets'] as unknown[]).entries()) {
+    if (!isObject(t) || !Array.isArray(t['hosts']) || typeof t['input'] !== 'string') {
+      throw new ResultsInputError(`${path}: targets[${i}] is not a target result`);
+    }
+  }
+  const run = v as unknown as RunResult;
+  // A summary is derived data; rebuild it when a hand-edited or partial file lacks one.
+  if (!isObject(v['summary'])) run.summary = summarizeTargets(run.targets);
+  return run;
+}
+
+function summarizeTargets(targets: readonly TargetResult[]): RunResult['summary'] {
+  const b = new SummaryBuilder();
+  for (const t of targets) b.addTarget(t);
+  return b.build();
+}
+
+export async function loadResults(path: string): Promise<RunResult> {
+  return (await loadResultsDetailed(path)).run;
+}
+
+/** Like loadResults, but also says whether the run was interrupted and what was tolerated. */
+export async function loadResultsDetailed(path: string): Promise<LoadedResults> {
+  if (/\.json$/i.test(path)) return loadJson(path);
+  if (/\.ndjson$|\.jsonl$/i.test(path)) return loadNdjson(path);
+  // Unknown extension: sniff. A RunResult file is one JSON document; NDJSON's first record is `run`.
+  const head = await readHead(path);
+  return /^\s*\{\s*"type"\s*:/.test(head) ? loadNdjson(path) : loadJson(path);
+}
+
+async function readHead(path: string): Promise<string> {
+  const stream = createReadStream(path, { encoding: 'utf8', start: 0, end: 255 });
+  let s = '';
+  try {
+    for await (const chunk of stream) s += chunk as string;
+  } catch (e) {
+    throw ioError(path, e);
+  }
+  return s;
+}
+
+function ioError(path: string, e: unknown): ResultsInputError {
+  const code = isObject(e) && typeof e['code'] === 'string' ? `${e['code']}: ` : '';
+  return new ResultsInputError(`${path}: cannot read results file (${code}${e instanceof Error ? e.message : String(e)})`);
+}
+
+async function loadJson(path: string): Promise<LoadedResults> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw ioError(path, e);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ResultsInputError(`${path}: not valid JSON (${e instanceof Error ? e.message : String(e)}); an interrupted run is only recoverable from --format ndjson output`);
+  }
+  const run = checkRun(parsed, path);
+  // The streaming JSON writer marks a run cut short by a signal with a top-level "interrupted": true.
+  if (isObject(parsed) && parsed['interrupted'] === true) {
+    return { run, interrupted: true, warnings: [`${path}: the run was interrupted before all targets finished`] };
+  }
+  return { run, interrupted: false, warnings: [] };
+}
+
+type HostRecord = Extract<NdjsonRecord, { type: 'host' }>;
+type TargetRecord = Extract<NdjsonRecord, { type: 'target' }>;
+type RunRecord = Extract<NdjsonRecord, { type: 'run' }>;
+type SummaryRecord = Extract<NdjsonRecord, { type: 'summary' }>;
+
+function targetKey(input: string, origin: string): string {
+  return `${origin}\u0000${input}`;
+}
+
+function hostOf(rec: HostRecord): HostResult {
+  const { type: _type, target: _target, ...host } = rec;
+  return host;
+}
+
+async function loadNdjson(path: string): Promise<LoadedResults> {
+  const warnings: string[] = [];
+  let runRec: RunRecord | null = null;
+  let summaryRec: SummaryRecord | null = null;
+  /** Hosts waiting for their target record, in arrival order. */
+  const pending = new Map<string, { first: HostRecord; hosts: HostResult[] }>();
+  /** Targets in the order their target record arrived. */
+  const targets: TargetResult[] = [];
+  let lineNo = 0;
+  /** A line that failed to parse; fatal unless it turns out to be the last line. */
+  let bad: { line: number; message: string } | null = null;
+
+  const stream = createReadStream(path, { encoding: 'utf8' });
+  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    for await (const raw of rl) {
+      lineNo++;
+      if (bad !== null) throw new ResultsInputError(`${path}:${bad.line}: ${bad.message}`);
+      if (raw.trim() === '') continue;
+      let rec: unknown;
+      try {
+        rec = JSON.parse(raw);
+      } catch (e) {
+        bad = { line: lineNo, message: `not valid JSON (${e instanceof Error ? e.message : String(e)})` };
+        continue;
+      }
+      if (!isObject(rec) || typeof rec['type'] !== 'string') throw new ResultsInputError(`${path}:${lineNo}: not an mxprobe NDJSON record`);
+      switch (rec['type']) {
+        case 'run':
+          if (runRec !== null) throw new ResultsInputError(`${path}:${lineNo}: second "run" record (concatenated runs are not supported)`);
+          checkSchema(rec, `${path}:${lineNo}`);
+          runRec = rec as unknown as RunRecord;
+          break;
+        case 'host': {
+          const h = rec as unknown as HostRecord;
+          if (!isObject(h.target) || !Array.isArray(h.probes)) throw new ResultsInputError(`${path}:${lineNo}: host record without target or probes`);
+          const key = targetKey(h.target.input, h.target.origin);
+          const entry = pending.get(key);
+          if (entry === undefined) pending.set(key, { first: h, hosts: [hostOf(h)] });
+          else entry.hosts.push(hostOf(h));
+          break;
+        }
+        case 'target': {
+          const { type: _type, ...t } = rec as unknown as TargetRecord;
+          if (typeof t.input !== 'string') throw new ResultsInputError(`${path}:${lineNo}: target record without input`);
+          const key = targetKey(t.input, t.origin);
+          targets.push({ ...t, hosts: pending.get(key)?.hosts ?? [] });
+          pending.delete(key);
+          break;
+        }
+        case 'summary':
+          summaryRec = rec as unknown as SummaryRecord;
+          break;
+        default:
+          // Unknown record types may come from a newer minor writer; skip rather than fail.
+          warnings.push(`${path}:${lineNo}: skipped unknown record type ${JSON.stringify(rec['type'])}`);
+      }
+    }
+  } catch (e) {
+    if (e instanceof ResultsInputError) throw e;
+    throw ioError(path, e);
+  } finally {
+    rl.close();
+    stream.destroy();
+  }
+
+  let interrupted = false;
+  if (bad !== null) {
+    interrupted = true;
+    warnings.push(`${path}:${bad.line}: last line is truncated (interrupted run); ignored`);
+  }
+  if (runRec === null) throw new ResultsInputError(`${path}: no "run" record; not an mxprobe NDJSON file`);
+  // Hosts whose target never finished: keep them under a target rebuilt from the host record.
+  for (const { first, hosts } of pending.values()) {
+    const t = first.target;
+    targets.push({ input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, port: first.port, dns: { status: 'ok', detail: 'target record missing (interrupted run)' }, mx: t.mx, hosts });
+    interrupted = true;
+    warnings.push(`${path}: target ${JSON.stringify(t.input)} has ${hosts.length} host(s) but no target record (interrupted run)`);
+  }
+  if (summaryRec === null) {
+    interrupted = true;
+    warnings.push(`${path}: no summary record (interrupted run); summary rebuilt from ${targets.length} saved target(s)`);
+  } else if (summaryRec.interrupted === true) {
+    interrupted = true;
+    warnings.push(`${path}: the run was interrupted before all targets finished`);
+  }
+  const run: RunResult = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: runRec.tool,
+    startedAt: runRec.startedAt,
+    finishedAt: summaryRec?.finishedAt ?? runRec.startedAt,
+    options: runRec.options,
+    targets,
+    // A partial run's saved summary (if any) does not cover the rebuilt targets; recount then.
+    summary: summaryRec !== null && !interrupted ? summaryRec.summary : summarizeTargets(targets),
+  };
+  return { run, interrupted, warnings };
+}
