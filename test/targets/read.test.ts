@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,6 +164,21 @@ describe('readTargets', () => {
     expect((err as TargetInputError).message).toMatch(/^stdin:0: cannot read targets from stdin: EIO: boom/);
     const res = await validateTargets({ args: [], files: ['-'], stdin: failing() });
     expect(res.problems.map((p) => p.source)).toEqual(['stdin']);
+  });
+
+  it.runIf(existsSync('/proc/self/fd'))('closes the file when the consumer stops early', async () => {
+    const f = await file('early.txt', Array.from({ length: 20_000 }, (_, i) => `h${i}.example`).join('\n'));
+    const openFds = (): number => readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    for (let k = 0; k < 30; k++) {
+      for await (const line of readTargets({ args: [], files: [f] })) {
+        expect(line.ok).toBe(true);
+        break;
+      }
+    }
+    // Closing a FileHandle completes asynchronously; wait (bounded) until the count settles.
+    for (let i = 0; i < 100 && openFds() > before; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(openFds()).toBeLessThanOrEqual(before);
   });
 
   it('refuses "-" twice or without a stdin', async () => {
