@@ -1,0 +1,677 @@
+/**
+ * The ordered rule table behind `classify()` (src/analysis/classify.ts).
+ *
+ * How to read it:
+ * - Rules are tried top to bottom; the FIRST match wins, so the most specific rules come first.
+ * - A rule matches when every condition it has holds: the stage is in `stages` (a rule with
+ *   `stages` never matches an unknown stage), the stage is not in `notStages`, the code fits `codes`
+ *   ('4xx' / '5xx' or exact codes), the RFC 3463 enhanced code matches `enhanced`, the normalised
+ *   text matches `text` and does not match `unless`.
+ * - The text a rule sees is normalised (classify.ts): every line's reply code and enhanced code are
+ *   removed, lines are joined with one space, whitespace is collapsed. All regexes are
+ *   case-insensitive (a test enforces the `i` flag).
+ * - The outcome (accepted / deferred / rejected) never comes from a rule: it is the reply code's
+ *   class (RFC 5321 §4.2.1). Rules only decide the cause.
+ *
+ * Why text first and codes last: 450, 451, 550, 554, 4.7.1 and 5.7.1 are used by every MTA for
+ * every kind of refusal (RFC 5321 §4.2.3 lists 550 for "mailbox not found, no access, or command
+ * rejected for policy reasons"), so a code alone says little. The Postfix prefixes
+ * ("Helo command rejected:", "Client host rejected:", "Sender address rejected:", "Recipient address
+ * rejected:") name the restriction that fired, which matters because with smtpd_delay_reject=yes
+ * (the default) a HELO or client restriction is only reported at RCPT TO.
+ */
+import type { Cause, Stage } from '../results.js';
+
+export type CodeSpec = number | '4xx' | '5xx';
+
+export interface ClassifyRule {
+  /** Stable id, reported in `Classification.rule`. */
+  id: string;
+  /** Only at these stages (never when the stage is unknown). */
+  stages?: readonly Stage[];
+  /** Not at these stages (an unknown stage is allowed). */
+  notStages?: readonly Stage[];
+  codes?: readonly CodeSpec[];
+  /** Tested against the RFC 3463 enhanced code ("5.7.1"), or "" when there is none. */
+  enhanced?: RegExp;
+  /** Tested against the normalised reply text. */
+  text?: RegExp;
+  /** The rule does not match when the normalised text matches this. */
+  unless?: RegExp;
+  cause: Cause;
+  /** Where the reply text comes from, or why the rule exists. */
+  source: string;
+}
+
+const HELO = '(?:helo|ehlo)';
+
+/** Build a case-insensitive regex from parts, so long alternations stay readable. */
+function re(...parts: string[]): RegExp {
+  return new RegExp(parts.join('|'), 'i');
+}
+
+export const RULES: readonly ClassifyRule[] = [
+  // ───────────── Greylisting: a deferral that a retry from the same IP will pass ─────────────
+  {
+    id: 'greylist-word',
+    text: /gr[ae]y[- ]?list/i,
+    cause: 'greylist',
+    source: 'postgrey "Greylisted, see http://postgrey...", milter-greylist "Greylisting in action", Haraka, sqlgrey, rspamd, Exim greylistd',
+  },
+  {
+    id: 'greylist-exim-greylistd',
+    text: /is not yet authori[sz]ed to deliver mail from/i,
+    cause: 'greylist',
+    source: 'Exim + greylistd example ACL ("$sender_host_address is not yet authorized to deliver mail from ...")',
+  },
+  {
+    id: 'greylist-mimecast',
+    codes: ['4xx'],
+    text: /internal resource temporarily unavailable/i,
+    cause: 'greylist',
+    source: 'Mimecast 451 "Internal resource temporarily unavailable" (its greylisting reply)',
+  },
+  {
+    id: 'greylist-come-back-later',
+    codes: ['4xx'],
+    text: /\bcome back (later|in \d)/i,
+    cause: 'greylist',
+    source: 'Haraka / milter-greylist "please come back later / in 00:05:00"',
+  },
+
+  // ───────────── Encryption required (RFC 3207 §4, RFC 5248 X.7.10/X.7.11, RFC 8689) ─────────────
+  {
+    id: 'tls-enhanced',
+    enhanced: /^[45]\.7\.(10|11|30)$/,
+    cause: 'tls-required',
+    source: 'RFC 5248 X.7.10 Encryption needed, X.7.11 Encryption required for auth mechanism; RFC 8689 X.7.30 REQUIRETLS',
+  },
+  {
+    id: 'tls-text',
+    text: re(
+      'must issue an? starttls',
+      '(session )?encryption (is )?(required|needed|mandatory)',
+      '\\b(starttls|tls)\\b[^.;]{0,40}\\b(required|mandatory|needed|is a must)\\b',
+      '\\b(starttls|tls)( command)? first\\b',
+      '\\b(require[sd]?|must use|must issue|must negotiate|need to use)\\b[^.;]{0,30}\\b(starttls|tls|encryption|encrypted)\\b',
+    ),
+    unless: /tls (is )?not available|not supported|handshake|local problem|too many/i,
+    cause: 'tls-required',
+    source: 'Postfix "530 5.7.0 Must issue a STARTTLS command first" / "Session encryption is required"; Sendmail "(TLS required)"; Gmail 4.7.0 TLS',
+  },
+
+  // ───────────── Postfix "Helo command rejected:" (smtpd_helo_restrictions, RFC 5321 §4.1.1.1) ─────────────
+  {
+    id: 'postfix-helo-non-fqdn',
+    text: /helo command rejected: need fully[- ]qualified hostname/i,
+    cause: 'helo-not-fqdn',
+    source: 'Postfix reject_non_fqdn_helo_hostname',
+  },
+  {
+    id: 'postfix-helo-host-not-found',
+    text: /helo command rejected: (host not found|no (a|mx|address)? ?records?|unknown host)/i,
+    cause: 'helo-not-resolving',
+    source: 'Postfix reject_unknown_helo_hostname',
+  },
+  {
+    id: 'postfix-helo-invalid',
+    text: /helo command rejected: invalid (name|ip address)/i,
+    cause: 'helo-syntax',
+    source: 'Postfix reject_invalid_helo_hostname',
+  },
+  {
+    id: 'postfix-helo-impersonation',
+    text: /helo command rejected:[^;]{0,60}\b(you are not|you're not|not me|impersonat|forged|fake|spoof|does not match|doesn't match|mismatch|my (own )?(name|hostname|domain|ip))/i,
+    cause: 'helo-mismatch',
+    source: 'Postfix check_helo_access with "You are not me" / "Stop impersonating my host" texts',
+  },
+  {
+    id: 'postfix-helo-other',
+    text: /helo command rejected:/i,
+    unless: /blocked using/i,
+    cause: 'helo-policy',
+    source: 'Postfix check_helo_access / check_helo_*_access: an admin rule on the HELO name',
+  },
+
+  // ───────────── Postfix "Client host rejected:" reverse-DNS restrictions ─────────────
+  {
+    id: 'postfix-client-no-reverse',
+    text: /cannot find your reverse hostname/i,
+    cause: 'no-ptr',
+    source: 'Postfix reject_unknown_reverse_client_hostname (no PTR at all)',
+  },
+  {
+    id: 'postfix-client-no-fcrdns',
+    text: /cannot find your hostname/i,
+    cause: 'fcrdns-fail',
+    source: 'Postfix reject_unknown_client_hostname (no PTR, or PTR not forward-confirmed)',
+  },
+
+  // ───────────── Rate limits and throttling (before blocklist: reputation throttles say "rate") ─────────────
+  {
+    id: 'rate-gmail-4.7.28',
+    enhanced: /^[45]\.7\.28$/,
+    cause: 'rate-limit',
+    source: 'Gmail 421-4.7.28 "unusual rate of unsolicited mail ... temporarily rate limited"',
+  },
+  {
+    id: 'rate-microsoft-throttle',
+    enhanced: /^4\.7\.(5\d\d|6[0-9]\d)$/,
+    codes: ['4xx'],
+    cause: 'rate-limit',
+    source: 'Microsoft 451 4.7.500-699 "Server busy" / 4.7.650 "temporarily rate limited due to IP reputation"',
+  },
+  {
+    id: 'rate-gmail-try-again-closing',
+    codes: [421],
+    text: /try again later,? closing connection/i,
+    cause: 'rate-limit',
+    source: 'Gmail 421 4.7.0 "Try again later, closing connection." (connection throttling)',
+  },
+  {
+    id: 'rate-yahoo-tss',
+    text: /\[TSS?0[1245]\]|temporarily deferred due to (unexpected volume|user complaints)/i,
+    cause: 'rate-limit',
+    source: 'Yahoo 421 4.7.0 [TSS04]/[TS01] "temporarily deferred due to unexpected volume or user complaints"',
+  },
+  {
+    id: 'rate-text',
+    text: re(
+      'too many (concurrent |simultaneous |open |parallel |smtp |active |incoming )*(connections?|sessions|sockets)',
+      'too many (messages|mails?|e-?mails|requests|recipients|rcpt|commands|transactions|deliveries)',
+      'too much mail',
+      '(connection|message|sending|sender|send|mail|recipient|rcpt|ip) (rate|count|frequency)( limit)?',
+      '\\brate[- ]?limit',
+      '\\brate exceeded',
+      '\\bthrottl',
+      '\\boverlimit\\b',
+      'unusual rate',
+      'at a rate that',
+      'server (too )?busy',
+      'all server ports are busy',
+      'maximum number of (concurrent |simultaneous )?(server )?connections',
+      'concurrency limit',
+      'connection limit',
+      'sending too fast|too fast\\b|slow down',
+    ),
+    unless: /too many (invalid|bad|unknown) (recipients|rcpt)|too many errors/i,
+    cause: 'rate-limit',
+    source: 'Postfix anvil "Error: too many connections/too much mail from"; Exim smtp_accept_max "Too many concurrent SMTP connections"; Sendmail ratecontrol/conncontrol; Microsoft 4.3.2 concurrent connections; postscreen "All server ports are busy"',
+  },
+  {
+    id: 'rate-too-many-recipients-enhanced',
+    enhanced: /^[45]\.5\.3$/,
+    cause: 'rate-limit',
+    source: 'RFC 3463 §3.6 X.5.3 Too many recipients',
+  },
+
+  // ───────────── Blocklists and reputation blocks ─────────────
+  {
+    id: 'blocklist-microsoft-banned-ip',
+    enhanced: /^5\.7\.(6(0[6-9]|[1-4]\d)|511|708)$/,
+    cause: 'blocklist',
+    source: 'Microsoft 550 5.7.606-649 "Access denied, banned sending IP", 5.7.511 banned sender, 5.7.708 traffic not accepted from this IP',
+  },
+  {
+    id: 'blocklist-yahoo',
+    text: /\[BL2\d\]|\[TSS09\]|\[TS03\]|permanently deferred/i,
+    cause: 'blocklist',
+    source: 'Yahoo 553 5.7.1 [BL21]/[BL22]/[BL23] Spamhaus listing; 421 4.7.1 [TSS09] "permanently deferred" (IP reputation)',
+  },
+  {
+    id: 'blocklist-text',
+    text: re(
+      'blocked using',
+      '\\bspamhaus\\b',
+      'spamcop',
+      '\\bsorbs\\b',
+      'barracuda ?(central|reputation|networks)',
+      'barracudacentral',
+      'uceprotect',
+      '\\bpsbl\\b',
+      'invaluement',
+      'spamrats',
+      'mailspike',
+      'cloudmark',
+      'senderscore|sender score',
+      'trend micro (email reputation|rbl)',
+      'mail-abuse\\.com',
+      'ipcheck\\.proofpoint',
+      'sender\\.office\\.com',
+      '\\bdnsbl\\b|\\brbl\\b|\\brhsbl\\b|\\bdnsbls\\b',
+      'black[- ]?list(ed)?',
+      'block[- ]?list(ed)?',
+      'blackhole',
+      '(?<!not |un)listed (at|in|on|by)\\b',
+      'banned sending ip|banned sender|traffic not accepted from this ip',
+      '(poor|bad|low|negative) (sender |ip |sending |email |mail )?reputation',
+      '(ip|sender|sending|email|mail|network) reputation',
+      'reputation of the sending',
+      'likely unsolicited mail',
+      'not authori[sz]ed to send e?mail directly',
+      'known spam (source|sender)|spam source',
+      '\\b(your )?(ip|host|server|network|address|client)( address)?\\b[^.;]{0,30}\\b(is|has been|was|are) (currently )?(blocked|banned|listed|blacklisted|blocklisted)',
+      'client host blocked|ip (address )?blocked',
+    ),
+    unless: /greylist/i,
+    cause: 'blocklist',
+    source: 'Postfix reject_rbl_client / postscreen "blocked using zen.spamhaus.org"; Exim "is in a black list at"; Microsoft S3150 "block list"; Proofpoint ipcheck; Cisco IronPort "poor reputation"; Gmail "likely unsolicited mail"',
+  },
+
+  // ───────────── HELO texts of Exim, Haraka, Sendmail, Exchange, Gmail ─────────────
+  {
+    id: 'helo-missing',
+    text: re(
+      `(send|say|issue|use|need|requires?|expecting|must (send|say|issue|use)) (an? )?${HELO}([/ ]${HELO}| or ${HELO})? (command )?first`,
+      `\\b${HELO}(/${HELO}| or ${HELO})? (command )?(is )?(required|expected|first)\\b`,
+      'polite people say helo',
+      'introduce yourself',
+      '(send|say) hello first',
+    ),
+    unless: /fqdn|qualified|valid|argument|hostname/i,
+    cause: 'helo-missing',
+    source: 'Postfix smtpd_helo_required "503 5.5.1 Error: send HELO/EHLO first"; Exim "503 HELO or EHLO required"; Sendmail "Polite people say HELO first"; Exchange "Send hello first"',
+  },
+  {
+    id: 'helo-missing-503',
+    codes: [503],
+    stages: ['mail', 'rcpt'],
+    text: /\b(helo|ehlo|hello)\b/i,
+    cause: 'helo-missing',
+    source: 'RFC 5321 §4.2.4: 503 bad sequence; at MAIL/RCPT a mention of HELO means it was missing',
+  },
+  {
+    id: 'helo-not-fqdn-text',
+    text: re(
+      'need fully[- ]qualified hostname',
+      'must be an? (fqdn|fully[- ]qualified)',
+      `${HELO}[^.;]{0,40}\\bnot (an? )?(fqdn|fully[- ]qualified)`,
+      `(fqdn|fully[- ]qualified (domain |host ?)?name)[^.;]{0,20}\\b(required|expected|needed)`,
+      '(requires?|use|expects?|need|send|provide) (an? )?(valid |proper )?(fqdn|fully[- ]qualified)',
+      'non[- ]fqdn',
+      `unqualified ${HELO}|${HELO} [^.;]{0,20}unqualified`,
+      `${HELO}[^.;]{0,40}(has no dots?|contains no dots?|must contain (a|at least one) dot|without a dot|no dots? in)`,
+      'bogus helo name used: (localhost|\\[?127\\.|[^.\\s]+$)',
+      'helo host name invalid',
+      `${HELO}[^.;]{0,30}\\blocalhost\\b`,
+      `\\blocalhost\\b[^.;]{0,30}\\b${HELO}`,
+      `${HELO} (name |hostname )?is (a )?(short|single[- ]label|bare) (name|hostname|label)`,
+    ),
+    cause: 'helo-not-fqdn',
+    source: 'Haraka helo.checks valid_hostname "HELO host must be a FQDN or address literal"; Sendmail FEATURE(block_bad_helo) "bogus HELO name used: localhost"; Exim ACLs "HELO must contain a FQDN"',
+  },
+  {
+    id: 'helo-syntax-text',
+    text: re(
+      `syntactically invalid ${HELO}`,
+      'invalid address format in helo',
+      `${HELO}(/${HELO})? argument (is )?invalid`,
+      `invalid ${HELO}\\b`,
+      `syntax: ${HELO}`,
+      `${HELO} (name|argument|hostname|host name|domain|parameter)[^.;]{0,20}\\b(syntax|malformed|not valid|invalid|bad format|illegal)`,
+      `malformed ${HELO}`,
+      `${HELO}[^.;]{0,30}\\b(is an? (bare )?ip( address)?|bare ip|ip address without brackets|must be (enclosed )?in (square )?brackets)`,
+      'address literal[^.;]{0,20}\\b(invalid|malformed|brackets)',
+    ),
+    cause: 'helo-syntax',
+    source: 'Exim "501 Syntactically invalid EHLO argument(s)"; Haraka bare_ip "Invalid address format in HELO"; Gmail "501 5.5.4 HELO/EHLO argument is invalid"; Postfix "501 Syntax: EHLO hostname"',
+  },
+  {
+    id: 'helo-syntax-at-greeting',
+    stages: ['ehlo', 'helo'],
+    text: /syntactically invalid|invalid domain name|domain name required|invalid (argument|parameter|hostname|host name|name)|syntax error|bad syntax|\bsyntax\b/i,
+    cause: 'helo-syntax',
+    source: 'Exchange "501 5.5.4 Invalid domain name"; Exim log "syntactically invalid argument(s)": at the greeting the only argument is the HELO name',
+  },
+  {
+    id: 'helo-mismatch-resolves-elsewhere',
+    text: new RegExp(`${HELO}[^.;]{0,50}\\b(does not|doesn't|did not|not) (resolve|point) to (your|the (connecting|client|sending|calling)|this|the) (ip|address|host|client)`, 'i'),
+    cause: 'helo-mismatch',
+    source: 'common Exim/Haraka ACL text "HELO hostname does not resolve to your IP"',
+  },
+  {
+    id: 'helo-not-resolving-text',
+    text: re(
+      `${HELO}[^.;]{0,50}\\b(does not|doesn't|did not|cannot|can't|could not|couldn't|fails? to|not|won't) (be )?(resolved?|exist)`,
+      `${HELO}[^.;]{0,50}\\b(no (a|aaaa|mx|dns|address)( or (aaaa|mx))? records?|has no (forward )?(dns|address|ip)|nxdomain|not found in dns|unresolvable|unknown host|host not found|domain not found|no such (host|domain))`,
+      `(cannot|can't|could not|unable to) (resolve|find) (your )?${HELO}`,
+      `dns (timeout|failure|error) resolving your ${HELO}`,
+      `unknown ${HELO} (name|host)`,
+    ),
+    unless: /match/i,
+    cause: 'helo-not-resolving',
+    source: 'Haraka forward_dns "DNS timeout resolving your HELO hostname"; ACL texts "HELO hostname does not resolve"',
+  },
+  {
+    id: 'helo-mismatch-text',
+    text: re(
+      `${HELO}[^.;]{0,40}\\b(does not|doesn't|did not|do not|don't|not) (match|correspond)`,
+      `${HELO}[^.;]{0,40}mismatch`,
+      'you are not who you say|not who you (say|claim)',
+      "you are not me|you're not me|you are not us",
+      'impersonat',
+      `(fake|forged|spoofed|bogus|false|faked) ${HELO}`,
+      `${HELO}[^.;]{0,30}\\b(forged|spoofed|fake|faked)`,
+      'using (my|our) (own )?(name|hostname|host name|ip|domain)',
+      "(that is|that's|thats|this is) (my|our) (name|hostname|domain|ip)",
+      'big company w/o rdns',
+      `${HELO} hostname fails fcrdns`,
+      `bad ${HELO}: forward and reverse dns`,
+      'no forward dns match',
+      'not in the same /\\d+ as your ip',
+      'use your own (name|hostname|helo)',
+      'bogus helo name used',
+    ),
+    cause: 'helo-mismatch',
+    source: 'Exim helo_verify_hosts "EHLO argument does not match calling host"; Haraka big_company/rdns_match/literal_mismatch/forward_dns; Sendmail block_bad_helo with our own name',
+  },
+  {
+    id: 'helo-policy-text',
+    text: re(
+      `${HELO}[^.;]{0,40}\\b(looks |is |appears |seems )?(dynamic|generic|residential|dial[- ]?up|dsl)\\b`,
+      `(dynamic|generic)[^.;]{0,20}\\b${HELO}`,
+      'that helo (is )?not allowed',
+      `${HELO}[^.;]{0,30}\\b(not allowed|not permitted|rejected|refused|denied|blocked|banned|prohibited|not accepted|unacceptable|forbidden)`,
+      `bad ${HELO}`,
+      `${HELO} protocol mismatch`,
+      'helo host host_mismatch',
+    ),
+    cause: 'helo-policy',
+    source: 'Haraka helo.checks dynamic "HELO is dynamic" / match_re "That HELO not allowed here"; Postfix-style check_helo_access texts',
+  },
+
+  // ───────────── Reverse DNS of the client IP (RFC 7372 X.7.25, RFC 1912 §2.1) ─────────────
+  {
+    id: 'fcrdns-enhanced-7.25',
+    enhanced: /^[45]\.7\.25$/,
+    cause: 'fcrdns-fail',
+    source: 'RFC 7372 §3.3 X.7.25 "Reverse DNS validation failed" (Gmail 550-5.7.25, Postfix 3.x 4.7.25)',
+  },
+  {
+    id: 'fcrdns-text',
+    text: re(
+      'possibly forged hostname',
+      'forward[- ]confirm',
+      'fcrdns',
+      'reverse (dns|lookup|hostname)[^.;]{0,40}\\b(does not|doesn\'t|did not|not|do not|don\'t) (match|resolve|point)',
+      'does not resolve back',
+      '(ptr|reverse dns|rdns)[^.;]{0,30}\\b(mismatch|does not match|doesn\'t match|inconsistent)',
+      'reverse dns lookup failed',
+      'forged reverse',
+      'ip name possibly forged',
+      'forward and reverse (dns )?(don\'t|do not) match',
+    ),
+    cause: 'fcrdns-fail',
+    source: 'Sendmail FEATURE(require_rdns) "Possibly forged hostname"; Exim verify=reverse_host_lookup; Haraka fcrdns "no FCrDNS"',
+  },
+  {
+    id: 'no-ptr-text',
+    text: re(
+      'fix reverse dns',
+      '(no|missing|without( a)?|lacks?( a)?|lacking( a)?) (valid |proper )?(reverse dns|rdns|ptr|reverse hostname|reverse lookup|reverse dns entry|reverse name)',
+      '(reverse dns|rdns|ptr)( record| entry)? (is )?(missing|required|not found|not set|not configured|needed)',
+      'ip name lookup failed',
+      'has no (reverse|ptr)',
+      '(reverse dns|rdns|ptr) (entry |record )?(does not|doesn\'t) exist',
+      'unknown reverse|reverse (dns|hostname) unknown',
+    ),
+    unless: /relay/i,
+    cause: 'no-ptr',
+    source: 'Sendmail FEATURE(require_rdns) "Fix reverse DNS for <ip>"; Haraka fcrdns "no rDNS"; ACL texts "Your IP has no reverse DNS"',
+  },
+
+  // ───────────── Relaying (RFC 5321 §3.6.2, §7.1) ─────────────
+  {
+    id: 'relay-enhanced-microsoft',
+    enhanced: /^5\.7\.(54|64)$/,
+    cause: 'relay-denied',
+    source: 'Microsoft 550 5.7.54 "Unable to relay recipient in non-accepted domain", 5.7.64 TenantAttribution "Relay Access Denied"',
+  },
+  {
+    id: 'relay-text',
+    text: re(
+      'relay(ing)? (access )?(is )?(denied|not permitted|not allowed|prohibited|refused|disabled|forbidden)',
+      '(unable|not (allowed|permitted|authori[sz]ed)|cannot|can\'t|won\'t|will not) to relay',
+      '(we|i) do not relay',
+      'does not relay',
+      '\\bno relaying\\b',
+      'non[- ]accepted domain',
+    ),
+    cause: 'relay-denied',
+    source: 'Postfix reject_unauth_destination "Relay access denied"; Exim "relay not permitted"; Sendmail "Relaying denied"; Exchange "Unable to relay"',
+  },
+
+  // ───────────── The sender (MAIL FROM) - before recipient: Exim sender-verify texts say "Unrouteable address" ─────────────
+  {
+    id: 'sender-text',
+    text: re(
+      'sender address rejected',
+      'sender verif(y|ication) (failed|failure)',
+      'verification failed for',
+      'callout verification',
+      'could not complete sender verify',
+      'domain of sender address',
+      'sender domain[^.;]{0,30}\\b(does not exist|not found|must resolve|unresolvable|has null mx)',
+      'sender (address )?(is )?(invalid|unknown|not allowed|rejected|refused|denied)',
+      '(bad|invalid|unverified) sender',
+      'sender unknown',
+    ),
+    cause: 'policy',
+    source: 'Postfix reject_unknown_sender_domain "Sender address rejected: Domain not found"; Exim "Sender verify failed"; Sendmail "Domain of sender address ... does not exist"',
+  },
+
+  // ───────────── The recipient ─────────────
+  {
+    id: 'recipient-microsoft-dbeb',
+    enhanced: /^5\.4\.1$/,
+    text: /recipient address rejected: access denied/i,
+    cause: 'recipient',
+    source: 'Microsoft 550 5.4.1 "Recipient address rejected: Access denied" (Directory-Based Edge Blocking: no such recipient)',
+  },
+  {
+    id: 'recipient-text',
+    text: re(
+      'user unknown|unknown user',
+      'no such (user|mailbox|recipient|account|address|local user)',
+      'unrout(e)?able address',
+      'recipient not found|recip(ient)?notfound',
+      'recipient (address )?(is )?(unknown|invalid|does not exist|not valid|not known|doesn\'t exist)',
+      'unknown (recipient|local[- ]part|mailbox|address|alias)',
+      'invalid (recipient|mailbox|user|address)\\b',
+      'mailbox (is )?(unavailable|not found|does not exist|disabled|inactive|full|quota|over quota|suspended)',
+      '(account|mailbox|user|address)[^.;]{0,40}\\b(does not|doesn\'t|did not) exist',
+      'that you tried to reach (does not exist|is disabled|is over|is inactive|has been disabled)',
+      'over quota|quota exceeded|exceeded (the )?(storage|quota)|insufficient storage|mailbox full|mail ?box is full',
+      'user not found|not a valid (mailbox|recipient|user)|no mailbox',
+      '(account|mailbox) (is |has been )?(disabled|inactive|suspended|locked|deactivated)',
+      'recipient address rejected: (user unknown|undeliverable|domain not found|need fully|unknown|mailbox)',
+      'in (local|virtual|relay) (recipient|mailbox|alias) table',
+      'undeliverable address',
+      "doesn't have an? [\\w. ]{1,40} account",
+      'restricted characters in address',
+      '(?<!sender |client )\\baddress rejected\\.?$',
+      'requested action not taken: mailbox',
+    ),
+    cause: 'recipient',
+    source: 'Postfix "User unknown in local recipient table"; Exim "Unrouteable address"; Sendmail "User unknown"; Gmail 5.1.1 "The email account that you tried to reach does not exist"; Microsoft RESOLVER.ADR.RecipNotFound; IronPort "#5.1.0 Address rejected"',
+  },
+
+  // ───────────── Not a refusal of us: local trouble and unsupported commands ─────────────
+  {
+    id: 'command-unrecognised',
+    codes: [500, 502, 504],
+    text: /command (not recognized|not recognised|unrecognized|unrecognised|not implemented)|unrecognized command|unknown command|not implemented/i,
+    cause: 'unknown',
+    source: 'RFC 5321 §4.2.4: 500/502 mean the server does not know the command, not that it refuses the client',
+  },
+  {
+    id: 'local-trouble',
+    codes: ['4xx'],
+    text: re(
+      'temporary (local|system|server) (problem|failure|error)',
+      'local (problem|error)',
+      'configuration (problem|error)',
+      'temporary lookup failure',
+      'system (problem|error|failure)',
+      'internal (server )?error',
+      'resources? temporarily unavailable',
+      'insufficient system (resources|storage)',
+      'queue file write error',
+      'timeout exceeded',
+    ),
+    cause: 'unknown',
+    source: 'Exim "451 Temporary local problem - please try later"; Postfix "451 4.3.0 Temporary lookup failure" / "452 4.3.1 Insufficient system storage": server-side trouble',
+  },
+
+  // ───────────── Other policy (RFC 3463 X.7.x: security or policy status) ─────────────
+  {
+    id: 'policy-authentication',
+    text: re(
+      '\\bspf\\b|sender policy framework|openspf',
+      '\\bdmarc\\b',
+      '\\bdkim\\b',
+      'unauthenticated',
+      'not authenticated',
+      'authentication (required|checks|information|is required)',
+      'fails? to pass authentication',
+    ),
+    cause: 'policy',
+    source: 'Gmail 5.7.26 "unauthenticated", 5.7.27 SPF; Microsoft 5.7.509 DMARC, 5.7.23 SPF; Yahoo 5.7.9 unauthenticated',
+  },
+  {
+    id: 'policy-enhanced-auth',
+    enhanced: /^[45]\.7\.(2[0-4]|2[6-7]|9)$/,
+    cause: 'policy',
+    source: 'RFC 7372 X.7.20-X.7.24 DKIM/SPF, X.7.26 multiple authentication checks failed; RFC 7505 X.7.27 sender null MX; RFC 3463 X.7.9',
+  },
+  {
+    id: 'greylist-postscreen',
+    codes: [450, 451],
+    stages: ['rcpt', 'mail'],
+    text: /^service currently unavailable\.?$/i,
+    cause: 'greylist',
+    source: 'Postfix postscreen after-220 tests: the first session is deferred with 4xx and the client is allowlisted, so a retry passes (POSTSCREEN_README "Tests after the 220 greeting")',
+  },
+  {
+    id: 'policy-text',
+    text: re(
+      'administrative prohibition',
+      'access denied',
+      '(policy|policies) (reasons?|violation|rejection|rejected|reject|restrictions?)',
+      'reject(ed)? for policy',
+      'for policy reasons',
+      'message not allowed|\\[PH01\\]',
+      'content rejected|message (content )?rejected',
+      'spam (detected|content|message)|looks like spam|considered (as )?spam|identified as spam|detected as spam',
+      'suspicious',
+      'improper use of smtp command pipelining',
+      'synchroni[sz]ation error',
+      'pregreet',
+      'protocol error',
+      'not (allowed|permitted|authori[sz]ed) to send',
+      'refused by|rejected by (local )?policy',
+      '\\bdenied\\b|\\bprohibited\\b|not welcome',
+      'client host rejected|recipient address rejected',
+      'no smtp service here|smtp service not available',
+    ),
+    cause: 'policy',
+    source: 'Exim "550 Administrative prohibition"; Postfix check_*_access "Access denied"; IronPort "Reject for policy reason"; Yahoo "[PH01] Message not allowed"; postscreen "Protocol error"',
+  },
+
+  // ───────────── Greylisting heuristic: an unexplained 450/451 "try again later" at MAIL/RCPT ─────────────
+  {
+    id: 'greylist-try-later',
+    codes: [450, 451],
+    stages: ['mail', 'rcpt'],
+    text: /^(temporar(il)?y (deferred|rejected|rejection|failure)[^.;]{0,40}[.,;:-]? ?)?(please )?(try|retry|come back)( again)? later\b|please (try|retry)( again)? later/i,
+    cause: 'greylist',
+    source: 'Proofpoint/Barracuda "451 Please try again later"; rspamd greylist "451 4.7.1 Try again later": a bare retry request at MAIL/RCPT is what greylisting looks like',
+  },
+
+  // ───────────── Enhanced-code fallbacks (RFC 3463 §3: subject X.1 addressing, X.2 mailbox, X.5 protocol) ─────────────
+  {
+    id: 'enhanced-helo-syntax',
+    stages: ['ehlo', 'helo'],
+    enhanced: /^5\.5\.[24]$/,
+    cause: 'helo-syntax',
+    source: 'RFC 3463 X.5.2 syntax error, X.5.4 invalid command arguments: at EHLO the argument is the HELO name',
+  },
+  {
+    id: 'code-501-at-greeting',
+    stages: ['ehlo', 'helo'],
+    codes: [501],
+    cause: 'helo-syntax',
+    source: 'RFC 5321 §4.2.2 501 "Syntax error in parameters or arguments": at EHLO the only argument is the name',
+  },
+  {
+    id: 'enhanced-sender-address',
+    stages: ['mail'],
+    enhanced: /^[45]\.1\.[78]$/,
+    cause: 'policy',
+    source: 'RFC 3463 X.1.7 bad sender mailbox syntax, X.1.8 bad sender system address',
+  },
+  {
+    id: 'enhanced-recipient',
+    stages: ['rcpt'],
+    enhanced: /^[45]\.(1\.([0-6]|10)|2\.\d{1,3})$/,
+    cause: 'recipient',
+    source: 'RFC 3463 X.1.x addressing status (X.1.1 bad destination mailbox), X.2.x mailbox status; RFC 7505 X.1.10 null MX',
+  },
+
+  // ───────────── Stage defaults: nothing specific matched ─────────────
+  {
+    id: 'default-421',
+    codes: [421],
+    cause: 'unknown',
+    source: 'RFC 5321 §4.2.3 421 "Service not available, closing transmission channel": sent for shutdowns, overload, idle timeouts and policy alike, so an unexplained 421 names no cause',
+  },
+  {
+    id: 'default-greeting-refused',
+    stages: ['ehlo', 'helo'],
+    codes: ['4xx', '5xx'],
+    cause: 'helo-policy',
+    source: 'At EHLO/HELO the client has said nothing but its name (Exim, Haraka and Sendmail run HELO checks here; IP blocks usually fire at connect and say so), so an unexplained refusal is about the HELO',
+  },
+  {
+    id: 'default-enhanced-policy',
+    notStages: ['ehlo', 'helo'],
+    codes: ['4xx', '5xx'],
+    enhanced: /^[45]\.7\.\d{1,3}$/,
+    cause: 'policy',
+    source: 'RFC 3463 §3.8 X.7.x "Security or policy status": with no more specific text, the class itself says policy',
+  },
+  {
+    id: 'default-connect-5xx',
+    stages: ['connect'],
+    codes: ['5xx'],
+    cause: 'policy',
+    source: 'RFC 5321 §3.1: a 554 in place of the 220 greeting refuses this client before it said anything, i.e. a decision about its IP',
+  },
+  {
+    id: 'default-mail-5xx',
+    stages: ['mail'],
+    codes: ['5xx'],
+    cause: 'policy',
+    source: 'mxprobe sends a valid, resolvable MAIL FROM, so a permanent refusal of it is a policy decision about the client',
+  },
+  {
+    id: 'default-rcpt-554',
+    stages: ['rcpt'],
+    codes: [554],
+    cause: 'policy',
+    source: 'RFC 5321 §4.2.3 554 "Transaction failed": Postfix and appliances use it at RCPT for access/policy rejections, not for unknown users (550)',
+  },
+  {
+    id: 'default-rcpt-553',
+    stages: ['rcpt'],
+    codes: [553],
+    cause: 'recipient',
+    source: 'RFC 5321 §4.2.3 553 "mailbox name not allowed (e.g., mailbox syntax incorrect)"',
+  },
+];
+
+/**
+ * The rule used when nothing above matched (e.g. 550 at RCPT with opaque text: RFC 5321 §4.2.3 lets
+ * 550 mean "mailbox not found" or "rejected for policy reasons", so choosing would be a guess).
+ */
+export const FALLBACK_RULE_ID = 'no-rule';
