@@ -45,7 +45,7 @@ export class TargetInputError extends MxprobeError {
   constructor(readonly problems: ReadonlyArray<{ source: string; line: number; input: string; reason: string }>) {
     super(
       'E_TARGET_INPUT',
-      problems.map((p) => `${p.source}:${p.line}: ${p.reason}${p.input ? ` (${JSON.stringify(p.input)})` : ''}`).join('\n'),
+      problems.map((p) => `${p.source}${p.line > 0 ? `:${p.line}` : ''}: ${p.reason}${p.input ? ` (${JSON.stringify(p.input)})` : ''}`).join('\n'),
     );
   }
 }
