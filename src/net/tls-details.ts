@@ -1,0 +1,70 @@
+/**
+ * What we record about a TLS session. We never abort on a bad certificate (a prober must see the
+ * server as it is); we record chain verification and the name check separately.
+ */
+import { checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:tls';
+import { isIP } from 'node:net';
+import type { CertificateDetails, TlsDetails } from '../results.js';
+
+function flattenDn(dn: unknown): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  if (dn && typeof dn === 'object') {
+    for (const [k, v] of Object.entries(dn as Record<string, unknown>)) {
+      if (typeof v === 'string') out[k] = v;
+      else if (Array.isArray(v)) out[k] = v.map(String);
+    }
+  }
+  return out;
+}
+
+/** "DNS:a.example, DNS:b.example, IP Address:192.0.2.1" → ["DNS:a.example", ...] */
+export function splitAltNames(san: string | undefined): string[] {
+  if (!san) return [];
+  return san.split(/,\s*/).map((s) => s.trim()).filter(Boolean);
+}
+
+export function certificateDetails(cert: PeerCertificate): CertificateDetails {
+  const issuerCert = (cert as PeerCertificate & { issuerCertificate?: PeerCertificate }).issuerCertificate;
+  const subject = flattenDn(cert.subject);
+  const issuer = flattenDn(cert.issuer);
+  // Self-signed: the chain ends at the certificate itself (Node links a root to itself), or the
+  // issuer DN equals the subject DN with no separate issuer certificate.
+  const selfSigned =
+    (issuerCert !== undefined && issuerCert.fingerprint256 === cert.fingerprint256) ||
+    JSON.stringify(subject) === JSON.stringify(issuer);
+  return {
+    subject,
+    subjectAltNames: splitAltNames(cert.subjectaltname),
+    issuer,
+    validFrom: new Date(cert.valid_from).toISOString(),
+    validTo: new Date(cert.valid_to).toISOString(),
+    fingerprint256: cert.fingerprint256,
+    serialNumber: cert.serialNumber,
+    selfSigned,
+  };
+}
+
+export function tlsDetails(socket: TLSSocket, mode: 'starttls' | 'implicit', servername: string | null): TlsDetails {
+  const cert = socket.getPeerCertificate(true);
+  const hasCert = cert !== null && typeof cert === 'object' && Object.keys(cert).length > 0;
+  const cipher = socket.getCipher();
+  let nameMatches: boolean | null = null;
+  let nameError: string | null = null;
+  if (hasCert && servername && isIP(servername) === 0) {
+    const err = checkServerIdentity(servername, cert);
+    nameMatches = err === undefined;
+    nameError = err ? err.message : null;
+  }
+  const authErr = socket.authorizationError as unknown;
+  return {
+    mode,
+    servername,
+    protocol: socket.getProtocol() ?? null,
+    cipher: cipher ? { name: cipher.name, standardName: cipher.standardName, version: cipher.version } : null,
+    authorized: socket.authorized,
+    authorizationError: authErr ? String(authErr instanceof Error ? (authErr as NodeJS.ErrnoException).code ?? authErr.message : authErr) : null,
+    nameMatches,
+    nameError,
+    certificate: hasCert ? certificateDetails(cert) : null,
+  };
+}
