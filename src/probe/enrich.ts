@@ -1,0 +1,45 @@
+/**
+ * Hooks that add the DNS alignment checks to results as they finish: the sender side to each
+ * probe (its declared identity and the source address it really used), the receiver side to each
+ * host (MX → A/AAAA → PTR → FCrDNS, and the banner, EHLO and certificate names).
+ */
+import type { Resolver } from '../dns/types.js';
+import type { HostResult, ProbeResult } from '../results.js';
+import { receiverAlignment, senderAlignment } from '../analysis/alignment.js';
+import type { HostJob } from './probe-host.js';
+
+export interface Enrichers {
+  enrichProbe: (probe: ProbeResult) => Promise<void>;
+  enrichHost: (host: HostResult, job: HostJob) => Promise<void>;
+}
+
+export function analysisEnrichers(resolver: Resolver): Enrichers {
+  return {
+    async enrichProbe(probe) {
+      if (probe.status === 'not-tried' || !probe.identity.name) return;
+      probe.alignment = await senderAlignment(
+        { helo: probe.identity.name, sourceIp: probe.local?.address ?? probe.identity.source, observedIp: probe.observedClientIp },
+        resolver,
+      );
+    },
+    async enrichHost(host, job) {
+      // The first probe that heard the server speaks for the host's names.
+      const p = host.probes.find((x) => x.banner !== null) ?? host.probes[0];
+      const caps = p?.capabilities.tls ?? p?.capabilities.plain ?? null;
+      const bannerName = p?.banner && p.banner.code === 220 ? (p.banner.text.split(/\s+/)[0] || null) : null;
+      host.alignment = {
+        checks: await receiverAlignment(
+          {
+            exchange: job.exchange,
+            ip: job.ip,
+            bannerName,
+            ehloName: caps?.name ?? null,
+            tls: p?.tls?.certificate ? { nameMatches: p.tls.nameMatches, subjectAltNames: p.tls.certificate.subjectAltNames } : null,
+            isIpTarget: job.servername === null,
+          },
+          resolver,
+        ),
+      };
+    },
+  };
+}

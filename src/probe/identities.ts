@@ -1,0 +1,88 @@
+/**
+ * The HELO identity matrix: which names to declare, one connection each. Every kind answers a
+ * question receivers actually ask (Postfix reject_*_helo_hostname, Exim helo_verify_hosts,
+ * Rspamd hfilter, SpamAssassin HELO_DYNAMIC_*, Haraka helo.checks).
+ */
+import { randomBytes } from 'node:crypto';
+import { isIPv6 } from 'node:net';
+import type { Identity, IdentityKind } from '../results.js';
+import { UsageError } from '../errors.js';
+
+export const MATRIX_KINDS: readonly IdentityKind[] = ['primary', 'literal', 'bare-ip', 'short', 'localhost', 'nxdomain', 'mismatch', 'dynamic'];
+
+/** "--identities all" or "primary,localhost,…". */
+export function parseIdentityKinds(spec: string): IdentityKind[] {
+  const items = spec.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (items.length === 0) throw new UsageError('--identities: empty list');
+  if (items.includes('all')) return [...MATRIX_KINDS];
+  const out: IdentityKind[] = [];
+  for (const item of items) {
+    if (!(MATRIX_KINDS as readonly string[]).includes(item)) {
+      throw new UsageError(`--identities: unknown kind "${item}" (one of: all, ${MATRIX_KINDS.join(', ')})`);
+    }
+    if (!out.includes(item as IdentityKind)) out.push(item as IdentityKind);
+  }
+  return out;
+}
+
+/** The domain part of the primary name: "mail.example.org" → "example.org". */
+export function parentDomain(name: string): string {
+  const labels = name.replace(/\.$/, '').split('.');
+  return labels.length > 2 ? labels.slice(1).join('.') : labels.join('.');
+}
+
+/** RFC 5321 §4.1.3 address literal for an IP. */
+export function addressLiteral(ip: string): string {
+  return isIPv6(ip) ? `[IPv6:${ip}]` : `[${ip}]`;
+}
+
+/** An ISP-style generic name built from the source IP (what dynamic-name filters look for). */
+export function dynamicName(ip: string, domain: string): string {
+  const body = isIPv6(ip) ? ip.replace(/:/g, '-') : ip.replace(/\./g, '-');
+  return `host-${body}.dynamic.${domain}`;
+}
+
+export interface IdentityContext {
+  primary: string;
+  /** The local address the connection will come from (requested or predicted). */
+  sourceIp: string | null;
+  /** The requested --source (null: the system chooses). */
+  source: string | null;
+  /** For `mismatch`: a name that resolves, but not to the source IP. */
+  mismatchName: string | null;
+  /** Random label for `nxdomain` (injectable for tests). */
+  randomLabel?: () => string;
+}
+
+export type IdentityChoice = { ok: true; identity: Identity } | { ok: false; kind: IdentityKind; name: string; reason: string };
+
+export function buildIdentity(kind: IdentityKind, ctx: IdentityContext): IdentityChoice {
+  const domain = parentDomain(ctx.primary);
+  const make = (name: string): IdentityChoice => ({ ok: true, identity: { kind, name, source: ctx.source } });
+  const needIp = (): IdentityChoice => ({ ok: false, kind, name: '', reason: 'the source address is unknown' });
+  switch (kind) {
+    case 'primary':
+      return make(ctx.primary);
+    case 'literal':
+      return ctx.sourceIp ? make(addressLiteral(ctx.sourceIp)) : needIp();
+    case 'bare-ip':
+      return ctx.sourceIp ? make(ctx.sourceIp) : needIp();
+    case 'short':
+      return make(ctx.primary.split('.')[0] ?? ctx.primary);
+    case 'localhost':
+      return make('localhost');
+    case 'nxdomain': {
+      // A fresh random label so that no cache or wildcard-less zone can make it resolve.
+      const label = ctx.randomLabel ? ctx.randomLabel() : `nx-${randomBytes(5).toString('hex')}`;
+      return make(`${label}.${domain}`);
+    }
+    case 'mismatch':
+      return ctx.mismatchName
+        ? make(ctx.mismatchName)
+        : { ok: false, kind, name: '', reason: 'no name found that resolves elsewhere (give --mismatch-name)' };
+    case 'dynamic':
+      return ctx.sourceIp ? make(dynamicName(ctx.sourceIp, domain)) : needIp();
+    case 'custom':
+      return { ok: false, kind, name: '', reason: 'custom identities come from --identity' };
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The run: targets in, results out, streaming.
+ *
+ *  1. Targets arrive as an async iterable (read line by line); at most `maxInFlightTargets` are
+ *     being worked on at once, so a 100,000-line file never sits in memory.
+ *  2. A domain is resolved to its exchangers (RFC 5321 §5.1 MX, implicit MX, RFC 7505 null MX),
+ *     each exchanger to its A/AAAA; a host to its addresses; an IP is used as is.
+ *  3. Each address becomes a host job: the identity matrix (identities × sources), probed one
+ *     connection at a time per IP through the polite scheduler; hosts run in parallel.
+ *  4. Each host result goes to the sink when done (ndjson flushes it), then the target.
+ */
+import { isIP } from 'node:net';
+import type { HostResult, Identity, IdentityKind, MxEntry, TargetResult } from '../results.js';
+import type { Resolver } from '../dns/types.js';
+import { lookupAddresses, lookupExchangers } from '../dns/mx.js';
+import type { Connector } from '../net/connector.js';
+import { predictSourceAddress } from '../net/route.js';
+import type { Target } from '../targets/parse.js';
+import { buildIdentity, parentDomain } from './identities.js';
+import { probeHost, type HostDeps, type HostJob, type ProbeSettings } from './probe-host.js';
+import { PoliteScheduler } from './scheduler.js';
+
+export interface RunOptions extends ProbeSettings {
+  /** Default port when a target gives none (25; 465 with implicit TLS). */
+  port: number;
+  concurrency: number;
+  hostGapMs: number;
+  /** The primary HELO name (--helo). */
+  helo: string;
+  identityKinds: IdentityKind[];
+  /** Extra names from --identity. */
+  customIdentities: string[];
+  /** --source values; [null] lets the system choose. */
+  sources: Array<string | null>;
+  /** null: postmaster@<primary domain>; "" is the null sender. */
+  mailFrom: string | null;
+  /** null: postmaster@<target domain> (RFC 5321 §4.5.1 requires it to exist). */
+  rcpt: string | null;
+  mismatchName: string | null;
+  family: 4 | 6 | 'any';
+  maxInFlightTargets?: number;
+}
+
+export interface TargetInfo {
+  input: string;
+  origin: string;
+  kind: Target['kind'];
+  domain: string | null;
+  mx: MxEntry[];
+}
+
+export interface RunSink {
+  host(host: HostResult, target: TargetInfo): void | Promise<void>;
+  target(target: TargetResult): void | Promise<void>;
+}
+
+export interface RunDeps {
+  resolver: Resolver;
+  connector?: Connector;
+  signal?: AbortSignal;
+  scheduler?: PoliteScheduler;
+  enrichProbe?: HostDeps['enrichProbe'];
+  enrichHost?: HostDeps['enrichHost'];
+}
+
+interface Address {
+  exchange: string;
+  ip: string;
+  family: 4 | 6;
+  servername: string | null;
+}
+
+async function resolveTarget(
+  t: Target,
+  resolver: Resolver,
+  family: RunOptions['family'],
+): Promise<{ result: Omit<TargetResult, 'hosts' | 'port'>; addresses: Address[] }> {
+  const base = {
+    input: t.input,
+    origin: t.origin,
+    kind: t.kind,
+    domain: t.kind === 'ip' ? null : t.name,
+    ...(t.display !== t.name ? { displayDomain: t.display } : {}),
+  };
+  if (t.kind === 'ip') {
+    const fam = (isIP(t.name) === 6 ? 6 : 4) as 4 | 6;
+    return {
+      result: { ...base, dns: { status: 'not-needed' }, mx: [] },
+      addresses: [{ exchange: t.name, ip: t.name, family: fam, servername: null }],
+    };
+  }
+  if (t.kind === 'host') {
+    const a = await lookupAddresses(t.name, resolver, family);
+    return {
+      result: { ...base, dns: { status: a.status, ...(a.detail ? { detail: a.detail } : {}) }, mx: [] },
+      addresses: a.addresses.map((x) => ({ exchange: t.name, ip: x.ip, family: x.family, servername: t.name })),
+    };
+  }
+  const ex = await lookupExchangers(t.name, resolver);
+  if (ex.status !== 'ok') {
+    return { result: { ...base, dns: { status: ex.status, ...(ex.detail ? { detail: ex.detail } : {}) }, mx: ex.mx }, addresses: [] };
+  }
+  // Every address of every exchanger, in preference order (RFC 5321 §5.1).
+  const lookups = await Promise.all(ex.mx.map((m) => lookupAddresses(m.exchange, resolver, family)));
+  const addresses: Address[] = [];
+  const problems: string[] = ex.detail ? [ex.detail] : [];
+  ex.mx.forEach((m, i) => {
+    const l = lookups[i];
+    if (!l || l.status !== 'ok' || l.addresses.length === 0) {
+      problems.push(`${m.exchange}: ${l?.status ?? 'error'}${l?.detail ? ` (${l.detail})` : ''}`);
+      return;
+    }
+    for (const x of l.addresses) addresses.push({ exchange: m.exchange, ip: x.ip, family: x.family, servername: m.exchange });
+  });
+  const status = addresses.length > 0 ? 'ok' : (lookups.find((l) => l.status !== 'ok')?.status ?? 'nodata');
+  return {
+    result: { ...base, dns: { status, ...(problems.length ? { detail: problems.join('; ') } : {}) }, mx: ex.mx },
+    addresses,
+  };
+}
+
+function defaultRcpt(t: Target, a: Address): string {
+  if (t.kind === 'ip') return `postmaster@${isIP(a.ip) === 6 ? `[IPv6:${a.ip}]` : `[${a.ip}]`}`;
+  return `postmaster@${t.name}`;
+}
+
+/** Finds a name that resolves, but not to `sourceIp`, for the `mismatch` identity. */
+async function deriveMismatchName(primary: string, sourceIp: string | null, resolver: Resolver): Promise<string | null> {
+  const domain = parentDomain(primary);
+  const candidates = [domain, `www.${domain}`];
+  const mx = await lookupExchangers(domain, resolver);
+  if (mx.status === 'ok') for (const m of mx.mx) candidates.push(m.exchange);
+  for (const name of candidates) {
+    if (name.toLowerCase() === primary.toLowerCase()) continue;
+    const a = await lookupAddresses(name, resolver);
+    if (a.status === 'ok' && a.addresses.length > 0 && !a.addresses.some((x) => x.ip === sourceIp)) return name;
+  }
+  return null;
+}
+
+export class Planner {
+  private readonly mismatch = new Map<string, Promise<string | null>>();
+  constructor(private readonly options: RunOptions, private readonly resolver: Resolver) {}
+
+  private mismatchFor(sourceIp: string | null): Promise<string | null> {
+    if (this.options.mismatchName) return Promise.resolve(this.options.mismatchName);
+    const key = sourceIp ?? '';
+    let p = this.mismatch.get(key);
+    if (!p) {
+      // One entry per distinct source address: bounded by the number of --source values.
+      p = deriveMismatchName(this.options.helo, sourceIp, this.resolver);
+      this.mismatch.set(key, p);
+    }
+    return p;
+  }
+
+  async identities(address: Address, port: number): Promise<Pick<HostJob, 'identities' | 'unavailable'>> {
+    const identities: Identity[] = [];
+    const unavailable: HostJob['unavailable'] = [];
+    for (const source of this.options.sources) {
+      const fam = source ? isIP(source) : 0;
+      if (source && fam !== address.family) {
+        for (const kind of this.options.identityKinds) {
+          unavailable.push({ identity: { kind, name: '', source }, reason: `source ${source} cannot reach an IPv${address.family} address` });
+        }
+        continue;
+      }
+      const sourceIp = source ?? (await predictSourceAddress(address.ip, port));
+      for (const kind of this.options.identityKinds) {
+        const mismatchName = kind === 'mismatch' ? await this.mismatchFor(sourceIp) : null;
+        const choice = buildIdentity(kind, { primary: this.options.helo, sourceIp, source, mismatchName });
+        if (choice.ok) identities.push(choice.identity);
+        else unavailable.push({ identity: { kind, name: choice.name, source }, reason: choice.reason });
+      }
+      for (const name of this.options.customIdentities) identities.push({ kind: 'custom', name, source });
+    }
+    return { identities, unavailable };
+  }
+}
+
+export async function runProbes(targets: AsyncIterable<Target>, options: RunOptions, deps: RunDeps, sink: RunSink): Promise<void> {
+  const scheduler = deps.scheduler ?? new PoliteScheduler({ concurrency: options.concurrency, hostGapMs: options.hostGapMs });
+  const planner = new Planner(options, deps.resolver);
+  const mailFrom = options.mailFrom ?? `postmaster@${parentDomain(options.helo)}`;
+  const maxInFlight = options.maxInFlightTargets ?? Math.max(16, options.concurrency * 2);
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown = null;
+
+  const work = async (t: Target) => {
+    const port = t.port ?? options.port;
+    const { result, addresses } = await resolveTarget(t, deps.resolver, options.family);
+    const info: TargetInfo = { input: t.input, origin: t.origin, kind: t.kind, domain: result.domain, mx: result.mx };
+    const hosts = await Promise.all(
+      addresses.map(async (a) => {
+        const plan = await planner.identities(a, port);
+        const job: HostJob = {
+          exchange: a.exchange,
+          ip: a.ip,
+          port,
+          family: a.family,
+          servername: a.servername,
+          ...plan,
+          mailFrom,
+          rcpt: options.rcpt ?? defaultRcpt(t, a),
+        };
+        const host = await probeHost(job, options, {
+          scheduler,
+          ...(deps.connector ? { connector: deps.connector } : {}),
+          ...(deps.signal ? { signal: deps.signal } : {}),
+          ...(deps.enrichProbe ? { enrichProbe: deps.enrichProbe } : {}),
+          ...(deps.enrichHost ? { enrichHost: deps.enrichHost } : {}),
+        });
+        await sink.host(host, info);
+        return host;
+      }),
+    );
+    await sink.target({ ...result, port, hosts });
+  };
+
+  for await (const t of targets) {
+    if (deps.signal?.aborted || failure) break;
+    const p: Promise<void> = work(t)
+      .catch((err: unknown) => {
+        failure ??= err;
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  if (failure) throw failure;
+}

@@ -1,0 +1,96 @@
+/**
+ * The polite scheduler. Netiquette is a feature:
+ *  - at most `concurrency` sessions at once (p-limit);
+ *  - at most one connection per IP address at a time;
+ *  - at least `hostGapMs` between the end of one connection to an IP and the start of the next.
+ *
+ * Waiting for an IP's turn or its gap never holds a global slot, so one slow host cannot starve
+ * the others. Per-IP state lives only while the IP is busy or inside its gap, so memory does not
+ * grow with the number of targets in the run.
+ */
+import pLimit, { type LimitFunction } from 'p-limit';
+
+interface IpState {
+  /** Resolves when the previous job for this IP has finished. */
+  tail: Promise<void>;
+  /** performance-ish timestamp (Date.now) when the last job for this IP ended. */
+  lastEnd: number;
+  users: number;
+  cleanup: NodeJS.Timeout | undefined;
+}
+
+export interface SchedulerOptions {
+  concurrency: number;
+  hostGapMs: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class PoliteScheduler {
+  private readonly limit: LimitFunction;
+  private readonly ips = new Map<string, IpState>();
+  private active = 0;
+  private peak = 0;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.limit = pLimit(Math.max(1, options.concurrency));
+  }
+
+  /** Sessions running right now / the most seen at once (for tests and benchmarks). */
+  get running(): number {
+    return this.active;
+  }
+  get peakRunning(): number {
+    return this.peak;
+  }
+  /** IPs with live per-IP state (busy or within their gap). */
+  get trackedIps(): number {
+    return this.ips.size;
+  }
+
+  run<T>(ip: string, job: () => Promise<T>): Promise<T> {
+    const key = ip.toLowerCase();
+    let st = this.ips.get(key);
+    if (!st) {
+      st = { tail: Promise.resolve(), lastEnd: 0, users: 0, cleanup: undefined };
+      this.ips.set(key, st);
+    }
+    const state = st;
+    clearTimeout(state.cleanup);
+    state.cleanup = undefined;
+    state.users++;
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const previous = state.tail;
+    state.tail = mine;
+
+    const go = async (): Promise<T> => {
+      await previous;
+      const wait = state.lastEnd + this.options.hostGapMs - Date.now();
+      if (state.lastEnd > 0 && wait > 0) await sleep(wait);
+      try {
+        return await this.limit(async () => {
+          this.active++;
+          this.peak = Math.max(this.peak, this.active);
+          try {
+            return await job();
+          } finally {
+            this.active--;
+          }
+        });
+      } finally {
+        state.lastEnd = Date.now();
+        state.users--;
+        release();
+        if (state.users === 0) {
+          // Forget the IP once its gap has passed; until then a new job must still wait.
+          state.cleanup = setTimeout(() => {
+            if (state.users === 0 && this.ips.get(key) === state) this.ips.delete(key);
+          }, this.options.hostGapMs);
+          state.cleanup.unref();
+        }
+      }
+    };
+    return go();
+  }
+}
