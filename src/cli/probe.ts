@@ -1,0 +1,331 @@
+/**
+ * `mxprobe probe`: flags → RunOptions, targets → results, results → the chosen format.
+ * Results stream: NDJSON is written host by host, JSON target by target, so an interrupted run
+ * loses nothing it had finished (and the JSON document is still closed properly).
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { CliContext } from './context.js';
+import { TargetInputError, UsageError } from '../errors.js';
+import type { IdentityKind, RunResult, StopAfter, TargetResult } from '../results.js';
+import { createResolver } from '../dns/resolver.js';
+import type { Resolver } from '../dns/types.js';
+import { parseResolverAddress } from '../dns/servers.js';
+import { noTargetsError, readTargets, validateTargets, type TargetSourceSpec } from '../targets/read.js';
+import type { Target } from '../targets/parse.js';
+import { parseIdentityKinds } from '../probe/identities.js';
+import { runProbes, type RunOptions } from '../probe/run.js';
+import { analysisEnrichers } from '../probe/enrich.js';
+import { SummaryBuilder } from '../report/summary.js';
+import { jsonFooter, jsonHeader, jsonTarget, ndjsonHost, ndjsonRun, ndjsonSummary, ndjsonTarget, type RunMeta } from '../report/json.js';
+import { renderTable } from '../report/table.js';
+import { renderHtml } from '../report/html.js';
+import { csvHeader, csvRows } from '../report/csv.js';
+import { evaluatePolicy, formatViolations, parsePolicy, parsePolicyFile, type PolicyRule } from '../analysis/policy.js';
+import { readFileSync } from 'node:fs';
+import { choice, collect, intOption, ipOption, mailbox, safeWireValue, stopAfterOption } from './options.js';
+import { VERSION } from '../version.js';
+import { startProgress } from './progress.js';
+
+export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'html';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'csv', 'html'];
+
+export interface ProbeFlags {
+  targetsFile?: string[];
+  resolver?: string[];
+  port?: number;
+  helo?: string;
+  identities?: string;
+  identity?: string[];
+  mismatchName?: string;
+  source?: string[];
+  mailFrom?: string;
+  nullSender?: boolean;
+  rcpt?: string;
+  stopAfter?: StopAfter;
+  starttls: boolean;
+  implicitTls?: boolean;
+  timeout: number;
+  deadline: number;
+  dnsTimeout: number;
+  concurrency: number;
+  hostGap: number;
+  retries: number;
+  retryGreylist?: number;
+  ipv4?: boolean;
+  ipv6?: boolean;
+  format: OutputFormat;
+  output?: string;
+  quiet?: boolean;
+  transcript: boolean;
+  alignment: boolean;
+  skipInvalid?: boolean;
+  failOn?: string;
+  policy?: string;
+  color?: boolean;
+}
+
+/** The flags shared by `probe` and `demo`. */
+export function addProbeOptions(cmd: Command, defaults: { stopAfter?: StopAfter } = {}): Command {
+  return cmd
+    .option('--helo <name>', 'primary HELO/EHLO name (default: this host name)')
+    .option('--identities <list>', `identity kinds to test, comma list or "all": primary, literal, bare-ip, short, localhost, nxdomain, mismatch, dynamic`)
+    .option('--identity <name>', 'an extra custom HELO name (repeatable)', collect)
+    .option('--mismatch-name <name>', 'for the mismatch identity: a name that resolves, but not to the source IP')
+    .option('--source <ip>', 'local source address (repeatable: the matrix runs from each)', ipOption('--source'))
+    .option('--mail-from <address>', 'MAIL FROM address (default postmaster@<primary domain>)')
+    .option('--null-sender', 'use the null reverse-path MAIL FROM:<>')
+    .option('--rcpt <address>', 'RCPT TO address (default postmaster@<target domain>)')
+    .addOption(new Option('--stop-after <stage>', 'how far a session goes: banner|ehlo|starttls|mail|rcpt (default starttls; rcpt for a matrix)').argParser(stopAfterOption).default(defaults.stopAfter))
+    .option('--no-starttls', 'do not issue STARTTLS even when offered')
+    .option('--implicit-tls', 'TLS from the first byte (port 465, RFC 8314)')
+    .option('--timeout <ms>', 'timeout for each step', intOption('--timeout', 1, 3_600_000), 20_000)
+    .option('--deadline <ms>', 'deadline for a whole session', intOption('--deadline', 1, 36_000_000), 60_000)
+    .option('--dns-timeout <ms>', 'deadline for each DNS query', intOption('--dns-timeout', 1, 600_000), 5_000)
+    .option('--concurrency <n>', 'sessions at once', intOption('--concurrency', 1, 100_000), 20)
+    .option('--host-gap <ms>', 'pause between connections to the same IP', intOption('--host-gap', 0, 3_600_000), 1_000)
+    .option('--retries <n>', 'retry a refused or timed-out connection this many times', intOption('--retries', 0, 5), 0)
+    .option('--retry-greylist <seconds>', 're-probe a greylisted cell once after this delay', intOption('--retry-greylist', 0, 86_400))
+    .option('-4, --ipv4', 'only IPv4 addresses')
+    .option('-6, --ipv6', 'only IPv6 addresses')
+    .addOption(new Option('--format <format>', 'output format').argParser(choice('--format', OUTPUT_FORMATS)).default('table'))
+    .option('-o, --output <file>', 'write results to a file instead of stdout')
+    .option('-q, --quiet', 'no progress on stderr')
+    .option('--no-transcript', 'leave session transcripts out of the results')
+    .option('--no-alignment', 'skip the DNS alignment checks (receiver and sender side)')
+    .option('--fail-on <rules>', 'exit 3 when an audit rule is violated (e.g. no-starttls,tls-below:1.2)')
+    .option('--policy <file>', 'audit rules from a file, one per line')
+    .option('--no-color', 'no colours in the table');
+}
+
+export interface ProbeInvocation {
+  flags: ProbeFlags;
+  targets: TargetSourceSpec;
+  /** Injected by `demo`: the lab resolver and port. */
+  resolver?: Resolver;
+  defaultPort?: number;
+  /** Options recorded in the results (the demo adds its lab description). */
+  extraOptions?: Record<string, unknown>;
+}
+
+function buildRunOptions(flags: ProbeFlags, defaultPort: number): { options: RunOptions; kinds: IdentityKind[] } {
+  if (flags.ipv4 && flags.ipv6) throw new UsageError('-4 and -6 exclude each other');
+  if (flags.nullSender && flags.mailFrom !== undefined) throw new UsageError('--null-sender and --mail-from exclude each other');
+  const helo = safeWireValue('--helo', flags.helo ?? hostname());
+  if (helo.trim() === '' || /\s/.test(helo)) throw new UsageError(`--helo: "${helo}" must be one word`);
+  const kinds = flags.identities ? parseIdentityKinds(flags.identities) : (['primary'] as IdentityKind[]);
+  const custom = (flags.identity ?? []).map((n) => {
+    safeWireValue('--identity', n);
+    if (n.trim() === '' || /\s/.test(n)) throw new UsageError(`--identity: "${n}" must be one word`);
+    return n;
+  });
+  const matrix = kinds.length + custom.length > 1 || (flags.source?.length ?? 0) > 1;
+  const stopAfter = flags.stopAfter ?? (matrix ? 'rcpt' : 'starttls');
+  const options: RunOptions = {
+    stopAfter,
+    starttls: flags.starttls,
+    implicitTls: flags.implicitTls === true,
+    timeoutMs: flags.timeout,
+    deadlineMs: flags.deadline,
+    retries: flags.retries,
+    retryGreylistSec: flags.retryGreylist ?? null,
+    transcript: flags.transcript,
+    port: flags.port ?? (flags.implicitTls ? 465 : defaultPort),
+    concurrency: flags.concurrency,
+    hostGapMs: flags.hostGap,
+    helo,
+    identityKinds: kinds,
+    customIdentities: custom,
+    sources: flags.source && flags.source.length > 0 ? flags.source : [null],
+    mailFrom: flags.nullSender ? '' : flags.mailFrom !== undefined ? mailbox('--mail-from', flags.mailFrom) : null,
+    rcpt: flags.rcpt !== undefined ? mailbox('--rcpt', flags.rcpt) : null,
+    mismatchName: flags.mismatchName !== undefined ? safeWireValue('--mismatch-name', flags.mismatchName) : null,
+    family: flags.ipv4 ? 4 : flags.ipv6 ? 6 : 'any',
+  };
+  return { options, kinds };
+}
+
+function loadPolicy(flags: ProbeFlags, cwd: string): PolicyRule[] {
+  const rules: PolicyRule[] = [];
+  if (flags.failOn) rules.push(...parsePolicy(flags.failOn));
+  if (flags.policy) {
+    let text: string;
+    try {
+      text = readFileSync(new URL(flags.policy, `file://${cwd}/`), 'utf8');
+    } catch (err) {
+      throw new UsageError(`--policy: cannot read ${flags.policy}: ${(err as Error).message}`);
+    }
+    rules.push(...parsePolicyFile(text, flags.policy));
+  }
+  return rules;
+}
+
+/** Where output goes: a file written synchronously (nothing finished is lost on a signal) or stdout. */
+interface Out {
+  write(s: string): void;
+  close(): Promise<void>;
+}
+
+function openOut(ctx: CliContext, path: string | undefined): Out {
+  if (!path) {
+    return {
+      write: (s) => void ctx.stdout.write(s),
+      close: () => Promise.resolve(),
+    };
+  }
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (err) {
+    throw new UsageError(`-o: cannot write ${path}: ${(err as Error).message}`);
+  }
+  return {
+    write: (s) => {
+      writeSync(fd, s);
+    },
+    close: async () => closeSync(fd),
+  };
+}
+
+function stripTranscripts(t: TargetResult): TargetResult {
+  return { ...t, hosts: t.hosts.map((h) => ({ ...h, probes: h.probes.map((p) => ({ ...p, transcript: [] })) })) };
+}
+
+function targetFailed(t: TargetResult): boolean {
+  if (t.dns.status !== 'ok' && t.dns.status !== 'not-needed' && t.dns.status !== 'null-mx') return true;
+  if (t.hosts.length === 0 && t.dns.status !== 'null-mx') return true;
+  return t.hosts.some((h) => h.probes.some((p) => p.status !== 'success' && p.status !== 'not-tried'));
+}
+
+export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promise<void> {
+  const flags = inv.flags;
+  const { options } = buildRunOptions(flags, inv.defaultPort ?? 25);
+  const rules = loadPolicy(flags, ctx.cwd);
+  const servers = (flags.resolver ?? []).map((r) => parseResolverAddress(r));
+
+  // Validate every target line first: no probe starts while the input has errors (file:line).
+  const validation = await validateTargets(inv.targets);
+  if (validation.problems.length > 0) {
+    if (!flags.skipInvalid) throw new TargetInputError(validation.problems);
+    ctx.stderr.write(`${new TargetInputError(validation.problems).message}\nskipping ${validation.invalid} invalid line(s) (--skip-invalid)\n`);
+  }
+  if (validation.count === 0) throw noTargetsError(inv.targets);
+  if (validation.duplicates > 0 && !flags.quiet) ctx.stderr.write(`note: ${validation.duplicates} duplicate target(s) ignored\n`);
+
+  const resolver = inv.resolver ?? createResolver({ ...(servers.length ? { servers } : {}), timeoutMs: flags.dnsTimeout });
+  const startedAt = new Date().toISOString();
+  const recordedOptions: Record<string, unknown> = {
+    ...inv.extraOptions,
+    helo: options.helo,
+    identities: options.identityKinds,
+    customIdentities: options.customIdentities,
+    sources: options.sources,
+    mailFrom: options.mailFrom,
+    rcpt: options.rcpt,
+    stopAfter: options.stopAfter,
+    starttls: options.starttls,
+    implicitTls: options.implicitTls,
+    port: options.port,
+    timeoutMs: options.timeoutMs,
+    deadlineMs: options.deadlineMs,
+    concurrency: options.concurrency,
+    hostGapMs: options.hostGapMs,
+    retries: options.retries,
+    retryGreylistSec: options.retryGreylistSec,
+    family: options.family,
+    resolvers: inv.resolver ? (inv.extraOptions?.['resolvers'] ?? ['lab']) : servers.length ? servers : ['system'],
+    alignment: flags.alignment,
+  };
+  const meta: RunMeta = { tool: { name: 'mxprobe', version: VERSION }, startedAt, options: recordedOptions };
+
+  const out = openOut(ctx, flags.output);
+  const summary = new SummaryBuilder();
+  const collectAll = flags.format === 'table' || flags.format === 'html' || rules.length > 0;
+  const collected: TargetResult[] = [];
+  let firstTarget = true;
+  let failed = false;
+  let hostsDone = 0;
+  let targetsDone = 0;
+
+  if (flags.format === 'json') out.write(jsonHeader(meta));
+  if (flags.format === 'ndjson') out.write(ndjsonRun(meta));
+  if (flags.format === 'csv') out.write(csvHeader());
+
+  const progress = startProgress(ctx, !flags.quiet, validation.count);
+  const targetsIter = (async function* (): AsyncGenerator<Target> {
+    for await (const line of readTargets(inv.targets)) {
+      if (line.ok === true) yield line.target;
+    }
+  })();
+
+  let interrupted = false;
+  const onAbort = () => {
+    interrupted = true;
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const enrich = flags.alignment ? analysisEnrichers(resolver) : {};
+  try {
+    await runProbes(targetsIter, options, { resolver, signal: ctx.signal, ...enrich }, {
+      host(host, target) {
+        hostsDone++;
+        progress.update(targetsDone, hostsDone, `${target.input} ${host.ip}`);
+        if (flags.format === 'ndjson') out.write(ndjsonHost(host, target));
+      },
+      target(t) {
+        targetsDone++;
+        progress.update(targetsDone, hostsDone, t.input);
+        summary.addTarget(t);
+        if (targetFailed(t)) failed = true;
+        if (flags.format === 'json') {
+          out.write(jsonTarget(t, firstTarget));
+          firstTarget = false;
+        }
+        if (flags.format === 'ndjson') out.write(ndjsonTarget(t));
+        if (flags.format === 'csv') out.write(csvRows(t));
+        if (collectAll) collected.push(flags.format === 'html' ? t : stripTranscripts(t));
+      },
+    });
+  } finally {
+    progress.stop();
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+  interrupted ||= ctx.signal.aborted;
+  const finishedAt = new Date().toISOString();
+  const sum = summary.build();
+  if (flags.format === 'json') out.write(jsonFooter(finishedAt, sum, interrupted));
+  if (flags.format === 'ndjson') out.write(ndjsonSummary(finishedAt, sum, interrupted));
+  const run: RunResult = { schemaVersion: 1, tool: meta.tool, startedAt, finishedAt, options: recordedOptions, targets: collected, summary: sum };
+  if (flags.format === 'table') out.write(renderTable(run, { color: flags.color !== false && !flags.output && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true }));
+  if (flags.format === 'html') out.write(renderHtml(run));
+  await out.close();
+
+  let code = failed ? 1 : 0;
+  if (rules.length > 0) {
+    const violations = evaluatePolicy(run, rules);
+    if (violations.length > 0) {
+      ctx.stderr.write(formatViolations(violations));
+      code = 3;
+    }
+  }
+  if (interrupted) code = 130;
+  ctx.setExitCode(code);
+}
+
+export function registerProbe(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('probe')
+    .description('probe SMTP receivers: banner, EHLO/HELO, capabilities, STARTTLS, and how they treat your HELO')
+    .argument('[targets...]', 'domains, host:port, IPv4, [IPv6] or [IPv6]:port; "-" reads stdin')
+    .option('-f, --targets-file <path>', 'file with one target per line (repeatable; "-" for stdin)', collect)
+    .option('--resolver <ip[:port]>', 'DNS server to use (repeatable; default: the system resolvers)', collect)
+    .option('--port <n>', 'SMTP port when a target gives none', intOption('--port', 1, 65535))
+    .option('--skip-invalid', 'probe the valid targets even if some lines are invalid');
+  addProbeOptions(cmd);
+  cmd.action(async (targets: string[], flags: ProbeFlags) => {
+    const args = targets.filter((t) => t !== '-');
+    const files = [...(flags.targetsFile ?? []), ...(targets.includes('-') ? ['-'] : [])];
+    await executeProbe({ flags, targets: { args, files, stdin: ctx.stdin, cwd: ctx.cwd } }, ctx);
+  });
+}
