@@ -14,7 +14,6 @@
  *     failure or a 4xx moves on to the next host, a 5xx stops;
  *  5. record the transcript through nodemailer's logger, the final reply and the queue id.
  */
-import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { format } from 'node:util';
 import nodemailer from 'nodemailer';
@@ -26,6 +25,7 @@ import { assertSafeArgument } from '../smtp/command.js';
 import { addressDomain, assertPlainAddress, buildMessage, defaultFrom, newToken } from './message.js';
 import { parseQueueId, type QueueId } from './queue-id.js';
 import { verdictLines } from './results-file.js';
+import { VERSION as toolVersion } from '../version.js';
 
 export const MAX_COUNT = 10;
 
@@ -109,15 +109,6 @@ export interface DeliverResult {
   route: DeliverRoute;
   messages: DeliveredMessage[];
 }
-
-const toolVersion = ((): string => {
-  try {
-    // src/deliver and dist/deliver are both two levels below the package root.
-    return String((createRequire(import.meta.url)('../../package.json') as { version?: unknown }).version ?? 'unknown');
-  } catch {
-    return 'unknown';
-  }
-})();
 
 /** "host", "host:port", "ip", "[v6]", "[v6]:port". */
 export function parseVia(via: string): { host: string; port: number } {

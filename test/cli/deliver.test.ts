@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { registerDeliver } from '../../src/cli/deliver.js';
+import { startSmtp, header, type SmtpFixture } from '../deliver/smtp-fixture.js';
+import { runSub } from './cli-harness.js';
+
+const open: SmtpFixture[] = [];
+afterEach(async () => {
+  while (open.length > 0) await open.pop()?.close();
+});
+async function smtp(): Promise<SmtpFixture> {
+  const s = await startSmtp();
+  open.push(s);
+  return s;
+}
+
+describe('mxprobe deliver', () => {
+  it('delivers one message, prints the plan on stderr first and the JSON result on stdout', async () => {
+    const s = await smtp();
+    const r = await runSub(registerDeliver, ['deliver', '--to', 'seed@example.test', '--helo', 'cli.example.test', '--via', `127.0.0.1:${s.port}`, '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(s.messages).toHaveLength(1);
+    expect(r.stderr).toMatch(/^deliver: 1 message\(s\) from <postmaster@cli\.example\.test> to <seed@example\.test>, HELO cli\.example\.test/);
+    const j = JSON.parse(r.stdout) as { messages: Array<{ token: string; outcome: string; queueId: { id: string } }> };
+    expect(j.messages[0]?.outcome).toBe('delivered');
+    expect(j.messages[0]?.queueId.id).toBe('4XyzQ1Hd7Gz9sWZ');
+    expect(header(s.messages[0]!.raw, 'X-Mxprobe-Token')).toBe(j.messages[0]?.token);
+  });
+
+  it('table output shows the transcript and the final reply; --results verdicts reach the body', async () => {
+    const s = await smtp();
+    const dir = mkdtempSync(join(tmpdir(), 'mxprobe-cli-deliver-'));
+    try {
+      const host = { type: 'host', exchange: '127.0.0.1', ip: '127.0.0.1', port: s.port, family: 4, target: {}, probes: [
+        { identity: { kind: 'primary', name: 'cli.example.test', source: null }, status: 'success', verdict: { outcome: 'accepted', stage: 'rcpt', code: 250, enhanced: '2.1.5', text: 'Ok', cause: 'none' } },
+      ] };
+      writeFileSync(join(dir, 'run.ndjson'), `${JSON.stringify({ type: 'run' })}\n${JSON.stringify(host)}\n`);
+      const r = await runSub(registerDeliver, ['deliver', '--to', 'seed@example.test', '--helo', 'cli.example.test', '--via', `127.0.0.1:${s.port}`, '--results', 'run.ndjson'], { cwd: dir });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('C: EHLO cli.example.test');
+      expect(r.stdout).toContain('outcome delivered: 250 Ok: queued as 4XyzQ1Hd7Gz9sWZ');
+      expect(r.stdout).toContain('queue id 4XyzQ1Hd7Gz9sWZ (postfix)');
+      expect(s.messages[0]?.raw).toContain('127.0.0.1 [127.0.0.1] primary HELO cli.example.test: accepted at rcpt 250 2.1.5');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['no --to', ['--helo', 'h.example.test']],
+    ['--count 11', ['--to', 'seed@example.test', '--helo', 'h.example.test', '--count', '11']],
+    ['--count 0', ['--to', 'seed@example.test', '--helo', 'h.example.test', '--count', '0']],
+    ['CR/LF in --helo', ['--to', 'seed@example.test', '--helo', 'h.example.test\r\nRSET']],
+    ['LF in --to', ['--to', 'seed@example.test\nRCPT TO:<x@y.test>', '--helo', 'h.example.test']],
+    ['bad --tls', ['--to', 'seed@example.test', '--helo', 'h.example.test', '--tls', 'maybe']],
+  ])('%s: exit 2, nothing reaches the server', async (_name, args) => {
+    const s = await smtp();
+    const r = await runSub(registerDeliver, ['deliver', ...args, '--via', `127.0.0.1:${s.port}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^mxprobe deliver: /);
+    await new Promise((res) => setTimeout(res, 50));
+    expect(s.connections).toHaveLength(0);
+  });
+
+  it('--dry-run prints the message and connects to nothing (exit 0)', async () => {
+    const s = await smtp();
+    const r = await runSub(registerDeliver, ['deliver', '--to', 'seed@example.test', '--helo', 'h.example.test', '--via', `127.0.0.1:${s.port}`, '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('| Subject: mxprobe test ');
+    expect(r.stderr).toContain('dry run: nothing sent');
+    expect(r.stdout).toContain('dry run: nothing was sent');
+    await new Promise((res) => setTimeout(res, 100));
+    expect(s.connections).toHaveLength(0);
+  });
+
+  it('exit 1 when the message was not delivered', async () => {
+    const s = await smtp();
+    await s.close();
+    open.pop();
+    const r = await runSub(registerDeliver, ['deliver', '--to', 'seed@example.test', '--helo', 'h.example.test', '--via', `127.0.0.1:${s.port}`, '--timeout', '5000']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('connection-failed');
+  });
+});
