@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerDeliver } from '../../src/cli/deliver.js';
 import { startSmtp, header, type SmtpFixture } from '../deliver/smtp-fixture.js';
-import { runSub } from './cli-harness.js';
+import { runSub } from '../deliver/cli-harness.js';
 
 const open: SmtpFixture[] = [];
 afterEach(async () => {

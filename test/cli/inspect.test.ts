@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { registerInspect } from '../../src/cli/inspect.js';
-import { runSub } from './cli-harness.js';
+import { runSub } from '../deliver/cli-harness.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/headers/', import.meta.url));
 

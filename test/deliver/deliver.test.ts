@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deliver, parseVia } from '../../src/deliver/deliver.js';
 import { createResolver } from '../../src/dns/resolver.js';
@@ -188,6 +189,29 @@ describe('deliver by MX (DNS fixture)', () => {
     const resolver = createResolver({ servers: [d.address], timeoutMs: 2000 });
     const r = await deliver({ to: 'seed@example.test', helo: 'h.example.test', port: good.port }, { resolver });
     expect(r.messages[0]?.attempts.map((a) => a.status)).toEqual(['connection-failed', 'delivered']);
+    expect(good.messages).toHaveLength(1);
+  });
+
+  it('skips a host that greets with 5xx (as Postfix smtp_skip_5xx_greeting) and delivers at the next', async () => {
+    // A raw server: banner 554, then closes. Bound first so the smtp-server reuses its port.
+    let greeted = 0;
+    const raw = createServer((sock) => {
+      greeted++;
+      sock.end('554 5.7.1 mx1.example.test no SMTP service for you\r\n');
+    });
+    await new Promise<void>((res) => raw.listen(0, '127.0.0.8', () => res()));
+    cleanup.push(() => new Promise<void>((res) => raw.close(() => res())));
+    const port = (raw.address() as AddressInfo).port;
+    const good = await smtp({}, '127.0.0.9', port);
+    const d = await dns({
+      'example.test': { MX: [{ exchange: 'mx1.example.test', priority: 10 }, { exchange: 'mx2.example.test', priority: 20 }] },
+      'mx1.example.test': { A: ['127.0.0.8'] },
+      'mx2.example.test': { A: ['127.0.0.9'] },
+    });
+    const resolver = createResolver({ servers: [d.address], timeoutMs: 2000 });
+    const r = await deliver({ to: 'seed@example.test', helo: 'h.example.test', port }, { resolver });
+    expect(greeted).toBe(1);
+    expect(r.messages[0]?.attempts.map((a) => [a.status, a.code])).toEqual([['greeting-rejected', 554], ['delivered', 250]]);
     expect(good.messages).toHaveLength(1);
   });
 
