@@ -287,7 +287,7 @@ export const RULES: readonly ClassifyRule[] = [
       'must be an? (fqdn|fully[- ]qualified)',
       `${HELO}[^.;]{0,40}\\bnot (an? )?(fqdn|fully[- ]qualified)`,
       `(fqdn|fully[- ]qualified (domain |host ?)?name)[^.;]{0,20}\\b(required|expected|needed)`,
-      '(requires?|use|expects?|need|send|provide) (an? )?(valid |proper )?(fqdn|fully[- ]qualified)',
+      '(requires?|use|expects?|need|send|provide) (an? )?(valid |proper )?(fqdn|fully[- ]qualified (domain |host ?)?name|fully[- ]qualified hostname)',
       'non[- ]fqdn',
       `unqualified ${HELO}|${HELO} [^.;]{0,20}unqualified`,
       `${HELO}[^.;]{0,40}(has no dots?|contains no dots?|must contain (a|at least one) dot|without a dot|no dots? in)`,
@@ -297,6 +297,8 @@ export const RULES: readonly ClassifyRule[] = [
       `\\blocalhost\\b[^.;]{0,30}\\b${HELO}`,
       `${HELO} (name |hostname )?is (a )?(short|single[- ]label|bare) (name|hostname|label)`,
     ),
+    // Postfix reject_non_fqdn_sender/_recipient say "need fully-qualified address": not the HELO.
+    unless: /(sender|recipient) address rejected/i,
     cause: 'helo-not-fqdn',
     source: 'Haraka helo.checks valid_hostname "HELO host must be a FQDN or address literal"; Sendmail FEATURE(block_bad_helo) "bogus HELO name used: localhost"; Exim ACLs "HELO must contain a FQDN"',
   },
@@ -436,9 +438,10 @@ export const RULES: readonly ClassifyRule[] = [
       'does not relay',
       '\\bno relaying\\b',
       'non[- ]accepted domain',
+      "(isn't|is not|not) in my list of allowed rcpthosts",
     ),
     cause: 'relay-denied',
-    source: 'Postfix reject_unauth_destination "Relay access denied"; Exim "relay not permitted"; Sendmail "Relaying denied"; Exchange "Unable to relay"',
+    source: 'Postfix reject_unauth_destination "Relay access denied"; Exim "relay not permitted"; Sendmail "Relaying denied"; Exchange "Unable to relay"; qmail "not in my list of allowed rcpthosts"',
   },
 
   // ───────────── The sender (MAIL FROM) - before recipient: Exim sender-verify texts say "Unrouteable address" ─────────────

@@ -99,8 +99,8 @@ export function parseClassifyInput(input: string, flagStage?: Stage): ParsedInpu
   const src = typeof input === 'string' ? input : '';
   const trimmed = src.trim();
 
-  // 1. Postfix smtp client.
-  if (/\bsaid:|refused to talk to me:/.test(trimmed)) {
+  // 1. Postfix smtp client. A raw reply that quotes another server ("... said: 550 ...") is not a log line.
+  if (!/^\d{3}[ -]/.test(trimmed) && /\bsaid:|refused to talk to me:/.test(trimmed)) {
     const m = POSTFIX_SAID.exec(trimmed);
     if (m) {
       let reply = (m[1] as string).trim();
