@@ -69,22 +69,22 @@ describe('createResolver against the zone fixture', () => {
   });
 
   it('a dropped query times out near the deadline without killing a concurrent query', async () => {
-    // Every answer takes 500 ms; the deadline is 700 ms. The normal query is sent at +400 ms, so it
-    // is still in flight when the dropped query's deadline fires (and cancels) at +700 ms, and
-    // answers at ~+900 ms, well before its own deadline at +1100 ms.
-    const slow = await startDnsServer(zone({ 'fine.test': { A: ['192.0.2.1'] } }, { drop: ['black.hole.test'], latencyMs: 500 }));
+    // Every answer takes 1000 ms; the deadline is 1400 ms. The normal query is sent at +800 ms, so
+    // it is still in flight when the dropped query's deadline fires (and cancels) at +1400 ms, and
+    // answers at ~+1800 ms, well before its own deadline at +2200 ms.
+    const slow = await startDnsServer(zone({ 'fine.test': { A: ['192.0.2.1'] } }, { drop: ['black.hole.test'], latencyMs: 1_000 }));
     try {
-      const r = createResolver({ servers: [slow.address], timeoutMs: 700, cnames: false });
+      const r = createResolver({ servers: [slow.address], timeoutMs: 1_400, cnames: false });
       const started = Date.now();
       const [dropped, normal] = await Promise.all([
         r.a('black.hole.test'),
-        new Promise((res) => setTimeout(res, 400)).then(() => r.a('fine.test')),
+        new Promise((res) => setTimeout(res, 800)).then(() => r.a('fine.test')),
       ]);
       const droppedElapsed = Date.now() - started;
       expect(dropped).toEqual({ status: 'timeout' });
       expect(normal).toEqual({ status: 'ok', records: ['192.0.2.1'] });
       // Generous bound: proves the deadline is ours, not c-ares' retry schedule (4 tries, backing off).
-      expect(droppedElapsed).toBeLessThan(700 + 2_000);
+      expect(droppedElapsed).toBeLessThan(1_400 + 2_000);
       expect(slow.queryLog()).toEqual([
         { name: 'black.hole.test', type: 'A' },
         { name: 'fine.test', type: 'A' },
