@@ -77,8 +77,8 @@ export interface Lab {
   /** A position in the Postfix log, for logSince(). */
   logMark(): number;
   logSince(mark: number): string;
-  /** Resolve with the log since `mark` once `pattern` matches it, or reject after timeoutMs. */
-  waitForLog(pattern: RegExp, mark?: number, timeoutMs?: number): Promise<string>;
+  /** Resolve with the log since `mark` once `pattern` matches it (or returns true), else reject after timeoutMs. */
+  waitForLog(pattern: RegExp | ((log: string) => boolean), mark?: number, timeoutMs?: number): Promise<string>;
   /** What nsd printed (for failure messages). */
   nsdLog(): string;
   stop(): Promise<void>;
@@ -508,7 +508,8 @@ export async function startLab(): Promise<Lab> {
     logMark: () => readLog().length,
     logSince: (mark) => readLog().slice(mark),
     waitForLog: async (pattern, mark = 0, timeoutMs = 10_000) => {
-      await waitUntil(async () => pattern.test(readLog().slice(mark)), timeoutMs, () => `no ${pattern} in Postfix log:\n${readLog().slice(mark)}`);
+      const matches = typeof pattern === 'function' ? pattern : (log: string): boolean => pattern.test(log);
+      await waitUntil(async () => matches(readLog().slice(mark)), timeoutMs, () => `no ${pattern} in Postfix log:\n${readLog().slice(mark)}`);
       return readLog().slice(mark);
     },
     nsdLog: () => nsdOut,
