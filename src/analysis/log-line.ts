@@ -8,7 +8,8 @@
  *    we split it back at each " <code>-"/" <code> " boundary.
  * 2. Postfix smtpd(8)/postscreen(8): "NOQUEUE: reject: RCPT from unknown[192.0.2.7]: 450 4.7.1 <x>: ...;
  *    from=<> to=<> proto=ESMTP helo=<x>". The reply ends before the LAST "; from=<" (or ", from=<" in
- *    postscreen lines): the reply text itself may hold ";" ("Service unavailable; Client host ...").
+ *    postscreen lines, or "; proto=" when there is no from=): the reply text itself may hold ";"
+ *    ("Service unavailable; Client host ...").
  * 3. Exim: "SMTP error from remote mail server after RCPT TO:<x>: 550 ..." (client side, has a code) and
  *    the server-side "rejected EHLO or HELO nx.example: ...", "rejected RCPT <x>: ...",
  *    "temporarily rejected MAIL <x>: ...", "rejected connection in "connect" ACL" (no code: Exim does
@@ -127,7 +128,10 @@ export function parseClassifyInput(input: string, flagStage?: Stage): ParsedInpu
   const sd = POSTFIX_SMTPD.exec(trimmed);
   if (sd) {
     let rest = sd[2] as string;
-    const cut = Math.max(rest.lastIndexOf('; from=<'), rest.lastIndexOf(', from=<'));
+    // Postfix appends "; from=<..> to=<..> proto=.. helo=<..>" (postscreen: ", from=<..>, ..."); a
+    // CONNECT or early MAIL reject has no from= and starts the trailer at "; proto=".
+    let cut = Math.max(rest.lastIndexOf('; from=<'), rest.lastIndexOf(', from=<'));
+    if (cut < 0) cut = Math.max(rest.lastIndexOf('; proto='), rest.lastIndexOf(', proto='));
     if (cut >= 0) rest = rest.slice(0, cut);
     const logStage = stageFromCommand(sd[1] as string);
     if (/^\d{3}[\s-]/.test(rest)) return withStage(parseReply(unjoin(rest.trim())), logStage, flagStage);
