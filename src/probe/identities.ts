@@ -42,6 +42,11 @@ export function dynamicName(ip: string, domain: string): string {
   return `host-${body}.dynamic.${domain}`;
 }
 
+const ALPHABET = 'bcdfghjkmnqrstvwxz';
+function randomLetters(n: number): string {
+  return [...randomBytes(n)].map((b) => ALPHABET[b % ALPHABET.length]).join('');
+}
+
 export interface IdentityContext {
   primary: string;
   /** The local address the connection will come from (requested or predicted). */
@@ -72,8 +77,9 @@ export function buildIdentity(kind: IdentityKind, ctx: IdentityContext): Identit
     case 'localhost':
       return make('localhost');
     case 'nxdomain': {
-      // A fresh random label so that no cache or wildcard-less zone can make it resolve.
-      const label = ctx.randomLabel ? ctx.randomLabel() : `nx-${randomBytes(5).toString('hex')}`;
+      // A fresh random label so that no cache or wildcard-less zone can make it resolve. Letters
+      // only, no vowels or l/p/y, so that it never looks like an IP- or ISP-word generic name.
+      const label = ctx.randomLabel ? ctx.randomLabel() : `nx-${randomLetters(10)}`;
       return make(`${label}.${domain}`);
     }
     case 'mismatch':

@@ -5,7 +5,7 @@
  * One identity: one row per host (banner name, EHLO/HELO, STARTTLS, TLS, AUTH, SIZE, outcome).
  * Several identities: the hosts × identities grid, then per-identity acceptance and causes.
  */
-import type { HostResult, ProbeResult, RunResult, Summary, TargetResult } from '../results.js';
+import type { HostResult, ProbeResult, RunResult, TargetResult } from '../results.js';
 import { stripControl, truncate } from './sanitize.js';
 import { renderSummaryBlock } from './summary.js';
 
@@ -42,21 +42,35 @@ function sizeText(n: number | null | undefined): string {
   return String(n);
 }
 
-/** "accepted", "rejected@rcpt helo-not-fqdn", "io-timeout", "not-tried". */
+/** Long form for one-row-per-host tables: "rejected@rcpt helo-not-fqdn", "deferred@rcpt greylist→accepted". */
 export function cellText(p: ProbeResult): string {
   if (p.status === 'not-tried') return 'not-tried';
   const v = p.verdict;
   if (p.status !== 'success' && v.outcome === 'unknown') return p.status;
-  if (v.outcome === 'accepted') return p.greylistRetry ? `accepted (after retry)` : 'accepted';
-  const base = `${v.outcome}@${v.stage ?? '?'}${v.code ? ` ${v.code}` : ''}${v.cause !== 'none' && v.cause !== 'unknown' ? ` ${v.cause}` : ''}`;
-  if (p.greylistRetry) return `${base} → retry: ${p.greylistRetry.verdict.outcome}`;
-  return base;
+  const retry = p.greylistRetry ? `→${p.greylistRetry.verdict.outcome === 'unknown' ? p.greylistRetry.status : p.greylistRetry.verdict.outcome}` : '';
+  if (v.outcome === 'accepted') return 'accepted';
+  const cause = v.cause !== 'none' && v.cause !== 'unknown' ? ` ${v.cause}` : v.code ? ` ${v.code}` : '';
+  return `${v.outcome}@${v.stage ?? '?'}${cause}${retry}`;
+}
+
+const SHORT: Record<string, string> = { accepted: 'ok', rejected: 'REJ', deferred: 'DEF' };
+
+/** Compact form for the matrix grid: "ok", "REJ@rcpt not-fqdn", "DEF@rcpt greylist→ok". */
+export function gridCell(p: ProbeResult): string {
+  if (p.status === 'not-tried') return 'not-tried';
+  const v = p.verdict;
+  if (p.status !== 'success' && v.outcome === 'unknown') return p.status;
+  const r = p.greylistRetry;
+  const retry = r ? `→${r.verdict.outcome === 'unknown' ? r.status : (SHORT[r.verdict.outcome] ?? r.verdict.outcome)}` : '';
+  if (v.outcome === 'accepted') return 'ok';
+  const cause = v.cause !== 'none' && v.cause !== 'unknown' ? ` ${v.cause.replace(/^helo-/, '')}` : v.code ? ` ${v.code}` : '';
+  return `${SHORT[v.outcome] ?? v.outcome}@${v.stage ?? '?'}${cause}${retry}`;
 }
 
 function outcomeColor(cell: string): string {
-  if (/^\s*accepted/.test(cell)) return ANSI.green + cell + ANSI.reset;
-  if (/^\s*rejected/.test(cell)) return ANSI.red + cell + ANSI.reset;
-  if (/^\s*deferred/.test(cell)) return ANSI.yellow + cell + ANSI.reset;
+  if (/^\s*(accepted|ok)\b/.test(cell)) return ANSI.green + cell + ANSI.reset;
+  if (/^\s*(rejected|REJ)\b/.test(cell)) return ANSI.red + cell + ANSI.reset;
+  if (/^\s*(deferred|DEF)\b/.test(cell)) return ANSI.yellow + cell + ANSI.reset;
   if (/^\s*(not-tried|-)/.test(cell)) return ANSI.dim + cell + ANSI.reset;
   return cell;
 }
@@ -118,7 +132,7 @@ export function renderMatrix(targets: TargetResult[], opts: TableOptions = {}): 
     for (const h of t.hosts) {
       const cells = columns.map((c) => {
         const p = h.probes.find((x) => identityKey(x, multiSource) === c);
-        return p ? stripControl(cellText(p)) : '-';
+        return p ? stripControl(gridCell(p)) : '-';
       });
       rows.push([targetLabel(t), `${stripControl(h.exchange)} ${h.family === 6 ? `[${h.ip}]` : h.ip}`, ...cells]);
     }
@@ -136,32 +150,23 @@ export function renderMatrix(targets: TargetResult[], opts: TableOptions = {}): 
         seen.add(k);
         legend.push(`  ${k.padEnd(12)} ${stripControl(p.identity.name)}`);
       }
-  return `${grid}\n\nIdentities sent:\n${legend.join('\n')}`;
+  const key = 'ok accepted · REJ rejected · DEF deferred · @stage where it fell · cause (helo- prefix dropped) · →retry result';
+  return `${grid}\n${key}\n\nIdentities sent:\n${legend.join('\n')}`;
 }
 
-function identityBlock(summary: Summary): string {
-  const rows = Object.entries(summary.identities).map(([kind, s]) => [
-    kind,
-    String(s.probes),
-    String(s.accepted),
-    String(s.rejected),
-    String(s.deferred),
-    String(s.errors),
-    String(s.notTried),
-    s.acceptanceRate === null ? '-' : `${Math.round(s.acceptanceRate * 100)}%`,
-  ]);
-  return formatGrid(['IDENTITY', 'PROBES', 'ACCEPTED', 'REJECTED', 'DEFERRED', 'ERRORS', 'NOT-TRIED', 'ACCEPTANCE'], rows);
+/** Input order (argv:2 before argv:10, file:9 before file:10), whatever order they finished in. */
+export function byOrigin(a: TargetResult, b: TargetResult): number {
+  return a.origin.localeCompare(b.origin, 'en', { numeric: true });
 }
 
-export function renderTable(run: RunResult, opts: TableOptions = {}): string {
+export function renderTable(unsorted: RunResult, opts: TableOptions = {}): string {
+  const run = { ...unsorted, targets: [...unsorted.targets].sort(byOrigin) };
   const maxText = opts.maxText ?? 40;
   const multiIdentity = run.targets.some((t) => t.hosts.some((h) => h.probes.length > 1));
   const parts: string[] = [];
   if (multiIdentity) {
+    // Per-identity acceptance and the cause histogram are in the summary block below.
     parts.push(renderMatrix(run.targets, opts));
-    parts.push(identityBlock(run.summary));
-    const causes = Object.entries(run.summary.causes).filter(([c]) => c !== 'none');
-    if (causes.length) parts.push(`Refusal causes: ${causes.map(([c, n]) => `${c} ${n}`).join(', ')}`);
   } else {
     const rows: string[][] = [];
     for (const t of run.targets) {

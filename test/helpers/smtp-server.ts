@@ -43,7 +43,20 @@ export function startPolicyServer(p: Policies = {}): Promise<PolicyServer> {
     ...(p.tls === false ? { disabledCommands: ['STARTTLS', 'AUTH'] } : { key: LAB_KEY, cert: LAB_CERT, disabledCommands: p.authBeforeTls ? [] : [] }),
     allowInsecureAuth: p.authBeforeTls === true,
     authOptional: true,
-    logger: false,
+    // smtp-server logs every parsed command (after TLS too) at debug level with tnx "command".
+    logger: {
+      debug: (meta: { tnx?: string }, _fmt: string, line?: string) => {
+        if (meta?.tnx === 'command' && typeof line === 'string') commands.push(line);
+      },
+      info: () => {},
+      warn: () => {},
+      error: () => {},
+      trace: () => {},
+      fatal: () => {},
+      child: function () {
+        return this;
+      },
+    } as unknown as SMTPServerOptions['logger'],
     onConnect(session, cb) {
       const d = p.onConnect?.(session, connections++);
       cb(d ? refusal(d) : undefined);
@@ -64,18 +77,10 @@ export function startPolicyServer(p: Policies = {}): Promise<PolicyServer> {
     },
   };
   const server = new SMTPServer(options);
-  // Record raw commands as the server parsed them.
-  const origOnCommand = (server as unknown as { _onCommand?: unknown })._onCommand;
-  void origOnCommand;
   server.on('error', () => {});
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const addr = server.server.address();
-      server.server.on('connection', (sock) => {
-        sock.on('data', (d: Buffer) => {
-          for (const line of d.toString('latin1').split('\r\n')) if (line) commands.push(line);
-        });
-      });
       resolve({
         host: '127.0.0.1',
         port: typeof addr === 'object' && addr ? addr.port : 0,

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { PoliteScheduler } from '../../src/probe/scheduler.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('PoliteScheduler', () => {
+  it('never runs two jobs for one IP at once, and keeps the gap between them', async () => {
+    const s = new PoliteScheduler({ concurrency: 10, hostGapMs: 80 });
+    const spans: Array<[number, number]> = [];
+    let active = 0;
+    let maxActive = 0;
+    await Promise.all(
+      [1, 2, 3, 4].map(() =>
+        s.run('192.0.2.1', async () => {
+          active++;
+          maxActive = Math.max(maxActive, active);
+          const start = Date.now();
+          await sleep(20);
+          spans.push([start, Date.now()]);
+          active--;
+        }),
+      ),
+    );
+    expect(maxActive).toBe(1);
+    spans.sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < spans.length; i++) {
+      const gap = (spans[i]?.[0] ?? 0) - (spans[i - 1]?.[1] ?? 0);
+      // Timers may fire a millisecond early; the gap is a floor, never a target.
+      expect(gap).toBeGreaterThanOrEqual(78);
+    }
+  });
+
+  it('runs different IPs in parallel up to the concurrency limit', async () => {
+    const s = new PoliteScheduler({ concurrency: 3, hostGapMs: 0 });
+    await Promise.all(Array.from({ length: 9 }, (_, i) => s.run(`192.0.2.${i}`, () => sleep(30))));
+    expect(s.peakRunning).toBe(3);
+  });
+
+  it('a job waiting for its IP holds no global slot', async () => {
+    const s = new PoliteScheduler({ concurrency: 1, hostGapMs: 200 });
+    const order: string[] = [];
+    await s.run('192.0.2.1', async () => {
+      order.push('a1');
+    });
+    // a2 must wait 200 ms for its gap; b1 on another IP must not wait behind it.
+    await Promise.all([
+      s.run('192.0.2.1', async () => {
+        order.push('a2');
+      }),
+      s.run('192.0.2.2', async () => {
+        order.push('b1');
+      }),
+    ]);
+    expect(order).toEqual(['a1', 'b1', 'a2']);
+  });
+
+  it('forgets an IP after its gap, so per-IP state does not grow with the run', async () => {
+    const s = new PoliteScheduler({ concurrency: 50, hostGapMs: 20 });
+    await Promise.all(Array.from({ length: 200 }, (_, i) => s.run(`10.0.${i >> 8}.${i & 255}`, async () => {})));
+    expect(s.trackedIps).toBeGreaterThan(0);
+    await sleep(60);
+    expect(s.trackedIps).toBe(0);
+  });
+
+  it('a failing job releases its IP and slot', async () => {
+    const s = new PoliteScheduler({ concurrency: 1, hostGapMs: 0 });
+    await expect(s.run('192.0.2.1', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(s.run('192.0.2.1', async () => 'ok')).resolves.toBe('ok');
+  });
+});
