@@ -1,0 +1,92 @@
+/**
+ * Rendering for `mxprobe classify`. Pure: rows in, text out.
+ *
+ * Reply texts come from servers (or from logs that quote them), so the table strips terminal
+ * control characters (escape sequences, CR, bidi overrides) before printing; the JSON form keeps
+ * them verbatim (JSON escaping makes them harmless), as results.ts requires.
+ */
+import type { Cause, Outcome, Stage } from '../results.js';
+import { stripControl } from './sanitize.js';
+
+export interface ClassifyRow {
+  /** The input exactly as given (argument, or stdin block). */
+  reply: string;
+  stage: Stage | null;
+  outcome: Outcome;
+  cause: Cause;
+  remedy: string | null;
+  /** Parsed reply code and RFC 3463 enhanced code, when the input had them. */
+  code: number | null;
+  enhanced: string | null;
+  /** The parsed reply text (after the code). */
+  text: string;
+  /** Where `stage` came from: the log line itself, --stage, or nowhere. */
+  stageSource: 'log' | 'flag' | 'none';
+  /** The classifier rule that decided, for debugging. */
+  rule: string;
+}
+
+/** What `--format json` prints for each input: the documented keys first, details after. */
+export function classifyJson(rows: readonly ClassifyRow[]): string {
+  const out = rows.map((r) => ({
+    reply: r.reply,
+    stage: r.stage,
+    outcome: r.outcome,
+    cause: r.cause,
+    remedy: r.remedy,
+    code: r.code,
+    enhanced: r.enhanced,
+    stageSource: r.stageSource,
+    rule: r.rule,
+  }));
+  return `${JSON.stringify(out, null, 2)}\n`;
+}
+
+/** The reply as one printable line: "550 5.7.1 text", lines joined with " / ". */
+function replyCell(r: ClassifyRow): string {
+  const text = r.text
+    .split(/\r?\n/)
+    .map((l) => stripControl(l).trim())
+    .filter((l) => l !== '')
+    .join(' / ');
+  if (r.code === null) return text === '' ? stripControl(r.reply).trim() : text;
+  return text === '' ? String(r.code) : `${r.code} ${text}`;
+}
+
+function pad(s: string, width: number): string {
+  return s + ' '.repeat(Math.max(0, width - s.length));
+}
+
+/**
+ * A table, one row per input, with the remedy on the line under it:
+ *
+ *   #  STAGE  OUTCOME   CAUSE          REPLY
+ *   1  rcpt   rejected  helo-not-fqdn  504 5.5.2 <localhost>: Helo command rejected: ...
+ *      remedy: Use a fully-qualified domain name for HELO/EHLO ...
+ */
+export function renderClassifyTable(rows: readonly ClassifyRow[]): string {
+  if (rows.length === 0) return 'No replies to classify.\n';
+  const cells = rows.map((r, i) => ({
+    n: String(i + 1),
+    stage: r.stage ?? '-',
+    outcome: r.outcome,
+    cause: r.cause,
+    reply: replyCell(r),
+    remedy: r.remedy,
+  }));
+  const head = { n: '#', stage: 'STAGE', outcome: 'OUTCOME', cause: 'CAUSE', reply: 'REPLY' };
+  const w = {
+    n: Math.max(head.n.length, ...cells.map((c) => c.n.length)),
+    stage: Math.max(head.stage.length, ...cells.map((c) => c.stage.length)),
+    outcome: Math.max(head.outcome.length, ...cells.map((c) => c.outcome.length)),
+    cause: Math.max(head.cause.length, ...cells.map((c) => c.cause.length)),
+  };
+  const line = (c: { n: string; stage: string; outcome: string; cause: string; reply: string }): string =>
+    `${pad(c.n, w.n)}  ${pad(c.stage, w.stage)}  ${pad(c.outcome, w.outcome)}  ${pad(c.cause, w.cause)}  ${c.reply}`.trimEnd();
+  const out: string[] = [line(head)];
+  for (const c of cells) {
+    out.push(line(c));
+    if (c.remedy !== null) out.push(`${' '.repeat(w.n)}  remedy: ${c.remedy}`);
+  }
+  return `${out.join('\n')}\n`;
+}

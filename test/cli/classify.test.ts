@@ -1,0 +1,148 @@
+/**
+ * `mxprobe classify` through a real commander Program and a CliContext built from PassThrough
+ * streams (the lead's e2e tests spawn the binary; here we test the subcommand itself).
+ */
+import { PassThrough } from 'node:stream';
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { registerClassify, splitClassifyInputs } from '../../src/cli/classify.js';
+import type { CliContext } from '../../src/cli/context.js';
+import { renderClassifyTable, type ClassifyRow } from '../../src/report/classify.js';
+
+interface Run { stdout: string; stderr: string; exitCode: number | undefined }
+
+async function run(args: string[], stdin?: string): Promise<Run> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const input = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+  stderr.on('data', (c: Buffer) => { err += c.toString('utf8'); });
+  let exitCode: number | undefined;
+  const ctx: CliContext = {
+    stdout, stderr, stdin: input, stderrIsTty: false, env: {}, cwd: process.cwd(),
+    setExitCode(code) { exitCode = code; },
+    signal: new AbortController().signal,
+  };
+  if (stdin !== undefined) input.end(stdin);
+  else input.end();
+  const program = new Command('mxprobe');
+  program.exitOverride();
+  program.configureOutput({ writeOut: (s) => { out += s; }, writeErr: (s) => { err += s; } });
+  registerClassify(program, ctx);
+  await program.parseAsync(args, { from: 'user' });
+  return { stdout: out, stderr: err, exitCode };
+}
+
+interface JsonRow { reply: string; stage: string | null; outcome: string; cause: string; remedy: string | null; code: number | null; enhanced: string | null; stageSource: string; rule: string }
+
+describe('mxprobe classify', () => {
+  it('classifies arguments as JSON with the documented keys', async () => {
+    const r = await run(['classify', '--stage', 'rcpt', '--format', 'json', '504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname', '250 2.1.5 Ok']);
+    expect(r.exitCode).toBeUndefined();
+    expect(r.stderr).toBe('');
+    const rows = JSON.parse(r.stdout) as JsonRow[];
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({
+      reply: '504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname',
+      stage: 'rcpt', outcome: 'rejected', cause: 'helo-not-fqdn', code: 504, enhanced: '5.5.2', stageSource: 'flag',
+    });
+    expect(rows[0]?.remedy).toMatch(/fully-qualified/);
+    expect(rows[1]).toMatchObject({ outcome: 'accepted', cause: 'none', remedy: null });
+    expect(Object.keys(rows[0] ?? {}).slice(0, 5)).toEqual(['reply', 'stage', 'outcome', 'cause', 'remedy']);
+  });
+
+  it('reads stdin with "-": blank-line separated, one per line, multi-line replies kept together, log lines', async () => {
+    const stdin = [
+      '550-5.7.25 [192.0.2.7] The IP address sending this message does not have a PTR',
+      '550-5.7.25 record setup, or the corresponding forward DNS entry does not point to',
+      '550 5.7.25 the sending IP.',
+      '',
+      '450 4.7.1 Client host rejected: cannot find your reverse hostname, [192.0.2.7]',
+      'Nov 29 08:00:00 mx postfix/smtpd[9]: NOQUEUE: reject: RCPT from unknown[192.0.2.7]: 450 4.7.1 <nx.example>: Helo command rejected: Host not found; from=<> to=<a@example.org> proto=ESMTP helo=<nx.example>',
+      '',
+      '',
+      '421 4.7.0 [TSS04] Messages from 192.0.2.7 temporarily deferred due to unexpected volume or user complaints',
+      '',
+    ].join('\n');
+    const r = await run(['classify', '--format', 'json', '--stage', 'mail', '-'], stdin);
+    expect(r.exitCode).toBeUndefined();
+    const rows = JSON.parse(r.stdout) as JsonRow[];
+    expect(rows.map((x) => [x.stage, x.stageSource, x.outcome, x.cause])).toEqual([
+      ['mail', 'flag', 'rejected', 'fcrdns-fail'],
+      ['mail', 'flag', 'deferred', 'no-ptr'],
+      ['rcpt', 'log', 'deferred', 'helo-not-resolving'],
+      ['mail', 'flag', 'deferred', 'rate-limit'],
+    ]);
+    expect(rows[0]?.reply.split('\n')).toHaveLength(3);
+  });
+
+  it('renders a table with remedies and strips terminal control characters from replies', async () => {
+    const evil = '550 5.7.1 \u001b[2J\u001b]0;pwned\u0007Relay access denied\r';
+    const r = await run(['classify', '--stage', 'rcpt', evil, '451 4.7.1 Greylisted, please try again']);
+    expect(r.exitCode).toBeUndefined();
+    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(r.stdout).toBe([
+      '#  STAGE  OUTCOME   CAUSE         REPLY',
+      '1  rcpt   rejected  relay-denied  550 5.7.1 Relay access denied',
+      '   remedy: Send to a domain this server is an MX for, or authenticate to relay through it (the server is not an open relay).',
+      '2  rcpt   deferred  greylist      451 4.7.1 Greylisted, please try again',
+      '   remedy: Nothing to fix: retry later from the same IP (greylisting accepts the retry after a few minutes).',
+      '',
+    ].join('\n'));
+  });
+
+  it('keeps server bytes verbatim in JSON (escaped, not stripped)', async () => {
+    const r = await run(['classify', '--format', 'json', '550 5.7.1 \u001b[31mred']);
+    const rows = JSON.parse(r.stdout) as JsonRow[];
+    expect(rows[0]?.reply).toBe('550 5.7.1 \u001b[31mred');
+    expect(r.stdout).toContain('\\u001b');
+  });
+
+  it('rejects a bad --stage with exit code 2 and a clear message', async () => {
+    const r = await run(['classify', '--stage', 'data', '550 no']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/invalid --stage "data".*connect, ehlo, helo, starttls, mail, rcpt/);
+  });
+
+  it('rejects a bad --format and a missing reply with exit code 2', async () => {
+    const a = await run(['classify', '--format', 'xml', '550 no']);
+    expect(a.exitCode).toBe(2);
+    expect(a.stderr).toMatch(/invalid --format "xml"/);
+    const b = await run(['classify']);
+    expect(b.exitCode).toBe(2);
+    expect(b.stderr).toMatch(/no reply given/);
+  });
+
+  it('prints an empty JSON array for empty stdin', async () => {
+    const r = await run(['classify', '--format', 'json', '-'], '\n\n');
+    expect(r.exitCode).toBeUndefined();
+    expect(JSON.parse(r.stdout)).toEqual([]);
+  });
+});
+
+describe('splitClassifyInputs', () => {
+  it.each<[string, string, string[]]>([
+    ['one per line', '550 a\n450 b\n', ['550 a', '450 b']],
+    ['blank-line separated', '550 a\n\n\n450 b', ['550 a', '450 b']],
+    ['multi-line reply stays together', '250-mx\n250-SIZE 1\n250 OK\n550 x', ['250-mx\n250-SIZE 1\n250 OK', '550 x']],
+    ['CRLF input', '250-mx\r\n250 OK\r\n', ['250-mx\n250 OK']],
+    ['an unfinished multi-line reply ends at a blank line', '550-a\n\n550 b', ['550-a', '550 b']],
+    ['a different code ends the group', '550-a\n450 b', ['550-a', '450 b']],
+    ['a log line ends an unfinished group and stands alone', '550-a\npostfix/smtpd[1]: x', ['550-a', 'postfix/smtpd[1]: x']],
+    ['transcript prefixes keep the group', 'S: 250-mx\nS: 250 OK', ['S: 250-mx\nS: 250 OK']],
+    ['nothing', '  \n\n', []],
+  ])('%s', (_n, text, expected) => {
+    expect(splitClassifyInputs(text)).toEqual(expected);
+  });
+});
+
+describe('renderClassifyTable', () => {
+  it('says so when there is nothing, and shows "-" for an unknown stage and the raw input when there is no code', () => {
+    expect(renderClassifyTable([])).toBe('No replies to classify.\n');
+    const row: ClassifyRow = { reply: 'relay not permitted', stage: null, outcome: 'unknown', cause: 'relay-denied', remedy: null, code: null, enhanced: null, text: 'relay not permitted', stageSource: 'none', rule: 'relay-text' };
+    expect(renderClassifyTable([row])).toBe('#  STAGE  OUTCOME  CAUSE         REPLY\n1  -      unknown  relay-denied  relay not permitted\n');
+  });
+});
