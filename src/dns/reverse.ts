@@ -1,5 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { MxprobeError } from '../errors.js';
+import type { DnsStatus } from '../results.js';
+import type { Resolver } from './types.js';
 
 /** Thrown for a string that is neither an IPv4 nor an IPv6 address. */
 export class InvalidIpError extends MxprobeError {
@@ -51,4 +53,59 @@ export function reverseName(ip: string): string {
   }
   const nibbles = expandIPv6(ip).join('').split('').reverse();
   return `${nibbles.join('.')}.ip6.arpa`;
+}
+
+/** The canonical text of an address, for comparing answers ("2001:DB8::1" = "2001:db8:0::1"). */
+export function canonicalIp(ip: string): string {
+  if (isIPv4(ip)) return ip.split('.').map(Number).join('.');
+  return expandIPv6(ip).join(':');
+}
+
+/** How far forward-confirmed reverse DNS (RFC 8601 §3 "iprev") got for one address. */
+export interface FcrdnsResult {
+  /** Status of the PTR lookup itself. */
+  status: DnsStatus;
+  /** PTR names, without trailing dot, as the server gave them. */
+  names: string[];
+  /** PTR names whose A (IPv4) or AAAA (IPv6) records include the address. */
+  confirmed: string[];
+  /** PTR names that did not lead back, with why ("nxdomain", "no matching address", ...). */
+  unconfirmed: Array<{ name: string; reason: string }>;
+  /** Names beyond the check limit were not looked up; said here. */
+  detail?: string;
+}
+
+/**
+ * Forward-confirmed reverse DNS: PTR names of `ip`, then the addresses of each name (same family),
+ * and which names lead back to `ip`. At most `limit` names are checked (default 10, the cap RFC
+ * 7208 §5.5 puts on the same walk), so a host with hundreds of PTRs cannot cost hundreds of queries.
+ */
+export async function forwardConfirm(ip: string, resolver: Resolver, limit = 10): Promise<FcrdnsResult> {
+  const family = isIPv4(ip) ? 4 : 6;
+  const want = canonicalIp(ip);
+  const ptr = await resolver.ptr(ip);
+  if (ptr.status !== 'ok') {
+    const out: FcrdnsResult = { status: ptr.status, names: [], confirmed: [], unconfirmed: [] };
+    if (ptr.status === 'error') out.detail = `${ptr.code}: ${ptr.message}`;
+    return out;
+  }
+  const names = [...ptr.records];
+  const checked = names.slice(0, limit);
+  const results = await Promise.all(checked.map((name) => (family === 4 ? resolver.a(name) : resolver.aaaa(name))));
+  const confirmed: string[] = [];
+  const unconfirmed: FcrdnsResult['unconfirmed'] = [];
+  checked.forEach((name, i) => {
+    const answer = results[i];
+    if (answer === undefined) return;
+    if (answer.status !== 'ok') {
+      unconfirmed.push({ name, reason: answer.status === 'error' ? `error ${answer.code}` : answer.status });
+    } else if (answer.records.some((addr) => canonicalIp(addr) === want)) {
+      confirmed.push(name);
+    } else {
+      unconfirmed.push({ name, reason: `no matching address (${answer.records.join(', ')})` });
+    }
+  });
+  const out: FcrdnsResult = { status: 'ok', names, confirmed, unconfirmed };
+  if (names.length > checked.length) out.detail = `${names.length - checked.length} PTR name(s) beyond the first ${limit} not checked`;
+  return out;
 }

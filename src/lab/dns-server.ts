@@ -16,10 +16,11 @@
  *     NOERROR/NODATA (RFC 8020 §2); a present name without the type is NODATA (RFC 2308 §2.2);
  *  5. reply with AA set, the question echoed, RD copied, and an OPT record when the query had
  *     one (RFC 6891 §7). A reply larger than the client's UDP limit is sent truncated (TC) with no
- *     answers; there is no TCP listener, so keep fixture TXT sets small.
+ *     answers, and the client retries over TCP: the same port also listens on TCP (RFC 7766),
+ *     two-octet length framing (RFC 1035 §4.2.2). Both transports count in queries()/queryLog().
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { createServer, isIPv6, type Server as NetServer, type Socket as NetSocket } from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, Packet, Question } from 'dns-packet';
 import { normalizeName } from '../dns/cache.js';
@@ -165,10 +166,11 @@ function formErr(msg: Buffer): Buffer | null {
   return out;
 }
 
-function buildReply(query: DecodedPacket, rcode: number, answers: Answer[]): Buffer {
+function buildReply(query: DecodedPacket, rcode: number, answers: Answer[], transport: 'udp' | 'tcp'): Buffer {
   const q = query.questions?.[0];
   const opt = query.additionals?.find((a) => a.type === 'OPT');
-  const limit = opt !== undefined && 'udpPayloadSize' in opt ? Math.max(CLASSIC_UDP_LIMIT, opt.udpPayloadSize) : CLASSIC_UDP_LIMIT;
+  const udpLimit = opt !== undefined && 'udpPayloadSize' in opt ? Math.max(CLASSIC_UDP_LIMIT, opt.udpPayloadSize) : CLASSIC_UDP_LIMIT;
+  const limit = transport === 'tcp' ? 65_535 : udpLimit;
   const flags = dnsPacket.AUTHORITATIVE_ANSWER | (query.flag_rd ? dnsPacket.RECURSION_DESIRED : 0) | rcode;
   const reply: Packet = {
     type: 'response',
@@ -189,48 +191,42 @@ function buildReply(query: DecodedPacket, rcode: number, answers: Answer[]): Buf
 
 export function startDnsServer(initial: Zone, options?: { host?: string; port?: number }): Promise<DnsServerHandle> {
   const host = options?.host ?? '127.0.0.1';
-  const socket: Socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
   let compiled = compile(initial);
   let count = 0;
   let log: Array<{ name: string; type: string }> = [];
   const pending = new Set<NodeJS.Timeout>();
+  const tcpClients = new Set<NetSocket>();
   let closed = false;
 
-  const send = (buf: Buffer, port: number, address: string): void => {
-    if (closed) return;
-    // Errors (e.g. the client went away) must not take the server down.
-    socket.send(buf, port, address, () => undefined);
-  };
-
-  socket.on('message', (msg, rinfo) => {
+  /** Steps 1-5 for one message, whichever transport it came on; `reply` sends the answer. */
+  const handle = (msg: Buffer, transport: 'udp' | 'tcp', reply: (buf: Buffer) => void): void => {
     let query: DecodedPacket;
     try {
       query = dnsPacket.decode(msg);
     } catch {
       const err = formErr(msg);
-      if (err !== null) send(err, rinfo.port, rinfo.address);
+      if (err !== null) reply(err);
       return;
     }
     if (query.type === 'response') return;
     const q = query.questions?.[0];
     if (q === undefined || typeof q.name !== 'string') {
       const err = formErr(msg);
-      if (err !== null) send(err, rinfo.port, rinfo.address);
+      if (err !== null) reply(err);
       return;
     }
     count++;
     log.push({ name: normalizeName(q.name), type: String(q.type) });
     const z = compiled;
-    let result: ReturnType<typeof answerQuestion>;
-    let reply: Buffer;
+    let out: Buffer;
     try {
-      result = answerQuestion(z, q);
+      const result = answerQuestion(z, q);
       if (result === 'drop') return;
-      reply = buildReply(query, result.rcode, result.answers);
+      out = buildReply(query, result.rcode, result.answers, transport);
     } catch {
       // A zone entry dns-packet cannot encode (say, a malformed address) is a SERVFAIL, not a crash.
       try {
-        reply = buildReply(query, RCODE_SERVFAIL, []);
+        out = buildReply(query, RCODE_SERVFAIL, [], transport);
       } catch {
         return;
       }
@@ -238,44 +234,93 @@ export function startDnsServer(initial: Zone, options?: { host?: string; port?: 
     if (z.latencyMs > 0) {
       const t = setTimeout(() => {
         pending.delete(t);
-        send(reply, rinfo.port, rinfo.address);
+        if (!closed) reply(out);
       }, z.latencyMs);
       pending.add(t);
     } else {
-      send(reply, rinfo.port, rinfo.address);
+      reply(out);
     }
-  });
+  };
 
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => reject(err);
-    socket.once('error', onError);
-    socket.bind(options?.port ?? 0, host, () => {
-      socket.off('error', onError);
-      // After startup, a socket error (ICMP unreachable reported on some platforms) is not fatal.
-      socket.on('error', () => undefined);
-      const port = socket.address().port;
-      resolve({
-        host,
-        port,
-        address: isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`,
-        queries: () => count,
-        queryLog: () => log.slice(),
-        resetLog: () => {
-          count = 0;
-          log = [];
-        },
-        setZone: (z: Zone) => {
-          compiled = compile(z);
-        },
-        close: () =>
-          new Promise<void>((done) => {
-            if (closed) return done();
-            closed = true;
-            for (const t of pending) clearTimeout(t);
-            pending.clear();
-            socket.close(() => done());
-          }),
+  const onTcpConnection = (conn: NetSocket): void => {
+    // RFC 1035 §4.2.2 / RFC 7766 §8: each message is prefixed with its two-octet length.
+    tcpClients.add(conn);
+    let buffered: Buffer = Buffer.alloc(0);
+    conn.on('data', (chunk: Buffer) => {
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      while (buffered.length >= 2) {
+        const len = buffered.readUInt16BE(0);
+        if (buffered.length < 2 + len) break;
+        const msg = buffered.subarray(2, 2 + len);
+        buffered = buffered.subarray(2 + len);
+        handle(msg, 'tcp', (out) => {
+          if (conn.destroyed) return;
+          const frame = Buffer.allocUnsafe(2 + out.length);
+          frame.writeUInt16BE(out.length, 0);
+          out.copy(frame, 2);
+          conn.write(frame);
+        });
+      }
+    });
+    conn.on('error', () => undefined);
+    conn.on('close', () => tcpClients.delete(conn));
+  };
+
+  const bindBoth = (attempt: number): Promise<{ udp: Socket; tcp: NetServer }> =>
+    new Promise((resolve, reject) => {
+      const udp: Socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+      udp.once('error', reject);
+      udp.bind(options?.port ?? 0, host, () => {
+        udp.off('error', reject);
+        const tcp = createServer(onTcpConnection);
+        tcp.once('error', (err: NodeJS.ErrnoException) => {
+          udp.close();
+          // Port 0 picked a UDP port whose TCP twin is taken: pick again.
+          if (err.code === 'EADDRINUSE' && (options?.port ?? 0) === 0 && attempt < 5) {
+            bindBoth(attempt + 1).then(resolve, reject);
+          } else {
+            reject(err);
+          }
+        });
+        tcp.listen(udp.address().port, host, () => resolve({ udp, tcp }));
       });
     });
+
+  return bindBoth(0).then(({ udp, tcp }) => {
+    // After startup a socket error (ICMP unreachable reported on some platforms) is not fatal.
+    udp.on('error', () => undefined);
+    tcp.on('error', () => undefined);
+    udp.on('message', (msg, rinfo) => {
+      handle(msg, 'udp', (out) => {
+        // Errors (e.g. the client went away) must not take the server down.
+        if (!closed) udp.send(out, rinfo.port, rinfo.address, () => undefined);
+      });
+    });
+    const port = udp.address().port;
+    return {
+      host,
+      port,
+      address: isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`,
+      queries: () => count,
+      queryLog: () => log.slice(),
+      resetLog: () => {
+        count = 0;
+        log = [];
+      },
+      setZone: (z: Zone) => {
+        compiled = compile(z);
+      },
+      close: () => {
+        if (closed) return Promise.resolve();
+        closed = true;
+        for (const t of pending) clearTimeout(t);
+        pending.clear();
+        for (const c of tcpClients) c.destroy();
+        return Promise.all([
+          new Promise<void>((done) => udp.close(() => done())),
+          new Promise<void>((done) => tcp.close(() => done())),
+        ]).then(() => undefined);
+      },
+    };
   });
 }

@@ -246,6 +246,24 @@ describe('createResolver against the zone fixture', () => {
     }
   });
 
+  it('an answer too big for UDP is truncated and fetched again over TCP', async () => {
+    const many = Array.from({ length: 60 }, (_, i) => `198.51.100.${i + 1}`);
+    const big = await startDnsServer(zone({ 'big.test': { A: many } }));
+    try {
+      const r = createResolver({ servers: [big.address], cnames: false });
+      const answer = await r.a('big.test');
+      expect(answer.status === 'ok' ? [...answer.records].sort() : answer).toEqual([...many].sort());
+      // Asked once by the resolver, seen twice by the server: UDP (truncated) then TCP.
+      expect(r.stats().queries).toBe(1);
+      expect(big.queryLog()).toEqual([
+        { name: 'big.test', type: 'A' },
+        { name: 'big.test', type: 'A' },
+      ]);
+    } finally {
+      await big.close();
+    }
+  });
+
   it('rejects a bad --resolver value with a UsageError up front', () => {
     expect(() => createResolver({ servers: ['127.0.0.1:0'] })).toThrow(UsageError);
     expect(() => createResolver({ servers: ['resolver.example'] })).toThrow(UsageError);

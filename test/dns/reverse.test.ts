@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isIPv6 } from 'node:net';
-import { expandIPv6, reverseName } from '../../src/dns/reverse.js';
+import { canonicalIp, expandIPv6, forwardConfirm, reverseName } from '../../src/dns/reverse.js';
+import { createResolver } from '../../src/dns/resolver.js';
+import { startDnsServer, withPtr, zone, type DnsServerHandle } from '../helpers/dns-zone.js';
 
 describe('reverseName', () => {
   it.each([
@@ -37,5 +39,66 @@ describe('reverseName', () => {
         expect(rebuilt).toBe(expandIPv6(ip).join(':'));
       }),
     );
+  });
+});
+
+describe('canonicalIp', () => {
+  it('gives one spelling per address', () => {
+    expect(canonicalIp('2001:DB8::1')).toBe(canonicalIp('2001:db8:0:0:0:0:0:1'));
+    expect(canonicalIp('2001:db8::1')).not.toBe(canonicalIp('2001:db8::2'));
+    expect(canonicalIp('192.0.2.1')).toBe('192.0.2.1');
+  });
+});
+
+describe('forwardConfirm against the zone fixture', () => {
+  let server: DnsServerHandle;
+  beforeAll(async () => {
+    let z = zone({
+      'mail.example.test': { A: ['192.0.2.25'] },
+      'other.example.test': { A: ['198.51.100.9'] },
+      'v6.example.test': { AAAA: ['2001:db8:0:0::25'] },
+    });
+    z = withPtr(z, '192.0.2.25', 'mail.example.test', 'other.example.test', 'gone.example.test');
+    z = withPtr(z, '2001:db8::25', 'V6.example.test.');
+    z = withPtr(z, '192.0.2.26', ...Array.from({ length: 12 }, (_, i) => `n${i}.example.test`));
+    server = await startDnsServer(z);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('confirms the names that lead back and says why the others do not', async () => {
+    const r = createResolver({ servers: [server.address] });
+    const out = await forwardConfirm('192.0.2.25', r);
+    expect(out.status).toBe('ok');
+    expect(out.confirmed).toEqual(['mail.example.test']);
+    expect(out.unconfirmed).toEqual(
+      expect.arrayContaining([
+        { name: 'other.example.test', reason: 'no matching address (198.51.100.9)' },
+        { name: 'gone.example.test', reason: 'nxdomain' },
+      ]),
+    );
+    expect(out.unconfirmed).toHaveLength(2);
+  });
+
+  it('compares IPv6 addresses in canonical form', async () => {
+    const r = createResolver({ servers: [server.address] });
+    const out = await forwardConfirm('2001:DB8::25', r);
+    expect(out.confirmed).toEqual(['V6.example.test']);
+  });
+
+  it('no PTR: the PTR status, nothing confirmed', async () => {
+    const r = createResolver({ servers: [server.address] });
+    expect(await forwardConfirm('192.0.2.99', r)).toEqual({ status: 'nxdomain', names: [], confirmed: [], unconfirmed: [] });
+  });
+
+  it('checks at most `limit` names', async () => {
+    server.resetLog();
+    const r = createResolver({ servers: [server.address], cnames: false });
+    const out = await forwardConfirm('192.0.2.26', r, 10);
+    expect(out.names).toHaveLength(12);
+    expect(out.unconfirmed).toHaveLength(10);
+    expect(out.detail).toMatch(/2 PTR name/);
+    expect(server.queryLog().filter((q) => q.type === 'A')).toHaveLength(10);
   });
 });

@@ -271,3 +271,43 @@ describe('per-type failure entries', () => {
     }
   });
 });
+
+describe('TCP transport (RFC 7766)', () => {
+  it('answers length-prefixed messages, two in one write and one split across writes', async () => {
+    const { connect } = await import('node:net');
+    const frame = (id: number, name: string): Buffer => {
+      const msg = dnsPacket.encode({ type: 'query', id, questions: [{ type: 'A', name }] });
+      const out = Buffer.alloc(2 + msg.length);
+      out.writeUInt16BE(msg.length, 0);
+      msg.copy(out, 2);
+      return out;
+    };
+    const replies = await new Promise<Array<DecodedPacket & { rcode?: string }>>((resolve, reject) => {
+      const sock = connect(server.port, server.host);
+      let buf = Buffer.alloc(0);
+      const got: Array<DecodedPacket & { rcode?: string }> = [];
+      sock.on('data', (chunk) => {
+        buf = Buffer.concat([buf, chunk]);
+        while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+          got.push(dnsPacket.decode(buf.subarray(2, 2 + buf.readUInt16BE(0))) as DecodedPacket & { rcode?: string });
+          buf = buf.subarray(2 + buf.readUInt16BE(0));
+        }
+        if (got.length === 3) {
+          sock.destroy();
+          resolve(got);
+        }
+      });
+      sock.on('error', reject);
+      sock.write(Buffer.concat([frame(1, 'mx1.example.test'), frame(2, 'nope.example.test')]));
+      const third = frame(3, 'mx1.example.test');
+      sock.write(third.subarray(0, 5));
+      setTimeout(() => sock.write(third.subarray(5)), 20);
+    });
+    expect(replies.map((r) => [r.id, r.rcode])).toEqual([
+      [1, 'NOERROR'],
+      [2, 'NXDOMAIN'],
+      [3, 'NOERROR'],
+    ]);
+    expect(replies[0]?.answers?.map((a) => ('data' in a ? a.data : null))).toEqual(['192.0.2.10']);
+  });
+});
