@@ -49,6 +49,7 @@ code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberatio
 .tile .label{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
 .tile .value{font-size:1.6rem;font-weight:600;line-height:1.2}
 .tile .sub{font-size:12px;color:var(--muted);overflow-wrap:anywhere}
+.nw{white-space:nowrap}
 .tile.bad .value{color:var(--rej-fg)}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;max-width:100%;position:relative}
 /* position:relative above: the visually-hidden spans are absolutely positioned and would otherwise escape the scroll box and widen the page. */
@@ -56,6 +57,8 @@ table{border-collapse:collapse;font-size:13px}
 th,td{border:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
 thead th{background:var(--card);position:sticky;top:0}
 th[scope=row]{background:#fff;font-weight:500;min-width:9rem}
+table.caps td{max-width:13rem}table.caps .mono{overflow-wrap:anywhere}
+table.caps td:nth-child(4),table.caps td:nth-child(5){min-width:10rem}.num{white-space:nowrap}
 .matrix td.cell{min-width:7.5rem;max-width:14rem}
 .cell .o{display:block;font-weight:600}
 .cell .cause,.cell .code{display:block;font-size:12px;overflow-wrap:anywhere}
@@ -74,7 +77,7 @@ th[scope=row]{background:#fff;font-weight:500;min-width:9rem}
 .s-warn{background:var(--def-bg);color:var(--def-fg)}.s-skip{background:var(--nt-bg);color:var(--nt-fg)}
 .flag{background:var(--rej-bg);color:var(--rej-fg);font-weight:600}
 .yes{color:var(--acc-fg)}.no{color:var(--rej-fg)}
-svg.chart{width:100%;max-width:600px;height:auto;display:block}
+svg.chart{width:100%;max-width:540px;height:auto;display:block}
 svg.chart text{font:13px system-ui,sans-serif;fill:var(--fg)}
 svg.chart .track{fill:var(--nt-bg)}svg.chart .bar{fill:#2da44e}
 details{border:1px solid var(--line);border-radius:8px;margin:8px 0;padding:0 10px;break-inside:avoid-page}
@@ -87,7 +90,8 @@ pre{background:var(--card);border:1px solid var(--line);border-radius:6px;paddin
 .kv dt{color:var(--muted)}.kv dd{margin:0;overflow-wrap:anywhere}
 footer{margin:32px 0 8px;color:var(--muted);font-size:12px}
 @media (max-width:600px){main{padding:10px}h1{font-size:1.25rem}.tile .value{font-size:1.3rem}
-.meta,.kv{grid-template-columns:1fr}.meta dd,.kv dd{margin-bottom:4px}}
+.meta,.kv{grid-template-columns:1fr}.meta dd,.kv dd{margin-bottom:4px}
+svg.chart text{font-size:15px}}
 @media print{body{font-size:11px}main{max-width:none;padding:0}.legend button,.noprint{display:none}
 .scroll{overflow:visible}thead th{position:static}a{color:inherit;text-decoration:none}
 .tile,tr,pre{break-inside:avoid}h2{break-after:avoid}
@@ -145,10 +149,11 @@ interface HostRef {
   facts: HostFacts;
 }
 
-function histogramText(rec: Record<string, number | undefined>): string {
+/** "key n" items, largest first, each kept on one line (escaped HTML). */
+function histogramHtml(rec: Record<string, number | undefined>): string {
   const e = Object.entries(rec).filter((x): x is [string, number] => typeof x[1] === 'number' && x[1] > 0);
   e.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  return e.map(([k, v]) => `${k} ${v}`).join(' · ');
+  return e.map(([k, v]) => `<span class="nw">${esc(k)} ${v}</span>`).join(' · ');
 }
 
 function sumValues(rec: Record<string, number | undefined>, skip?: string): number {
@@ -174,8 +179,9 @@ ${optRows}</dl>${notes}
 </header>`;
 }
 
-function tile(label: string, value: string, sub: string, bad = false, key = ''): string {
-  return `<div class="tile${bad ? ' bad' : ''}" data-tile="${esc(key)}"><div class="label">${esc(label)}</div><div class="value">${esc(value)}</div><div class="sub">${esc(sub)}</div></div>`;
+/** `subHtml` must already be escaped (built by histogramHtml or from constants via esc). */
+function tile(label: string, value: string, subHtml: string, bad = false, key = ''): string {
+  return `<div class="tile${bad ? ' bad' : ''}" data-tile="${esc(key)}"><div class="label">${esc(label)}</div><div class="value">${esc(value)}</div><div class="sub">${subHtml}</div></div>`;
 }
 
 function renderTiles(s: Summary): string {
@@ -183,13 +189,13 @@ function renderTiles(s: Summary): string {
   const alignFails = sumValues(s.alignmentFailures);
   const accepted = s.outcomes.accepted ?? 0;
   return `<section aria-labelledby="h-summary"><h2 id="h-summary">Summary</h2><div class="tiles">
-${tile('Targets', fmtInt(s.targets), `${s.targetErrors} could not be probed`, s.targetErrors > 0, 'targets')}
-${tile('Hosts probed', fmtInt(s.hosts), `${s.probes} probes · EHLO ${s.hostsEhlo} · HELO ${s.hostsHelo}`, false, 'hosts')}
-${tile('STARTTLS offered', `${s.hostsStarttls} / ${s.hosts}`, `TLS completed on ${s.hostsTls}`, s.hostsStarttls < s.hosts, 'starttls')}
-${tile('TLS versions', fmtInt(sumValues(s.tlsVersions)), histogramText(s.tlsVersions) || 'no TLS session', false, 'tls')}
-${tile('Certificate problems', fmtInt(certProblems), histogramText(s.certificates) || 'no certificate seen', certProblems > 0, 'certs')}
-${tile('Alignment failures', fmtInt(alignFails), histogramText(s.alignmentFailures) || 'none', alignFails > 0, 'alignment')}
-${tile('Probes accepted', `${accepted} / ${s.probes}`, histogramText(s.outcomes), false, 'accepted')}
+${tile('Targets', fmtInt(s.targets), esc(`${s.targetErrors} could not be probed`), s.targetErrors > 0, 'targets')}
+${tile('Hosts probed', fmtInt(s.hosts), esc(`${s.probes} probes · EHLO ${s.hostsEhlo} · HELO ${s.hostsHelo}`), false, 'hosts')}
+${tile('STARTTLS offered', `${s.hostsStarttls} / ${s.hosts}`, esc(`TLS completed on ${s.hostsTls}`), s.hostsStarttls < s.hosts, 'starttls')}
+${tile('TLS versions', fmtInt(sumValues(s.tlsVersions)), histogramHtml(s.tlsVersions) || 'no TLS session', false, 'tls')}
+${tile('Certificate problems', fmtInt(certProblems), histogramHtml(s.certificates) || 'no certificate seen', certProblems > 0, 'certs')}
+${tile('Alignment failures', fmtInt(alignFails), histogramHtml(s.alignmentFailures) || 'none', alignFails > 0, 'alignment')}
+${tile('Probes accepted', `${accepted} / ${s.probes}`, histogramHtml(s.outcomes), false, 'accepted')}
 </div></section>`;
 }
 
@@ -301,8 +307,9 @@ ${rows}</svg></section>`;
 
 function tlsCell(tls: TlsDetails | null): string {
   if (tls === null) return '<span class="muted">–</span>';
-  const cipher = tls.cipher?.standardName ?? tls.cipher?.name ?? '';
-  return `${esc(tls.protocol ?? 'unknown')}${tls.mode === 'implicit' ? ' <span class="muted">(implicit)</span>' : ''}<br><span class="muted mono">${esc(cipher)}</span>`;
+  // The OpenSSL name is the short one; the IANA name is in the tooltip and the host details.
+  const cipher = tls.cipher?.name ?? '';
+  return `${esc(tls.protocol ?? 'unknown')}${tls.mode === 'implicit' ? ' <span class="muted">(implicit)</span>' : ''}<br><span class="muted mono" title="${esc(tls.cipher?.standardName ?? '')}">${esc(cipher)}</span>`;
 }
 
 function certCell(f: HostFacts): string {
@@ -327,7 +334,7 @@ function renderCapabilities(refs: readonly HostRef[]): string {
       const name = f.tls === null ? '<span class="muted">–</span>' : yesNo(f.tls.nameMatches, 'match', 'mismatch');
       return `<tr data-host="${esc(h.exchange)}"><th scope="row"><a href="#${anchor}">${esc(hostLabel(h))}</a></th>
 <td>${f.greeting ?? '<span class="muted">–</span>'}</td><td>${implicit ? 'n/a' : yesNo(f.starttls)}</td><td>${tlsCell(f.tls)}</td><td>${certCell(f)}</td><td>${name}</td>
-${authBefore}<td>${authAfter}</td><td>${caps?.size !== null && caps?.size !== undefined ? esc(String(caps.size)) : '<span class="muted">–</span>'}</td>
+${authBefore}<td>${authAfter}</td><td class="num">${caps?.size !== null && caps?.size !== undefined ? esc(String(caps.size)) : '<span class="muted">–</span>'}</td>
 <td>${flag(caps?.smtpUtf8)}</td><td>${flag(caps?.pipelining)}</td><td>${flag(caps?.chunking)}</td><td>${flag(caps?.requireTls)}</td></tr>`;
     })
     .join('\n');
