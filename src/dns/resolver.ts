@@ -68,6 +68,18 @@ function stripDot(name: string): string {
   return name.endsWith('.') && name.length > 1 ? name.slice(0, -1) : name;
 }
 
+/**
+ * Names node:dns would send anyway but that can only be mistakes: the empty name (the root),
+ * controls/spaces (c-ares cuts at NUL and asks another name), and non-ASCII (an IDN must go on the
+ * wire as its A-label, RFC 5890 §2.3.2.1; targets/ converts it before we are called).
+ */
+function badName(name: string): string | null {
+  if (name === '' || name === '.') return 'empty domain name';
+  if (/[\u0000-\u0020\u007f]/.test(name)) return 'control character or space in domain name';
+  if (/[^\u0000-\u007f]/.test(name)) return 'non-ASCII domain name (convert it to its punycode A-label first)';
+  return null;
+}
+
 /** node:dns error code -> DnsAnswer. Only our deadline cancels, so ECANCELLED is a timeout. */
 export function mapDnsError(err: unknown): DnsAnswer<never> {
   const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : 'EUNKNOWN';
@@ -171,7 +183,13 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
     stats.queries++;
     if (active > stats.peakConcurrent) stats.peakConcurrent = active;
     const channel = idle.pop() ?? newChannel();
-    const query = run(channel, type, name);
+    let query: Promise<unknown[]>;
+    try {
+      query = run(channel, type, name);
+    } catch (err) {
+      // node:dns validates some arguments synchronously; a bad name is an answer, never a throw.
+      query = Promise.reject(err);
+    }
     // Back to the pool only once c-ares is done with it (after a cancel, too).
     query.then(
       () => release(channel),
@@ -201,6 +219,8 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
 
   function lookup<T>(type: QueryType, rawName: string): Promise<DnsAnswer<T>> {
     const name = normalizeName(rawName);
+    const bad = badName(name);
+    if (bad !== null) return Promise.resolve({ status: 'error', code: 'EBADNAME', message: `${bad}: ${JSON.stringify(rawName)}` });
     const key = `${type} ${name}`;
     const cached = cache.get(key);
     if (cached !== undefined) {

@@ -264,6 +264,18 @@ describe('createResolver against the zone fixture', () => {
     }
   });
 
+  it('bad names are error answers, never throws, and the impossible ones are not sent at all', async () => {
+    server.resetLog();
+    const r = createResolver({ servers: [server.address] });
+    for (const name of ['', '.', 'a\u0000b.test', 'bad name.test', 'bücher.test']) {
+      expect(await r.a(name)).toMatchObject({ status: 'error', code: 'EBADNAME' });
+    }
+    expect(server.queries()).toBe(0);
+    // c-ares refuses a 64-octet label itself (RFC 1035 §2.3.4 caps labels at 63).
+    expect(await r.mx(`${'a'.repeat(64)}.test`)).toMatchObject({ status: 'error', code: 'EBADNAME' });
+    expect(await r.mx(`${'a'.repeat(63)}.test`)).toEqual({ status: 'nxdomain' });
+  });
+
   it('rejects a bad --resolver value with a UsageError up front', () => {
     expect(() => createResolver({ servers: ['127.0.0.1:0'] })).toThrow(UsageError);
     expect(() => createResolver({ servers: ['resolver.example'] })).toThrow(UsageError);
