@@ -46,6 +46,8 @@ export function classifyJson(rows: readonly ClassifyRow[]): string {
 function replyCell(r: ClassifyRow): string {
   const text = r.text
     .split(/\r?\n/)
+    // RFC 2034 §4 repeats the enhanced code on every line; show it once.
+    .map((l, i) => (i > 0 && r.enhanced !== null && l.startsWith(`${r.enhanced} `) ? l.slice(r.enhanced.length + 1) : l))
     .map((l) => stripControl(l).trim())
     .filter((l) => l !== '')
     .join(' / ');
