@@ -44,6 +44,9 @@ export interface Classification {
   rule: string;
 }
 
+/** Characters of reply text the rules look at. */
+export const MAX_TEXT = 65536;
+
 const STAGES: ReadonlySet<string> = new Set<Stage>(['connect', 'ehlo', 'helo', 'starttls', 'mail', 'rcpt']);
 
 /** RFC 3463 §2: class.subject.detail, subject and detail 1-3 digits. IronPort writes "#5.1.0". */
@@ -117,7 +120,9 @@ function ruleMatches(rule: ClassifyRule, stage: Stage | null, code: number | nul
 export function matchRule(input: ClassifyInput): ClassifyRule | null {
   const stage = typeof input.stage === 'string' && STAGES.has(input.stage) ? input.stage : null;
   const code = validCode(input.code);
-  const raw = typeof input.text === 'string' ? input.text : '';
+  // A reply is at most 64 KiB (smtp/reply.ts DEFAULT_REPLY_LIMITS); cap pasted text the same way so
+  // matching time stays bounded whatever a caller passes.
+  const raw = typeof input.text === 'string' ? input.text.slice(0, MAX_TEXT) : '';
   const enhanced = enhancedOf(code, input.enhanced, raw) ?? '';
   const text = normaliseText(code, raw);
   for (const rule of RULES) {

@@ -94,12 +94,24 @@ const POSTFIX_SMTPD = /\breject(?:_warning)?: (CONNECT|EHLO|HELO|MAIL|RCPT|DATA|
 const EXIM_CLIENT = /SMTP error from remote (?:mail server|MTA) after (?:pipelined )?(initial connection|end of data|(?:EHLO|HELO|MAIL FROM|RCPT TO|STARTTLS|DATA|BDAT)(?::?<[^>]*>)?[^:]*?)\s*:\s*(\d{3}[\s-].*)$/is;
 const EXIM_SERVER = /\b(?:temporarily )?rejected (EHLO or HELO|EHLO|HELO|MAIL|RCPT)\b(?: (?:\[[^\]]*\]|[^:])*?)?: (.*)$/s;
 const EXIM_CONNECT = /\brejected connection in "connect" ACL(?::\s*(.*))?$/s;
+/** Longer inputs are not treated as log lines (see parseClassifyInput). */
+export const MAX_LOG_LINE = 16384;
 const TRANSCRIPT_PREFIX = /^(?:S:\s*|<<<\s*|<\*\*\s*|<~\s*|<-\s*|<\s+)/;
 
 export function parseClassifyInput(input: string, flagStage?: Stage): ParsedInput {
   const src = typeof input === 'string' ? input : '';
   const trimmed = src.trim();
+  // Log lines are short (syslog lines are a few KiB); skipping the log patterns on anything longer
+  // keeps a hostile paste from making the unanchored patterns scan quadratically.
+  if (trimmed.length <= MAX_LOG_LINE) {
+    const fromLog = parseLogLine(trimmed, flagStage);
+    if (fromLog !== null) return fromLog;
+  }
+  return parseRaw(trimmed, flagStage);
+}
 
+/** Postfix and Exim log forms (1-3 in the file comment), or null. */
+function parseLogLine(trimmed: string, flagStage: Stage | undefined): ParsedInput | null {
   // 1. Postfix smtp client. A raw reply that quotes another server ("... said: 550 ...") is not a log line.
   if (!/^\d{3}[ -]/.test(trimmed) && /\bsaid:|refused to talk to me:/.test(trimmed)) {
     const m = POSTFIX_SAID.exec(trimmed);
@@ -156,7 +168,11 @@ export function parseClassifyInput(input: string, flagStage?: Stage): ParsedInpu
     return withStage({ code: null, enhanced: null, text: (es[2] as string).trim() }, logStage, flagStage);
   }
 
-  // 4. A raw reply (possibly with a transcript prefix on each line, or literal "\n" separators).
+  return null;
+}
+
+/** 4. A raw reply (possibly with a transcript prefix on each line, or literal "\n" separators). */
+function parseRaw(trimmed: string, flagStage: Stage | undefined): ParsedInput {
   let raw = trimmed;
   const LITERAL_BREAK = /(?:\\r)?\\n(?=\d{3}[ -])/;
   if (!/\n/.test(raw) && LITERAL_BREAK.test(raw)) raw = raw.split(LITERAL_BREAK).join('\n');

@@ -87,6 +87,27 @@ describe('classify properties', () => {
   });
 });
 
+describe('hostile sizes', () => {
+  it('does not hang on large adversarial inputs (generous bound, not a benchmark)', () => {
+    const hostile = [
+      'helo '.repeat(40_000),
+      'rejected RCPT '.repeat(1_170),
+      'SMTP error from remote mail server after RCPT TO:<'.repeat(320),
+      ' said: 550 '.repeat(1_400),
+      '550-'.repeat(50_000),
+      'NOQUEUE: reject: RCPT from x['.repeat(500),
+      `${'HELO '}${'x'.repeat(45)} `.repeat(4_000),
+    ];
+    const started = Date.now();
+    for (const t of hostile) {
+      const p = parseClassifyInput(t, 'rcpt');
+      expect(CAUSES).toContain(classify({ stage: p.stage, code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text }).cause);
+      expect(CAUSES).toContain(classify({ stage: 'ehlo', code: 550, text: t }).cause);
+    }
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
 describe('parseClassifyInput properties', () => {
   it('never throws, and a flag stage is used unless the line carries its own', () => {
     fc.assert(
