@@ -161,7 +161,7 @@ describe('readTargets', () => {
     const err = await collect({ args: [], files: ['-'], stdin: failing() }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TargetInputError);
     expect((err as TargetInputError).problems[0]).toMatchObject({ source: 'stdin', line: 0 });
-    expect((err as TargetInputError).message).toMatch(/^stdin:0: cannot read targets from stdin: EIO: boom/);
+    expect((err as TargetInputError).message).toMatch(/^stdin: cannot read targets from stdin: EIO: boom/);
     const res = await validateTargets({ args: [], files: ['-'], stdin: failing() });
     expect(res.problems.map((p) => p.source)).toEqual(['stdin']);
   });
