@@ -7,6 +7,7 @@ import type { Resolver } from '../dns/types.js';
 import type { HostResult, ProbeResult } from '../results.js';
 import { receiverAlignment, senderAlignment } from '../analysis/alignment.js';
 import type { HostJob } from './probe-host.js';
+import { REMEDIES } from '../analysis/remedies.js';
 
 export interface Enrichers {
   enrichProbe: (probe: ProbeResult) => Promise<void>;
@@ -21,6 +22,13 @@ export function analysisEnrichers(resolver: Resolver): Enrichers {
         { helo: probe.identity.name, sourceIp: probe.local?.address ?? probe.identity.source, observedIp: probe.observedClientIp },
         resolver,
       );
+      // Some receivers use one text for "no PTR" and "PTR not forward-confirmed" (Postfix's
+      // reject_unknown_client_hostname: "cannot find your hostname"). Our own DNS evidence tells
+      // the two apart: with no PTR at all, the cause is no-ptr.
+      const ptr = probe.alignment.checks.find((c) => c.id === 'ptr-exists');
+      if (probe.verdict.cause === 'fcrdns-fail' && ptr?.status === 'fail') {
+        probe.verdict = { ...probe.verdict, cause: 'no-ptr', ...(REMEDIES['no-ptr'] ? { remedy: REMEDIES['no-ptr'] } : {}) };
+      }
     },
     async enrichHost(host, job) {
       // The first probe that heard the server speaks for the host's names.
