@@ -1,0 +1,611 @@
+/**
+ * `npm run bench`: mxprobe's speed and scale against a loopback farm of simulated Postfix
+ * receivers (bench/farm.mjs, a separate process), side by side with swaks and nmap.
+ *
+ * Procedure:
+ *  1. Fork the farm: N addresses in 127.64.0.0/10 on one port, a fixed latency L before each
+ *     server flight (one round trip per reply), optionally STARTTLS with the lab certificate.
+ *  2. For each scenario, write a targets file of distinct IPs, spawn the real CLI under
+ *     /usr/bin/time (user+sys CPU and peak RSS of the mxprobe process), NDJSON to a file.
+ *  3. Read the NDJSON: sessions, statuses, timings.total (p50/p99), the run window
+ *     (run.startedAt → summary.finishedAt); ask the farm for its CPU time over the run.
+ *  4. Compare with the latency bound C/(k·L) sessions/s, k counted per scenario (see K below).
+ *  5. The same farm and targets through swaks (xargs -P C) and nmap (--script smtp-commands).
+ *  6. Scale: RSS at 10k and 100k targets (--stop-after banner), RSS with 1000 sessions open.
+ *  7. One extra CPU-profiled run (node --cpu-prof): top functions by self time.
+ *  8. Print a markdown table; write bench/results/<timestamp>.json and latest.json.
+ *
+ * Env: BENCH_QUICK=1 (about a minute), BENCH_LATENCY_MS (default 50), BENCH_CLI (path to the
+ * CLI entry, default bin/mxprobe.js), BENCH_ONLY=<comma list of scenario ids>, BENCH_PROFILE=0.
+ * Everything stays on loopback; every child has a timeout; the farm dies with its parent.
+ */
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { addressAt } from './addresses.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const QUICK = process.env.BENCH_QUICK === '1';
+const L = Number(process.env.BENCH_LATENCY_MS ?? 50);
+const CLI = process.env.BENCH_CLI ?? join(root, 'bin', 'mxprobe.js');
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const PROFILE = process.env.BENCH_PROFILE !== '0';
+const TIME = '/usr/bin/time';
+/** Addresses one farm process listens on: under the 20k open-files limit with room for sessions. */
+const SHARD = 15_000;
+const q = (full, quick) => (QUICK ? quick : full);
+
+/**
+ * Round trips per session, each costing one L on the farm (TCP connect on loopback is ~0.1 ms,
+ * and the banner leaves L after accept, so "connect+banner" is one):
+ *  banner:   connect+banner, QUIT                                           = 2
+ *  ehlo:     connect+banner, EHLO, QUIT                                     = 3
+ *  starttls: connect+banner, EHLO, STARTTLS, TLS 1.3 handshake (1 RTT, RFC 8446 §2),
+ *            EHLO again (RFC 3207 §4.2), QUIT                               = 6
+ *  matrix:   connect+banner, EHLO, MAIL, RCPT, RSET, QUIT (plaintext farm)  = 6 per identity
+ *  nmap smtp-commands: connect+banner, EHLO, HELP (502 → no QUIT)           = 3
+ * mxprobe waits for the 221 to QUIT (RFC 5321 §3.8 SHOULD), so QUIT is a round trip.
+ */
+const K = { banner: 2, ehlo: 3, starttls: 6, matrix: 6, nmap: 3 };
+const IDENTITIES_ALL = 8;
+
+// ---------------------------------------------------------------- farm
+
+function forkShard(config) {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(here, 'farm.mjs'), [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const pending = new Map();
+    let seq = 0;
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error('farm did not start within 60 s'));
+    }, 60_000);
+    child.on('message', (m) => {
+      if (m.type === 'ready') {
+        clearTimeout(timer);
+        resolve({
+          port: m.port,
+          listeners: m.listeners,
+          request(msg) {
+            const id = ++seq;
+            return new Promise((res) => {
+              pending.set(id, res);
+              child.send({ ...msg, id });
+            });
+          },
+          close() {
+            return new Promise((res) => {
+              if (child.exitCode !== null) return res();
+              child.once('exit', () => res());
+              child.send({ type: 'close' });
+            });
+          },
+        });
+      } else if (m.type === 'error') {
+        clearTimeout(timer);
+        reject(new Error(`farm: ${m.message}`));
+      } else if (m.id !== undefined) {
+        pending.get(m.id)?.(m);
+        pending.delete(m.id);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`farm exited with ${code}`));
+    });
+  });
+}
+
+/** A farm of `count` addresses, sharded across processes; all shards share one port. */
+async function startFarm({ count, latencyMs, tls }) {
+  const shards = [];
+  let port = 0;
+  try {
+    for (let offset = 0; offset < count; offset += SHARD) {
+      const shard = await forkShard({ offset, count: Math.min(SHARD, count - offset), port, latencyMs, tls });
+      port = shard.port;
+      shards.push(shard);
+    }
+  } catch (err) {
+    await Promise.all(shards.map((s) => s.close()));
+    throw err;
+  }
+  return {
+    port,
+    count,
+    tls,
+    async stats() {
+      const all = await Promise.all(shards.map((s) => s.request({ type: 'stats' })));
+      const sum = (k) => all.reduce((a, s) => a + s[k], 0);
+      return {
+        cpuUs: sum('cpuUser') + sum('cpuSystem'),
+        connections: sum('connections'),
+        commands: sum('commands'),
+        ehlos: sum('ehlos'),
+        quits: sum('quits'),
+        tlsSessions: sum('tlsSessions'),
+        peakOpen: sum('peakOpen'),
+        rss: sum('rss'),
+      };
+    },
+    async setLatency(ms) {
+      await Promise.all(shards.map((s) => s.request({ type: 'set', latencyMs: ms })));
+    },
+    close: () => Promise.all(shards.map((s) => s.close())),
+  };
+}
+
+// ---------------------------------------------------------------- helpers
+
+const work = mkdtempSync(join(tmpdir(), 'mxprobe-bench-'));
+
+function targetsFile(name, n) {
+  const file = join(work, `${name}.txt`);
+  const lines = new Array(n);
+  for (let i = 0; i < n; i++) lines[i] = addressAt(i);
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+/** Runs `cmd args` under /usr/bin/time; resolves with wall, CPU and peak RSS of the whole tree. */
+function timed(cmd, args, { timeoutMs, stdinFile, env } = {}) {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(TIME, ['-f', 'BENCHTIME %e %U %S %M', cmd, ...args], {
+      stdio: [stdinFile ? 'pipe' : 'ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...env },
+    });
+    if (stdinFile) createReadStream(stdinFile).pipe(child.stdin);
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d.toString();
+      if (stderr.length > 1_000_000) stderr = stderr.slice(-100_000);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs ?? 600_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const wallMs = performance.now() - t0;
+      const m = /BENCHTIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
+      resolve({
+        code,
+        signal,
+        wallMs,
+        cpuS: m ? Number(m[2]) + Number(m[3]) : null,
+        userS: m ? Number(m[2]) : null,
+        sysS: m ? Number(m[3]) : null,
+        maxRssMb: m ? Number(m[4]) / 1024 : null,
+        stderrTail: stderr.replace(/BENCHTIME.*\n?/, '').slice(-600),
+      });
+    });
+  });
+}
+
+function quantile(sorted, p) {
+  if (sorted.length === 0) return null;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
+  return sorted[i];
+}
+
+/** Streams an NDJSON result file: session times, statuses, the run window. */
+async function readNdjson(file) {
+  const totals = [];
+  const status = {};
+  /** Sum and count per timing field, for the mean time each stage took (where the time goes). */
+  const stageSum = {};
+  const stageN = {};
+  let startedAt = null;
+  let finishedAt = null;
+  let hosts = 0;
+  if (!existsSync(file)) return { totals, status, hosts, windowMs: null };
+  const rl = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  for await (const line of rl) {
+    if (!line) continue;
+    const rec = JSON.parse(line);
+    if (rec.type === 'run') startedAt = Date.parse(rec.startedAt);
+    else if (rec.type === 'summary') finishedAt = Date.parse(rec.finishedAt);
+    else if (rec.type === 'host') {
+      hosts++;
+      for (const p of rec.probes) {
+        status[p.status] = (status[p.status] ?? 0) + 1;
+        if (p.status === 'not-tried') continue;
+        totals.push(p.timings.total);
+        for (const [k, v] of Object.entries(p.timings)) {
+          if (typeof v !== 'number' || k === 'total') continue;
+          stageSum[k] = (stageSum[k] ?? 0) + v;
+          stageN[k] = (stageN[k] ?? 0) + 1;
+        }
+      }
+    }
+  }
+  totals.sort((a, b) => a - b);
+  const stageMeanMs = Object.fromEntries(Object.keys(stageSum).map((k) => [k, Math.round((stageSum[k] / stageN[k]) * 10) / 10]));
+  return { totals, status, hosts, stageMeanMs, windowMs: startedAt !== null && finishedAt !== null ? finishedAt - startedAt : null };
+}
+
+const round = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
+
+// ---------------------------------------------------------------- mxprobe scenarios
+
+async function runMxprobe(farm, s, { nodeFlags = [], keepOutput = false } = {}) {
+  const tfile = targetsFile(`${s.id}-targets`, s.targets);
+  const out = join(work, `${s.id}.ndjson`);
+  const args = [
+    ...nodeFlags,
+    CLI, 'probe', '-f', tfile,
+    '--port', String(farm.port),
+    '--concurrency', String(s.concurrency),
+    '--host-gap', '0',
+    '--stop-after', s.stopAfter,
+    '--helo', 'probe.bench.example',
+    '--format', 'ndjson', '-o', out,
+    '--quiet', '--no-alignment', '--no-transcript',
+    '--timeout', String(Math.max(10_000, s.latencyMs * 20)),
+    ...(s.matrix ? ['--identities', 'all', '--mismatch-name', 'mail.bench.example', '--rcpt', 'postmaster@bench.example'] : []),
+    ...(s.starttls === false ? ['--no-starttls'] : []),
+  ];
+  const before = await farm.stats();
+  const r = await timed(process.execPath, args, { timeoutMs: s.timeoutMs ?? 600_000 });
+  const after = await farm.stats();
+  const nd = await readNdjson(out);
+  if (!keepOutput) rmSync(out, { force: true });
+  const sessions = nd.totals.length;
+  const success = nd.status['success'] ?? 0;
+  const windowMs = nd.windowMs ?? r.wallMs;
+  const rate = sessions / (windowMs / 1000);
+  const bound = s.k && s.latencyMs > 0 ? s.concurrency / ((s.k * s.latencyMs) / 1000) : null;
+  const farmCpuS = (after.cpuUs - before.cpuUs) / 1e6;
+  return {
+    id: s.id,
+    tool: 'mxprobe',
+    label: s.label,
+    concurrency: s.concurrency,
+    targets: s.targets,
+    sessions,
+    success,
+    status: nd.status,
+    latencyMs: s.latencyMs,
+    k: s.k,
+    exitCode: r.code,
+    wallMs: round(r.wallMs),
+    windowMs: round(windowMs),
+    probesPerSec: round(rate),
+    probesPerSecWall: round(sessions / (r.wallMs / 1000)),
+    boundPerSec: round(bound),
+    fractionOfBound: bound ? round(rate / bound, 3) : null,
+    cpuS: r.cpuS,
+    cpuSPer1000: r.cpuS !== null && sessions > 0 ? round((r.cpuS / sessions) * 1000, 3) : null,
+    cpuPercent: r.cpuS !== null ? round((r.cpuS / (r.wallMs / 1000)) * 100) : null,
+    peakRssMb: round(r.maxRssMb),
+    p50Ms: quantile(nd.totals, 0.5),
+    p99Ms: quantile(nd.totals, 0.99),
+    stageMeanMs: nd.stageMeanMs,
+    farm: {
+      cpuS: round(farmCpuS, 3),
+      cpuPercent: round((farmCpuS / (r.wallMs / 1000)) * 100),
+      connections: after.connections - before.connections,
+      quits: after.quits - before.quits,
+      tlsSessions: after.tlsSessions - before.tlsSessions,
+      peakOpen: after.peakOpen,
+    },
+    ...(r.code !== 0 && r.code !== 1 ? { stderr: r.stderrTail } : {}),
+  };
+}
+
+// ---------------------------------------------------------------- swaks and nmap
+
+function which(cmd) {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+async function runSwaks(farm, s) {
+  const base = { id: s.id, tool: 'swaks', label: s.label, concurrency: s.concurrency, targets: s.targets, latencyMs: s.latencyMs, k: s.k };
+  if (!which('swaks')) return { ...base, notInstalled: true };
+  const tfile = targetsFile(`${s.id}-targets`, s.targets);
+  // One swaks per target, C at once: the way people parallelise it. --quit-after EHLO stops after
+  // the (post-TLS, with --tls) EHLO and sends QUIT, the same session shape as mxprobe's.
+  const args = ['-P', String(s.concurrency), '-I', '{}', 'swaks', '--server', '{}', '--port', String(farm.port),
+    '--ehlo', 'probe.bench.example', '--to', 'postmaster@bench.example', '--quit-after', 'EHLO',
+    '--timeout', '30', ...(s.tls ? ['--tls'] : [])];
+  const before = await farm.stats();
+  const r = await timed('xargs', args, { stdinFile: tfile, timeoutMs: s.timeoutMs ?? 600_000 });
+  const after = await farm.stats();
+  const done = after.quits - before.quits;
+  const rate = done / (r.wallMs / 1000);
+  const bound = s.concurrency / ((s.k * s.latencyMs) / 1000);
+  const farmCpuS = (after.cpuUs - before.cpuUs) / 1e6;
+  return {
+    ...base,
+    sessions: done,
+    success: done,
+    exitCode: r.code,
+    wallMs: round(r.wallMs),
+    probesPerSec: round(rate),
+    boundPerSec: round(bound),
+    fractionOfBound: round(rate / bound, 3),
+    cpuS: r.cpuS,
+    cpuSPer1000: r.cpuS !== null && done > 0 ? round((r.cpuS / done) * 1000, 3) : null,
+    peakRssMb: round(r.maxRssMb),
+    peakRssNote: 'largest single process (one swaks), not the sum',
+    p50Ms: null,
+    p99Ms: null,
+    farm: { cpuS: round(farmCpuS, 3), cpuPercent: round((farmCpuS / (r.wallMs / 1000)) * 100), connections: after.connections - before.connections, quits: done, peakOpen: after.peakOpen },
+  };
+}
+
+async function runNmap(farm, s) {
+  const base = { id: s.id, tool: 'nmap', label: s.label, concurrency: null, targets: s.targets, latencyMs: s.latencyMs, k: s.k };
+  if (!which('nmap')) return { ...base, notInstalled: true };
+  const tfile = targetsFile(`${s.id}-targets`, s.targets);
+  // "+" runs the script whatever the port number (its portrule wants 25/465/587).
+  const args = ['-n', '-Pn', '-p', String(farm.port), '--script', '+smtp-commands', '-iL', tfile, '-oN', '/dev/null'];
+  const before = await farm.stats();
+  const r = await timed('nmap', args, { timeoutMs: s.timeoutMs ?? 600_000 });
+  const after = await farm.stats();
+  const done = after.ehlos - before.ehlos;
+  const rate = done / (r.wallMs / 1000);
+  const farmCpuS = (after.cpuUs - before.cpuUs) / 1e6;
+  return {
+    ...base,
+    concurrency: after.peakOpen,
+    concurrencyNote: 'nmap chooses its own parallelism; shown: peak sessions open on the farm',
+    sessions: done,
+    success: done,
+    exitCode: r.code,
+    wallMs: round(r.wallMs),
+    probesPerSec: round(rate),
+    boundPerSec: null,
+    fractionOfBound: null,
+    cpuS: r.cpuS,
+    cpuSPer1000: r.cpuS !== null && done > 0 ? round((r.cpuS / done) * 1000, 3) : null,
+    peakRssMb: round(r.maxRssMb),
+    p50Ms: null,
+    p99Ms: null,
+    farm: { cpuS: round(farmCpuS, 3), cpuPercent: round((farmCpuS / (r.wallMs / 1000)) * 100), connections: after.connections - before.connections, ehlos: done, peakOpen: after.peakOpen },
+  };
+}
+
+// ---------------------------------------------------------------- CPU profile
+
+/** Top functions by self time in a V8 .cpuprofile (samples × interval, attributed to the leaf). */
+function topSelf(file, n = 10) {
+  const prof = JSON.parse(readFileSync(file, 'utf8'));
+  const byId = new Map(prof.nodes.map((node) => [node.id, node]));
+  const self = new Map();
+  const deltas = prof.timeDeltas ?? [];
+  let total = 0;
+  prof.samples.forEach((id, i) => {
+    const node = byId.get(id);
+    if (!node) return;
+    const dt = deltas[i + 1] ?? deltas[i] ?? 0;
+    total += dt;
+    const f = node.callFrame;
+    const url = (f.url || '').replace(`file://${root}/`, '').replace(/^node:/, 'node:');
+    const key = `${f.functionName || '(anonymous)'} ${url ? `${url}:${f.lineNumber + 1}` : ''}`.trim();
+    self.set(key, (self.get(key) ?? 0) + dt);
+  });
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([fn, us]) => ({ function: fn, selfMs: round(us / 1000), percent: round((us / total) * 100) }));
+}
+
+async function profileRun(farm, s) {
+  const dir = join(work, 'prof');
+  mkdirSync(dir, { recursive: true });
+  const r = await runMxprobe(farm, s, { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir] });
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) return { scenario: s.id, error: 'no profile written' };
+  return { scenario: s.id, probesPerSec: r.probesPerSec, note: 'profiled run (slower than unprofiled)', top: topSelf(join(dir, files[0]), 12) };
+}
+
+// ---------------------------------------------------------------- report
+
+function fmt(x, d = 1) {
+  if (x === null || x === undefined) return '-';
+  return typeof x === 'number' ? x.toFixed(d) : String(x);
+}
+
+function table(rows) {
+  const head = '| scenario | tool | C | targets | sessions ok | k | probes/s | bound/s | % bound | CPU s/1k | peak RSS MB | p50 ms | p99 ms | farm CPU % |';
+  const sep = '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
+  const lines = rows.map((r) => {
+    if (r.notInstalled) return `| ${r.label} | ${r.tool} | ${r.concurrency ?? '-'} | ${r.targets} | not installed (apt-get install ${r.tool}) | | | | | | | | | |`;
+    return `| ${r.label} | ${r.tool} | ${r.concurrency ?? '-'} | ${r.targets} | ${r.success}/${r.sessions} | ${r.k ?? '-'} | ${fmt(r.probesPerSec)} | ${fmt(r.boundPerSec)} | ${r.fractionOfBound !== null && r.fractionOfBound !== undefined ? (r.fractionOfBound * 100).toFixed(0) + '%' : '-'} | ${fmt(r.cpuSPer1000, 2)} | ${fmt(r.peakRssMb, 0)} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${fmt(r.farm?.cpuPercent, 0)} |`;
+  });
+  return [head, sep, ...lines].join('\n');
+}
+
+// ---------------------------------------------------------------- main
+
+const want = (id) => !ONLY || ONLY.has(id) || [...ONLY].some((o) => o.endsWith('*') && id.startsWith(o.slice(0, -1)));
+const results = [];
+const checks = [];
+const log = (s) => process.stderr.write(`${s}\n`);
+
+async function main() {
+  if (!existsSync(CLI)) throw new Error(`${CLI} not found: run npm run build`);
+  const probe = spawnSync(process.execPath, [CLI, 'probe', '--help'], { encoding: 'utf8', timeout: 30_000 });
+  if (probe.status !== 0) throw new Error(`the CLI does not start (npm run build?):\n${(probe.stderr || '').slice(0, 800)}`);
+
+  const Cs = [1, 50, 200, 1000];
+  const plainT = { 1: q(40, 10), 50: q(2000, 400), 200: q(8000, 1600), 1000: q(10_000, 3000) };
+  const tlsT = { 1: q(20, 6), 50: q(1000, 250), 200: q(4000, 1000), 1000: q(8000, 2000) };
+  const farmSize = 10_000;
+
+  // ---- plaintext farm: EHLO, matrix, swaks, nmap, zero-latency farm check
+  let farm = await startFarm({ count: farmSize, latencyMs: L, tls: false });
+  log(`farm: ${farm.count} addresses on port ${farm.port}, L=${L} ms, plaintext`);
+  try {
+    for (const C of Cs) {
+      const id = `ehlo-c${C}`;
+      if (!want(id)) continue;
+      const r = await runMxprobe(farm, { id, label: 'plain, stop-after ehlo', concurrency: C, targets: plainT[C], stopAfter: 'ehlo', k: K.ehlo, latencyMs: L });
+      results.push(r);
+      log(`${id}: ${r.probesPerSec}/s (${fmt(r.fractionOfBound * 100, 0)}% of bound), cpu ${r.cpuSPer1000} s/1k, rss ${r.peakRssMb} MB, stages ${JSON.stringify(r.stageMeanMs)}`);
+    }
+    for (const C of [50, 200]) {
+      const id = `matrix-c${C}`;
+      if (!want(id)) continue;
+      const T = C === 50 ? q(250, 60) : q(1000, 250);
+      const r = await runMxprobe(farm, { id, label: `plain, identities all (${IDENTITIES_ALL}), stop-after rcpt`, concurrency: C, targets: T, stopAfter: 'rcpt', matrix: true, k: K.matrix, latencyMs: L });
+      results.push(r);
+      log(`${id}: ${r.probesPerSec}/s (${fmt(r.fractionOfBound * 100, 0)}% of bound)`);
+    }
+    for (const C of [1, 50, 200]) {
+      const id = `swaks-ehlo-c${C}`;
+      if (!want(id)) continue;
+      const T = { 1: q(10, 4), 50: q(300, 100), 200: q(600, 200) }[C];
+      const r = await runSwaks(farm, { id, label: 'plain, quit-after EHLO', concurrency: C, targets: T, tls: false, k: K.ehlo, latencyMs: L });
+      results.push(r);
+      log(`${id}: ${r.notInstalled ? 'not installed' : `${r.probesPerSec}/s`}`);
+    }
+    if (want('nmap')) {
+      const r = await runNmap(farm, { id: 'nmap', label: 'plain, --script smtp-commands', targets: q(500, 100), k: K.nmap, latencyMs: L });
+      results.push(r);
+      log(`nmap: ${r.notInstalled ? 'not installed' : `${r.probesPerSec}/s`}`);
+    }
+    if (want('farm-l0')) {
+      // The farm must never be the bottleneck: with no latency the client runs flat out, and the
+      // farm's CPU share shows how much headroom it has.
+      await farm.setLatency(0);
+      const r = await runMxprobe(farm, { id: 'farm-l0', label: 'L=0 (farm headroom check), stop-after ehlo', concurrency: 200, targets: q(10_000, 3000), stopAfter: 'ehlo', k: K.ehlo, latencyMs: 0 });
+      results.push(r);
+      checks.push({ id: 'farm-not-bottleneck', detail: `at L=0 the farm used ${r.farm.cpuPercent}% of one core while mxprobe used ${r.cpuPercent}%`, pass: r.farm.cpuPercent !== null && r.farm.cpuPercent < 50 });
+      log(`farm-l0: mxprobe ${r.probesPerSec}/s at ${r.cpuPercent}% CPU; farm ${r.farm.cpuPercent}% CPU`);
+      await farm.setLatency(L);
+    }
+    if (PROFILE && want('profile')) {
+      const p = await profileRun(farm, { id: 'profile-ehlo-c1000', label: 'profile', concurrency: 1000, targets: q(10_000, 3000), stopAfter: 'ehlo', k: K.ehlo, latencyMs: L });
+      results.push({ id: 'profile', tool: 'profile', skipTable: true, ...p });
+      log(`profile: top self time ${p.top?.slice(0, 3).map((t) => `${t.function} ${t.percent}%`).join('; ')}`);
+    }
+    if (want('open1000')) {
+      // 1000 sessions open at once: a long latency (3 s sessions) makes them overlap.
+      await farm.setLatency(1000);
+      const r = await runMxprobe(farm, { id: 'open1000', label: '1000 sessions open (L=1000 ms)', concurrency: 1000, targets: q(3000, 2000), stopAfter: 'ehlo', k: K.ehlo, latencyMs: 1000 });
+      results.push(r);
+      checks.push({ id: 'rss-1000-open', detail: `peak RSS ${r.peakRssMb} MB with ${r.farm.peakOpen} sessions open on the farm (goal <= 200 MB)`, pass: r.peakRssMb !== null && r.peakRssMb <= 200 && r.farm.peakOpen >= 1000 });
+      log(`open1000: peak RSS ${r.peakRssMb} MB, farm peak open ${r.farm.peakOpen}`);
+      await farm.setLatency(L);
+    }
+  } finally {
+    await farm.close();
+  }
+
+  // ---- STARTTLS farm
+  farm = await startFarm({ count: farmSize, latencyMs: L, tls: true });
+  log(`farm: ${farm.count} addresses on port ${farm.port}, L=${L} ms, STARTTLS`);
+  try {
+    for (const C of Cs) {
+      const id = `starttls-c${C}`;
+      if (!want(id)) continue;
+      const r = await runMxprobe(farm, { id, label: 'STARTTLS, stop-after starttls', concurrency: C, targets: tlsT[C], stopAfter: 'starttls', k: K.starttls, latencyMs: L });
+      results.push(r);
+      log(`${id}: ${r.probesPerSec}/s (${fmt(r.fractionOfBound * 100, 0)}% of bound), cpu ${r.cpuSPer1000} s/1k, tls ${r.farm.tlsSessions}`);
+    }
+    for (const C of [1, 50]) {
+      const id = `swaks-starttls-c${C}`;
+      if (!want(id)) continue;
+      const T = { 1: q(6, 3), 50: q(200, 60) }[C];
+      const r = await runSwaks(farm, { id, label: 'STARTTLS, --tls quit-after EHLO', concurrency: C, targets: T, tls: true, k: K.starttls, latencyMs: L });
+      results.push(r);
+      log(`${id}: ${r.notInstalled ? 'not installed' : `${r.probesPerSec}/s`}`);
+    }
+  } finally {
+    await farm.close();
+  }
+
+  // ---- scale: memory at 10k vs 100k targets
+  const small = q(10_000, 2000);
+  const big = q(100_000, 20_000);
+  if (want('scale')) {
+    const scaleL = 20;
+    farm = await startFarm({ count: big, latencyMs: scaleL, tls: false });
+    log(`farm: ${farm.count} addresses on port ${farm.port}, L=${scaleL} ms (scale)`);
+    try {
+      const a = await runMxprobe(farm, { id: `scale-${small}`, label: `scale ${small} targets, stop-after banner`, concurrency: 1000, targets: small, stopAfter: 'banner', k: K.banner, latencyMs: scaleL });
+      results.push(a);
+      log(`scale ${small}: rss ${a.peakRssMb} MB, ${a.probesPerSec}/s`);
+      const b = await runMxprobe(farm, { id: `scale-${big}`, label: `scale ${big} targets, stop-after banner`, concurrency: 1000, targets: big, stopAfter: 'banner', k: K.banner, latencyMs: scaleL });
+      results.push(b);
+      log(`scale ${big}: rss ${b.peakRssMb} MB, ${b.probesPerSec}/s`);
+      const ratio = a.peakRssMb && b.peakRssMb ? b.peakRssMb / a.peakRssMb : null;
+      checks.push({ id: 'rss-scale', detail: `peak RSS ${b.peakRssMb} MB at ${big} targets vs ${a.peakRssMb} MB at ${small}: x${fmt(ratio, 2)} (goal <= 1.2)`, pass: ratio !== null && ratio <= 1.2 });
+    } finally {
+      await farm.close();
+    }
+  }
+
+  // ---- goals (measured, not enforced)
+  const get = (id) => results.find((r) => r.id === id);
+  const e200 = get('ehlo-c200');
+  const t200 = get('starttls-c200');
+  if (e200) checks.push({ id: 'plain-c200-85pct', detail: `plain C=200 L=${L}: ${fmt(e200.fractionOfBound * 100, 0)}% of bound (goal >= 85%)`, pass: e200.fractionOfBound >= 0.85 });
+  if (t200) checks.push({ id: 'starttls-c200-70pct', detail: `STARTTLS C=200 L=${L}: ${fmt(t200.fractionOfBound * 100, 0)}% of bound (goal >= 70%)`, pass: t200.fractionOfBound >= 0.7 });
+  for (const C of [1, 50, 200]) {
+    const m = get(`ehlo-c${C}`);
+    const s = get(`swaks-ehlo-c${C}`);
+    if (m && s && !s.notInstalled && s.probesPerSec > 0) {
+      const x = m.probesPerSec / s.probesPerSec;
+      checks.push({ id: `vs-swaks-c${C}`, detail: `mxprobe/swaks throughput at parallelism ${C}: x${fmt(x, 1)}${C >= 50 ? ' (goal >= 20x)' : ''}`, pass: C >= 50 ? x >= 20 : null });
+    }
+  }
+
+  const meta = {
+    startedAt: new Date(t0).toISOString(),
+    finishedAt: new Date().toISOString(),
+    durationS: round((Date.now() - t0) / 1000),
+    quick: QUICK,
+    latencyMs: L,
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? null,
+    memoryGb: round(totalmem() / 2 ** 30),
+    /** Other work on the machine skews results: the 1-minute load average before and after. */
+    loadavgBefore: load0,
+    loadavgAfter: round(loadavg()[0], 2),
+    cli: CLI.replace(`${root}/`, ''),
+    swaks: which('swaks') ? spawnSync('swaks', ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0] : null,
+    nmap: which('nmap') ? spawnSync('nmap', ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0] : null,
+    k: K,
+  };
+  const md = table(results.filter((r) => !r.skipTable));
+  const prof = results.find((r) => r.id === 'profile');
+  const lines = [
+    `## mxprobe bench (${QUICK ? 'quick' : 'full'}, L=${L} ms, ${meta.cpus} CPUs, ${meta.node})`,
+    '',
+    md,
+    '',
+    '### Goals (measured, not enforced)',
+    ...checks.map((c) => `- ${c.pass === null ? 'info' : c.pass ? 'met' : 'MISSED'}: ${c.detail}`),
+  ];
+  if (prof?.top) {
+    lines.push('', `### CPU profile (${prof.scenario}, self time)`, '| function | self ms | % |', '|---|--:|--:|');
+    for (const t of prof.top) lines.push(`| ${t.function.replace(/\|/g, '\\|')} | ${t.selfMs} | ${t.percent} |`);
+  }
+  const text = lines.join('\n');
+  process.stdout.write(`${text}\n`);
+
+  const dir = join(here, 'results');
+  mkdirSync(dir, { recursive: true });
+  const doc = { meta, results, checks, markdown: text };
+  const stamp = meta.startedAt.replace(/[:.]/g, '-');
+  writeFileSync(join(dir, `${stamp}${QUICK ? '-quick' : ''}.json`), JSON.stringify(doc, null, 2) + '\n');
+  writeFileSync(join(dir, 'latest.json'), JSON.stringify(doc, null, 2) + '\n');
+}
+
+const t0 = Date.now();
+const load0 = round(loadavg()[0], 2);
+try {
+  await main();
+} catch (err) {
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
