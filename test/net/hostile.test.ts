@@ -13,13 +13,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REPLY_LIMITS } from '../../src/smtp/reply.js';
 import { PROBE_STATUSES } from '../../src/results.js';
 import type { Connector } from '../../src/net/connector.js';
+import type { HostResult, TargetResult } from '../../src/results.js';
+import { runProbes } from '../../src/probe/run.js';
+import { createResolver } from '../../src/dns/resolver.js';
+import { parseTargetLine } from '../../src/targets/parse.js';
+import { performance } from 'node:perf_hooks';
+import { startPolicyServer } from '../helpers/smtp-server.js';
+import { startDnsServer, zone } from '../helpers/dns-zone.js';
 import {
   flood,
   probeOnce,
   serverLines,
   smtpScript,
   startHostile,
-  type HostileServer,
+  type ConnectionIo,
   type Verb,
 } from '../helpers/hostile.js';
 
@@ -232,7 +239,7 @@ describe('caps on what a server may send', () => {
 });
 
 describe('TLS failures after STARTTLS', () => {
-  const variants: Array<{ name: string; after: Parameters<typeof smtpScript>[0]['afterStarttls220']; status: string }> = [
+  const variants: Array<{ name: string; after: (io: ConnectionIo) => void; status: string }> = [
     {
       name: 'garbage instead of a ServerHello',
       after: (io) => io.socket.once('data', () => io.write('this is not TLS at all\r\n')),
@@ -477,5 +484,104 @@ describe('replies out of turn (E_PROTOCOL_UNSOLICITED_REPLY)', () => {
     expect(run.status).toBe('protocol-error');
     expect(run.error?.code).toBe('E_PROTOCOL_UNSOLICITED_REPLY');
     expect(probe.tls).toBeNull();
+  });
+});
+
+describe('one run, many hostile targets, one good server', () => {
+  it('every hostile target gets its own status; the good ones are unaffected; DNS timeout and SERVFAIL are target statuses', async () => {
+    // Distinct loopback addresses, because the polite scheduler allows one connection per IP.
+    const scripts: Array<{ name: string; ip: string; script: (io: ConnectionIo) => void; status: string; code?: string }> = [
+      { name: 'silent', ip: '127.0.0.11', script: () => {}, status: 'io-timeout', code: 'E_TIMEOUT' },
+      {
+        name: 'endless',
+        ip: '127.0.0.12',
+        script: smtpScript({ reply: (v, _l, _t, io) => (v === 'EHLO' ? (flood(io, '250-x\r\n'.repeat(100)), null) : undefined) }),
+        status: 'protocol-error',
+        code: 'E_PROTOCOL_TOO_MANY_LINES',
+      },
+      { name: 'long line', ip: '127.0.0.13', script: (io) => io.write(`220 ${'x'.repeat(1 << 20)}`), status: 'protocol-error', code: 'E_PROTOCOL_LINE_TOO_LONG' },
+      { name: 'garbage', ip: '127.0.0.14', script: (io) => io.write(Buffer.from([0, 1, 2, 0xff, 10])), status: 'protocol-error', code: 'E_PROTOCOL_MALFORMED_LINE' },
+      {
+        name: 'tls garbage',
+        ip: '127.0.0.15',
+        script: smtpScript({ afterStarttls220: (io) => io.socket.once('data', () => io.write('nope\r\n')) }),
+        status: 'tls-error',
+      },
+      {
+        name: 'rst',
+        ip: '127.0.0.16',
+        script: smtpScript({ reply: (v, _l, _t, io) => (v === 'EHLO' ? (io.socket.resetAndDestroy(), null) : undefined) }),
+        status: 'connection-closed',
+      },
+      { name: 'unsolicited', ip: '127.0.0.17', script: (io) => io.write('220 hi\r\n250 extra\r\n'), status: 'protocol-error', code: 'E_PROTOCOL_UNSOLICITED_REPLY' },
+      { name: 'good', ip: '127.0.0.18', script: smtpScript({}), status: 'success' },
+    ];
+    const servers = await Promise.all(scripts.map((s) => track(startHostile(s.script, s.ip))));
+    const good = await track(startPolicyServer({ tls: true }));
+    const goodByDns = await track(startHostile(smtpScript({}), '127.0.0.19'));
+    const dns = await track(
+      startDnsServer(
+        zone(
+          {
+            'good.hostile.test': { MX: [{ exchange: 'mx.good.hostile.test', priority: 10 }] },
+            'mx.good.hostile.test': { A: ['127.0.0.19'] },
+          },
+          { drop: ['slow.hostile.test'], servfail: ['broken.hostile.test'] },
+        ),
+        { host: '127.0.0.1', port: 0 },
+      ),
+    );
+    const lines = [
+      ...servers.map((s) => `${s.host}:${s.port}`),
+      `${good.host}:${good.port}`,
+      'slow.hostile.test',
+      'broken.hostile.test',
+      `mx.good.hostile.test:${goodByDns.port}`,
+    ];
+    const targets = (async function* () {
+      for (const [i, l] of lines.entries()) {
+        const p = parseTargetLine(l, `argv:${i + 1}`);
+        if (p.ok !== true) throw new Error(`bad fixture target ${l}`);
+        yield p.target;
+      }
+    })();
+    const resolver = createResolver({ servers: [dns.address], timeoutMs: 400 });
+    const hosts = new Map<string, HostResult>();
+    const results: TargetResult[] = [];
+    const t0 = performance.now();
+    await runProbes(
+      targets,
+      {
+        stopAfter: 'starttls', starttls: true, implicitTls: false, timeoutMs: 500, deadlineMs: DEADLINE,
+        retries: 0, retryGreylistSec: null, transcript: true, port: 25, concurrency: 20, hostGapMs: 0,
+        helo: 'probe.example.org', identityKinds: ['primary'], customIdentities: [], sources: [null],
+        mailFrom: null, rcpt: null, mismatchName: null, family: 'any',
+      },
+      { resolver },
+      {
+        host: (h) => void hosts.set(`${h.ip}:${h.port}`, h),
+        target: (t) => void results.push(t),
+      },
+    );
+    // All targets ran side by side: the whole batch is bounded by about one deadline, not the sum.
+    expect(performance.now() - t0).toBeLessThan(DEADLINE * 3);
+    expect(results).toHaveLength(lines.length);
+    scripts.forEach((sc, i) => {
+      const probe = hosts.get(`${sc.ip}:${servers[i]!.port}`)?.probes[0];
+      expect(probe?.status, sc.name).toBe(sc.status);
+      if (sc.code) expect(probe?.error?.code, sc.name).toBe(sc.code);
+    });
+    const viaLibrary = hosts.get(`${good.host}:${good.port}`)?.probes[0];
+    expect(viaLibrary?.status).toBe('success');
+    expect(viaLibrary?.reached).toBe('starttls');
+    expect(viaLibrary?.tls?.protocol).toMatch(/^TLS/);
+    const viaDns = hosts.get(`127.0.0.19:${goodByDns.port}`)?.probes[0];
+    expect(viaDns?.status).toBe('success');
+    expect(viaDns?.reached).toBe('starttls');
+    const byInput = new Map(results.map((t) => [t.input, t]));
+    expect(byInput.get('slow.hostile.test')?.dns.status).toBe('timeout');
+    expect(byInput.get('slow.hostile.test')?.hosts).toEqual([]);
+    expect(byInput.get('broken.hostile.test')?.dns.status).toBe('servfail');
+    expect(byInput.get(`mx.good.hostile.test:${goodByDns.port}`)?.dns.status).toBe('ok');
   });
 });
