@@ -13,6 +13,7 @@ import type { IdentityKind, RunResult, StopAfter, TargetResult } from '../result
 import { createResolver } from '../dns/resolver.js';
 import type { Resolver } from '../dns/types.js';
 import { parseResolverAddress } from '../dns/servers.js';
+import { normaliseHostname } from '../targets/idn.js';
 import { noTargetsError, readTargets, validateTargets, type TargetSourceSpec } from '../targets/read.js';
 import type { Target } from '../targets/parse.js';
 import { parseIdentityKinds } from '../probe/identities.js';
@@ -113,13 +114,13 @@ export interface ProbeInvocation {
 function buildRunOptions(flags: ProbeFlags, defaultPort: number): { options: RunOptions; kinds: IdentityKind[] } {
   if (flags.ipv4 && flags.ipv6) throw new UsageError('-4 and -6 exclude each other');
   if (flags.nullSender && flags.mailFrom !== undefined) throw new UsageError('--null-sender and --mail-from exclude each other');
-  const helo = safeWireValue('--helo', flags.helo ?? hostname());
+  const helo = aLabel('--helo', safeWireValue('--helo', flags.helo ?? hostname()));
   if (helo.trim() === '' || /\s/.test(helo)) throw new UsageError(`--helo: "${helo}" must be one word`);
   const kinds = flags.identities ? parseIdentityKinds(flags.identities) : (['primary'] as IdentityKind[]);
   const custom = (flags.identity ?? []).map((n) => {
     safeWireValue('--identity', n);
     if (n.trim() === '' || /\s/.test(n)) throw new UsageError(`--identity: "${n}" must be one word`);
-    return n;
+    return aLabel('--identity', n);
   });
   const matrix = kinds.length + custom.length > 1 || (flags.source?.length ?? 0) > 1;
   const stopAfter = flags.stopAfter ?? (matrix ? 'rcpt' : 'starttls');
@@ -145,6 +146,14 @@ function buildRunOptions(flags: ProbeFlags, defaultPort: number): { options: Run
     family: flags.ipv4 ? 4 : flags.ipv6 ? 6 : 'any',
   };
   return { options, kinds };
+}
+
+/** RFC 5321 §2.3.5: the HELO domain goes on the wire as A-labels; accept a Unicode name and convert it. */
+function aLabel(flag: string, name: string): string {
+  if (!/[^\x00-\x7f]/.test(name)) return name;
+  const r = normaliseHostname(name);
+  if (!r.ok) throw new UsageError(`${flag}: "${name}": ${r.reason}`);
+  return r.ascii;
 }
 
 function loadPolicy(flags: ProbeFlags, cwd: string): PolicyRule[] {
