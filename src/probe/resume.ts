@@ -1,0 +1,222 @@
+/**
+ * `--resume <results.ndjson>`: which matrix cells an earlier (interrupted or crashed) run already
+ * finished, so a re-run can skip them and append to the same file.
+ *
+ * The NDJSON results file (report/json.ts) is: one `run` record, then `host` and `target` records
+ * as they finish, then a `summary`. Host records are written (synchronously, with -o) the moment a
+ * host's matrix is done, so after a crash or a signal the file holds every finished host; at most
+ * the last line is cut short (killed mid-write). We tolerate exactly that: a torn LAST line is
+ * ignored and reported through `validBytes`, so the caller can cut it off before appending.
+ * Any other bad line is a usage error naming file:line: guessing there could silently re-probe
+ * hosts (or skip ones never probed).
+ *
+ * A cell counts as complete when a host record holds it, except the cells the interruption itself
+ * produced: `not-tried` with reason "run interrupted", and sessions cut by the signal
+ * (error code E_INTERRUPTED). Those were never really observed, so a resumed run tries them.
+ *
+ * Memory: one short string key per completed cell in a Set (no records kept), and lines are
+ * parsed one at a time from a stream, so a results file with transcripts of any size is fine.
+ */
+import { createReadStream } from 'node:fs';
+import { UsageError } from '../errors.js';
+import { SCHEMA_VERSION, type IdentityKind } from '../results.js';
+
+export interface ResumeSet {
+  /** True when this (target input, host IP, identity, source) cell finished in the earlier run. */
+  has(targetInput: string, ip: string, identityKind: IdentityKind | string, identityName: string, source: string | null): boolean;
+  /** True when the earlier run wrote the `target` record: every host of it is done (DNS failures included). */
+  hasTarget(targetInput: string): boolean;
+  /** Completed cells. */
+  readonly size: number;
+  /** Targets with a `target` record. */
+  readonly targets: number;
+  /** False when the file did not exist (a first run with --resume starts from nothing). */
+  readonly exists: boolean;
+  /** Options of the first `run` record, to warn when the re-run asks for something else. Null without one. */
+  readonly runOptions: Record<string, unknown> | null;
+  /** The earlier run wrote its summary (it ended, possibly interrupted). */
+  readonly finished: boolean;
+  /** The summary says the run was interrupted. */
+  readonly interrupted: boolean;
+  /** Bytes up to the end of the last complete, valid line: truncate the file here before appending. */
+  readonly validBytes: number;
+  /** The last line was cut short (no newline and not valid JSON) and was ignored. */
+  readonly truncatedTail: boolean;
+  /** The last line is a valid record without its LF: write "\n" before appending. */
+  readonly needsNewline: boolean;
+}
+
+const SEP = '\u0000';
+
+/** The Set key of one cell. NUL cannot occur in any of the parts (targets and names refuse it). */
+export function resumeKey(targetInput: string, ip: string, identityKind: string, identityName: string, source: string | null): string {
+  return [targetInput, ip.toLowerCase(), identityKind, identityName, source ?? ''].join(SEP);
+}
+
+interface ProbeLike {
+  identity?: { kind?: unknown; name?: unknown; source?: unknown };
+  status?: unknown;
+  notTried?: { reason?: unknown };
+  error?: { code?: unknown };
+}
+
+/** Cells produced by the interruption itself are not results. */
+function isComplete(p: ProbeLike): boolean {
+  if (p.status === 'not-tried' && p.notTried?.reason === 'run interrupted') return false;
+  if (p.error?.code === 'E_INTERRUPTED') return false;
+  return true;
+}
+
+class Completed implements ResumeSet {
+  readonly cells = new Set<string>();
+  readonly targetInputs = new Set<string>();
+  exists = true;
+  runOptions: Record<string, unknown> | null = null;
+  finished = false;
+  interrupted = false;
+  validBytes = 0;
+  truncatedTail = false;
+  needsNewline = false;
+
+  has(targetInput: string, ip: string, identityKind: string, identityName: string, source: string | null): boolean {
+    return this.cells.has(resumeKey(targetInput, ip, identityKind, identityName, source));
+  }
+  hasTarget(targetInput: string): boolean {
+    return this.targetInputs.has(targetInput);
+  }
+  get size(): number {
+    return this.cells.size;
+  }
+  get targets(): number {
+    return this.targetInputs.size;
+  }
+}
+
+function bad(path: string, lineNo: number, why: string): UsageError {
+  return new UsageError(`--resume: ${path}:${lineNo}: ${why}`);
+}
+
+/** Apply one parsed record; throws UsageError for a record that is JSON but not ours. */
+function apply(set: Completed, rec: unknown, path: string, lineNo: number): void {
+  if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) throw bad(path, lineNo, 'not a results record');
+  const r = rec as Record<string, unknown>;
+  switch (r['type']) {
+    case 'run': {
+      if (r['schemaVersion'] !== SCHEMA_VERSION) {
+        throw bad(path, lineNo, `schemaVersion ${String(r['schemaVersion'])} is not ${SCHEMA_VERSION}`);
+      }
+      const opts = r['options'];
+      if (set.runOptions === null && typeof opts === 'object' && opts !== null) set.runOptions = opts as Record<string, unknown>;
+      return;
+    }
+    case 'host': {
+      const target = r['target'] as { input?: unknown } | undefined;
+      const ip = r['ip'];
+      const probes = r['probes'];
+      if (typeof target?.input !== 'string' || typeof ip !== 'string' || !Array.isArray(probes)) {
+        throw bad(path, lineNo, 'host record without target.input, ip or probes');
+      }
+      for (const p of probes as ProbeLike[]) {
+        const id = p?.identity;
+        if (!id || typeof id.kind !== 'string' || typeof id.name !== 'string' || (id.source !== null && typeof id.source !== 'string')) {
+          throw bad(path, lineNo, 'probe without identity {kind, name, source}');
+        }
+        if (isComplete(p)) set.cells.add(resumeKey(target.input, ip, id.kind, id.name, id.source as string | null));
+      }
+      return;
+    }
+    case 'target': {
+      if (typeof r['input'] !== 'string') throw bad(path, lineNo, 'target record without input');
+      set.targetInputs.add(r['input']);
+      return;
+    }
+    case 'summary':
+      set.finished = true;
+      if (r['interrupted'] === true) set.interrupted = true;
+      return;
+    default:
+      throw bad(path, lineNo, `unknown record type ${JSON.stringify(r['type'])}`);
+  }
+}
+
+/**
+ * Read an NDJSON results file and collect its completed cells. A missing file gives an empty set
+ * (`exists: false`); an unreadable one or a bad line before the last is a UsageError (exit 2).
+ */
+export async function loadCompleted(path: string): Promise<ResumeSet> {
+  const set = new Completed();
+  const stream = createReadStream(path);
+  let pending: Buffer[] = [];
+  let pendingLen = 0;
+  let offset = 0;
+  let lineNo = 0;
+
+  const handleLine = (buf: Buffer, endOffset: number): void => {
+    lineNo++;
+    const text = buf.toString('utf8').replace(/\r$/, '');
+    if (text.trim() === '') {
+      set.validBytes = endOffset;
+      return;
+    }
+    let rec: unknown;
+    try {
+      rec = JSON.parse(text);
+    } catch {
+      // A line that ended with LF was written whole: invalid JSON there is not a torn write.
+      throw bad(path, lineNo, 'not valid JSON');
+    }
+    apply(set, rec, path, lineNo);
+    set.validBytes = endOffset;
+  };
+
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let start = 0;
+      let lf: number;
+      while ((lf = chunk.indexOf(0x0a, start)) !== -1) {
+        const piece = chunk.subarray(start, lf);
+        const line = pendingLen > 0 ? Buffer.concat([...pending, piece]) : piece;
+        pending = [];
+        pendingLen = 0;
+        handleLine(line, offset + lf + 1);
+        start = lf + 1;
+      }
+      if (start < chunk.length) {
+        pending.push(chunk.subarray(start));
+        pendingLen += chunk.length - start;
+      }
+      offset += chunk.length;
+    }
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') {
+      set.exists = false;
+      return set;
+    }
+    throw new UsageError(`--resume: cannot read ${path}: ${e.message}`);
+  } finally {
+    stream.destroy();
+  }
+
+  if (pendingLen > 0) {
+    // The last line has no LF: whole if it parses (a writer that omits the final newline),
+    // otherwise a write cut short by a crash or SIGKILL, which we drop.
+    const text = Buffer.concat(pending).toString('utf8');
+    let rec: unknown;
+    let parsed = false;
+    try {
+      rec = JSON.parse(text);
+      parsed = true;
+    } catch {
+      set.truncatedTail = true;
+    }
+    if (parsed) {
+      apply(set, rec, path, lineNo + 1);
+      // Keep the record; the caller must write the missing LF before appending.
+      set.validBytes = offset;
+      set.needsNewline = true;
+    }
+  }
+  return set;
+}
