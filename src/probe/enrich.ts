@@ -8,20 +8,31 @@ import type { HostResult, ProbeResult } from '../results.js';
 import { receiverAlignment, senderAlignment } from '../analysis/alignment.js';
 import type { HostJob } from './probe-host.js';
 import { REMEDIES } from '../analysis/remedies.js';
+import { LruCache } from '../dns/cache.js';
 
 export interface Enrichers {
   enrichProbe: (probe: ProbeResult) => Promise<void>;
   enrichHost: (host: HostResult, job: HostJob) => Promise<void>;
 }
 
+type SenderChecks = Awaited<ReturnType<typeof senderAlignment>>;
+
 export function analysisEnrichers(resolver: Resolver): Enrichers {
+  // The same identity from the same address is judged the same way at every host: compute it
+  // once (DNS is cached anyway, but the SPF evaluation is not free). Bounded, so a long run with
+  // fresh nxdomain labels per host does not grow it.
+  const sender = new LruCache<string, Promise<SenderChecks>>(1024);
   return {
     async enrichProbe(probe) {
       if (probe.status === 'not-tried' || !probe.identity.name) return;
-      probe.alignment = await senderAlignment(
-        { helo: probe.identity.name, sourceIp: probe.local?.address ?? probe.identity.source, observedIp: probe.observedClientIp },
-        resolver,
-      );
+      const input = { helo: probe.identity.name, sourceIp: probe.local?.address ?? probe.identity.source, observedIp: probe.observedClientIp };
+      const key = JSON.stringify(input);
+      let pending = sender.get(key);
+      if (!pending) {
+        pending = senderAlignment(input, resolver);
+        sender.set(key, pending);
+      }
+      probe.alignment = structuredClone(await pending);
       // Some receivers use one text for "no PTR" and "PTR not forward-confirmed" (Postfix's
       // reject_unknown_client_hostname: "cannot find your hostname"). Our own DNS evidence tells
       // the two apart: with no PTR at all, the cause is no-ptr.
