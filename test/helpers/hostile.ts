@@ -9,6 +9,10 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LAB_CERT, LAB_KEY } from '../../src/lab/cert.js';
 import { runSession, type DriverOptions, type SessionRun } from '../../src/net/session-driver.js';
 import { toProbeResult } from '../../src/probe/probe-host.js';
@@ -230,4 +234,65 @@ export async function probeOnce(
 /** The server lines of a transcript, for "partial data kept" assertions. */
 export function serverLines(run: SessionRun): string[] {
   return run.transcript.filter((l) => l.dir === 'S').map((l) => l.line);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The built CLI as a child process (bin/mxprobe.js → dist/). `npm run build` first.
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+export const BIN = join(REPO, 'bin', 'mxprobe.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliChild {
+  child: ChildProcess;
+  /** Everything written so far. */
+  stdout(): string;
+  stderr(): string;
+  done: Promise<CliResult>;
+}
+
+export function cliBuilt(): boolean {
+  return existsSync(join(REPO, 'dist', 'cli', 'main.js'));
+}
+
+/** Start the CLI; it is killed (SIGKILL) if it outlives `timeoutMs`, so a hang fails the test, not the suite. */
+export function startCli(args: readonly string[], opts: { cwd?: string; stdin?: string; timeoutMs?: number } = {}): CliChild {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? REPO,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  child.stdin!.on('error', () => {});
+  child.stdin!.end(opts.stdin ?? '');
+  const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
+  const done = new Promise<CliResult>((resolve) => {
+    child.once('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, stdout: out, stderr: err });
+    });
+  });
+  return { child, stdout: () => out, stderr: () => err, done };
+}
+
+export function runCli(args: readonly string[], opts: { cwd?: string; stdin?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return startCli(args, opts).done;
+}
+
+/** Resolve when `check()` is true (polled every 20 ms), or reject after `timeoutMs`. */
+export async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
