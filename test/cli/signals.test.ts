@@ -101,6 +101,26 @@ describe('signals', () => {
   });
 });
 
+describe('signals while DNS is in flight', () => {
+  // KNOWN BUG (reported to the lead): the abort signal is not passed to DNS lookups (runProbes'
+  // resolveTarget and the alignment enrichers), so an interrupt waits for every in-flight query to
+  // time out. `it.fails` keeps this visible: once fixed, this test fails and should become `it`.
+  it.fails('SIGINT during a DNS lookup that never answers exits 130 within 3 s', async () => {
+    const drop = await startDnsServer(zone({}, { drop: ['slow.example'] }), { host: '127.0.0.1', port: 0 });
+    try {
+      const cli = startCli(['probe', '--resolver', drop.address, '--dns-timeout', '20000', '--helo', 'probe.example.org', '-q', '--format', 'json', 'slow.example'], { timeoutMs: 30_000 });
+      await waitFor(() => drop.queries() > 0, 5000, 'the first DNS query');
+      const t0 = Date.now();
+      cli.child.kill('SIGINT');
+      const r = await cli.done;
+      expect(r.code).toBe(130);
+      expect(Date.now() - t0).toBeLessThan(3000);
+    } finally {
+      await drop.close();
+    }
+  });
+});
+
 describe('NDJSON streaming', () => {
   it('with -o, a finished host is in the file while the run is still going', async () => {
     const out = join(dir, 'stream.ndjson');
