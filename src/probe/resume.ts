@@ -19,11 +19,17 @@
  */
 import { createReadStream } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { SCHEMA_VERSION, type IdentityKind } from '../results.js';
+import { SCHEMA_VERSION, type Identity, type IdentityKind } from '../results.js';
 
 export interface ResumeSet {
   /** True when this (target input, host IP, identity, source) cell finished in the earlier run. */
   has(targetInput: string, ip: string, identityKind: IdentityKind | string, identityName: string, source: string | null): boolean;
+  /**
+   * The check the run should use: like `has`, but an `nxdomain` identity matches whatever random
+   * label the earlier run drew (identities.ts draws a fresh one per run, so an exact name never
+   * matches twice).
+   */
+  hasIdentity(targetInput: string, ip: string, identity: Identity): boolean;
   /** True when the earlier run wrote the `target` record: every host of it is done (DNS failures included). */
   hasTarget(targetInput: string): boolean;
   /** Completed cells. */
@@ -47,6 +53,10 @@ export interface ResumeSet {
 }
 
 const SEP = '\u0000';
+/** Stands for "any name" in a key; U+0001 cannot be part of a HELO name. */
+const ANY_NAME = '\u0001';
+/** Kinds whose name is drawn at random per run (identities.ts). */
+const GENERATED_NAME: ReadonlySet<string> = new Set(['nxdomain']);
 
 /** The Set key of one cell. NUL cannot occur in any of the parts (targets and names refuse it). */
 export function resumeKey(targetInput: string, ip: string, identityKind: string, identityName: string, source: string | null): string {
@@ -70,6 +80,8 @@ function isComplete(p: ProbeLike): boolean {
 class Completed implements ResumeSet {
   readonly cells = new Set<string>();
   readonly targetInputs = new Set<string>();
+  /** Distinct exact cells (the Set also holds "any name" keys for generated names). */
+  exact = 0;
   exists = true;
   runOptions: Record<string, unknown> | null = null;
   finished = false;
@@ -81,11 +93,21 @@ class Completed implements ResumeSet {
   has(targetInput: string, ip: string, identityKind: string, identityName: string, source: string | null): boolean {
     return this.cells.has(resumeKey(targetInput, ip, identityKind, identityName, source));
   }
+  hasIdentity(targetInput: string, ip: string, identity: Identity): boolean {
+    const name = GENERATED_NAME.has(identity.kind) ? ANY_NAME : identity.name;
+    return this.cells.has(resumeKey(targetInput, ip, identity.kind, name, identity.source));
+  }
   hasTarget(targetInput: string): boolean {
     return this.targetInputs.has(targetInput);
   }
+  add(targetInput: string, ip: string, kind: string, name: string, source: string | null): void {
+    const key = resumeKey(targetInput, ip, kind, name, source);
+    if (!this.cells.has(key)) this.exact++;
+    this.cells.add(key);
+    if (GENERATED_NAME.has(kind)) this.cells.add(resumeKey(targetInput, ip, kind, ANY_NAME, source));
+  }
   get size(): number {
-    return this.cells.size;
+    return this.exact;
   }
   get targets(): number {
     return this.targetInputs.size;
@@ -121,7 +143,7 @@ function apply(set: Completed, rec: unknown, path: string, lineNo: number): void
         if (!id || typeof id.kind !== 'string' || typeof id.name !== 'string' || (id.source !== null && typeof id.source !== 'string')) {
           throw bad(path, lineNo, 'probe without identity {kind, name, source}');
         }
-        if (isComplete(p)) set.cells.add(resumeKey(target.input, ip, id.kind, id.name, id.source as string | null));
+        if (isComplete(p)) set.add(target.input, ip, id.kind, id.name, id.source as string | null);
       }
       return;
     }

@@ -193,3 +193,21 @@ describe('loadCompleted: bad input', () => {
     expect(resumeKey('a', '192.0.2.1', 'primary', 'x', null)).not.toBe(resumeKey('a', '192.0.2.1', 'primary', 'x', '192.0.2.1'));
   });
 });
+
+describe('loadCompleted: generated identity names', () => {
+  it('hasIdentity matches an nxdomain cell whatever random label the new run drew; other kinds match exactly', async () => {
+    const nx: Identity = { kind: 'nxdomain', name: 'nx-bcdfghjkmn.example.org', source: null };
+    const custom: Identity = { kind: 'custom', name: 'one.example.org', source: null };
+    const text = ndjsonRun(meta) + ndjsonHost(host('192.0.2.10', [probe(nx, 'success'), probe(custom, 'success')]), info('a.example'));
+    const set = await loadCompleted(await file('nx.ndjson', text));
+    expect(set.size).toBe(2);
+    expect(set.hasIdentity('a.example', '192.0.2.10', { ...nx, name: 'nx-zzzzzzzzzz.example.org' })).toBe(true);
+    expect(set.hasIdentity('a.example', '192.0.2.10', { ...nx, source: '192.0.2.7' })).toBe(false);
+    expect(set.hasIdentity('a.example', '192.0.2.11', nx)).toBe(false);
+    expect(set.hasIdentity('a.example', '192.0.2.10', custom)).toBe(true);
+    expect(set.hasIdentity('a.example', '192.0.2.10', { ...custom, name: 'two.example.org' })).toBe(false);
+    // `has` stays exact.
+    expect(set.has('a.example', '192.0.2.10', 'nxdomain', 'nx-zzzzzzzzzz.example.org', null)).toBe(false);
+    expect(set.has('a.example', '192.0.2.10', 'nxdomain', nx.name, null)).toBe(true);
+  });
+});
