@@ -34,6 +34,8 @@ const L = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const CLI = process.env.BENCH_CLI ?? join(root, 'bin', 'mxprobe.js');
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const PROFILE = process.env.BENCH_PROFILE !== '0';
+/** Extra node flags for every mxprobe run, e.g. "--max-old-space-size=64" to tell retained memory from lazy GC. */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const TIME = '/usr/bin/time';
 /** Addresses one farm process listens on: under the 20k open-files limit with room for sessions. */
 const SHARD = 15_000;
@@ -234,6 +236,7 @@ async function runMxprobe(farm, s, { nodeFlags = [], keepOutput = false } = {}) 
   const tfile = targetsFile(`${s.id}-targets`, s.targets);
   const out = join(work, `${s.id}.ndjson`);
   const args = [
+    ...NODE_FLAGS,
     ...nodeFlags,
     CLI, 'probe', '-f', tfile,
     '--port', String(farm.port),
