@@ -101,6 +101,37 @@ describe('signals', () => {
   });
 });
 
+describe('signals mid-handshake', () => {
+  it('SIGINT while a STARTTLS handshake hangs: exit 130, the session recorded with banner and plain EHLO', async () => {
+    let afterStarttls = '';
+    const swallow = await startHostile(
+      smtpScript({ afterStarttls220: (io) => io.socket.on('data', (d: Buffer) => (afterStarttls += d.toString('latin1'))) }),
+      '127.0.0.47',
+    );
+    try {
+      const cli = startCli(['probe', '--resolver', dns.address, '--helo', 'probe.example.org', '--no-alignment', '-q', '--timeout', '30000', '--deadline', '60000', '--format', 'json', `${swallow.host}:${swallow.port}`], { timeoutMs: 30_000 });
+      await waitFor(() => swallow.commands[0]?.includes('STARTTLS') === true, 10_000, 'STARTTLS');
+      await waitFor(() => afterStarttls.length > 0, 5000, 'the ClientHello'); // the handshake now waits
+      const t0 = Date.now();
+      cli.child.kill('SIGINT');
+      const r = await cli.done;
+      expect(r.code).toBe(130);
+      expect(Date.now() - t0).toBeLessThan(5000); // hang guard: grace is 1 s
+      const doc = JSON.parse(r.stdout) as RunResult & { interrupted?: boolean };
+      expect(doc.interrupted).toBe(true);
+      const p = doc.targets[0]?.hosts[0]?.probes[0];
+      expect(p?.error?.code).toBe('E_INTERRUPTED');
+      expect(p?.banner?.code).toBe(220);
+      expect(p?.capabilities.plain?.starttls).toBe(true);
+      // No plaintext QUIT in the middle of a TLS handshake: it would be garbage to the TLS layer.
+      expect(afterStarttls.charCodeAt(0)).toBe(0x16); // a TLS handshake record
+      expect(afterStarttls).not.toContain('QUIT');
+    } finally {
+      await swallow.close();
+    }
+  });
+});
+
 describe('signals while DNS is in flight', () => {
   // KNOWN BUG (reported to the lead): the abort signal is not passed to DNS lookups (runProbes'
   // resolveTarget and the alignment enrichers), so an interrupt waits for every in-flight query to
