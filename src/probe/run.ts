@@ -165,7 +165,10 @@ export class Planner {
         }
         continue;
       }
-      const sourceIp = source ?? (await predictSourceAddress(address.ip, port));
+      // The local address matters only to identities built from it (and to finding a mismatch
+      // name); asking the kernel costs a UDP socket per host, so do it only then.
+      const needsIp = this.options.identityKinds.some((k) => k === 'literal' || k === 'bare-ip' || k === 'dynamic' || (k === 'mismatch' && !this.options.mismatchName));
+      const sourceIp = source ?? (needsIp ? await predictSourceAddress(address.ip, port) : null);
       for (const kind of this.options.identityKinds) {
         const mismatchName = kind === 'mismatch' ? await this.mismatchFor(sourceIp) : null;
         const choice = buildIdentity(kind, { primary: this.options.helo, sourceIp, source, mismatchName });
@@ -185,6 +188,9 @@ export async function runProbes(targets: AsyncIterable<Target>, options: RunOpti
   const maxInFlight = options.maxInFlightTargets ?? Math.max(16, options.concurrency * 2);
   const inFlight = new Set<Promise<void>>();
   let failure: unknown = null;
+  // One waiter, woken when any target finishes: Promise.race over the whole set on every
+  // iteration would attach O(in-flight) callbacks per target (O(T·C) work and garbage).
+  let wake: (() => void) | null = null;
 
   const work = async (t: Target) => {
     const port = t.port ?? options.port;
@@ -223,9 +229,14 @@ export async function runProbes(targets: AsyncIterable<Target>, options: RunOpti
       .catch((err: unknown) => {
         failure ??= err;
       })
-      .finally(() => inFlight.delete(p));
+      .finally(() => {
+        inFlight.delete(p);
+        const w = wake;
+        wake = null;
+        w?.();
+      });
     inFlight.add(p);
-    if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    while (inFlight.size >= maxInFlight) await new Promise<void>((r) => (wake = r));
   }
   await Promise.all(inFlight);
   if (failure) throw failure;
