@@ -4,7 +4,7 @@
  * recorded (tls-details.ts), because an auditor must see broken TLS, not be stopped by it.
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket, type ConnectionOptions } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket, type ConnectionOptions } from 'node:tls';
 
 export interface ConnectOptions {
   host: string;
@@ -35,11 +35,17 @@ export interface Connector {
  * (TLS 1.0/1.1) are recorded as such instead of failing the handshake. A prober measures; the
  * audit policy (`--fail-on tls-below:1.2`) judges.
  */
+let sharedContext: SecureContext | null = null;
+/** One context for every connection: building one per tls.connect costs CPU on every session. */
+function probeContext(): SecureContext {
+  sharedContext ??= createSecureContext({ minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' });
+  return sharedContext;
+}
+
 export function tlsOptions(servername: string | null): ConnectionOptions {
   return {
     rejectUnauthorized: false,
-    minVersion: 'TLSv1',
-    ciphers: 'DEFAULT:@SECLEVEL=0',
+    secureContext: probeContext(),
     // SNI must be a host name, never an IP literal (RFC 6066 §3).
     ...(servername && isIP(servername) === 0 ? { servername } : {}),
   };

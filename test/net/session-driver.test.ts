@@ -147,6 +147,18 @@ describe('session driver against raw servers', () => {
     expect(run.facts.plainCapabilities?.auth).toEqual(['PLAIN']);
   });
 
+  it('records a TLS 1.0-only server as such instead of failing the handshake', async () => {
+    const tlsServer = createTlsServer({ key: LAB_KEY, cert: LAB_CERT, minVersion: 'TLSv1', maxVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' }, (sock) => {
+      lineScript('220 old.test ESMTP\r\n', (line) => (/^EHLO/i.test(line) ? '250 old.test\r\n' : /^QUIT/i.test(line) ? '221 bye\r\n' : '250 ok\r\n'))(sock as never);
+      sock.on('error', () => {});
+    });
+    await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', () => r()));
+    cleanup.push(() => new Promise((r) => tlsServer.close(() => r())));
+    const run = await runSession(cfg({ implicitTls: true }), opts((tlsServer.address() as { port: number }).port));
+    expect(run.status).toBe('success');
+    expect(run.tls?.protocol).toBe('TLSv1');
+  });
+
   it('a per-step timeout ends a silent server with io-timeout, keeping the banner', async () => {
     const server = await raw(lineScript('220 quiet.test\r\n', () => null));
     const run = await runSession(cfg(), opts(server.port, { timeoutMs: 300 }));
