@@ -182,7 +182,14 @@ interface IterateOptions {
 
 async function* iterate(spec: TargetSourceSpec, hooks: ReadHooks | undefined, opts: IterateOptions): AsyncGenerator<TargetLine> {
   checkSpec(spec);
-  const seen = new Map<string, string>();
+  // Target key → where it first appeared, packed as sourceIndex·2³² + line so that a 100k-target
+  // run keeps one number per target rather than a second string.
+  const seen = new Map<string, number>();
+  const sourceNames: string[] = [];
+  const sourceIndex = (source: string): number => {
+    const i = sourceNames.indexOf(source);
+    return i >= 0 ? i : sourceNames.push(source) - 1;
+  };
 
   function classify(raw: RawLine, source: string): TargetLine | null {
     const origin = `${source}:${raw.lineNo}`;
@@ -195,10 +202,10 @@ async function* iterate(spec: TargetSourceSpec, hooks: ReadHooks | undefined, op
       const key = targetKey(parsed.target);
       const first = seen.get(key);
       if (first !== undefined) {
-        hooks?.onDuplicate?.(parsed.target, first);
+        hooks?.onDuplicate?.(parsed.target, `${sourceNames[Math.floor(first / 2 ** 32)] ?? '?'}:${first % 2 ** 32}`);
         return null;
       }
-      seen.set(key, origin);
+      seen.set(key, sourceIndex(source) * 2 ** 32 + raw.lineNo);
     }
     const located: TargetLine = { ...parsed, origin, lineNo: raw.lineNo, source, input };
     return located;
