@@ -274,9 +274,14 @@ export interface RunResult {
   summary: Summary;
 }
 
-/** NDJSON records (one per line). A run is: run, then host/target lines as they finish, then summary. */
+/**
+ * NDJSON records (one per line). A run is: run, then host/target lines as they finish, then
+ * summary. A resumed run appends: resume, host/target lines, summary.
+ */
 export type NdjsonRecord =
   | { type: 'run'; schemaVersion: typeof SCHEMA_VERSION; tool: { name: 'mxprobe'; version: string }; startedAt: string; options: Record<string, unknown> }
   | ({ type: 'host'; target: { input: string; origin: string; kind: TargetKind; domain: string | null; mx: MxEntry[] } } & HostResult)
   | ({ type: 'target' } & Omit<TargetResult, 'hosts'>)
-  | { type: 'summary'; finishedAt: string; summary: Summary; interrupted?: boolean };
+  | { type: 'summary'; finishedAt: string; summary: Summary; interrupted?: boolean }
+  /** `--resume` appends to an earlier file: this record opens the appended part (no second `run`). */
+  | { type: 'resume'; startedAt: string; options: Record<string, unknown>; skippedCells: number };

@@ -3,7 +3,8 @@
  * Results stream: NDJSON is written host by host, JSON target by target, so an interrupted run
  * loses nothing it had finished (and the JSON document is still closed properly).
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, truncateSync, writeSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -20,7 +21,8 @@ import { parseIdentityKinds } from '../probe/identities.js';
 import { runProbes, type RunOptions } from '../probe/run.js';
 import { analysisEnrichers } from '../probe/enrich.js';
 import { SummaryBuilder } from '../report/summary.js';
-import { jsonFooter, jsonHeader, jsonTarget, ndjsonHost, ndjsonRun, ndjsonSummary, ndjsonTarget, type RunMeta } from '../report/json.js';
+import { jsonFooter, jsonHeader, jsonTarget, ndjsonHost, ndjsonResume, ndjsonRun, ndjsonSummary, ndjsonTarget, type RunMeta } from '../report/json.js';
+import { loadCompleted, type ResumeSet } from '../probe/resume.js';
 import { renderTable } from '../report/table.js';
 import { renderHtml } from '../report/html.js';
 import { csvHeader, csvRows } from '../report/csv.js';
@@ -66,6 +68,7 @@ export interface ProbeFlags {
   failOn?: string;
   policy?: string;
   color?: boolean;
+  resume?: string;
 }
 
 /** The flags shared by `probe` and `demo`. */
@@ -177,7 +180,7 @@ interface Out {
   close(): Promise<void>;
 }
 
-function openOut(ctx: CliContext, path: string | undefined): Out {
+function openOut(ctx: CliContext, path: string | undefined, mode: 'w' | 'a' = 'w'): Out {
   if (!path) {
     return {
       write: (s) => void ctx.stdout.write(s),
@@ -186,7 +189,7 @@ function openOut(ctx: CliContext, path: string | undefined): Out {
   }
   let fd: number;
   try {
-    fd = openSync(path, 'w');
+    fd = openSync(path, mode);
   } catch (err) {
     throw new UsageError(`-o: cannot write ${path}: ${(err as Error).message}`);
   }
@@ -197,6 +200,9 @@ function openOut(ctx: CliContext, path: string | undefined): Out {
     close: async () => closeSync(fd),
   };
 }
+
+/** Options whose change would make a resumed file mix two different experiments. */
+const RESUME_SENSITIVE = ['helo', 'identities', 'customIdentities', 'sources', 'stopAfter', 'starttls', 'mailFrom', 'rcpt', 'port'] as const;
 
 function stripTranscripts(t: TargetResult): TargetResult {
   return { ...t, hosts: t.hosts.map((h) => ({ ...h, probes: h.probes.map((p) => ({ ...p, transcript: [] })) })) };
@@ -249,7 +255,26 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   };
   const meta: RunMeta = { tool: { name: 'mxprobe', version: VERSION }, startedAt, options: recordedOptions };
 
-  const out = openOut(ctx, flags.output);
+  // --resume: skip the cells an earlier run of this file finished, and append to it.
+  let resume: ResumeSet | null = null;
+  if (flags.resume) {
+    if (flags.format !== 'ndjson') throw new UsageError('--resume works with --format ndjson (the file it appends to)');
+    if (flags.output && resolvePath(ctx.cwd, flags.output) !== resolvePath(ctx.cwd, flags.resume)) {
+      throw new UsageError('--resume appends to its own file: leave out -o, or give the same path');
+    }
+    flags.output = resolvePath(ctx.cwd, flags.resume);
+    resume = await loadCompleted(flags.output);
+    if (resume.exists) {
+      // A write cut short by a crash is dropped before appending; a final record without its LF gets one.
+      if (resume.truncatedTail) truncateSync(flags.output, resume.validBytes);
+      const before = resume.runOptions ?? {};
+      const changed = RESUME_SENSITIVE.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(recordedOptions[k]));
+      if (changed.length > 0) ctx.stderr.write(`mxprobe: warning: --resume with different ${changed.join(', ')} than the earlier run\n`);
+      if (!flags.quiet) ctx.stderr.write(`resuming ${flags.resume}: ${resume.size} finished cell(s), ${resume.targets} finished target(s) skipped\n`);
+    }
+  }
+  const out = openOut(ctx, flags.output, resume?.exists ? 'a' : 'w');
+  if (resume?.exists && resume.needsNewline) out.write('\n');
   const summary = new SummaryBuilder();
   const collectAll = flags.format === 'table' || flags.format === 'html' || rules.length > 0;
   const collected: TargetResult[] = [];
@@ -259,7 +284,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   let targetsDone = 0;
 
   if (flags.format === 'json') out.write(jsonHeader(meta));
-  if (flags.format === 'ndjson') out.write(ndjsonRun(meta));
+  if (flags.format === 'ndjson') out.write(resume?.exists ? ndjsonResume(startedAt, recordedOptions, resume.size) : ndjsonRun(meta));
   if (flags.format === 'csv') out.write(csvHeader());
 
   const progress = startProgress(ctx, !flags.quiet, validation.count);
@@ -276,7 +301,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const enrich = flags.alignment ? analysisEnrichers(resolver) : {};
   try {
-    await runProbes(targetsIter, options, { resolver, signal: ctx.signal, ...enrich }, {
+    await runProbes(targetsIter, options, { resolver, signal: ctx.signal, ...enrich, ...(resume?.exists ? { skip: resume } : {}) }, {
       host(host, target) {
         hostsDone++;
         progress.update(targetsDone, hostsDone, `${target.input} ${host.ip}`);
@@ -330,9 +355,11 @@ export function registerProbe(program: Command, ctx: CliContext): void {
     .option('-f, --targets-file <path>', 'file with one target per line (repeatable; "-" for stdin)', collect)
     .option('--resolver <ip[:port]>', 'DNS server to use (repeatable; default: the system resolvers)', collect)
     .option('--port <n>', 'SMTP port when a target gives none', intOption('--port', 1, 65535))
-    .option('--skip-invalid', 'probe the valid targets even if some lines are invalid');
+    .option('--skip-invalid', 'probe the valid targets even if some lines are invalid')
+    .option('--resume <results.ndjson>', 'skip the (target, ip, identity, source) cells this NDJSON file already has, and append to it');
   addProbeOptions(cmd);
   cmd.action(async (targets: string[], flags: ProbeFlags) => {
+    if (flags.resume && cmd.getOptionValueSource('format') !== 'cli') flags.format = 'ndjson';
     const args = targets.filter((t) => t !== '-');
     const files = [...(flags.targetsFile ?? []), ...(targets.includes('-') ? ['-'] : [])];
     await executeProbe({ flags, targets: { args, files, stdin: ctx.stdin, cwd: ctx.cwd } }, ctx);

@@ -116,6 +116,11 @@ export function runSession(config: SessionConfig, opts: DriverOptions): Promise<
       socket.destroy();
     }
     timings.total = round(now());
+    // A reply cut short by a timeout or a close is still something the server said: keep it.
+    if (status !== 'success' && !parser.failed) {
+      for (const line of parser.partialLines) note('S', line);
+      if (parser.pendingText) note('S', parser.pendingText.slice(0, 512));
+    }
     if (error) note('I', `${status}: ${error.message}`);
     resolveRun({ status, ...(error ? { error } : {}), facts: state.facts, tls, timings, transcript, local });
   };

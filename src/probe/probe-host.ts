@@ -172,7 +172,8 @@ export async function probeHost(job: HostJob, settings: ProbeSettings, deps: Hos
     }
     const run = await attempt(identity);
     const probe = toProbeResult(identity, run);
-    if (deps.enrichProbe) await deps.enrichProbe(probe);
+    // After a signal, results are written at once: no more DNS work for alignment.
+    if (deps.enrichProbe && !deps.signal?.aborted) await deps.enrichProbe(probe);
     probes.push(probe);
     if (probe.verdict.cause === 'greylist' && settings.retryGreylistSec !== null) {
       greylisted.push({ index: probes.length - 1, at: Date.now() });
@@ -200,6 +201,6 @@ export async function probeHost(job: HostJob, settings: ProbeSettings, deps: Hos
     family: job.family,
     probes,
   };
-  if (deps.enrichHost) await deps.enrichHost(host, job);
+  if (deps.enrichHost && !deps.signal?.aborted) await deps.enrichHost(host, job);
   return host;
 }

@@ -152,9 +152,13 @@ function apply(set: Completed, rec: unknown, path: string, lineNo: number): void
       set.targetInputs.add(r['input']);
       return;
     }
+    case 'resume':
+      // A part appended by an earlier --resume: its cells count like any others.
+      return;
     case 'summary':
+      // The last summary speaks for the file (a resumed part may finish what was interrupted).
       set.finished = true;
-      if (r['interrupted'] === true) set.interrupted = true;
+      set.interrupted = r['interrupted'] === true;
       return;
     default:
       throw bad(path, lineNo, `unknown record type ${JSON.stringify(r['type'])}`);

@@ -61,6 +61,13 @@ export interface RunDeps {
   scheduler?: PoliteScheduler;
   enrichProbe?: HostDeps['enrichProbe'];
   enrichHost?: HostDeps['enrichHost'];
+  /** --resume: cells and targets an earlier run already finished. */
+  skip?: {
+    hasTarget(input: string): boolean;
+    hasIdentity(input: string, ip: string, identity: Identity): boolean;
+  };
+  /** After a signal, how long to wait for open work before returning (default 1500 ms). */
+  abortGraceMs?: number;
 }
 
 interface Address {
@@ -191,14 +198,29 @@ export async function runProbes(targets: AsyncIterable<Target>, options: RunOpti
   // One waiter, woken when any target finishes: Promise.race over the whole set on every
   // iteration would attach O(in-flight) callbacks per target (O(T·C) work and garbage).
   let wake: (() => void) | null = null;
+  const onAbort = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  deps.signal?.addEventListener('abort', onAbort, { once: true });
 
+  const skip = deps.skip;
   const work = async (t: Target) => {
+    if (skip?.hasTarget(t.input)) return;
     const port = t.port ?? options.port;
     const { result, addresses } = await resolveTarget(t, deps.resolver, options.family);
+    // A target still resolving when the signal came was never probed: leave it out entirely.
+    if (deps.signal?.aborted) return;
     const info: TargetInfo = { input: t.input, origin: t.origin, kind: t.kind, domain: result.domain, mx: result.mx };
-    const hosts = await Promise.all(
-      addresses.map(async (a) => {
+    const done = await Promise.all(
+      addresses.map(async (a): Promise<HostResult | null> => {
         const plan = await planner.identities(a, port);
+        if (skip) {
+          plan.identities = plan.identities.filter((id) => !skip.hasIdentity(t.input, a.ip, id));
+          plan.unavailable = plan.unavailable.filter((u) => !skip.hasIdentity(t.input, a.ip, u.identity));
+          if (plan.identities.length === 0 && plan.unavailable.length === 0) return null;
+        }
         const job: HostJob = {
           exchange: a.exchange,
           ip: a.ip,
@@ -220,6 +242,7 @@ export async function runProbes(targets: AsyncIterable<Target>, options: RunOpti
         return host;
       }),
     );
+    const hosts = done.filter((h): h is HostResult => h !== null);
     await sink.target({ ...result, port, hosts });
   };
 
@@ -236,8 +259,30 @@ export async function runProbes(targets: AsyncIterable<Target>, options: RunOpti
         w?.();
       });
     inFlight.add(p);
-    while (inFlight.size >= maxInFlight) await new Promise<void>((r) => (wake = r));
+    while (inFlight.size >= maxInFlight && !deps.signal?.aborted) await new Promise<void>((r) => (wake = r));
   }
-  await Promise.all(inFlight);
+  const all = Promise.all(inFlight);
+  const signal = deps.signal;
+  if (signal) {
+    // After a signal, open sessions QUIT within their grace period and their hosts are written;
+    // work still waiting on DNS would only hold the exit back, so stop waiting for it then.
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (r: () => void) => () => (timer = setTimeout(r, deps.abortGraceMs ?? 1500));
+    let disarm = () => {};
+    const grace = new Promise<void>((r) => {
+      if (signal.aborted) arm(r)();
+      else {
+        const onSignal = arm(r);
+        signal.addEventListener('abort', onSignal, { once: true });
+        disarm = () => signal.removeEventListener('abort', onSignal);
+      }
+    });
+    await Promise.race([all, grace]);
+    disarm();
+    clearTimeout(timer);
+  } else {
+    await all;
+  }
+  deps.signal?.removeEventListener('abort', onAbort);
   if (failure) throw failure;
 }

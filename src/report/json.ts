@@ -39,6 +39,11 @@ export function ndjsonRun(meta: RunMeta): string {
   return `${JSON.stringify(rec)}\n`;
 }
 
+export function ndjsonResume(startedAt: string, options: Record<string, unknown>, skippedCells: number): string {
+  const rec: NdjsonRecord = { type: 'resume', startedAt, options, skippedCells };
+  return `${JSON.stringify(rec)}\n`;
+}
+
 export function ndjsonHost(host: HostResult, target: TargetInfo): string {
   const rec: NdjsonRecord = { type: 'host', target: { input: target.input, origin: target.origin, kind: target.kind, domain: target.domain, mx: target.mx }, ...host };
   return `${JSON.stringify(rec)}\n`;

@@ -125,9 +125,36 @@ function hostOf(rec: HostRecord): HostResult {
   return host;
 }
 
+/** A cell the interruption produced rather than the server: a resumed run redoes it. */
+function interruptedCell(p: HostResult['probes'][number]): boolean {
+  return (p.status === 'not-tried' && p.notTried?.reason === 'run interrupted') || p.error?.code === 'E_INTERRUPTED';
+}
+
+/**
+ * A resumed run writes a second host record for a host the first run left unfinished: merge its
+ * cells into the first, the new cell replacing the interrupted one of the same identity (kind and
+ * source; the nxdomain label is random per run).
+ */
+function mergeHost(hosts: HostResult[], next: HostResult): void {
+  const same = hosts.find((h) => h.ip === next.ip && h.port === next.port);
+  if (!same) {
+    hosts.push(next);
+    return;
+  }
+  for (const p of next.probes) {
+    const i = same.probes.findIndex(
+      (q) => interruptedCell(q) && q.identity.kind === p.identity.kind && q.identity.source === p.identity.source && (q.identity.kind === 'nxdomain' || q.identity.name === p.identity.name),
+    );
+    if (i >= 0) same.probes[i] = p;
+    else same.probes.push(p);
+  }
+  if (next.alignment) same.alignment = next.alignment;
+}
+
 async function loadNdjson(path: string): Promise<LoadedResults> {
   const warnings: string[] = [];
   let runRec: RunRecord | null = null;
+  let resumed = false;
   let summaryRec: SummaryRecord | null = null;
   /** Hosts waiting for their target record, in arrival order. */
   const pending = new Map<string, { first: HostRecord; hosts: HostResult[] }>();
@@ -164,9 +191,13 @@ async function loadNdjson(path: string): Promise<LoadedResults> {
           const key = targetKey(h.target.input, h.target.origin);
           const entry = pending.get(key);
           if (entry === undefined) pending.set(key, { first: h, hosts: [hostOf(h)] });
-          else entry.hosts.push(hostOf(h));
+          else mergeHost(entry.hosts, hostOf(h));
           break;
         }
+        case 'resume':
+          // An appended --resume part: its cells complete the earlier ones; recount the summary.
+          resumed = true;
+          break;
         case 'target': {
           const { type: _type, ...t } = rec as unknown as TargetRecord;
           if (typeof t.input !== 'string') throw new ResultsInputError(`${path}:${lineNo}: target record without input`);
@@ -219,7 +250,7 @@ async function loadNdjson(path: string): Promise<LoadedResults> {
     options: runRec.options,
     targets,
     // A partial run's saved summary (if any) does not cover the rebuilt targets; recount then.
-    summary: summaryRec !== null && !interrupted ? summaryRec.summary : summarizeTargets(targets),
+    summary: summaryRec !== null && !interrupted && !resumed ? summaryRec.summary : summarizeTargets(targets),
   };
   return { run, interrupted, warnings };
 }
