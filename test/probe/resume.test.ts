@@ -149,14 +149,14 @@ describe('loadCompleted: what counts as complete', () => {
       let chunk = '';
       for (let i = 0; i < 1000; i++) {
         const n = batch * 1000 + i;
-        chunk += ndjsonHost(host(`10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`, ids.map((id) => probe(id, 'success'))), info(`t${n}.example`));
+        chunk += ndjsonHost(host(`127.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`, ids.map((id) => probe(id, 'success'))), info(`t${n}.example`));
       }
       await appendFile(path, chunk);
     }
     const set = await loadCompleted(path);
     expect(set.size).toBe(80_000);
-    expect(set.has('t19999.example', '10.0.78.31', 'localhost', 'localhost.example', null)).toBe(true);
-    expect(set.has('t19999.example', '10.0.78.31', 'dynamic', 'localhost.example', null)).toBe(false);
+    expect(set.has('t19999.example', '127.0.78.31', 'localhost', 'localhost.example', null)).toBe(true);
+    expect(set.has('t19999.example', '127.0.78.31', 'dynamic', 'localhost.example', null)).toBe(false);
   });
 });
 
