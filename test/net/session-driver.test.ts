@@ -167,6 +167,13 @@ describe('session driver against raw servers', () => {
     expect(run.error?.message).toMatch(/EHLO/);
   });
 
+  it('keeps a reply cut short by a timeout in the transcript', async () => {
+    const server = await raw((sock) => sock.write('220-mx.partial.test\r\n220 sl'));
+    const run = await runSession(cfg(), opts(server.port, { timeoutMs: 300 }));
+    expect(run.status).toBe('io-timeout');
+    expect(run.transcript.filter((l) => l.dir === 'S').map((l) => l.line)).toEqual(['220-mx.partial.test', '220 sl']);
+  });
+
   it('the session deadline bounds a server that answers, slowly, forever', async () => {
     const server = await raw((sock) => {
       sock.write('220-');
