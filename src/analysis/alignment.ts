@@ -1,25 +1,16 @@
 /**
- * DNS alignment, sender side and receiver side.
+ * DNS alignment, sender side (the receiver side is in receiver-alignment.ts).
  *
  * Sender side: the DNS facts about one identity (HELO name + connecting IP) are gathered once
  * (gatherSenderFacts) and then judged by pure code: the alignment checks here (checksFromFacts)
- * and the receiver emulation in receiver-rules.ts. Receiver side: per MX host, MX name -> A/AAAA
- * -> PTR -> forward confirmation, compared with the names in banner, EHLO reply and certificate.
+ * and the receiver emulation in receiver-rules.ts.
  */
 import type { AlignmentCheck, CheckStatus } from '../results.js';
-import type { DnsAnswer, Resolver } from '../dns/types.js';
+import type { Resolver } from '../dns/types.js';
+import { check, forward, list, tempNote, toLookup, type Lookup, type LookupFact } from './dns-facts.js';
 import { looksGeneric, type GenericVerdict } from './generic-name.js';
 import { isPrivateIp, normalizeName, parseHelo, reverseOwner, sameIp, type HeloForm } from './helo-name.js';
 import { heloSpf, type SpfResult } from './spf.js';
-
-/**
- * found: records came back; nxdomain / nodata kept apart (RFC 2308 §2.2); temp: SERVFAIL,
- * timeout, REFUSED or another resolver error (a receiver would defer, not reject);
- * not-checked: the lookup did not apply.
- */
-export type Lookup = 'found' | 'nxdomain' | 'nodata' | 'temp' | 'not-checked';
-
-export interface LookupFact<T> { lookup: Lookup; records: T[]; /** Resolver status verbatim, for details ("servfail", "timeout"). */ status: string }
 
 export interface SenderFacts {
   helo: string;
@@ -40,30 +31,7 @@ export interface SenderFacts {
   spf: { result: SpfResult; detail: string } | null;
 }
 
-export function toLookup<T>(answer: DnsAnswer<T>): LookupFact<T> {
-  switch (answer.status) {
-    case 'ok':
-      return answer.records.length > 0 ? { lookup: 'found', records: answer.records, status: 'ok' } : { lookup: 'nodata', records: [], status: 'nodata' };
-    case 'nxdomain':
-    case 'nodata':
-      return { lookup: answer.status, records: [], status: answer.status };
-    case 'error':
-      return { lookup: 'temp', records: [], status: `error ${answer.code}` };
-    default:
-      return { lookup: 'temp', records: [], status: answer.status };
-  }
-}
-
 const NOT_CHECKED: LookupFact<never> = { lookup: 'not-checked', records: [], status: 'not-checked' };
-
-function familyOf(ip: string): 4 | 6 {
-  return ip.includes(':') ? 6 : 4;
-}
-
-/** Forward addresses of a name in the IP's family (A for IPv4, AAAA for IPv6). */
-async function forward(name: string, ip: string, resolver: Resolver): Promise<LookupFact<string>> {
-  return toLookup(familyOf(ip) === 6 ? await resolver.aaaa(name) : await resolver.a(name));
-}
 
 export async function gatherSenderFacts(input: { helo: string; ip: string | null }, resolver: Resolver): Promise<SenderFacts> {
   const { helo, ip } = input;
@@ -135,18 +103,6 @@ export function ptrMatchesHelo(f: SenderFacts): boolean {
 // ---------------------------------------------------------------------------------------------
 // Sender-side checks (pure, from facts)
 // ---------------------------------------------------------------------------------------------
-
-function check(id: string, status: CheckStatus, detail: string): AlignmentCheck {
-  return { id, status, detail };
-}
-
-function tempNote(l: { status: string }): string {
-  return `temporary DNS failure (${l.status}); a receiver would defer, not reject - retry later`;
-}
-
-function list(names: string[]): string {
-  return names.length === 0 ? '(none)' : names.join(', ');
-}
 
 /**
  * The sender-side checks, in a stable order. Ids: helo-syntax, helo-fqdn, helo-resolves,
@@ -279,105 +235,5 @@ export async function senderAlignment(
   return { checks };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Receiver side (per MX host)
-// ---------------------------------------------------------------------------------------------
-
-export interface ReceiverAlignmentInput {
-  exchange: string;
-  ip: string;
-  bannerName: string | null;
-  ehloName: string | null;
-  tls: { nameMatches: boolean | null; subjectAltNames: string[] } | null;
-  isIpTarget: boolean;
-}
-
-/** RFC 6125 §6.4.3: "*" matches exactly one whole left-most label. */
-export function certNameCovers(pattern: string, host: string): boolean {
-  const p = normalizeName(pattern.replace(/^DNS:/i, ''));
-  const h = normalizeName(host);
-  if (p === h) return true;
-  if (!p.startsWith('*.')) return false;
-  const rest = p.slice(2);
-  const dot = h.indexOf('.');
-  return dot > 0 && h.slice(dot + 1) === rest && rest.includes('.');
-}
-
-/**
- * Receiver-side checks per MX host. ids: mx-address, ptr-exists, fcrdns, banner-name, ehlo-name,
- * cert-name.
- */
-export async function receiverAlignment(input: ReceiverAlignmentInput, resolver: Resolver): Promise<AlignmentCheck[]> {
-  const { exchange, ip } = input;
-  const out: AlignmentCheck[] = [];
-  const fam = familyOf(ip);
-
-  // mx-address: the exchanger's A/AAAA include the probed IP (RFC 5321 §5.1).
-  if (input.isIpTarget) out.push(check('mx-address', 'skip', `target ${ip} was given as an IP; no MX name to resolve`));
-  else {
-    const fwd = await forward(exchange, ip, resolver);
-    if (fwd.lookup === 'found') {
-      out.push(fwd.records.some((a) => sameIp(a, ip))
-        ? check('mx-address', 'pass', `${exchange} ${fam === 6 ? 'AAAA' : 'A'} ${list(fwd.records)} includes ${ip}`)
-        : check('mx-address', 'fail', `${exchange} ${fam === 6 ? 'AAAA' : 'A'} ${list(fwd.records)} does not include the probed ${ip}`));
-    } else if (fwd.lookup === 'temp') out.push(check('mx-address', 'warn', `${exchange}: ${tempNote(fwd)}`));
-    else out.push(check('mx-address', 'fail', `${exchange} has no ${fam === 6 ? 'AAAA' : 'A'} record (${fwd.lookup.toUpperCase()})`));
-  }
-
-  // ptr-exists + fcrdns for the MX's address.
-  const ptr = toLookup(await resolver.ptr(ip));
-  const confirmed: string[] = [];
-  const seen: string[] = [];
-  let temp = false;
-  if (ptr.lookup === 'found') {
-    out.push(check('ptr-exists', 'pass', `PTR of ${ip} is ${list(ptr.records)}`));
-    for (const n of ptr.records.slice(0, 10)) {
-      const r = await forward(n, ip, resolver);
-      if (r.lookup === 'found' && r.records.some((a) => sameIp(a, ip))) confirmed.push(n);
-      if (r.lookup === 'temp') temp = true;
-      seen.push(`${n} -> ${r.lookup === 'found' ? list(r.records) : r.status}`);
-    }
-    if (confirmed.length) out.push(check('fcrdns', 'pass', `${list(confirmed)} (PTR of ${ip}) resolves back to ${ip}`));
-    else if (temp) out.push(check('fcrdns', 'warn', `PTR names of ${ip} could not be confirmed: ${seen.join('; ')}; temporary DNS failure`));
-    else out.push(check('fcrdns', 'fail', `no PTR name of ${ip} resolves back to it: ${seen.join('; ')}`));
-  } else if (ptr.lookup === 'temp') {
-    out.push(check('ptr-exists', 'warn', `PTR of ${ip}: ${tempNote(ptr)}`));
-    out.push(check('fcrdns', 'skip', `PTR of ${ip} unknown (temporary failure)`));
-  } else {
-    out.push(check('ptr-exists', 'fail', `${ip} has no PTR record (${ptr.lookup === 'nxdomain' ? 'NXDOMAIN' : 'NODATA'} at ${reverseOwner(ip) ?? '?'})`));
-    out.push(check('fcrdns', 'skip', `no PTR for ${ip}, nothing to forward-confirm`));
-  }
-
-  // banner-name / ehlo-name: MXToolbox's "Reverse DNS does not match SMTP banner". Nothing rejects
-  // mail over it, so a mismatch is a warning.
-  const ptrNames = ptr.records.map(normalizeName);
-  const mxName = input.isIpTarget ? null : normalizeName(exchange);
-  const compare = (id: string, label: string, name: string | null): void => {
-    if (name === null || name === '') {
-      out.push(check(id, 'skip', `the ${label} carried no host name`));
-      return;
-    }
-    const n = normalizeName(name);
-    const onPtr = ptrNames.includes(n);
-    const onMx = mxName !== null && n === mxName;
-    const ptrTxt = `PTR of ${ip} is ${list(ptr.records)}`;
-    const mxTxt = mxName ? `; MX name is ${exchange}` : '';
-    if (onPtr) out.push(check(id, 'pass', `${label} name ${name} matches the PTR (${ptrTxt}${mxTxt}${onMx ? ', also equal' : ''})`));
-    else if (onMx) out.push(check(id, 'warn', `${label} name ${name} matches the MX name but not the PTR (${ptrTxt})`));
-    else out.push(check(id, 'warn', `${label} name ${name} matches neither the PTR nor the MX name (${ptrTxt}${mxTxt})`));
-  };
-  compare('banner-name', 'banner', input.bannerName);
-  compare('ehlo-name', 'EHLO', input.ehloName);
-
-  // cert-name: the certificate covers the MX name (RFC 7672 §3.2.2 / RFC 8461 §4.2 matching).
-  if (input.tls === null) out.push(check('cert-name', 'skip', 'no TLS session'));
-  else if (mxName === null) out.push(check('cert-name', 'skip', 'IP target: no MX name to match the certificate against'));
-  else {
-    const sans = input.tls.subjectAltNames;
-    const covers = input.tls.nameMatches ?? (sans.length ? sans.some((s) => certNameCovers(s, exchange)) : null);
-    if (covers === null) out.push(check('cert-name', 'skip', 'certificate names unknown'));
-    else if (covers) out.push(check('cert-name', 'pass', `certificate covers ${exchange} (SAN ${list(sans)})`));
-    else out.push(check('cert-name', 'fail', `certificate does not cover ${exchange} (SAN ${list(sans)})`));
-  }
-  return out;
-}
+export { receiverAlignment, certNameCovers, type ReceiverAlignmentInput } from './receiver-alignment.js';
+export { toLookup, type Lookup, type LookupFact } from './dns-facts.js';
