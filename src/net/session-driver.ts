@@ -26,6 +26,7 @@ import {
 } from '../smtp/session.js';
 import { ConnectError, defaultConnector, type Connector } from './connector.js';
 import { tlsDetails } from './tls-details.js';
+import { onAbort as onAbortSignal } from './abort.js';
 
 export interface DriverOptions {
   ip: string;
@@ -100,6 +101,7 @@ export function runSession(config: SessionConfig, opts: DriverOptions): Promise<
   let stepTimer: NodeJS.Timeout | undefined;
   let deadlineTimer: NodeJS.Timeout | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
+  let stopListening = () => {};
   let resolveRun!: (run: SessionRun) => void;
   const done = new Promise<SessionRun>((r) => (resolveRun = r));
 
@@ -109,7 +111,7 @@ export function runSession(config: SessionConfig, opts: DriverOptions): Promise<
     clearTimeout(stepTimer);
     clearTimeout(deadlineTimer);
     clearTimeout(graceTimer);
-    opts.signal?.removeEventListener('abort', onAbort);
+    stopListening();
     if (socket) {
       socket.removeAllListeners('data');
       socket.on('error', () => {});
@@ -290,7 +292,7 @@ export function runSession(config: SessionConfig, opts: DriverOptions): Promise<
     finish('connection-closed', { code: 'E_INTERRUPTED', message: 'interrupted before connecting' });
     return done;
   }
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal) stopListening = onAbortSignal(opts.signal, onAbort);
   deadlineTimer = setTimeout(
     () => endQuietly('io-timeout', { code: 'E_DEADLINE', message: `session deadline of ${opts.deadlineMs} ms reached` }),
     opts.deadlineMs,
