@@ -250,6 +250,8 @@ export interface Summary {
   probes: number;
   /** Targets that could not be probed at all (DNS failure, no address). */
   targetErrors: number;
+  /** Domains that publish a null MX (RFC 7505): reported, deliberately not probed. */
+  nullMx: number;
   status: Partial<Record<ProbeStatus, number>>;
   outcomes: Partial<Record<Outcome, number>>;
   /** zgrab2-style counts over hosts: answered EHLO, needed HELO, offered STARTTLS, completed TLS. */

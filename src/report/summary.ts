@@ -146,6 +146,7 @@ export class SummaryBuilder {
   private hosts = 0;
   private probes = 0;
   private targetErrors = 0;
+  private nullMx = 0;
   private readonly status: Partial<Record<ProbeStatus, number>> = {};
   private readonly outcomes: Partial<Record<Outcome, number>> = {};
   private hostsEhlo = 0;
@@ -160,8 +161,10 @@ export class SummaryBuilder {
 
   addTarget(t: TargetResult): void {
     this.targets++;
-    // A target with no host to talk to (DNS failure, null MX, no address) could not be probed at all.
-    if (t.hosts.length === 0) this.targetErrors++;
+    // A target with no host to talk to (DNS failure, no address) could not be probed at all. A null
+    // MX (RFC 7505) is the domain's own answer, "no mail here", and is counted apart.
+    if (t.dns.status === 'null-mx') this.nullMx++;
+    else if (t.hosts.length === 0) this.targetErrors++;
     for (const h of t.hosts) this.addHost(h);
   }
 
@@ -210,6 +213,7 @@ export class SummaryBuilder {
       hosts: this.hosts,
       probes: this.probes,
       targetErrors: this.targetErrors,
+      nullMx: this.nullMx,
       status: { ...this.status },
       outcomes: { ...this.outcomes },
       hostsEhlo: this.hostsEhlo,
@@ -248,7 +252,8 @@ function histogram(rec: Record<string, number | undefined>): string {
 export function renderSummaryBlock(s: Summary): string {
   const lines: string[] = [];
   lines.push('Summary');
-  lines.push(`  targets       ${s.targets} (${s.targetErrors} could not be probed)`);
+  const notes = [`${s.targetErrors} could not be probed`, ...(s.nullMx ? [`${s.nullMx} null MX`] : [])];
+  lines.push(`  targets       ${s.targets} (${notes.join(', ')})`);
   lines.push(`  hosts         ${s.hosts}, probes ${s.probes}`);
   lines.push(`  status        ${histogram(s.status)}`);
   lines.push(`  outcomes      ${histogram(s.outcomes)}`);
