@@ -366,25 +366,30 @@ ${withChecks.map(({ h, anchor }) => `<tr><th scope="row"><a href="#${anchor}">${
 </tbody></table></div>`;
 
   // Sender-side checks depend on the identity and source, not on the receiving host: show each
-  // distinct (target, kind, name, source) once.
-  const senderRows: Array<{ label: string; target: string; checks: AlignmentCheck[] }> = [];
-  const seen = new Set<string>();
+  // distinct (kind, name, source) once, with the targets it was declared to.
+  const senderRows: Array<{ label: string; targets: string[]; checks: AlignmentCheck[] }> = [];
+  const byKey = new Map<string, { label: string; targets: string[]; checks: AlignmentCheck[] }>();
   for (const { t, h } of refs) {
     for (const p of h.probes) {
       const checks = p.alignment?.checks ?? [];
       if (checks.length === 0) continue;
-      const key = `${t.origin}\u0000${t.input}\u0000${p.identity.kind}\u0000${p.identity.name}\u0000${p.identity.source ?? ''}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      senderRows.push({ target: t.input, label: `${p.identity.kind}: ${p.identity.name}${p.identity.source !== null ? ` from ${p.identity.source}` : ''}`, checks });
+      const key = `${p.identity.kind}\u0000${p.identity.name}\u0000${p.identity.source ?? ''}`;
+      const row = byKey.get(key);
+      if (row) {
+        if (!row.targets.includes(t.input)) row.targets.push(t.input);
+        continue;
+      }
+      const fresh = { targets: [t.input], label: `${p.identity.kind}: ${p.identity.name}${p.identity.source !== null ? ` from ${p.identity.source}` : ''}`, checks };
+      byKey.set(key, fresh);
+      senderRows.push(fresh);
     }
   }
   const sIds = checkIds(SENDER_CHECKS, senderRows.flatMap((r) => r.checks));
   const sender =
     senderRows.length === 0
       ? '<p class="muted">No sender-side checks recorded.</p>'
-      : `<div class="scroll"><table class="align-sender"><thead><tr><th scope="col">identity</th><th scope="col">target</th>${sIds.map((id) => `<th scope="col">${esc(id)}</th>`).join('')}</tr></thead><tbody>
-${senderRows.map((r) => `<tr><th scope="row" class="mono">${esc(r.label)}</th><td>${esc(r.target)}</td>${sIds.map((id) => checkCell(r.checks.find((c) => c.id === id))).join('')}</tr>`).join('\n')}
+      : `<div class="scroll"><table class="align-sender"><thead><tr><th scope="col">identity</th><th scope="col">targets</th>${sIds.map((id) => `<th scope="col">${esc(id)}</th>`).join('')}</tr></thead><tbody>
+${senderRows.map((r) => `<tr><th scope="row" class="mono">${esc(r.label)}</th><td>${esc(r.targets.length > 3 ? `${r.targets.slice(0, 3).join(', ')} +${r.targets.length - 3}` : r.targets.join(', '))}</td>${sIds.map((id) => checkCell(r.checks.find((c) => c.id === id))).join('')}</tr>`).join('\n')}
 </tbody></table></div>`;
   return `<section aria-labelledby="h-align"><h2 id="h-align">Alignment</h2>
 <h3>Receiver side (MX → address → PTR → forward-confirmed, banner/EHLO/certificate names)</h3>${receiver}
