@@ -215,6 +215,12 @@ export interface HostResult {
   probes: ProbeResult[];
   /** Receiver-side alignment (MX → A/AAAA → PTR → FCrDNS, banner/EHLO/cert names). */
   alignment?: { checks: AlignmentCheck[] };
+  /**
+   * Set when this host was not connected to again for this target: the same (IP, port, MX name)
+   * was already probed for the target named here in this run, and nothing in the session depended
+   * on the target (stop-after banner, ehlo or starttls). Polite to shared MX fleets.
+   */
+  reusedFrom?: string;
 }
 
 export type DnsStatus = 'ok' | 'nxdomain' | 'nodata' | 'timeout' | 'servfail' | 'refused' | 'error' | 'null-mx' | 'not-needed';

@@ -64,6 +64,7 @@ export interface ProbeFlags {
   quiet?: boolean;
   transcript: boolean;
   alignment: boolean;
+  shareHosts: boolean;
   skipInvalid?: boolean;
   failOn?: string;
   policy?: string;
@@ -99,6 +100,7 @@ export function addProbeOptions(cmd: Command, defaults: { stopAfter?: StopAfter 
     .option('-q, --quiet', 'no progress on stderr')
     .option('--no-transcript', 'leave session transcripts out of the results')
     .option('--no-alignment', 'skip the DNS alignment checks (receiver and sender side)')
+    .option('--no-share-hosts', 'probe a host again for every target that lists it, even when the session cannot differ')
     .option('--fail-on <rules>', 'exit 3 when an audit rule is violated (e.g. no-starttls,tls-below:1.2)')
     .option('--policy <file>', 'audit rules from a file, one per line')
     .option('--no-color', 'no colours in the table');
@@ -147,6 +149,7 @@ function buildRunOptions(flags: ProbeFlags, defaultPort: number): { options: Run
     rcpt: flags.rcpt !== undefined ? mailbox('--rcpt', flags.rcpt) : null,
     mismatchName: flags.mismatchName !== undefined ? safeWireValue('--mismatch-name', flags.mismatchName) : null,
     family: flags.ipv4 ? 4 : flags.ipv6 ? 6 : 'any',
+    shareHosts: flags.shareHosts !== false,
   };
   return { options, kinds };
 }
@@ -252,6 +255,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     family: options.family,
     resolvers: inv.resolver ? (inv.extraOptions?.['resolvers'] ?? ['lab']) : servers.length ? servers : ['system'],
     alignment: flags.alignment,
+    shareHosts: options.shareHosts,
   };
   const meta: RunMeta = { tool: { name: 'mxprobe', version: VERSION }, startedAt, options: recordedOptions };
 

@@ -19,6 +19,7 @@ import type { Target } from '../targets/parse.js';
 import { buildIdentity, parentDomain } from './identities.js';
 import { probeHost, type HostDeps, type HostJob, type ProbeSettings } from './probe-host.js';
 import { PoliteScheduler } from './scheduler.js';
+import { LruCache } from '../dns/cache.js';
 
 export interface RunOptions extends ProbeSettings {
   /** Default port when a target gives none (25; 465 with implicit TLS). */
@@ -39,6 +40,12 @@ export interface RunOptions extends ProbeSettings {
   mismatchName: string | null;
   family: 4 | 6 | 'any';
   maxInFlightTargets?: number;
+  /**
+   * Probe each (IP, port, MX name) once per run when the session cannot depend on the target
+   * (no MAIL/RCPT), and report that result for every target that lists the host. Many domains
+   * share one provider's MX hosts; probing them again per domain only hammers the provider.
+   */
+  shareHosts?: boolean;
 }
 
 export interface TargetInfo {
@@ -206,6 +213,10 @@ export async function runProbes(targets: AsyncIterable<Target>, options: RunOpti
   deps.signal?.addEventListener('abort', onAbort, { once: true });
 
   const skip = deps.skip;
+  // (IP, port, MX name) → the first probing of it; bounded, so a long run cannot grow it.
+  const shared = options.shareHosts !== false && (options.stopAfter === 'banner' || options.stopAfter === 'ehlo' || options.stopAfter === 'starttls')
+    ? new LruCache<string, Promise<{ host: HostResult; target: string }>>(4096)
+    : null;
   const work = async (t: Target) => {
     if (skip?.hasTarget(t.input)) return;
     const port = t.port ?? options.port;
@@ -231,13 +242,25 @@ export async function runProbes(targets: AsyncIterable<Target>, options: RunOpti
           mailFrom,
           rcpt: options.rcpt ?? defaultRcpt(t, a),
         };
-        const host = await probeHost(job, options, {
-          scheduler,
-          ...(deps.connector ? { connector: deps.connector } : {}),
-          ...(deps.signal ? { signal: deps.signal } : {}),
-          ...(deps.enrichProbe ? { enrichProbe: deps.enrichProbe } : {}),
-          ...(deps.enrichHost ? { enrichHost: deps.enrichHost } : {}),
-        });
+        const probe = () =>
+          probeHost(job, options, {
+            scheduler,
+            ...(deps.connector ? { connector: deps.connector } : {}),
+            ...(deps.signal ? { signal: deps.signal } : {}),
+            ...(deps.enrichProbe ? { enrichProbe: deps.enrichProbe } : {}),
+            ...(deps.enrichHost ? { enrichHost: deps.enrichHost } : {}),
+          });
+        let host: HostResult;
+        const key = `${a.ip}|${port}|${a.servername ?? ''}`;
+        const earlier = shared?.get(key);
+        if (shared && earlier) {
+          const first = await earlier;
+          host = { ...structuredClone(first.host), reusedFrom: first.target };
+        } else {
+          const pending = probe().then((h) => ({ host: h, target: t.input }));
+          shared?.set(key, pending);
+          host = (await pending).host;
+        }
         await sink.host(host, info);
         return host;
       }),
