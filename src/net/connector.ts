@@ -14,6 +14,8 @@ export interface ConnectOptions {
   timeoutMs: number;
   /** Implicit TLS (RFC 8314): handshake right after TCP connect. */
   implicitTls?: { servername: string | null };
+  /** Aborted when the session ends first (deadline, signal): the attempt is torn down. */
+  signal?: AbortSignal;
 }
 
 /** A failure with a stable code: ECONNREFUSED, ETIMEDOUT (our connect timer), EADDRNOTAVAIL, TLS codes… */
@@ -27,7 +29,7 @@ export class ConnectError extends Error {
 export interface Connector {
   connect(options: ConnectOptions): Promise<Socket | TLSSocket>;
   /** STARTTLS upgrade of an established socket (RFC 3207 §4). */
-  upgradeTls(socket: Socket, servername: string | null, timeoutMs: number): Promise<TLSSocket>;
+  upgradeTls(socket: Socket, servername: string | null, timeoutMs: number, signal?: AbortSignal): Promise<TLSSocket>;
 }
 
 /**
@@ -79,9 +81,12 @@ export const defaultConnector: Connector = {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
         socket.destroy();
         reject(err);
       };
+      const onAbort = () => fail(new ConnectError('E_ABORTED', 'connect abandoned: the session ended', 'tcp'));
+      options.signal?.addEventListener('abort', onAbort, { once: true });
       socket.on('error', (err) => {
         const phase = options.implicitTls && tcpUp ? 'tls' : 'tcp';
         fail(new ConnectError(errCode(err), err.message, phase));
@@ -90,34 +95,36 @@ export const defaultConnector: Connector = {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
         resolve(socket);
       });
     });
   },
 
-  upgradeTls(socket, servername, timeoutMs) {
+  upgradeTls(socket, servername, timeoutMs, signal) {
     return new Promise((resolve, reject) => {
       let settled = false;
       const tlsSocket = tlsConnect({ socket, ...tlsOptions(servername) });
-      const timer = setTimeout(() => {
+      const fail = (err: ConnectError) => {
         if (settled) return;
         settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         tlsSocket.destroy();
-        reject(new ConnectError('ETIMEDOUT', `TLS handshake timed out after ${timeoutMs} ms`, 'tls'));
-      }, timeoutMs);
+        socket.destroy();
+        reject(err);
+      };
+      const onAbort = () => fail(new ConnectError('E_ABORTED', 'TLS handshake abandoned: the session ended', 'tls'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => fail(new ConnectError('ETIMEDOUT', `TLS handshake timed out after ${timeoutMs} ms`, 'tls')), timeoutMs);
       tlsSocket.once('secureConnect', () => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         resolve(tlsSocket);
       });
-      tlsSocket.on('error', (err) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        tlsSocket.destroy();
-        reject(new ConnectError(errCode(err), err.message, 'tls'));
-      });
+      tlsSocket.on('error', (err) => fail(new ConnectError(errCode(err), err.message, 'tls')));
       // The plain socket closing mid-handshake surfaces as an error on tlsSocket ("socket hang up").
     });
   },

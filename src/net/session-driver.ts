@@ -53,6 +53,8 @@ export interface SessionRun {
   timings: Timings;
   transcript: TranscriptLine[];
   local: { address: string; port: number } | null;
+  /** The command whose reply was awaited when the session ended (names the stage of a failure). */
+  awaiting: CommandStage | 'banner' | null;
 }
 
 function emptyTimings(): Timings {
@@ -102,6 +104,12 @@ export function runSession(config: SessionConfig, opts: DriverOptions): Promise<
   let deadlineTimer: NodeJS.Timeout | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
   let stopListening = () => {};
+  /** Set by a signal: the reply in flight is still read, then QUIT replaces whatever came next. */
+  let aborting = false;
+  let quitSent = false;
+  let quitTimer: NodeJS.Timeout | undefined;
+  /** Cancels a connect or TLS handshake still pending when the session ends. */
+  const pending = new AbortController();
   let resolveRun!: (run: SessionRun) => void;
   const done = new Promise<SessionRun>((r) => (resolveRun = r));
 
@@ -111,7 +119,9 @@ export function runSession(config: SessionConfig, opts: DriverOptions): Promise<
     clearTimeout(stepTimer);
     clearTimeout(deadlineTimer);
     clearTimeout(graceTimer);
+    clearTimeout(quitTimer);
     stopListening();
+    pending.abort();
     if (socket) {
       socket.removeAllListeners('data');
       socket.on('error', () => {});
@@ -124,7 +134,7 @@ export function runSession(config: SessionConfig, opts: DriverOptions): Promise<
       if (parser.pendingText) note('S', parser.pendingText.slice(0, 512));
     }
     if (error) note('I', `${status}: ${error.message}`);
-    resolveRun({ status, ...(error ? { error } : {}), facts: state.facts, tls, timings, transcript, local });
+    resolveRun({ status, ...(error ? { error } : {}), facts: state.facts, tls, timings, transcript, local, awaiting: awaiting?.stage ?? null });
   };
 
   /** After QUIT was sent, a timeout or close changes nothing about the result. */
@@ -141,26 +151,43 @@ export function runSession(config: SessionConfig, opts: DriverOptions): Promise<
     );
   };
 
+  const interrupted = () => endQuietly('connection-closed', { code: 'E_INTERRUPTED', message: 'interrupted by signal' });
+
+  const sendQuit = () => {
+    if (!socket || quitSent || finished) return;
+    clearTimeout(quitTimer);
+    quitSent = true;
+    awaiting = { stage: 'quit', since: now() };
+    note('C', 'QUIT');
+    socket.write(formatCommand('QUIT'));
+  };
+
   const onAbort = () => {
     if (finished) return;
-    note('I', 'interrupted: sending QUIT');
-    if (socket && awaiting?.stage !== 'quit' && state.phase !== 'tls-handshake') {
-      try {
-        socket.write(formatCommand('QUIT'));
-        note('C', 'QUIT');
-      } catch {
-        /* the socket may already be gone */
-      }
+    aborting = true;
+    note('I', 'interrupted: finishing with QUIT');
+    // Never write into the middle of a dialogue: a command sent while a reply is pending would
+    // pair every later reply with the wrong command. The pending reply is read first (perform()
+    // then sends QUIT instead of the next command); with nothing pending, QUIT goes now. During
+    // a TLS handshake or before the connection exists there is nobody to say QUIT to.
+    const grace = opts.abortGraceMs ?? 1000;
+    if (socket && state.phase !== 'tls-handshake') {
+      if (awaiting === null) sendQuit();
+      // A server that does not answer the pending command in half the grace still gets its QUIT.
+      else quitTimer = setTimeout(sendQuit, grace / 2);
     }
-    graceTimer = setTimeout(
-      () => finish('connection-closed', { code: 'E_INTERRUPTED', message: 'interrupted by signal' }),
-      opts.abortGraceMs ?? 1000,
-    );
+    graceTimer = setTimeout(interrupted, grace);
   };
 
   const perform = (actions: SessionAction[]) => {
     for (const action of actions) {
       if (finished || !socket) return;
+      if (aborting && action.type !== 'close') {
+        // After "220 Ready to start TLS" the server expects a handshake, not a plaintext QUIT.
+        if (quitSent || action.type === 'upgrade-tls') interrupted();
+        else sendQuit();
+        return;
+      }
       switch (action.type) {
         case 'send': {
           awaiting = { stage: action.stage, since: now() };
@@ -175,16 +202,30 @@ export function runSession(config: SessionConfig, opts: DriverOptions): Promise<
           break;
         case 'close':
           socket.end();
-          finish('success');
+          if (aborting && !isSettled(state) && state.phase !== 'done') interrupted();
+          else finish('success');
           break;
       }
     }
   };
 
   const feed = (event: SessionEvent) => {
-    const result = step(state, event);
-    state = result.state;
-    perform(result.actions);
+    if (aborting && quitSent) {
+      // The reply to our QUIT (or whatever came instead): the session is over.
+      if (isSettled(state)) finish('success');
+      else interrupted();
+      return;
+    }
+    try {
+      const result = step(state, event);
+      state = result.state;
+      perform(result.actions);
+    } catch (err) {
+      // A command the guard refuses (e.g. over 512 octets, RFC 5321 §4.5.3.1.4) must end this
+      // session, never the process: this runs inside a socket 'data' handler.
+      const e = err as { code?: string; message?: string };
+      finish('protocol-error', { code: e.code ?? 'E_INTERNAL', message: e.message ?? String(err) });
+    }
   };
 
   const onData = (chunk: Buffer) => {
@@ -239,8 +280,8 @@ export function runSession(config: SessionConfig, opts: DriverOptions): Promise<
 
   const onClose = () => {
     if (finished) return;
-    if (graceTimer) {
-      finish('connection-closed', { code: 'E_INTERRUPTED', message: 'interrupted by signal' });
+    if (aborting) {
+      interrupted();
       return;
     }
     const where = awaiting ? `waiting for the reply to ${awaiting.stage}` : 'mid-session';
@@ -265,7 +306,7 @@ export function runSession(config: SessionConfig, opts: DriverOptions): Promise<
     plain.removeListener('error', onError);
     plain.on('error', () => {});
     clearTimeout(stepTimer);
-    connector.upgradeTls(plain, opts.servername, opts.timeoutMs).then(
+    connector.upgradeTls(plain, opts.servername, opts.timeoutMs, pending.signal).then(
       (secure) => {
         if (finished) {
           secure.destroy();
@@ -273,7 +314,16 @@ export function runSession(config: SessionConfig, opts: DriverOptions): Promise<
         }
         socket = secure;
         timings.tls = round(now() - starttlsSentAt);
-        tls = tlsDetails(secure, 'starttls', opts.servername);
+        try {
+          tls = tlsDetails(secure, 'starttls', opts.servername);
+        } catch (err) {
+          finish('tls-error', { code: 'E_TLS_DETAILS', message: `could not read the TLS session: ${String(err)}` });
+          return;
+        }
+        if (aborting) {
+          interrupted();
+          return;
+        }
         note('I', `TLS established: ${tls.protocol ?? '?'} ${tls.cipher?.name ?? ''}`.trim());
         // A fresh parser: nothing from before the handshake may be carried over (RFC 3207 §4.2).
         parser = new ReplyParser(opts.replyLimits);
@@ -305,6 +355,7 @@ export function runSession(config: SessionConfig, opts: DriverOptions): Promise<
       port: opts.port,
       ...(opts.source ? { localAddress: opts.source } : {}),
       timeoutMs: Math.min(opts.timeoutMs, opts.deadlineMs),
+      signal: pending.signal,
       ...(config.implicitTls ? { implicitTls: { servername: opts.servername } } : {}),
     })
     .then(
@@ -315,10 +366,20 @@ export function runSession(config: SessionConfig, opts: DriverOptions): Promise<
         }
         socket = s;
         timings.connect = round(now());
+        if (aborting) {
+          // The signal came while connecting: nothing was said yet, so nothing to finish.
+          finish('connection-closed', { code: 'E_INTERRUPTED', message: 'interrupted while connecting' });
+          return;
+        }
         local = s.localAddress ? { address: s.localAddress, port: s.localPort ?? 0 } : null;
         note('I', `connected${local ? ` from ${local.address}:${local.port}` : ''}`);
         if (config.implicitTls) {
-          tls = tlsDetails(s as TLSSocket, 'implicit', opts.servername);
+          try {
+            tls = tlsDetails(s as TLSSocket, 'implicit', opts.servername);
+          } catch (err) {
+            finish('tls-error', { code: 'E_TLS_DETAILS', message: `could not read the TLS session: ${String(err)}` });
+            return;
+          }
           timings.tls = timings.connect;
           note('I', `TLS established: ${tls.protocol ?? '?'} ${tls.cipher?.name ?? ''}`.trim());
         }

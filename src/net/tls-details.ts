@@ -23,6 +23,16 @@ export function splitAltNames(san: string | undefined): string[] {
   return san.split(/,\s*/).map((s) => s.trim()).filter(Boolean);
 }
 
+/**
+ * OpenSSL's date text as ISO 8601. A hostile or broken certificate can carry a date OpenSSL
+ * prints as "Bad time value": keep the raw text rather than throw (we never verify, so any
+ * server can present one).
+ */
+function isoDate(text: string): string {
+  const d = new Date(text);
+  return Number.isNaN(d.getTime()) ? String(text) : d.toISOString();
+}
+
 export function certificateDetails(cert: PeerCertificate): CertificateDetails {
   const issuerCert = (cert as PeerCertificate & { issuerCertificate?: PeerCertificate }).issuerCertificate;
   const subject = flattenDn(cert.subject);
@@ -36,8 +46,8 @@ export function certificateDetails(cert: PeerCertificate): CertificateDetails {
     subject,
     subjectAltNames: splitAltNames(cert.subjectaltname),
     issuer,
-    validFrom: new Date(cert.valid_from).toISOString(),
-    validTo: new Date(cert.valid_to).toISOString(),
+    validFrom: isoDate(cert.valid_from),
+    validTo: isoDate(cert.valid_to),
     fingerprint256: cert.fingerprint256,
     serialNumber: cert.serialNumber,
     selfSigned,

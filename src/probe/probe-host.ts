@@ -81,7 +81,7 @@ export function toProbeResult(identity: Identity, run: SessionRun): ProbeResult 
     identity,
     status: run.status,
     ...(run.error ? { error: run.error } : {}),
-    verdict: verdictFrom(run.status, f),
+    verdict: verdictFrom(run.status, f, run.awaiting),
     reached: f.reached,
     local: run.local,
     banner: f.banner,

@@ -73,7 +73,7 @@ export interface SessionFacts {
   /** The last stage completed with a positive reply. */
   reached: Stage | null;
   tlsActive: boolean;
-  /** The server sent 421: it is closing the channel (RFC 5321 §3.8). */
+  /** The server sent 421, or a 5xx announcing it is closing the channel (RFC 5321 §3.8). */
   closedBy421: boolean;
 }
 
@@ -151,6 +151,11 @@ function send(line: string, stage: CommandStage): SessionAction {
 const QUIT = (): SessionAction => send(formatCommand('QUIT'), 'quit');
 const RSET = (): SessionAction => send(formatCommand('RSET'), 'rset');
 
+/** A 5xx that announces the end of the channel (RFC 3463 X.3.2 "system not accepting messages"). */
+function closingChannel(reply: SmtpReply): boolean {
+  return /^5\.3\.2$/.test(reply.enhanced ?? '') || /closing (the )?(transmission )?channel/i.test(reply.text);
+}
+
 function decide(stage: Stage, reply: SmtpReply): Decision {
   return { outcome: outcomeOf(reply.code), stage, reply };
 }
@@ -214,9 +219,19 @@ export function step(state: SessionState, event: SessionEvent): StepResult {
           caps,
         );
       }
+      if (code >= 500 && closingChannel(reply)) {
+        // "554 5.3.2 … closing transmission channel": like a 421, the server is going away;
+        // a HELO would only be talking to a closing socket.
+        return closed421(state, 'ehlo', reply, { ehloReply: reply, greetingCommand: 'EHLO' });
+      }
       if (code >= 500) {
         // §4.1.4: fall back to HELO with the same name; the EHLO reply stays on record.
         return next(state, 'helo', { ehloReply: reply, decision: decide('ehlo', reply) }, [send(heloCommand(cfg.helo), 'helo')]);
+      }
+      if (code < 400) {
+        // 250 is the only positive reply to EHLO (RFC 5321 §4.3.2); anything else 2xx/3xx is a
+        // broken server, not an acceptance.
+        return next(state, 'quit', { ehloReply: reply, greetingCommand: 'EHLO', decision: { outcome: 'unknown', stage: 'ehlo', reply } }, [QUIT()]);
       }
       // 4xx to EHLO: a temporary refusal of the greeting; nothing more to learn.
       return next(state, 'quit', { ehloReply: reply, greetingCommand: 'EHLO', decision: decide('ehlo', reply) }, [QUIT()]);
@@ -240,7 +255,10 @@ export function step(state: SessionState, event: SessionEvent): StepResult {
     case 'starttls': {
       if (code === 421) return closed421(state, 'starttls', reply, { starttlsReply: reply });
       if (code === 220) return next(state, 'tls-handshake', { starttlsReply: reply }, [{ type: 'upgrade-tls' }]);
-      // 454 TLS not available (RFC 3207 §4): recorded as the decision at starttls.
+      // 454 TLS not available (RFC 3207 §4). For a capability audit that is the finding: the
+      // decision at starttls. Going further, do what an opportunistic MTA does (RFC 3207 §4:
+      // the client may continue without TLS), so the HELO question is still asked.
+      if (goesPast(cfg, 'starttls')) return next(state, 'mail', { starttlsReply: reply }, [send(mailFromCommand(cfg.mailFrom), 'mail')]);
       return next(state, 'quit', { starttlsReply: reply, decision: decide('starttls', reply) }, [QUIT()]);
     }
     case 'ehlo-tls': {

@@ -197,6 +197,34 @@ describe('session driver against raw servers', () => {
     expect(run.error?.code).toBe('ECONNREFUSED');
   });
 
+  it('an abort while a reply is pending reads that reply first, then QUITs: no mis-paired replies', async () => {
+    const server = await raw(
+      lineScript('220 slow.test ESMTP\r\n', (line, sock) => {
+        if (/^EHLO/i.test(line)) return '250 slow.test\r\n';
+        if (/^MAIL/i.test(line)) return '250 2.1.0 ok\r\n';
+        if (/^RCPT/i.test(line)) {
+          setTimeout(() => sock.write('250 2.1.5 ok\r\n'), 250);
+          return null;
+        }
+        if (/^QUIT/i.test(line)) return '221 bye\r\n';
+        return '250 ok\r\n';
+      }),
+    );
+    const ac = new AbortController();
+    const p = runSession(cfg({ stopAfter: 'rcpt', starttls: false }), opts(server.port, { signal: ac.signal, abortGraceMs: 1000 }));
+    const poll = setInterval(() => {
+      if ((server.received[0] ?? '').includes('RCPT')) {
+        clearInterval(poll);
+        ac.abort();
+      }
+    }, 5);
+    const run = await p;
+    clearInterval(poll);
+    expect(server.received[0]?.split('\r\n').filter(Boolean)).toEqual(['EHLO relay.example.test', 'MAIL FROM:<postmaster@example.test>', 'RCPT TO:<postmaster@fixture.test>', 'QUIT']);
+    expect(run.facts.decision).toMatchObject({ outcome: 'accepted', stage: 'rcpt' });
+    expect(run.status).toBe('success');
+  });
+
   it('an abort signal sends QUIT and gives up within the grace period', async () => {
     const server = await raw(lineScript('220 x\r\n', () => null));
     const ac = new AbortController();

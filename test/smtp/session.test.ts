@@ -105,9 +105,30 @@ describe('session state machine (canned transcripts)', () => {
     expect(state.phase).toBe('done');
   });
 
-  it('STARTTLS refused with 454: decision at starttls', () => {
-    const { state } = replay('starttls-454.txt', { stopAfter: 'rcpt' });
+  it('STARTTLS refused with 454: for a capability audit, the decision at starttls', () => {
+    const { state } = replay('starttls-454.txt', { stopAfter: 'starttls' });
     expect(state.facts.decision).toMatchObject({ outcome: 'deferred', stage: 'starttls' });
+  });
+
+  it('STARTTLS refused with 454 mid-matrix: continue in plaintext, the HELO question is still asked', () => {
+    const { state } = replay('starttls-454-continue.txt', { stopAfter: 'rcpt' });
+    expect(state.facts.starttlsReply?.code).toBe(454);
+    expect(state.facts.tlsActive).toBe(false);
+    expect(state.facts.decision).toMatchObject({ outcome: 'accepted', stage: 'rcpt' });
+  });
+
+  it('554 5.3.2 "closing transmission channel" to EHLO ends the session like a 421', () => {
+    const { state, closed } = replay('ehlo-554-closing.txt', { stopAfter: 'rcpt' });
+    expect(closed).toBe(true);
+    expect(state.facts.heloReply).toBeNull();
+    expect(state.facts.closedBy421).toBe(true);
+    expect(state.facts.decision).toMatchObject({ outcome: 'rejected', stage: 'ehlo' });
+  });
+
+  it('a 2xx other than 250 to EHLO is not an acceptance', () => {
+    const { state } = replay('ehlo-220.txt', { stopAfter: 'rcpt' });
+    expect(state.facts.decision).toMatchObject({ outcome: 'unknown', stage: 'ehlo' });
+    expect(state.facts.reached).toBe('connect');
   });
 
   it('4xx to EHLO is not a reason to fall back to HELO', () => {
