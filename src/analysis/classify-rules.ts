@@ -45,6 +45,13 @@ export interface ClassifyRule {
 
 const HELO = '(?:helo|ehlo)';
 
+/**
+ * "Anything up to the end of the sentence": not a ";" and not a "." that ends a sentence. A dot
+ * followed by a word character is inside a name or an address (mail.example.org, 192.0.2.7,
+ * RFC.5321), so it does not stop the gap; `[^.;]` alone could never reach past a hostname.
+ */
+const GAP = '(?:[^.;]|\\.(?=[\\w-]))';
+
 /** Build a case-insensitive regex from parts, so long alternations stay readable. */
 function re(...parts: string[]): RegExp {
   return new RegExp(parts.join('|'), 'i');
@@ -93,11 +100,20 @@ export const RULES: readonly ClassifyRule[] = [
       '(session )?encryption (is )?(required|needed|mandatory)',
       '\\b(starttls|tls)\\b[^.;]{0,40}\\b(required|mandatory|needed|is a must)\\b',
       '\\b(starttls|tls)( command)? first\\b',
-      '\\b(require[sd]?|must use|must issue|must negotiate|need to use)\\b[^.;]{0,30}\\b(starttls|tls|encryption|encrypted)\\b',
+      '\\b(require[sd]?|must use|must issue|must negotiate|need to use)\\b[^.;]{0,50}\\b(starttls|tls|encryption|encrypted)\\b',
+      "\\b(not|n't|never) (using|use|used) (an? )?(tls|ssl|starttls|encrypted|secure)\\b",
+      '\\bwithout (tls|starttls|ssl|encryption)\\b',
+      // An acceptable TLS version is required: Microsoft 421 4.7.66 "TLS 1.0 and 1.1 are not
+      // supported. Please upgrade/update your client to support TLS 1.2".
+      '\\btls ?v?1\\.[01]\\b[^;]{0,40}\\b(not supported|no longer supported|not accepted|deprecated|disabled|not allowed)',
+      '(upgrade|update)[^;]{0,60}\\bsupport tls ?v?1\\.[23]',
+      'tls ?v?1\\.[23] (or (higher|later|above) )?(is )?(required|mandatory)',
     ),
-    unless: /tls (is )?not available|not supported|handshake|local problem|too many/i,
+    // The server cannot do TLS itself ("TLS not available due to local problem", "STARTTLS not
+    // supported"): not a requirement on the client.
+    unless: /tls (is )?(not available|not supported)|handshake|local problem|too many/i,
     cause: 'tls-required',
-    source: 'Postfix "530 5.7.0 Must issue a STARTTLS command first" / "Session encryption is required"; Sendmail "(TLS required)"; Gmail 4.7.0 TLS',
+    source: 'Postfix "530 5.7.0 Must issue a STARTTLS command first" / "Session encryption is required"; Sendmail "(TLS required)"; Gmail 4.7.0 TLS, 4.7.29/5.7.29 "not using a TLS connection"; Microsoft 4.7.66 TLS version',
   },
 
   // ───────────── Postfix "Helo command rejected:" (smtpd_helo_restrictions, RFC 5321 §4.1.1.1) ─────────────
@@ -142,15 +158,26 @@ export const RULES: readonly ClassifyRule[] = [
   },
   {
     id: 'postfix-client-no-fcrdns',
-    text: /cannot find your hostname/i,
+    text: re(
+      'cannot find your hostname',
+      // Gmail 550 5.7.25 / 421 4.7.0 / 451 4.7.23 "does not have a PTR record, or the corresponding
+      // forward DNS entry does not point to the sending IP ... temporarily rate limited": the cause
+      // is the reverse DNS, the rate limit only the sanction, so this must come before the rate rules.
+      // Not when the reply is about the HELO name ("Bad HELO: forward and reverse DNS ...").
+      `^(?!.*\\b${HELO}\\b).*(ptr|reverse dns|rdns)${GAP}{0,80}\\bforward(ing)? (dns|lookup|record)`,
+    ),
     cause: 'fcrdns-fail',
-    source: 'Postfix reject_unknown_client_hostname (no PTR, or PTR not forward-confirmed)',
+    source: 'Postfix reject_unknown_client_hostname (no PTR, or PTR not forward-confirmed); Gmail X.7.25/4.7.23 "PTR record, or ... forward DNS entry"',
   },
 
   // ───────────── Rate limits and throttling (before blocklist: reputation throttles say "rate") ─────────────
+  // What decides is the stated reason, not the sanction: "rate limited because of low reputation"
+  // is a reputation block (blocklist-reputation-reason), "rate limited because of the PTR" is a
+  // reverse-DNS cause (above), "rate limited because of the rate" is a rate limit.
   {
     id: 'rate-gmail-4.7.28',
     enhanced: /^[45]\.7\.28$/,
+    unless: /\bblocked\b/i,
     cause: 'rate-limit',
     source: 'Gmail 421-4.7.28 "unusual rate of unsolicited mail ... temporarily rate limited"',
   },
@@ -175,6 +202,25 @@ export const RULES: readonly ClassifyRule[] = [
     source: 'Yahoo 421 4.7.0 [TSS04]/[TS01] "temporarily deferred due to unexpected volume or user complaints"',
   },
   {
+    id: 'blocklist-reputation-reason',
+    text: re(
+      `(due to|because of|owing to|based on)${GAP}{0,40}\\breputation\\b`,
+      '(very )?(low|poor|bad|negative) (sender |ip |sending |email |mail |domain )?reputation',
+      'reputation of the sending',
+      `(unsolicited|spam)${GAP}{0,120}\\b(has|have|had|is|are|was|were) been (temporarily |permanently )?blocked`,
+      `(unsolicited|spam)${GAP}{0,120}\\b(is|are|was|were) (temporarily |permanently )?blocked`,
+    ),
+    unless: /greylist/i,
+    cause: 'blocklist',
+    source: 'Gmail 421 4.7.0 "suspicious due to the very low reputation of the sending IP address ... temporarily rate limited", 4.7.28/5.7.28 "unusual rate of unsolicited mail ... has been blocked": IP reputation is the cause, the throttle or block only the sanction (Microsoft 4.7.5xx-6xx stays rate-limit above)',
+  },
+  {
+    id: 'rate-too-many-recipients-enhanced',
+    enhanced: /^[45]\.5\.3$/,
+    cause: 'rate-limit',
+    source: 'RFC 3463 §3.6 X.5.3 Too many recipients',
+  },
+  {
     id: 'rate-text',
     text: re(
       'too many (concurrent |simultaneous |open |parallel |smtp |active |incoming )*(connections?|sessions|sockets)',
@@ -193,16 +239,22 @@ export const RULES: readonly ClassifyRule[] = [
       'concurrency limit',
       'connection limit',
       'sending too fast|too fast\\b|slow down',
+      '\\btoo (quickly|frequently|often)\\b',
+      'too many (invalid|bad|unknown) (recipients|rcpts?) from (this|your) (ip|host|address)',
+      'excessive (volume|traffic|rate|connections?|mail|messages|sending)',
+      '(unexpected|unusual|high|excessive) (volume|amount of (mail|e-?mail|messages|traffic))',
+      '\\blimits? (exceeded|reached|hit)\\b',
+      '\\bexceeded (the |its |a |your |our |their )?([\\w-]+ ){0,4}limits?\\b',
+      `\\b(message|mail|e-?mail|submission|sending|delivery|connection|send|recipient)( [\\w-]+){0,2} rate\\b${GAP}{0,50}\\b(exceeded|limit|limited|over)`,
+      '\\b(daily|hourly|per[- ]hour|per[- ]day) ([\\w-]+ ){0,3}(limits?|quota)\\b',
+      '\\b(sending|submission|relay) (limits?|quota)\\b',
     ),
-    unless: /too many (invalid|bad|unknown) (recipients|rcpt)|too many errors/i,
+    // "too many invalid recipients" is a dictionary-attack block, not a pace, unless it is counted
+    // per IP ("421 ... Too many invalid recipients from this IP", tiscali); size limits and full
+    // mailboxes ("mailbox size limit exceeded") are not rate limits.
+    unless: /too many (invalid|bad|unknown) (recipients|rcpt)(?! from (this|your) (ip|host|address))|too many errors|\bsize\b|too (large|big)|\bbytes\b|\blength\b|\bmailbox\b|over quota|storage/i,
     cause: 'rate-limit',
-    source: 'Postfix anvil "Error: too many connections/too much mail from"; Exim smtp_accept_max "Too many concurrent SMTP connections"; Sendmail ratecontrol/conncontrol; Microsoft 4.3.2 concurrent connections; postscreen "All server ports are busy"',
-  },
-  {
-    id: 'rate-too-many-recipients-enhanced',
-    enhanced: /^[45]\.5\.3$/,
-    cause: 'rate-limit',
-    source: 'RFC 3463 §3.6 X.5.3 Too many recipients',
+    source: 'Postfix anvil "Error: too many connections/too much mail from"; Exim smtp_accept_max "Too many concurrent SMTP connections"; Sendmail ratecontrol/conncontrol; Microsoft 4.3.2 concurrent connections, 4.4.2 "Message submission rate ... exceeded the configured limit"; postscreen "All server ports are busy"; Gmail 4.2.1 "receiving email too quickly", 5.4.5 "Daily user sending limit exceeded"; iCloud 4.7.1 "deferred due to excessive volume"',
   },
 
   // ───────────── Blocklists and reputation blocks ─────────────
@@ -252,10 +304,13 @@ export const RULES: readonly ClassifyRule[] = [
       'known spam (source|sender)|spam source',
       '\\b(your )?(ip|host|server|network|address|client)( address)?\\b[^.;]{0,30}\\b(is|has been|was|are) (currently )?(blocked|banned|listed|blacklisted|blocklisted)',
       'client host blocked|ip (address )?blocked',
+      '\\b(block|blocked|banned|rejected)( [\\w-]+)? (for|due to|because of) (spam|spamming|abuse)\\b',
+      'too much spam|(spam|abuse) (from|originating from|coming from) (this|your) (ip|host|server|network|address)',
+      '(identified|detected|classified|known|listed|flagged) as (a |an )?(spammer|spam source|source of spam)',
     ),
     unless: /greylist/i,
     cause: 'blocklist',
-    source: 'Postfix reject_rbl_client / postscreen "blocked using zen.spamhaus.org"; Exim "is in a black list at"; Microsoft S3150 "block list"; Proofpoint ipcheck; Cisco IronPort "poor reputation"; Gmail "likely unsolicited mail"',
+    source: 'Postfix reject_rbl_client / postscreen "blocked using zen.spamhaus.org"; Exim "is in a black list at"; Microsoft S3150 "block list"; Proofpoint ipcheck; Cisco IronPort "poor reputation"; Gmail "likely unsolicited mail"; Comcast "block for spam"; tiscali "Too much Spam from this IP"; Postfix client access "identified as a spammer"',
   },
 
   // ───────────── HELO texts of Exim, Haraka, Sendmail, Exchange, Gmail ─────────────
@@ -311,8 +366,9 @@ export const RULES: readonly ClassifyRule[] = [
   {
     id: 'helo-not-resolving-text',
     text: re(
-      `${HELO}[^.;]{0,50}\\b(does not|doesn't|did not|cannot|can't|could not|couldn't|fails? to|not|won't) (be )?(resolved?|exist)`,
-      `${HELO}[^.;]{0,50}\\b(no (a|aaaa|mx|dns|address)( or (aaaa|mx))? records?|has no (forward )?(dns|address|ip)|nxdomain|not found in dns|unresolvable|unknown host|host not found|domain not found|no such (host|domain))`,
+      `${HELO}${GAP}{0,50}\\b(does not|doesn't|did not|cannot|can't|could not|couldn't|fails? to|not|won't) (be )?(resolved?|exist)`,
+      `${HELO}${GAP}{0,50}\\b(no (a|aaaa|mx|dns|address)( or (aaaa|mx))? records?|has no (forward )?(dns|address|ip)|nxdomain|not found in dns|unresolvable|unknown host|host not found|domain not found|no such (host|domain))`,
+      `${HELO}${GAP}{0,50}\\b(is )?(missing|lacks?|lacking|without) (an? )?(dns|a|aaaa|address|forward dns) (entry|record)`,
       `(cannot|can't|could not|unable to) (resolve|find) (your )?${HELO}`,
       `dns (timeout|failure|error) resolving your ${HELO}`,
       `unknown ${HELO} (name|host)`,
@@ -340,7 +396,14 @@ export const RULES: readonly ClassifyRule[] = [
       'not in the same /\\d+ as your ip',
       'use your own (name|hostname|helo)',
       'bogus helo name used',
+      '\\byou are not (localhost|\\[?[\\w-]+(\\.[\\w-]+)+\\]?)',
+      `${HELO}${GAP}{0,30}\\b(as|using|claim(s|ing|ed)? to be|pretend(s|ing|ed)? to be) (my|our) (own )?(ip|ip address|address|name|hostname|host name|domain)\\b`,
+      `${HELO}${GAP}{0,40}\\b(is )?not the same as|\\bnot the same as${GAP}{0,30}\\b${HELO}`,
+      `(ptr|rdns|reverse dns|reverse)( name| hostname| record)? (does not|doesn't|did not|do not|don't) match (the |your )?(${HELO}|source|announced|greeting|given|introduced)( host ?name| name| argument)?\\b`,
     ),
+    // "HELO protocol mismatch" (HELO after EHLO) and Haraka host_mismatch (a second, different HELO)
+    // are admin rules on the greeting, not a mismatch between the name and the client.
+    unless: /protocol mismatch|host_mismatch/i,
     cause: 'helo-mismatch',
     source: 'Exim helo_verify_hosts "EHLO argument does not match calling host"; Haraka big_company/rdns_match/literal_mismatch/forward_dns; Sendmail block_bad_helo with our own name',
   },
@@ -358,6 +421,7 @@ export const RULES: readonly ClassifyRule[] = [
       'address literal[^.;]{0,20}\\b(invalid|malformed|brackets)',
       `${HELO}[^.;]{0,30}\\b(must not|cannot|can't|may not|should not) be an? (bare |naked )?ip`,
       `${HELO}(/${HELO})? requires (a |an |valid )*(domain )?(address|argument|hostname|name)`,
+      `(malformed|invalid|bad|illegal|broken) (ip|ip address|address|address literal|ip literal|name|hostname|host name|domain|argument) in (the |your )?${HELO}\\b`,
     ),
     cause: 'helo-syntax',
     source: 'Exim "501 Syntactically invalid EHLO argument(s)"; Haraka bare_ip "Invalid address format in HELO"; Gmail "501 5.5.4 HELO/EHLO argument is invalid"; Postfix "501 Syntax: EHLO hostname"',
@@ -379,18 +443,15 @@ export const RULES: readonly ClassifyRule[] = [
       `bad ${HELO}`,
       `${HELO} protocol mismatch`,
       'helo host host_mismatch',
+      `${HELO}( name| hostname| host name)?${GAP}{0,20}\\bcontains? (an? )?(ip|ip[- ]address|ipv4|ipv6)\\b`,
     ),
     cause: 'helo-policy',
     source: 'Haraka helo.checks dynamic "HELO is dynamic" / match_re "That HELO not allowed here"; Postfix-style check_helo_access texts',
   },
 
   // ───────────── Reverse DNS of the client IP (RFC 7372 X.7.25, RFC 1912 §2.1) ─────────────
-  {
-    id: 'fcrdns-enhanced-7.25',
-    enhanced: /^[45]\.7\.25$/,
-    cause: 'fcrdns-fail',
-    source: 'RFC 7372 §3.3 X.7.25 "Reverse DNS validation failed" (Gmail 550-5.7.25, Postfix 3.x 4.7.25)',
-  },
+  // Text first, X.7.25 last: maddy answers "550 5.7.25 No PTR record found", so the code alone
+  // cannot tell a missing PTR from one that does not forward-confirm.
   {
     id: 'fcrdns-text',
     text: re(
@@ -404,9 +465,19 @@ export const RULES: readonly ClassifyRule[] = [
       'forged reverse',
       'ip name possibly forged',
       'forward and reverse (dns )?(don\'t|do not) match',
+      // A PTR that exists but is unusable: "Bad DNS PTR resource record" (GMX), "invalid DNS PTR
+      // resource record" (web.de), "invalid RDNS record", "has an invalid PTR record".
+      '\\b(bad|invalid|broken|bogus|incorrect|wrong|malformed) (dns )?(ptr|rdns|reverse dns)( resource)?( record| entry| name)?\\b',
+      `\\binvalid [\\w ]{0,15}\\bin (your |the )?(rdns|ptr|reverse dns)\\b`,
+      // Haraka lookup_rdns.strict "Sorry we could not find address for <name>": a host NAME whose
+      // address cannot be found is the PTR name not resolving back (an IP here is the missing PTR,
+      // handled in no-ptr-text).
+      '(could not|couldn\'t|cannot|can\'t|unable to) (find|resolve|get) (an? |the )?(ip )?address(es)? (for|of) (?!\\[?\\d{1,3}\\.\\d)[a-z0-9-]+\\.[a-z0-9.-]+',
     ),
+    // Sendmail's "Relaying denied. IP name possibly forged": the refusal is the relaying.
+    unless: /relay/i,
     cause: 'fcrdns-fail',
-    source: 'Sendmail FEATURE(require_rdns) "Possibly forged hostname"; Exim verify=reverse_host_lookup; Haraka fcrdns "no FCrDNS"',
+    source: 'Sendmail FEATURE(require_rdns) "Possibly forged hostname"; Exim verify=reverse_host_lookup; Haraka fcrdns "no FCrDNS", "invalid TLD in rDNS"; GMX/web.de "Bad/invalid DNS PTR resource record"',
   },
   {
     id: 'no-ptr-text',
@@ -418,10 +489,27 @@ export const RULES: readonly ClassifyRule[] = [
       'has no (reverse|ptr)',
       '(reverse dns|rdns|ptr) (entry |record )?(does not|doesn\'t) exist',
       'unknown reverse|reverse (dns|hostname) unknown',
+      // "must have a PTR record", "requires PTR", "does not have a valid reverse DNS entry".
+      '(must|should|need to|needs to|required to) have (a |an )?(valid |proper )?(ptr|reverse dns|rdns)',
+      '\\brequires? (a |an )?(valid |proper )?(ptr|rdns|reverse dns)\\b',
+      '(does not|doesn\'t|did not) have (a |an )?(valid |proper |working )?(ptr|reverse dns|rdns|reverse (hostname|name|lookup))',
+      'non-?existent (reverse dns|rdns|ptr)',
+      // The reverse lookup could not be completed: "rDNS lookup error", "rDNS lookup timeout",
+      // "Reverse DNS failure : Try again later" (Exim's "lookup failed" stays fcrdns above).
+      '(reverse dns|rdns|ptr|reverse)( dns)? (lookup |query |queries |resolution )?(error|timeout|timed out|failure|servfail)\\b',
+      'reverse (lookup|dns|resolution) (check )?(rejected|refused|required)',
+      '\\b(sender |client |your |connecting )?ip( address)? must (reverse[- ])?resolve\\b',
+      '(could not|couldn\'t|cannot|can\'t|unable to) (find|resolve|get|look ?up) (an? |the )?(address|name|hostname|host name|ptr) (for|of) \\[?\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}',
     ),
     unless: /relay/i,
     cause: 'no-ptr',
-    source: 'Sendmail FEATURE(require_rdns) "Fix reverse DNS for <ip>"; Haraka fcrdns "no rDNS"; ACL texts "Your IP has no reverse DNS"',
+    source: 'Sendmail FEATURE(require_rdns) "Fix reverse DNS for <ip>"; Haraka fcrdns "no rDNS", "rDNS lookup error/timeout"; Comcast "must have a PTR record"; maddy "No PTR record found"; ACL texts "Your IP has no reverse DNS"',
+  },
+  {
+    id: 'fcrdns-enhanced-7.25',
+    enhanced: /^[45]\.7\.25$/,
+    cause: 'fcrdns-fail',
+    source: 'RFC 7372 §3.3 X.7.25 "Reverse DNS validation failed" (Gmail 550-5.7.25, Postfix 3.x 4.7.25)',
   },
 
   // ───────────── Relaying (RFC 5321 §3.6.2, §7.1) ─────────────
@@ -434,8 +522,10 @@ export const RULES: readonly ClassifyRule[] = [
   {
     id: 'relay-text',
     text: re(
-      'relay(ing)? (access )?(is )?(denied|not permitted|not allowed|prohibited|refused|disabled|forbidden)',
-      '(unable|not (allowed|permitted|authori[sz]ed)|cannot|can\'t|won\'t|will not) to relay',
+      'relay(ing)?\\)? (access )?(is )?(temporarily |currently )?(denied|not permitted|not allowed|prohibited|refused|disabled|forbidden)',
+      '(unable|not (allowed|permitted|authori[sz]ed|configured|set up|able)|cannot|can\'t|won\'t|will not) to relay',
+      '(send|sending|relay|relaying|deliver|delivering)( mail| e-?mail| messages?)? to (a |an )?(non-?local|remote|external|foreign|off-?site) (e-?mail )?(address|addresses|domains?|recipients?)',
+      '\\bnon-?local (e-?mail )?(address|recipient|domain)',
       '(we|i) do not relay',
       'does not relay',
       '\\bno relaying\\b',
@@ -460,6 +550,8 @@ export const RULES: readonly ClassifyRule[] = [
       'sender (address )?(is )?(invalid|unknown|not allowed|rejected|refused|denied)',
       '(bad|invalid|unverified) sender',
       'sender unknown',
+      'unresolvable (rfc\\.?5321 |envelope |mail |smtp )?from domain',
+      '(mail|envelope|rfc\\.?5321) from domain[^;]{0,30}\\b(unresolvable|does not resolve|not resolvable|does not exist|not found)',
     ),
     cause: 'policy',
     source: 'Postfix reject_unknown_sender_domain "Sender address rejected: Domain not found"; Exim "Sender verify failed"; Sendmail "Domain of sender address ... does not exist"',
@@ -497,6 +589,9 @@ export const RULES: readonly ClassifyRule[] = [
       '(?<!sender |client )\\baddress rejected\\.?$',
       'requested action not taken: mailbox',
     ),
+    // "550-Requested action not taken: mailbox unavailable / 550 Reject due to policy restrictions":
+    // the RFC 5321 boilerplate for 550 followed by the real reason.
+    unless: /(due to|for) (local )?polic(y|ies)\b|\bpolicy (restrictions?|reasons?|violation)/i,
     cause: 'recipient',
     source: 'Postfix "User unknown in local recipient table"; Exim "Unrouteable address"; Sendmail "User unknown"; Gmail 5.1.1 "The email account that you tried to reach does not exist"; Microsoft RESOLVER.ADR.RecipNotFound; IronPort "#5.1.0 Address rejected"',
   },
@@ -578,6 +673,8 @@ export const RULES: readonly ClassifyRule[] = [
       '\\bdenied\\b|\\bprohibited\\b|not welcome',
       'client host rejected|recipient address rejected',
       'no smtp service here|smtp service not available',
+      'not (in|on) (the |our |my |an? )?(white|allow)[- ]?list|not (whitelisted|allowlisted)',
+      '\\b(envelope|sender|message|mail) (is |was |has been )?blocked\\b',
     ),
     cause: 'policy',
     source: 'Exim "550 Administrative prohibition"; Postfix check_*_access "Access denied"; IronPort "Reject for policy reason"; Yahoo "[PH01] Message not allowed"; postscreen "Protocol error"',
