@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { createResolver } from '../dns/resolver.js';
+import { UsageError } from '../errors.js';
 import { DEMO_HELO, DEMO_RECEIVERS, DEMO_SOURCE, startDemoLab } from '../lab/demo-lab.js';
 import { addProbeOptions, executeProbe, type ProbeFlags } from './probe.js';
 
@@ -17,6 +18,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
   cmd.action(async (flags: ProbeFlags) => {
     // Lab-friendly defaults, unless the user set the flag.
     const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+    if (flags.implicitTls) throw new UsageError('the demo lab has no implicit-TLS (port 465) receiver; leave out --implicit-tls');
     const lab = await startDemoLab();
     try {
       const tuned: ProbeFlags = {

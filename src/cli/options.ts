@@ -33,13 +33,31 @@ export function ipOption(flag: string) {
   return (value: string, previous: string[] = []): string[] => {
     const v = value.replace(/^\[|\]$/g, '');
     if (isIP(v) === 0) throw new UsageError(`${flag}: "${value}" is not an IPv4 or IPv6 address`);
-    return [...previous, v];
+    // One spelling per address, so "::1" and "0:0:0:0:0:0:0:1" are one source, not two.
+    const canonical = isIP(v) === 6 ? new URL(`http://[${v}]/`).hostname.slice(1, -1) : v;
+    return previous.includes(canonical) ? previous : [...previous, canonical];
   };
+}
+
+/**
+ * A --source must be an address of this machine: binding it once up front turns a typo into a
+ * usage error, instead of every probe failing with EADDRNOTAVAIL blamed on the server.
+ */
+export async function assertLocalAddress(flag: string, ip: string): Promise<void> {
+  const { createServer } = await import('node:net');
+  await new Promise<void>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', (err: NodeJS.ErrnoException) => reject(new UsageError(`${flag}: ${ip} is not usable as a local address (${err.code ?? err.message})`)));
+    srv.listen({ host: ip, port: 0 }, () => srv.close(() => resolve()));
+  });
 }
 
 /** CR, LF or NUL in anything that goes on the wire is refused before any connection. */
 export function safeWireValue(flag: string, value: string): string {
   assertSafeArgument(value, flag);
+  // Beyond the CR/LF/NUL guard: no other control character (ESC, BEL, DEL…) belongs in a host
+  // name or mailbox, and echoed back by a server it could reach a terminal.
+  if (/[\x00-\x1f\x7f]/.test(value)) throw new UsageError(`${flag}: control characters are not allowed (${JSON.stringify(value)})`);
   return value;
 }
 

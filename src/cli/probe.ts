@@ -28,7 +28,7 @@ import { renderHtml } from '../report/html.js';
 import { csvHeader, csvRows } from '../report/csv.js';
 import { evaluatePolicy, formatViolations, parsePolicy, parsePolicyFile, type PolicyRule } from '../analysis/policy.js';
 import { readFileSync } from 'node:fs';
-import { choice, collect, intOption, ipOption, mailbox, safeWireValue, stopAfterOption } from './options.js';
+import { assertLocalAddress, choice, collect, intOption, ipOption, mailbox, safeWireValue, stopAfterOption } from './options.js';
 import { VERSION } from '../version.js';
 import { startProgress } from './progress.js';
 
@@ -128,6 +128,7 @@ function buildRunOptions(flags: ProbeFlags, defaultPort: number): { options: Run
     return aLabel('--identity', n);
   });
   const matrix = kinds.length + custom.length > 1 || (flags.source?.length ?? 0) > 1;
+  assertCommandsFit(helo, custom, flags, kinds.some((k) => k === 'nxdomain' || k === 'dynamic'));
   const stopAfter = flags.stopAfter ?? (matrix ? 'rcpt' : 'starttls');
   const options: RunOptions = {
     stopAfter,
@@ -154,6 +155,26 @@ function buildRunOptions(flags: ProbeFlags, defaultPort: number): { options: Run
   return { options, kinds };
 }
 
+/**
+ * Every command must fit RFC 5321 §4.5.3.1.4's 512 octets. Check the longest forms up front
+ * (derived identities add a label or two) so a long name is a usage error, not a session failure.
+ */
+function assertCommandsFit(helo: string, custom: string[], flags: ProbeFlags, derived: boolean): void {
+  // nxdomain and dynamic prepend a label to the primary's domain: at most "host-" + a full IPv6
+  // address with dashes + ".dynamic." (54 octets).
+  const longestDerived = helo.length + 54;
+  for (const [flag, line] of [
+    ['--helo', `EHLO ${helo}`],
+    ['--helo', derived ? `EHLO ${'x'.repeat(longestDerived)}` : ''],
+    ...custom.map((n) => ['--identity', `EHLO ${n}`] as const),
+    ['--mail-from', `MAIL FROM:<${flags.mailFrom ?? `postmaster@${helo}`}>`],
+    ['--rcpt', `RCPT TO:<${flags.rcpt ?? ''}>`],
+    ['--mismatch-name', `EHLO ${flags.mismatchName ?? ''}`],
+  ] as const) {
+    if (Buffer.byteLength(line) + 2 > 512) throw new UsageError(`${flag}: too long: "${line.slice(0, 40)}…" would exceed the 512-octet command line of RFC 5321 §4.5.3.1.4`);
+  }
+}
+
 /** RFC 5321 §2.3.5: the HELO domain goes on the wire as A-labels; accept a Unicode name and convert it. */
 function aLabel(flag: string, name: string): string {
   if (!/[^\x00-\x7f]/.test(name)) return name;
@@ -168,7 +189,7 @@ function loadPolicy(flags: ProbeFlags, cwd: string): PolicyRule[] {
   if (flags.policy) {
     let text: string;
     try {
-      text = readFileSync(new URL(flags.policy, `file://${cwd}/`), 'utf8');
+      text = readFileSync(resolvePath(cwd, flags.policy), 'utf8');
     } catch (err) {
       throw new UsageError(`--policy: cannot read ${flags.policy}: ${(err as Error).message}`);
     }
@@ -214,12 +235,21 @@ function stripTranscripts(t: TargetResult): TargetResult {
 function targetFailed(t: TargetResult): boolean {
   if (t.dns.status !== 'ok' && t.dns.status !== 'not-needed' && t.dns.status !== 'null-mx') return true;
   if (t.hosts.length === 0 && t.dns.status !== 'null-mx') return true;
-  return t.hosts.some((h) => h.probes.some((p) => p.status !== 'success' && p.status !== 'not-tried'));
+  return t.hosts.some(
+    (h) =>
+      h.probes.some((p) => p.status !== 'success' && p.status !== 'not-tried') ||
+      // Nothing at all was tried on this host (e.g. no source of its address family): not probed.
+      (h.probes.length > 0 && h.probes.every((p) => p.status === 'not-tried' && p.notTried?.reason !== 'run interrupted')),
+  );
 }
 
 export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promise<void> {
   const flags = inv.flags;
   const { options } = buildRunOptions(flags, inv.defaultPort ?? 25);
+  for (const source of flags.source ?? []) await assertLocalAddress('--source', source);
+  if (flags.helo === undefined && !options.helo.includes('.') && !flags.quiet) {
+    ctx.stderr.write(`mxprobe: warning: --helo not given and this host's name "${options.helo}" is not fully qualified; receivers will judge exactly that (give --helo <fqdn>)\n`);
+  }
   const rules = loadPolicy(flags, ctx.cwd);
   const servers = (flags.resolver ?? []).map((r) => parseResolverAddress(r));
 

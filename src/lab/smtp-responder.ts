@@ -89,6 +89,7 @@ export function startResponder(policy: ResponderPolicy, options: { host?: string
     let sock: Socket = raw;
     let buf = '';
     let busy = Promise.resolve();
+    let generation = 0;
     let closed = false;
 
     const send = async (r: Reply) => {
@@ -128,6 +129,7 @@ export function startResponder(policy: ResponderPolicy, options: { host?: string
         case 'STARTTLS': {
           if (!ctx || session.secure) return send({ code: 502, enhanced: '5.5.1', lines: ['Error: command not implemented'] });
           await send({ code: 220, enhanced: '2.0.0', lines: ['Ready to start TLS'] });
+          generation++;
           const plain = sock;
           plain.removeAllListeners('data');
           const secure = new TLSSocket(plain, { isServer: true, secureContext: ctx });
@@ -189,7 +191,10 @@ export function startResponder(policy: ResponderPolicy, options: { host?: string
       while ((i = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, i).replace(/\r$/, '');
         buf = buf.slice(i + 1);
-        busy = busy.then(() => onCommand(line)).catch(() => {});
+        const gen = generation;
+        // Lines read before a STARTTLS switch must not run after it (RFC 3207 §5, the
+        // CVE-2011-0411 class): they belong to a generation that has ended.
+        busy = busy.then(() => (gen === generation ? onCommand(line) : undefined)).catch(() => {});
       }
     }
 

@@ -4,9 +4,10 @@
  * Rspamd hfilter, SpamAssassin HELO_DYNAMIC_*, Haraka helo.checks).
  */
 import { randomBytes } from 'node:crypto';
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 import type { Identity, IdentityKind } from '../results.js';
 import { UsageError } from '../errors.js';
+import { expandIPv6 } from '../dns/reverse.js';
 
 export const MATRIX_KINDS: readonly IdentityKind[] = ['primary', 'literal', 'bare-ip', 'short', 'localhost', 'nxdomain', 'mismatch', 'dynamic'];
 
@@ -38,7 +39,9 @@ export function addressLiteral(ip: string): string {
 
 /** An ISP-style generic name built from the source IP (what dynamic-name filters look for). */
 export function dynamicName(ip: string, domain: string): string {
-  const body = isIPv6(ip) ? ip.replace(/:/g, '-') : ip.replace(/\./g, '-');
+  // IPv6 in full groups: a compressed "2001:db8::" would give a label ending in "-", which is
+  // not a valid host name (RFC 1123 §2.1).
+  const body = isIPv6(ip) ? expandIPv6(ip).join('-') : ip.replace(/\./g, '-');
   return `host-${body}.dynamic.${domain}`;
 }
 
@@ -63,6 +66,11 @@ export type IdentityChoice = { ok: true; identity: Identity } | { ok: false; kin
 
 export function buildIdentity(kind: IdentityKind, ctx: IdentityContext): IdentityChoice {
   const domain = parentDomain(ctx.primary);
+  // Kinds derived from the primary's name need a name: a literal or an IP has no label or domain.
+  const derived = kind === 'short' || kind === 'nxdomain' || kind === 'dynamic' || (kind === 'mismatch' && !ctx.mismatchName);
+  if (derived && (ctx.primary.startsWith('[') || isIP(ctx.primary) !== 0)) {
+    return { ok: false, kind, name: '', reason: `--helo ${ctx.primary} is not a domain name; nothing to derive a ${kind} name from` };
+  }
   const make = (name: string): IdentityChoice => ({ ok: true, identity: { kind, name, source: ctx.source } });
   const needIp = (): IdentityChoice => ({ ok: false, kind, name: '', reason: 'the source address is unknown' });
   switch (kind) {

@@ -53,6 +53,8 @@ export interface HostDeps {
 }
 
 const RETRYABLE: ReadonlySet<ProbeStatus> = new Set(['connection-refused', 'connection-timeout']);
+/** Failures of our own side (the source address), not the server's: never retried, never blamed on it. */
+const LOCAL_ERRORS: ReadonlySet<string> = new Set(['EADDRNOTAVAIL', 'EADDRINUSE', 'EINVAL', 'EACCES', 'EPERM']);
 
 function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -130,11 +132,14 @@ function stopReason(probe: ProbeResult, run: SessionRun): string | null {
 
 export async function probeHost(job: HostJob, settings: ProbeSettings, deps: HostDeps): Promise<HostResult> {
   const sleep = deps.sleep ?? defaultSleep;
+  // After a failed TLS handshake, the rest of the matrix goes on without STARTTLS, as an
+  // opportunistic MTA would on its next attempt: the question asked is about the HELO.
+  let starttls = settings.starttls;
   const once = (identity: Identity): Promise<SessionRun> => {
     const config: SessionConfig = {
       helo: identity.name,
       stopAfter: settings.stopAfter,
-      starttls: settings.starttls,
+      starttls,
       implicitTls: settings.implicitTls,
       mailFrom: job.mailFrom,
       rcpt: job.rcpt,
@@ -155,7 +160,7 @@ export async function probeHost(job: HostJob, settings: ProbeSettings, deps: Hos
   };
   const attempt = async (identity: Identity): Promise<SessionRun> => {
     let run = await once(identity);
-    for (let i = 0; i < settings.retries && RETRYABLE.has(run.status) && !deps.signal?.aborted; i++) {
+    for (let i = 0; i < settings.retries && RETRYABLE.has(run.status) && !LOCAL_ERRORS.has(run.error?.code ?? '') && !deps.signal?.aborted; i++) {
       run = await once(identity);
     }
     return run;
@@ -172,18 +177,26 @@ export async function probeHost(job: HostJob, settings: ProbeSettings, deps: Hos
     }
     const run = await attempt(identity);
     const probe = toProbeResult(identity, run);
+    if (starttls !== settings.starttls) {
+      probe.transcript.unshift({ t: 0, dir: 'I', line: 'STARTTLS not attempted: the TLS handshake with this host failed in an earlier session of this matrix' });
+    }
     // After a signal, results are written at once: no more DNS work for alignment.
     if (deps.enrichProbe && !deps.signal?.aborted) await deps.enrichProbe(probe);
     probes.push(probe);
     if (probe.verdict.cause === 'greylist' && settings.retryGreylistSec !== null) {
       greylisted.push({ index: probes.length - 1, at: Date.now() });
     }
+    if (probe.status === 'tls-error' && starttls && settings.stopAfter !== 'starttls' && settings.stopAfter !== 'ehlo') {
+      starttls = false;
+      continue;
+    }
     stop = stopReason(probe, run);
   }
   for (const u of job.unavailable) probes.push(notTried(u.identity, u.reason));
 
-  // Greylisting (e.g. postgrey's default 300 s) wants the same triplet back after a delay.
-  for (const g of greylisted) {
+  // Greylisting (e.g. postgrey's default 300 s) wants the same triplet back after a delay; never
+  // after the host asked us to go away (stop is set).
+  for (const g of stop === null ? greylisted : []) {
     const wait = g.at + (settings.retryGreylistSec ?? 0) * 1000 - Date.now();
     if (wait > 0) await sleep(wait, deps.signal);
     if (deps.signal?.aborted) break;

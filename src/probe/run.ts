@@ -183,13 +183,24 @@ export class Planner {
       // name); asking the kernel costs a UDP socket per host, so do it only then.
       const needsIp = this.options.identityKinds.some((k) => k === 'literal' || k === 'bare-ip' || k === 'dynamic' || (k === 'mismatch' && !this.options.mismatchName));
       const sourceIp = source ?? (needsIp ? await predictSourceAddress(address.ip, port) : null);
+      const sent = new Set<string>();
       for (const kind of this.options.identityKinds) {
         const mismatchName = kind === 'mismatch' ? await this.mismatchFor(sourceIp) : null;
         const choice = buildIdentity(kind, { primary: this.options.helo, sourceIp, source, mismatchName });
-        if (choice.ok) identities.push(choice.identity);
-        else unavailable.push({ identity: { kind, name: choice.name, source }, reason: choice.reason });
+        if (!choice.ok) unavailable.push({ identity: { kind, name: choice.name, source }, reason: choice.reason });
+        else if (sent.has(choice.identity.name.toLowerCase())) {
+          // e.g. `short` of a one-label --helo is the primary itself: one connection is enough.
+          unavailable.push({ identity: choice.identity, reason: `same name as an identity already in the matrix (${choice.identity.name})` });
+        } else {
+          sent.add(choice.identity.name.toLowerCase());
+          identities.push(choice.identity);
+        }
       }
-      for (const name of this.options.customIdentities) identities.push({ kind: 'custom', name, source });
+      for (const name of this.options.customIdentities) {
+        if (sent.has(name.toLowerCase())) continue;
+        sent.add(name.toLowerCase());
+        identities.push({ kind: 'custom', name, source });
+      }
     }
     return { identities, unavailable };
   }
@@ -215,7 +226,7 @@ export async function runProbes(targets: AsyncIterable<Target>, options: RunOpti
   const skip = deps.skip;
   // (IP, port, MX name) → the first probing of it; bounded, so a long run cannot grow it.
   const shared = options.shareHosts !== false && (options.stopAfter === 'banner' || options.stopAfter === 'ehlo' || options.stopAfter === 'starttls')
-    ? new LruCache<string, Promise<{ host: HostResult; target: string }>>(4096)
+    ? new LruCache<string, Promise<{ host: HostResult; target: string }>>(1024)
     : null;
   const work = async (t: Target) => {
     if (skip?.hasTarget(t.input)) return;
@@ -252,14 +263,23 @@ export async function runProbes(targets: AsyncIterable<Target>, options: RunOpti
           });
         let host: HostResult;
         const key = `${a.ip}|${port}|${a.servername ?? ''}`;
-        const earlier = shared?.get(key);
-        if (shared && earlier) {
+        // Only MX hosts repeat across targets (an IP or host:port target is de-duplicated already).
+        const cache = t.kind === 'domain' ? shared : null;
+        const earlier = cache?.get(key);
+        if (earlier) {
           const first = await earlier;
           host = { ...structuredClone(first.host), reusedFrom: first.target };
         } else {
-          const pending = probe().then((h) => ({ host: h, target: t.input }));
-          shared?.set(key, pending);
-          host = (await pending).host;
+          let full: HostResult | undefined;
+          // The cache keeps a copy without transcripts (they are in the first target's result):
+          // a few KB per host instead of the whole session, for at most 1024 hosts.
+          const pending = probe().then((h) => {
+            full = h;
+            return { host: { ...h, probes: h.probes.map((p) => ({ ...p, transcript: [] })) }, target: t.input };
+          });
+          cache?.set(key, pending);
+          await pending;
+          host = full as HostResult;
         }
         await sink.host(host, info);
         return host;

@@ -26,7 +26,8 @@ export function jsonTarget(target: TargetResult, first: boolean): string {
 
 export function jsonFooter(finishedAt: string, summary: Summary, interrupted: boolean): string {
   const tail = JSON.stringify({ finishedAt, ...(interrupted ? { interrupted: true } : {}), summary }, null, 2);
-  return `\n  ],\n  ${tail.slice(1, tail.lastIndexOf('}')).trim().replace(/\n/g, '\n  ')}\n}\n`;
+  // The body of the tail object, one level in (it already carries two spaces of indentation).
+  return `\n  ],\n${tail.slice(1, tail.lastIndexOf('}')).replace(/^\n/, '').trimEnd()}\n}\n`;
 }
 
 /** The whole document at once (for `report` re-rendering and tests). */

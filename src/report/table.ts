@@ -106,6 +106,20 @@ function targetOnlyRow(t: TargetResult): string[] {
   return [targetLabel(t), '-', '-', '-', '-', '-', '-', '-', '-', truncate(stripControl(`dns ${t.dns.status}${detail}`), 60)];
 }
 
+/** Why cells were not tried (421 back-off, a source that cannot reach the host…), once per reason. */
+function notTriedBlock(targets: TargetResult[]): string {
+  const reasons = new Map<string, number>();
+  for (const t of targets)
+    for (const h of t.hosts)
+      for (const p of h.probes) {
+        if (p.status !== 'not-tried' || !p.notTried) continue;
+        const r = `${stripControl(h.exchange)} ${h.ip}: ${stripControl(p.notTried.reason)}`;
+        reasons.set(r, (reasons.get(r) ?? 0) + 1);
+      }
+  if (reasons.size === 0) return '';
+  return `\n\nNot tried:\n${[...reasons].map(([r, n]) => `  ${r}${n > 1 ? ` (${n} cells)` : ''}`).join('\n')}`;
+}
+
 /** Column key for an identity: kind, plus source when several sources were probed. */
 function identityKey(p: ProbeResult, multiSource: boolean): string {
   const kind = p.identity.kind === 'custom' ? `custom:${p.identity.name}` : p.identity.kind;
@@ -138,7 +152,7 @@ export function renderMatrix(targets: TargetResult[], opts: TableOptions = {}): 
     }
   }
   const color = opts.color === true;
-  const grid = formatGrid(['TARGET', 'HOST', ...columns.map((c) => c.toUpperCase())], rows, color ? (cell, i) => (i >= 2 ? outcomeColor(cell) : cell) : undefined);
+  const grid = formatGrid(['TARGET', 'HOST', ...columns.map((c) => stripControl(c).toUpperCase())], rows, color ? (cell, i) => (i >= 2 ? outcomeColor(cell) : cell) : undefined);
   // The identities in play, with the exact names sent, once.
   const legend: string[] = [];
   const seen = new Set<string>();
@@ -148,10 +162,10 @@ export function renderMatrix(targets: TargetResult[], opts: TableOptions = {}): 
         const k = identityKey(p, multiSource);
         if (seen.has(k) || !p.identity.name) continue;
         seen.add(k);
-        legend.push(`  ${k.padEnd(12)} ${stripControl(p.identity.name)}`);
+        legend.push(`  ${stripControl(k).padEnd(12)} ${stripControl(p.identity.name)}`);
       }
   const key = 'ok accepted · REJ rejected · DEF deferred · @stage where it fell · cause (helo- prefix dropped) · →retry result';
-  return `${grid}\n${key}\n\nIdentities sent:\n${legend.join('\n')}`;
+  return `${grid}\n${key}\n\nIdentities sent:\n${legend.join('\n')}${notTriedBlock(targets)}`;
 }
 
 /** Input order (argv:2 before argv:10, file:9 before file:10), whatever order they finished in. */
@@ -173,9 +187,10 @@ export function renderTable(unsorted: RunResult, opts: TableOptions = {}): strin
       if (t.hosts.length === 0) rows.push(targetOnlyRow(t));
       for (const h of t.hosts) rows.push(hostRow(t, h, maxText));
     }
+    const notTried = notTriedBlock(run.targets);
     const color = opts.color === true;
     parts.push(
-      formatGrid(['TARGET', 'EXCHANGE', 'IP', 'BANNER NAME', 'GREETING', 'STARTTLS', 'TLS', 'AUTH', 'SIZE', 'OUTCOME'], rows, color ? (c, i) => (i === 9 ? outcomeColor(c) : c) : undefined),
+      formatGrid(['TARGET', 'EXCHANGE', 'IP', 'BANNER NAME', 'GREETING', 'STARTTLS', 'TLS', 'AUTH', 'SIZE', 'OUTCOME'], rows, color ? (c, i) => (i === 9 ? outcomeColor(c) : c) : undefined) + notTried,
     );
   }
   parts.push(renderSummaryBlock(run.summary));

@@ -110,4 +110,19 @@ describe('mxprobe probe (built CLI)', () => {
     }
     expect(v4.connections()).toBe(before);
   });
+
+  it('a host nothing could be tried on is a failure (exit 1) and the table says why', async () => {
+    const r = await runCliProcess(['probe', `127.0.0.1:${v4.port}`, '--source', '::1', '--quiet', '--no-alignment', '--helo', 'probe.example.test']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/Not tried:/);
+    expect(r.stdout).toMatch(/source ::1 cannot reach an IPv4 address/);
+  });
+
+  it('the JSON document stays valid and tidy when written as a stream', async () => {
+    const r = await runCliProcess(['probe', `127.0.0.1:${v4.port}`, '--quiet', '--format', 'json', '--no-alignment', '--stop-after', 'banner']);
+    const doc = JSON.parse(r.stdout) as RunResult;
+    expect(doc.summary.probes).toBe(1);
+    expect(r.stdout).toMatch(/\n  "finishedAt": "/);
+    expect(r.stdout).toMatch(/\n  "summary": \{/);
+  });
 });

@@ -27,7 +27,8 @@ describe('identities', () => {
 
   it('IPv6 literals use the IPv6: tag (RFC 5321 §4.1.3)', () => {
     expect(addressLiteral('2001:db8::7')).toBe('[IPv6:2001:db8::7]');
-    expect(dynamicName('2001:db8::7', 'example.org')).toBe('host-2001-db8--7.dynamic.example.org');
+    expect(dynamicName('2001:db8::7', 'example.org')).toBe('host-2001-0db8-0000-0000-0000-0000-0000-0007.dynamic.example.org');
+    expect(dynamicName('2001:db8::', 'example.org')).not.toMatch(/-\./);
   });
 
   it('explains identities it cannot build', () => {
@@ -42,5 +43,14 @@ describe('identities', () => {
     const b = buildIdentity('nxdomain', { ...ctx, randomLabel: undefined as never });
     expect(a.ok && b.ok && a.identity.name !== b.identity.name).toBe(true);
     expect(parentDomain('example.org')).toBe('example.org');
+  });
+
+  it('derives nothing from a primary that is an address literal or an IP', () => {
+    for (const kind of ['short', 'nxdomain', 'dynamic'] as const) {
+      const r = buildIdentity(kind, { ...ctx, primary: '[192.0.2.7]' });
+      expect(r.ok).toBe(false);
+      expect(!r.ok && r.reason).toMatch(/not a domain name/);
+    }
+    expect(buildIdentity('localhost', { ...ctx, primary: '192.0.2.7' }).ok).toBe(true);
   });
 });

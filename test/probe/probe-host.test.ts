@@ -93,4 +93,46 @@ describe('probeHost: the identity matrix on one host', () => {
     expect(once.probes[0]?.status).toBe('connection-refused');
     expect(once.probes[0]?.transcript.filter((l) => l.line.startsWith('connecting')).length).toBe(1);
   });
+
+  it('never re-probes a greylisted cell after the host said 421', async () => {
+    const s = await serve({
+      banner: (sess) => (sess.connection === 2 ? { code: 421, enhanced: '4.7.0', lines: ['mx.fixture.test closing, too busy'] } : { code: 220, lines: ['mx.fixture.test ESMTP'] }),
+      rcpt: (_sess, to) => ({ code: 450, enhanced: '4.2.0', lines: [`<${to}>: Recipient address rejected: Greylisted`] }),
+    });
+    const host = await probeHost(job(s, ids(['primary', 'a.example.test'], ['localhost', 'localhost'], ['short', 'a'])), { ...settings, retryGreylistSec: 0 }, {
+      scheduler: new PoliteScheduler({ concurrency: 5, hostGapMs: 0 }),
+    });
+    expect(s.connections()).toBe(2);
+    expect(host.probes[0]?.verdict.cause).toBe('greylist');
+    expect(host.probes[0]?.greylistRetry).toBeUndefined();
+    expect(host.probes[2]?.status).toBe('not-tried');
+  });
+
+  it('after a failed TLS handshake, the rest of the matrix goes on without STARTTLS', async () => {
+    // Advertises STARTTLS, answers 220, then sends garbage instead of a handshake.
+    const { startRawServer, lineScript } = await import('../helpers/raw-server.js');
+    const raw = await startRawServer(
+      lineScript('220 mx.fixture.test ESMTP\r\n', (line, sock) => {
+        if (/^EHLO/i.test(line)) return '250-mx.fixture.test\r\n250 STARTTLS\r\n';
+        if (/^STARTTLS/i.test(line)) {
+          sock.write('220 go ahead\r\n');
+          setTimeout(() => sock.write('this is not TLS\r\n\r\n'), 20);
+          return null;
+        }
+        if (/^QUIT/i.test(line)) return '221 bye\r\n';
+        return '250 ok\r\n';
+      }),
+    );
+    try {
+      const j: HostJob = { exchange: 'mx.fixture.test', ip: '127.0.0.1', port: raw.port, family: 4, servername: 'mx.fixture.test', identities: ids(['primary', 'a.example.test'], ['localhost', 'localhost']), unavailable: [], mailFrom: 'postmaster@sender.test', rcpt: 'postmaster@fixture.test' };
+      const host = await probeHost(j, settings, { scheduler: new PoliteScheduler({ concurrency: 5, hostGapMs: 0 }) });
+      expect(host.probes[0]?.status).toBe('tls-error');
+      expect(host.probes[1]?.status).toBe('success');
+      expect(host.probes[1]?.verdict).toMatchObject({ outcome: 'accepted', stage: 'rcpt' });
+      expect(host.probes[1]?.transcript[0]?.line).toMatch(/STARTTLS not attempted/);
+      expect(raw.received[1]).not.toContain('STARTTLS');
+    } finally {
+      await raw.close();
+    }
+  });
 });
