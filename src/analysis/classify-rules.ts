@@ -393,6 +393,10 @@ export const RULES: readonly ClassifyRule[] = [
       `${HELO} hostname fails fcrdns`,
       `bad ${HELO}: forward and reverse dns`,
       'no forward dns match',
+      // maddy require_matching_ehlo "No matching A/AAA records found for the EHLO hostname";
+      // qpsmtpd is_forged_literal "Forged IPs not accepted here".
+      `no matching (a|aaaa|a/aaaa?|address) (\\/aaaa? )?records?${GAP}{0,30}\\b${HELO}`,
+      'forged ips?\\b',
       'not in the same /\\d+ as your ip',
       'use your own (name|hostname|helo)',
       'bogus helo name used',
@@ -414,6 +418,10 @@ export const RULES: readonly ClassifyRule[] = [
       'invalid address format in helo',
       `${HELO}(/${HELO})? argument (is )?invalid`,
       `invalid ${HELO}\\b`,
+      // "Helo invalid" - but not "HELO/EHLO Invalid or Non-Existent Reverse DNS", about the PTR.
+      `\\b${HELO} (is )?invalid\\b(?!${GAP}{0,30}\\b(reverse|rdns|ptr)\\b)`,
+      `empty ${HELO}(/${HELO})? (argument|name|hostname|parameter)`,
+      `${HELO}(/${HELO})? (argument|name|hostname) (is )?(empty|missing|required)`,
       `syntax: ${HELO}`,
       `${HELO} (name|argument|hostname|host name|domain|parameter)[^.;]{0,20}\\b(syntax|malformed|not valid|invalid|bad format|illegal)`,
       `malformed ${HELO}`,
@@ -468,6 +476,8 @@ export const RULES: readonly ClassifyRule[] = [
       // A PTR that exists but is unusable: "Bad DNS PTR resource record" (GMX), "invalid DNS PTR
       // resource record" (web.de), "invalid RDNS record", "has an invalid PTR record".
       '\\b(bad|invalid|broken|bogus|incorrect|wrong|malformed) (dns )?(ptr|rdns|reverse dns)( resource)?( record| entry| name)?\\b',
+      // "inconsistent or no DNS PTR record": the PTR may exist but does not agree with its name.
+      '\\binconsistent (or (no|missing) )?(dns )?(ptr|rdns|reverse dns)',
       `\\binvalid [\\w ]{0,15}\\bin (your |the )?(rdns|ptr|reverse dns)\\b`,
       // Haraka lookup_rdns.strict "Sorry we could not find address for <name>": a host NAME whose
       // address cannot be found is the PTR name not resolving back (an IP here is the missing PTR,
@@ -494,6 +504,12 @@ export const RULES: readonly ClassifyRule[] = [
       '\\brequires? (a |an )?(valid |proper )?(ptr|rdns|reverse dns)\\b',
       '(does not|doesn\'t|did not) have (a |an )?(valid |proper |working )?(ptr|reverse dns|rdns|reverse (hostname|name|lookup))',
       'non-?existent (reverse dns|rdns|ptr)',
+      // "Missing reverse PTR", "error getting reverse DNS for <ip>", "Reverse DNS queries for your
+      // IP fail", Gmail's IPv6 "sending guidelines regarding PTR records".
+      'missing (reverse|rdns|ptr)',
+      '(error|failure|problem)s? (getting|looking up|resolving|querying) (the )?(reverse|rdns|ptr)',
+      '(reverse dns|rdns|ptr|reverse)( dns)? (lookups?|queries|query|resolution) (for [^;]{0,40})?(fail|failed|fails)\\b',
+      'guidelines regarding ptr',
       // The reverse lookup could not be completed: "rDNS lookup error", "rDNS lookup timeout",
       // "Reverse DNS failure : Try again later" (Exim's "lookup failed" stays fcrdns above).
       '(reverse dns|rdns|ptr|reverse)( dns)? (lookup |query |queries |resolution )?(error|timeout|timed out|failure|servfail)\\b',

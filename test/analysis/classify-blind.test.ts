@@ -9,8 +9,10 @@
  * Rows marked `holdout` (every 6th, chosen by position) were set aside before the rules were
  * changed and were not used to tune them: they measure generalisation. Run them alone with
  * `-t holdout`. Measured (cause and outcome both right): before the rule changes 95/148 tuned and
- * 17/30 holdout rows; after, 146/148 tuned and 20/30 holdout. Rows the classifier still gets wrong
- * carry `miss` and run as expected failures.
+ * 17/30 holdout rows; after, 146/148 tuned and 20/30 holdout. The lead then widened the PTR,
+ * empty/invalid-HELO and A-record-mismatch wording families after reading the holdout misses, so
+ * the holdout (now 29/30) no longer measures generalisation: treat it as tuned. Rows the
+ * classifier still gets wrong carry `miss` and run as expected failures.
  */
 import { describe, expect, it } from 'vitest';
 import { CAUSES, classify } from '../../src/analysis/classify.js';
@@ -62,20 +64,20 @@ const ROWS: Row[] = [
   { stage: 'ehlo', reply: '550 You are not localhost', outcome: 'rejected', cause: 'helo-mismatch', source: 'qpsmtpd helo invalid_localhost' },
   { stage: 'ehlo', reply: '550 Plain IP is invalid HELO hostname (RFC 2821)', outcome: 'rejected', cause: 'helo-syntax', source: 'qpsmtpd helo is_plain_ip' },
   { stage: 'ehlo', reply: '550 RFC 2821 allows an address literal, but we do not', outcome: 'rejected', cause: 'helo-policy', source: 'qpsmtpd helo is_address_literal' },
-  { stage: 'ehlo', reply: '550 Forged IPs not accepted here', outcome: 'rejected', cause: 'helo-mismatch', source: 'qpsmtpd helo is_forged_literal', holdout: true, miss: 'helo-policy' },
+  { stage: 'ehlo', reply: '550 Forged IPs not accepted here', outcome: 'rejected', cause: 'helo-mismatch', source: 'qpsmtpd helo is_forged_literal', holdout: true },
   { stage: 'ehlo', reply: '550 HELO name is not fully qualified. Read RFC 2821', outcome: 'rejected', cause: 'helo-not-fqdn', source: 'qpsmtpd helo is_not_fqdn' },
   { stage: 'ehlo', reply: '550 HELO name contains invalid FQDN characters. Read RFC 1035', outcome: 'rejected', cause: 'helo-syntax', source: 'qpsmtpd helo is_not_fqdn (chars)' },
   { stage: 'ehlo', reply: '550 HELO hostname does not exist', outcome: 'rejected', cause: 'helo-not-resolving', source: 'qpsmtpd helo no_forward_dns NXDOMAIN' },
   { stage: 'ehlo', reply: '550 HELO hostname did not resolve', outcome: 'rejected', cause: 'helo-not-resolving', source: 'qpsmtpd helo no_forward_dns' },
   { stage: 'ehlo', reply: '550 no rDNS for 192.0.2.7', outcome: 'rejected', cause: 'no-ptr', source: 'qpsmtpd helo no_reverse_dns' },
-  { stage: 'ehlo', reply: '550 error getting reverse DNS for 192.0.2.7', outcome: 'rejected', cause: 'no-ptr', source: 'qpsmtpd helo no_reverse_dns lookup error', holdout: true, miss: 'helo-policy' },
+  { stage: 'ehlo', reply: '550 error getting reverse DNS for 192.0.2.7', outcome: 'rejected', cause: 'no-ptr', source: 'qpsmtpd helo no_reverse_dns lookup error', holdout: true },
   { stage: 'mail', reply: '550 5.7.25 No PTR record found', outcome: 'rejected', cause: 'no-ptr', source: 'maddy check.require_matching_rdns' },
   // "source hostname" is the EHLO name maddy compares with the PTR
   { stage: 'mail', reply: '550 5.7.25 rDNS name does not match source hostname', outcome: 'rejected', cause: 'helo-mismatch', source: 'maddy check.require_matching_rdns' },
   { stage: 'mail', reply: '501 5.7.27 Domain in MAIL FROM does not have any MX records', outcome: 'rejected', cause: 'policy', source: 'maddy check.require_mx_record' },
   { stage: 'mail', reply: '501 5.7.27 Domain in MAIL FROM has null MX record', outcome: 'rejected', cause: 'policy', source: 'maddy check.require_mx_record' },
   { stage: 'mail', reply: '550 5.7.0 IP in EHLO is not the same as the actual client IP', outcome: 'rejected', cause: 'helo-mismatch', source: 'maddy check.require_matching_ehlo' },
-  { stage: 'mail', reply: '550 5.7.0 No matching A/AAA records found for the EHLO hostname', outcome: 'rejected', cause: 'helo-mismatch', source: 'maddy check.require_matching_ehlo', holdout: true, miss: 'policy' },
+  { stage: 'mail', reply: '550 5.7.0 No matching A/AAA records found for the EHLO hostname', outcome: 'rejected', cause: 'helo-mismatch', source: 'maddy check.require_matching_ehlo', holdout: true },
   { stage: 'mail', reply: '550 5.7.0 Malformed IP in EHLO', outcome: 'rejected', cause: 'helo-syntax', source: 'maddy check.require_matching_ehlo' },
   { stage: 'mail', reply: '554 5.7.0 Client identity is listed in the used DNSBL', outcome: 'rejected', cause: 'blocklist', source: 'maddy check.dnsbl' },
   { stage: 'rcpt', reply: '554 5.7.1 <s@example.org>: Sender address rejected: Access denied', outcome: 'rejected', cause: 'policy', source: 'Postfix check_sender_access REJECT' },
@@ -125,7 +127,7 @@ const ROWS: Row[] = [
   { stage: 'mail', reply: '550 5.4.5 Daily user sending limit exceeded. - gsmtp', outcome: 'rejected', cause: 'rate-limit', source: 'Gmail SMTP errors and codes' },
   { stage: 'rcpt', reply: '550 5.5.3 Too many recipients for this sender. - gsmtp', outcome: 'rejected', cause: 'rate-limit', source: 'Gmail SMTP errors and codes' },
   // EHLO was sent, with no name: a malformed argument, not a missing command
-  { stage: 'ehlo', reply: '501 5.5.4 Empty HELO/EHLO argument not allowed, closing connection. - gsmtp', outcome: 'rejected', cause: 'helo-syntax', source: 'Gmail SMTP errors and codes', holdout: true, miss: 'helo-policy' },
+  { stage: 'ehlo', reply: '501 5.5.4 Empty HELO/EHLO argument not allowed, closing connection. - gsmtp', outcome: 'rejected', cause: 'helo-syntax', source: 'Gmail SMTP errors and codes', holdout: true },
   { stage: 'mail', reply: '503 5.5.1 EHLO/HELO first. An email transaction protocol command was issued out of sequence. - gsmtp', outcome: 'rejected', cause: 'helo-missing', source: 'Gmail SMTP errors and codes' },
   // names HELO only as where the domain was read from
   { stage: 'mail', reply: '550-5.7.0 Email relay denied 192.0.2.7. Invalid credentials for relay for one of the domains in: example.org (as obtained from HELO and\n550-5.7.0 MAIL FROM). Email is being sent from a domain or IP address which isn\'t registered in your Workspace account.\n550 5.7.0 - gsmtp', outcome: 'rejected', cause: 'relay-denied', source: 'Gmail SMTP errors and codes (smtp-relay)' },
@@ -133,7 +135,7 @@ const ROWS: Row[] = [
   { stage: 'mail', reply: '530 5.7.0 Authentication required. - gsmtp', outcome: 'rejected', cause: 'policy', source: 'Gmail SMTP errors and codes' },
   { stage: 'rcpt', reply: '550 5.7.1 The user or domain that you are sending to (or from) has a policy that prohibits the email that you sent. - gsmtp', outcome: 'rejected', cause: 'policy', source: 'Gmail SMTP errors and codes' },
   // names PTR first; IPv6 senders most often lack one. Could also be policy (auth)
-  { stage: 'rcpt', reply: '550-5.7.1 [2001:db8::7] This message does not meet IPv6 sending guidelines regarding PTR records and authentication.\n550 5.7.1 - gsmtp', outcome: 'rejected', cause: 'no-ptr', source: 'Gmail SMTP errors and codes', holdout: true, miss: 'policy' },
+  { stage: 'rcpt', reply: '550-5.7.1 [2001:db8::7] This message does not meet IPv6 sending guidelines regarding PTR records and authentication.\n550 5.7.1 - gsmtp', outcome: 'rejected', cause: 'no-ptr', source: 'Gmail SMTP errors and codes', holdout: true },
   { stage: 'rcpt', reply: '550-5.7.1 This message is likely suspicious due to the very low reputation of the sending IP address. To best protect our users from spam,\n550 5.7.1 the message has been blocked. - gsmtp', outcome: 'rejected', cause: 'blocklist', source: 'Gmail SMTP errors and codes' },
   { stage: 'rcpt', reply: '550 5.7.1 This email has been rate limited. - gsmtp', outcome: 'rejected', cause: 'rate-limit', source: 'Gmail SMTP errors and codes' },
   // same meaning as the corpus 5.7.25 row
@@ -191,7 +193,7 @@ const ROWS: Row[] = [
   // "invalid" rDNS record: present but not valid
   { stage: 'connect', reply: '551 Server access 192.0.2.7 forbidden by invalid RDNS record of your mail server', outcome: 'rejected', cause: 'fcrdns-fail', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)' },
   // "inconsistent" names the forward-confirm failure; absence is the other half
-  { stage: 'connect', reply: '550 inconsistent or no DNS PTR record for 192.0.2.7', outcome: 'rejected', cause: 'fcrdns-fail', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)', holdout: true, miss: 'policy' },
+  { stage: 'connect', reply: '550 inconsistent or no DNS PTR record for 192.0.2.7', outcome: 'rejected', cause: 'fcrdns-fail', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)', holdout: true },
   { stage: 'connect', reply: '554 Client address rejected: No reverse DNS for 192.0.2.7', outcome: 'rejected', cause: 'no-ptr', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)' },
   // about the client's reverse DNS; HELO/EHLO only names the stage
   { stage: 'connect', reply: '501 - Connection Refused: IP Address <192.0.2.7> - HELO/EHLO Invalid or Non-Existent Reverse DNS', outcome: 'rejected', cause: 'no-ptr', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)' },
@@ -199,7 +201,7 @@ const ROWS: Row[] = [
   { stage: 'connect', reply: '554 This server requires PTR for unauthenticated connections', outcome: 'rejected', cause: 'no-ptr', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)' },
   // unspecific HELO refusal
   { stage: 'ehlo', reply: '550 5.7.1 [192.0.2.7] Sorry, your helo has been denied', outcome: 'rejected', cause: 'helo-policy', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)' },
-  { stage: 'rcpt', reply: '554 5.7.1 Helo invalid', outcome: 'rejected', cause: 'helo-syntax', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)', holdout: true, miss: 'policy' },
+  { stage: 'rcpt', reply: '554 5.7.1 Helo invalid', outcome: 'rejected', cause: 'helo-syntax', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)', holdout: true },
   { stage: 'connect', reply: '554 5.7.1 - Connection refused. IP name lookup failed for 192.0.2.7', outcome: 'rejected', cause: 'no-ptr', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)' },
   { stage: 'connect', reply: '554 5.7.1 [C14] Missing reverse DNS for 192.0.2.7', outcome: 'rejected', cause: 'no-ptr', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)' },
   { stage: 'connect', reply: '550 No RDNS entry for 192.0.2.7', outcome: 'rejected', cause: 'no-ptr', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)' },
@@ -207,14 +209,14 @@ const ROWS: Row[] = [
   // Postfix "Recipient address rejected" prefix but the reason is the client PTR
   { stage: 'rcpt', reply: '421 4.1.2 <user@example.org>: Recipient address rejected: No reverse name for your IP address', outcome: 'deferred', cause: 'no-ptr', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)' },
   // "Blocked" is the action; the why is the PTR lookup
-  { stage: 'connect', reply: '451 Blocked - Reverse DNS queries for your IP fail. You cannot send me mail', outcome: 'deferred', cause: 'no-ptr', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)', holdout: true, miss: 'unknown' },
+  { stage: 'connect', reply: '451 Blocked - Reverse DNS queries for your IP fail. You cannot send me mail', outcome: 'deferred', cause: 'no-ptr', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)', holdout: true },
   { stage: 'rcpt', reply: '452 4.1.0 Policy violation. Your host 192.0.2.7 has no valid Reverse DNS', outcome: 'deferred', cause: 'no-ptr', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)' },
   { stage: 'connect', reply: '521 mx.example.net Service not available - no PTR record for 192.0.2.7', outcome: 'rejected', cause: 'no-ptr', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)' },
   { stage: 'ehlo', reply: '550-Bad HELO: mail.example.invalid does not exist\n550 Please see RFC 2821 section 4.1.1.1', outcome: 'rejected', cause: 'helo-not-resolving', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)' },
   // about the sender address
   { stage: 'mail', reply: '501 <s@example.invalid> is invalid or DNS says does not exist', outcome: 'rejected', cause: 'policy', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)' },
   { stage: 'mail', reply: '550 5.1.0 <s@example.org> sender rejected: domain does not have neither a valid MX or A record', outcome: 'rejected', cause: 'policy', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)' },
-  { stage: 'connect', reply: '451 Missing reverse PTR - please fix it and try again', outcome: 'deferred', cause: 'no-ptr', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)', holdout: true, miss: 'unknown' },
+  { stage: 'connect', reply: '451 Missing reverse PTR - please fix it and try again', outcome: 'deferred', cause: 'no-ptr', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)', holdout: true },
   // Postfix wording of reject_unknown_client_hostname, as the corpus row
   { stage: 'connect', reply: '554 mx.example.net cmsmtp Client host rejected: cannot find your hostname', outcome: 'rejected', cause: 'fcrdns-fail', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)' },
   { stage: 'ehlo', reply: '550 5.7.0 HELO argument [mail.example.org] is missing a DNS entry', outcome: 'rejected', cause: 'helo-not-resolving', source: 'bounce-pattern list of real replies (Vda\\\\BounceProcessing\\\\BounceClassifier)' },
