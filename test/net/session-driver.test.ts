@@ -174,6 +174,34 @@ describe('session driver against raw servers', () => {
     expect(run.transcript.filter((l) => l.dir === 'S').map((l) => l.line)).toEqual(['220-mx.partial.test', '220 sl']);
   });
 
+  it('a deadline during a TLS handshake leaves no handshake timer or socket behind (the process can exit)', async () => {
+    // In a child process, so "nothing keeps the event loop alive" is measured exactly: the
+    // process must exit right after the session ends, not when the 8 s handshake timer fires.
+    const script = `
+      import { createServer } from 'node:net';
+      import { runSession } from ${JSON.stringify(new URL('../../dist/net/session-driver.js', import.meta.url).href)};
+      const srv = createServer((s) => {
+        s.on('error', () => {});
+        s.write('220 stall\\r\\n');
+        s.on('data', (d) => {
+          const t = d.toString();
+          if (t.startsWith('EHLO')) s.write('250-stall\\r\\n250 STARTTLS\\r\\n');
+          else if (t.startsWith('STARTTLS')) s.write('220 go\\r\\n');
+        });
+      });
+      srv.listen(0, '127.0.0.1', async () => {
+        const run = await runSession({ helo: 'a.test', stopAfter: 'starttls', starttls: true, implicitTls: false, mailFrom: '', rcpt: 'a@b.test' },
+          { ip: '127.0.0.1', port: srv.address().port, servername: null, source: null, timeoutMs: 8000, deadlineMs: 500 });
+        console.log(run.status);
+        srv.close();
+      });`;
+    const { spawnSync } = await import('node:child_process');
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stdout.trim()).toBe('io-timeout');
+    expect(Date.now() - t0).toBeLessThan(4000);
+  });
+
   it('the session deadline bounds a server that answers, slowly, forever', async () => {
     const server = await raw((sock) => {
       sock.write('220-');
