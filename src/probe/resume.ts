@@ -80,6 +80,8 @@ function isComplete(p: ProbeLike): boolean {
 class Completed implements ResumeSet {
   readonly cells = new Set<string>();
   readonly targetInputs = new Set<string>();
+  /** Targets with a cell the interruption cut short: their target record does not mean "done". */
+  readonly unfinishedTargets = new Set<string>();
   /** Distinct exact cells (the Set also holds "any name" keys for generated names). */
   exact = 0;
   exists = true;
@@ -98,7 +100,7 @@ class Completed implements ResumeSet {
     return this.cells.has(resumeKey(targetInput, ip, identity.kind, name, identity.source));
   }
   hasTarget(targetInput: string): boolean {
-    return this.targetInputs.has(targetInput);
+    return this.targetInputs.has(targetInput) && !this.unfinishedTargets.has(targetInput);
   }
   add(targetInput: string, ip: string, kind: string, name: string, source: string | null): void {
     const key = resumeKey(targetInput, ip, kind, name, source);
@@ -144,6 +146,7 @@ function apply(set: Completed, rec: unknown, path: string, lineNo: number): void
           throw bad(path, lineNo, 'probe without identity {kind, name, source}');
         }
         if (isComplete(p)) set.add(target.input, ip, id.kind, id.name, id.source as string | null);
+        else set.unfinishedTargets.add(target.input);
       }
       return;
     }

@@ -259,7 +259,7 @@ function renderMatrix(refs: readonly HostRef[]): string {
     .filter(({ h }) => h.probes.length > 0)
     .map(({ t, h, anchor }) => {
       const cells = cols.map((c) => renderCell(h.probes.filter((p) => columnKey(p) === c.key), c)).join('');
-      return `<tr><th scope="row"><a href="#${anchor}">${esc(h.exchange)}</a><br><span class="muted mono">${esc(h.ip)}:${h.port}</span>${t.kind !== 'ip' && t.input !== h.exchange ? `<br><span class="muted">${esc(t.input)}</span>` : ''}</th>${cells}</tr>`;
+      return `<tr><th scope="row"><a href="#${anchor}">${esc(h.exchange)}</a><br><span class="muted mono">${esc(h.ip)}:${esc(String(h.port))}</span>${t.kind !== 'ip' && t.input !== h.exchange ? `<br><span class="muted">${esc(t.input)}</span>` : ''}</th>${cells}</tr>`;
     })
     .join('\n');
   const legend = CELL_OUTCOMES.map((o) => `<li class="o-${o}">${o}</li>`).join('');
@@ -295,8 +295,8 @@ function renderChart(s: Summary): string {
       return `<g class="row" data-kind="${esc(k)}"><title>${esc(desc)}</title>
 <text x="${labelW - 8}" y="${y + 18}" text-anchor="end">${esc(k)}</text>
 <rect class="track" x="${labelW}" y="${y + 4}" width="${barW}" height="18" rx="3"/>
-<rect class="bar" data-kind="${esc(k)}" data-rate="${c.acceptanceRate ?? ''}" x="${labelW}" y="${y + 4}" width="${w}" height="18" rx="3"/>
-<text x="${labelW + barW + 8}" y="${y + 18}">${esc(pct(c.acceptanceRate))} <tspan class="muted" style="fill:#59636e">(${c.accepted}/${decided})</tspan></text></g>`;
+<rect class="bar" data-kind="${esc(k)}" data-rate="${esc(String(c.acceptanceRate ?? ''))}" x="${labelW}" y="${y + 4}" width="${w}" height="18" rx="3"/>
+<text x="${labelW + barW + 8}" y="${y + 18}">${esc(pct(c.acceptanceRate))} <tspan class="muted" style="fill:#59636e">(${esc(String(c.accepted))}/${esc(String(decided))})</tspan></text></g>`;
     })
     .join('\n');
   return `<section aria-labelledby="h-chart"><h2 id="h-chart">Acceptance rate per identity</h2>
@@ -333,7 +333,7 @@ function renderCapabilities(refs: readonly HostRef[]): string {
       const flag = (b: boolean | undefined): string => (caps === null ? '<span class="muted">–</span>' : yesNo(b ?? null));
       const name = f.tls === null ? '<span class="muted">–</span>' : yesNo(f.tls.nameMatches, 'match', 'mismatch');
       return `<tr data-host="${esc(h.exchange)}"><th scope="row"><a href="#${anchor}">${esc(hostLabel(h))}</a></th>
-<td>${f.greeting ?? '<span class="muted">–</span>'}</td><td>${implicit ? 'n/a' : yesNo(f.starttls)}</td><td>${tlsCell(f.tls)}</td><td>${certCell(f)}</td><td>${name}</td>
+<td>${f.greeting !== null && f.greeting !== undefined ? esc(String(f.greeting)) : '<span class="muted">–</span>'}</td><td>${implicit ? 'n/a' : yesNo(f.starttls)}</td><td>${tlsCell(f.tls)}</td><td>${certCell(f)}</td><td>${name}</td>
 ${authBefore}<td>${authAfter}</td><td class="num">${caps?.size !== null && caps?.size !== undefined ? esc(String(caps.size)) : '<span class="muted">–</span>'}</td>
 <td>${flag(caps?.smtpUtf8)}</td><td>${flag(caps?.pipelining)}</td><td>${flag(caps?.chunking)}</td><td>${flag(caps?.requireTls)}</td></tr>`;
     })
@@ -429,7 +429,7 @@ function renderTls(tls: TlsDetails | null): string {
 
 function renderTranscript(p: ProbeResult): string {
   if (p.transcript.length === 0) return '<p class="muted">No transcript.</p>';
-  const lines = p.transcript.map((l) => `<span class="${l.dir}">${String(l.t).padStart(6)} ${l.dir}: ${esc(l.line)}</span>`).join('\n');
+  const lines = p.transcript.map((l) => `<span class="${l.dir === 'S' || l.dir === 'C' || l.dir === 'I' ? l.dir : 'I'}">${esc(String(l.t).padStart(6))} ${esc(String(l.dir))}: ${esc(String(l.line))}</span>`).join('\n');
   return `<pre class="transcript" aria-label="SMTP transcript">${lines}</pre>`;
 }
 

@@ -160,6 +160,7 @@ async function loadNdjson(path: string): Promise<LoadedResults> {
   const pending = new Map<string, { first: HostRecord; hosts: HostResult[] }>();
   /** Targets in the order their target record arrived. */
   const targets: TargetResult[] = [];
+  const emitted = new Map<string, TargetResult>();
   let lineNo = 0;
   /** A line that failed to parse; fatal unless it turns out to be the last line. */
   let bad: { line: number; message: string } | null = null;
@@ -202,8 +203,18 @@ async function loadNdjson(path: string): Promise<LoadedResults> {
           const { type: _type, ...t } = rec as unknown as TargetRecord;
           if (typeof t.input !== 'string') throw new ResultsInputError(`${path}:${lineNo}: target record without input`);
           const key = targetKey(t.input, t.origin);
-          targets.push({ ...t, hosts: pending.get(key)?.hosts ?? [] });
+          const hosts = pending.get(key)?.hosts ?? [];
           pending.delete(key);
+          const earlier = emitted.get(key);
+          if (earlier) {
+            // A --resume part finished a target the interrupted part had written: one target,
+            // the new cells replacing the interrupted ones.
+            for (const h of hosts) mergeHost(earlier.hosts, h);
+            break;
+          }
+          const target: TargetResult = { ...t, hosts };
+          emitted.set(key, target);
+          targets.push(target);
           break;
         }
         case 'summary':
