@@ -205,6 +205,11 @@ function evaluateHost(rule: PolicyRule, t: TargetResult, h: HostResult, now: Dat
     case 'cert-expires-within': {
       const validTo = f.tls?.certificate?.validTo;
       if (validTo === undefined) return;
+      // The chain check's own verdict is authoritative when it says expired.
+      if (f.tls?.authorizationError === 'CERT_HAS_EXPIRED') {
+        out.push({ ...base, detail: `certificate expired (CERT_HAS_EXPIRED; notAfter ${stripControl(validTo)})` });
+        return;
+      }
       const at = Date.parse(validTo);
       if (Number.isNaN(at)) {
         out.push({ ...base, detail: `certificate expiry unreadable: ${stripControl(validTo)}` });

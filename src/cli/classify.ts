@@ -126,7 +126,8 @@ export function registerClassify(program: Command, ctx: CliContext): void {
         if (r === '-') {
           if (stdinRead) continue; // stdin can be read once; a second "-" adds nothing
           stdinRead = true;
-          inputs.push(...splitClassifyInputs(await readAll(ctx.stdin)));
+          // A loop, not push(...items): a mail log of 100k+ lines would overflow the call stack.
+          for (const item of splitClassifyInputs(await readAll(ctx.stdin))) inputs.push(item);
         } else if (r.trim() !== '') {
           inputs.push(r);
         }

@@ -15,6 +15,7 @@ import { readHostResults } from '../deliver/results-file.js';
 import { createResolver } from '../dns/resolver.js';
 import { MxprobeError, UsageError } from '../errors.js';
 import type { CliContext } from './context.js';
+import { stripControl } from '../report/sanitize.js';
 
 interface DeliverFlags {
   to?: string;
@@ -82,7 +83,8 @@ export function registerDeliver(program: Command, ctx: CliContext): void {
           opts.results = { source: flags.results, hosts: readHostResults(text, flags.results) };
         }
         const resolver = createResolver({ servers: flags.resolver, timeoutMs: Math.min(timeoutMs, 5000) });
-        const result = await deliver(opts, { resolver, log: (line) => void ctx.stderr.write(`${line}\n`) });
+        // Server replies reach this log: strip terminal controls before they reach the terminal.
+        const result = await deliver(opts, { resolver, log: (line) => void ctx.stderr.write(`${stripControl(line)}\n`) });
         ctx.stdout.write(flags.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatDeliverText(result));
         const ok = result.dryRun || result.messages.every((m) => m.outcome === 'delivered');
         ctx.setExitCode(ok ? 0 : 1);

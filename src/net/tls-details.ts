@@ -28,8 +28,15 @@ export function splitAltNames(san: string | undefined): string[] {
  * prints as "Bad time value": keep the raw text rather than throw (we never verify, so any
  * server can present one).
  */
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 function isoDate(text: string): string {
-  const d = new Date(text);
+  // OpenSSL prints "Nov  5 08:23:32 2126 GMT". Parse it strictly: Date() would read a two-digit
+  // year such as "30" as 2030, so an expired certificate could look valid for years.
+  const m = /^([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? (\d{1,4}) GMT$/.exec(String(text));
+  const month = m ? MONTHS.indexOf(m[1] ?? '') : -1;
+  if (!m || month < 0) return String(text);
+  const d = new Date(Date.UTC(2000, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])));
+  d.setUTCFullYear(Number(m[6]));
   return Number.isNaN(d.getTime()) ? String(text) : d.toISOString();
 }
 
