@@ -134,6 +134,10 @@ function inc<K extends string>(rec: Partial<Record<K, number>>, key: K, by = 1):
   rec[key] = (rec[key] ?? 0) + by;
 }
 
+function dict<T>(): T {
+  return Object.create(null) as T;
+}
+
 function countFailures(out: Record<string, number>, prefix: string, checks: readonly AlignmentCheck[] | undefined): void {
   if (checks === undefined) return;
   for (const c of checks) if (c.status === 'fail') inc(out, `${prefix}${c.id}`);
@@ -147,17 +151,19 @@ export class SummaryBuilder {
   private probes = 0;
   private targetErrors = 0;
   private nullMx = 0;
-  private readonly status: Partial<Record<ProbeStatus, number>> = {};
-  private readonly outcomes: Partial<Record<Outcome, number>> = {};
+  // Every map keyed by recorded data has no prototype: a results file with a kind or version
+  // named "__proto__" must count as a key, not reach Object.prototype.
+  private readonly status: Partial<Record<ProbeStatus, number>> = dict();
+  private readonly outcomes: Partial<Record<Outcome, number>> = dict();
   private hostsEhlo = 0;
   private hostsHelo = 0;
   private hostsStarttls = 0;
   private hostsTls = 0;
-  private readonly tlsVersions: Record<string, number> = {};
-  private readonly certificates: Record<string, number> = {};
-  private readonly identities: Record<string, Omit<IdentityCounts, 'acceptanceRate'>> = {};
-  private readonly causes: Partial<Record<Cause, number>> = {};
-  private readonly alignmentFailures: Record<string, number> = {};
+  private readonly tlsVersions: Record<string, number> = dict();
+  private readonly certificates: Record<string, number> = dict();
+  private readonly identities: Record<string, Omit<IdentityCounts, 'acceptanceRate'>> = dict();
+  private readonly causes: Partial<Record<Cause, number>> = dict();
+  private readonly alignmentFailures: Record<string, number> = dict();
 
   addTarget(t: TargetResult): void {
     this.targets++;
@@ -203,7 +209,7 @@ export class SummaryBuilder {
   }
 
   build(): Summary {
-    const identities: Summary['identities'] = {};
+    const identities: Summary['identities'] = dict();
     for (const [kind, c] of Object.entries(this.identities)) {
       const decided = c.accepted + c.rejected + c.deferred;
       identities[kind] = { ...c, acceptanceRate: decided === 0 ? null : c.accepted / decided };
