@@ -271,21 +271,27 @@ function evaluateTarget(rule: PolicyRule, t: TargetResult, out: Violation[]): vo
   }
 }
 
+/**
+ * The violations of one target (every rule is judged per host or per target), so a streaming run
+ * can apply the policy as each target finishes and keep only the violations.
+ */
+export function evaluateTargetPolicy(t: TargetResult, rules: PolicyRule[], now: Date = new Date()): Violation[] {
+  const out: Violation[] = [];
+  for (const h of t.hosts) for (const r of rules) evaluateHost(r, t, h, now, out);
+  for (const r of rules) evaluateTarget(r, t, out);
+  return out;
+}
+
 /** All violations, in target order, then host order, then rule order. `now` is for cert expiry. */
 export function evaluatePolicy(run: RunResult, rules: PolicyRule[], now: Date = new Date()): Violation[] {
-  const out: Violation[] = [];
-  for (const t of run.targets) {
-    for (const h of t.hosts) for (const r of rules) evaluateHost(r, t, h, now, out);
-    for (const r of rules) evaluateTarget(r, t, out);
-  }
-  return out;
+  return run.targets.flatMap((t) => evaluateTargetPolicy(t, rules, now));
 }
 
 /** "rule  target  exchange [ip]  detail", one per line, terminal-safe. */
 export function formatViolations(violations: readonly Violation[]): string {
   return violations
     .map((v) => {
-      const where = v.exchange !== null ? ` ${stripControl(v.exchange)}${v.ip !== null ? ` [${v.ip}]` : ''}` : '';
+      const where = v.exchange !== null ? ` ${stripControl(v.exchange)}${v.ip !== null ? ` [${stripControl(v.ip)}]` : ''}` : '';
       return `policy ${v.rule}: ${stripControl(v.target)}${where}: ${stripControl(v.detail)}`;
     })
     .join('\n') + (violations.length > 0 ? '\n' : '');

@@ -26,7 +26,7 @@ import { loadCompleted, type ResumeSet } from '../probe/resume.js';
 import { renderTable } from '../report/table.js';
 import { renderHtml } from '../report/html.js';
 import { csvHeader, csvRows } from '../report/csv.js';
-import { evaluatePolicy, formatViolations, parsePolicy, parsePolicyFile, type PolicyRule } from '../analysis/policy.js';
+import { evaluateTargetPolicy, formatViolations, parsePolicy, parsePolicyFile, type PolicyRule, type Violation } from '../analysis/policy.js';
 import { readFileSync } from 'node:fs';
 import { assertLocalAddress, choice, collect, intOption, ipOption, mailbox, safeWireValue, stopAfterOption } from './options.js';
 import { VERSION } from '../version.js';
@@ -310,7 +310,11 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   const out = openOut(ctx, flags.output, resume?.exists ? 'a' : 'w');
   if (resume?.exists && resume.needsNewline) out.write('\n');
   const summary = new SummaryBuilder();
-  const collectAll = flags.format === 'table' || flags.format === 'html' || rules.length > 0;
+  // Only the table and the HTML page need the whole run; everything else streams, and the audit
+  // policy is judged per target as it finishes (only its violations are kept).
+  const collectAll = flags.format === 'table' || flags.format === 'html';
+  const violations: Violation[] = [];
+  const policyNow = new Date();
   const collected: TargetResult[] = [];
   let firstTarget = true;
   let failed = false;
@@ -346,6 +350,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
         progress.update(targetsDone, hostsDone, t.input);
         summary.addTarget(t);
         if (targetFailed(t)) failed = true;
+        if (rules.length > 0) violations.push(...evaluateTargetPolicy(t, rules, policyNow));
         if (flags.format === 'json') {
           out.write(jsonTarget(t, firstTarget));
           firstTarget = false;
@@ -371,7 +376,6 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
 
   let code = failed ? 1 : 0;
   if (rules.length > 0) {
-    const violations = evaluatePolicy(run, rules);
     if (violations.length > 0) {
       ctx.stderr.write(formatViolations(violations));
       code = 3;

@@ -82,7 +82,7 @@ function targetLabel(t: TargetResult): string {
 
 function hostRow(t: TargetResult, h: HostResult, maxText: number): string[] {
   const p = h.probes.find((x) => x.status !== 'not-tried') ?? h.probes[0];
-  if (!p) return [targetLabel(t), stripControl(h.exchange), h.ip, '-', '-', '-', '-', '-', '-', 'no probe'];
+  if (!p) return [targetLabel(t), stripControl(h.exchange), stripControl(h.ip), '-', '-', '-', '-', '-', '-', 'no probe'];
   const bannerName = p.banner ? (p.banner.text.split(/\s/)[0] ?? '') : '';
   const caps = p.capabilities.tls ?? p.capabilities.plain;
   const auth = [...new Set([...(p.capabilities.plain?.auth ?? []), ...(p.capabilities.tls?.auth ?? [])])];
@@ -90,7 +90,7 @@ function hostRow(t: TargetResult, h: HostResult, maxText: number): string[] {
   return [
     targetLabel(t),
     stripControl(h.exchange),
-    h.family === 6 ? `[${h.ip}]` : h.ip,
+    stripControl(h.family === 6 ? `[${h.ip}]` : h.ip),
     truncate(stripControl(bannerName || '-'), maxText),
     p.greeting?.command ?? '-',
     p.capabilities.plain ? (p.capabilities.plain.starttls ? 'yes' : 'no') : '-',
@@ -113,7 +113,7 @@ function notTriedBlock(targets: TargetResult[]): string {
     for (const h of t.hosts)
       for (const p of h.probes) {
         if (p.status !== 'not-tried' || !p.notTried) continue;
-        const r = `${stripControl(h.exchange)} ${h.ip}: ${stripControl(p.notTried.reason)}`;
+        const r = stripControl(`${h.exchange} ${h.ip}: ${p.notTried.reason}`);
         reasons.set(r, (reasons.get(r) ?? 0) + 1);
       }
   if (reasons.size === 0) return '';
@@ -148,7 +148,7 @@ export function renderMatrix(targets: TargetResult[], opts: TableOptions = {}): 
         const p = h.probes.find((x) => identityKey(x, multiSource) === c);
         return p ? stripControl(gridCell(p)) : '-';
       });
-      rows.push([targetLabel(t), `${stripControl(h.exchange)} ${h.family === 6 ? `[${h.ip}]` : h.ip}`, ...cells]);
+      rows.push([targetLabel(t), stripControl(`${h.exchange} ${h.family === 6 ? `[${h.ip}]` : h.ip}`), ...cells]);
     }
   }
   const color = opts.color === true;
