@@ -13,12 +13,21 @@ import type { DnsAnswer, Resolver } from '../dns/types.js';
  */
 export type Lookup = 'found' | 'nxdomain' | 'nodata' | 'temp' | 'not-checked';
 
-export interface LookupFact<T> { lookup: Lookup; records: T[]; /** Resolver status verbatim, for details ("servfail", "timeout"). */ status: string }
+export interface LookupFact<T> {
+  lookup: Lookup;
+  records: T[];
+  /** Resolver status verbatim, for details ("servfail", "timeout"). */
+  status: string;
+  /** The CNAME chain the answer came through, when any. */
+  cnames?: string[];
+}
 
 export function toLookup<T>(answer: DnsAnswer<T>): LookupFact<T> {
   switch (answer.status) {
     case 'ok':
-      return answer.records.length > 0 ? { lookup: 'found', records: answer.records, status: 'ok' } : { lookup: 'nodata', records: [], status: 'nodata' };
+      return answer.records.length > 0
+        ? { lookup: 'found', records: answer.records, status: 'ok', ...(answer.cnames?.length ? { cnames: answer.cnames } : {}) }
+        : { lookup: 'nodata', records: [], status: 'nodata' };
     case 'nxdomain':
     case 'nodata':
       return { lookup: answer.status, records: [], status: answer.status };

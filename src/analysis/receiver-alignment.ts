@@ -47,6 +47,9 @@ export async function receiverAlignment(input: ReceiverAlignmentInput, resolver:
         : check('mx-address', 'fail', `${exchange} ${fam === 6 ? 'AAAA' : 'A'} ${list(fwd.records)} does not include the probed ${ip}`));
     } else if (fwd.lookup === 'temp') out.push(check('mx-address', 'warn', `${exchange}: ${tempNote(fwd)}`));
     else out.push(check('mx-address', 'fail', `${exchange} has no ${fam === 6 ? 'AAAA' : 'A'} record (${fwd.lookup.toUpperCase()})`));
+    // RFC 2181 §10.3 / RFC 5321 §5.1: an MX must name a host, never an alias. Most MTAs follow the
+    // CNAME anyway, but some refuse, and it is a classic audit finding.
+    if (fwd.cnames?.length) out.push(check('mx-cname', 'warn', `MX target ${exchange} is an alias (CNAME → ${fwd.cnames.join(' → ')}); RFC 2181 §10.3 requires the MX to name the host itself`));
   }
 
   // ptr-exists + fcrdns for the MX's address.
