@@ -29,7 +29,7 @@ export function certNameCovers(pattern: string, host: string): boolean {
 }
 
 /**
- * Receiver-side checks per MX host. ids: mx-address, ptr-exists, fcrdns, banner-name, ehlo-name,
+ * Receiver-side checks per MX host. ids: mx-address, mx-cname, ptr-exists, fcrdns, banner-name, ehlo-name,
  * cert-name.
  */
 export async function receiverAlignment(input: ReceiverAlignmentInput, resolver: Resolver): Promise<AlignmentCheck[]> {

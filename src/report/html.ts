@@ -24,7 +24,7 @@ const esc = (s: string): string => escapeHtml(s);
 
 const CELL_OUTCOMES: readonly CellOutcome[] = ['accepted', 'rejected', 'deferred', 'error', 'not-tried'];
 const KIND_ORDER: readonly IdentityKind[] = ['primary', 'literal', 'bare-ip', 'short', 'localhost', 'nxdomain', 'mismatch', 'dynamic', 'custom'];
-const RECEIVER_CHECKS = ['mx-address', 'ptr-exists', 'fcrdns', 'banner-name', 'ehlo-name', 'cert-name'];
+const RECEIVER_CHECKS = ['mx-address', 'mx-cname', 'ptr-exists', 'fcrdns', 'banner-name', 'ehlo-name', 'cert-name'];
 const SENDER_CHECKS = ['helo-syntax', 'helo-fqdn', 'helo-resolves', 'helo-addresses-include-ip', 'ptr-exists', 'ptr-matches-helo', 'fcrdns', 'literal-matches-ip', 'helo-generic', 'spf-helo'];
 
 const CSS = `

@@ -40,6 +40,30 @@ function checkSchema(v: Record<string, unknown>, where: string): void {
   }
 }
 
+/**
+ * The shape every renderer relies on. A hand-edited or foreign file that lacks it is an input
+ * error naming the place (exit 2), never a TypeError deep inside a renderer.
+ */
+function checkHost(h: unknown, where: string): void {
+  if (!isObject(h)) throw new ResultsInputError(`${where}: not a host result`);
+  if (typeof h['ip'] !== 'string' || typeof h['exchange'] !== 'string' || typeof h['port'] !== 'number' || !Array.isArray(h['probes'])) {
+    throw new ResultsInputError(`${where}: host result needs string ip and exchange, numeric port and a probes array`);
+  }
+  for (const [i, p] of (h['probes'] as unknown[]).entries()) {
+    const at = `${where} probes[${i}]`;
+    if (!isObject(p)) throw new ResultsInputError(`${at}: not a probe result`);
+    const id = p['identity'];
+    if (!isObject(id) || typeof id['kind'] !== 'string' || typeof id['name'] !== 'string') throw new ResultsInputError(`${at}: identity {kind, name} missing`);
+    if (typeof p['status'] !== 'string') throw new ResultsInputError(`${at}: status missing`);
+    const v = p['verdict'];
+    if (!isObject(v) || typeof v['outcome'] !== 'string') throw new ResultsInputError(`${at}: verdict {outcome} missing`);
+    const caps = p['capabilities'];
+    if (!isObject(caps) || !('plain' in caps) || !('tls' in caps)) throw new ResultsInputError(`${at}: capabilities {plain, tls} missing`);
+    if (!Array.isArray(p['transcript'])) throw new ResultsInputError(`${at}: transcript array missing`);
+    if (!isObject(p['timings'])) throw new ResultsInputError(`${at}: timings missing`);
+  }
+}
+
 function checkRun(v: unknown, path: string): RunResult {
   if (!isObject(v)) throw new ResultsInputError(`${path}: not an mxprobe results object`);
   checkSchema(v, path);
@@ -48,6 +72,7 @@ function checkRun(v: unknown, path: string): RunResult {
     if (!isObject(t) || !Array.isArray(t['hosts']) || typeof t['input'] !== 'string') {
       throw new ResultsInputError(`${path}: targets[${i}] is not a target result`);
     }
+    for (const [j, h] of (t['hosts'] as unknown[]).entries()) checkHost(h, `${path}: targets[${i}].hosts[${j}]`);
   }
   const run = v as unknown as RunResult;
   // A summary is derived data; rebuild it when a hand-edited or partial file lacks one.
@@ -189,6 +214,7 @@ async function loadNdjson(path: string): Promise<LoadedResults> {
         case 'host': {
           const h = rec as unknown as HostRecord;
           if (!isObject(h.target) || !Array.isArray(h.probes)) throw new ResultsInputError(`${path}:${lineNo}: host record without target or probes`);
+          checkHost(h, `${path}:${lineNo}`);
           const key = targetKey(h.target.input, h.target.origin);
           const entry = pending.get(key);
           if (entry === undefined) pending.set(key, { first: h, hosts: [hostOf(h)] });
