@@ -10,8 +10,12 @@ export type HeloForm =
   | { form: 'bare-ip'; ip: string; family: 4 | 6 }
   | { form: 'invalid'; reason: string };
 
-/** RFC 5321 §4.5.3.1.2: a domain is at most 255 octets; RFC 1035 §2.3.4: a label at most 63. */
-const MAX_DOMAIN = 255;
+/**
+ * RFC 5321 §4.5.3.1.2 allows 255 octets, but a name longer than 253 characters cannot be encoded
+ * in DNS (RFC 1035 §2.3.4: 255 octets of wire format, length bytes included), so it can never
+ * resolve; call it invalid rather than let it look like a temporary DNS failure.
+ */
+const MAX_DOMAIN = 253;
 const MAX_LABEL = 63;
 /** RFC 5321 §4.1.2: sub-domain = Let-dig [Ldh-str]; Ldh-str ends in Let-dig. */
 const LABEL_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
@@ -57,7 +61,7 @@ export function parseHelo(name: string): HeloForm {
   if (family === 4 || family === 6) return { form: 'bare-ip', ip: family === 6 ? name.toLowerCase() : name, family };
   if (/^ipv6:/i.test(name) && isIP(name.slice(5)) === 6) return { form: 'bare-ip', ip: name.slice(5).toLowerCase(), family: 6 };
 
-  if (name.length > MAX_DOMAIN) return { form: 'invalid', reason: `name is ${name.length} octets; the limit is ${MAX_DOMAIN} (RFC 5321 §4.5.3.1.2)` };
+  if (name.length > MAX_DOMAIN) return { form: 'invalid', reason: `name is ${name.length} octets; a name longer than ${MAX_DOMAIN} cannot exist in DNS (RFC 1035 §2.3.4)` };
   if (name.endsWith('.')) return { form: 'invalid', reason: 'trailing dot: RFC 5321 §4.1.2 Domain has no empty root label' };
   const labels = name.split('.');
   for (const label of labels) {

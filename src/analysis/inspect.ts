@@ -3,6 +3,7 @@
  * structured findings out. What the receiver recorded (Received: from-clause, RFC 5321 §4.4) is
  * compared with what `deliver` sent (the X-Mxprobe-Helo header, the body, or --helo).
  */
+import { sameIp } from './helo-name.js';
 import { UsageError } from '../errors.js';
 import { parseAuthenticationResults, parseReceivedSpf, type AuthenticationResults, type ReceivedSpf } from './inspect/auth.js';
 import { fields, firstValue, parseMessage, splitMbox } from './inspect/headers.js';
@@ -81,7 +82,7 @@ function findEntryHop(hops: ReceivedHop[], helo: string | null, source: string |
   const withFrom = hops.filter((h) => h.from !== null);
   const byHelo = helo === null ? undefined : [...withFrom].reverse().find((h) => h.from?.helo !== null && normName(h.from?.helo ?? '') === normName(helo));
   if (byHelo) return byHelo;
-  const bySource = source === null ? undefined : [...withFrom].reverse().find((h) => h.from?.ip === source);
+  const bySource = source === null ? undefined : [...withFrom].reverse().find((h) => h.from?.ip != null && sameIp(h.from.ip, source));
   if (bySource) return bySource;
   return withFrom[withFrom.length - 1] ?? hops[hops.length - 1] ?? null;
 }
@@ -159,7 +160,7 @@ function findings(r: InspectResult): InspectFinding[] {
         detail: same ? `HELO matches the reverse DNS name ${from.rdns}` : `HELO ${from.helo} differs from the reverse DNS name ${from.rdns}`,
       });
     }
-    if (r.sourceSent !== null && r.sourceSent !== 'system-chosen' && from.ip !== null && from.ip !== r.sourceSent) {
+    if (r.sourceSent !== null && r.sourceSent !== 'system-chosen' && from.ip !== null && !sameIp(from.ip, r.sourceSent)) {
       out.push({ id: 'ip-recorded', status: 'warn', detail: `receiver saw ${from.ip} but the message was sent from ${r.sourceSent} (NAT or relay)` });
     }
   }

@@ -51,14 +51,14 @@ describe('parseHelo', () => {
     if (r.form === 'invalid') expect(r.reason).toMatch(/64 octets; the limit is 63/);
   });
 
-  it('enforces the 255-octet domain limit (RFC 5321 §4.5.3.1.2)', () => {
+  it('enforces the DNS name limit: 253 characters (RFC 1035 §2.3.4 wire form; RFC 5321 §4.5.3.1.2 says 255 octets)', () => {
     const label = 'a'.repeat(63);
-    const ok = [label, label, label, 'b'.repeat(63)].join('.'); // 255
-    expect(ok.length).toBe(255);
+    const ok = [label, label, label, 'b'.repeat(61)].join('.'); // 253
+    expect(ok.length).toBe(253);
     expect(parseHelo(ok).form).toBe('domain');
     const r = parseHelo(`${ok}x`);
     expect(r.form).toBe('invalid');
-    if (r.form === 'invalid') expect(r.reason).toMatch(/256 octets; the limit is 255/);
+    if (r.form === 'invalid') expect(r.reason).toMatch(/254 octets; a name longer than 253 cannot exist in DNS/);
   });
 });
 

@@ -99,13 +99,18 @@ export function parseSpamAssassin(headers: readonly HeaderField[]): SpamVerdict 
     const r = parseSpamReport(report.folded);
     verdict.score ??= r.score;
     verdict.threshold ??= r.threshold;
-    // The report carries the scores and descriptions; merge them into the tests list.
+    // The report carries the scores and descriptions; merge them into the tests list (by name,
+    // through a map: a hostile header with 100k rules must not cost a quadratic scan).
+    const byName = new Map(verdict.symbols.map((x) => [x.name, x] as const));
     for (const s of r.symbols) {
-      const known = verdict.symbols.find((x) => x.name === s.name);
+      const known = byName.get(s.name);
       if (known) {
         known.score ??= s.score;
         known.detail ??= s.detail;
-      } else verdict.symbols.push(s);
+      } else {
+        verdict.symbols.push(s);
+        byName.set(s.name, s);
+      }
     }
   }
   return verdict;
