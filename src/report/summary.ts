@@ -202,9 +202,13 @@ export class SummaryBuilder {
     }
     const id = (this.identities[p.identity.kind] ??= { probes: 0, accepted: 0, rejected: 0, deferred: 0, errors: 0, notTried: 0 });
     id.probes++;
-    if (cell === 'error') id.errors++;
-    else if (cell === 'not-tried') id.notTried++;
-    else id[cell]++;
+    // "How is this identity treated?" is answered by the final word: when --retry-greylist
+    // re-probed a greylisted cell, the retry's outcome counts (the verdict keeps the first reply).
+    const retry = p.greylistRetry?.verdict.outcome;
+    const effective = retry === 'accepted' || retry === 'rejected' || retry === 'deferred' ? retry : cell;
+    if (effective === 'error') id.errors++;
+    else if (effective === 'not-tried') id.notTried++;
+    else id[effective]++;
     countFailures(this.alignmentFailures, SENDER_PREFIX, p.alignment?.checks);
   }
 
