@@ -103,6 +103,8 @@ export const RULES: readonly ClassifyRule[] = [
       '\\b(require[sd]?|must use|must issue|must negotiate|need to use)\\b[^.;]{0,50}\\b(starttls|tls|encryption|encrypted)\\b',
       "\\b(not|n't|never) (using|use|used) (an? )?(tls|ssl|starttls|encrypted|secure)\\b",
       '\\bwithout (tls|starttls|ssl|encryption)\\b',
+      // "Your IPv6 address must be send with an encryption" (spam-mail-blocker.de 5.6.3).
+      '\\b(must|should|has to|have to|needs? to) be (sen[dt]|delivered|transmitted|transferred|submitted)\\b[^.;]{0,30}\\b(tls|starttls|ssl|encryption|encrypted)\\b',
       // An acceptable TLS version is required: Microsoft 421 4.7.66 "TLS 1.0 and 1.1 are not
       // supported. Please upgrade/update your client to support TLS 1.2".
       '\\btls ?v?1\\.[01]\\b[^;]{0,40}\\b(not supported|no longer supported|not accepted|deprecated|disabled|not allowed)',
@@ -224,8 +226,12 @@ export const RULES: readonly ClassifyRule[] = [
     id: 'rate-text',
     text: re(
       'too many (concurrent |simultaneous |open |parallel |smtp |active |incoming )*(connections?|sessions|sockets)',
-      'too many (messages|mails?|e-?mails|requests|recipients|rcpt|commands|transactions|deliveries)',
-      'too much mail',
+      '\\bto{1,2} many (messages|mails?|e-?mails|requests|recipients|rcpt|commands|transactions|deliveries)\\b',
+      'too much (e-?)?mail',
+      // QQ "550 Ip/Sender/Domain/Connection frequency limited"
+      '\\bfrequency (limit|limited|exceeded)',
+      '\\bin a short (period|amount) of time|\\bin a short time\\b',
+      '\\b(try|retry|send)( again)? (more )?slower\\b|\\bmore slowly\\b',
       '(connection|message|sending|sender|send|mail|recipient|rcpt|ip) (rate|count|frequency)( limit)?',
       '\\brate[- ]?limit',
       '\\brate exceeded',
@@ -252,7 +258,7 @@ export const RULES: readonly ClassifyRule[] = [
     // "too many invalid recipients" is a dictionary-attack block, not a pace, unless it is counted
     // per IP ("421 ... Too many invalid recipients from this IP", tiscali); size limits and full
     // mailboxes ("mailbox size limit exceeded") are not rate limits.
-    unless: /too many (invalid|bad|unknown) (recipients|rcpt)(?! from (this|your) (ip|host|address))|too many errors|\bsize\b|too (large|big)|\bbytes\b|\blength\b|\bmailbox\b|over quota|storage/i,
+    unless: /too many (invalid|bad|unknown) (recipients|rcpt)(?! from (this|your) (ip|host|address))|too many errors|\bsize\b|too (large|big)|\bbytes\b|\blength\b|\bmailbox (is )?(full|size|quota|storage)|over quota|storage/i,
     cause: 'rate-limit',
     source: 'Postfix anvil "Error: too many connections/too much mail from"; Exim smtp_accept_max "Too many concurrent SMTP connections"; Sendmail ratecontrol/conncontrol; Microsoft 4.3.2 concurrent connections, 4.4.2 "Message submission rate ... exceeded the configured limit"; postscreen "All server ports are busy"; Gmail 4.2.1 "receiving email too quickly", 5.4.5 "Daily user sending limit exceeded"; iCloud 4.7.1 "deferred due to excessive volume"',
   },
@@ -260,9 +266,9 @@ export const RULES: readonly ClassifyRule[] = [
   // ───────────── Blocklists and reputation blocks ─────────────
   {
     id: 'blocklist-microsoft-banned-ip',
-    enhanced: /^5\.7\.(6(0[6-9]|[1-4]\d)|511|708)$/,
+    enhanced: /^5\.7\.(6(0[6-9]|[1-4]\d)|511|70[58])$/,
     cause: 'blocklist',
-    source: 'Microsoft 550 5.7.606-649 "Access denied, banned sending IP", 5.7.511 banned sender, 5.7.708 traffic not accepted from this IP',
+    source: 'Microsoft 550 5.7.606-649 "Access denied, banned sending IP", 5.7.511 banned sender, 5.7.705 "tenant has exceeded threshold" (too much spam sent), 5.7.708 traffic not accepted from this IP',
   },
   {
     id: 'blocklist-yahoo',
@@ -297,18 +303,31 @@ export const RULES: readonly ClassifyRule[] = [
       '(?<!not |un)listed (at|in|on|by)\\b',
       'banned sending ip|banned sender|traffic not accepted from this ip',
       '(poor|bad|low|negative) (sender |ip |sending |email |mail )?reputation',
-      '(ip|sender|sending|email|mail|network) reputation',
+      '(ip|sender|sending|email|mail|network|domain)(\\s*/\\s*(ip|domain))? reputation',
       'reputation of the sending',
       'likely unsolicited mail',
       'not authori[sz]ed to send e?mail directly',
       'known spam (source|sender)|spam source',
-      '\\b(your )?(ip|host|server|network|address|client)( address)?\\b[^.;]{0,30}\\b(is|has been|was|are) (currently )?(blocked|banned|listed|blacklisted|blocklisted)',
+      `\\b(your )?(ip|host|server|network|address|client)( address)?\\b${GAP}{0,30}\\b(is|has been|was|are) (currently |temporarily |permanently )?(blocked|banned|listed|blacklisted|blocklisted)`,
+      // An IP literal followed by the block: "550 <192.0.2.1> blocked by ldap:...rblmx", "451 4.2.0
+      // 192.0.2.1 blocked AUP#CDRBL", "550 IP 192.0.2.1 is blocked by EarthLink".
+      '\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}[\\]>)]?( is| has been| was)? (temporarily |permanently )?(blocked|banned|blacklisted|blocklisted)\\b',
+      '\\bblack ?(ip|host)s?\\b',
+      // Lists of end-user address space, like a PBL hit: T-Online "Dialup/transient IP not allowed
+      // (DIAL)", Mail.ru "We do not accept mail from dynamic IPs" - not about the HELO name.
+      `^(?!.*\\b${HELO}\\b).*\\b(dynamic|dial-?up|dialup(/transient)?|residential|transient)( or [\\w-]+)? (ip|ips|ip address(es)?|ip ranges?)\\b(?!${GAP}{0,40}\\b(ptr|rdns|reverse dns)\\b)`,
+      'not (currently )?accepting (mail|e-?mail|messages|connections) from (your|this) (ip|host|network|server)',
+      // T-Online's trailing "(BL)" tag; AOL dynamic/reputation block codes (DYN:T1, RTR:DU/BB, RLY:B1).
+      '\\(bl\\)$',
+      '\\b(dyn:t\\d|rtr:(du|bb|rd|ch|bg)|rly:b\\d)\\b',
       'client host blocked|ip (address )?blocked',
       '\\b(block|blocked|banned|rejected)( [\\w-]+)? (for|due to|because of) (spam|spamming|abuse)\\b',
       'too much spam|(spam|abuse) (from|originating from|coming from) (this|your) (ip|host|server|network|address)',
       '(identified|detected|classified|known|listed|flagged) as (a |an )?(spammer|spam source|source of spam)',
     ),
-    unless: /greylist/i,
+    // Microsoft 5.7.703 "blocked by your organization using Tenant Allow Block List": the tenant's
+    // own policy entry, not a reputation list.
+    unless: /greylist|allow[ /]?block list/i,
     cause: 'blocklist',
     source: 'Postfix reject_rbl_client / postscreen "blocked using zen.spamhaus.org"; Exim "is in a black list at"; Microsoft S3150 "block list"; Proofpoint ipcheck; Cisco IronPort "poor reputation"; Gmail "likely unsolicited mail"; Comcast "block for spam"; tiscali "Too much Spam from this IP"; Postfix client access "identified as a spammer"',
   },
@@ -351,6 +370,9 @@ export const RULES: readonly ClassifyRule[] = [
       `${HELO}[^.;]{0,30}\\blocalhost\\b`,
       `\\blocalhost\\b[^.;]{0,30}\\b${HELO}`,
       `${HELO} (name |hostname )?is (a )?(short|single[- ]label|bare) (name|hostname|label)`,
+      // RFC 5321 §4.1.1.1 wording: "argument must be host/domain or address literal".
+      'must be (an? )?[\\w/ -]{0,30}\\bor (an? )?(address|ip|domain) literal',
+      `(real|proper|full|correct) (host ?name|fqdn|domain name)${GAP}{0,30}\\b(saying |in (the |your )?)?${HELO}\\b`,
     ),
     // Postfix reject_non_fqdn_sender/_recipient say "need fully-qualified address": not the HELO.
     unless: /(sender|recipient) address rejected/i,
@@ -380,8 +402,9 @@ export const RULES: readonly ClassifyRule[] = [
   {
     id: 'helo-mismatch-text',
     text: re(
-      `${HELO}[^.;]{0,40}\\b(does not|doesn't|did not|do not|don't|not) (match|correspond)`,
-      `${HELO}[^.;]{0,40}mismatch`,
+      `${HELO}${GAP}{0,40}\\b(does not|doesn't|did not|do not|don't|not) (match|correspond)`,
+      `${HELO}${GAP}{0,40}mismatch`,
+      `(address|ip) literal${GAP}{0,20}\\b(does not|doesn't|did not|not) match`,
       'you are not who you say|not who you (say|claim)',
       "you are not me|you're not me|you are not us",
       'impersonat',
@@ -452,6 +475,7 @@ export const RULES: readonly ClassifyRule[] = [
       `${HELO} protocol mismatch`,
       'helo host host_mismatch',
       `${HELO}( name| hostname| host name)?${GAP}{0,20}\\bcontains? (an? )?(ip|ip[- ]address|ipv4|ipv6)\\b`,
+      `\\b${HELO}_?(host|hostname|name|domain) (error|check (error|failed)|failed|rejected)\\b`,
     ),
     cause: 'helo-policy',
     source: 'Haraka helo.checks dynamic "HELO is dynamic" / match_re "That HELO not allowed here"; Postfix-style check_helo_access texts',
@@ -471,6 +495,10 @@ export const RULES: readonly ClassifyRule[] = [
       '(ptr|reverse dns|rdns)[^.;]{0,30}\\b(mismatch|does not match|doesn\'t match|inconsistent)',
       'reverse dns lookup failed',
       'forged reverse',
+      // The check failed without saying how: "Reverse DNS failed" (a lookup error stays no-ptr).
+      '\\b(reverse dns|rdns|reverse lookup|ptr)( check| verification)? failed\\b',
+      'unresolvable (relay |client |sending |remote |peer )?host ?name',
+      '\\bunverif(y|i)able (sending |client |source |remote )?(ips?|hosts?|address(es)?)\\b',
       'ip name possibly forged',
       'forward and reverse (dns )?(don\'t|do not) match',
       // A PTR that exists but is unusable: "Bad DNS PTR resource record" (GMX), "invalid DNS PTR
@@ -484,8 +512,9 @@ export const RULES: readonly ClassifyRule[] = [
       // handled in no-ptr-text).
       '(could not|couldn\'t|cannot|can\'t|unable to) (find|resolve|get) (an? |the )?(ip )?address(es)? (for|of) (?!\\[?\\d{1,3}\\.\\d)[a-z0-9-]+\\.[a-z0-9.-]+',
     ),
-    // Sendmail's "Relaying denied. IP name possibly forged": the refusal is the relaying.
-    unless: /relay/i,
+    // Sendmail's "Relaying denied. IP name possibly forged": the refusal is the relaying (but
+    // "unresolvable relay host name" names the client's own PTR name).
+    unless: /relaying|relay (access|not|denied|prohibited)/i,
     cause: 'fcrdns-fail',
     source: 'Sendmail FEATURE(require_rdns) "Possibly forged hostname"; Exim verify=reverse_host_lookup; Haraka fcrdns "no FCrDNS", "invalid TLD in rDNS"; GMX/web.de "Bad/invalid DNS PTR resource record"',
   },
@@ -516,6 +545,7 @@ export const RULES: readonly ClassifyRule[] = [
       'reverse (lookup|dns|resolution) (check )?(rejected|refused|required)',
       '\\b(sender |client |your |connecting )?ip( address)? must (reverse[- ])?resolve\\b',
       '(could not|couldn\'t|cannot|can\'t|unable to) (find|resolve|get|look ?up) (an? |the )?(address|name|hostname|host name|ptr) (for|of) \\[?\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}',
+      '(could not|couldn\'t|cannot|can\'t|unable to) (reverse[- ])?resolve your (ip )?(address|ip)\\b',
     ),
     unless: /relay/i,
     cause: 'no-ptr',
@@ -546,7 +576,7 @@ export const RULES: readonly ClassifyRule[] = [
       'does not relay',
       '\\bno relaying\\b',
       'non[- ]accepted domain',
-      "(isn't|is not|not) in my list of allowed rcpthosts",
+      "(isn't|is not|not) in my list of allowed (rcpt)?hosts",
     ),
     cause: 'relay-denied',
     source: 'Postfix reject_unauth_destination "Relay access denied"; Exim "relay not permitted"; Sendmail "Relaying denied"; Exchange "Unable to relay"; qmail "not in my list of allowed rcpthosts"',
@@ -563,6 +593,7 @@ export const RULES: readonly ClassifyRule[] = [
       'could not complete sender verify',
       'domain of sender address',
       'sender domain[^.;]{0,30}\\b(does not exist|not found|must resolve|unresolvable|has null mx)',
+      '\\bfrom:? ?domain (must|does not|doesn\'t|did not) resolve',
       'sender (address )?(is )?(invalid|unknown|not allowed|rejected|refused|denied)',
       '(bad|invalid|unverified) sender',
       'sender unknown',
@@ -596,8 +627,8 @@ export const RULES: readonly ClassifyRule[] = [
       'that you tried to reach (does not exist|is disabled|is over|is inactive|has been disabled)',
       'over quota|quota exceeded|exceeded (the )?(storage|quota)|insufficient storage|mailbox full|mail ?box is full',
       'user not found|not a valid (mailbox|recipient|user)|no mailbox',
-      '(account|mailbox) (is |has been )?(disabled|inactive|suspended|locked|deactivated)',
-      'recipient address rejected: (user unknown|undeliverable|domain not found|need fully|unknown|mailbox)',
+      '(account|mailbox|user|recipient) (is |has been )?(disabled|inactive|suspended|locked|deactivated)',
+      'recipient address rejected: (user unknown|undeliverable|domain not found|need fully|unknown|mailbox|unverified address)',
       'in (local|virtual|relay) (recipient|mailbox|alias) table',
       'undeliverable address',
       "doesn't have an? [\\w. ]{1,40} account",
@@ -686,6 +717,8 @@ export const RULES: readonly ClassifyRule[] = [
       'protocol error',
       'not (allowed|permitted|authori[sz]ed) to send',
       'refused by|rejected by (local )?policy',
+      '\\b(rejected|refused|blocked|denied) by (the )?(recipients?|destination|receiving|recipient\'s)( domain| server| system| side)?\\b',
+      '\\b(restricted|rejected|refused|blocked|denied|prohibited) by (local |site |domain |administrative )?polic(y|ies)\\b',
       '\\bdenied\\b|\\bprohibited\\b|not welcome',
       'client host rejected|recipient address rejected',
       'no smtp service here|smtp service not available',
