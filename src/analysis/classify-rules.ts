@@ -699,6 +699,61 @@ export const RULES: readonly ClassifyRule[] = [
     cause: 'greylist',
     source: 'Postfix postscreen after-220 tests: the first session is deferred with 4xx and the client is allowlisted, so a retry passes (POSTSCREEN_README "Tests after the 220 greeting")',
   },
+  // ───────────── Cue words ─────────────
+  // No phrase above matched. Real replies are endlessly reworded, but a reply that names its
+  // subject (relaying, reverse DNS, a mailbox, spam or an IP's standing) is about that subject
+  // whatever the wording around it; these catch that before the generic policy words below.
+  {
+    id: 'cue-relay',
+    stages: ['mail', 'rcpt'],
+    text: /\brelay(s|ing|ed)?\b/i,
+    unless: /relay (host|server)s? name|smart ?host|\bvia (a |your )?relay\b|reverse|\bptr\b|rdns/i,
+    cause: 'relay-denied',
+    source: 'cue: a refusal that mentions relaying ("host denies relay", "unauthorized relay traffic prohibited")',
+  },
+  {
+    id: 'cue-reverse-unconfirmed',
+    text: re(
+      `\\b(reverse|rdns|ptr)\\b${GAP}{0,60}\\b(match|forward|confirm|consistent|forged|resolv\\w* (back|to))`,
+      `\\b(match|forward|confirm)\\w*${GAP}{0,60}\\b(reverse|rdns|ptr)\\b`,
+    ),
+    cause: 'fcrdns-fail',
+    source: 'cue: reverse DNS together with matching/forward confirmation (RFC 8601 iprev)',
+  },
+  {
+    id: 'cue-reverse',
+    text: /\breverse[- ](dns|look ?ups?|look|address|name|mapping|resolution|record|entry|host ?name)\b|\brdns\b|\bptr\b|address-to-name/i,
+    // A generic or dynamic-looking PTR ("generic rDNS", "custom reverse DNS name from your ISP")
+    // is an admin rule about the name, not a missing PTR: left to the policy words.
+    unless: /generic|dynamic|residential|custom|dial-?up|\bdsl\b|\bisp'?s?\b/i,
+    cause: 'no-ptr',
+    source: 'cue: any other refusal that names the reverse DNS of the client ("do not have a reverse look name", "reverse (address-to-name) DNS entry")',
+  },
+  {
+    id: 'cue-mailbox',
+    stages: ['rcpt'],
+    text: re(
+      `\\b(mailbox|user|recipient|account|addressee|e-?mail address|address)\\b${GAP}{0,40}\\b(unknown|not found|no longer|invalid|disabled|suspended|inactive|locked|unavailable|full|quota|deactivated|closed|expired|blocked|marked as invalid)`,
+      `\\b(unknown|invalid|disabled|suspended|inactive|deactivated|closed|expired)\\b${GAP}{0,20}\\b(mailbox|user|recipient|account|addressee)\\b`,
+      '\\bquota\\b',
+    ),
+    unless: /polic(y|ies)|spam|relay|organi[sz]ation|administrator|\bblocked by\b/i,
+    cause: 'recipient',
+    source: 'cue: at RCPT, a mailbox or user word with a state word ("Mailbox currently suspended", "User email address is marked as invalid", "Quota limit exceeded")',
+  },
+  {
+    id: 'cue-spam-source',
+    text: re(
+      '\\bspam(mer|mers|ming)\\b',
+      '\\b(suspected|known|likely|possible) spam\\b',
+      '\\bspam (source|sender|host|ip|origin|server|bot|network)s?\\b',
+      `\\bsuspicious(ly)?${GAP}{0,40}\\b(spam|sender|host|ip|traffic|activity|source)`,
+      `\\b(your|the|this|sending|client|sender|source) ip( address)?${GAP}{0,40}\\b(is )?(filtered|blocked|banned|blacklisted|blocklisted|not (allowed|permitted|accepted)|denied|refused|rejected)`,
+      `\\b(no access|not (allowed|permitted|accepted)|denied|refused|rejected|blocked|banned)${GAP}{0,30}\\b(for|from) (this|your|the)( sending| client)? ip\\b`,
+    ),
+    cause: 'blocklist',
+    source: 'cue: the refusal is about the sender being a spam source, or about the IP itself ("Suspected spam sender", "no access for this ip", "Your IP(…) is filtered")',
+  },
   {
     id: 'policy-text',
     text: re(

@@ -15,6 +15,9 @@
  *     labels were aligned with the corpus ("server busy" is rate-limit in classify.test.ts, twice;
  *     Sendmail's "Fix reverse DNS for <ip>" is no-ptr in the shared corpus, for the AT&T row).
  *   after the rule changes (tuned on the 88 non-holdout rows only): 87/88 tuned, 26/44 holdout.
+ *   after the lead added the cue-word layer (classify-rules.ts "Cue words"): 87/88 tuned, 36/44
+ *     holdout. The cue families were written after reading the list of holdout misses, so this
+ *     holdout is partly spent: read 36/44 as an optimistic figure, 26/44 as the honest one.
  * Rows still wrong carry `miss` (the cause the classifier gives) and run as expected failures.
  */
 import { describe, expect, it } from 'vitest';
@@ -46,7 +49,7 @@ const ROWS: Row[] = [
   { stage: 'rcpt', reply: '550 IP address does not properly resolve for reverse DNS lookup', outcome: 'rejected', cause: 'fcrdns-fail', source: 'veraciti.com reverse-dns page (no PTR or PTR not matching: can\'t tell which)', holdout: true, miss: 'unknown' },
   { stage: 'connect', reply: '550-Connection from 192.0.2.9 rejected\n550 Sending server has no reverse DNS (PTR record)', outcome: 'rejected', cause: 'no-ptr', source: 'blog.zensoftware.co.uk MDaemon rDNS KB' },
   { stage: 'rcpt', reply: '450 4.2.1 Sender ip address rejected: You sent to many mails from different domains in the last 10 minutes', outcome: 'deferred', cause: 'rate-limit', source: 'spam-mail-blocker.de greylisted.html' },
-  { stage: 'rcpt', reply: '550 5.6.2 Sender ip adress rejected: Your IPv6 address do not have a reverse look name', outcome: 'rejected', cause: 'no-ptr', source: 'spam-mail-blocker.de greylisted.html', holdout: true, miss: 'unknown' },
+  { stage: 'rcpt', reply: '550 5.6.2 Sender ip adress rejected: Your IPv6 address do not have a reverse look name', outcome: 'rejected', cause: 'no-ptr', source: 'spam-mail-blocker.de greylisted.html', holdout: true },
   { stage: 'rcpt', reply: '550 5.6.3 Sender ip adress rejected: Your IPv6 address must be send with an encryption', outcome: 'rejected', cause: 'tls-required', source: 'spam-mail-blocker.de greylisted.html' },
   // access-map REJECT worded as black listed
   { stage: 'connect', reply: '550 5.7.1 host mail.example.net [192.0.2.10] black listed #120', outcome: 'rejected', cause: 'blocklist', source: 'snertsoft smtpf reply list (access-map REJECT worded as black listed)' },
@@ -56,7 +59,7 @@ const ROWS: Row[] = [
   { stage: 'mail', reply: '550 Sender frequency limited. http://service.exmail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000723', outcome: 'rejected', cause: 'rate-limit', source: 'smtp.codes/qq', holdout: true },
   { stage: 'mail', reply: '550 Domain frequency limited', outcome: 'rejected', cause: 'rate-limit', source: 'yimirj.com QQ bounce list' },
   { stage: 'connect', reply: '550 Connection frequency limited', outcome: 'rejected', cause: 'rate-limit', source: 'yimirj.com QQ bounce list' },
-  { stage: 'mail', reply: '550 Suspected spam sender.', outcome: 'rejected', cause: 'blocklist', source: 'smtp.codes/qq (sender reputation)', holdout: true, miss: 'policy' },
+  { stage: 'mail', reply: '550 Suspected spam sender.', outcome: 'rejected', cause: 'blocklist', source: 'smtp.codes/qq (sender reputation)', holdout: true },
   { stage: 'rcpt', reply: '550 Mailbox not found. http://service.exmail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000728', outcome: 'rejected', cause: 'recipient', source: 'smtp.codes/qq' },
   // recipient's personal blacklist/filter
   { stage: 'rcpt', reply: '550 Mail is rejected by recipients', outcome: 'rejected', cause: 'policy', source: 'smtp.codes/qq (recipient\'s personal blacklist/filter)' },
@@ -80,7 +83,7 @@ const ROWS: Row[] = [
   { stage: 'rcpt', reply: '421 Greylisting enabled, please try later.', outcome: 'deferred', cause: 'greylist', source: 'inmotionhosting 421 list', holdout: true },
   { stage: 'mail', reply: '550 <192.0.2.1> blocked by ldap:ou=rblmx,dc=bellsouth,dc=net', outcome: 'rejected', cause: 'blocklist', source: 'rbl.att.net block_enduser (BellSouth RBL)' },
   { stage: 'mail', reply: '550 [permfail] requires valid sender domain', outcome: 'rejected', cause: 'policy', source: 'rbl.att.net block_enduser (sender domain check)' },
-  { stage: 'rcpt', reply: '550 [suspend] Mailbox currently suspended--Please contact correspondent directly.', outcome: 'rejected', cause: 'recipient', source: 'rbl.att.net block_enduser', holdout: true, miss: 'unknown' },
+  { stage: 'rcpt', reply: '550 [suspend] Mailbox currently suspended--Please contact correspondent directly.', outcome: 'rejected', cause: 'recipient', source: 'rbl.att.net block_enduser', holdout: true },
   { stage: 'ehlo', reply: '501-5.5.4 HELO/EHLO argument “...” invalid, closing connection.\n501 5.5.4 https://support.google.com/mail/?p=helo', outcome: 'rejected', cause: 'helo-syntax', source: 'github ietf-tools/datatracker#10244 (Gmail)' },
   { stage: 'rcpt', reply: '550 5.7.1 HELO hostname mail.example.com does not match PTR record mail.hosting-provider.com', outcome: 'rejected', cause: 'helo-mismatch', source: 'fixwikihub.com PTR-not-matching-HELO article' },
   // HELO A record != client IP
@@ -98,7 +101,7 @@ const ROWS: Row[] = [
   { stage: 'mail', reply: '555 helohost error.', outcome: 'rejected', cause: 'helo-policy', source: 'blog.sina.com.cn Coremail/163 reply list (HELO host check failed, unspecific)' },
   // sending IP inconsistent with MAIL FROM domain: SPF-like
   { stage: 'mail', reply: '556 remote ip check error.', outcome: 'rejected', cause: 'policy', source: 'blog.sina.com.cn Coremail/163 reply list (sending IP inconsistent with MAIL FROM domain: SPF-like)' },
-  { stage: 'rcpt', reply: '553 host denies relay.', outcome: 'rejected', cause: 'relay-denied', source: 'blog.sina.com.cn Coremail/163 reply list', holdout: true, miss: 'recipient' },
+  { stage: 'rcpt', reply: '553 host denies relay.', outcome: 'rejected', cause: 'relay-denied', source: 'blog.sina.com.cn Coremail/163 reply list', holdout: true },
   { stage: 'rcpt', reply: '550 user is locked.', outcome: 'rejected', cause: 'recipient', source: 'blog.sina.com.cn Coremail/163 reply list' },
   { stage: 'connect', reply: '421 OFR004_104 Trop de connexions, veuillez verifier votre configuration / Too many connections, slow down', outcome: 'deferred', cause: 'rate-limit', source: 'bentonow.com/smtp-errors/orange' },
   // unspecific refusal of service; not a named limit
@@ -135,21 +138,21 @@ const ROWS: Row[] = [
   { stage: 'rcpt', reply: '451 4.7.1 IP Reputation Greylisted.', outcome: 'deferred', cause: 'greylist', source: 'cloudmailin.com smtp-troubleshooter 451 (the action is a greylist deferral, triggered by reputation)' },
   { stage: 'rcpt', reply: '550 Authentication is required', outcome: 'rejected', cause: 'relay-denied', source: 'support.rackteam.com KB a155 (sent to a non-local address without authenticating)', miss: 'policy' },
   // site's list of known spam IPs
-  { stage: 'mail', reply: '550 Sorry, no access for this ip', outcome: 'rejected', cause: 'blocklist', source: 'icglink.net helpdesk kb 73 (site\'s list of known spam IPs)', holdout: true, miss: 'policy' },
+  { stage: 'mail', reply: '550 Sorry, no access for this ip', outcome: 'rejected', cause: 'blocklist', source: 'icglink.net helpdesk kb 73 (site\'s list of known spam IPs)', holdout: true },
   // sender-domain access rule
   { stage: 'mail', reply: '550 Sorry, no access for this domain', outcome: 'rejected', cause: 'policy', source: 'icglink.net helpdesk kb 73 (sender-domain access rule)' },
   // sender domain check, not HELO
   { stage: 'mail', reply: '451 From:domain must resolve', outcome: 'deferred', cause: 'policy', source: 'icglink.net helpdesk kb 73 (sender domain check, not HELO)' },
-  { stage: 'rcpt', reply: '553 <recipient@example.edu>... unauthorized relay traffic prohibited', outcome: 'rejected', cause: 'relay-denied', source: 'icglink.net helpdesk kb 73', holdout: true, miss: 'policy' },
+  { stage: 'rcpt', reply: '553 <recipient@example.edu>... unauthorized relay traffic prohibited', outcome: 'rejected', cause: 'relay-denied', source: 'icglink.net helpdesk kb 73', holdout: true },
   { stage: 'mail', reply: '553 host denies the sender.', outcome: 'rejected', cause: 'policy', source: 'blog.sina.com.cn Coremail/163 reply list' },
   // CodeID::TlsRequired reply
   { stage: 'mail', reply: '451 5.7.3 STARTTLS is required to send mail', outcome: 'deferred', cause: 'tls-required', source: 'github viridIT/vSMTP test (CodeID::TlsRequired reply)' },
   // IP filtered as a spam source
-  { stage: 'connect', reply: '421 4.3.2 Your IP(211.1.2.3) is filtered and this connection will be closed. You must register your IP to spammaster at domain.com By SpaceLee, the Lord of mail server.', outcome: 'deferred', cause: 'blocklist', source: 'kbit.tistory.com reply list (IP filtered as a spam source)', holdout: true, miss: 'unknown' },
+  { stage: 'connect', reply: '421 4.3.2 Your IP(211.1.2.3) is filtered and this connection will be closed. You must register your IP to spammaster at domain.com By SpaceLee, the Lord of mail server.', outcome: 'deferred', cause: 'blocklist', source: 'kbit.tistory.com reply list (IP filtered as a spam source)', holdout: true },
   // corpus labels "server busy" / "server ports are busy" rate-limit
   { stage: 'connect', reply: '421 Server too busy.', outcome: 'deferred', cause: 'rate-limit', source: 'kbit.tistory.com reply list (corpus labels "server busy" / "server ports are busy" rate-limit)' },
   { stage: 'mail', reply: '462 Daily send limit reached. Please try again tomorrow', outcome: 'deferred', cause: 'rate-limit', source: 'wiki.polarismail.com Common Problems' },
-  { stage: 'rcpt', reply: '550 5.7.1 <user@example.com>: Recipient address rejected: User email address is marked as invalid', outcome: 'rejected', cause: 'recipient', source: 'spambrella.com delivery error codes', holdout: true, miss: 'policy' },
+  { stage: 'rcpt', reply: '550 5.7.1 <user@example.com>: Recipient address rejected: User email address is marked as invalid', outcome: 'rejected', cause: 'recipient', source: 'spambrella.com delivery error codes', holdout: true },
   { stage: 'rcpt', reply: '550 Relay not permitted!', outcome: 'rejected', cause: 'relay-denied', source: 'clients.paymonthlyhosting.co.uk KB 120' },
   // sender address refused
   { stage: 'mail', reply: '550 Invalid sender', outcome: 'rejected', cause: 'policy', source: 'clients.paymonthlyhosting.co.uk KB 120 (sender address refused)' },
@@ -160,7 +163,7 @@ const ROWS: Row[] = [
   // SPF-related temp failure
   { stage: 'mail', reply: '451 SPF lookup failure (#4.3.0)', outcome: 'deferred', cause: 'policy', source: 'support.dshost.com.au KB 70 (SPF-related temp failure)' },
   // LinkedIn MX, IPv6 without PTR
-  { stage: 'rcpt', reply: '554 5.7.1 The sending mail server at 2a00:db8:1:0:21e:67ff:fe12:3456 does not have a reverse (address-to-name) DNS entry cf http://en.wikipedia.org/wiki/Reverse_DNS_lookup', outcome: 'rejected', cause: 'no-ptr', source: 'github Exim/exim wiki (LinkedIn MX, IPv6 without PTR)', holdout: true, miss: 'policy' },
+  { stage: 'rcpt', reply: '554 5.7.1 The sending mail server at 2a00:db8:1:0:21e:67ff:fe12:3456 does not have a reverse (address-to-name) DNS entry cf http://en.wikipedia.org/wiki/Reverse_DNS_lookup', outcome: 'rejected', cause: 'no-ptr', source: 'github Exim/exim wiki (LinkedIn MX, IPv6 without PTR)', holdout: true },
   // EOP blocks a tenant that sent too much spam: reputation block, not a rate counter
   { stage: 'mail', reply: '550 5.7.705 Access denied, tenant has exceeded threshold', outcome: 'rejected', cause: 'blocklist', source: 'geek-forum.com + MS NDR 5.7.700-750 (EOP blocks a tenant that sent too much spam: reputation block, not a rate counter)' },
   { stage: 'rcpt', reply: '550 5.7.703 Your message can\'t be delivered because messages to user@example.com are blocked by your organization using Tenant Allow Block List.', outcome: 'rejected', cause: 'policy', source: 'Microsoft NDR 5.7.700-5.7.750 page' },
@@ -208,7 +211,7 @@ const ROWS: Row[] = [
   // Microsoft IP block; code assumed
   { stage: 'connect', reply: '550 Not currently accepting mail from your IP', outcome: 'rejected', cause: 'blocklist', source: 'sisimai Blocked regex (Microsoft IP block; code assumed)' },
   // qmail patch; reputation judgement; code assumed
-  { stage: 'connect', reply: '553 sorry, your remotehost looks suspiciously like spammer', outcome: 'rejected', cause: 'blocklist', source: 'sisimai Blocked regex (qmail patch; reputation judgement; code assumed)', holdout: true, miss: 'policy' },
+  { stage: 'connect', reply: '553 sorry, your remotehost looks suspiciously like spammer', outcome: 'rejected', cause: 'blocklist', source: 'sisimai Blocked regex (qmail patch; reputation judgement; code assumed)', holdout: true },
   // code assumed
   { stage: 'connect', reply: '421 Your network is temporary blacklisted', outcome: 'deferred', cause: 'blocklist', source: 'sisimai Blocked regex (code assumed)' },
   // Mail.ru; IP class list like a PBL; code assumed
