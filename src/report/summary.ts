@@ -197,8 +197,9 @@ export class SummaryBuilder {
     // A skipped cell has no outcome of its own; counting its placeholder verdict would inflate "unknown".
     if (p.status !== 'not-tried') {
       inc(this.outcomes, p.verdict.outcome);
-      // 'none' is the cause of an acceptance: not a cause worth a histogram bar.
-      if (p.verdict.cause !== 'none') inc(this.causes, p.verdict.cause);
+      // 'none' is the cause of an acceptance: not a cause worth a histogram bar; a session that
+      // failed before any refusal (refused, timed out…) has no cause either: its status says it.
+      if (p.verdict.cause !== 'none' && p.verdict.outcome !== 'unknown') inc(this.causes, p.verdict.cause);
     }
     const id = (this.identities[p.identity.kind] ??= { probes: 0, accepted: 0, rejected: 0, deferred: 0, errors: 0, notTried: 0 });
     id.probes++;
@@ -262,7 +263,7 @@ function histogram(rec: Record<string, number | undefined>): string {
 export function renderSummaryBlock(s: Summary): string {
   const lines: string[] = [];
   lines.push('Summary');
-  const notes = [`${s.targetErrors} could not be probed`, ...(s.nullMx ? [`${s.nullMx} null MX`] : [])];
+  const notes = [`${s.targetErrors} without a host to probe`, ...(s.nullMx ? [`${s.nullMx} null MX`] : [])];
   lines.push(`  targets       ${s.targets} (${notes.join(', ')})`);
   lines.push(`  hosts         ${s.hosts}, probes ${s.probes}`);
   lines.push(`  status        ${histogram(s.status)}`);
