@@ -239,7 +239,9 @@ export const RULES: readonly ClassifyRule[] = [
       '\\boverlimit\\b',
       'unusual rate',
       'at a rate that',
-      'server (too )?busy',
+      '(server|network|system|host)s? (is |are )?(too |currently |very )?busy',
+      // Coremail "451 out of allow RCPT numbers": the per-transaction recipient count
+      '\\bout of allow(ed)? (rcpt|recipient)s?|\\b(rcpt|recipient)s? (numbers?|count) (exceeded|limit)',
       'all server ports are busy',
       'maximum number of (concurrent |simultaneous )?(server )?connections',
       'concurrency limit',
@@ -311,7 +313,13 @@ export const RULES: readonly ClassifyRule[] = [
       `\\b(your )?(ip|host|server|network|address|client)( address)?\\b${GAP}{0,30}\\b(is|has been|was|are) (currently |temporarily |permanently )?(blocked|banned|listed|blacklisted|blocklisted)`,
       // An IP literal followed by the block: "550 <192.0.2.1> blocked by ldap:...rblmx", "451 4.2.0
       // 192.0.2.1 blocked AUP#CDRBL", "550 IP 192.0.2.1 is blocked by EarthLink".
-      '\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}[\\]>)]?( is| has been| was)? (temporarily |permanently )?(blocked|banned|blacklisted|blocklisted)\\b',
+      '\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}[\\]>)]?( [\\w.-]+)?( is| has been| was)? (temporarily |permanently )?(blocked|banned|blacklisted|blocklisted)\\b',
+      // A refusal naming the client IP in brackets: AT&T "Mail refused - <192.0.2.1> - See .../blocks".
+      '^(?!.*\\b(reverse|rdns|ptr|helo|ehlo)\\b).*\\b(mail|connection|message|e-?mail)s? (refused|blocked)\\b[^;]{0,15}[<\\[(]\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}[>\\])]',
+      // The sender is told to ask for the block to be lifted: a list it is on (Verizon "request
+      // removal of the block").
+      '\\b(request|ask for|apply for) (the |a )?(removal|delisting)\\b|\\bremoval of (the|this) block\\b|\\bde-?list(ed|ing)?\\b',
+      'blocked by spam (statistics|stats|complaints|reports)',
       '\\bblack ?(ip|host)s?\\b',
       // Lists of end-user address space, like a PBL hit: T-Online "Dialup/transient IP not allowed
       // (DIAL)", Mail.ru "We do not accept mail from dynamic IPs" - not about the HELO name.
@@ -327,7 +335,7 @@ export const RULES: readonly ClassifyRule[] = [
     ),
     // Microsoft 5.7.703 "blocked by your organization using Tenant Allow Block List": the tenant's
     // own policy entry, not a reputation list.
-    unless: /greylist|allow[ /]?block list/i,
+    unless: /greylist|allow[ /]?block list|\b(sender|sender address|envelope sender|from address)\b( <[^>]*>)? (is|has been|was) (black|block|deny)[- ]?listed/i,
     cause: 'blocklist',
     source: 'Postfix reject_rbl_client / postscreen "blocked using zen.spamhaus.org"; Exim "is in a black list at"; Microsoft S3150 "block list"; Proofpoint ipcheck; Cisco IronPort "poor reputation"; Gmail "likely unsolicited mail"; Comcast "block for spam"; tiscali "Too much Spam from this IP"; Postfix client access "identified as a spammer"',
   },
@@ -591,7 +599,11 @@ export const RULES: readonly ClassifyRule[] = [
       'verification failed for',
       'callout verification',
       'could not complete sender verify',
-      'domain of sender address',
+      'domain of (your |the )?sender address',
+      // A sender ADDRESS on a list (spamdyke "Your sender address has been blacklisted", chkuser
+      // "sender is blacklisted", qmail badmailfrom): an envelope rule, not the host's reputation.
+      '\\b(sender|sender address|envelope sender|from address)\\b( <[^>]*>)? (is|has been|was) (black|block|deny)[- ]?listed',
+      '\\bbadmailfrom\\b',
       'sender domain[^.;]{0,30}\\b(does not exist|not found|must resolve|unresolvable|has null mx)',
       '\\bfrom:? ?domain (must|does not|doesn\'t|did not) resolve',
       'sender (address )?(is )?(invalid|unknown|not allowed|rejected|refused|denied)',
@@ -672,6 +684,14 @@ export const RULES: readonly ClassifyRule[] = [
 
   // ───────────── Other policy (RFC 3463 X.7.x: security or policy status) ─────────────
   {
+    id: 'relay-auth-required-at-rcpt',
+    stages: ['rcpt'],
+    text: /\b(smtp )?auth(entication)? (is )?required\b|\bmust (first )?authenticate\b|\brequires? (smtp )?auth(entication)?\b/i,
+    unless: /\bspf\b|\bdkim\b|\bdmarc\b|unauthenticated|sender policy/i,
+    cause: 'relay-denied',
+    source: 'hMailServer "530 SMTP authentication is required.", spamdyke "Authentication is required to send mail.": at RCPT TO, SMTP AUTH is demanded for a recipient the server would have to relay to',
+  },
+  {
     id: 'policy-authentication',
     text: re(
       '\\bspf\\b|sender policy framework|openspf',
@@ -725,7 +745,7 @@ export const RULES: readonly ClassifyRule[] = [
     text: /\breverse[- ](dns|look ?ups?|look|address|name|mapping|resolution|record|entry|host ?name)\b|\brdns\b|\bptr\b|address-to-name/i,
     // A generic or dynamic-looking PTR ("generic rDNS", "custom reverse DNS name from your ISP")
     // is an admin rule about the name, not a missing PTR: left to the policy words.
-    unless: /generic|dynamic|residential|custom|dial-?up|\bdsl\b|\bisp'?s?\b/i,
+    unless: /generic|dynamic|residential|custom|dial-?up|\bdsl\b|\bisp'?s?\b|\bcontains? (your |the |an? )?ip\b|\bkeyword|country code/i,
     cause: 'no-ptr',
     source: 'cue: any other refusal that names the reverse DNS of the client ("do not have a reverse look name", "reverse (address-to-name) DNS entry")',
   },
@@ -751,6 +771,9 @@ export const RULES: readonly ClassifyRule[] = [
       `\\b(your|the|this|sending|client|sender|source) ip( address)?${GAP}{0,40}\\b(is )?(filtered|blocked|banned|blacklisted|blocklisted|not (allowed|permitted|accepted)|denied|refused|rejected)`,
       `\\b(no access|not (allowed|permitted|accepted)|denied|refused|rejected|blocked|banned)${GAP}{0,30}\\b(for|from) (this|your|the)( sending| client)? ip\\b`,
     ),
+    // "Your reverse DNS entry contains your IP address and a banned keyword" is about the PTR's
+    // shape, not the IP's standing.
+    unless: /\b(user'?s|recipient'?s|personal|private) (reject|block|black|deny)[- ]?list|\bcontains? (your |the |an? )?ip\b/i,
     cause: 'blocklist',
     source: 'cue: the refusal is about the sender being a spam source, or about the IP itself ("Suspected spam sender", "no access for this ip", "Your IP(…) is filtered")',
   },
@@ -763,7 +786,9 @@ export const RULES: readonly ClassifyRule[] = [
       'reject(ed)? for policy',
       'for policy reasons',
       'message not allowed|\\[PH01\\]',
-      'content rejected|message (content )?rejected',
+      'content rejected|(message|mail) (content )?rejected',
+      // The recipient's own list ("registered as spammer (by user's reject list)").
+      "\\b(user'?s|recipient'?s|personal|private) (reject|block|black|deny)[- ]?list",
       'spam (detected|content|message)|looks like spam|considered (as )?spam|identified as spam|detected as spam',
       'suspicious',
       'improper use of smtp command pipelining',

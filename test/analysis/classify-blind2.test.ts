@@ -136,7 +136,7 @@ const ROWS: Row[] = [
   { stage: 'mail', reply: '451 4.2.0 192.0.2.1 blocked AUP#CDRBL.', outcome: 'deferred', cause: 'blocklist', source: 'cloudmailin.com smtp-troubleshooter 451 (provider RBL block)', holdout: true },
   // the action is a greylist deferral, triggered by reputation
   { stage: 'rcpt', reply: '451 4.7.1 IP Reputation Greylisted.', outcome: 'deferred', cause: 'greylist', source: 'cloudmailin.com smtp-troubleshooter 451 (the action is a greylist deferral, triggered by reputation)' },
-  { stage: 'rcpt', reply: '550 Authentication is required', outcome: 'rejected', cause: 'relay-denied', source: 'support.rackteam.com KB a155 (sent to a non-local address without authenticating)', miss: 'policy' },
+  { stage: 'rcpt', reply: '550 Authentication is required', outcome: 'rejected', cause: 'relay-denied', source: 'support.rackteam.com KB a155 (sent to a non-local address without authenticating)' },
   // site's list of known spam IPs
   { stage: 'mail', reply: '550 Sorry, no access for this ip', outcome: 'rejected', cause: 'blocklist', source: 'icglink.net helpdesk kb 73 (site\'s list of known spam IPs)', holdout: true },
   // sender-domain access rule

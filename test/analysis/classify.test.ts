@@ -185,6 +185,7 @@ const VECTORS: V[] = [
   ['connect', '550 Sorry, we need a reverse DNS record for 192.0.2.7', 'rejected', 'no-ptr', 'cue: reverse DNS record named'],
   ['rcpt', '550 5.2.1 Mailbox temporarily deactivated by the owner', 'rejected', 'recipient', 'cue: mailbox with a state word'],
   ['rcpt', '552 5.2.2 The account user@example.org has exceeded its storage quota', 'rejected', 'recipient', 'cue: quota at RCPT'],
+  ['rcpt', '530 5.7.0 SMTP authentication is required for this recipient', 'rejected', 'relay-denied', 'rule relay-auth-required-at-rcpt: SMTP AUTH demanded at RCPT TO (hMailServer/spamdyke wording)'],
   ['connect', '554 5.7.1 Connections from known spammers are not accepted', 'rejected', 'blocklist', 'cue: spam source'],
   ['rcpt', '451 4.7.1 Sorry', 'deferred', 'policy', 'default: 4.7.x at RCPT is policy'],
   ['ehlo', '501 5.5.2 <bad..name>: invalid', 'rejected', 'helo-syntax', 'default: 501 / X.5.2 at EHLO'],
