@@ -3,7 +3,7 @@
  * Results stream: NDJSON is written host by host, JSON target by target, so an interrupted run
  * loses nothing it had finished (and the JSON document is still closed properly).
  */
-import { closeSync, openSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
@@ -27,7 +27,6 @@ import { renderTable } from '../report/table.js';
 import { renderHtml } from '../report/html.js';
 import { csvHeader, csvRows } from '../report/csv.js';
 import { evaluateTargetPolicy, formatViolations, parsePolicy, parsePolicyFile, type PolicyRule, type Violation } from '../analysis/policy.js';
-import { readFileSync } from 'node:fs';
 import { assertLocalAddress, choice, collect, intOption, ipOption, mailbox, safeWireValue, stopAfterOption } from './options.js';
 import { VERSION } from '../version.js';
 import { startProgress } from './progress.js';

@@ -14,29 +14,9 @@
  * the holdout (now 29/30) no longer measures generalisation: treat it as tuned. Rows the
  * classifier still gets wrong carry `miss` and run as expected failures.
  */
-import { describe, expect, it } from 'vitest';
-import { CAUSES, classify } from '../../src/analysis/classify.js';
-import { parseReplyText } from '../../src/smtp/reply.js';
-import type { Cause, Outcome, Stage } from '../../src/results.js';
+import { runBlindSet, type BlindRow } from '../helpers/blind-set.js';
 
-interface Row {
-  stage: Stage;
-  /** The reply as received, lines separated by "\n". */
-  reply: string;
-  outcome: Outcome;
-  cause: Cause;
-  source: string;
-  /** Set aside before the rules were tuned; never used to tune them. */
-  holdout?: true;
-  /**
-   * A known disagreement: the cause the classifier gives instead. The row stays in the table with
-   * its expected cause and runs as `it.fails`, so fixing the rules turns it into a failure that asks
-   * for this marker to be removed.
-   */
-  miss?: Cause;
-}
-
-const ROWS: Row[] = [
+const ROWS: BlindRow[] = [
   { stage: 'ehlo', reply: '501 5.5.4 HELO/EHLO argument invalid - HELO hostname contains non-ASCII characters (RFC 5321 2.3.5), closing connection', outcome: 'rejected', cause: 'helo-syntax', source: 'Haraka helo.checks valid_hostname (not_ascii)' },
   // the check fires because the name is invalid, so the syntax is the cause
   { stage: 'ehlo', reply: '550 Invalid HELO host cannot achieve forward DNS match', outcome: 'rejected', cause: 'helo-syntax', source: 'Haraka helo.checks forward_dns after valid_hostname failed' },
@@ -276,21 +256,4 @@ const ROWS: Row[] = [
   { stage: 'connect', reply: '550 5.7.1 Access denied', outcome: 'rejected', cause: 'policy', source: 'Sendmail access db REJECT at connect' },
 ];
 
-describe('blind reply set', () => {
-  it('is large enough, uses the cause vocabulary, and keeps a holdout', () => {
-    expect(ROWS.length).toBeGreaterThanOrEqual(150);
-    expect(ROWS.filter((r) => r.holdout).length).toBeGreaterThanOrEqual(25);
-    for (const r of ROWS) expect(CAUSES).toContain(r.cause);
-    expect(new Set(ROWS.map((r) => `${r.stage} ${r.reply}`)).size).toBe(ROWS.length);
-  });
-
-  const cases = ROWS.map((r, i) => [`#${i + 1} [${r.holdout ? 'holdout' : 'tuned'}] ${r.stage} ${r.reply}`, r] as const);
-  describe.each(cases)('%s', (_name, row) => {
-    const test = row.miss === undefined ? it : it.fails;
-    test(`-> ${row.outcome}/${row.cause}${row.miss === undefined ? '' : ` (known miss: gives ${row.miss})`} [${row.source}]`, () => {
-      const reply = parseReplyText(row.reply);
-      const c = classify({ stage: row.stage, code: reply.code, enhanced: reply.enhanced, text: reply.text });
-      expect({ outcome: c.outcome, cause: c.cause }).toEqual({ outcome: row.outcome, cause: row.cause });
-    });
-  });
-});
+runBlindSet('blind reply set', ROWS, { rows: 150, holdout: 25 });

@@ -20,25 +20,9 @@
  *     holdout is partly spent: read 36/44 as an optimistic figure, 26/44 as the honest one.
  * Rows still wrong carry `miss` (the cause the classifier gives) and run as expected failures.
  */
-import { describe, expect, it } from 'vitest';
-import { CAUSES, classify } from '../../src/analysis/classify.js';
-import { parseClassifyInput } from '../../src/analysis/log-line.js';
-import type { Cause, Outcome, Stage } from '../../src/results.js';
+import { runBlindSet, type BlindRow } from '../helpers/blind-set.js';
 
-interface Row {
-  stage: Stage;
-  /** The reply as received, lines separated by "\n". */
-  reply: string;
-  outcome: Outcome;
-  cause: Cause;
-  source: string;
-  /** Set aside before the rules were tuned; never used to tune them. */
-  holdout?: true;
-  /** A known disagreement: the cause the classifier gives instead. Runs as `it.fails`. */
-  miss?: Cause;
-}
-
-const ROWS: Row[] = [
+const ROWS: BlindRow[] = [
   { stage: 'mail', reply: '503 Error: send HELO first', outcome: 'rejected', cause: 'helo-missing', source: 'github aio-libs/aiosmtpd#406' },
   { stage: 'rcpt', reply: '554 5.7.1 <mail.example.org>: Helo command rejected: Domain MX in RFC 1918 private network', outcome: 'rejected', cause: 'helo-policy', source: 'github debops/debops#1139' },
   // VPOP3 SMTP rule
@@ -237,21 +221,4 @@ const ROWS: Row[] = [
   { stage: 'mail', reply: '503 Polite people say Helo first', outcome: 'rejected', cause: 'helo-missing', source: 'github JS SMTP server (find_string id 37822785162)', holdout: true },
 ];
 
-describe('blind reply set 2', () => {
-  it('is large enough, uses the cause vocabulary, and keeps a holdout', () => {
-    expect(ROWS.length).toBeGreaterThanOrEqual(120);
-    expect(ROWS.filter((r) => r.holdout).length).toBeGreaterThanOrEqual(40);
-    for (const r of ROWS) expect(CAUSES).toContain(r.cause);
-    expect(new Set(ROWS.map((r) => `${r.stage} ${r.reply}`)).size).toBe(ROWS.length);
-  });
-
-  const cases = ROWS.map((r, i) => [`#${i + 1} [${r.holdout ? 'holdout' : 'tuned'}] ${r.stage} ${r.reply}`, r] as const);
-  describe.each(cases)('%s', (_name, row) => {
-    const test = row.miss === undefined ? it : it.fails;
-    test(`-> ${row.outcome}/${row.cause}${row.miss === undefined ? '' : ` (known miss: gives ${row.miss})`} [${row.source}]`, () => {
-      const parsed = parseClassifyInput(row.reply, row.stage);
-      const c = classify({ stage: parsed.stage ?? row.stage, code: parsed.reply.code, enhanced: parsed.reply.enhanced, text: parsed.reply.text });
-      expect({ outcome: c.outcome, cause: c.cause }).toEqual({ outcome: row.outcome, cause: row.cause });
-    });
-  });
-});
+runBlindSet('blind reply set 2', ROWS, { rows: 120, holdout: 40 });

@@ -21,25 +21,9 @@
  *     to fix); no rule was changed after that, but read 48/56 as slightly optimistic.
  * Rows still wrong carry `miss` (the cause the classifier gives) and run as expected failures.
  */
-import { describe, expect, it } from 'vitest';
-import { CAUSES, classify } from '../../src/analysis/classify.js';
-import { parseClassifyInput } from '../../src/analysis/log-line.js';
-import type { Cause, Outcome, Stage } from '../../src/results.js';
+import { runBlindSet, type BlindRow } from '../helpers/blind-set.js';
 
-interface Row {
-  stage: Stage;
-  /** The reply as received, lines separated by "\n". */
-  reply: string;
-  outcome: Outcome;
-  cause: Cause;
-  source: string;
-  /** Set aside before the rules were tuned; never used to tune them. */
-  holdout?: true;
-  /** A known disagreement: the cause the classifier gives instead. Runs as `it.fails`. */
-  miss?: Cause;
-}
-
-const ROWS: Row[] = [
+const ROWS: BlindRow[] = [
   { stage: 'rcpt', reply: '421 Too many recipients. Try the remaining addresses again later.', outcome: 'deferred', cause: 'rate-limit', source: 'spamdyke spamdyke.h ERROR_RCPT_TO' },
   // an unqualified recipient address: a fault in the recipient address
   { stage: 'rcpt', reply: '554 Improper recipient address. Try supplying a domain name.', outcome: 'rejected', cause: 'recipient', source: 'spamdyke spamdyke.h ERROR_RCPT_TO_LOCAL', holdout: true, miss: 'policy' },
@@ -218,21 +202,4 @@ const ROWS: Row[] = [
   { stage: 'connect', reply: '554 (RTR:BL)', outcome: 'rejected', cause: 'blocklist', source: 'ipblacklistremoval.com top-10 list (AOL)', holdout: true, miss: 'policy' },
 ];
 
-describe('blind reply set 3', () => {
-  it('is large enough, uses the cause vocabulary, and keeps a holdout', () => {
-    expect(ROWS.length).toBeGreaterThanOrEqual(100);
-    expect(ROWS.filter((r) => r.holdout).length).toBeGreaterThanOrEqual(50);
-    for (const r of ROWS) expect(CAUSES).toContain(r.cause);
-    expect(new Set(ROWS.map((r) => `${r.stage} ${r.reply}`)).size).toBe(ROWS.length);
-  });
-
-  const cases = ROWS.map((r, i) => [`#${i + 1} [${r.holdout ? 'holdout' : 'tuned'}] ${r.stage} ${r.reply}`, r] as const);
-  describe.each(cases)('%s', (_name, row) => {
-    const test = row.miss === undefined ? it : it.fails;
-    test(`-> ${row.outcome}/${row.cause}${row.miss === undefined ? '' : ` (known miss: gives ${row.miss})`} [${row.source}]`, () => {
-      const parsed = parseClassifyInput(row.reply, row.stage);
-      const c = classify({ stage: parsed.stage ?? row.stage, code: parsed.reply.code, enhanced: parsed.reply.enhanced, text: parsed.reply.text });
-      expect({ outcome: c.outcome, cause: c.cause }).toEqual({ outcome: row.outcome, cause: row.cause });
-    });
-  });
-});
+runBlindSet('blind reply set 3', ROWS, { rows: 100, holdout: 50 });
