@@ -6,15 +6,42 @@ import { Command, CommanderError } from 'commander';
 import type { CliContext } from './context.js';
 import { MxprobeError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { registerProbe } from './probe.js';
-import { registerDemo } from './demo.js';
-import { registerLint } from './lint.js';
-import { registerClassify } from './classify.js';
-import { registerReport } from './report.js';
-import { registerDeliver } from './deliver.js';
-import { registerInspect } from './inspect.js';
 
-export function buildProgram(ctx: CliContext): Command {
+type Register = (program: Command, ctx: CliContext) => void;
+
+/**
+ * Every subcommand, loaded only when it runs: `mxprobe classify` must not pay for nodemailer,
+ * mailauth, the HTML renderer or the lab (start-up time is what shell loops pay per call).
+ * A new subcommand is one line here and one module exporting its register function.
+ */
+const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
+  probe: async () => (await import('./probe.js')).registerProbe,
+  demo: async () => (await import('./demo.js')).registerDemo,
+  lint: async () => (await import('./lint.js')).registerLint,
+  classify: async () => (await import('./classify.js')).registerClassify,
+  report: async () => (await import('./report.js')).registerReport,
+  deliver: async () => (await import('./deliver.js')).registerDeliver,
+  inspect: async () => (await import('./inspect.js')).registerInspect,
+};
+
+/**
+ * The subcommand named on the command line, if it is one we know: the first argument that is
+ * not an option. Global options take no values, so the first bare word is the subcommand.
+ */
+function subcommandOf(argv: readonly string[]): string | undefined {
+  for (const a of argv) {
+    if (a === '--') return undefined;
+    if (a.startsWith('-')) continue;
+    return Object.hasOwn(SUBCOMMANDS, a) ? a : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The program with the subcommands `argv` needs: only the one it names, or all of them for
+ * help, an unknown command or none (so `mxprobe --help` still lists everything).
+ */
+export async function buildProgram(ctx: CliContext, argv?: readonly string[]): Promise<Command> {
   const program = new Command();
   program
     .name('mxprobe')
@@ -26,20 +53,22 @@ export function buildProgram(ctx: CliContext): Command {
       writeOut: (s) => void ctx.stdout.write(s),
       writeErr: (s) => void ctx.stderr.write(s),
     });
-  registerProbe(program, ctx);
-  registerDemo(program, ctx);
-  registerLint(program, ctx);
-  registerClassify(program, ctx);
-  registerReport(program, ctx);
-  registerDeliver(program, ctx);
-  registerInspect(program, ctx);
+  const only = argv === undefined ? undefined : subcommandOf(argv);
+  const wanted = only !== undefined ? [only] : isVersionOnly(argv) ? [] : Object.keys(SUBCOMMANDS);
+  const registers = await Promise.all(wanted.map((name) => SUBCOMMANDS[name]!()));
+  for (const register of registers) register(program, ctx);
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }
 
+/** `mxprobe --version` / `-V` alone needs no subcommand at all. */
+function isVersionOnly(argv: readonly string[] | undefined): boolean {
+  return argv !== undefined && argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V');
+}
+
 /** Run the CLI against a context; resolves with the exit code. */
 export async function runCli(argv: string[], ctx: CliContext & { exitCode(): number }): Promise<number> {
-  const program = buildProgram(ctx);
+  const program = await buildProgram(ctx, argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode();
