@@ -87,6 +87,17 @@ export const RULES: readonly ClassifyRule[] = [
   },
 
   // ───────────── Encryption required (RFC 3207 §4, RFC 5248 X.7.10/X.7.11, RFC 8689) ─────────────
+  // The receiver's own TLS is broken: "454 4.7.0 TLS not available due to local problem"
+  // (Postfix), "454 TLS currently unavailable" (Exim), RFC 3207 §4's 454 "TLS not available due
+  // to temporary reason". Only a reply to STARTTLS itself: a 4.7.0 at RCPT is something else.
+  {
+    id: 'starttls-unavailable',
+    stages: ['starttls'],
+    codes: [454, '5xx'],
+    unless: /\b(must|required|mandatory)\b/i,
+    cause: 'tls-unavailable',
+    source: 'RFC 3207 §4 454 "TLS not available due to temporary reason"; Postfix "454 4.7.0 TLS not available due to local problem"; Exim "454 TLS currently unavailable"; 502/500 to an advertised STARTTLS',
+  },
   {
     id: 'tls-enhanced',
     enhanced: /^[45]\.7\.(10|11|30)$/,

@@ -55,6 +55,8 @@ export interface SessionRun {
   local: { address: string; port: number } | null;
   /** The command whose reply was awaited when the session ended (names the stage of a failure). */
   awaiting: CommandStage | 'banner' | null;
+  /** Set when the server said 220 to STARTTLS and the TLS handshake then failed (RFC 3207 §4). */
+  handshakeFailed?: { code: string; message: string };
 }
 
 function emptyTimings(): Timings {
@@ -74,6 +76,8 @@ function connectStatus(err: unknown): ProbeStatus {
     if (err.phase === 'tls') return err.code === 'ETIMEDOUT' ? 'io-timeout' : 'tls-error';
     if (err.code === 'ETIMEDOUT') return 'connection-timeout';
     if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return 'connection-closed';
+    // No route from this side: the server never saw us, so "refused" would blame it.
+    if (err.code === 'ENETUNREACH' || err.code === 'EHOSTUNREACH') return 'network-unreachable';
   }
   return 'connection-refused';
 }
@@ -110,6 +114,7 @@ export function runSession(config: SessionConfig, opts: DriverOptions): Promise<
   let quitTimer: NodeJS.Timeout | undefined;
   /** Cancels a connect or TLS handshake still pending when the session ends. */
   const pending = new AbortController();
+  let handshakeFailed: SessionRun['handshakeFailed'];
   let resolveRun!: (run: SessionRun) => void;
   const done = new Promise<SessionRun>((r) => (resolveRun = r));
 
@@ -134,7 +139,17 @@ export function runSession(config: SessionConfig, opts: DriverOptions): Promise<
       if (parser.pendingText) note('S', parser.pendingText.slice(0, 512));
     }
     if (error) note('I', `${status}: ${error.message}`);
-    resolveRun({ status, ...(error ? { error } : {}), facts: state.facts, tls, timings, transcript, local, awaiting: awaiting?.stage ?? null });
+    resolveRun({
+      status,
+      ...(error ? { error } : {}),
+      facts: state.facts,
+      tls,
+      timings,
+      transcript,
+      local,
+      awaiting: awaiting?.stage ?? null,
+      ...(handshakeFailed ? { handshakeFailed } : {}),
+    });
   };
 
   /** After QUIT was sent, a timeout or close changes nothing about the result. */
@@ -333,6 +348,7 @@ export function runSession(config: SessionConfig, opts: DriverOptions): Promise<
       (err: unknown) => {
         const e = err instanceof ConnectError ? err : new ConnectError('E_TLS', String(err), 'tls');
         state = step(state, { type: 'tls-failed', message: e.message }).state;
+        if (!finished) handshakeFailed = { code: e.code, message: e.message };
         finish(e.code === 'ETIMEDOUT' ? 'io-timeout' : 'tls-error', { code: e.code, message: `STARTTLS handshake failed: ${e.message}` });
       },
     );

@@ -22,7 +22,7 @@ export interface HtmlOptions {
 
 const esc = (s: string): string => escapeHtml(s);
 
-const CELL_OUTCOMES: readonly CellOutcome[] = ['accepted', 'rejected', 'deferred', 'error', 'not-tried'];
+const CELL_OUTCOMES: readonly CellOutcome[] = ['accepted', 'rejected', 'deferred', 'not-judged', 'error', 'not-tried'];
 const KIND_ORDER: readonly IdentityKind[] = ['primary', 'literal', 'bare-ip', 'short', 'localhost', 'nxdomain', 'mismatch', 'dynamic', 'custom'];
 const RECEIVER_CHECKS = ['mx-address', 'mx-cname', 'ptr-exists', 'fcrdns', 'banner-name', 'ehlo-name', 'cert-name'];
 const SENDER_CHECKS = ['helo-syntax', 'helo-fqdn', 'helo-resolves', 'helo-addresses-include-ip', 'ptr-exists', 'ptr-matches-helo', 'fcrdns', 'literal-matches-ip', 'helo-generic', 'spf-helo'];
@@ -66,6 +66,7 @@ table.caps td:nth-child(4),table.caps td:nth-child(5){min-width:10rem}.num{white
 .o-rejected{background:var(--rej-bg);color:var(--rej-fg)}
 .o-deferred{background:var(--def-bg);color:var(--def-fg)}
 .o-error{background:var(--err-bg);color:var(--err-fg)}
+.o-not-judged{background:var(--nt-bg);color:var(--nt-fg)}
 .o-not-tried{background:repeating-linear-gradient(135deg,var(--nt-bg) 0 6px,#fff 6px 12px);color:var(--nt-fg)}
 .o-empty{background:#fff;color:var(--muted)}
 .legend{display:flex;flex-wrap:wrap;gap:6px;margin:6px 0;padding:0;list-style:none}
@@ -222,7 +223,7 @@ function matrixColumns(refs: readonly HostRef[]): Column[] {
 function cellEntry(p: ProbeResult): string {
   const o = cellOutcome(p);
   const v = p.verdict;
-  const cause = o === 'not-tried' ? (p.notTried?.reason ?? 'not tried') : o === 'error' ? p.status : v.cause;
+  const cause = o === 'not-tried' ? (p.notTried?.reason ?? 'not tried') : o === 'error' ? p.status : o === 'not-judged' ? 'stopped before the receiver judged it' : v.cause;
   const code = [v.code !== null ? String(v.code) : '', v.enhanced ?? '', v.stage !== null ? `at ${v.stage}` : ''].filter((x) => x !== '').join(' ');
   const remedy = v.remedy ?? '';
   return `<span class="o">${esc(o)}</span><span class="cause">${esc(cause)}</span>${code !== '' ? `<span class="code mono">${esc(code)}</span>` : ''}${remedy !== '' ? `<span class="vh">Remedy: ${esc(remedy)}</span>` : ''}`;
@@ -231,7 +232,7 @@ function cellEntry(p: ProbeResult): string {
 function renderCell(probes: readonly ProbeResult[], col: Column): string {
   if (probes.length === 0) return `<td class="cell o-empty" data-outcome="none" data-kind="${esc(col.kind)}"><span class="muted">–</span><span class="vh">not probed</span></td>`;
   // Several probes in one cell (e.g. two custom names): the worst outcome colours the cell.
-  const severity: Record<CellOutcome, number> = { rejected: 4, error: 3, deferred: 2, 'not-tried': 1, accepted: 0 };
+  const severity: Record<CellOutcome, number> = { rejected: 5, error: 4, deferred: 3, 'not-judged': 2, 'not-tried': 1, accepted: 0 };
   const outcomes = probes.map(cellOutcome);
   const worst = outcomes.reduce((a, b) => (severity[b] > severity[a] ? b : a));
   const title = probes

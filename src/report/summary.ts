@@ -112,7 +112,7 @@ export function hostFacts(host: HostResult): HostFacts {
 }
 
 /** How a probe lands in the identity matrix and the per-identity counts. */
-export type CellOutcome = 'accepted' | 'rejected' | 'deferred' | 'error' | 'not-tried';
+export type CellOutcome = 'accepted' | 'rejected' | 'deferred' | 'not-judged' | 'error' | 'not-tried';
 
 /**
  * The verdict decides when it says accepted/rejected/deferred, even if the connection then failed
@@ -121,7 +121,7 @@ export type CellOutcome = 'accepted' | 'rejected' | 'deferred' | 'error' | 'not-
  */
 export function cellOutcome(p: ProbeResult): CellOutcome {
   const o = p.verdict.outcome;
-  if (o === 'accepted' || o === 'rejected' || o === 'deferred') return o;
+  if (o === 'accepted' || o === 'rejected' || o === 'deferred' || o === 'not-judged') return o;
   if (p.status === 'not-tried') return 'not-tried';
   return 'error';
 }
@@ -201,7 +201,7 @@ export class SummaryBuilder {
       // failed before any refusal (refused, timed out…) has no cause either: its status says it.
       if (p.verdict.cause !== 'none' && p.verdict.outcome !== 'unknown') inc(this.causes, p.verdict.cause);
     }
-    const id = (this.identities[p.identity.kind] ??= { probes: 0, accepted: 0, rejected: 0, deferred: 0, errors: 0, notTried: 0 });
+    const id = (this.identities[p.identity.kind] ??= { probes: 0, accepted: 0, rejected: 0, deferred: 0, notJudged: 0, errors: 0, notTried: 0 });
     id.probes++;
     // "How is this identity treated?" is answered by the final word: when --retry-greylist
     // re-probed a greylisted cell, the retry's outcome counts (the verdict keeps the first reply).
@@ -209,6 +209,8 @@ export class SummaryBuilder {
     const effective = retry === 'accepted' || retry === 'rejected' || retry === 'deferred' ? retry : cell;
     if (effective === 'error') id.errors++;
     else if (effective === 'not-tried') id.notTried++;
+    // Not judged is neither accepted nor refused: outside the acceptance rate's "decided".
+    else if (effective === 'not-judged') id.notJudged++;
     else id[effective]++;
     countFailures(this.alignmentFailures, SENDER_PREFIX, p.alignment?.checks);
   }
