@@ -313,6 +313,17 @@ function tlsCell(tls: TlsDetails | null): string {
   return `${esc(tls.protocol ?? 'unknown')}${tls.mode === 'implicit' ? ' <span class="muted">(implicit)</span>' : ''}<br><span class="muted mono" title="${esc(tls.cipher?.standardName ?? '')}">${esc(cipher)}</span>`;
 }
 
+/**
+ * STARTTLS offered but broken is not a green "yes" (issue 12 B2): it says "broken" and why, since
+ * every opportunistic sender then delivers in plaintext.
+ */
+function starttlsCell(f: HostFacts): string {
+  const fail = f.starttlsFailure;
+  if (fail === null) return yesNo(f.starttls);
+  const why = fail.kind === 'refused' ? `refused: ${fail.reply.code} ${fail.reply.text}` : `handshake failed: ${fail.error.message}`;
+  return `<span class="no" title="${esc(why)}">broken</span><br><span class="muted">${esc(fail.kind === 'refused' ? `refused ${fail.reply.code}` : 'handshake failed')}</span>`;
+}
+
 function certCell(f: HostFacts): string {
   if (f.tls === null) return '<span class="muted">–</span>';
   if (f.cert.length === 1 && f.cert[0] === 'valid') return '<span class="yes">valid</span>';
@@ -334,7 +345,7 @@ function renderCapabilities(refs: readonly HostRef[]): string {
       const flag = (b: boolean | undefined): string => (caps === null ? '<span class="muted">–</span>' : yesNo(b ?? null));
       const name = f.tls === null ? '<span class="muted">–</span>' : yesNo(f.tls.nameMatches, 'match', 'mismatch');
       return `<tr data-host="${esc(h.exchange)}"><th scope="row"><a href="#${anchor}">${esc(hostLabel(h))}</a></th>
-<td>${f.greeting !== null && f.greeting !== undefined ? esc(String(f.greeting)) : '<span class="muted">–</span>'}</td><td>${implicit ? 'n/a' : yesNo(f.starttls)}</td><td>${tlsCell(f.tls)}</td><td>${certCell(f)}</td><td>${name}</td>
+<td>${f.greeting !== null && f.greeting !== undefined ? esc(String(f.greeting)) : '<span class="muted">–</span>'}</td><td>${implicit ? 'n/a' : starttlsCell(f)}</td><td>${f.tls === null && f.starttlsFailure !== null ? '<span class="no">none (plaintext)</span>' : tlsCell(f.tls)}</td><td>${certCell(f)}</td><td>${name}</td>
 ${authBefore}<td>${authAfter}</td><td class="num">${caps?.size !== null && caps?.size !== undefined ? esc(String(caps.size)) : '<span class="muted">–</span>'}</td>
 <td>${flag(caps?.smtpUtf8)}</td><td>${flag(caps?.pipelining)}</td><td>${flag(caps?.chunking)}</td><td>${flag(caps?.requireTls)}</td></tr>`;
     })

@@ -13,6 +13,7 @@ import type {
   Outcome,
   ProbeResult,
   ProbeStatus,
+  StarttlsFailure,
   Summary,
   TargetResult,
   TlsDetails,
@@ -73,6 +74,8 @@ export interface HostFacts {
   afterTls: Capabilities | null;
   /** Certificate problems of `tls`, or ['valid']; [] without TLS. */
   cert: CertOutcome[];
+  /** STARTTLS advertised but refused or its handshake failed (first probe that saw it), else null. */
+  starttlsFailure: StarttlsFailure | null;
 }
 
 export function hostFacts(host: HostResult): HostFacts {
@@ -84,7 +87,9 @@ export function hostFacts(host: HostResult): HostFacts {
   let afterTls: Capabilities | null = null;
   let greeted: ProbeResult | null = null;
   let bannered: ProbeResult | null = null;
+  let starttlsFailure: StarttlsFailure | null = null;
   for (const p of host.probes) {
+    starttlsFailure ??= p.starttlsFailure ?? null;
     if (is2xx(p.greeting?.ehloReply?.code)) ehlo = true;
     if (p.greeting?.command === 'HELO' && is2xx(p.greeting.reply?.code)) helo = true;
     if (greeted === null && p.greeting !== null && is2xx(p.greeting.reply?.code)) greeted = p;
@@ -108,6 +113,7 @@ export function hostFacts(host: HostResult): HostFacts {
     plain,
     afterTls,
     cert: certOutcomes(tls),
+    starttlsFailure,
   };
 }
 

@@ -93,7 +93,7 @@ function hostRow(t: TargetResult, h: HostResult, maxText: number): string[] {
     stripControl(h.family === 6 ? `[${h.ip}]` : h.ip),
     truncate(stripControl(bannerName || '-'), maxText),
     p.greeting?.command ?? '-',
-    p.capabilities.plain ? (p.capabilities.plain.starttls ? 'yes' : 'no') : '-',
+    p.starttlsFailure ? 'broken' : p.capabilities.plain ? (p.capabilities.plain.starttls ? 'yes' : 'no') : '-',
     p.tls?.protocol ?? '-',
     truncate(stripControl(authText), maxText),
     sizeText(caps?.size),
