@@ -153,17 +153,27 @@ export function renderMatrix(targets: TargetResult[], opts: TableOptions = {}): 
   }
   const color = opts.color === true;
   const grid = formatGrid(['TARGET', 'HOST', ...columns.map((c) => stripControl(c).toUpperCase())], rows, color ? (cell, i) => (i >= 2 ? outcomeColor(cell) : cell) : undefined);
-  // The identities in play, with the exact names sent, once.
-  const legend: string[] = [];
-  const seen = new Set<string>();
+  // The identities in play, with the exact names sent. A kind whose name differs per host
+  // (mismatch avoids each receiver's own name) lists its names, never just the first host's.
+  const SHOWN = 3;
+  const names = new Map<string, { first: string[]; more: Set<string> }>();
   for (const t of targets)
     for (const h of t.hosts)
       for (const p of h.probes) {
         const k = identityKey(p, multiSource);
-        if (seen.has(k) || !p.identity.name) continue;
-        seen.add(k);
-        legend.push(`  ${stripControl(k).padEnd(12)} ${stripControl(p.identity.name)}`);
+        if (!p.identity.name) continue;
+        const e = names.get(k) ?? { first: [], more: new Set<string>() };
+        names.set(k, e);
+        if (e.first.includes(p.identity.name) || e.more.has(p.identity.name)) continue;
+        // Only a count past the first few: bounded text, and a bounded set (one per host at most).
+        if (e.first.length < SHOWN) e.first.push(p.identity.name);
+        else if (e.more.size < 10_000) e.more.add(p.identity.name);
       }
+  const legend = [...names].map(([k, e]) => {
+    const extra = e.more.size > 0 ? ` (+${e.more.size} more)` : '';
+    const per = e.first.length > 1 ? ' (per host)' : '';
+    return `  ${stripControl(k).padEnd(12)} ${e.first.map((n) => stripControl(n)).join(', ')}${extra}${per}`;
+  });
   const key = 'ok accepted · REJ rejected · DEF deferred · @stage where it fell · cause (helo- prefix dropped) · →retry result';
   return `${grid}\n${key}\n\nIdentities sent:\n${legend.join('\n')}${notTriedBlock(targets)}`;
 }
