@@ -265,6 +265,11 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   }
   if (validation.count === 0) throw noTargetsError(inv.targets);
   if (validation.duplicates > 0 && !flags.quiet) ctx.stderr.write(`note: ${validation.duplicates} duplicate target(s) ignored\n`);
+  if (validation.ipTargets > 0 && flags.rcpt === undefined && (options.stopAfter === 'rcpt') && !flags.quiet) {
+    // RFC 5321 §4.1.3 allows postmaster@[ip], but many receivers refuse domain literals at RCPT
+    // (Exim: "501 domain literals not allowed"), which would be read as a verdict on every HELO.
+    ctx.stderr.write(`mxprobe: warning: ${validation.ipTargets} IP target(s) get RCPT TO:<postmaster@[ip]>; many receivers refuse domain literals, so give --rcpt <address> at a domain the receiver accepts\n`);
+  }
 
   const resolver = inv.resolver ?? createResolver({ ...(servers.length ? { servers } : {}), timeoutMs: flags.dnsTimeout });
   const startedAt = new Date().toISOString();

@@ -35,6 +35,7 @@ const VECTORS: V[] = [
   ['rcpt', '454 4.7.1 <b@example.net>: Relay access denied', 'deferred', 'relay-denied', 'Postfix defer_unauth_destination'],
   ['mail', '530 5.7.0 Must issue a STARTTLS command first', 'rejected', 'tls-required', 'Postfix smtpd_tls_security_level=encrypt'],
   ['rcpt', '530 5.7.0 Session encryption is required', 'rejected', 'tls-required', 'Postfix reject_plaintext_session'],
+  ['rcpt', '501 <postmaster@[127.0.0.26]>: domain literals not allowed', 'rejected', 'recipient', 'Exim allow_domain_literals = false: the default recipient of an IP target, not the HELO'],
   ['starttls', '454 4.7.0 TLS not available due to local problem', 'deferred', 'tls-unavailable', 'Postfix STARTTLS failure: the receiver\'s TLS is broken, not a TLS requirement'],
   ['connect', '421 4.7.0 mx.example.org Error: too many connections from 192.0.2.7', 'deferred', 'rate-limit', 'Postfix smtpd_client_connection_count_limit (anvil)'],
   ['mail', '450 4.7.1 Error: too much mail from 192.0.2.7', 'deferred', 'rate-limit', 'Postfix smtpd_client_message_rate_limit'],
