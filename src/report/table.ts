@@ -120,6 +120,24 @@ function notTriedBlock(targets: TargetResult[]): string {
   return `\n\nNot tried:\n${[...reasons].map(([r, n]) => `  ${r}${n > 1 ? ` (${n} cells)` : ''}`).join('\n')}`;
 }
 
+/**
+ * Hosts that advertised STARTTLS and then could not do it (issue 12 §A), once per host: the
+ * matrix cells show the plaintext verdicts, so the TLS failure needs its own line.
+ */
+function starttlsBrokenBlock(targets: TargetResult[]): string {
+  const lines = new Set<string>();
+  for (const t of targets)
+    for (const h of t.hosts) {
+      const f = h.probes.find((p) => p.starttlsFailure !== undefined)?.starttlsFailure;
+      if (f === undefined) continue;
+      const why = f.kind === 'refused' ? `refused: ${f.reply.code} ${f.reply.text.split('\n')[0] ?? ''}` : `handshake failed: ${f.error.message}`;
+      const then = f.fallback === 'none' ? '' : ` (went on in plaintext${f.fallback === 'reconnect' ? ' on a new connection' : ''})`;
+      lines.add(truncate(stripControl(`${h.exchange} ${h.ip}: ${why}`), 160) + then);
+    }
+  if (lines.size === 0) return '';
+  return `\n\nSTARTTLS offered but broken:\n${[...lines].map((l) => `  ${l}`).join('\n')}`;
+}
+
 /** Column key for an identity: kind, plus source when several sources were probed. */
 function identityKey(p: ProbeResult, multiSource: boolean): string {
   const kind = p.identity.kind === 'custom' ? `custom:${p.identity.name}` : p.identity.kind;
@@ -175,7 +193,7 @@ export function renderMatrix(targets: TargetResult[], opts: TableOptions = {}): 
     return `  ${stripControl(k).padEnd(12)} ${e.first.map((n) => stripControl(n)).join(', ')}${extra}${per}`;
   });
   const key = 'ok accepted · REJ rejected · DEF deferred · @stage where it fell · cause (helo- prefix dropped) · →retry result';
-  return `${grid}\n${key}\n\nIdentities sent:\n${legend.join('\n')}${notTriedBlock(targets)}`;
+  return `${grid}\n${key}\n\nIdentities sent:\n${legend.join('\n')}${notTriedBlock(targets)}${starttlsBrokenBlock(targets)}`;
 }
 
 /** Input order (argv:2 before argv:10, file:9 before file:10), whatever order they finished in. */
@@ -197,7 +215,7 @@ export function renderTable(unsorted: RunResult, opts: TableOptions = {}): strin
       if (t.hosts.length === 0) rows.push(targetOnlyRow(t));
       for (const h of t.hosts) rows.push(hostRow(t, h, maxText));
     }
-    const notTried = notTriedBlock(run.targets);
+    const notTried = notTriedBlock(run.targets) + starttlsBrokenBlock(run.targets);
     const color = opts.color === true;
     parts.push(
       formatGrid(['TARGET', 'EXCHANGE', 'IP', 'BANNER NAME', 'GREETING', 'STARTTLS', 'TLS', 'AUTH', 'SIZE', 'OUTCOME'], rows, color ? (c, i) => (i === 9 ? outcomeColor(c) : c) : undefined) + notTried,
