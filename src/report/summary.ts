@@ -60,7 +60,7 @@ export interface HostFacts {
   representative: ProbeResult | null;
   /** Any probe had a 2xx reply to EHLO. */
   ehlo: boolean;
-  /** Any probe finished its greeting with a 2xx reply to HELO (EHLO refused or not tried). */
+  /** A HELO-only host: some probe finished its greeting with a 2xx reply to HELO, and no probe got a 2xx to EHLO. */
   helo: boolean;
   /** The greeting command of the representative probe, null when no greeting completed. */
   greeting: 'EHLO' | 'HELO' | null;
@@ -106,8 +106,10 @@ export function hostFacts(host: HostResult): HostFacts {
   return {
     representative,
     ehlo,
-    helo,
-    greeting: greeted?.greeting?.command ?? null,
+    // A host that answered EHLO with 250 to any identity speaks EHLO: a HELO after it refused one
+    // identity's EHLO (Haraka's helo.checks) does not make it a HELO-only host.
+    helo: helo && !ehlo,
+    greeting: ehlo ? 'EHLO' : (greeted?.greeting?.command ?? null),
     starttls,
     tls,
     plain,

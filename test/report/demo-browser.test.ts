@@ -57,6 +57,18 @@ describe.skipIf(missing !== null)(`demo HTML report in headless Chromium${missin
     const brokenRow = page.locator('table.caps tbody tr[data-host="mx.brokentls.demo.test"]');
     expect(await brokenRow.locator('td').nth(1).textContent()).toMatch(/broken.*refused 454/);
     expect(await brokenRow.locator('td').nth(1).locator('.yes').count()).toBe(0);
+    // Issue 12 polish: no summary card overflows its box (the alignment-failures card did).
+    const overflowing = await page.locator('.tile').evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.getAttribute('data-tile')));
+    expect(overflowing).toEqual([]);
+    // Greylisted cells say what the retry answered, as the acceptance bar counts it.
+    expect(await page.locator('table.matrix td.cell .retry').first().textContent()).toMatch(/→ accepted on retry after \d+ s/);
+    // The options are folded into a readable run box (no JSON brackets, no camelCase).
+    expect(await page.locator('details.run').getAttribute('open')).toBeNull();
+    const runBox = (await page.locator('details.run').textContent()) ?? '';
+    expect(runBox).toMatch(/stop after\s*rcpt/);
+    expect(runBox).not.toMatch(/[[\]"]/);
+    // SIZE in binary units.
+    expect(await page.locator('table.caps').textContent()).toMatch(/9\.8 MiB/);
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
     await page.screenshot({ path: `${ARTIFACTS}demo.png`, fullPage: true });
