@@ -51,15 +51,21 @@ export type ProbeStatus =
   | 'protocol-error'
   | 'tls-error'
   | 'dns-error'
+  /** ENETUNREACH / EHOSTUNREACH: no route to the host from this side; nothing reached the server. */
+  | 'network-unreachable'
   /** Matrix cell skipped because the host answered 421 or dropped us earlier (see `notTried`). */
   | 'not-tried';
 
 export const PROBE_STATUSES: readonly ProbeStatus[] = [
   'success', 'connection-refused', 'connection-timeout', 'connection-closed',
-  'io-timeout', 'protocol-error', 'tls-error', 'dns-error', 'not-tried',
+  'io-timeout', 'protocol-error', 'tls-error', 'dns-error', 'network-unreachable', 'not-tried',
 ];
 
-export type Outcome = 'accepted' | 'rejected' | 'deferred' | 'unknown';
+/**
+ * `not-judged`: the session ended (by --stop-after, or before the EHLO/HELO was sent) before the
+ * receiver could judge the identity, so nothing about it was accepted or refused.
+ */
+export type Outcome = 'accepted' | 'rejected' | 'deferred' | 'unknown' | 'not-judged';
 
 /** Where a decision fell. `connect` is the banner (RFC 5321 §3.1). */
 export type Stage = 'connect' | 'ehlo' | 'helo' | 'starttls' | 'mail' | 'rcpt';
@@ -82,6 +88,8 @@ export type Cause =
   | 'recipient'
   | 'relay-denied'
   | 'tls-required'
+  /** The receiver offered STARTTLS but cannot do it now ("454 4.7.0 TLS not available"): its fault, not the sender's. */
+  | 'tls-unavailable'
   | 'policy'
   | 'unknown'
   | 'none';
@@ -153,6 +161,17 @@ export interface TlsDetails {
   certificate: CertificateDetails | null;
 }
 
+/**
+ * STARTTLS was advertised but TLS did not come up (RFC 3207 §4): the server refused the command
+ * (e.g. "454 4.7.0 TLS not available due to local problem") or the handshake failed. `fallback`
+ * says how the probe went on, as an opportunistic sending MTA would: in plaintext in the same
+ * session after a refusal, on a fresh plaintext connection after a failed handshake, or not at
+ * all (--no-starttls-fallback, or the server closed).
+ */
+export type StarttlsFailure =
+  | { kind: 'refused'; reply: SmtpReply; fallback: 'same-session' | 'none' }
+  | { kind: 'handshake-failed'; error: { code: string; message: string }; fallback: 'reconnect' | 'none' };
+
 export interface TranscriptLine {
   /** Milliseconds since the connection attempt began. */
   t: number;
@@ -188,6 +207,8 @@ export interface ProbeResult {
   greeting: Greeting | null;
   capabilities: { plain: Capabilities | null; tls: Capabilities | null };
   tls: TlsDetails | null;
+  /** Present when STARTTLS was offered and attempted but failed (a TLS fact of the host). */
+  starttlsFailure?: StarttlsFailure;
   mail: SmtpReply | null;
   rcpt: SmtpReply | null;
   /** The client IP the server echoed in its EHLO reply (Exim/Sendmail "Hello name [ip]"). */
@@ -267,7 +288,8 @@ export interface Summary {
   hostsTls: number;
   tlsVersions: Record<string, number>;
   certificates: Record<string, number>;
-  identities: Record<string, { probes: number; accepted: number; rejected: number; deferred: number; errors: number; notTried: number; acceptanceRate: number | null }>;
+  /** `notJudged`: probes whose session stopped before the receiver could judge the identity (outside acceptanceRate). */
+  identities: Record<string, { probes: number; accepted: number; rejected: number; deferred: number; notJudged: number; errors: number; notTried: number; acceptanceRate: number | null }>;
   causes: Partial<Record<Cause, number>>;
   alignmentFailures: Record<string, number>;
 }

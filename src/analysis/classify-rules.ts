@@ -87,6 +87,27 @@ export const RULES: readonly ClassifyRule[] = [
   },
 
   // ───────────── Encryption required (RFC 3207 §4, RFC 5248 X.7.10/X.7.11, RFC 8689) ─────────────
+  // The recipient, not the identity: the default RCPT for an IP target is postmaster@[ip] (RFC
+  // 5321 §4.1.3), which many receivers refuse as such ("501 <postmaster@[192.0.2.1]>: domain
+  // literals not allowed", Exim's default). Before any HELO rule: the reply is about the address.
+  {
+    id: 'rcpt-domain-literal',
+    stages: ['rcpt'],
+    text: /domain literals? (are |is )?not (allowed|permitted|accepted|supported)|(no|unsupported) domain literals?|address literals? (are |is )?not (allowed|permitted|accepted)/i,
+    cause: 'recipient',
+    source: 'Exim "501 <postmaster@[192.0.2.1]>: domain literals not allowed" (allow_domain_literals = false, the default); similar texts elsewhere',
+  },
+  // The receiver's own TLS is broken: "454 4.7.0 TLS not available due to local problem"
+  // (Postfix), "454 TLS currently unavailable" (Exim), RFC 3207 §4's 454 "TLS not available due
+  // to temporary reason". Only a reply to STARTTLS itself: a 4.7.0 at RCPT is something else.
+  {
+    id: 'starttls-unavailable',
+    stages: ['starttls'],
+    codes: [454, '5xx'],
+    unless: /\b(must|required|mandatory)\b/i,
+    cause: 'tls-unavailable',
+    source: 'RFC 3207 §4 454 "TLS not available due to temporary reason"; Postfix "454 4.7.0 TLS not available due to local problem"; Exim "454 TLS currently unavailable"; 502/500 to an advertised STARTTLS',
+  },
   {
     id: 'tls-enhanced',
     enhanced: /^[45]\.7\.(10|11|30)$/,

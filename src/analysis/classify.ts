@@ -24,6 +24,7 @@ export const CAUSES: readonly Cause[] = [
   'recipient',
   'relay-denied',
   'tls-required',
+  'tls-unavailable',
   'policy',
   'unknown',
   'none',

@@ -14,6 +14,7 @@ export type TlsVersion = '1.0' | '1.1' | '1.2' | '1.3';
 
 export type PolicyRule =
   | { rule: 'no-starttls' }
+  | { rule: 'starttls-broken' }
   | { rule: 'tls-below'; version: TlsVersion }
   | { rule: 'cert-invalid' }
   | { rule: 'cert-name-mismatch' }
@@ -39,6 +40,7 @@ const TLS_VERSIONS: readonly TlsVersion[] = ['1.0', '1.1', '1.2', '1.3'];
 /** One line per rule, for `--help` and error messages. */
 export const POLICY_RULES_HELP: readonly string[] = [
   'no-starttls                  host answered EHLO without offering STARTTLS (RFC 3207)',
+  'starttls-broken              STARTTLS offered, but refused (e.g. 454) or the handshake failed',
   'tls-below:<1.0|1.1|1.2|1.3>  negotiated TLS version lower than given',
   'cert-invalid                 certificate chain did not verify',
   'cert-name-mismatch           certificate does not cover the MX name',
@@ -72,6 +74,7 @@ export function parseRule(token: string): PolicyRule {
   const [name = '', ...args] = token.trim().split(':').map((s) => s.trim());
   switch (name) {
     case 'no-starttls':
+    case 'starttls-broken':
     case 'cert-invalid':
     case 'cert-name-mismatch':
     case 'auth-before-tls':
@@ -185,6 +188,23 @@ function evaluateHost(rule: PolicyRule, t: TargetResult, h: HostResult, now: Dat
       if (!implicit && f.starttls === false) out.push({ ...base, detail: 'EHLO reply did not offer STARTTLS' });
       else if (!implicit && f.starttls === null && f.helo) out.push({ ...base, detail: 'host only speaks HELO, so STARTTLS cannot be offered' });
       return;
+    case 'starttls-broken': {
+      // RFC 3207 §4: a server that advertises STARTTLS and then cannot do it leaves every
+      // opportunistic sender in plaintext. One line per distinct failure, not per identity.
+      const seen = new Set<string>();
+      for (const p of h.probes) {
+        const fail = p.starttlsFailure;
+        if (fail === undefined) continue;
+        const detail =
+          fail.kind === 'refused'
+            ? `STARTTLS offered but refused: ${fail.reply.code} ${stripControl(fail.reply.text)}`
+            : `STARTTLS offered but the TLS handshake failed: ${stripControl(fail.error.message)}`;
+        if (seen.has(detail)) continue;
+        seen.add(detail);
+        out.push({ ...base, detail });
+      }
+      return;
+    }
     case 'tls-below': {
       const got = tlsNumber(f.tls?.protocol ?? null);
       if (got !== null && got < Number(rule.version)) {

@@ -34,6 +34,8 @@ export const REMEDIES: Record<Cause, string | null> = {
     'Send to a domain this server is an MX for, or authenticate to relay through it (the server is not an open relay).',
   'tls-required':
     'Issue STARTTLS after EHLO and re-send EHLO over TLS before MAIL FROM (RFC 3207).',
+  'tls-unavailable':
+    'Nothing to change on the sending side: the receiver offered STARTTLS but cannot do it (its key, certificate or TLS library is broken); tell its postmaster. Opportunistic senders deliver in plaintext meanwhile.',
   policy:
     'The receiver refused by local policy; read the reply text or its URL, and contact the receiver\'s postmaster if needed.',
   unknown:

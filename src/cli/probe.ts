@@ -48,6 +48,7 @@ export interface ProbeFlags {
   rcpt?: string;
   stopAfter?: StopAfter;
   starttls: boolean;
+  starttlsFallback: boolean;
   implicitTls?: boolean;
   timeout: number;
   deadline: number;
@@ -84,6 +85,7 @@ export function addProbeOptions(cmd: Command, defaults: { stopAfter?: StopAfter 
     .option('--rcpt <address>', 'RCPT TO address (default postmaster@<target domain>)')
     .addOption(new Option('--stop-after <stage>', 'how far a session goes: banner|ehlo|starttls|mail|rcpt (default starttls; rcpt for a matrix)').argParser(stopAfterOption).default(defaults.stopAfter))
     .option('--no-starttls', 'do not issue STARTTLS even when offered')
+    .option('--no-starttls-fallback', 'strict TLS audit: a refused STARTTLS or failed handshake ends the session (default: go on in plaintext like an opportunistic MTA)')
     .option('--implicit-tls', 'TLS from the first byte (port 465, RFC 8314)')
     .option('--timeout <ms>', 'timeout for each step', intOption('--timeout', 1, 3_600_000), 20_000)
     .option('--deadline <ms>', 'deadline for a whole session', intOption('--deadline', 1, 36_000_000), 60_000)
@@ -126,12 +128,15 @@ function buildRunOptions(flags: ProbeFlags, defaultPort: number): { options: Run
     if (n.trim() === '' || /\s/.test(n)) throw new UsageError(`--identity: "${n}" must be one word`);
     return aLabel('--identity', n);
   });
-  const matrix = kinds.length + custom.length > 1 || (flags.source?.length ?? 0) > 1;
+  // Any identity other than the primary asks how the receiver judges a HELO, and most receivers
+  // (Postfix's smtpd_delay_reject = yes) only say so at RCPT: such a run goes to RCPT too.
+  const matrix = kinds.length + custom.length > 1 || (flags.source?.length ?? 0) > 1 || custom.length > 0 || kinds.some((k) => k !== 'primary');
   assertCommandsFit(helo, custom, flags, kinds.some((k) => k === 'nxdomain' || k === 'dynamic'));
   const stopAfter = flags.stopAfter ?? (matrix ? 'rcpt' : 'starttls');
   const options: RunOptions = {
     stopAfter,
     starttls: flags.starttls,
+    starttlsFallback: flags.starttlsFallback !== false,
     implicitTls: flags.implicitTls === true,
     timeoutMs: flags.timeout,
     deadlineMs: flags.deadline,
@@ -260,6 +265,11 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   }
   if (validation.count === 0) throw noTargetsError(inv.targets);
   if (validation.duplicates > 0 && !flags.quiet) ctx.stderr.write(`note: ${validation.duplicates} duplicate target(s) ignored\n`);
+  if (validation.ipTargets > 0 && flags.rcpt === undefined && (options.stopAfter === 'rcpt') && !flags.quiet) {
+    // RFC 5321 §4.1.3 allows postmaster@[ip], but many receivers refuse domain literals at RCPT
+    // (Exim: "501 domain literals not allowed"), which would be read as a verdict on every HELO.
+    ctx.stderr.write(`mxprobe: warning: ${validation.ipTargets} IP target(s) get RCPT TO:<postmaster@[ip]>; many receivers refuse domain literals, so give --rcpt <address> at a domain the receiver accepts\n`);
+  }
 
   const resolver = inv.resolver ?? createResolver({ ...(servers.length ? { servers } : {}), timeoutMs: flags.dnsTimeout });
   const startedAt = new Date().toISOString();
@@ -273,6 +283,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     rcpt: options.rcpt,
     stopAfter: options.stopAfter,
     starttls: options.starttls,
+    starttlsFallback: options.starttlsFallback !== false,
     implicitTls: options.implicitTls,
     port: options.port,
     timeoutMs: options.timeoutMs,

@@ -10,6 +10,7 @@
  *   secure   127.0.1.4  STARTTLS, AUTH offered only after TLS, REQUIRETLS, SMTPUTF8, CHUNKING
  *   grey     127.0.1.5  greylisting: 450 at RCPT for a new triplet, accepted after 2 s; no PTR
  *   slow     127.0.1.6  a slow banner (Haraka-like helo.checks: rejects dynamic and bare-IP HELO)
+ *   brokentls 127.0.1.7 offers STARTTLS, answers 454 (demo-brokentls.ts)
  *
  * The prober connects from 127.0.2.10, whose PTR is relay.sender.demo.test (forward-confirmed).
  */
@@ -21,6 +22,7 @@ import { looksGeneric } from '../analysis/generic-name.js';
 import { startDnsServer, type DnsServerHandle } from './dns-server.js';
 import { withPtr, zone, type Zone } from './zone.js';
 import { LAB_CERT, LAB_KEY } from './cert.js';
+import { BROKEN_TLS_RECEIVER, brokenTlsPolicy } from './demo-brokentls.js';
 import { startResponder, type Reply, type ResponderHandle, type ResponderPolicy, type ResponderSession } from './smtp-responder.js';
 
 export const DEMO_SOURCE = '127.0.2.10';
@@ -41,6 +43,7 @@ export const DEMO_RECEIVERS: readonly DemoReceiver[] = [
   { name: 'secure', domain: 'secure.demo.test', exchange: 'mx.secure.demo.test', ip: '127.0.1.4', behaviour: 'STARTTLS, AUTH only after TLS' },
   { name: 'grey', domain: 'grey.demo.test', exchange: 'mx.grey.demo.test', ip: '127.0.1.5', behaviour: 'greylisting: 450 at RCPT, passes after 2 s' },
   { name: 'slow', domain: 'slow.demo.test', exchange: 'mx.slow.demo.test', ip: '127.0.1.6', behaviour: 'slow banner; Haraka-like HELO checks at EHLO' },
+  BROKEN_TLS_RECEIVER,
 ];
 
 export const DEMO_EXTRA_TARGETS = ['nullmx.demo.test'];
@@ -65,6 +68,7 @@ export function demoZone(): Zone {
   z = withPtr(z, '127.0.1.3', 'host3.hosting.demo.test');
   z = withPtr(z, '127.0.1.4', 'mx.secure.demo.test');
   z = withPtr(z, '127.0.1.6', 'mx.slow.demo.test');
+  z = withPtr(z, BROKEN_TLS_RECEIVER.ip, BROKEN_TLS_RECEIVER.exchange);
   return z;
 }
 
@@ -208,6 +212,7 @@ export async function startDemoLab(options: DemoLabOptions = {}): Promise<DemoLa
     secure: () => securePolicy(),
     grey: () => greyPolicy(options.greylistDelayMs ?? 2000),
     slow: () => slowPolicy(options.slowBannerMs ?? 600),
+    brokentls: () => brokenTlsPolicy(postfixPolicy(resolver)),
   };
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = 20000 + Math.floor(Math.random() * 40000);

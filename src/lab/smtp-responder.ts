@@ -37,6 +37,11 @@ export interface ResponderPolicy {
   ehloLine?(s: ResponderSession, name: string): string;
   mail?(s: ResponderSession, from: string): Promise<Reply | null> | Reply | null;
   rcpt?(s: ResponderSession, to: string): Promise<Reply | null> | Reply | null;
+  /**
+   * A broken STARTTLS (issue 12 §A): advertise STARTTLS and answer this instead of upgrading
+   * (e.g. "454 4.7.0 TLS not available due to local problem"); null upgrades as usual.
+   */
+  starttls?(s: ResponderSession): Reply | null;
   /** Per-reply latency (benchmarks simulate round-trip time with it). */
   latencyMs?: number;
   tls?: { key: string; cert: string };
@@ -123,10 +128,12 @@ export function startResponder(policy: ResponderPolicy, options: { host?: string
           const first = policy.ehloLine ? policy.ehloLine(session, arg) : policy.hostname;
           if (verb === 'HELO') return send({ code: 250, lines: [first] });
           const caps = [...(policy.capabilities ? policy.capabilities(session) : [])];
-          if (ctx && !session.secure) caps.unshift('STARTTLS');
+          if ((ctx || policy.starttls) && !session.secure) caps.unshift('STARTTLS');
           return send({ code: 250, lines: [first, ...caps] });
         }
         case 'STARTTLS': {
+          const refusal = policy.starttls && !session.secure ? policy.starttls(session) : null;
+          if (refusal) return send(refusal);
           if (!ctx || session.secure) return send({ code: 502, enhanced: '5.5.1', lines: ['Error: command not implemented'] });
           await send({ code: 220, enhanced: '2.0.0', lines: ['Ready to start TLS'] });
           generation++;

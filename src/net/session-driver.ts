@@ -55,6 +55,8 @@ export interface SessionRun {
   local: { address: string; port: number } | null;
   /** The command whose reply was awaited when the session ended (names the stage of a failure). */
   awaiting: CommandStage | 'banner' | null;
+  /** Set when the server said 220 to STARTTLS and the TLS handshake then failed (RFC 3207 §4). */
+  handshakeFailed?: { code: string; message: string };
 }
 
 function emptyTimings(): Timings {
@@ -74,324 +76,385 @@ function connectStatus(err: unknown): ProbeStatus {
     if (err.phase === 'tls') return err.code === 'ETIMEDOUT' ? 'io-timeout' : 'tls-error';
     if (err.code === 'ETIMEDOUT') return 'connection-timeout';
     if (err.code === 'ECONNRESET' || err.code === 'EPIPE') return 'connection-closed';
+    // No route from this side: the server never saw us, so "refused" would blame it.
+    if (err.code === 'ENETUNREACH' || err.code === 'EHOSTUNREACH') return 'network-unreachable';
   }
   return 'connection-refused';
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-export function runSession(config: SessionConfig, opts: DriverOptions): Promise<SessionRun> {
-  const connector = opts.connector ?? defaultConnector;
-  const keepTranscript = opts.transcript !== false;
-  const t0 = performance.now();
-  const now = () => performance.now() - t0;
-  const transcript: TranscriptLine[] = [];
-  const timings = emptyTimings();
-  const note = (dir: TranscriptLine['dir'], line: string) => {
-    if (keepTranscript) transcript.push({ t: round(now()), dir, line });
-  };
+type Failure = { code: string; message: string };
 
-  let state: SessionState = start(config).state;
-  let socket: Socket | TLSSocket | null = null;
-  let parser = new ReplyParser(opts.replyLimits);
-  let tls: TlsDetails | null = null;
-  let local: SessionRun['local'] = null;
+/**
+ * One session, split by phase the way smtp/session.ts splits states: connect (start/onConnected),
+ * dialogue (onData → feed → perform), STARTTLS upgrade (upgrade/onUpgraded/onUpgradeFailed),
+ * signals (onAbort/sendQuit) and the single exit (finish). The pure state machine decides; this
+ * class only carries out its actions over the socket and keeps time.
+ */
+class SessionDriver {
+  private readonly connector: Connector;
+  private readonly keepTranscript: boolean;
+  private readonly t0 = performance.now();
+  private readonly transcript: TranscriptLine[] = [];
+  private readonly timings = emptyTimings();
+  private state: SessionState;
+  private socket: Socket | TLSSocket | null = null;
+  private parser: ReplyParser;
+  private tls: TlsDetails | null = null;
+  private local: SessionRun['local'] = null;
   /** The stage whose reply we wait for ('banner' first); null when nothing is expected. */
-  let awaiting: { stage: CommandStage | 'banner'; since: number } | null = null;
-  let starttlsSentAt = 0;
-  let finished = false;
-  let stepTimer: NodeJS.Timeout | undefined;
-  let deadlineTimer: NodeJS.Timeout | undefined;
-  let graceTimer: NodeJS.Timeout | undefined;
-  let stopListening = () => {};
+  private awaiting: { stage: CommandStage | 'banner'; since: number } | null = null;
+  private starttlsSentAt = 0;
+  private finished = false;
+  private stepTimer: NodeJS.Timeout | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private quitTimer: NodeJS.Timeout | undefined;
+  private stopListening = (): void => {};
   /** Set by a signal: the reply in flight is still read, then QUIT replaces whatever came next. */
-  let aborting = false;
-  let quitSent = false;
-  let quitTimer: NodeJS.Timeout | undefined;
+  private aborting = false;
+  private quitSent = false;
   /** Cancels a connect or TLS handshake still pending when the session ends. */
-  const pending = new AbortController();
-  let resolveRun!: (run: SessionRun) => void;
-  const done = new Promise<SessionRun>((r) => (resolveRun = r));
+  private readonly pending = new AbortController();
+  private handshakeFailed: SessionRun['handshakeFailed'];
+  private resolveRun!: (run: SessionRun) => void;
+  readonly done = new Promise<SessionRun>((r) => (this.resolveRun = r));
 
-  const finish = (status: ProbeStatus, error?: { code: string; message: string }) => {
-    if (finished) return;
-    finished = true;
-    clearTimeout(stepTimer);
-    clearTimeout(deadlineTimer);
-    clearTimeout(graceTimer);
-    clearTimeout(quitTimer);
-    stopListening();
-    pending.abort();
-    if (socket) {
-      socket.removeAllListeners('data');
-      socket.on('error', () => {});
-      socket.destroy();
+  constructor(private readonly config: SessionConfig, private readonly opts: DriverOptions) {
+    this.connector = opts.connector ?? defaultConnector;
+    this.keepTranscript = opts.transcript !== false;
+    this.state = start(config).state;
+    this.parser = new ReplyParser(opts.replyLimits);
+  }
+
+  private now(): number {
+    return performance.now() - this.t0;
+  }
+
+  private note(dir: TranscriptLine['dir'], line: string): void {
+    if (this.keepTranscript) this.transcript.push({ t: round(this.now()), dir, line });
+  }
+
+  // ─── The single exit ───
+
+  private finish(status: ProbeStatus, error?: Failure): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.stepTimer);
+    clearTimeout(this.deadlineTimer);
+    clearTimeout(this.graceTimer);
+    clearTimeout(this.quitTimer);
+    this.stopListening();
+    this.pending.abort();
+    if (this.socket) {
+      this.socket.removeAllListeners('data');
+      this.socket.on('error', () => {});
+      this.socket.destroy();
     }
-    timings.total = round(now());
+    this.timings.total = round(this.now());
     // A reply cut short by a timeout or a close is still something the server said: keep it.
-    if (status !== 'success' && !parser.failed) {
-      for (const line of parser.partialLines) note('S', line);
-      if (parser.pendingText) note('S', parser.pendingText.slice(0, 512));
+    if (status !== 'success' && !this.parser.failed) {
+      for (const line of this.parser.partialLines) this.note('S', line);
+      if (this.parser.pendingText) this.note('S', this.parser.pendingText.slice(0, 512));
     }
-    if (error) note('I', `${status}: ${error.message}`);
-    resolveRun({ status, ...(error ? { error } : {}), facts: state.facts, tls, timings, transcript, local, awaiting: awaiting?.stage ?? null });
-  };
+    if (error) this.note('I', `${status}: ${error.message}`);
+    this.resolveRun({
+      status,
+      ...(error ? { error } : {}),
+      facts: this.state.facts,
+      tls: this.tls,
+      timings: this.timings,
+      transcript: this.transcript,
+      local: this.local,
+      awaiting: this.awaiting?.stage ?? null,
+      ...(this.handshakeFailed ? { handshakeFailed: this.handshakeFailed } : {}),
+    });
+  }
 
   /** After QUIT was sent, a timeout or close changes nothing about the result. */
-  const endQuietly = (status: ProbeStatus, error: { code: string; message: string }) => {
-    if (isSettled(state)) finish('success');
-    else finish(status, error);
-  };
+  private endQuietly(status: ProbeStatus, error: Failure): void {
+    if (isSettled(this.state)) this.finish('success');
+    else this.finish(status, error);
+  }
 
-  const armStepTimer = (what: string) => {
-    clearTimeout(stepTimer);
-    stepTimer = setTimeout(
-      () => endQuietly('io-timeout', { code: 'E_TIMEOUT', message: `no reply to ${what} within ${opts.timeoutMs} ms` }),
-      opts.timeoutMs,
+  private armStepTimer(what: string): void {
+    clearTimeout(this.stepTimer);
+    this.stepTimer = setTimeout(
+      () => this.endQuietly('io-timeout', { code: 'E_TIMEOUT', message: `no reply to ${what} within ${this.opts.timeoutMs} ms` }),
+      this.opts.timeoutMs,
     );
-  };
+  }
 
-  const interrupted = () => endQuietly('connection-closed', { code: 'E_INTERRUPTED', message: 'interrupted by signal' });
+  // ─── Signals ───
 
-  const sendQuit = () => {
-    if (!socket || quitSent || finished) return;
-    clearTimeout(quitTimer);
-    quitSent = true;
-    awaiting = { stage: 'quit', since: now() };
-    note('C', 'QUIT');
-    socket.write(formatCommand('QUIT'));
-  };
+  private interrupted(): void {
+    this.endQuietly('connection-closed', { code: 'E_INTERRUPTED', message: 'interrupted by signal' });
+  }
 
-  const onAbort = () => {
-    if (finished) return;
-    aborting = true;
-    note('I', 'interrupted: finishing with QUIT');
+  private sendQuit(): void {
+    if (!this.socket || this.quitSent || this.finished) return;
+    clearTimeout(this.quitTimer);
+    this.quitSent = true;
+    this.awaiting = { stage: 'quit', since: this.now() };
+    this.note('C', 'QUIT');
+    this.socket.write(formatCommand('QUIT'));
+  }
+
+  private readonly onAbort = (): void => {
+    if (this.finished) return;
+    this.aborting = true;
+    this.note('I', 'interrupted: finishing with QUIT');
     // Never write into the middle of a dialogue: a command sent while a reply is pending would
     // pair every later reply with the wrong command. The pending reply is read first (perform()
     // then sends QUIT instead of the next command); with nothing pending, QUIT goes now. During
     // a TLS handshake or before the connection exists there is nobody to say QUIT to.
-    const grace = opts.abortGraceMs ?? 1000;
-    if (socket && state.phase !== 'tls-handshake') {
-      if (awaiting === null) sendQuit();
+    const grace = this.opts.abortGraceMs ?? 1000;
+    if (this.socket && this.state.phase !== 'tls-handshake') {
+      if (this.awaiting === null) this.sendQuit();
       // A server that does not answer the pending command in half the grace still gets its QUIT.
-      else quitTimer = setTimeout(sendQuit, grace / 2);
+      else this.quitTimer = setTimeout(() => this.sendQuit(), grace / 2);
     }
-    graceTimer = setTimeout(interrupted, grace);
+    this.graceTimer = setTimeout(() => this.interrupted(), grace);
   };
 
-  const perform = (actions: SessionAction[]) => {
+  // ─── The dialogue: replies in, actions out ───
+
+  private perform(actions: SessionAction[]): void {
     for (const action of actions) {
-      if (finished || !socket) return;
-      if (aborting && action.type !== 'close') {
+      if (this.finished || !this.socket) return;
+      if (this.aborting && action.type !== 'close') {
         // After "220 Ready to start TLS" the server expects a handshake, not a plaintext QUIT.
-        if (quitSent || action.type === 'upgrade-tls') interrupted();
-        else sendQuit();
+        if (this.quitSent || action.type === 'upgrade-tls') this.interrupted();
+        else this.sendQuit();
         return;
       }
       switch (action.type) {
         case 'send': {
-          awaiting = { stage: action.stage, since: now() };
-          if (action.stage === 'starttls') starttlsSentAt = now();
-          note('C', displayCommand(action.line));
-          socket.write(action.line);
-          armStepTimer(displayCommand(action.line).split(' ')[0] ?? action.stage);
+          this.awaiting = { stage: action.stage, since: this.now() };
+          if (action.stage === 'starttls') this.starttlsSentAt = this.now();
+          this.note('C', displayCommand(action.line));
+          this.socket.write(action.line);
+          this.armStepTimer(displayCommand(action.line).split(' ')[0] ?? action.stage);
           break;
         }
         case 'upgrade-tls':
-          upgrade();
+          this.upgrade();
           break;
         case 'close':
-          socket.end();
-          if (aborting && !isSettled(state) && state.phase !== 'done') interrupted();
-          else finish('success');
+          this.socket.end();
+          if (this.aborting && !isSettled(this.state) && this.state.phase !== 'done') this.interrupted();
+          else this.finish('success');
           break;
       }
     }
-  };
+  }
 
-  const feed = (event: SessionEvent) => {
-    if (aborting && quitSent) {
+  private feed(event: SessionEvent): void {
+    if (this.aborting && this.quitSent) {
       // The reply to our QUIT (or whatever came instead): the session is over.
-      if (isSettled(state)) finish('success');
-      else interrupted();
+      if (isSettled(this.state)) this.finish('success');
+      else this.interrupted();
       return;
     }
     try {
-      const result = step(state, event);
-      state = result.state;
-      perform(result.actions);
+      const result = step(this.state, event);
+      this.state = result.state;
+      this.perform(result.actions);
     } catch (err) {
       // A command the guard refuses (e.g. over 512 octets, RFC 5321 §4.5.3.1.4) must end this
       // session, never the process: this runs inside a socket 'data' handler.
       const e = err as { code?: string; message?: string };
-      finish('protocol-error', { code: e.code ?? 'E_INTERNAL', message: e.message ?? String(err) });
+      this.finish('protocol-error', { code: e.code ?? 'E_INTERNAL', message: e.message ?? String(err) });
     }
-  };
+  }
 
-  const onData = (chunk: Buffer) => {
-    if (finished) return;
+  /** One reply, in order; false when the session ended on it. */
+  private handleReply(reply: SmtpReply, index: number): boolean {
+    for (const line of reply.lines) this.note('S', line);
+    // Several replies in one read while we never pipeline: everything after the first was
+    // sent before our next command existed, so the server talks out of turn.
+    if (this.awaiting === null || index > 0) {
+      // A reply nobody asked for: the server talks out of turn (a pipelining violation,
+      // RFC 5321 §4.1.1 / RFC 2920 §3), or injects data after "220" to STARTTLS
+      // (CVE-2011-0411 style). Trusting it would mis-pair every later reply.
+      this.endQuietly('protocol-error', { code: 'E_PROTOCOL_UNSOLICITED_REPLY', message: `unsolicited reply from server: ${reply.lines[0] ?? ''}` });
+      return false;
+    }
+    const stage = this.awaiting.stage;
+    const key = stage === 'banner' ? 'banner' : TIMED[stage];
+    if (key) this.timings[key] = round(this.now() - this.awaiting.since);
+    this.awaiting = null;
+    clearTimeout(this.stepTimer);
+    this.feed({ type: 'reply', reply });
+    return true;
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.finished) return;
     let replies;
     let failure: unknown = null;
     try {
-      replies = parser.push(chunk);
+      replies = this.parser.push(chunk);
     } catch (err) {
       // Replies completed in the same chunk before the bad line are still the server's words
       // (e.g. a banner followed by garbage): handle them first, then fail.
-      replies = parser.completedBeforeError;
+      replies = this.parser.completedBeforeError;
       failure = err;
     }
     for (let i = 0; i < replies.length; i++) {
-      const reply = replies[i] as SmtpReply;
-      if (finished) return;
-      for (const line of reply.lines) note('S', line);
-      // Several replies in one read while we never pipeline: everything after the first was
-      // sent before our next command existed, so the server talks out of turn.
-      if (awaiting === null || i > 0) {
-        // A reply nobody asked for: the server talks out of turn (a pipelining violation,
-        // RFC 5321 §4.1.1 / RFC 2920 §3), or injects data after "220" to STARTTLS
-        // (CVE-2011-0411 style). Trusting it would mis-pair every later reply.
-        endQuietly('protocol-error', { code: 'E_PROTOCOL_UNSOLICITED_REPLY', message: `unsolicited reply from server: ${reply.lines[0] ?? ''}` });
-        return;
-      }
-      const stage = awaiting.stage;
-      const key = stage === 'banner' ? 'banner' : TIMED[stage];
-      if (key) timings[key] = round(now() - awaiting.since);
-      awaiting = null;
-      clearTimeout(stepTimer);
-      feed({ type: 'reply', reply });
+      if (this.finished) return;
+      if (!this.handleReply(replies[i] as SmtpReply, i)) return;
     }
     if (failure !== null) {
-      if (finished) return;
-      for (const line of parser.partialLines) note('S', line);
-      if (parser.pendingText) note('S', parser.pendingText.slice(0, 512));
+      if (this.finished) return;
+      for (const line of this.parser.partialLines) this.note('S', line);
+      if (this.parser.pendingText) this.note('S', this.parser.pendingText.slice(0, 512));
       if (failure instanceof ProtocolError) {
-        endQuietly('protocol-error', { code: `E_PROTOCOL_${failure.reason.toUpperCase().replace(/-/g, '_')}`, message: failure.message });
+        this.endQuietly('protocol-error', { code: `E_PROTOCOL_${failure.reason.toUpperCase().replace(/-/g, '_')}`, message: failure.message });
       } else {
-        endQuietly('protocol-error', { code: 'E_PROTOCOL', message: String(failure) });
+        this.endQuietly('protocol-error', { code: 'E_PROTOCOL', message: String(failure) });
       }
       return;
     }
     // Bytes left over right after the 220 to STARTTLS were sent before the handshake: RFC 3207 §5
     // says the client must discard them; we refuse to go on, as they are an injection attempt.
-    if (!finished && state.phase === 'tls-handshake' && parser.pendingBytes > 0) {
-      endQuietly('protocol-error', { code: 'E_PROTOCOL_UNSOLICITED_REPLY', message: 'data received after 220 to STARTTLS, before the TLS handshake' });
+    if (!this.finished && this.state.phase === 'tls-handshake' && this.parser.pendingBytes > 0) {
+      this.endQuietly('protocol-error', { code: 'E_PROTOCOL_UNSOLICITED_REPLY', message: 'data received after 220 to STARTTLS, before the TLS handshake' });
     }
   };
 
-  const onClose = () => {
-    if (finished) return;
-    if (aborting) {
-      interrupted();
+  private readonly onClose = (): void => {
+    if (this.finished) return;
+    if (this.aborting) {
+      this.interrupted();
       return;
     }
-    const where = awaiting ? `waiting for the reply to ${awaiting.stage}` : 'mid-session';
-    endQuietly('connection-closed', { code: 'E_CLOSED', message: `server closed the connection ${where}` });
+    const where = this.awaiting ? `waiting for the reply to ${this.awaiting.stage}` : 'mid-session';
+    this.endQuietly('connection-closed', { code: 'E_CLOSED', message: `server closed the connection ${where}` });
   };
 
-  const onError = (err: NodeJS.ErrnoException) => {
-    if (finished) return;
-    endQuietly('connection-closed', { code: err.code ?? 'E_SOCKET', message: err.message });
+  private readonly onError = (err: NodeJS.ErrnoException): void => {
+    if (this.finished) return;
+    this.endQuietly('connection-closed', { code: err.code ?? 'E_SOCKET', message: err.message });
   };
 
-  const attach = (s: Socket | TLSSocket) => {
-    s.on('data', onData);
-    s.on('error', onError);
-    s.on('close', onClose);
-  };
-
-  const upgrade = () => {
-    const plain = socket as Socket;
-    plain.removeListener('data', onData);
-    plain.removeListener('close', onClose);
-    plain.removeListener('error', onError);
-    plain.on('error', () => {});
-    clearTimeout(stepTimer);
-    connector.upgradeTls(plain, opts.servername, opts.timeoutMs, pending.signal).then(
-      (secure) => {
-        if (finished) {
-          secure.destroy();
-          return;
-        }
-        socket = secure;
-        timings.tls = round(now() - starttlsSentAt);
-        try {
-          tls = tlsDetails(secure, 'starttls', opts.servername);
-        } catch (err) {
-          finish('tls-error', { code: 'E_TLS_DETAILS', message: `could not read the TLS session: ${String(err)}` });
-          return;
-        }
-        if (aborting) {
-          interrupted();
-          return;
-        }
-        note('I', `TLS established: ${tls.protocol ?? '?'} ${tls.cipher?.name ?? ''}`.trim());
-        // A fresh parser: nothing from before the handshake may be carried over (RFC 3207 §4.2).
-        parser = new ReplyParser(opts.replyLimits);
-        attach(secure);
-        feed({ type: 'tls-established' });
-      },
-      (err: unknown) => {
-        const e = err instanceof ConnectError ? err : new ConnectError('E_TLS', String(err), 'tls');
-        state = step(state, { type: 'tls-failed', message: e.message }).state;
-        finish(e.code === 'ETIMEDOUT' ? 'io-timeout' : 'tls-error', { code: e.code, message: `STARTTLS handshake failed: ${e.message}` });
-      },
-    );
-  };
-
-  if (opts.signal?.aborted) {
-    finish('connection-closed', { code: 'E_INTERRUPTED', message: 'interrupted before connecting' });
-    return done;
+  private attach(s: Socket | TLSSocket): void {
+    s.on('data', this.onData);
+    s.on('error', this.onError);
+    s.on('close', this.onClose);
   }
-  if (opts.signal) stopListening = onAbortSignal(opts.signal, onAbort);
-  deadlineTimer = setTimeout(
-    () => endQuietly('io-timeout', { code: 'E_DEADLINE', message: `session deadline of ${opts.deadlineMs} ms reached` }),
-    opts.deadlineMs,
-  );
 
-  note('I', `connecting to ${opts.ip.includes(':') ? `[${opts.ip}]` : opts.ip}:${opts.port}${opts.source ? ` from ${opts.source}` : ''}`);
-  connector
-    .connect({
-      host: opts.ip,
-      port: opts.port,
-      ...(opts.source ? { localAddress: opts.source } : {}),
-      timeoutMs: Math.min(opts.timeoutMs, opts.deadlineMs),
-      signal: pending.signal,
-      ...(config.implicitTls ? { implicitTls: { servername: opts.servername } } : {}),
-    })
-    .then(
-      (s) => {
-        if (finished) {
-          s.destroy();
-          return;
-        }
-        socket = s;
-        timings.connect = round(now());
-        if (aborting) {
-          // The signal came while connecting: nothing was said yet, so nothing to finish.
-          finish('connection-closed', { code: 'E_INTERRUPTED', message: 'interrupted while connecting' });
-          return;
-        }
-        local = s.localAddress ? { address: s.localAddress, port: s.localPort ?? 0 } : null;
-        note('I', `connected${local ? ` from ${local.address}:${local.port}` : ''}`);
-        if (config.implicitTls) {
-          try {
-            tls = tlsDetails(s as TLSSocket, 'implicit', opts.servername);
-          } catch (err) {
-            finish('tls-error', { code: 'E_TLS_DETAILS', message: `could not read the TLS session: ${String(err)}` });
-            return;
-          }
-          timings.tls = timings.connect;
-          note('I', `TLS established: ${tls.protocol ?? '?'} ${tls.cipher?.name ?? ''}`.trim());
-        }
-        awaiting = { stage: 'banner', since: now() };
-        attach(s);
-        armStepTimer('the banner');
-      },
-      (err: unknown) => {
-        const status = connectStatus(err);
-        const e = err as ConnectError;
-        finish(status, { code: e.code ?? 'E_CONNECT', message: e.message ?? String(err) });
-      },
+  // ─── STARTTLS (RFC 3207 §4) ───
+
+  private upgrade(): void {
+    const plain = this.socket as Socket;
+    plain.removeListener('data', this.onData);
+    plain.removeListener('close', this.onClose);
+    plain.removeListener('error', this.onError);
+    plain.on('error', () => {});
+    clearTimeout(this.stepTimer);
+    this.connector.upgradeTls(plain, this.opts.servername, this.opts.timeoutMs, this.pending.signal).then(
+      (secure) => this.onUpgraded(secure),
+      (err: unknown) => this.onUpgradeFailed(err),
     );
-  return done;
+  }
+
+  private onUpgraded(secure: TLSSocket): void {
+    if (this.finished) {
+      secure.destroy();
+      return;
+    }
+    this.socket = secure;
+    this.timings.tls = round(this.now() - this.starttlsSentAt);
+    try {
+      this.tls = tlsDetails(secure, 'starttls', this.opts.servername);
+    } catch (err) {
+      this.finish('tls-error', { code: 'E_TLS_DETAILS', message: `could not read the TLS session: ${String(err)}` });
+      return;
+    }
+    if (this.aborting) {
+      this.interrupted();
+      return;
+    }
+    this.note('I', `TLS established: ${this.tls.protocol ?? '?'} ${this.tls.cipher?.name ?? ''}`.trim());
+    // A fresh parser: nothing from before the handshake may be carried over (RFC 3207 §4.2).
+    this.parser = new ReplyParser(this.opts.replyLimits);
+    this.attach(secure);
+    this.feed({ type: 'tls-established' });
+  }
+
+  private onUpgradeFailed(err: unknown): void {
+    const e = err instanceof ConnectError ? err : new ConnectError('E_TLS', String(err), 'tls');
+    this.state = step(this.state, { type: 'tls-failed', message: e.message }).state;
+    // Recorded only for a real failure, not for a handshake abandoned because the session ended.
+    if (!this.finished) this.handshakeFailed = { code: e.code, message: e.message };
+    this.finish(e.code === 'ETIMEDOUT' ? 'io-timeout' : 'tls-error', { code: e.code, message: `STARTTLS handshake failed: ${e.message}` });
+  }
+
+  // ─── Connect ───
+
+  start(): Promise<SessionRun> {
+    const { opts, config } = this;
+    if (opts.signal?.aborted) {
+      this.finish('connection-closed', { code: 'E_INTERRUPTED', message: 'interrupted before connecting' });
+      return this.done;
+    }
+    if (opts.signal) this.stopListening = onAbortSignal(opts.signal, this.onAbort);
+    this.deadlineTimer = setTimeout(
+      () => this.endQuietly('io-timeout', { code: 'E_DEADLINE', message: `session deadline of ${opts.deadlineMs} ms reached` }),
+      opts.deadlineMs,
+    );
+    this.note('I', `connecting to ${opts.ip.includes(':') ? `[${opts.ip}]` : opts.ip}:${opts.port}${opts.source ? ` from ${opts.source}` : ''}`);
+    this.connector
+      .connect({
+        host: opts.ip,
+        port: opts.port,
+        ...(opts.source ? { localAddress: opts.source } : {}),
+        timeoutMs: Math.min(opts.timeoutMs, opts.deadlineMs),
+        signal: this.pending.signal,
+        ...(config.implicitTls ? { implicitTls: { servername: opts.servername } } : {}),
+      })
+      .then(
+        (s) => this.onConnected(s),
+        (err: unknown) => {
+          const e = err as ConnectError;
+          this.finish(connectStatus(err), { code: e.code ?? 'E_CONNECT', message: e.message ?? String(err) });
+        },
+      );
+    return this.done;
+  }
+
+  private onConnected(s: Socket | TLSSocket): void {
+    if (this.finished) {
+      s.destroy();
+      return;
+    }
+    this.socket = s;
+    this.timings.connect = round(this.now());
+    if (this.aborting) {
+      // The signal came while connecting: nothing was said yet, so nothing to finish.
+      this.finish('connection-closed', { code: 'E_INTERRUPTED', message: 'interrupted while connecting' });
+      return;
+    }
+    this.local = s.localAddress ? { address: s.localAddress, port: s.localPort ?? 0 } : null;
+    this.note('I', `connected${this.local ? ` from ${this.local.address}:${this.local.port}` : ''}`);
+    if (this.config.implicitTls) {
+      try {
+        this.tls = tlsDetails(s as TLSSocket, 'implicit', this.opts.servername);
+      } catch (err) {
+        this.finish('tls-error', { code: 'E_TLS_DETAILS', message: `could not read the TLS session: ${String(err)}` });
+        return;
+      }
+      this.timings.tls = this.timings.connect;
+      this.note('I', `TLS established: ${this.tls.protocol ?? '?'} ${this.tls.cipher?.name ?? ''}`.trim());
+    }
+    this.awaiting = { stage: 'banner', since: this.now() };
+    this.attach(s);
+    this.armStepTimer('the banner');
+  }
+}
+
+export function runSession(config: SessionConfig, opts: DriverOptions): Promise<SessionRun> {
+  return new SessionDriver(config, opts).start();
 }

@@ -50,6 +50,15 @@ function randomLetters(n: number): string {
   return [...randomBytes(n)].map((b) => ALPHABET[b % ALPHABET.length]).join('');
 }
 
+/**
+ * A fresh label for the `nxdomain` identity. Letters only, no vowels or l/p/y, so that it never
+ * looks like an IP- or ISP-word generic name. A run draws one and sends it to every host, so
+ * reports can name the one HELO that was sent (a cached NXDOMAIN is still an NXDOMAIN).
+ */
+export function nxdomainLabel(): string {
+  return `nx-${randomLetters(10)}`;
+}
+
 export interface IdentityContext {
   primary: string;
   /** The local address the connection will come from (requested or predicted). */
@@ -87,7 +96,7 @@ export function buildIdentity(kind: IdentityKind, ctx: IdentityContext): Identit
     case 'nxdomain': {
       // A fresh random label so that no cache or wildcard-less zone can make it resolve. Letters
       // only, no vowels or l/p/y, so that it never looks like an IP- or ISP-word generic name.
-      const label = ctx.randomLabel ? ctx.randomLabel() : `nx-${randomLetters(10)}`;
+      const label = ctx.randomLabel ? ctx.randomLabel() : nxdomainLabel();
       return make(`${label}.${domain}`);
     }
     case 'mismatch':

@@ -6,7 +6,7 @@
  * reported as `not-tried` with the reason, because hammering a host that asked us to go away is
  * exactly what a polite prober must not do (RFC 5321 §3.8, §4.5.4.1 on retry intervals).
  */
-import type { HostResult, Identity, ProbeResult, ProbeStatus, StopAfter, Verdict } from '../results.js';
+import type { HostResult, Identity, ProbeResult, ProbeStatus, StarttlsFailure, StopAfter, Verdict } from '../results.js';
 import type { Connector } from '../net/connector.js';
 import { runSession, type SessionRun } from '../net/session-driver.js';
 import type { SessionConfig } from '../smtp/session.js';
@@ -17,6 +17,11 @@ import type { PoliteScheduler } from './scheduler.js';
 export interface ProbeSettings {
   stopAfter: StopAfter;
   starttls: boolean;
+  /**
+   * Opportunistic TLS (default true): after a refused STARTTLS go on in plaintext in the same
+   * session; after a failed handshake reconnect in plaintext. False: --no-starttls-fallback.
+   */
+  starttlsFallback?: boolean;
   implicitTls: boolean;
   timeoutMs: number;
   deadlineMs: number;
@@ -98,6 +103,33 @@ export function toProbeResult(identity: Identity, run: SessionRun): ProbeResult 
   };
 }
 
+/**
+ * An "accepted" that judged nothing becomes `not-judged`: with --stop-after banner no EHLO/HELO
+ * was ever sent; for an identity other than the primary, a stop before MAIL leaves the question
+ * unasked, since most receivers judge the HELO only at RCPT (Postfix smtpd_delay_reject = yes,
+ * RFC 5321 §4.1.1.1 forbids refusing a session for a HELO that does not resolve). Refusals and
+ * deferrals are the receiver's words and stay as they are.
+ */
+export function judgedVerdict(verdict: Verdict, kind: Identity['kind'], stopAfter: StopAfter): Verdict {
+  if (verdict.outcome !== 'accepted') return verdict;
+  const unasked = stopAfter === 'banner' || (kind !== 'primary' && (stopAfter === 'ehlo' || stopAfter === 'starttls'));
+  if (!unasked) return verdict;
+  const { remedy: _remedy, ...rest } = verdict;
+  return { ...rest, outcome: 'not-judged', cause: 'none' };
+}
+
+/**
+ * The STARTTLS failure this session saw, if any. A 421 to STARTTLS is the host leaving (handled
+ * as a back-off), so nothing went on after it either.
+ */
+function starttlsFailureOf(run: SessionRun, fallback: boolean): StarttlsFailure | null {
+  const f = run.facts;
+  if (run.handshakeFailed) return { kind: 'handshake-failed', error: run.handshakeFailed, fallback: 'none' };
+  const r = f.starttlsReply;
+  if (r !== null && r.code !== 220) return { kind: 'refused', reply: r, fallback: fallback && r.code !== 421 ? 'same-session' : 'none' };
+  return null;
+}
+
 function notTried(identity: Identity, reason: string): ProbeResult {
   const verdict: Verdict = { outcome: 'unknown', stage: null, code: null, enhanced: null, text: null, cause: 'unknown' };
   return {
@@ -132,14 +164,16 @@ function stopReason(probe: ProbeResult, run: SessionRun): string | null {
 
 export async function probeHost(job: HostJob, settings: ProbeSettings, deps: HostDeps): Promise<HostResult> {
   const sleep = deps.sleep ?? defaultSleep;
+  const fallback = settings.starttlsFallback !== false;
   // After a failed TLS handshake, the rest of the matrix goes on without STARTTLS, as an
   // opportunistic MTA would on its next attempt: the question asked is about the HELO.
   let starttls = settings.starttls;
-  const once = (identity: Identity): Promise<SessionRun> => {
+  const once = (identity: Identity, useStarttls: boolean): Promise<SessionRun> => {
     const config: SessionConfig = {
       helo: identity.name,
       stopAfter: settings.stopAfter,
-      starttls,
+      starttls: useStarttls,
+      starttlsFallback: fallback,
       implicitTls: settings.implicitTls,
       mailFrom: job.mailFrom,
       rcpt: job.rcpt,
@@ -158,12 +192,34 @@ export async function probeHost(job: HostJob, settings: ProbeSettings, deps: Hos
       }),
     );
   };
-  const attempt = async (identity: Identity): Promise<SessionRun> => {
-    let run = await once(identity);
+  const attemptWith = async (identity: Identity, useStarttls: boolean): Promise<SessionRun> => {
+    let run = await once(identity, useStarttls);
     for (let i = 0; i < settings.retries && RETRYABLE.has(run.status) && !LOCAL_ERRORS.has(run.error?.code ?? '') && !deps.signal?.aborted; i++) {
-      run = await once(identity);
+      run = await once(identity, useStarttls);
     }
     return run;
+  };
+  /**
+   * One cell. After "220" to STARTTLS and a failed handshake the socket is useless; an
+   * opportunistic MTA reconnects and delivers in plaintext, so this cell does too (a fresh
+   * connection through the polite scheduler, spaced like any other) and gets its verdict from
+   * that session. The failed attempt's transcript is kept in front of the plaintext one.
+   */
+  const attempt = async (identity: Identity): Promise<{ run: SessionRun; failure: StarttlsFailure | null }> => {
+    const first = await attemptWith(identity, starttls);
+    const failure = starttlsFailureOf(first, fallback);
+    if (failure?.kind !== 'handshake-failed' || !fallback || deps.signal?.aborted) return { run: first, failure };
+    // The rest of this host's matrix skips STARTTLS: one failed handshake is enough to know.
+    starttls = false;
+    const second = await attemptWith(identity, false);
+    const transcript = settings.transcript
+      ? [
+          ...first.transcript,
+          { t: first.timings.total, dir: 'I' as const, line: 'reconnecting in plaintext after the failed TLS handshake (opportunistic TLS, RFC 3207 §4); times below restart at 0' },
+          ...second.transcript,
+        ]
+      : second.transcript;
+    return { run: { ...second, transcript }, failure: { ...failure, fallback: 'reconnect' } };
   };
 
   const probes: ProbeResult[] = [];
@@ -175,9 +231,12 @@ export async function probeHost(job: HostJob, settings: ProbeSettings, deps: Hos
       probes.push(notTried(identity, stop));
       continue;
     }
-    const run = await attempt(identity);
+    const skippedTls = starttls !== settings.starttls;
+    const { run, failure } = await attempt(identity);
     const probe = toProbeResult(identity, run);
-    if (starttls !== settings.starttls) {
+    probe.verdict = judgedVerdict(probe.verdict, identity.kind, settings.stopAfter);
+    if (failure !== null) probe.starttlsFailure = failure;
+    if (skippedTls) {
       probe.transcript.unshift({ t: 0, dir: 'I', line: 'STARTTLS not attempted: the TLS handshake with this host failed in an earlier session of this matrix' });
     }
     // After a signal, results are written at once: no more DNS work for alignment.
@@ -186,7 +245,9 @@ export async function probeHost(job: HostJob, settings: ProbeSettings, deps: Hos
     if (probe.verdict.cause === 'greylist' && settings.retryGreylistSec !== null) {
       greylisted.push({ index: probes.length - 1, at: Date.now() });
     }
-    if (probe.status === 'tls-error' && starttls && settings.stopAfter !== 'starttls' && settings.stopAfter !== 'ehlo') {
+    // --no-starttls-fallback keeps the strict behaviour: this cell stays a tls-error, and only the
+    // later cells of a matrix that goes past STARTTLS skip it (their question is about the HELO).
+    if (!fallback && probe.status === 'tls-error' && starttls && settings.stopAfter !== 'starttls' && settings.stopAfter !== 'ehlo') {
       starttls = false;
       continue;
     }
@@ -202,7 +263,7 @@ export async function probeHost(job: HostJob, settings: ProbeSettings, deps: Hos
     if (deps.signal?.aborted) break;
     const original = probes[g.index];
     if (!original) continue;
-    const run = await attempt(original.identity);
+    const { run } = await attempt(original.identity);
     const retry = toProbeResult(original.identity, run);
     original.greylistRetry = { afterSeconds: settings.retryGreylistSec ?? 0, verdict: retry.verdict, status: retry.status };
   }

@@ -16,7 +16,7 @@ import { lookupAddresses, lookupExchangers } from '../dns/mx.js';
 import type { Connector } from '../net/connector.js';
 import { predictSourceAddress } from '../net/route.js';
 import type { Target } from '../targets/parse.js';
-import { buildIdentity, parentDomain } from './identities.js';
+import { buildIdentity, nxdomainLabel, parentDomain } from './identities.js';
 import { probeHost, type HostDeps, type HostJob, type ProbeSettings } from './probe-host.js';
 import { PoliteScheduler } from './scheduler.js';
 import { LruCache } from '../dns/cache.js';
@@ -138,34 +138,62 @@ function defaultRcpt(t: Target, a: Address): string {
   return `postmaster@${t.name}`;
 }
 
-/** Finds a name that resolves, but not to `sourceIp`, for the `mismatch` identity. */
-async function deriveMismatchName(primary: string, sourceIp: string | null, resolver: Resolver): Promise<string | null> {
+/** A name that resolves, with its addresses: a candidate for the `mismatch` identity. */
+interface MismatchCandidate {
+  name: string;
+  ips: string[];
+}
+
+/**
+ * Names near the primary that resolve, but not to `sourceIp` (the sender's own name is never
+ * one). Looked up once per source; `pickMismatch` then chooses per receiver.
+ */
+async function mismatchCandidates(primary: string, sourceIp: string | null, resolver: Resolver): Promise<MismatchCandidate[]> {
   const domain = parentDomain(primary);
-  const candidates = [domain, `www.${domain}`];
+  const names = [domain, `www.${domain}`];
   const mx = await lookupExchangers(domain, resolver);
-  if (mx.status === 'ok') for (const m of mx.mx) candidates.push(m.exchange);
-  for (const name of candidates) {
+  if (mx.status === 'ok') for (const m of mx.mx) if (!names.includes(m.exchange)) names.push(m.exchange);
+  const out: MismatchCandidate[] = [];
+  for (const name of names) {
     if (name.toLowerCase() === primary.toLowerCase()) continue;
     const a = await lookupAddresses(name, resolver);
-    if (a.status === 'ok' && a.addresses.length > 0 && !a.addresses.some((x) => x.ip === sourceIp)) return name;
+    if (a.status === 'ok' && a.addresses.length > 0 && !a.addresses.some((x) => x.ip === sourceIp)) out.push({ name, ips: a.addresses.map((x) => x.ip) });
+  }
+  return out;
+}
+
+/**
+ * The mismatch name for one receiver: neither the sender's (see mismatchCandidates) nor the
+ * receiver's own. A HELO with the receiver's own name or address trips "you are not me" rules
+ * (Exim's helo checks, Postfix check_helo_access on own names), which is a different question
+ * from "does the HELO match the client IP" (issue 12 B10).
+ */
+export function pickMismatch(candidates: readonly MismatchCandidate[], receiver: { exchange: string; ip: string }): string | null {
+  const own = receiver.exchange.toLowerCase().replace(/\.$/, '');
+  for (const c of candidates) {
+    if (c.name.toLowerCase().replace(/\.$/, '') === own) continue;
+    if (c.ips.includes(receiver.ip)) continue;
+    return c.name;
   }
   return null;
 }
 
 export class Planner {
-  private readonly mismatch = new Map<string, Promise<string | null>>();
+  private readonly mismatch = new Map<string, Promise<MismatchCandidate[]>>();
+  /** One nxdomain label per run: every host gets the same HELO, so reports can name it once. */
+  private readonly nxLabel = nxdomainLabel();
   constructor(private readonly options: RunOptions, private readonly resolver: Resolver) {}
 
-  private mismatchFor(sourceIp: string | null): Promise<string | null> {
-    if (this.options.mismatchName) return Promise.resolve(this.options.mismatchName);
+  private async mismatchFor(sourceIp: string | null, receiver: Address): Promise<string | null> {
+    if (this.options.mismatchName) return this.options.mismatchName;
     const key = sourceIp ?? '';
     let p = this.mismatch.get(key);
     if (!p) {
       // One entry per distinct source address: bounded by the number of --source values.
-      p = deriveMismatchName(this.options.helo, sourceIp, this.resolver);
+      p = mismatchCandidates(this.options.helo, sourceIp, this.resolver);
       this.mismatch.set(key, p);
     }
-    return p;
+    return pickMismatch(await p, receiver);
   }
 
   async identities(address: Address, port: number): Promise<Pick<HostJob, 'identities' | 'unavailable'>> {
@@ -185,8 +213,9 @@ export class Planner {
       const sourceIp = source ?? (needsIp ? await predictSourceAddress(address.ip, port) : null);
       const sent = new Set<string>();
       for (const kind of this.options.identityKinds) {
-        const mismatchName = kind === 'mismatch' ? await this.mismatchFor(sourceIp) : null;
-        const choice = buildIdentity(kind, { primary: this.options.helo, sourceIp, source, mismatchName });
+        const mismatchName = kind === 'mismatch' ? await this.mismatchFor(sourceIp, address) : null;
+        const nxLabel = this.nxLabel;
+        const choice = buildIdentity(kind, { primary: this.options.helo, sourceIp, source, mismatchName, randomLabel: () => nxLabel });
         if (!choice.ok) unavailable.push({ identity: { kind, name: choice.name, source }, reason: choice.reason });
         else if (sent.has(choice.identity.name.toLowerCase())) {
           // e.g. `short` of a one-label --helo is the primary itself: one connection is enough.

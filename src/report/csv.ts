@@ -23,9 +23,9 @@ export const CSV_COLUMN_DOCS = {
   identity_kind: 'HELO identity kind (primary, literal, bare-ip, ...)',
   identity_name: 'the HELO/EHLO argument as sent',
   source: 'requested local source address (empty: system choice)',
-  status: 'probe status (success, connection-refused, io-timeout, tls-error, not-tried, ...)',
+  status: 'probe status (success, connection-refused, network-unreachable, io-timeout, tls-error, not-tried, ...)',
   error: 'error code and message when status is not success',
-  outcome: 'verdict: accepted, rejected, deferred or unknown',
+  outcome: 'verdict: accepted, rejected, deferred, not-judged or unknown',
   stage: 'stage the verdict fell at (connect, ehlo, helo, starttls, mail, rcpt)',
   code: 'SMTP reply code of the deciding reply',
   enhanced: 'RFC 3463 enhanced status code of the deciding reply',
@@ -36,6 +36,7 @@ export const CSV_COLUMN_DOCS = {
   ehlo_command: 'greeting command that ended the greeting stage (EHLO or HELO)',
   ehlo_name: 'the name the server gave in its EHLO reply',
   starttls: 'STARTTLS offered in the plaintext EHLO reply (true/false; empty: no EHLO seen)',
+  starttls_failure: 'STARTTLS offered but not completed: "refused <code> <text>" or "handshake-failed <error>" (empty: none)',
   tls_protocol: 'negotiated TLS version (TLSv1.3, ...)',
   tls_cipher: 'negotiated cipher (IANA name)',
   cert_valid: 'certificate chain verified against system CAs (true/false)',
@@ -105,6 +106,7 @@ function probeRow(t: TargetResult, h: HostResult, p: ProbeResult): Record<CsvCol
     ehlo_command: p.greeting?.command,
     ehlo_name: (p.capabilities.plain ?? p.capabilities.tls)?.name,
     starttls: p.capabilities.plain?.starttls,
+    starttls_failure: starttlsFailureText(p),
     tls_protocol: tls?.protocol,
     tls_cipher: tls?.cipher?.standardName ?? tls?.cipher?.name,
     cert_valid: tls !== null && cert !== null ? tls.authorized : null,
@@ -124,6 +126,12 @@ function probeRow(t: TargetResult, h: HostResult, p: ProbeResult): Record<CsvCol
     greylist_retry_outcome: p.greylistRetry?.verdict.outcome,
     total_ms: p.timings.total,
   };
+}
+
+function starttlsFailureText(p: ProbeResult): string | null {
+  const f = p.starttlsFailure;
+  if (f === undefined) return null;
+  return f.kind === 'refused' ? `refused ${f.reply.code} ${f.reply.text.split('\n')[0] ?? ''}` : `handshake-failed ${f.error.message}`;
 }
 
 function emptyRow(t: TargetResult): Record<CsvColumn, Cell> {

@@ -22,7 +22,7 @@ export interface HtmlOptions {
 
 const esc = (s: string): string => escapeHtml(s);
 
-const CELL_OUTCOMES: readonly CellOutcome[] = ['accepted', 'rejected', 'deferred', 'error', 'not-tried'];
+const CELL_OUTCOMES: readonly CellOutcome[] = ['accepted', 'rejected', 'deferred', 'not-judged', 'error', 'not-tried'];
 const KIND_ORDER: readonly IdentityKind[] = ['primary', 'literal', 'bare-ip', 'short', 'localhost', 'nxdomain', 'mismatch', 'dynamic', 'custom'];
 const RECEIVER_CHECKS = ['mx-address', 'mx-cname', 'ptr-exists', 'fcrdns', 'banner-name', 'ehlo-name', 'cert-name'];
 const SENDER_CHECKS = ['helo-syntax', 'helo-fqdn', 'helo-resolves', 'helo-addresses-include-ip', 'ptr-exists', 'ptr-matches-helo', 'fcrdns', 'literal-matches-ip', 'helo-generic', 'spf-helo'];
@@ -48,7 +48,11 @@ code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberatio
 .tile{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px;break-inside:avoid}
 .tile .label{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
 .tile .value{font-size:1.6rem;font-weight:600;line-height:1.2}
-.tile .sub{font-size:12px;color:var(--muted);overflow-wrap:anywhere}
+.tile .sub{font-size:12px;color:var(--muted);overflow-wrap:anywhere;word-break:break-word}
+.tile{min-width:0}
+.tile .sub .nw{white-space:normal}
+.cell .retry{display:block;font-size:12px;font-weight:600}
+details.run>summary{font-weight:400;color:var(--muted)}
 .nw{white-space:nowrap}
 .tile.bad .value{color:var(--rej-fg)}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;max-width:100%;position:relative}
@@ -66,6 +70,7 @@ table.caps td:nth-child(4),table.caps td:nth-child(5){min-width:10rem}.num{white
 .o-rejected{background:var(--rej-bg);color:var(--rej-fg)}
 .o-deferred{background:var(--def-bg);color:var(--def-fg)}
 .o-error{background:var(--err-bg);color:var(--err-fg)}
+.o-not-judged{background:var(--nt-bg);color:var(--nt-fg)}
 .o-not-tried{background:repeating-linear-gradient(135deg,var(--nt-bg) 0 6px,#fff 6px 12px);color:var(--nt-fg)}
 .o-empty{background:#fff;color:var(--muted)}
 .legend{display:flex;flex-wrap:wrap;gap:6px;margin:6px 0;padding:0;list-style:none}
@@ -162,20 +167,35 @@ function sumValues(rec: Record<string, number | undefined>, skip?: string): numb
   return n;
 }
 
+/** "stopAfter" → "stop after": option names read as words, not camelCase. */
+function optionLabel(k: string): string {
+  return k.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/Ms$/, ' (ms)').replace(/Sec$/, ' (s)').toLowerCase();
+}
+
+/** An option value as text: lists comma-separated, null as "default", no JSON brackets or quotes. */
+function optionValue(v: unknown): string {
+  if (v === null || v === undefined) return 'default';
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (Array.isArray(v)) return v.length === 0 ? 'none' : v.map((x) => (x === null ? 'default' : typeof x === 'string' ? x : JSON.stringify(x))).join(', ');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
 function renderHeader(run: RunResult, opts: HtmlOptions): string {
   const started = Date.parse(run.startedAt);
   const finished = Date.parse(run.finishedAt);
   const dur = Number.isFinite(started) && Number.isFinite(finished) ? `${((finished - started) / 1000).toFixed(1)} s` : 'unknown';
-  const optRows = Object.entries(run.options)
-    .map(([k, v]) => `<dt>${esc(k)}</dt><dd class="mono">${esc(typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)))}</dd>`)
-    .join('');
+  // The options are folded into a "run" box: the first screen belongs to the results.
+  const optRows = `<details class="run"><summary>Run options</summary><dl class="meta">${Object.entries(run.options)
+    .map(([k, v]) => `<dt>${esc(optionLabel(k))}</dt><dd class="mono">${esc(optionValue(v))}</dd>`)
+    .join('')}</dl></details>`;
   const notes = (opts.notes ?? []).map((n) => `<div class="notes" role="note">${esc(n)}</div>`).join('');
   return `<header>
 <h1>mxprobe report</h1>
 <dl class="meta"><dt>tool</dt><dd>${esc(run.tool.name)} ${esc(run.tool.version)}</dd>
 <dt>started</dt><dd><time datetime="${esc(run.startedAt)}">${esc(run.startedAt)}</time></dd>
 <dt>finished</dt><dd><time datetime="${esc(run.finishedAt)}">${esc(run.finishedAt)}</time> (${esc(dur)})</dd>
-${optRows}</dl>${notes}
+</dl>${optRows}${notes}
 </header>`;
 }
 
@@ -222,16 +242,19 @@ function matrixColumns(refs: readonly HostRef[]): Column[] {
 function cellEntry(p: ProbeResult): string {
   const o = cellOutcome(p);
   const v = p.verdict;
-  const cause = o === 'not-tried' ? (p.notTried?.reason ?? 'not tried') : o === 'error' ? p.status : v.cause;
+  const cause = o === 'not-tried' ? (p.notTried?.reason ?? 'not tried') : o === 'error' ? p.status : o === 'not-judged' ? 'stopped before the receiver judged it' : v.cause;
   const code = [v.code !== null ? String(v.code) : '', v.enhanced ?? '', v.stage !== null ? `at ${v.stage}` : ''].filter((x) => x !== '').join(' ');
   const remedy = v.remedy ?? '';
-  return `<span class="o">${esc(o)}</span><span class="cause">${esc(cause)}</span>${code !== '' ? `<span class="code mono">${esc(code)}</span>` : ''}${remedy !== '' ? `<span class="vh">Remedy: ${esc(remedy)}</span>` : ''}`;
+  // Greylisting: the retry's answer is the one the acceptance bar counts, so the cell says it too.
+  const r = p.greylistRetry;
+  const retry = r !== undefined ? `<span class="retry">→ ${esc(r.verdict.outcome === 'unknown' ? r.status : r.verdict.outcome)} on retry after ${esc(String(r.afterSeconds))} s</span>` : '';
+  return `<span class="o">${esc(o)}</span>${retry}<span class="cause">${esc(cause)}</span>${code !== '' ? `<span class="code mono">${esc(code)}</span>` : ''}${remedy !== '' ? `<span class="vh">Remedy: ${esc(remedy)}</span>` : ''}`;
 }
 
 function renderCell(probes: readonly ProbeResult[], col: Column): string {
   if (probes.length === 0) return `<td class="cell o-empty" data-outcome="none" data-kind="${esc(col.kind)}"><span class="muted">–</span><span class="vh">not probed</span></td>`;
   // Several probes in one cell (e.g. two custom names): the worst outcome colours the cell.
-  const severity: Record<CellOutcome, number> = { rejected: 4, error: 3, deferred: 2, 'not-tried': 1, accepted: 0 };
+  const severity: Record<CellOutcome, number> = { rejected: 5, error: 4, deferred: 3, 'not-judged': 2, 'not-tried': 1, accepted: 0 };
   const outcomes = probes.map(cellOutcome);
   const worst = outcomes.reduce((a, b) => (severity[b] > severity[a] ? b : a));
   const title = probes
@@ -312,10 +335,50 @@ function tlsCell(tls: TlsDetails | null): string {
   return `${esc(tls.protocol ?? 'unknown')}${tls.mode === 'implicit' ? ' <span class="muted">(implicit)</span>' : ''}<br><span class="muted mono" title="${esc(tls.cipher?.standardName ?? '')}">${esc(cipher)}</span>`;
 }
 
+/**
+ * STARTTLS offered but broken is not a green "yes" (issue 12 B2): it says "broken" and why, since
+ * every opportunistic sender then delivers in plaintext.
+ */
+function starttlsCell(f: HostFacts): string {
+  const fail = f.starttlsFailure;
+  if (fail === null) return yesNo(f.starttls);
+  const why = fail.kind === 'refused' ? `refused: ${fail.reply.code} ${fail.reply.text}` : `handshake failed: ${fail.error.message}`;
+  return `<span class="no" title="${esc(why)}">broken</span><br><span class="muted">${esc(fail.kind === 'refused' ? `refused ${fail.reply.code}` : 'handshake failed')}</span>`;
+}
+
+/** OpenSSL/Node verification codes in words; the code itself stays beside it. */
+const CERT_ERRORS: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in the chain (private CA)',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'issuer not trusted here, or the server does not send its intermediate',
+  UNABLE_TO_GET_ISSUER_CERT: 'issuer certificate not found',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'incomplete chain: the server does not send its intermediate',
+  CERT_HAS_EXPIRED: 'certificate expired',
+  CERT_NOT_YET_VALID: 'certificate not valid yet',
+  CERT_REVOKED: 'certificate revoked',
+  CERT_SIGNATURE_FAILURE: 'bad certificate signature',
+  CERT_UNTRUSTED: 'certificate not trusted',
+  INVALID_CA: 'invalid CA certificate',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'certificate does not cover the host name',
+};
+
+export function explainCertError(code: string): string {
+  const words = CERT_ERRORS[code];
+  return words === undefined ? code : `${words} (${code})`;
+}
+
+/** SIZE (RFC 1870) in binary units, the exact byte count in the tooltip. */
+export function humanSize(n: number): string {
+  if (n === 0) return 'no limit';
+  if (n >= 1024 * 1024) return `${Math.round((n / (1024 * 1024)) * 10) / 10} MiB`;
+  if (n >= 1024) return `${Math.round((n / 1024) * 10) / 10} KiB`;
+  return `${n} B`;
+}
+
 function certCell(f: HostFacts): string {
   if (f.tls === null) return '<span class="muted">–</span>';
   if (f.cert.length === 1 && f.cert[0] === 'valid') return '<span class="yes">valid</span>';
-  const err = f.tls.authorizationError !== null ? `<br><span class="muted mono">${esc(f.tls.authorizationError)}</span>` : '';
+  const err = f.tls.authorizationError !== null ? `<br><span class="muted">${esc(explainCertError(f.tls.authorizationError))}</span>` : '';
   return `<span class="no">${esc(f.cert.join(', ') || 'unknown')}</span>${err}`;
 }
 
@@ -333,8 +396,8 @@ function renderCapabilities(refs: readonly HostRef[]): string {
       const flag = (b: boolean | undefined): string => (caps === null ? '<span class="muted">–</span>' : yesNo(b ?? null));
       const name = f.tls === null ? '<span class="muted">–</span>' : yesNo(f.tls.nameMatches, 'match', 'mismatch');
       return `<tr data-host="${esc(h.exchange)}"><th scope="row"><a href="#${anchor}">${esc(hostLabel(h))}</a></th>
-<td>${f.greeting !== null && f.greeting !== undefined ? esc(String(f.greeting)) : '<span class="muted">–</span>'}</td><td>${implicit ? 'n/a' : yesNo(f.starttls)}</td><td>${tlsCell(f.tls)}</td><td>${certCell(f)}</td><td>${name}</td>
-${authBefore}<td>${authAfter}</td><td class="num">${caps?.size !== null && caps?.size !== undefined ? esc(String(caps.size)) : '<span class="muted">–</span>'}</td>
+<td>${f.greeting !== null && f.greeting !== undefined ? esc(String(f.greeting)) : '<span class="muted">–</span>'}</td><td>${implicit ? 'n/a' : starttlsCell(f)}</td><td>${f.tls === null && f.starttlsFailure !== null ? '<span class="no">none (plaintext)</span>' : tlsCell(f.tls)}</td><td>${certCell(f)}</td><td>${name}</td>
+${authBefore}<td>${authAfter}</td><td class="num">${caps?.size !== null && caps?.size !== undefined ? `<span title="${esc(String(caps.size))} bytes">${esc(humanSize(caps.size))}</span>` : '<span class="muted">–</span>'}</td>
 <td>${flag(caps?.smtpUtf8)}</td><td>${flag(caps?.pipelining)}</td><td>${flag(caps?.chunking)}</td><td>${flag(caps?.requireTls)}</td></tr>`;
     })
     .join('\n');
@@ -416,7 +479,7 @@ function renderTls(tls: TlsDetails | null): string {
     ['SNI', tls.servername],
     ['protocol', tls.protocol],
     ['cipher', tls.cipher !== null ? `${tls.cipher.standardName} (${tls.cipher.name})` : null],
-    ['chain', tls.authorized ? 'verified' : `not verified: ${tls.authorizationError ?? 'unknown'}`],
+    ['chain', tls.authorized ? 'verified' : `not verified: ${explainCertError(tls.authorizationError ?? 'unknown')}`],
     ['name', tls.nameMatches === null ? 'not checked' : tls.nameMatches ? 'matches' : `mismatch: ${tls.nameError ?? ''}`],
     ['subject', c !== null ? nameValue(c.subject) : null],
     ['SAN', c !== null ? c.subjectAltNames.join(', ') : null],

@@ -13,6 +13,7 @@ import type {
   Outcome,
   ProbeResult,
   ProbeStatus,
+  StarttlsFailure,
   Summary,
   TargetResult,
   TlsDetails,
@@ -59,7 +60,7 @@ export interface HostFacts {
   representative: ProbeResult | null;
   /** Any probe had a 2xx reply to EHLO. */
   ehlo: boolean;
-  /** Any probe finished its greeting with a 2xx reply to HELO (EHLO refused or not tried). */
+  /** A HELO-only host: some probe finished its greeting with a 2xx reply to HELO, and no probe got a 2xx to EHLO. */
   helo: boolean;
   /** The greeting command of the representative probe, null when no greeting completed. */
   greeting: 'EHLO' | 'HELO' | null;
@@ -73,6 +74,8 @@ export interface HostFacts {
   afterTls: Capabilities | null;
   /** Certificate problems of `tls`, or ['valid']; [] without TLS. */
   cert: CertOutcome[];
+  /** STARTTLS advertised but refused or its handshake failed (first probe that saw it), else null. */
+  starttlsFailure: StarttlsFailure | null;
 }
 
 export function hostFacts(host: HostResult): HostFacts {
@@ -84,7 +87,9 @@ export function hostFacts(host: HostResult): HostFacts {
   let afterTls: Capabilities | null = null;
   let greeted: ProbeResult | null = null;
   let bannered: ProbeResult | null = null;
+  let starttlsFailure: StarttlsFailure | null = null;
   for (const p of host.probes) {
+    starttlsFailure ??= p.starttlsFailure ?? null;
     if (is2xx(p.greeting?.ehloReply?.code)) ehlo = true;
     if (p.greeting?.command === 'HELO' && is2xx(p.greeting.reply?.code)) helo = true;
     if (greeted === null && p.greeting !== null && is2xx(p.greeting.reply?.code)) greeted = p;
@@ -101,18 +106,21 @@ export function hostFacts(host: HostResult): HostFacts {
   return {
     representative,
     ehlo,
-    helo,
-    greeting: greeted?.greeting?.command ?? null,
+    // A host that answered EHLO with 250 to any identity speaks EHLO: a HELO after it refused one
+    // identity's EHLO (Haraka's helo.checks) does not make it a HELO-only host.
+    helo: helo && !ehlo,
+    greeting: ehlo ? 'EHLO' : (greeted?.greeting?.command ?? null),
     starttls,
     tls,
     plain,
     afterTls,
     cert: certOutcomes(tls),
+    starttlsFailure,
   };
 }
 
 /** How a probe lands in the identity matrix and the per-identity counts. */
-export type CellOutcome = 'accepted' | 'rejected' | 'deferred' | 'error' | 'not-tried';
+export type CellOutcome = 'accepted' | 'rejected' | 'deferred' | 'not-judged' | 'error' | 'not-tried';
 
 /**
  * The verdict decides when it says accepted/rejected/deferred, even if the connection then failed
@@ -121,7 +129,7 @@ export type CellOutcome = 'accepted' | 'rejected' | 'deferred' | 'error' | 'not-
  */
 export function cellOutcome(p: ProbeResult): CellOutcome {
   const o = p.verdict.outcome;
-  if (o === 'accepted' || o === 'rejected' || o === 'deferred') return o;
+  if (o === 'accepted' || o === 'rejected' || o === 'deferred' || o === 'not-judged') return o;
   if (p.status === 'not-tried') return 'not-tried';
   return 'error';
 }
@@ -201,7 +209,7 @@ export class SummaryBuilder {
       // failed before any refusal (refused, timed out…) has no cause either: its status says it.
       if (p.verdict.cause !== 'none' && p.verdict.outcome !== 'unknown') inc(this.causes, p.verdict.cause);
     }
-    const id = (this.identities[p.identity.kind] ??= { probes: 0, accepted: 0, rejected: 0, deferred: 0, errors: 0, notTried: 0 });
+    const id = (this.identities[p.identity.kind] ??= { probes: 0, accepted: 0, rejected: 0, deferred: 0, notJudged: 0, errors: 0, notTried: 0 });
     id.probes++;
     // "How is this identity treated?" is answered by the final word: when --retry-greylist
     // re-probed a greylisted cell, the retry's outcome counts (the verdict keeps the first reply).
@@ -209,6 +217,8 @@ export class SummaryBuilder {
     const effective = retry === 'accepted' || retry === 'rejected' || retry === 'deferred' ? retry : cell;
     if (effective === 'error') id.errors++;
     else if (effective === 'not-tried') id.notTried++;
+    // Not judged is neither accepted nor refused: outside the acceptance rate's "decided".
+    else if (effective === 'not-judged') id.notJudged++;
     else id[effective]++;
     countFailures(this.alignmentFailures, SENDER_PREFIX, p.alignment?.checks);
   }

@@ -93,7 +93,7 @@ function hostRow(t: TargetResult, h: HostResult, maxText: number): string[] {
     stripControl(h.family === 6 ? `[${h.ip}]` : h.ip),
     truncate(stripControl(bannerName || '-'), maxText),
     p.greeting?.command ?? '-',
-    p.capabilities.plain ? (p.capabilities.plain.starttls ? 'yes' : 'no') : '-',
+    p.starttlsFailure ? 'broken' : p.capabilities.plain ? (p.capabilities.plain.starttls ? 'yes' : 'no') : '-',
     p.tls?.protocol ?? '-',
     truncate(stripControl(authText), maxText),
     sizeText(caps?.size),
@@ -118,6 +118,24 @@ function notTriedBlock(targets: TargetResult[]): string {
       }
   if (reasons.size === 0) return '';
   return `\n\nNot tried:\n${[...reasons].map(([r, n]) => `  ${r}${n > 1 ? ` (${n} cells)` : ''}`).join('\n')}`;
+}
+
+/**
+ * Hosts that advertised STARTTLS and then could not do it (issue 12 §A), once per host: the
+ * matrix cells show the plaintext verdicts, so the TLS failure needs its own line.
+ */
+function starttlsBrokenBlock(targets: TargetResult[]): string {
+  const lines = new Set<string>();
+  for (const t of targets)
+    for (const h of t.hosts) {
+      const f = h.probes.find((p) => p.starttlsFailure !== undefined)?.starttlsFailure;
+      if (f === undefined) continue;
+      const why = f.kind === 'refused' ? `refused: ${f.reply.code} ${f.reply.text.split('\n')[0] ?? ''}` : `handshake failed: ${f.error.message}`;
+      const then = f.fallback === 'none' ? '' : ` (went on in plaintext${f.fallback === 'reconnect' ? ' on a new connection' : ''})`;
+      lines.add(truncate(stripControl(`${h.exchange} ${h.ip}: ${why}`), 160) + then);
+    }
+  if (lines.size === 0) return '';
+  return `\n\nSTARTTLS offered but broken:\n${[...lines].map((l) => `  ${l}`).join('\n')}`;
 }
 
 /** Column key for an identity: kind, plus source when several sources were probed. */
@@ -153,19 +171,29 @@ export function renderMatrix(targets: TargetResult[], opts: TableOptions = {}): 
   }
   const color = opts.color === true;
   const grid = formatGrid(['TARGET', 'HOST', ...columns.map((c) => stripControl(c).toUpperCase())], rows, color ? (cell, i) => (i >= 2 ? outcomeColor(cell) : cell) : undefined);
-  // The identities in play, with the exact names sent, once.
-  const legend: string[] = [];
-  const seen = new Set<string>();
+  // The identities in play, with the exact names sent. A kind whose name differs per host
+  // (mismatch avoids each receiver's own name) lists its names, never just the first host's.
+  const SHOWN = 3;
+  const names = new Map<string, { first: string[]; more: Set<string> }>();
   for (const t of targets)
     for (const h of t.hosts)
       for (const p of h.probes) {
         const k = identityKey(p, multiSource);
-        if (seen.has(k) || !p.identity.name) continue;
-        seen.add(k);
-        legend.push(`  ${stripControl(k).padEnd(12)} ${stripControl(p.identity.name)}`);
+        if (!p.identity.name) continue;
+        const e = names.get(k) ?? { first: [], more: new Set<string>() };
+        names.set(k, e);
+        if (e.first.includes(p.identity.name) || e.more.has(p.identity.name)) continue;
+        // Only a count past the first few: bounded text, and a bounded set (one per host at most).
+        if (e.first.length < SHOWN) e.first.push(p.identity.name);
+        else if (e.more.size < 10_000) e.more.add(p.identity.name);
       }
+  const legend = [...names].map(([k, e]) => {
+    const extra = e.more.size > 0 ? ` (+${e.more.size} more)` : '';
+    const per = e.first.length > 1 ? ' (per host)' : '';
+    return `  ${stripControl(k).padEnd(12)} ${e.first.map((n) => stripControl(n)).join(', ')}${extra}${per}`;
+  });
   const key = 'ok accepted · REJ rejected · DEF deferred · @stage where it fell · cause (helo- prefix dropped) · →retry result';
-  return `${grid}\n${key}\n\nIdentities sent:\n${legend.join('\n')}${notTriedBlock(targets)}`;
+  return `${grid}\n${key}\n\nIdentities sent:\n${legend.join('\n')}${notTriedBlock(targets)}${starttlsBrokenBlock(targets)}`;
 }
 
 /** Input order (argv:2 before argv:10, file:9 before file:10), whatever order they finished in. */
@@ -187,7 +215,7 @@ export function renderTable(unsorted: RunResult, opts: TableOptions = {}): strin
       if (t.hosts.length === 0) rows.push(targetOnlyRow(t));
       for (const h of t.hosts) rows.push(hostRow(t, h, maxText));
     }
-    const notTried = notTriedBlock(run.targets);
+    const notTried = notTriedBlock(run.targets) + starttlsBrokenBlock(run.targets);
     const color = opts.color === true;
     parts.push(
       formatGrid(['TARGET', 'EXCHANGE', 'IP', 'BANNER NAME', 'GREETING', 'STARTTLS', 'TLS', 'AUTH', 'SIZE', 'OUTCOME'], rows, color ? (c, i) => (i === 9 ? outcomeColor(c) : c) : undefined) + notTried,

@@ -8,6 +8,9 @@
  *  3. On a 5xx other than 421, record that reply and try HELO with the same name (§4.1.4 allows
  *     a client to fall back); both replies are kept.
  *  4. STARTTLS when advertised and allowed (RFC 3207 §4); on 220 the driver upgrades the socket.
+ *     A refusal (e.g. 454) is a TLS fact, not a verdict on the identity: like an opportunistic
+ *     MTA, the session goes on in plaintext (RFC 3207 §4 "the client MAY ... continue"), unless
+ *     `starttlsFallback` is false (strict TLS audit: the refusal is the decision).
  *  5. EHLO again after TLS: the pre-TLS capabilities must be discarded (RFC 3207 §4.2).
  *  6. Optionally MAIL FROM and RCPT TO (RFC 5321 §4.1.1.2-3).
  *  7. RSET (after an envelope was started, §4.1.1.5), then QUIT (§4.1.1.10).
@@ -28,6 +31,11 @@ export interface SessionConfig {
   starttls: boolean;
   /** TLS is already up from the first byte (RFC 8314 implicit TLS, port 465). */
   implicitTls: boolean;
+  /**
+   * After a refused STARTTLS go on in plaintext, as an opportunistic sending MTA does (default
+   * true). False (--no-starttls-fallback): the refusal ends the session and is its decision.
+   */
+  starttlsFallback?: boolean;
   /** Reverse-path for MAIL FROM; "" is the null sender <>. */
   mailFrom: string;
   /** Forward-path for RCPT TO. */
@@ -255,11 +263,13 @@ export function step(state: SessionState, event: SessionEvent): StepResult {
     case 'starttls': {
       if (code === 421) return closed421(state, 'starttls', reply, { starttlsReply: reply });
       if (code === 220) return next(state, 'tls-handshake', { starttlsReply: reply }, [{ type: 'upgrade-tls' }]);
-      // 454 TLS not available (RFC 3207 §4). For a capability audit that is the finding: the
-      // decision at starttls. Going further, do what an opportunistic MTA does (RFC 3207 §4:
-      // the client may continue without TLS), so the HELO question is still asked.
+      // 454 TLS not available, or any other refusal (RFC 3207 §4). Strict: that refusal is the
+      // finding and the decision. Opportunistic (default): it says nothing about the identity;
+      // go on in plaintext like Postfix (smtp_tls_security_level = may) or Exim, so the EHLO
+      // decision stands and MAIL/RCPT still get asked. The refusal stays on record (starttlsReply).
+      if (cfg.starttlsFallback === false) return next(state, 'quit', { starttlsReply: reply, decision: decide('starttls', reply) }, [QUIT()]);
       if (goesPast(cfg, 'starttls')) return next(state, 'mail', { starttlsReply: reply }, [send(mailFromCommand(cfg.mailFrom), 'mail')]);
-      return next(state, 'quit', { starttlsReply: reply, decision: decide('starttls', reply) }, [QUIT()]);
+      return next(state, 'quit', { starttlsReply: reply }, [QUIT()]);
     }
     case 'ehlo-tls': {
       if (code === 421) return closed421(state, 'starttls', reply, { ehloTlsReply: reply });

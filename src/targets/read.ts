@@ -257,6 +257,8 @@ export interface ValidationResult {
   duplicates: number;
   /** Total number of problems, including those beyond MAX_PROBLEMS. */
   invalid: number;
+  /** Valid IP targets (their default recipient is a domain literal, postmaster@[ip]). */
+  ipTargets: number;
 }
 
 /**
@@ -271,16 +273,19 @@ export async function validateTargets(spec: TargetSourceSpec): Promise<Validatio
   let invalid = 0;
   let count = 0;
   let duplicates = 0;
+  let ipTargets = 0;
   const addProblem = (p: TargetProblem): void => {
     invalid++;
     if (problems.length < MAX_PROBLEMS) problems.push(p);
   };
   const lines = iterate(spec, { onDuplicate: () => void duplicates++ }, { keepStdin: true, onUnreadable: addProblem });
   for await (const line of lines) {
-    if (line.ok === true) count++;
-    else if (line.ok === false) addProblem({ source: line.source, line: line.lineNo, input: line.input, reason: line.reason });
+    if (line.ok === true) {
+      count++;
+      if (line.target.kind === 'ip') ipTargets++;
+    } else if (line.ok === false) addProblem({ source: line.source, line: line.lineNo, input: line.input, reason: line.reason });
   }
-  return { problems, count, duplicates, invalid };
+  return { problems, count, duplicates, invalid, ipTargets };
 }
 
 /** The error for "no targets at all" (every source empty or only comments). The CLI exits with 2. */

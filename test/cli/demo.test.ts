@@ -22,7 +22,7 @@ describe('mxprobe demo (built CLI, embedded lab on loopback)', () => {
     const run = JSON.parse(r.stdout) as RunResult;
     expect(run.schemaVersion).toBe(1);
     expect(run.tool.name).toBe('mxprobe');
-    expect(run.targets).toHaveLength(7);
+    expect(run.targets).toHaveLength(8);
 
     // Postfix-like: EHLO accepted, HELO restrictions applied at RCPT (smtpd_delay_reject).
     expect(probe(run, 'postfix.demo.test', 'primary').verdict).toMatchObject({ outcome: 'accepted', stage: 'rcpt' });
@@ -57,6 +57,12 @@ describe('mxprobe demo (built CLI, embedded lab on loopback)', () => {
     expect(grey.verdict).toMatchObject({ outcome: 'deferred', cause: 'greylist' });
     expect(grey.greylistRetry?.verdict.outcome).toBe('accepted');
 
+    // Broken STARTTLS (454): a TLS fact of the host; every identity still judged at RCPT in plaintext.
+    const broken = probe(run, 'brokentls.demo.test', 'primary');
+    expect(broken.starttlsFailure).toMatchObject({ kind: 'refused', fallback: 'same-session', reply: { code: 454 } });
+    expect(broken.verdict).toMatchObject({ outcome: 'accepted', stage: 'rcpt' });
+    expect(probe(run, 'brokentls.demo.test', 'localhost').verdict).toMatchObject({ outcome: 'rejected', stage: 'rcpt', cause: 'helo-not-fqdn' });
+
     // Slow banner: the wait is measured.
     expect(probe(run, 'slow.demo.test', 'primary').timings.banner).toBeGreaterThanOrEqual(500);
 
@@ -77,21 +83,22 @@ describe('mxprobe demo (built CLI, embedded lab on loopback)', () => {
     expect(clientLines.length).toBeGreaterThan(100);
     expect(clientLines.filter((l) => /^(DATA|BDAT|AUTH)\b/i.test(l))).toEqual([]);
 
-    expect(run.summary.identities['primary']?.probes).toBe(6);
+    expect(run.summary.identities['primary']?.probes).toBe(7);
     expect(run.summary.causes['helo-not-fqdn']).toBeGreaterThanOrEqual(2);
   });
 
   it('prints a readable table by default, and NDJSON streams one host per line', async () => {
     const table = await runCliProcess(['demo', '--quiet']);
     expect(table.code).toBe(0);
-    for (const d of ['postfix.demo.test', 'exim.demo.test', 'legacy.demo.test', 'secure.demo.test', 'grey.demo.test', 'slow.demo.test']) expect(table.stdout).toContain(d);
+    for (const d of ['postfix.demo.test', 'exim.demo.test', 'legacy.demo.test', 'secure.demo.test', 'grey.demo.test', 'slow.demo.test', 'brokentls.demo.test']) expect(table.stdout).toContain(d);
     expect(table.stdout).toContain('REJ@rcpt not-fqdn');
+    expect(table.stdout).toMatch(/STARTTLS offered but broken:\n  mx\.brokentls\.demo\.test 127\.0\.1\.7: refused: 454 4\.7\.0 TLS not available/);
     expect(table.stdout).toContain('Summary');
     const nd = await runCliProcess(['demo', '--quiet', '--format', 'ndjson', '--identities', 'primary']);
     const lines = nd.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
     expect(lines[0]?.type).toBe('run');
     expect(lines.at(-1)?.type).toBe('summary');
-    expect(lines.filter((l) => l.type === 'host')).toHaveLength(6);
-    expect(lines.filter((l) => l.type === 'target')).toHaveLength(7);
+    expect(lines.filter((l) => l.type === 'host')).toHaveLength(7);
+    expect(lines.filter((l) => l.type === 'target')).toHaveLength(8);
   });
 });

@@ -37,6 +37,11 @@ export const LAB_ADDRESSES = {
   strict: '127.0.0.26',
   /** nsd, authoritative for example.test and 0.0.127.in-addr.arpa. */
   dns: '127.0.0.153',
+  /**
+   * Postfix like .25, but its TLS key is unreadable garbage: STARTTLS is advertised and answered
+   * "454 4.7.0 TLS not available due to local problem" (issue 12 §A: broken STARTTLS). No DNS names.
+   */
+  tlsBroken: '127.0.0.46',
 } as const;
 
 export const LAB_NAMES = {
@@ -48,7 +53,7 @@ export const LAB_NAMES = {
 } as const;
 
 /** The syslog_name of each smtpd service, so log lines tell which listener a session hit. */
-export const LAB_SERVICES = { mx: 'postfix/smtpd', strict: 'postfix/strict/smtpd' } as const;
+export const LAB_SERVICES = { mx: 'postfix/smtpd', strict: 'postfix/strict/smtpd', tlsBroken: 'postfix/tlsbroken/smtpd' } as const;
 
 export interface ExecResult {
   code: number | null;
@@ -259,7 +264,7 @@ myhostname = ${LAB_NAMES.mx}
 mydomain = ${LAB_NAMES.domain}
 myorigin = $mydomain
 mydestination = ${LAB_NAMES.domain}
-inet_interfaces = ${LAB_ADDRESSES.mx}, ${LAB_ADDRESSES.strict}
+inet_interfaces = ${LAB_ADDRESSES.mx}, ${LAB_ADDRESSES.strict}, ${LAB_ADDRESSES.tlsBroken}
 inet_protocols = ipv4
 # No sender is trusted: every lab client goes through the restrictions.
 mynetworks = 127.0.0.1/32
@@ -291,6 +296,8 @@ smtpd_tls_security_level = may
 smtpd_tls_cert_file = ${join(pf, 'tls', 'cert.pem')}
 smtpd_tls_key_file = ${join(pf, 'tls', 'key.pem')}
 smtpd_tls_loglevel = 1
+# The tlsbroken listener's key: not a key at all (master.cf -o smtpd_tls_key_file=$lab_broken_key).
+lab_broken_key = ${join(pf, 'tls', 'broken-key.pem')}
 smtp_tls_security_level = none
 # No error pacing: the lab probes the same listener many times in a row.
 smtpd_error_sleep_time = 0s
@@ -303,6 +310,7 @@ export function postfixMasterCf(): string {
   const lines = [
     `${LAB_ADDRESSES.mx}:smtp inet n - n - - smtpd`,
     `${LAB_ADDRESSES.strict}:smtp inet n - n - - smtpd -o syslog_name=postfix/strict -o smtpd_client_restrictions=$strict_client_restrictions`,
+    `${LAB_ADDRESSES.tlsBroken}:smtp inet n - n - - smtpd -o syslog_name=postfix/tlsbroken -o smtpd_tls_key_file=$lab_broken_key`,
     'pickup unix n - n 60 1 pickup',
     'cleanup unix n - n - 0 cleanup',
     'qmgr unix n - n 300 1 qmgr',
@@ -473,6 +481,8 @@ export async function startLab(): Promise<Lab> {
       '-addext', `subjectAltName=DNS:${LAB_NAMES.mx},DNS:${LAB_NAMES.strictDomain}`,
       '-keyout', join(pf, 'tls', 'key.pem'), '-out', join(pf, 'tls', 'cert.pem'),
     ]);
+    // An "unreadable" key for the tlsBroken listener: a PEM envelope around garbage.
+    await writeFile(join(pf, 'tls', 'broken-key.pem'), '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n', { mode: 0o600 });
     await writeFile(join(etc, 'main.cf'), postfixMainCf(dir));
     await writeFile(join(etc, 'master.cf'), postfixMasterCf());
     // texthash: postmap(1) format ("key value"), no database to build.
@@ -484,7 +494,7 @@ export async function startLab(): Promise<Lab> {
     postfixStarted = true;
     postfix.stdout.setEncoding('utf8').on('data', (d: string) => (postfixOut += d));
     postfix.stderr.setEncoding('utf8').on('data', (d: string) => (postfixOut += d));
-    for (const addr of [LAB_ADDRESSES.mx, LAB_ADDRESSES.strict]) {
+    for (const addr of [LAB_ADDRESSES.mx, LAB_ADDRESSES.strict, LAB_ADDRESSES.tlsBroken]) {
       await waitUntil(async () => {
         if (postfix.exitCode !== null) {
           throw new Error(`postfix start-fg exited ${postfix.exitCode}:\n${postfixOut}\n${readLog()}\n${await postfixDiagnosis(ns, etc)}`);

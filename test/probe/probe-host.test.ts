@@ -108,7 +108,7 @@ describe('probeHost: the identity matrix on one host', () => {
     expect(host.probes[2]?.status).toBe('not-tried');
   });
 
-  it('after a failed TLS handshake, the rest of the matrix goes on without STARTTLS', async () => {
+  it('--no-starttls-fallback: the failed handshake stays a tls-error; the rest of the matrix goes on without STARTTLS', async () => {
     // Advertises STARTTLS, answers 220, then sends garbage instead of a handshake.
     const { startRawServer, lineScript } = await import('../helpers/raw-server.js');
     const raw = await startRawServer(
@@ -125,8 +125,9 @@ describe('probeHost: the identity matrix on one host', () => {
     );
     try {
       const j: HostJob = { exchange: 'mx.fixture.test', ip: '127.0.0.1', port: raw.port, family: 4, servername: 'mx.fixture.test', identities: ids(['primary', 'a.example.test'], ['localhost', 'localhost']), unavailable: [], mailFrom: 'postmaster@sender.test', rcpt: 'postmaster@fixture.test' };
-      const host = await probeHost(j, settings, { scheduler: new PoliteScheduler({ concurrency: 5, hostGapMs: 0 }) });
+      const host = await probeHost(j, { ...settings, starttlsFallback: false }, { scheduler: new PoliteScheduler({ concurrency: 5, hostGapMs: 0 }) });
       expect(host.probes[0]?.status).toBe('tls-error');
+      expect(host.probes[0]?.starttlsFailure).toMatchObject({ kind: 'handshake-failed', fallback: 'none' });
       expect(host.probes[1]?.status).toBe('success');
       expect(host.probes[1]?.verdict).toMatchObject({ outcome: 'accepted', stage: 'rcpt' });
       expect(host.probes[1]?.transcript[0]?.line).toMatch(/STARTTLS not attempted/);

@@ -40,19 +40,35 @@ describe.skipIf(missing !== null)(`demo HTML report in headless Chromium${missin
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(url);
 
-    // 6 receivers × 8 identities, with real outcomes from the lab.
-    expect(await page.locator('table.matrix tbody tr').count()).toBe(6);
-    expect(await page.locator('table.matrix td.cell').count()).toBe(48);
+    // 7 receivers × 8 identities, with real outcomes from the lab.
+    expect(await page.locator('table.matrix tbody tr').count()).toBe(7);
+    expect(await page.locator('table.matrix td.cell').count()).toBe(56);
     expect(await page.locator('table.matrix td.cell[data-outcome="rejected"]').count()).toBeGreaterThanOrEqual(10);
     expect(await page.locator('table.matrix td.cell[data-outcome="accepted"]').count()).toBeGreaterThanOrEqual(20);
     const rejectedTitle = await page.locator('table.matrix td.cell[data-outcome="rejected"]').first().getAttribute('title');
     expect(rejectedTitle).toMatch(/rejected/);
     expect(rejectedTitle).toMatch(/Remedy|remedy/);
     expect(await page.locator('svg.chart rect.bar').count()).toBe(8);
-    expect(await page.locator('table.caps tbody tr').count()).toBe(6);
+    expect(await page.locator('table.caps tbody tr').count()).toBe(7);
     const caps = await page.locator('table.caps').textContent();
     expect(caps).toContain('mx.secure.demo.test');
     expect(caps).toContain('TLSv1.3');
+    // Broken STARTTLS is "broken", never a green "yes" (issue 12 B2).
+    const brokenRow = page.locator('table.caps tbody tr[data-host="mx.brokentls.demo.test"]');
+    expect(await brokenRow.locator('td').nth(1).textContent()).toMatch(/broken.*refused 454/);
+    expect(await brokenRow.locator('td').nth(1).locator('.yes').count()).toBe(0);
+    // Issue 12 polish: no summary card overflows its box (the alignment-failures card did).
+    const overflowing = await page.locator('.tile').evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.getAttribute('data-tile')));
+    expect(overflowing).toEqual([]);
+    // Greylisted cells say what the retry answered, as the acceptance bar counts it.
+    expect(await page.locator('table.matrix td.cell .retry').first().textContent()).toMatch(/→ accepted on retry after \d+ s/);
+    // The options are folded into a readable run box (no JSON brackets, no camelCase).
+    expect(await page.locator('details.run').getAttribute('open')).toBeNull();
+    const runBox = (await page.locator('details.run').textContent()) ?? '';
+    expect(runBox).toMatch(/stop after\s*rcpt/);
+    expect(runBox).not.toMatch(/[[\]"]/);
+    // SIZE in binary units.
+    expect(await page.locator('table.caps').textContent()).toMatch(/9\.8 MiB/);
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
     await page.screenshot({ path: `${ARTIFACTS}demo.png`, fullPage: true });

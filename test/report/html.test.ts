@@ -66,7 +66,8 @@ describe('renderHtml: content', () => {
   it('has a header with the run time and options', () => {
     expect(html).toContain('2026-02-01T10:00:00.000Z');
     expect(html).toContain('(42.5 s)');
-    expect(html).toMatch(/<dt>stopAfter<\/dt><dd class="mono">rcpt<\/dd>/);
+    // Folded into a readable run box: words, not camelCase.
+    expect(html).toMatch(/<details class="run"><summary>Run options<\/summary>.*<dt>stop after<\/dt><dd class="mono">rcpt<\/dd>/s);
   });
 
   it('has the summary tiles', () => {

@@ -30,12 +30,12 @@ describe('SummaryBuilder on the sample run (counts worked out by hand from the f
   });
 
   it('computes acceptance per identity kind over decided probes only', () => {
-    expect(s.identities['primary']).toEqual({ probes: 4, accepted: 3, rejected: 0, deferred: 0, errors: 1, notTried: 0, acceptanceRate: 1 });
-    expect(s.identities['bare-ip']).toEqual({ probes: 1, accepted: 0, rejected: 1, deferred: 0, errors: 0, notTried: 0, acceptanceRate: 0 });
+    expect(s.identities['primary']).toEqual({ probes: 4, accepted: 3, rejected: 0, deferred: 0, notJudged: 0, errors: 1, notTried: 0, acceptanceRate: 1 });
+    expect(s.identities['bare-ip']).toEqual({ probes: 1, accepted: 0, rejected: 1, deferred: 0, notJudged: 0, errors: 0, notTried: 0, acceptanceRate: 0 });
     expect(s.identities['nxdomain']?.deferred).toBe(1);
     expect(s.identities['nxdomain']?.acceptanceRate).toBe(0);
-    expect(s.identities['localhost']).toEqual({ probes: 1, accepted: 0, rejected: 0, deferred: 0, errors: 1, notTried: 0, acceptanceRate: null });
-    expect(s.identities['short']).toEqual({ probes: 1, accepted: 0, rejected: 0, deferred: 0, errors: 0, notTried: 1, acceptanceRate: null });
+    expect(s.identities['localhost']).toEqual({ probes: 1, accepted: 0, rejected: 0, deferred: 0, notJudged: 0, errors: 1, notTried: 0, acceptanceRate: null });
+    expect(s.identities['short']).toEqual({ probes: 1, accepted: 0, rejected: 0, deferred: 0, notJudged: 0, errors: 0, notTried: 1, acceptanceRate: null });
     expect(Object.keys(s.identities).sort()).toEqual(['bare-ip', 'literal', 'localhost', 'nxdomain', 'primary', 'short']);
   });
 

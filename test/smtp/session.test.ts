@@ -105,8 +105,22 @@ describe('session state machine (canned transcripts)', () => {
     expect(state.phase).toBe('done');
   });
 
-  it('STARTTLS refused with 454: for a capability audit, the decision at starttls', () => {
-    const { state } = replay('starttls-454.txt', { stopAfter: 'starttls' });
+  it('STARTTLS refused with 454, strict (--no-starttls-fallback): the decision at starttls', () => {
+    const { state } = replay('starttls-454.txt', { stopAfter: 'starttls', starttlsFallback: false });
+    expect(state.facts.decision).toMatchObject({ outcome: 'deferred', stage: 'starttls' });
+  });
+
+  it('STARTTLS refused with 454, opportunistic (default): a TLS fact, the EHLO decision stands', () => {
+    // Issue 12 §A: the 454 said nothing about the identity; it used to become deferred@starttls.
+    const { state, sent } = replay('starttls-454.txt', { stopAfter: 'starttls' });
+    expect(state.facts.starttlsReply?.code).toBe(454);
+    expect(state.facts.decision).toMatchObject({ outcome: 'accepted', stage: 'ehlo' });
+    expect(sent.at(-1)).toBe('QUIT');
+  });
+
+  it('STARTTLS refused with 454, strict, stop-after rcpt: no plaintext MAIL', () => {
+    const { state, sent } = replay('starttls-454-strict-rcpt.txt', { stopAfter: 'rcpt', starttlsFallback: false });
+    expect(sent.some((l) => l.startsWith('MAIL'))).toBe(false);
     expect(state.facts.decision).toMatchObject({ outcome: 'deferred', stage: 'starttls' });
   });
 

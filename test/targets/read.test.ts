@@ -284,7 +284,7 @@ describe('validateTargets', () => {
   it('gives count 0 for comment-only input, and noTargetsError explains it', async () => {
     const f = await file('empty.txt', '# nothing here\n\n   \n');
     const res = await validateTargets({ args: [], files: [f] });
-    expect(res).toEqual({ problems: [], count: 0, duplicates: 0, invalid: 0 });
+    expect(res).toEqual({ problems: [], count: 0, duplicates: 0, invalid: 0, ipTargets: 0 });
     const err = noTargetsError({ args: [], files: [f] });
     expect(err).toBeInstanceOf(UsageError);
     expect(err.code).toBe('E_USAGE');
