@@ -3,7 +3,7 @@
  * Results stream: NDJSON is written host by host, JSON target by target, so an interrupted run
  * loses nothing it had finished (and the JSON document is still closed properly).
  */
-import { closeSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { readFileSync, truncateSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
@@ -30,6 +30,7 @@ import { evaluateTargetPolicy, formatViolations, parsePolicy, parsePolicyFile, t
 import { assertLocalAddress, choice, collect, intOption, ipOption, mailbox, safeWireValue, stopAfterOption } from './options.js';
 import { VERSION } from '../version.js';
 import { startProgress } from './progress.js';
+import { openFileOut } from './output.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'html';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'csv', 'html'];
@@ -204,23 +205,17 @@ interface Out {
 }
 
 function openOut(ctx: CliContext, path: string | undefined, mode: 'w' | 'a' = 'w'): Out {
-  if (!path) {
+  if (path === undefined) {
     return {
       write: (s) => void ctx.stdout.write(s),
       close: () => Promise.resolve(),
     };
   }
-  let fd: number;
-  try {
-    fd = openSync(path, mode);
-  } catch (err) {
-    throw new UsageError(`-o: cannot write ${path}: ${(err as Error).message}`);
-  }
+  // Write errors (ENOSPC, EIO) become an OutputError: one line on stderr, exit 5 (cli/output.ts).
+  const file = openFileOut(path, resolvePath(ctx.cwd, path), mode);
   return {
-    write: (s) => {
-      writeSync(fd, s);
-    },
-    close: async () => closeSync(fd),
+    write: (s) => file.write(s),
+    close: async () => file.close(),
   };
 }
 
@@ -244,6 +239,8 @@ function targetFailed(t: TargetResult): boolean {
 
 export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promise<void> {
   const flags = inv.flags;
+  // `-o ''` is a slip (an unset shell variable), not a request for stdout.
+  if (flags.output !== undefined && flags.output.trim() === '') throw new UsageError('-o/--output: empty file name');
   const { options } = buildRunOptions(flags, inv.defaultPort ?? 25);
   for (const source of flags.source ?? []) await assertLocalAddress('--source', source);
   if (flags.helo === undefined && !options.helo.includes('.') && !flags.quiet) {

@@ -16,6 +16,7 @@ import { renderHtml } from '../report/html.js';
 import { renderCsv } from '../report/csv.js';
 import { renderTable } from '../report/table.js';
 import { renderJson } from '../report/json.js';
+import { describeErrno, OutputError } from './output.js';
 
 export type ReportFormat = 'html' | 'table' | 'csv' | 'json';
 const FORMATS: readonly ReportFormat[] = ['html', 'table', 'csv', 'json'];
@@ -67,6 +68,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
     .addOption(new Option('--now <iso-date>', 'evaluate certificate expiry as of this time (reproducible CI)').hideHelp())
     .addHelpText('after', `\nPolicy rules:\n  ${POLICY_RULES_HELP.join('\n  ')}\n\nExit codes: 0 ok, 2 unreadable results or bad policy, 3 policy violated.\n`)
     .action(async (file: string, flags: ReportFlags) => {
+      if (flags.output !== undefined && flags.output.trim() === '') throw new UsageError('-o/--output: empty file name');
       // Parse the policy first: a typo in --fail-on should fail before any output is written.
       const rules: PolicyRule[] = [];
       for (const spec of flags.failOn ?? []) rules.push(...parsePolicy(spec));
@@ -103,7 +105,13 @@ export function registerReport(program: Command, ctx: CliContext): void {
       const notes = loaded.interrupted ? ['Interrupted run: these results are partial.', ...loaded.warnings] : [];
       const text = render(loaded.run, format, notes, color);
       if (flags.output !== undefined) {
-        await writeFile(resolve(ctx.cwd, flags.output), text, 'utf8');
+        try {
+          await writeFile(resolve(ctx.cwd, flags.output), text, 'utf8');
+        } catch (e) {
+          // Disk full or unwritable: one line and exit 5 (cli/output.ts), never a stack trace.
+          const d = describeErrno(e);
+          throw new OutputError(flags.output, d.code, d.text);
+        }
       } else {
         ctx.stdout.write(text);
       }
