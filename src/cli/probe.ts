@@ -314,8 +314,6 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   const collected: TargetResult[] = [];
   let firstTarget = true;
   let failed = false;
-  let hostsDone = 0;
-  let targetsDone = 0;
 
   if (flags.format === 'json') out.write(jsonHeader(meta));
   if (flags.format === 'ndjson') out.write(resume?.exists ? ndjsonResume(startedAt, recordedOptions, resume.size) : ndjsonRun(meta));
@@ -337,13 +335,11 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   try {
     await runProbes(targetsIter, options, { resolver, signal: ctx.signal, ...enrich, ...(resume?.exists ? { skip: resume } : {}) }, {
       host(host, target) {
-        hostsDone++;
-        progress.update(targetsDone, hostsDone, `${target.input} ${host.ip}`);
+        progress.host(host.probes.length, `${target.input} ${host.ip}`);
         if (flags.format === 'ndjson') out.write(ndjsonHost(host, target));
       },
       target(t) {
-        targetsDone++;
-        progress.update(targetsDone, hostsDone, t.input);
+        progress.target(t.input);
         summary.addTarget(t);
         if (targetFailed(t)) failed = true;
         if (rules.length > 0) violations.push(...evaluateTargetPolicy(t, rules, policyNow));
