@@ -293,7 +293,12 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
       throw new UsageError('--resume appends to its own file: leave out -o, or give the same path');
     }
     flags.output = resolvePath(ctx.cwd, flags.resume);
-    resume = await loadCompleted(flags.output);
+    // Cells, not targets: a target finished under fewer identities or sources is planned again.
+    resume = await loadCompleted(flags.output, {
+      identities: options.identityKinds,
+      customIdentities: options.customIdentities,
+      sources: options.sources,
+    });
     if (resume.exists) {
       // A write cut short by a crash is dropped before appending; a final record without its LF gets one.
       if (resume.truncatedTail) truncateSync(flags.output, resume.validBytes);
