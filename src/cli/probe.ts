@@ -27,10 +27,11 @@ import { renderTable } from '../report/table.js';
 import { renderHtml } from '../report/html.js';
 import { csvHeader, csvRows } from '../report/csv.js';
 import { evaluateTargetPolicy, formatViolations, parsePolicy, parsePolicyFile, type PolicyRule, type Violation } from '../analysis/policy.js';
-import { assertLocalAddress, choice, collect, intOption, ipOption, mailbox, safeWireValue, stopAfterOption } from './options.js';
+import { assertLocalAddress, choice, collect, intOption, ipOption, safeWireValue, stopAfterOption } from './options.js';
 import { VERSION } from '../version.js';
 import { startProgress } from './progress.js';
 import { openFileOut } from './output.js';
+import { domainName, heloName, identityWord, mailboxValue } from './wire-values.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'html';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'csv', 'html'];
@@ -121,11 +122,14 @@ function buildRunOptions(flags: ProbeFlags, defaultPort: number): { options: Run
   if (flags.nullSender && flags.mailFrom !== undefined) throw new UsageError('--null-sender and --mail-from exclude each other');
   const helo = aLabel('--helo', safeWireValue('--helo', flags.helo ?? hostname()));
   if (helo.trim() === '' || /\s/.test(helo)) throw new UsageError(`--helo: "${helo}" must be one word`);
+  // An explicit --helo must be a Domain or address literal (RFC 5321 §4.1.1.1); this host's own
+  // name is taken as the system has it (a warning below says when it is not qualified).
+  if (flags.helo !== undefined) heloName('--helo', helo);
   const kinds = flags.identities ? parseIdentityKinds(flags.identities) : (['primary'] as IdentityKind[]);
   const custom = (flags.identity ?? []).map((n) => {
     safeWireValue('--identity', n);
     if (n.trim() === '' || /\s/.test(n)) throw new UsageError(`--identity: "${n}" must be one word`);
-    return aLabel('--identity', n);
+    return identityWord('--identity', aLabel('--identity', n));
   });
   const matrix = kinds.length + custom.length > 1 || (flags.source?.length ?? 0) > 1;
   assertCommandsFit(helo, custom, flags, kinds.some((k) => k === 'nxdomain' || k === 'dynamic'));
@@ -146,9 +150,9 @@ function buildRunOptions(flags: ProbeFlags, defaultPort: number): { options: Run
     identityKinds: kinds,
     customIdentities: custom,
     sources: flags.source && flags.source.length > 0 ? flags.source : [null],
-    mailFrom: flags.nullSender ? '' : flags.mailFrom !== undefined ? mailbox('--mail-from', flags.mailFrom) : null,
-    rcpt: flags.rcpt !== undefined ? mailbox('--rcpt', flags.rcpt) : null,
-    mismatchName: flags.mismatchName !== undefined ? safeWireValue('--mismatch-name', flags.mismatchName) : null,
+    mailFrom: flags.nullSender ? '' : flags.mailFrom !== undefined ? mailboxValue('--mail-from', safeWireValue('--mail-from', flags.mailFrom), { nullAllowed: true }) : null,
+    rcpt: flags.rcpt !== undefined ? mailboxValue('--rcpt', safeWireValue('--rcpt', flags.rcpt), { nullAllowed: false, postmasterAlone: true }) : null,
+    mismatchName: flags.mismatchName !== undefined ? domainName('--mismatch-name', safeWireValue('--mismatch-name', flags.mismatchName)) : null,
     family: flags.ipv4 ? 4 : flags.ipv6 ? 6 : 'any',
     shareHosts: flags.shareHosts !== false,
   };
