@@ -24,6 +24,7 @@ import { SummaryBuilder } from '../report/summary.js';
 import { jsonFooter, jsonHeader, jsonTarget, ndjsonHost, ndjsonResume, ndjsonRun, ndjsonSummary, ndjsonTarget, type RunMeta } from '../report/json.js';
 import { loadCompleted, type ResumeSet } from '../probe/resume.js';
 import { renderTable } from '../report/table.js';
+import { slimForTable } from '../report/slim.js';
 import { renderHtml } from '../report/html.js';
 import { csvHeader, csvRows } from '../report/csv.js';
 import { evaluateTargetPolicy, formatViolations, parsePolicy, parsePolicyFile, type PolicyRule, type Violation } from '../analysis/policy.js';
@@ -226,10 +227,6 @@ function openOut(ctx: CliContext, path: string | undefined, mode: 'w' | 'a' = 'w
 /** Options whose change would make a resumed file mix two different experiments. */
 const RESUME_SENSITIVE = ['helo', 'identities', 'customIdentities', 'sources', 'stopAfter', 'starttls', 'mailFrom', 'rcpt', 'port'] as const;
 
-function stripTranscripts(t: TargetResult): TargetResult {
-  return { ...t, hosts: t.hosts.map((h) => ({ ...h, probes: h.probes.map((p) => ({ ...p, transcript: [] })) })) };
-}
-
 function targetFailed(t: TargetResult): boolean {
   if (t.dns.status !== 'ok' && t.dns.status !== 'not-needed' && t.dns.status !== 'null-mx') return true;
   if (t.hosts.length === 0 && t.dns.status !== 'null-mx') return true;
@@ -358,7 +355,9 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
         }
         if (flags.format === 'ndjson') out.write(ndjsonTarget(t));
         if (flags.format === 'csv') out.write(csvRows(t));
-        if (collectAll) collected.push(flags.format === 'html' ? t : stripTranscripts(t));
+        // The table keeps only the fields it prints (report/slim.ts): a few hundred bytes per
+        // probe instead of 10-15 KB. The HTML page shows everything, transcripts included.
+        if (collectAll) collected.push(flags.format === 'html' ? t : slimForTable(t));
       },
     });
   } finally {
