@@ -97,7 +97,7 @@ export function addProbeOptions(cmd: Command, defaults: { stopAfter?: StopAfter 
     .option('--retry-greylist <seconds>', 're-probe a greylisted cell once after this delay', intOption('--retry-greylist', 0, 86_400))
     .option('-4, --ipv4', 'only IPv4 addresses')
     .option('-6, --ipv6', 'only IPv6 addresses')
-    .addOption(new Option('--format <format>', 'output format').argParser(choice('--format', OUTPUT_FORMATS)).default('table'))
+    .addOption(new Option('--format <format>', `output format: ${OUTPUT_FORMATS.join('|')}`).argParser(choice('--format', OUTPUT_FORMATS)).default('table'))
     .option('-o, --output <file>', 'write results to a file instead of stdout')
     .option('-q, --quiet', 'no progress on stderr')
     .option('--no-transcript', 'leave session transcripts out of the results')
@@ -392,7 +392,7 @@ export function registerProbe(program: Command, ctx: CliContext): void {
     .argument('[targets...]', 'domains, host:port, IPv4, [IPv6] or [IPv6]:port; "-" reads stdin')
     .option('-f, --targets-file <path>', 'file with one target per line (repeatable; "-" for stdin)', collect)
     .option('--resolver <ip[:port]>', 'DNS server to use (repeatable; default: the system resolvers)', collect)
-    .option('--port <n>', 'SMTP port when a target gives none', intOption('--port', 1, 65535))
+    .option('--port <n>', 'SMTP port when a target gives none (default: 25; 465 with --implicit-tls)', intOption('--port', 1, 65535))
     .option('--skip-invalid', 'probe the valid targets even if some lines are invalid')
     .option('--resume <results.ndjson>', 'skip the (target, ip, identity, source) cells this NDJSON file already has, and append to it');
   addProbeOptions(cmd);
