@@ -73,3 +73,16 @@ export function openFileOut(display: string, path: string, mode: 'w' | 'a' = 'w'
     },
   };
 }
+
+/**
+ * The width the terminal table must fit: the terminal's when stdout is one (80 when it reports 0
+ * or nothing), else $COLUMNS when set, else none (a file or pipe gets one grid, however wide).
+ */
+export function tableWidth(stdout: unknown, env: Record<string, string | undefined>, toFile: boolean): number | undefined {
+  const cols = env['COLUMNS'];
+  const fromEnv = cols !== undefined && /^\d+$/.test(cols) && Number(cols) >= 20 ? Number(cols) : undefined;
+  if (toFile) return fromEnv;
+  const s = stdout as { isTTY?: boolean; columns?: unknown };
+  if (s.isTTY === true) return typeof s.columns === 'number' && s.columns >= 20 ? s.columns : (fromEnv ?? 80);
+  return fromEnv;
+}

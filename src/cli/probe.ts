@@ -31,7 +31,7 @@ import { evaluateTargetPolicy, formatViolations, parsePolicy, parsePolicyFile, t
 import { assertLocalAddress, choice, collect, intOption, ipOption, safeWireValue, stopAfterOption } from './options.js';
 import { VERSION } from '../version.js';
 import { startProgress } from './progress.js';
-import { openFileOut } from './output.js';
+import { openFileOut, tableWidth } from './output.js';
 import { domainName, heloName, identityWord, mailboxValue } from './wire-values.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'html';
@@ -370,7 +370,10 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   if (flags.format === 'json') out.write(jsonFooter(finishedAt, sum, interrupted));
   if (flags.format === 'ndjson') out.write(ndjsonSummary(finishedAt, sum, interrupted));
   const run: RunResult = { schemaVersion: 1, tool: meta.tool, startedAt, finishedAt, options: recordedOptions, targets: collected, summary: sum };
-  if (flags.format === 'table') out.write(renderTable(run, { color: flags.color !== false && !flags.output && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true }));
+  if (flags.format === 'table') {
+    const width = tableWidth(ctx.stdout, ctx.env, flags.output !== undefined);
+    out.write(renderTable(run, { color: flags.color !== false && !flags.output && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true, ...(width !== undefined ? { width } : {}) }));
+  }
   if (flags.format === 'html') out.write(renderHtml(run));
   await out.close();
 

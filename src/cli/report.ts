@@ -16,7 +16,7 @@ import { renderHtml } from '../report/html.js';
 import { renderCsv } from '../report/csv.js';
 import { renderTable } from '../report/table.js';
 import { renderJson } from '../report/json.js';
-import { describeErrno, OutputError } from './output.js';
+import { describeErrno, OutputError, tableWidth } from './output.js';
 
 export type ReportFormat = 'html' | 'table' | 'csv' | 'json';
 const FORMATS: readonly ReportFormat[] = ['html', 'table', 'csv', 'json'];
@@ -40,7 +40,7 @@ function formatFromPath(path: string | undefined): ReportFormat | null {
   return null;
 }
 
-function render(run: RunResult, format: ReportFormat, notes: string[], color: boolean): string {
+function render(run: RunResult, format: ReportFormat, notes: string[], color: boolean, width?: number): string {
   switch (format) {
     case 'html':
       return renderHtml(run, { notes });
@@ -49,7 +49,7 @@ function render(run: RunResult, format: ReportFormat, notes: string[], color: bo
     case 'json':
       return renderJson(run);
     case 'table':
-      return renderTable(run, { color });
+      return renderTable(run, { color, ...(width !== undefined ? { width } : {}) });
   }
 }
 
@@ -103,7 +103,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
       const format = flags.format ?? formatFromPath(flags.output) ?? 'table';
       const color = flags.color !== false && flags.output === undefined && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true;
       const notes = loaded.interrupted ? ['Interrupted run: these results are partial.', ...loaded.warnings] : [];
-      const text = render(loaded.run, format, notes, color);
+      const text = render(loaded.run, format, notes, color, tableWidth(ctx.stdout, ctx.env, flags.output !== undefined));
       if (flags.output !== undefined) {
         try {
           await writeFile(resolve(ctx.cwd, flags.output), text, 'utf8');
