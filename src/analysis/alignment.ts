@@ -172,12 +172,15 @@ export function checksFromFacts(f: SenderFacts): AlignmentCheck[] {
   // ptr-matches-helo: one of the PTR names is the HELO name.
   if (!isDomain) out.push(check('ptr-matches-helo', 'skip', `${notDomain}; no name to compare with the PTR`));
   else if (!ip) out.push(check('ptr-matches-helo', 'skip', 'no source IP given (use --source-ip)'));
+  // A PTR lookup that failed found nothing either way: say it was not judged, never "no PTR".
+  else if (f.ptr.lookup === 'temp') out.push(check('ptr-matches-helo', 'warn', `not judged: the PTR lookup of ${ip} failed (${tempNote(f.ptr)})`));
   else if (f.ptr.lookup !== 'found') out.push(check('ptr-matches-helo', 'skip', `no PTR for ${ip} to compare with HELO ${helo}`));
   else if (ptrMatchesHelo(f)) out.push(check('ptr-matches-helo', 'pass', `PTR of ${ip} is ${list(f.ptr.records)}; HELO is ${helo}`));
   else out.push(check('ptr-matches-helo', 'fail', `PTR of ${ip} is ${list(f.ptr.records)}; HELO is ${helo}`));
 
   // fcrdns: a PTR name resolves back to the IP (RFC 8601 §3 iprev).
   if (!ip) out.push(check('fcrdns', 'skip', 'no source IP given (use --source-ip)'));
+  else if (f.ptr.lookup === 'temp') out.push(check('fcrdns', 'warn', `not judged: the PTR lookup of ${ip} failed (${tempNote(f.ptr)})`));
   else if (f.ptr.lookup !== 'found') out.push(check('fcrdns', 'skip', `no PTR for ${ip}, nothing to forward-confirm`));
   else if (f.fcrdns.lookup === 'found') out.push(check('fcrdns', 'pass', `${list(f.fcrdns.confirmed)} (PTR of ${ip}) resolves back to ${ip}`));
   else {

@@ -22,6 +22,12 @@ export const TOKEN_HEADER = 'X-Mxprobe-Token';
 export const HELO_HEADER = 'X-Mxprobe-Helo';
 export const SOURCE_HEADER = 'X-Mxprobe-Source';
 
+/**
+ * Received: fields parsed at most. RFC 5321 §6.3 has a relay drop a message with more than about
+ * 100 of them (a loop), so more than that is never a real delivery path.
+ */
+export const MAX_RECEIVED = 100;
+
 export type FindingStatus = 'pass' | 'warn' | 'fail' | 'info';
 
 export interface InspectFinding {
@@ -43,7 +49,7 @@ export interface InspectOptions {
 export interface InspectResult {
   /** Messages found in the input (1 for an .eml). */
   messageCount: number;
-  /** 0-based index of the message inspected. */
+  /** 1-based number of the message inspected, as the table shows it ("message 2 of 2"). */
   selected: number;
   token: string | null;
   subject: string | null;
@@ -51,8 +57,12 @@ export interface InspectResult {
   heloSent: string | null;
   heloSentFrom: 'option' | 'header' | 'body' | null;
   sourceSent: string | null;
-  /** Every Received: field, topmost (most recent) first. */
+  /** Every Received: field, topmost (most recent) first; at most MAX_RECEIVED of them. */
   received: ReceivedHop[];
+  /** Received: fields beyond MAX_RECEIVED, not parsed (a mail loop, or a hostile message). */
+  receivedOmitted: number;
+  /** The header block was longer than inspect reads (1 MiB) and was cut. */
+  headerTruncated: boolean;
   /** The hop where the receiver took the message from us; null when no Received: field exists. */
   entryHop: ReceivedHop | null;
   authenticationResults: AuthenticationResults[];
@@ -101,7 +111,8 @@ export function inspectMessage(raw: string, opts: InspectOptions = {}): InspectR
   else if (bodyHelo) [heloSent, heloSentFrom] = [bodyHelo, 'body'];
   const sourceSent = firstValue(headers, SOURCE_HEADER) ?? /^Source IP:\s*(\S+)/m.exec(body)?.[1] ?? null;
 
-  const received = fields(headers, 'Received').map((h, i) => parseReceived(h.value, i));
+  const allReceived = fields(headers, 'Received');
+  const received = allReceived.slice(0, MAX_RECEIVED).map((h, i) => parseReceived(h.value, i));
   const entryHop = findEntryHop(received, heloSent, sourceSent === 'system-chosen' ? null : sourceSent);
   const authenticationResults = fields(headers, 'Authentication-Results').map((h) => parseAuthenticationResults(h.value));
   const receivedSpf = fields(headers, 'Received-SPF').map((h) => parseReceivedSpf(h.value));
@@ -109,7 +120,7 @@ export function inspectMessage(raw: string, opts: InspectOptions = {}): InspectR
 
   const result: InspectResult = {
     messageCount: messages.length,
-    selected,
+    selected: selected + 1,
     token: firstValue(headers, TOKEN_HEADER),
     subject: firstValue(headers, 'Subject'),
     messageId: firstValue(headers, 'Message-ID'),
@@ -117,6 +128,8 @@ export function inspectMessage(raw: string, opts: InspectOptions = {}): InspectR
     heloSentFrom,
     sourceSent,
     received,
+    receivedOmitted: allReceived.length - received.length,
+    headerTruncated: false,
     entryHop,
     authenticationResults,
     receivedSpf,
@@ -208,4 +221,14 @@ function findings(r: InspectResult): InspectFinding[] {
     }
   }
   return out;
+}
+
+/**
+ * Inspect a message chosen by the streaming reader (inspect/select.ts): its count and number
+ * come from the whole input, which was never held in memory.
+ */
+export function inspectSelected(sel: { text: string; messageCount: number; selected: number; headerTruncated: boolean }, opts: InspectOptions = {}): InspectResult {
+  const { token: _token, ...rest } = opts;
+  const r = inspectMessage(sel.text, rest);
+  return { ...r, messageCount: sel.messageCount, selected: sel.selected, headerTruncated: sel.headerTruncated };
 }

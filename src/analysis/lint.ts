@@ -15,6 +15,26 @@ export interface LintResult {
   predictions: Prediction[];
   fix: { dns: string[]; postfix: string; exim: string; notes: string[] };
   failed: boolean;
+  /**
+   * DNS lookups that failed temporarily (SERVFAIL, REFUSED, timeout): the checks that needed them
+   * judged nothing. Non-empty and not `failed` means the lint is inconclusive, never "ok".
+   */
+  unjudged: string[];
+}
+
+/** The lookups that failed (not "found nothing"): each one leaves some check unjudged. */
+export function failedLookups(f: SenderFacts): string[] {
+  const out: string[] = [];
+  const mark = (what: string, l: { lookup: string; status: string }) => {
+    if (l.lookup === 'temp') out.push(`${what} (${l.status})`);
+  };
+  mark(`A ${f.helo}`, f.heloA);
+  mark(`AAAA ${f.helo}`, f.heloAaaa);
+  mark(`MX ${f.helo}`, f.heloMx);
+  if (f.ip) mark(`PTR ${f.ip}`, f.ptr);
+  if (f.fcrdns.lookup === 'temp') out.push('forward confirmation of the PTR names');
+  if (f.spf?.result === 'temperror') out.push(`SPF ${f.helo} (temperror)`);
+  return out;
 }
 
 const PLACEHOLDER = 'mail.example.com';
@@ -35,7 +55,7 @@ function reverseZone(ip: string): string | null {
 }
 
 /** Zone-file lines and MTA settings that would make the identity align; only what is needed. */
-export function buildFix(f: SenderFacts, checks: AlignmentCheck[]): LintResult['fix'] {
+export function buildFix(f: SenderFacts, checks: AlignmentCheck[], unjudged: string[] = []): LintResult['fix'] {
   const status = (id: string): string | undefined => checks.find((c) => c.id === id)?.status;
   const dns: string[] = [];
   const notes: string[] = [];
@@ -69,19 +89,22 @@ export function buildFix(f: SenderFacts, checks: AlignmentCheck[]): LintResult['
     if (status('helo-resolves') === 'fail') notes.push(`${shown} must have an A or AAAA record for your sending address`);
   }
   if (f.heloGeneric?.generic) notes.push(`${f.helo} looks like a dynamic/access-network name; choose a name like mail.<your-domain>`);
-  if (dns.length === 0 && notes.length === 0) notes.push('nothing to change: the identity aligns');
+  if (unjudged.length > 0) notes.push(`inconclusive: ${unjudged.length} DNS lookup(s) failed (${unjudged.join(', ')}); the checks that need them judged nothing - retry, or check --resolver`);
+  else if (dns.length === 0 && notes.length === 0) notes.push('nothing to change: the identity aligns');
   return { dns, postfix: `smtp_helo_name = ${shown}`, exim: `helo_data = ${shown}`, notes };
 }
 
 export async function lint(input: { helo: string; sourceIp: string | null }, resolver: Resolver): Promise<LintResult> {
   const facts = await gatherSenderFacts({ helo: input.helo, ip: input.sourceIp }, resolver);
   const checks = checksFromFacts(facts);
+  const unjudged = failedLookups(facts);
   return {
     helo: input.helo,
     sourceIp: input.sourceIp,
     checks,
     predictions: predictReceivers(facts),
-    fix: buildFix(facts, checks),
+    fix: buildFix(facts, checks, unjudged),
     failed: checks.some((c) => c.status === 'fail'),
+    unjudged,
   };
 }

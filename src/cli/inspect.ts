@@ -3,11 +3,12 @@
  * (HELO, rDNS and IP the receiver recorded), Authentication-Results and spam-filter symbols.
  * Exit codes: 0 inspected, 2 usage error (unreadable input, unknown --token).
  */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
-import { inspectMessage, type InspectOptions } from '../analysis/inspect.js';
+import { inspectSelected, type InspectOptions } from '../analysis/inspect.js';
+import { selectMessage, splitLines } from '../analysis/inspect/select.js';
+import { describeErrno } from './output.js';
 import { MxprobeError, UsageError } from '../errors.js';
 import { formatInspectTable } from '../report/inspect.js';
 import type { CliContext } from './context.js';
@@ -16,22 +17,6 @@ interface InspectFlags {
   token?: string;
   helo?: string;
   format: string;
-}
-
-/** Headers are all we need; cap what we read so a huge mbox on stdin cannot exhaust memory. */
-const MAX_INPUT = 256 * 1024 * 1024;
-
-async function readStream(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    size += b.length;
-    if (size > MAX_INPUT) throw new UsageError(`input larger than ${MAX_INPUT} bytes`);
-    chunks.push(b);
-  }
-  // latin1 would be lossless, but headers are ASCII and bodies are not parsed: utf8 reads both.
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function registerInspect(program: Command, ctx: CliContext): void {
@@ -45,19 +30,29 @@ export function registerInspect(program: Command, ctx: CliContext): void {
     .action(async (file: string, flags: InspectFlags) => {
       try {
         if (flags.format !== 'table' && flags.format !== 'json') throw new UsageError(`--format: "${flags.format}" is not one of table, json`);
-        let raw: string;
-        if (file === '-') raw = await readStream(ctx.stdin);
+        // Streamed: only the chosen message's header block (capped) and the start of its body
+        // are kept (analysis/inspect/select.ts), whatever the size of the input.
+        let input: AsyncIterable<Buffer | string>;
+        if (file === '-') input = ctx.stdin as AsyncIterable<Buffer>;
         else {
-          try {
-            raw = await readFile(resolvePath(ctx.cwd, file), 'utf8');
-          } catch (err) {
-            throw new UsageError(`${file}: ${err instanceof Error ? err.message : String(err)}`);
-          }
+          const stream = createReadStream(resolvePath(ctx.cwd, file));
+          const opened = await new Promise<Error | null>((res) => {
+            stream.once('open', () => res(null));
+            stream.once('error', (e) => res(e));
+          });
+          if (opened) throw new UsageError(`${file}: cannot read: ${describeErrno(opened).text}`);
+          input = stream as AsyncIterable<Buffer>;
+        }
+        let sel;
+        try {
+          sel = await selectMessage(splitLines(input), flags.token);
+        } catch (err) {
+          if (err instanceof MxprobeError) throw err;
+          throw new UsageError(`${file}: cannot read: ${describeErrno(err).text}`);
         }
         const opts: InspectOptions = {};
-        if (flags.token !== undefined) opts.token = flags.token;
         if (flags.helo !== undefined) opts.heloSent = flags.helo;
-        const result = inspectMessage(raw, opts);
+        const result = inspectSelected(sel, opts);
         ctx.stdout.write(flags.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatInspectTable(result));
         ctx.setExitCode(0);
       } catch (err) {

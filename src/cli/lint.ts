@@ -1,7 +1,8 @@
 /**
  * `mxprobe lint <helo-name> [--source-ip <ip>]` and `mxprobe lint --fleet <file>`: judge a sending
  * identity's DNS alignment the way receivers will, and print the fix.
- * Exit codes: 0 aligned, 3 a check failed at fail level, 2 usage error.
+ * Exit codes: 0 aligned, 3 a check failed at fail level, 4 inconclusive (a DNS lookup failed, so
+ * some check judged nothing, and nothing failed), 2 usage error.
  */
 import { createReadStream } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
@@ -11,7 +12,8 @@ import type { Command } from 'commander';
 import { lintFleet } from '../analysis/fleet.js';
 import { lint } from '../analysis/lint.js';
 import { createResolver } from '../dns/resolver.js';
-import { formatFleetTable, formatLintTable } from '../report/lint.js';
+import { fleetInconclusive, formatFleetTable, formatLintTable, lintVerdict } from '../report/lint.js';
+import { EXIT_INCONCLUSIVE } from './output.js';
 import type { CliContext } from './context.js';
 
 interface LintOptions {
@@ -63,6 +65,7 @@ export function registerLint(program: Command, ctx: CliContext): void {
         ctx.stdout.write(opts.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatFleetTable(result));
         if (result.errors.length) ctx.setExitCode(2);
         else if (result.failed) ctx.setExitCode(3);
+        else if (fleetInconclusive(result)) ctx.setExitCode(EXIT_INCONCLUSIVE);
         return;
       }
 
@@ -77,9 +80,10 @@ export function registerLint(program: Command, ctx: CliContext): void {
       }
       const result = await lint({ helo: heloArg, sourceIp }, resolver);
       if (opts.format === 'json') {
-        const { helo, sourceIp: ip, checks, predictions, fix } = result;
-        ctx.stdout.write(`${JSON.stringify({ helo, sourceIp: ip, checks, predictions, fix }, null, 2)}\n`);
+        const { helo, sourceIp: ip, checks, predictions, fix, unjudged } = result;
+        ctx.stdout.write(`${JSON.stringify({ helo, sourceIp: ip, checks, predictions, fix, result: lintVerdict(result), unjudged }, null, 2)}\n`);
       } else ctx.stdout.write(formatLintTable(result));
       if (result.failed) ctx.setExitCode(3);
+      else if (result.unjudged.length > 0) ctx.setExitCode(EXIT_INCONCLUSIVE);
     });
 }

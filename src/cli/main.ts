@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import type { CliContext } from './context.js';
 import { MxprobeError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { describeErrno, EXIT_OUTPUT_LOST, EXIT_PIPE_CLOSED, OutputError } from './output.js';
 
 type Register = (program: Command, ctx: CliContext) => void;
 
@@ -77,6 +78,10 @@ export async function runCli(argv: string[], ctx: CliContext & { exitCode(): num
       // --help and --version end "with an error" of exit code 0.
       return err.exitCode === 0 ? 0 : 2;
     }
+    if (err instanceof OutputError) {
+      ctx.stderr.write(`mxprobe: ${err.message}\n`);
+      return EXIT_OUTPUT_LOST;
+    }
     if (err instanceof MxprobeError && (err.code === 'E_USAGE' || err.code === 'E_TARGET_INPUT' || err.code === 'E_COMMAND_UNSAFE' || err.code === 'E_INVALID_IP')) {
       ctx.stderr.write(`mxprobe: ${err.message}\n`);
       return 2;
@@ -101,9 +106,12 @@ export async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  // A closed stdout pipe (mxprobe … | head) is not an error worth a stack trace.
+  // A closed stdout pipe (mxprobe … | head) ends quietly, as a filter killed by SIGPIPE would
+  // (141); any other write error (ENOSPC, EIO) lost results: one line, and never exit 0.
+  let stdoutError: NodeJS.ErrnoException | null = null;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (err.code === 'EPIPE') process.exit(EXIT_PIPE_CLOSED);
+    stdoutError ??= err;
   });
   const ctx = {
     stdout: process.stdout,
@@ -118,9 +126,21 @@ export async function main(): Promise<void> {
     exitCode: () => code,
     signal: controller.signal,
   };
-  const exit = await runCli(process.argv.slice(2), ctx);
+  let exit = await runCli(process.argv.slice(2), ctx);
   process.exitCode = exit;
-  // Let stdout drain; do not keep the process alive for stray timers.
-  if (process.stdout.writableNeedDrain) await new Promise((r) => process.stdout.once('drain', r));
+  // Let stdout drain (or fail); do not keep the process alive for stray timers.
+  if (process.stdout.writableNeedDrain && !process.stdout.destroyed) {
+    await new Promise((r) => {
+      process.stdout.once('drain', r);
+      process.stdout.once('error', r);
+      process.stdout.once('close', r);
+    });
+  }
+  // A write to a file or a full device fails on a later tick: look once more before judging.
+  await new Promise((r) => setImmediate(r));
+  if (stdoutError !== null) {
+    process.stderr.write(`mxprobe: ${new OutputError('stdout', (stdoutError as NodeJS.ErrnoException).code, describeErrno(stdoutError).text).message}\n`);
+    exit = EXIT_OUTPUT_LOST;
+  }
   process.exit(exit);
 }

@@ -3,7 +3,7 @@
  * Results stream: NDJSON is written host by host, JSON target by target, so an interrupted run
  * loses nothing it had finished (and the JSON document is still closed properly).
  */
-import { closeSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { readFileSync, truncateSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
@@ -24,12 +24,15 @@ import { SummaryBuilder } from '../report/summary.js';
 import { jsonFooter, jsonHeader, jsonTarget, ndjsonHost, ndjsonResume, ndjsonRun, ndjsonSummary, ndjsonTarget, type RunMeta } from '../report/json.js';
 import { loadCompleted, type ResumeSet } from '../probe/resume.js';
 import { renderTable } from '../report/table.js';
+import { slimForTable } from '../report/slim.js';
 import { renderHtml } from '../report/html.js';
 import { csvHeader, csvRows } from '../report/csv.js';
 import { evaluateTargetPolicy, formatViolations, parsePolicy, parsePolicyFile, type PolicyRule, type Violation } from '../analysis/policy.js';
-import { assertLocalAddress, choice, collect, intOption, ipOption, mailbox, safeWireValue, stopAfterOption } from './options.js';
+import { assertLocalAddress, choice, collect, intOption, ipOption, safeWireValue, stopAfterOption } from './options.js';
 import { VERSION } from '../version.js';
 import { startProgress } from './progress.js';
+import { openFileOut, tableWidth } from './output.js';
+import { domainName, heloName, identityWord, mailboxValue } from './wire-values.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'html';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'csv', 'html'];
@@ -96,7 +99,7 @@ export function addProbeOptions(cmd: Command, defaults: { stopAfter?: StopAfter 
     .option('--retry-greylist <seconds>', 're-probe a greylisted cell once after this delay', intOption('--retry-greylist', 0, 86_400))
     .option('-4, --ipv4', 'only IPv4 addresses')
     .option('-6, --ipv6', 'only IPv6 addresses')
-    .addOption(new Option('--format <format>', 'output format').argParser(choice('--format', OUTPUT_FORMATS)).default('table'))
+    .addOption(new Option('--format <format>', `output format: ${OUTPUT_FORMATS.join('|')}`).argParser(choice('--format', OUTPUT_FORMATS)).default('table'))
     .option('-o, --output <file>', 'write results to a file instead of stdout')
     .option('-q, --quiet', 'no progress on stderr')
     .option('--no-transcript', 'leave session transcripts out of the results')
@@ -122,11 +125,14 @@ function buildRunOptions(flags: ProbeFlags, defaultPort: number): { options: Run
   if (flags.nullSender && flags.mailFrom !== undefined) throw new UsageError('--null-sender and --mail-from exclude each other');
   const helo = aLabel('--helo', safeWireValue('--helo', flags.helo ?? hostname()));
   if (helo.trim() === '' || /\s/.test(helo)) throw new UsageError(`--helo: "${helo}" must be one word`);
+  // An explicit --helo must be a Domain or address literal (RFC 5321 §4.1.1.1); this host's own
+  // name is taken as the system has it (a warning below says when it is not qualified).
+  if (flags.helo !== undefined) heloName('--helo', helo);
   const kinds = flags.identities ? parseIdentityKinds(flags.identities) : (['primary'] as IdentityKind[]);
   const custom = (flags.identity ?? []).map((n) => {
     safeWireValue('--identity', n);
     if (n.trim() === '' || /\s/.test(n)) throw new UsageError(`--identity: "${n}" must be one word`);
-    return aLabel('--identity', n);
+    return identityWord('--identity', aLabel('--identity', n));
   });
   // Any identity other than the primary asks how the receiver judges a HELO, and most receivers
   // (Postfix's smtpd_delay_reject = yes) only say so at RCPT: such a run goes to RCPT too.
@@ -150,9 +156,9 @@ function buildRunOptions(flags: ProbeFlags, defaultPort: number): { options: Run
     identityKinds: kinds,
     customIdentities: custom,
     sources: flags.source && flags.source.length > 0 ? flags.source : [null],
-    mailFrom: flags.nullSender ? '' : flags.mailFrom !== undefined ? mailbox('--mail-from', flags.mailFrom) : null,
-    rcpt: flags.rcpt !== undefined ? mailbox('--rcpt', flags.rcpt) : null,
-    mismatchName: flags.mismatchName !== undefined ? safeWireValue('--mismatch-name', flags.mismatchName) : null,
+    mailFrom: flags.nullSender ? '' : flags.mailFrom !== undefined ? mailboxValue('--mail-from', safeWireValue('--mail-from', flags.mailFrom), { nullAllowed: true }) : null,
+    rcpt: flags.rcpt !== undefined ? mailboxValue('--rcpt', safeWireValue('--rcpt', flags.rcpt), { nullAllowed: false, postmasterAlone: true }) : null,
+    mismatchName: flags.mismatchName !== undefined ? domainName('--mismatch-name', safeWireValue('--mismatch-name', flags.mismatchName)) : null,
     family: flags.ipv4 ? 4 : flags.ipv6 ? 6 : 'any',
     shareHosts: flags.shareHosts !== false,
   };
@@ -209,32 +215,22 @@ interface Out {
 }
 
 function openOut(ctx: CliContext, path: string | undefined, mode: 'w' | 'a' = 'w'): Out {
-  if (!path) {
+  if (path === undefined) {
     return {
       write: (s) => void ctx.stdout.write(s),
       close: () => Promise.resolve(),
     };
   }
-  let fd: number;
-  try {
-    fd = openSync(path, mode);
-  } catch (err) {
-    throw new UsageError(`-o: cannot write ${path}: ${(err as Error).message}`);
-  }
+  // Write errors (ENOSPC, EIO) become an OutputError: one line on stderr, exit 5 (cli/output.ts).
+  const file = openFileOut(path, resolvePath(ctx.cwd, path), mode);
   return {
-    write: (s) => {
-      writeSync(fd, s);
-    },
-    close: async () => closeSync(fd),
+    write: (s) => file.write(s),
+    close: async () => file.close(),
   };
 }
 
 /** Options whose change would make a resumed file mix two different experiments. */
 const RESUME_SENSITIVE = ['helo', 'identities', 'customIdentities', 'sources', 'stopAfter', 'starttls', 'mailFrom', 'rcpt', 'port'] as const;
-
-function stripTranscripts(t: TargetResult): TargetResult {
-  return { ...t, hosts: t.hosts.map((h) => ({ ...h, probes: h.probes.map((p) => ({ ...p, transcript: [] })) })) };
-}
 
 function targetFailed(t: TargetResult): boolean {
   if (t.dns.status !== 'ok' && t.dns.status !== 'not-needed' && t.dns.status !== 'null-mx') return true;
@@ -249,6 +245,8 @@ function targetFailed(t: TargetResult): boolean {
 
 export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promise<void> {
   const flags = inv.flags;
+  // `-o ''` is a slip (an unset shell variable), not a request for stdout.
+  if (flags.output !== undefined && flags.output.trim() === '') throw new UsageError('-o/--output: empty file name');
   const { options } = buildRunOptions(flags, inv.defaultPort ?? 25);
   for (const source of flags.source ?? []) await assertLocalAddress('--source', source);
   if (flags.helo === undefined && !options.helo.includes('.') && !flags.quiet) {
@@ -307,7 +305,12 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
       throw new UsageError('--resume appends to its own file: leave out -o, or give the same path');
     }
     flags.output = resolvePath(ctx.cwd, flags.resume);
-    resume = await loadCompleted(flags.output);
+    // Cells, not targets: a target finished under fewer identities or sources is planned again.
+    resume = await loadCompleted(flags.output, {
+      identities: options.identityKinds,
+      customIdentities: options.customIdentities,
+      sources: options.sources,
+    });
     if (resume.exists) {
       // A write cut short by a crash is dropped before appending; a final record without its LF gets one.
       if (resume.truncatedTail) truncateSync(flags.output, resume.validBytes);
@@ -328,8 +331,6 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   const collected: TargetResult[] = [];
   let firstTarget = true;
   let failed = false;
-  let hostsDone = 0;
-  let targetsDone = 0;
 
   if (flags.format === 'json') out.write(jsonHeader(meta));
   if (flags.format === 'ndjson') out.write(resume?.exists ? ndjsonResume(startedAt, recordedOptions, resume.size) : ndjsonRun(meta));
@@ -351,13 +352,11 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   try {
     await runProbes(targetsIter, options, { resolver, signal: ctx.signal, ...enrich, ...(resume?.exists ? { skip: resume } : {}) }, {
       host(host, target) {
-        hostsDone++;
-        progress.update(targetsDone, hostsDone, `${target.input} ${host.ip}`);
+        progress.host(host.probes.length, `${target.input} ${host.ip}`);
         if (flags.format === 'ndjson') out.write(ndjsonHost(host, target));
       },
       target(t) {
-        targetsDone++;
-        progress.update(targetsDone, hostsDone, t.input);
+        progress.target(t.input);
         summary.addTarget(t);
         if (targetFailed(t)) failed = true;
         if (rules.length > 0) violations.push(...evaluateTargetPolicy(t, rules, policyNow));
@@ -367,7 +366,9 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
         }
         if (flags.format === 'ndjson') out.write(ndjsonTarget(t));
         if (flags.format === 'csv') out.write(csvRows(t));
-        if (collectAll) collected.push(flags.format === 'html' ? t : stripTranscripts(t));
+        // The table keeps only the fields it prints (report/slim.ts): a few hundred bytes per
+        // probe instead of 10-15 KB. The HTML page shows everything, transcripts included.
+        if (collectAll) collected.push(flags.format === 'html' ? t : slimForTable(t));
       },
     });
   } finally {
@@ -380,7 +381,10 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   if (flags.format === 'json') out.write(jsonFooter(finishedAt, sum, interrupted));
   if (flags.format === 'ndjson') out.write(ndjsonSummary(finishedAt, sum, interrupted));
   const run: RunResult = { schemaVersion: 1, tool: meta.tool, startedAt, finishedAt, options: recordedOptions, targets: collected, summary: sum };
-  if (flags.format === 'table') out.write(renderTable(run, { color: flags.color !== false && !flags.output && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true }));
+  if (flags.format === 'table') {
+    const width = tableWidth(ctx.stdout, ctx.env, flags.output !== undefined);
+    out.write(renderTable(run, { color: flags.color !== false && !flags.output && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true, ...(width !== undefined ? { width } : {}) }));
+  }
   if (flags.format === 'html') out.write(renderHtml(run));
   await out.close();
 
@@ -402,7 +406,7 @@ export function registerProbe(program: Command, ctx: CliContext): void {
     .argument('[targets...]', 'domains, host:port, IPv4, [IPv6] or [IPv6]:port; "-" reads stdin')
     .option('-f, --targets-file <path>', 'file with one target per line (repeatable; "-" for stdin)', collect)
     .option('--resolver <ip[:port]>', 'DNS server to use (repeatable; default: the system resolvers)', collect)
-    .option('--port <n>', 'SMTP port when a target gives none', intOption('--port', 1, 65535))
+    .option('--port <n>', 'SMTP port when a target gives none (default: 25; 465 with --implicit-tls)', intOption('--port', 1, 65535))
     .option('--skip-invalid', 'probe the valid targets even if some lines are invalid')
     .option('--resume <results.ndjson>', 'skip the (target, ip, identity, source) cells this NDJSON file already has, and append to it');
   addProbeOptions(cmd);

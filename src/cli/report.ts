@@ -16,6 +16,7 @@ import { renderHtml } from '../report/html.js';
 import { renderCsv } from '../report/csv.js';
 import { renderTable } from '../report/table.js';
 import { renderJson } from '../report/json.js';
+import { describeErrno, OutputError, tableWidth } from './output.js';
 
 export type ReportFormat = 'html' | 'table' | 'csv' | 'json';
 const FORMATS: readonly ReportFormat[] = ['html', 'table', 'csv', 'json'];
@@ -39,7 +40,7 @@ function formatFromPath(path: string | undefined): ReportFormat | null {
   return null;
 }
 
-function render(run: RunResult, format: ReportFormat, notes: string[], color: boolean): string {
+function render(run: RunResult, format: ReportFormat, notes: string[], color: boolean, width?: number): string {
   switch (format) {
     case 'html':
       return renderHtml(run, { notes });
@@ -48,7 +49,7 @@ function render(run: RunResult, format: ReportFormat, notes: string[], color: bo
     case 'json':
       return renderJson(run);
     case 'table':
-      return renderTable(run, { color });
+      return renderTable(run, { color, ...(width !== undefined ? { width } : {}) });
   }
 }
 
@@ -67,6 +68,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
     .addOption(new Option('--now <iso-date>', 'evaluate certificate expiry as of this time (reproducible CI)').hideHelp())
     .addHelpText('after', `\nPolicy rules:\n  ${POLICY_RULES_HELP.join('\n  ')}\n\nExit codes: 0 ok, 2 unreadable results or bad policy, 3 policy violated.\n`)
     .action(async (file: string, flags: ReportFlags) => {
+      if (flags.output !== undefined && flags.output.trim() === '') throw new UsageError('-o/--output: empty file name');
       // Parse the policy first: a typo in --fail-on should fail before any output is written.
       const rules: PolicyRule[] = [];
       for (const spec of flags.failOn ?? []) rules.push(...parsePolicy(spec));
@@ -101,9 +103,15 @@ export function registerReport(program: Command, ctx: CliContext): void {
       const format = flags.format ?? formatFromPath(flags.output) ?? 'table';
       const color = flags.color !== false && flags.output === undefined && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true;
       const notes = loaded.interrupted ? ['Interrupted run: these results are partial.', ...loaded.warnings] : [];
-      const text = render(loaded.run, format, notes, color);
+      const text = render(loaded.run, format, notes, color, tableWidth(ctx.stdout, ctx.env, flags.output !== undefined));
       if (flags.output !== undefined) {
-        await writeFile(resolve(ctx.cwd, flags.output), text, 'utf8');
+        try {
+          await writeFile(resolve(ctx.cwd, flags.output), text, 'utf8');
+        } catch (e) {
+          // Disk full or unwritable: one line and exit 5 (cli/output.ts), never a stack trace.
+          const d = describeErrno(e);
+          throw new OutputError(flags.output, d.code, d.text);
+        }
       } else {
         ctx.stdout.write(text);
       }

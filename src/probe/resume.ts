@@ -52,6 +52,35 @@ export interface ResumeSet {
   readonly needsNewline: boolean;
 }
 
+/**
+ * The dimensions of a run's matrix that decide which cells a target has: identity kinds, custom
+ * names, sources (as recorded in the run's `options`). A target record from a part whose matrix
+ * covers the current one means "nothing left to do"; otherwise the target is planned again and
+ * only its missing cells are probed (adding an identity or a --source on resume).
+ */
+export interface CellDims {
+  identities: readonly unknown[];
+  customIdentities: readonly unknown[];
+  sources: readonly unknown[];
+}
+
+function dimsOf(options: unknown): CellDims | null {
+  if (typeof options !== 'object' || options === null) return null;
+  const o = options as Record<string, unknown>;
+  const { identities, customIdentities, sources } = o;
+  if (!Array.isArray(identities) || !Array.isArray(customIdentities) || !Array.isArray(sources)) return null;
+  return { identities, customIdentities, sources };
+}
+
+/** Every cell `want` asks for is in `have`'s matrix. */
+export function dimsCover(have: CellDims, want: CellDims): boolean {
+  const sub = (a: readonly unknown[], b: readonly unknown[]) => {
+    const keys = new Set(b.map((x) => JSON.stringify(x)));
+    return a.every((x) => keys.has(JSON.stringify(x)));
+  };
+  return sub(want.identities, have.identities) && sub(want.customIdentities, have.customIdentities) && sub(want.sources, have.sources);
+}
+
 const SEP = '\u0000';
 /** Stands for "any name" in a key; U+0001 cannot be part of a HELO name. */
 const ANY_NAME = '\u0001';
@@ -79,7 +108,12 @@ function isComplete(p: ProbeLike): boolean {
 
 class Completed implements ResumeSet {
   readonly cells = new Set<string>();
-  readonly targetInputs = new Set<string>();
+  /** Target input → the parts (indexes into `parts`) that wrote its target record. */
+  readonly targetInputs = new Map<string, number[]>();
+  /** The matrix of each run/resume part, in file order (null: not recorded). */
+  readonly parts: Array<CellDims | null> = [];
+  /** The parts whose matrix covers the current run's (all of them when the caller gave none). */
+  covering: ReadonlySet<number> | null = null;
   /** Targets with a cell the interruption cut short: their target record does not mean "done". */
   readonly unfinishedTargets = new Set<string>();
   /** Distinct exact cells (the Set also holds "any name" keys for generated names). */
@@ -100,7 +134,12 @@ class Completed implements ResumeSet {
     return this.cells.has(resumeKey(targetInput, ip, identity.kind, name, identity.source));
   }
   hasTarget(targetInput: string): boolean {
-    return this.targetInputs.has(targetInput) && !this.unfinishedTargets.has(targetInput);
+    const parts = this.targetInputs.get(targetInput);
+    if (parts === undefined || this.unfinishedTargets.has(targetInput)) return false;
+    // Finished under a smaller matrix (fewer identities or sources): plan it again; its finished
+    // cells are still skipped one by one through hasIdentity.
+    const covering = this.covering;
+    return covering === null || parts.some((p) => covering.has(p));
   }
   add(targetInput: string, ip: string, kind: string, name: string, source: string | null): void {
     const key = resumeKey(targetInput, ip, kind, name, source);
@@ -131,6 +170,7 @@ function apply(set: Completed, rec: unknown, path: string, lineNo: number): void
       }
       const opts = r['options'];
       if (set.runOptions === null && typeof opts === 'object' && opts !== null) set.runOptions = opts as Record<string, unknown>;
+      set.parts.push(dimsOf(opts));
       return;
     }
     case 'host': {
@@ -152,11 +192,16 @@ function apply(set: Completed, rec: unknown, path: string, lineNo: number): void
     }
     case 'target': {
       if (typeof r['input'] !== 'string') throw bad(path, lineNo, 'target record without input');
-      set.targetInputs.add(r['input']);
+      const part = set.parts.length - 1;
+      const seen = set.targetInputs.get(r['input']);
+      if (seen === undefined) set.targetInputs.set(r['input'], [part]);
+      else if (!seen.includes(part)) seen.push(part);
       return;
     }
     case 'resume':
-      // A part appended by an earlier --resume: its cells count like any others.
+      // A part appended by an earlier --resume: its cells count like any others; its matrix
+      // (identities, sources) may be larger than the first run's.
+      set.parts.push(dimsOf(r['options']));
       return;
     case 'summary':
       // The last summary speaks for the file (a resumed part may finish what was interrupted).
@@ -172,7 +217,7 @@ function apply(set: Completed, rec: unknown, path: string, lineNo: number): void
  * Read an NDJSON results file and collect its completed cells. A missing file gives an empty set
  * (`exists: false`); an unreadable one or a bad line before the last is a UsageError (exit 2).
  */
-export async function loadCompleted(path: string): Promise<ResumeSet> {
+export async function loadCompleted(path: string, current?: CellDims): Promise<ResumeSet> {
   const set = new Completed();
   const stream = createReadStream(path);
   let pending: Buffer[] = [];
@@ -246,6 +291,11 @@ export async function loadCompleted(path: string): Promise<ResumeSet> {
       set.validBytes = offset;
       set.needsNewline = true;
     }
+  }
+  if (current !== undefined) {
+    // A part without a recorded matrix covers nothing: its targets are planned again (cheap: DNS
+    // only; every finished cell is still skipped).
+    set.covering = new Set(set.parts.flatMap((d, i) => (d !== null && dimsCover(d, current) ? [i] : [])));
   }
   return set;
 }

@@ -24,7 +24,9 @@ function hopLine(h: ReceivedHop, entry: boolean): string[] {
 
 export function formatInspectTable(r: InspectResult): string {
   const out: string[] = [];
-  out.push(`message ${r.selected + 1} of ${r.messageCount}   token ${s(r.token)}`);
+  out.push(`message ${r.selected} of ${r.messageCount}   token ${s(r.token)}`);
+  if (r.receivedOmitted > 0) out.push(`note: ${r.receivedOmitted} more Received: field(s) not read (more than 100 hops is a loop, RFC 5321 §6.3)`);
+  if (r.headerTruncated) out.push('note: the header block is longer than 1 MiB; only its first 1 MiB was read');
   out.push(`subject ${s(r.subject)}`);
   out.push(`HELO sent ${s(r.heloSent)}${r.heloSentFrom ? ` (from ${r.heloSentFrom})` : ''}   source ${s(r.sourceSent)}`);
   out.push('');

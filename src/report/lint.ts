@@ -5,6 +5,19 @@ import { stripControl } from './sanitize.js';
 
 const MARK: Record<string, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'skip' };
 
+/** "ok" only when every lookup answered: a failed lookup judged nothing (exit 4 in the CLI). */
+export function lintVerdict(r: Pick<LintResult, 'failed' | 'unjudged'>): 'fail' | 'inconclusive' | 'ok' {
+  if (r.failed) return 'fail';
+  return r.unjudged.length > 0 ? 'inconclusive' : 'ok';
+}
+
+function lintResultLine(r: LintResult): string {
+  const v = lintVerdict(r);
+  if (v === 'fail') return `Result: FAIL${r.unjudged.length ? ` (and ${r.unjudged.length} DNS lookup(s) failed: ${r.unjudged.join(', ')})` : ''}`;
+  if (v === 'inconclusive') return `Result: INCONCLUSIVE - DNS lookups failed: ${r.unjudged.join(', ')}`;
+  return 'Result: ok';
+}
+
 export function formatLintTable(r: LintResult): string {
   const s = (x: string): string => stripControl(x);
   const lines: string[] = [];
@@ -20,7 +33,7 @@ export function formatLintTable(r: LintResult): string {
     lines.push(`  ${p.receiver.padEnd(12)} ${p.outcome.padEnd(6)}${score.padEnd(7)} ${s(p.rule)}${p.reply ? `  -> ${s(p.reply)}` : ''}`);
   }
   lines.push('');
-  lines.push(r.failed ? 'Result: FAIL' : 'Result: ok');
+  lines.push(lintResultLine(r));
   lines.push('');
   lines.push('Fix:');
   if (r.fix.dns.length) {
@@ -40,7 +53,8 @@ export function formatFleetTable(f: FleetResult): string {
   for (const row of f.rows) {
     const failed = row.result.checks.filter((c) => c.status === 'fail').map((c) => c.id);
     const warned = row.result.checks.filter((c) => c.status === 'warn').map((c) => c.id);
-    lines.push(`${row.origin}  ${row.sourceIp}  ${s(row.helo)}  ${failed.length ? `FAIL ${failed.join(',')}` : 'ok'}${warned.length ? `  warn ${warned.join(',')}` : ''}`);
+    const verdict = failed.length ? `FAIL ${failed.join(',')}` : row.result.unjudged.length ? 'INCONCLUSIVE (DNS lookup failed)' : 'ok';
+    lines.push(`${row.origin}  ${row.sourceIp}  ${s(row.helo)}  ${verdict}${warned.length ? `  warn ${warned.join(',')}` : ''}`);
   }
   if (f.issues.length) {
     lines.push('');
@@ -48,6 +62,11 @@ export function formatFleetTable(f: FleetResult): string {
     for (const i of f.issues) lines.push(`  ${i.kind}: ${s(i.detail)} [${i.origins.join(' ')}]`);
   }
   lines.push('');
-  lines.push(f.failed ? 'Result: FAIL' : 'Result: ok');
+  lines.push(f.failed ? 'Result: FAIL' : fleetInconclusive(f) ? 'Result: INCONCLUSIVE - DNS lookups failed for some identities' : 'Result: ok');
   return `${lines.join('\n')}\n`;
+}
+
+/** No identity failed, but some lookups did: the fleet was not fully judged. */
+export function fleetInconclusive(f: FleetResult): boolean {
+  return !f.failed && f.rows.some((r) => r.result.unjudged.length > 0);
 }

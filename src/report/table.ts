@@ -8,19 +8,23 @@
 import type { HostResult, ProbeResult, RunResult, TargetResult } from '../results.js';
 import { stripControl, truncate } from './sanitize.js';
 import { renderSummaryBlock } from './summary.js';
+import { displayWidth, padEndWidth } from './width.js';
 
 export interface TableOptions {
   color?: boolean;
+  /**
+   * Terminal width: a grid wider than this is split into several grids, each repeating the key
+   * columns (TARGET, HOST) with as many of the others as fit. Unset: one grid, however wide.
+   */
+  width?: number;
   /** Max width of free-text cells. */
   maxText?: number;
 }
 
 const ANSI = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', dim: '\x1b[2m', reset: '\x1b[0m' };
 
-/** Display width by code points (server text is sanitised, so no control characters remain). */
-function width(s: string): number {
-  return [...s].length;
-}
+/** Terminal columns a cell takes: CJK counts two, combining marks none (report/width.ts). */
+const width = displayWidth;
 
 export function formatGrid(header: string[], rows: string[][], colorize?: (cell: string, col: number) => string): string {
   const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
@@ -33,6 +37,40 @@ export function formatGrid(header: string[], rows: string[][], colorize?: (cell:
       .join('  ')
       .trimEnd();
   return [line(header, false), line(widths.map((w) => '-'.repeat(w)), false), ...rows.map((r) => line(r, true))].join('\n');
+}
+
+/**
+ * formatGrid, split to fit `maxWidth` columns: the first `keep` columns (the row's key) repeat in
+ * every part, the others are dealt out in order to as many parts as needed. A single column
+ * wider than the room left still gets a part of its own (it is never cut).
+ */
+export function formatGridFit(header: string[], rows: string[][], keep: number, maxWidth: number | undefined, colorize?: (cell: string, col: number) => string): string {
+  if (maxWidth === undefined || !Number.isFinite(maxWidth)) return formatGrid(header, rows, colorize);
+  const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
+  const total = widths.reduce((a, w) => a + w, 0) + 2 * (widths.length - 1);
+  if (total <= maxWidth || header.length <= keep + 1) return formatGrid(header, rows, colorize);
+  const keyWidth = widths.slice(0, keep).reduce((a, w) => a + w + 2, 0);
+  const groups: number[][] = [];
+  let current: number[] = [];
+  let used = keyWidth;
+  for (let i = keep; i < header.length; i++) {
+    const w = (widths[i] ?? 0) + 2;
+    if (current.length > 0 && used + w - 2 > maxWidth) {
+      groups.push(current);
+      current = [];
+      used = keyWidth;
+    }
+    current.push(i);
+    used += w;
+  }
+  if (current.length > 0) groups.push(current);
+  const keys = Array.from({ length: keep }, (_, i) => i);
+  return groups
+    .map((g) => {
+      const cols = [...keys, ...g];
+      return formatGrid(cols.map((c) => header[c] ?? ''), rows.map((r) => cols.map((c) => r[c] ?? '')), colorize ? (cell, i) => colorize(cell, cols[i] ?? i) : undefined);
+    })
+    .join('\n\n');
 }
 
 function sizeText(n: number | null | undefined): string {
@@ -77,7 +115,10 @@ function outcomeColor(cell: string): string {
 
 function targetLabel(t: TargetResult): string {
   const name = t.displayDomain ?? t.domain ?? t.input;
-  return stripControl(name);
+  // host:port and [IPv6]:port targets keep their port: two targets may differ only by it.
+  const withPort = t.input.endsWith(`:${t.port}`) && !name.endsWith(`:${t.port}`);
+  const shown = withPort ? `${t.kind === 'ip' && name.includes(':') ? `[${name}]` : name}:${t.port}` : name;
+  return stripControl(shown);
 }
 
 function hostRow(t: TargetResult, h: HostResult, maxText: number): string[] {
@@ -170,7 +211,7 @@ export function renderMatrix(targets: TargetResult[], opts: TableOptions = {}): 
     }
   }
   const color = opts.color === true;
-  const grid = formatGrid(['TARGET', 'HOST', ...columns.map((c) => stripControl(c).toUpperCase())], rows, color ? (cell, i) => (i >= 2 ? outcomeColor(cell) : cell) : undefined);
+  const grid = formatGridFit(['TARGET', 'HOST', ...columns.map((c) => stripControl(c).toUpperCase())], rows, 2, opts.width, color ? (cell, i) => (i >= 2 ? outcomeColor(cell) : cell) : undefined);
   // The identities in play, with the exact names sent. A kind whose name differs per host
   // (mismatch avoids each receiver's own name) lists its names, never just the first host's.
   const SHOWN = 3;
@@ -190,10 +231,33 @@ export function renderMatrix(targets: TargetResult[], opts: TableOptions = {}): 
   const legend = [...names].map(([k, e]) => {
     const extra = e.more.size > 0 ? ` (+${e.more.size} more)` : '';
     const per = e.first.length > 1 ? ' (per host)' : '';
-    return `  ${stripControl(k).padEnd(12)} ${e.first.map((n) => stripControl(n)).join(', ')}${extra}${per}`;
+    return `  ${padEndWidth(stripControl(k), 12)} ${e.first.map((n) => stripControl(n)).join(', ')}${extra}${per}`;
   });
-  const key = 'ok accepted · REJ rejected · DEF deferred · @stage where it fell · cause (helo- prefix dropped) · →retry result';
+  const key = wrapText('ok accepted · REJ rejected · DEF deferred · @stage where it fell · cause (helo- prefix dropped) · →retry result', opts.width);
   return `${grid}\n${key}\n\nIdentities sent:\n${legend.join('\n')}${notTriedBlock(targets)}${starttlsBrokenBlock(targets)}`;
+}
+
+/**
+ * A text line longer than `maxWidth` broken after ", " or " · " separators; continuation lines
+ * are indented to where the value starts ("  causes        greylist 8, …"). Grid lines have no
+ * such separators and are left alone (formatGridFit already fits them).
+ */
+export function wrapText(line: string, maxWidth: number | undefined): string {
+  if (maxWidth === undefined || displayWidth(line) <= maxWidth) return line;
+  const pieces = line.split(/(?<=, |· )/);
+  if (pieces.length < 2) return line;
+  const indentMatch = /^(\s*\S+\s{2,})/.exec(line);
+  const indent = ' '.repeat(indentMatch && indentMatch[1]!.length < maxWidth / 2 ? indentMatch[1]!.length : 2);
+  const out: string[] = [];
+  let cur = '';
+  for (const p of pieces) {
+    if (cur !== '' && displayWidth(cur + p) > maxWidth) {
+      out.push(cur.trimEnd());
+      cur = indent + p;
+    } else cur += p;
+  }
+  if (cur !== '') out.push(cur.trimEnd());
+  return out.join('\n');
 }
 
 /** Input order (argv:2 before argv:10, file:9 before file:10), whatever order they finished in. */
@@ -218,9 +282,9 @@ export function renderTable(unsorted: RunResult, opts: TableOptions = {}): strin
     const notTried = notTriedBlock(run.targets) + starttlsBrokenBlock(run.targets);
     const color = opts.color === true;
     parts.push(
-      formatGrid(['TARGET', 'EXCHANGE', 'IP', 'BANNER NAME', 'GREETING', 'STARTTLS', 'TLS', 'AUTH', 'SIZE', 'OUTCOME'], rows, color ? (c, i) => (i === 9 ? outcomeColor(c) : c) : undefined) + notTried,
+      formatGridFit(['TARGET', 'EXCHANGE', 'IP', 'BANNER NAME', 'GREETING', 'STARTTLS', 'TLS', 'AUTH', 'SIZE', 'OUTCOME'], rows, 1, opts.width, color ? (c, i) => (i === 9 ? outcomeColor(c) : c) : undefined) + notTried,
     );
   }
   parts.push(renderSummaryBlock(run.summary));
-  return `${parts.join('\n\n')}\n`;
+  return `${parts.join('\n\n').split('\n').map((l) => wrapText(l, opts.width)).join('\n')}\n`;
 }

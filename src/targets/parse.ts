@@ -105,7 +105,20 @@ function ipv6Target(input: string, origin: string, addr: string, port: number | 
   }
   if (!isIPv6(addr)) return { ok: false, reason: `invalid IPv6 address "${addr}"` };
   const name = canonicalIPv6(addr);
+  // RFC 4291 §2.5.2: the unspecified address "must not be used as the destination address".
+  if (name === '::') return { ok: false, reason: '[::] is the unspecified address (RFC 4291 §2.5.2), not a host that can be probed' };
   return { ok: true, target: { input, origin, kind: 'ip', name, display: name, port, family: 6 } };
+}
+
+/**
+ * IPv4 addresses that name no host: 0.0.0.0/8 is "this host on this network" (RFC 1122
+ * §3.2.1.3, source only; connecting to 0.0.0.0 reaches the local machine on Linux) and
+ * 255.255.255.255 is the limited broadcast (RFC 919 §7). Null when the address is usable.
+ */
+function unusableIPv4(ip: string): string | null {
+  if (ip.startsWith('0.')) return `${ip} is in 0.0.0.0/8, "this network" (RFC 1122 §3.2.1.3): a source address, not a host that can be probed`;
+  if (ip === '255.255.255.255') return '255.255.255.255 is the limited broadcast address (RFC 919 §7), not a host that can be probed';
+  return null;
 }
 
 /** Text that was clearly meant as a dotted-decimal IPv4 address. */
@@ -186,6 +199,8 @@ export function parseTargetLine(line: string, origin: string): ParseLine {
   }
 
   if (isIPv4(host)) {
+    const unusable = unusableIPv4(host);
+    if (unusable !== null) return { ok: false, reason: unusable };
     return { ok: true, target: { input: text, origin, kind: 'ip', name: host, display: host, port, family: 4 } };
   }
   if (looksLikeIPv4(host)) {

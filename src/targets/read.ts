@@ -119,7 +119,8 @@ function describeError(err: unknown): string {
     case 'EISDIR':
       return 'cannot read targets file: it is a directory';
     default:
-      return `cannot read targets file: ${code}: ${message}`;
+      // Node's message already starts with the code ("ENOTDIR: not a directory, open …"): say it once.
+      return `cannot read targets file: ${message.startsWith(`${code}: `) ? message : `${code}: ${message}`}`;
   }
 }
 

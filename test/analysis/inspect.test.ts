@@ -193,12 +193,12 @@ describe('inspectMessage', () => {
     const raw = fixture('two-messages.mbox');
     const last = inspectMessage(raw);
     expect(last.messageCount).toBe(2);
-    expect(last.selected).toBe(1);
+    expect(last.selected).toBe(2);
     expect(last.token).toBe('bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb');
     expect(last.entryHop?.from).toMatchObject({ helo: 'second.sender.example.test', rdns: null, ip: '127.0.0.11' });
 
     const first = inspectMessage(raw, { token: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' });
-    expect(first.selected).toBe(0);
+    expect(first.selected).toBe(1);
     expect(first.subject).toBe('mxprobe test aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
     expect(first.findings.find((f) => f.id === 'helo-rdns')).toMatchObject({ status: 'pass' });
 

@@ -23,7 +23,7 @@ describe('mxprobe inspect', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as { selected: number; messageCount: number; entryHop: { from: { helo: string } } };
     expect(j.messageCount).toBe(2);
-    expect(j.selected).toBe(0);
+    expect(j.selected).toBe(1); // 1-based, like the table
     expect(j.entryHop.from.helo).toBe('first.sender.example.test');
   });
 

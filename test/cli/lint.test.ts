@@ -50,7 +50,8 @@ describe('mxprobe lint', () => {
     const r = await run(['good.example.test', '--source-ip', '127.0.0.10', '--resolver', server.address, '--format', 'json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as Record<string, unknown>;
-    expect(Object.keys(j)).toEqual(['helo', 'sourceIp', 'checks', 'predictions', 'fix']);
+    expect(Object.keys(j)).toEqual(['helo', 'sourceIp', 'checks', 'predictions', 'fix', 'result', 'unjudged']);
+    expect(j['result']).toBe('ok');
     expect(j['helo']).toBe('good.example.test');
     const checks = j['checks'] as Array<{ id: string; status: string; detail: string }>;
     expect(checks.find((c) => c.id === 'fcrdns')?.status).toBe('pass');

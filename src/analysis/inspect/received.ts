@@ -253,6 +253,11 @@ export function parseReceived(value: string, index = 0): ReceivedHop {
     const cipher = withC.atoms[eximTls + 1];
     if (cipher) tls = tls === null ? cipher : `${tls} ${cipher}`;
   }
+  // RFC 3848 §1-§2 / RFC 6531 §3.7.3: a "with" protocol ending in S (ESMTPS, ESMTPSA, UTF8SMTPS,
+  // LMTPS…) means the session used TLS, even when no cipher comment says which.
+  if (tls === null && withValue !== null && /^(ESMTP|UTF8SMTP|LMTP|UTF8LMTP)SA?$/i.test(withValue)) {
+    tls = `${withValue} (TLS, RFC 3848)`;
+  }
   const stripAngle = (s: string | undefined): string | null => (s === undefined ? null : s.replace(/^<|>$/g, ''));
 
   return {
