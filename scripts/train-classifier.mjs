@@ -270,14 +270,20 @@ const header = `/**
  * RULE_PRECISION: per rule id, (right + 1) / (fired + 2) on the same rows.
  */
 `;
-const body = `export interface ReplyModel {
-  classes: readonly string[];
-  bias: readonly number[];
-  /** feature -> [class index, weight] pairs; absent pairs weigh 0 */
-  weights: Readonly<Record<string, ReadonlyArray<readonly [number, number]>>>;
-}
+const weightLines = Object.entries(shipped.weights)
+  .map(([f, pairs]) => `${f}\t${pairs.map(([k, w]) => `${k}:${w}`).join(' ')}`)
+  .join('\n');
+const body = `/** The causes, in the model's class order. */
+export const MODEL_CLASSES: readonly string[] = ${JSON.stringify(shipped.classes)};
 
-export const MODEL: ReplyModel = ${JSON.stringify(shipped)};
+export const MODEL_BIAS: readonly number[] = ${JSON.stringify(shipped.bias)};
+
+/**
+ * One line per feature: "feature<TAB>class:weight class:weight ...", absent pairs weigh 0. A
+ * string, not an object literal, so loading this module costs a copy, not a parse: classify.ts
+ * splits it the first time a reply needs the model (most refusals are decided by a rule).
+ */
+export const MODEL_WEIGHTS: string = ${JSON.stringify(weightLines)};
 
 export const RULE_PRECISION: Readonly<Record<string, number>> = ${JSON.stringify(precision)};
 `;

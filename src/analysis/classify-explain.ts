@@ -12,12 +12,13 @@ import {
   matchingRules,
   matchPrepared,
   modelProbabilities,
+  modelWeights,
   prepareInput,
   rulePrecision,
   type ClassifyInput,
   type Classification,
 } from './classify.js';
-import { MODEL } from './classify-model.js';
+import { MODEL_CLASSES } from './classify-model.js';
 
 export interface FeatureWeight {
   feature: string;
@@ -48,8 +49,8 @@ export function explainClassification(input: ClassifyInput): Explanation {
   const rule = matchPrepared(p);
   const features = featuresOf(p);
   const probs = modelProbabilities(features);
-  const k = MODEL.classes.indexOf(decision.cause);
-  const weightFor = (f: string): number => (k < 0 ? 0 : (MODEL.weights[f]?.find(([i]) => i === k)?.[1] ?? 0));
+  const k = MODEL_CLASSES.indexOf(decision.cause);
+  const weightFor = (f: string): number => (k < 0 ? 0 : (modelWeights(f)?.find(([i]) => i === k)?.[1] ?? 0));
   const weighted = features.map((feature) => ({ feature, weight: weightFor(feature) }));
   return {
     input: { stage: p.stage, code: p.code, enhanced: p.enhanced, text: p.text },

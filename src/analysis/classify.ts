@@ -7,7 +7,7 @@
  */
 import type { Cause, Outcome, Stage } from '../results.js';
 import { replyFeatures } from './classify-features.js';
-import { MODEL, RULE_PRECISION } from './classify-model.js';
+import { MODEL_BIAS, MODEL_CLASSES, MODEL_WEIGHTS, RULE_PRECISION } from './classify-model.js';
 import { FALLBACK_RULE_ID, RULES, type ClassifyRule, type CodeSpec } from './classify-rules.js';
 import { REMEDIES } from './remedies.js';
 
@@ -75,11 +75,35 @@ export function isGenericRule(rule: ClassifyRule | null): boolean {
   return rule === null || (RULE_INDEX.get(rule) ?? 0) >= WEAK_FROM;
 }
 
+const WEIGHT_LINES = `\n${MODEL_WEIGHTS}\n`;
+const weightCache = new Map<string, ReadonlyArray<readonly [number, number]> | undefined>();
+
+/**
+ * The model's weights for one feature ([class index, weight] pairs). Looked up in the shipped string
+ * and remembered: a one-reply `mxprobe classify` reads a few dozen lines instead of splitting all of
+ * them, and a long run never holds more than the model's own vocabulary.
+ */
+export function modelWeights(feature: string): ReadonlyArray<readonly [number, number]> | undefined {
+  if (weightCache.has(feature)) return weightCache.get(feature);
+  let pairs: Array<readonly [number, number]> | undefined;
+  const at = WEIGHT_LINES.indexOf(`\n${feature}\t`);
+  if (at >= 0) {
+    const from = at + feature.length + 2;
+    const line = WEIGHT_LINES.slice(from, WEIGHT_LINES.indexOf('\n', from));
+    pairs = line.split(' ').map((p) => {
+      const i = p.indexOf(':');
+      return [Number(p.slice(0, i)), Number(p.slice(i + 1))] as const;
+    });
+  }
+  weightCache.set(feature, pairs);
+  return pairs;
+}
+
 /** The model's probability for each cause (softmax of bias + the weights of the present features). */
 export function modelProbabilities(features: readonly string[]): Map<Cause, number> {
-  const s = [...MODEL.bias];
+  const s = [...MODEL_BIAS];
   for (const f of features) {
-    const pairs = MODEL.weights[f];
+    const pairs = modelWeights(f);
     if (pairs === undefined) continue;
     for (const [k, w] of pairs) s[k] = (s[k] ?? 0) + w;
   }
@@ -91,7 +115,7 @@ export function modelProbabilities(features: readonly string[]): Map<Cause, numb
     return x;
   });
   const out = new Map<Cause, number>();
-  MODEL.classes.forEach((c, k) => out.set(c as Cause, (e[k] ?? 0) / z));
+  MODEL_CLASSES.forEach((c, k) => out.set(c as Cause, (e[k] ?? 0) / z));
   return out;
 }
 
@@ -230,7 +254,18 @@ export function classify(input: ClassifyInput): Classification {
     // With no usable code the outcome stays unknown, but the text can still name a cause (log lines
     // such as Exim's "rejected RCPT <x>: relay not permitted" carry no code).
     const p = prepareInput(input);
-    const rule = matchPrepared(p);
+    // One pass over the rules: stop at a specific first match; otherwise keep collecting every
+    // match (the model's rule features), so no regex runs twice in a short-lived process.
+    let rule: ClassifyRule | null = null;
+    const matched: ClassifyRule[] = [];
+    for (const r of RULES) {
+      if (!ruleMatches(r, p.stage, p.code, p.enhanced, p.text)) continue;
+      if (rule === null) {
+        rule = r;
+        if (!isGenericRule(r)) break;
+      }
+      matched.push(r);
+    }
     const ruleId = rule?.id ?? FALLBACK_RULE_ID;
     const done = (cause: Cause, confidence: number, decidedBy: Classification['decidedBy']): Classification => ({
       outcome,
@@ -243,7 +278,11 @@ export function classify(input: ClassifyInput): Classification {
     // The specific rules decide alone; the model (its features cost a pass over all rules) only
     // runs when no specific rule matched.
     if (rule !== null && !isGenericRule(rule)) return done(rule.cause, rulePrecision(rule.id), 'rule');
-    const probs = modelProbabilities(featuresOf(p));
+    const features =
+      p.text.length > MODEL_TEXT
+        ? featuresOf(p)
+        : replyFeatures(p.stage, p.code, p.enhanced, p.text, matched.map((r) => r.id));
+    const probs = modelProbabilities(features);
     let best: Cause = 'unknown';
     let bestP = -1;
     for (const [c, v] of probs) {

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CAUSES, CONFIDENCE_FLOOR, MODEL_THRESHOLD, classify, featuresOf, isGenericRule, matchRule, modelProbabilities, prepareInput } from '../../src/analysis/classify.js';
 import { replyFeatures, replyTokens, stem } from '../../src/analysis/classify-features.js';
-import { MODEL, RULE_PRECISION } from '../../src/analysis/classify-model.js';
+import { MODEL_BIAS, MODEL_CLASSES, RULE_PRECISION } from '../../src/analysis/classify-model.js';
 import { RULES } from '../../src/analysis/classify-rules.js';
 import type { Stage } from '../../src/results.js';
 
@@ -37,8 +37,8 @@ describe('features', () => {
 
 describe('the shipped model', () => {
   it('has one weight row per class and only known rule ids in its precision table', () => {
-    expect(MODEL.classes).toEqual(CAUSES.filter((c) => c !== 'none'));
-    expect(MODEL.bias).toHaveLength(MODEL.classes.length);
+    expect(MODEL_CLASSES).toEqual(CAUSES.filter((c) => c !== 'none'));
+    expect(MODEL_BIAS).toHaveLength(MODEL_CLASSES.length);
     const ids = new Set([...RULES.map((r) => r.id), 'no-rule']);
     for (const id of Object.keys(RULE_PRECISION)) expect(ids).toContain(id);
     for (const v of Object.values(RULE_PRECISION)) expect(v).toBeGreaterThan(0);
