@@ -14,6 +14,8 @@
  *  6. Scale: RSS at 10k and 100k targets (--stop-after banner), RSS with 1000 sessions open.
  *  7. One extra CPU-profiled run (node --cpu-prof): top functions by self time.
  *  8. Print a markdown table; write bench/results/<timestamp>.json and latest.json.
+ *  0. (first) Start-up: `node -e 0`, `--version` and `classify` of one reply, whole processes,
+ *     median of interleaved runs (see startupBench).
  *
  * Env: BENCH_QUICK=1 (about a minute), BENCH_LATENCY_MS (default 50), BENCH_CLI (path to the
  * CLI entry, default bin/mxprobe.js), BENCH_ONLY=<comma list of scenario ids>, BENCH_PROFILE=0.
@@ -423,6 +425,39 @@ function table(rows) {
   return [head, sep, ...lines].join('\n');
 }
 
+// ---------------------------------------------------------------- start-up (issue 13)
+
+/**
+ * Whole-process start-up: wall time of `node -e 0`, `mxprobe --version`, and `mxprobe classify` of
+ * one reply (one decided by a specific rule, one that falls through to the model), each spawned
+ * STARTUP_RUNS times, interleaved so machine load hits all alike. Reported: median and the median
+ * overhead over `node -e 0` measured in the same round.
+ */
+const STARTUP_RUNS = q(21, 9);
+function startupBench() {
+  const cmds = {
+    node: [process.execPath, ['-e', '0']],
+    version: [process.execPath, [CLI, '--version']],
+    'classify-rule': [process.execPath, [CLI, 'classify', '--stage', 'rcpt', '504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname']],
+    'classify-model': [process.execPath, [CLI, 'classify', '--stage', 'rcpt', '550 rejecting spoofed message']],
+  };
+  const times = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
+  const over = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
+  for (let i = 0; i < STARTUP_RUNS; i++) {
+    const round = {};
+    for (const [k, [cmd, args]] of Object.entries(cmds)) {
+      const t = process.hrtime.bigint();
+      const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 30_000 });
+      if (r.status !== 0) throw new Error(`start-up: ${k} exited ${r.status}`);
+      round[k] = Number(process.hrtime.bigint() - t) / 1e6;
+      times[k].push(round[k]);
+    }
+    for (const k of Object.keys(cmds)) over[k].push(round[k] - round.node);
+  }
+  const med = (a) => quantile([...a].sort((x, y) => x - y), 0.5);
+  return Object.fromEntries(Object.keys(cmds).map((k) => [k, { medianMs: round(med(times[k])), overheadMs: round(med(over[k])) }]));
+}
+
 // ---------------------------------------------------------------- main
 
 const want = (id) => !ONLY || ONLY.has(id) || [...ONLY].some((o) => o.endsWith('*') && id.startsWith(o.slice(0, -1)));
@@ -434,6 +469,14 @@ async function main() {
   if (!existsSync(CLI)) throw new Error(`${CLI} not found: run npm run build`);
   const probe = spawnSync(process.execPath, [CLI, 'probe', '--help'], { encoding: 'utf8', timeout: 30_000 });
   if (probe.status !== 0) throw new Error(`the CLI does not start (npm run build?):\n${(probe.stderr || '').slice(0, 800)}`);
+
+  if (want('startup')) {
+    const st = startupBench();
+    results.push({ id: 'startup', tool: 'startup', skipTable: true, runs: STARTUP_RUNS, ...st });
+    log(`startup (median of ${STARTUP_RUNS}): node -e 0 ${st.node.medianMs} ms; --version ${st.version.medianMs} ms (+${st.version.overheadMs}); classify ${st['classify-rule'].medianMs} ms (+${st['classify-rule'].overheadMs}), via model ${st['classify-model'].medianMs} ms (+${st['classify-model'].overheadMs})`);
+    checks.push({ id: 'startup-version', detail: `--version ${st.version.medianMs} ms, ${st.version.overheadMs} ms over node -e 0 (${st.node.medianMs} ms) (goal <= 120 ms)`, pass: st.version.medianMs <= 120 });
+    checks.push({ id: 'startup-classify', detail: `classify of one reply ${st['classify-rule'].medianMs} ms (rule) / ${st['classify-model'].medianMs} ms (model), ${st['classify-rule'].overheadMs} / ${st['classify-model'].overheadMs} ms over node -e 0 (goal <= 200 ms)`, pass: Math.max(st['classify-rule'].medianMs, st['classify-model'].medianMs) <= 200 });
+  }
 
   const Cs = [1, 50, 200, 1000];
   const plainT = { 1: q(40, 10), 50: q(2000, 400), 200: q(8000, 1600), 1000: q(10_000, 3000) };
@@ -578,12 +621,25 @@ async function main() {
     k: K,
   };
   const md = table(results.filter((r) => !r.skipTable));
+  const su = results.find((r) => r.id === 'startup');
   const prof = results.find((r) => r.id === 'profile');
   const lines = [
     `## mxprobe bench (${QUICK ? 'quick' : 'full'}, L=${L} ms, ${meta.cpus} CPUs, ${meta.node})`,
     '',
     md,
     '',
+    ...(su
+      ? [
+          `### Start-up (whole process, median of ${su.runs} interleaved runs, load average ${load0})`,
+          '| command | median ms | over node -e 0 |',
+          '|---|--:|--:|',
+          `| node -e 0 | ${su.node.medianMs} | 0 |`,
+          `| mxprobe --version | ${su.version.medianMs} | +${su.version.overheadMs} |`,
+          `| mxprobe classify (specific rule) | ${su['classify-rule'].medianMs} | +${su['classify-rule'].overheadMs} |`,
+          `| mxprobe classify (model) | ${su['classify-model'].medianMs} | +${su['classify-model'].overheadMs} |`,
+          '',
+        ]
+      : []),
     '### Goals (measured, not enforced)',
     ...checks.map((c) => `- ${c.pass === null ? 'info' : c.pass ? 'met' : 'MISSED'}: ${c.detail}`),
   ];

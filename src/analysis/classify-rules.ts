@@ -763,7 +763,8 @@ export const RULES: readonly ClassifyRule[] = [
   },
   {
     id: 'cue-reverse',
-    text: /\breverse[- ](dns|look ?ups?|look|address|name|mapping|resolution|record|entry|host ?name)\b|\brdns\b|\bptr\b|address-to-name/i,
+    // Issue 13: reverse-DNS wording without the usual words: "no DNS reverse", AOL's "DNS:NR".
+    text: /\breverse[- ](dns|look ?ups?|look|address|name|mapping|resolution|record|entry|host ?name)\b|\brdns\b|\bptr\b|address-to-name|\bdns[- ]reverse\b|\bdns:nr\b/i,
     // A generic or dynamic-looking PTR ("generic rDNS", "custom reverse DNS name from your ISP")
     // is an admin rule about the name, not a missing PTR: left to the policy words.
     unless: /generic|dynamic|residential|custom|dial-?up|\bdsl\b|\bisp'?s?\b|\bcontains? (your |the |an? )?ip\b|\bkeyword|country code/i,
@@ -791,6 +792,10 @@ export const RULES: readonly ClassifyRule[] = [
       `\\bsuspicious(ly)?${GAP}{0,40}\\b(spam|sender|host|ip|traffic|activity|source)`,
       `\\b(your|the|this|sending|client|sender|source) ip( address)?${GAP}{0,40}\\b(is )?(filtered|blocked|banned|blacklisted|blocklisted|not (allowed|permitted|accepted)|denied|refused|rejected)`,
       `\\b(no access|not (allowed|permitted|accepted)|denied|refused|rejected|blocked|banned)${GAP}{0,30}\\b(for|from) (this|your|the)( sending| client)? ip\\b`,
+      // Issue 13: a block on the sender's network ("network not allowed", "your network is blocked").
+      '\\b(your|this|sending|client|source) network (is |has been )?(not (allowed|permitted|accepted)|blocked|banned|blacklisted|denied|refused)\\b',
+      '\\bnetwork not (allowed|permitted|accepted)\\b',
+      `\\b(not (allowed|permitted|accepted)|denied|refused|blocked|banned)${GAP}{0,20}\\bfrom (this|your|the) network\\b`,
     ),
     // "Your reverse DNS entry contains your IP address and a banned keyword" is about the PTR's
     // shape, not the IP's standing.

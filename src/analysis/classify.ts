@@ -6,6 +6,8 @@
  * 5yz permanent) and runs the first-match loop. It never throws, whatever it is given.
  */
 import type { Cause, Outcome, Stage } from '../results.js';
+import { replyFeatures } from './classify-features.js';
+import { MODEL_BIAS, MODEL_CLASSES, MODEL_WEIGHTS, RULE_PRECISION } from './classify-model.js';
 import { FALLBACK_RULE_ID, RULES, type ClassifyRule, type CodeSpec } from './classify-rules.js';
 import { REMEDIES } from './remedies.js';
 
@@ -41,8 +43,98 @@ export interface Classification {
   outcome: Outcome;
   cause: Cause;
   remedy: string | null;
-  /** id of the rule that matched, for debugging and tests */
+  /** id of the first rule that matched (FALLBACK_RULE_ID when none), for debugging and tests */
   rule: string;
+  /**
+   * How sure the classifier is of `cause`, 0..1: for a specific rule, that rule's precision on the
+   * labelled corpus ((right + 1) / (fired + 2)); for a model decision, the model's probability; for
+   * a generic rule, the larger of the two. 1 for accepted replies.
+   */
+  confidence: number;
+  /** What decided the cause: a specific rule, the model, a generic rule, or nothing (low confidence → unknown). */
+  decidedBy: 'rule' | 'model' | 'generic-rule' | 'low-confidence' | 'code';
+}
+
+/**
+ * How rules and model share the work (chosen on the holdout rows of blind sets 1-3 with
+ * `node scripts/train-classifier.mjs --validate`; blind set 4 played no part):
+ * - a SPECIFIC rule (every rule before the cue words in classify-rules.ts) decides: hand-written
+ *   phrases of known MTAs are what rules do best;
+ * - otherwise (a cue word, a generic policy word, a code default, or no rule at all) the model
+ *   decides when its probability is at least MODEL_THRESHOLD;
+ * - otherwise the generic rule stands, unless neither it nor the model reaches CONFIDENCE_FLOOR:
+ *   then the cause is `unknown` rather than a guess.
+ */
+export const MODEL_THRESHOLD = 0.7;
+export const CONFIDENCE_FLOOR = 0.4;
+
+const RULE_INDEX = new Map<ClassifyRule, number>(RULES.map((r, i) => [r, i]));
+const WEAK_FROM = RULES.findIndex((r) => r.id === 'cue-relay');
+
+/** A generic rule: cue words, policy words, code defaults (or no rule). */
+export function isGenericRule(rule: ClassifyRule | null): boolean {
+  return rule === null || (RULE_INDEX.get(rule) ?? 0) >= WEAK_FROM;
+}
+
+const WEIGHT_LINES = `\n${MODEL_WEIGHTS}\n`;
+const weightCache = new Map<string, ReadonlyArray<readonly [number, number]> | undefined>();
+
+/**
+ * The model's weights for one feature ([class index, weight] pairs). Looked up in the shipped string
+ * and remembered: a one-reply `mxprobe classify` reads a few dozen lines instead of splitting all of
+ * them, and a long run never holds more than the model's own vocabulary.
+ */
+export function modelWeights(feature: string): ReadonlyArray<readonly [number, number]> | undefined {
+  if (weightCache.has(feature)) return weightCache.get(feature);
+  let pairs: Array<readonly [number, number]> | undefined;
+  const at = WEIGHT_LINES.indexOf(`\n${feature}\t`);
+  if (at >= 0) {
+    const from = at + feature.length + 2;
+    const line = WEIGHT_LINES.slice(from, WEIGHT_LINES.indexOf('\n', from));
+    pairs = line.split(' ').map((p) => {
+      const i = p.indexOf(':');
+      return [Number(p.slice(0, i)), Number(p.slice(i + 1))] as const;
+    });
+  }
+  weightCache.set(feature, pairs);
+  return pairs;
+}
+
+/** The model's probability for each cause (softmax of bias + the weights of the present features). */
+export function modelProbabilities(features: readonly string[]): Map<Cause, number> {
+  const s = [...MODEL_BIAS];
+  for (const f of features) {
+    const pairs = modelWeights(f);
+    if (pairs === undefined) continue;
+    for (const [k, w] of pairs) s[k] = (s[k] ?? 0) + w;
+  }
+  const max = Math.max(...s);
+  let z = 0;
+  const e = s.map((v) => {
+    const x = Math.exp(v - max);
+    z += x;
+    return x;
+  });
+  const out = new Map<Cause, number>();
+  MODEL_CLASSES.forEach((c, k) => out.set(c as Cause, (e[k] ?? 0) / z));
+  return out;
+}
+
+/**
+ * Characters of normalised text the model looks at. Real refusals are a few hundred characters;
+ * the cap bounds the work of running every rule (not just the first match) on a hostile 64 KiB reply.
+ */
+export const MODEL_TEXT = 1024;
+
+/** The model's features for a prepared input (rule cues included). */
+export function featuresOf(p: PreparedInput): string[] {
+  const q = p.text.length > MODEL_TEXT ? { ...p, text: p.text.slice(0, MODEL_TEXT) } : p;
+  return replyFeatures(q.stage, q.code, q.enhanced, q.text, matchingRules(q).map((r) => r.id));
+}
+
+/** Precision of a rule on the labelled corpus; 0.5 (no evidence) when the rule never fired there. */
+export function rulePrecision(ruleId: string): number {
+  return RULE_PRECISION[ruleId] ?? 0.5;
 }
 
 /** Characters of reply text the rules look at. */
@@ -117,19 +209,41 @@ function ruleMatches(rule: ClassifyRule, stage: Stage | null, code: number | nul
   return true;
 }
 
-/** The first rule that matches, or null. Exposed for tests and for `--explain`-style debugging. */
-export function matchRule(input: ClassifyInput): ClassifyRule | null {
+/** What the rules and the model look at: a checked stage and code, the enhanced code, normalised text. */
+export interface PreparedInput {
+  stage: Stage | null;
+  code: number | null;
+  /** RFC 3463 enhanced code, or "" when there is none */
+  enhanced: string;
+  text: string;
+}
+
+export function prepareInput(input: ClassifyInput): PreparedInput {
   const stage = typeof input.stage === 'string' && STAGES.has(input.stage) ? input.stage : null;
   const code = validCode(input.code);
   // A reply is at most 64 KiB (smtp/reply.ts DEFAULT_REPLY_LIMITS); cap pasted text the same way so
   // matching time stays bounded whatever a caller passes.
   const raw = typeof input.text === 'string' ? input.text.slice(0, MAX_TEXT) : '';
   const enhanced = enhancedOf(code, input.enhanced, raw) ?? '';
-  const text = normaliseText(code, raw);
+  return { stage, code, enhanced, text: normaliseText(code, raw) };
+}
+
+/** The first rule that matches a prepared input, or null. */
+export function matchPrepared(p: PreparedInput): ClassifyRule | null {
   for (const rule of RULES) {
-    if (ruleMatches(rule, stage, code, enhanced, text)) return rule;
+    if (ruleMatches(rule, p.stage, p.code, p.enhanced, p.text)) return rule;
   }
   return null;
+}
+
+/** Every rule that matches (not only the first): the model sees them as features. */
+export function matchingRules(p: PreparedInput): ClassifyRule[] {
+  return RULES.filter((rule) => ruleMatches(rule, p.stage, p.code, p.enhanced, p.text));
+}
+
+/** The first rule that matches, or null. Exposed for tests and for `--explain`-style debugging. */
+export function matchRule(input: ClassifyInput): ClassifyRule | null {
+  return matchPrepared(prepareInput(input));
 }
 
 /** Never throws; always returns a cause in CAUSES. 2xx/3xx -> accepted/none. 4xx -> deferred, 5xx -> rejected, anything else/null -> unknown. */
@@ -137,14 +251,54 @@ export function classify(input: ClassifyInput): Classification {
   try {
     const code = validCode(input?.code);
     const outcome = outcomeOf(code);
-    if (outcome === 'accepted') return { outcome, cause: 'none', remedy: null, rule: 'accepted' };
+    if (outcome === 'accepted') return { outcome, cause: 'none', remedy: null, rule: 'accepted', confidence: 1, decidedBy: 'code' };
     // With no usable code the outcome stays unknown, but the text can still name a cause (log lines
     // such as Exim's "rejected RCPT <x>: relay not permitted" carry no code).
-    const rule = matchRule(input);
+    const p = prepareInput(input);
+    // One pass over the rules: stop at a specific first match; otherwise keep collecting every
+    // match (the model's rule features), so no regex runs twice in a short-lived process.
+    let rule: ClassifyRule | null = null;
+    const matched: ClassifyRule[] = [];
+    for (const r of RULES) {
+      if (!ruleMatches(r, p.stage, p.code, p.enhanced, p.text)) continue;
+      if (rule === null) {
+        rule = r;
+        if (!isGenericRule(r)) break;
+      }
+      matched.push(r);
+    }
+    const ruleId = rule?.id ?? FALLBACK_RULE_ID;
+    const done = (cause: Cause, confidence: number, decidedBy: Classification['decidedBy']): Classification => ({
+      outcome,
+      cause,
+      remedy: REMEDIES[cause],
+      rule: ruleId,
+      confidence: Math.round(confidence * 1000) / 1000,
+      decidedBy,
+    });
+    // The specific rules decide alone; the model (its features cost a pass over all rules) only
+    // runs when no specific rule matched.
+    if (rule !== null && !isGenericRule(rule)) return done(rule.cause, rulePrecision(rule.id), 'rule');
+    const features =
+      p.text.length > MODEL_TEXT
+        ? featuresOf(p)
+        : replyFeatures(p.stage, p.code, p.enhanced, p.text, matched.map((r) => r.id));
+    const probs = modelProbabilities(features);
+    let best: Cause = 'unknown';
+    let bestP = -1;
+    for (const [c, v] of probs) {
+      if (v > bestP) {
+        best = c;
+        bestP = v;
+      }
+    }
+    if (bestP >= MODEL_THRESHOLD) return done(best, bestP, 'model');
     const cause: Cause = rule?.cause ?? 'unknown';
-    return { outcome, cause, remedy: REMEDIES[cause], rule: rule?.id ?? FALLBACK_RULE_ID };
+    const confidence = Math.max(rulePrecision(ruleId), probs.get(cause) ?? 0);
+    if (confidence < CONFIDENCE_FLOOR && cause !== 'unknown') return done('unknown', confidence, 'low-confidence');
+    return done(cause, confidence, 'generic-rule');
   } catch {
     // Defensive: a hostile getter on the input object must not take the caller down.
-    return { outcome: 'unknown', cause: 'unknown', remedy: REMEDIES.unknown, rule: 'error' };
+    return { outcome: 'unknown', cause: 'unknown', remedy: REMEDIES.unknown, rule: 'error', confidence: 0, decidedBy: 'code' };
   }
 }

@@ -6,6 +6,7 @@ import type { AlignmentCheck } from '../results.js';
 import type { Resolver } from '../dns/types.js';
 import { checksFromFacts, gatherSenderFacts, type SenderFacts } from './alignment.js';
 import { normalizeName, reverseOwner } from './helo-name.js';
+import { mtaFixes, type MtaFix } from './lint-mta.js';
 import { predictReceivers, type Prediction } from './receiver-rules.js';
 
 export interface LintResult {
@@ -13,7 +14,8 @@ export interface LintResult {
   sourceIp: string | null;
   checks: AlignmentCheck[];
   predictions: Prediction[];
-  fix: { dns: string[]; postfix: string; exim: string; notes: string[] };
+  /** `mta`: the HELO line for each common sending MTA (lint-mta.ts); postfix/exim repeat the first two. */
+  fix: { dns: string[]; postfix: string; exim: string; mta: MtaFix[]; notes: string[] };
   failed: boolean;
   /**
    * DNS lookups that failed temporarily (SERVFAIL, REFUSED, timeout): the checks that needed them
@@ -91,7 +93,7 @@ export function buildFix(f: SenderFacts, checks: AlignmentCheck[], unjudged: str
   if (f.heloGeneric?.generic) notes.push(`${f.helo} looks like a dynamic/access-network name; choose a name like mail.<your-domain>`);
   if (unjudged.length > 0) notes.push(`inconclusive: ${unjudged.length} DNS lookup(s) failed (${unjudged.join(', ')}); the checks that need them judged nothing - retry, or check --resolver`);
   else if (dns.length === 0 && notes.length === 0) notes.push('nothing to change: the identity aligns');
-  return { dns, postfix: `smtp_helo_name = ${shown}`, exim: `helo_data = ${shown}`, notes };
+  return { dns, postfix: `smtp_helo_name = ${shown}`, exim: `helo_data = ${shown}`, mta: mtaFixes(shown, ip), notes };
 }
 
 export async function lint(input: { helo: string; sourceIp: string | null }, resolver: Resolver): Promise<LintResult> {

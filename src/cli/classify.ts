@@ -15,6 +15,7 @@
  */
 import type { Command } from 'commander';
 import { classify } from '../analysis/classify.js';
+import { explainClassification } from '../analysis/classify-explain.js';
 import { parseClassifyInput } from '../analysis/log-line.js';
 import { classifyJson, renderClassifyTable, type ClassifyRow } from '../report/classify.js';
 import type { Stage } from '../results.js';
@@ -73,10 +74,11 @@ function usage(ctx: CliContext, message: string): void {
 }
 
 /** Classify inputs (pure; the CLI and tests share it). */
-export function classifyInputs(inputs: readonly string[], stage: Stage | undefined): ClassifyRow[] {
+export function classifyInputs(inputs: readonly string[], stage: Stage | undefined, explain = false): ClassifyRow[] {
   return inputs.map((input) => {
     const p = parseClassifyInput(input, stage);
-    const c = classify({ stage: p.stage, code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text });
+    const ci = { stage: p.stage, code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text };
+    const c = classify(ci);
     return {
       reply: input,
       stage: p.stage,
@@ -88,6 +90,9 @@ export function classifyInputs(inputs: readonly string[], stage: Stage | undefin
       text: p.reply.text,
       stageSource: p.stageSource,
       rule: c.rule,
+      confidence: c.confidence,
+      decidedBy: c.decidedBy,
+      ...(explain ? { explain: explainClassification(ci) } : {}),
     };
   });
 }
@@ -105,7 +110,8 @@ export function registerClassify(program: Command, ctx: CliContext): void {
     .argument('[reply...]', 'SMTP replies or log lines; "-" reads stdin')
     .option('--stage <stage>', `the command the replies answered: ${CLASSIFY_STAGES.join('|')} (a log line's own stage wins)`)
     .option('--format <format>', 'output format: table|json', 'table')
-    .action(async (replies: string[], opts: { stage?: string; format?: string }) => {
+    .option('--explain', 'show why: the rule that fired, the model\'s top causes, the word and code features that weighed most')
+    .action(async (replies: string[], opts: { stage?: string; format?: string; explain?: boolean }) => {
       const stage = opts.stage;
       if (stage !== undefined && !(CLASSIFY_STAGES as readonly string[]).includes(stage)) {
         usage(ctx, `invalid --stage ${JSON.stringify(stage)}: expected one of ${CLASSIFY_STAGES.join(', ')}`);
@@ -132,7 +138,7 @@ export function registerClassify(program: Command, ctx: CliContext): void {
           inputs.push(r);
         }
       }
-      const rows = classifyInputs(inputs, stage as Stage | undefined);
+      const rows = classifyInputs(inputs, stage as Stage | undefined, opts.explain === true);
       ctx.stdout.write((format as Format) === 'json' ? classifyJson(rows) : renderClassifyTable(rows));
     });
 }

@@ -2,7 +2,8 @@
  * The command-line entry point: the only module that touches `process` (exit code, signals,
  * standard streams). Subcommands receive a CliContext and never call process.exit.
  */
-import { Command, CommanderError } from 'commander';
+// commander is imported when a program is built, not at start-up: `mxprobe --version` never needs it.
+import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { MxprobeError } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -43,6 +44,7 @@ function subcommandOf(argv: readonly string[]): string | undefined {
  * help, an unknown command or none (so `mxprobe --help` still lists everything).
  */
 export async function buildProgram(ctx: CliContext, argv?: readonly string[]): Promise<Command> {
+  const { Command } = await import('commander');
   const program = new Command();
   program
     .name('mxprobe')
@@ -69,7 +71,13 @@ function isVersionOnly(argv: readonly string[] | undefined): boolean {
 
 /** Run the CLI against a context; resolves with the exit code. */
 export async function runCli(argv: string[], ctx: CliContext & { exitCode(): number }): Promise<number> {
+  // Start-up fast path (issue 13): the version alone loads no parser and no subcommand.
+  if (isVersionOnly(argv)) {
+    ctx.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
   const program = await buildProgram(ctx, argv);
+  const { CommanderError } = await import('commander');
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode();

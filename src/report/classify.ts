@@ -5,6 +5,7 @@
  * control characters (escape sequences, CR, bidi overrides) before printing; the JSON form keeps
  * them verbatim (JSON escaping makes them harmless), as results.ts requires.
  */
+import type { Explanation } from '../analysis/classify-explain.js';
 import type { Cause, Outcome, Stage } from '../results.js';
 import { stripControl } from './sanitize.js';
 
@@ -24,6 +25,11 @@ export interface ClassifyRow {
   stageSource: 'log' | 'flag' | 'none';
   /** The classifier rule that decided, for debugging. */
   rule: string;
+  /** How sure the classifier is (0..1) and what decided (see analysis/classify.ts). */
+  confidence: number;
+  decidedBy: string;
+  /** Present with `--explain`. */
+  explain?: Explanation;
 }
 
 /** What `--format json` prints for each input: the documented keys first, details after. */
@@ -38,6 +44,9 @@ export function classifyJson(rows: readonly ClassifyRow[]): string {
     enhanced: r.enhanced,
     stageSource: r.stageSource,
     rule: r.rule,
+    confidence: r.confidence,
+    decidedBy: r.decidedBy,
+    ...(r.explain === undefined ? {} : { explain: r.explain }),
   }));
   return `${JSON.stringify(out, null, 2)}\n`;
 }
@@ -75,6 +84,7 @@ export function renderClassifyTable(rows: readonly ClassifyRow[]): string {
     cause: r.cause,
     reply: replyCell(r),
     remedy: r.remedy,
+    explain: r.explain,
   }));
   const head = { n: '#', stage: 'STAGE', outcome: 'OUTCOME', cause: 'CAUSE', reply: 'REPLY' };
   const w = {
@@ -89,6 +99,35 @@ export function renderClassifyTable(rows: readonly ClassifyRow[]): string {
   for (const c of cells) {
     out.push(line(c));
     if (c.remedy !== null) out.push(`${' '.repeat(w.n)}  remedy: ${c.remedy}`);
+    if (c.explain !== undefined) out.push(stripControl(renderExplanation(c.explain), { keepNewlines: true }).trimEnd());
   }
   return `${out.join('\n')}\n`;
+}
+
+/** Plain-text rendering, one block per reply (the table format of `classify --explain`). */
+export function renderExplanation(e: Explanation): string {
+  const d = e.decision;
+  const lines: string[] = [];
+  const how =
+    d.decidedBy === 'rule'
+      ? `specific rule ${d.rule}`
+      : d.decidedBy === 'model'
+        ? `model (p ${d.confidence} >= ${d.modelThreshold})`
+        : d.decidedBy === 'generic-rule'
+          ? `generic rule ${d.rule} (model below ${d.modelThreshold})`
+          : d.decidedBy === 'low-confidence'
+            ? `nothing sure enough (best ${d.confidence} < ${d.confidenceFloor}): unknown`
+            : 'reply code';
+  lines.push(`  decided by: ${how}; cause ${d.cause}, confidence ${d.confidence}`);
+  if (e.firstRule !== null) {
+    lines.push(`  first rule: ${e.firstRule.id} -> ${e.firstRule.cause} (${e.firstRule.generic ? 'generic' : 'specific'}, corpus precision ${e.firstRule.precision})`);
+    lines.push(`    source: ${e.firstRule.source}`);
+  } else {
+    lines.push('  first rule: none matched');
+  }
+  if (e.rulesMatched.length > 1) lines.push(`  all rules matched: ${e.rulesMatched.join(', ')}`);
+  lines.push(`  model: ${e.modelTop.map((m) => `${m.cause} ${m.p}`).join(', ')}`);
+  if (e.wordWeights.length > 0) lines.push(`  words for ${d.cause}: ${e.wordWeights.map((w) => `${w.feature} ${w.weight > 0 ? '+' : ''}${w.weight}`).join(', ')}`);
+  if (e.codeWeights.length > 0) lines.push(`  code features for ${d.cause}: ${e.codeWeights.map((w) => `${w.feature} ${w.weight > 0 ? '+' : ''}${w.weight}`).join(', ')}`);
+  return `${lines.join('\n')}\n`;
 }

@@ -42,6 +42,11 @@ export function formatLintTable(r: LintResult): string {
   }
   lines.push(`  Postfix main.cf:      ${s(r.fix.postfix)}`);
   lines.push(`  Exim smtp transport:  ${s(r.fix.exim)}`);
+  // Issue 13: the same name for the other common senders, each with where the line goes.
+  for (const m of r.fix.mta.slice(2)) {
+    lines.push(`  ${`${m.mta}:`.padEnd(21)} ${s(m.line)}`);
+    lines.push(`  ${''.padEnd(21)} (${s(m.where)})`);
+  }
   for (const n of r.fix.notes) lines.push(`  note: ${s(n)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -242,7 +242,7 @@ describe('classify semantics', () => {
   });
 
   it('accepted replies have cause none and no remedy', () => {
-    expect(classify({ stage: 'rcpt', code: 250, text: 'Relay access denied' })).toEqual({ outcome: 'accepted', cause: 'none', remedy: null, rule: 'accepted' });
+    expect(classify({ stage: 'rcpt', code: 250, text: 'Relay access denied' })).toEqual({ outcome: 'accepted', cause: 'none', remedy: null, rule: 'accepted', confidence: 1, decidedBy: 'code' });
   });
 
   it('matches case-insensitively', () => {

@@ -139,10 +139,33 @@ describe('splitClassifyInputs', () => {
   });
 });
 
+describe('mxprobe classify --explain', () => {
+  it('says which rule fired, the model\'s top causes and the weighing features (table)', async () => {
+    const r = await run(['classify', '--explain', '--stage', 'rcpt', '504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname', '550 rejecting spoofed message']);
+    expect(r.exitCode).toBeUndefined();
+    expect(r.stdout).toMatch(/decided by: specific rule postfix-helo-non-fqdn; cause helo-not-fqdn, confidence 0\.\d+/);
+    expect(r.stdout).toMatch(/first rule: postfix-helo-non-fqdn -> helo-not-fqdn \(specific, corpus precision/);
+    expect(r.stdout).toMatch(/model: helo-not-fqdn 0\.\d+/);
+    expect(r.stdout).toMatch(/code features for helo-not-fqdn: c:504 [+-][\d.]+, e:x\.5\.2/);
+    expect(r.stdout).toMatch(/decided by: model \(p 0\.\d+ >= 0\.7\); cause policy/);
+    expect(r.stdout).toMatch(/words for policy: .*t:spoof/);
+  });
+
+  it('adds confidence and decidedBy to every JSON row, and the explanation with --explain', async () => {
+    const plain = JSON.parse((await run(['classify', '--format', 'json', '550 5.7.1 Relay access denied'])).stdout) as Array<Record<string, unknown>>;
+    expect(plain[0]).toMatchObject({ cause: 'relay-denied', decidedBy: 'rule' });
+    expect(typeof plain[0]?.confidence).toBe('number');
+    expect(plain[0]).not.toHaveProperty('explain');
+    const ex = JSON.parse((await run(['classify', '--explain', '--format', 'json', '--stage', 'rcpt', '550 rejecting spoofed message'])).stdout) as Array<{ explain: { firstRule: unknown; modelTop: Array<{ cause: string }>; decision: { decidedBy: string } } }>;
+    expect(ex[0]?.explain.decision.decidedBy).toBe('model');
+    expect(ex[0]?.explain.modelTop[0]?.cause).toBe('policy');
+  });
+});
+
 describe('renderClassifyTable', () => {
   it('says so when there is nothing, and shows "-" for an unknown stage and the raw input when there is no code', () => {
     expect(renderClassifyTable([])).toBe('No replies to classify.\n');
-    const row: ClassifyRow = { reply: 'relay not permitted', stage: null, outcome: 'unknown', cause: 'relay-denied', remedy: null, code: null, enhanced: null, text: 'relay not permitted', stageSource: 'none', rule: 'relay-text' };
+    const row: ClassifyRow = { reply: 'relay not permitted', stage: null, outcome: 'unknown', cause: 'relay-denied', remedy: null, code: null, enhanced: null, text: 'relay not permitted', stageSource: 'none', rule: 'relay-text', confidence: 0.9, decidedBy: 'rule' };
     expect(renderClassifyTable([row])).toBe('#  STAGE  OUTCOME  CAUSE         REPLY\n1  -      unknown  relay-denied  relay not permitted\n');
   });
 });

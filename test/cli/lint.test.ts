@@ -61,8 +61,10 @@ describe('mxprobe lint', () => {
     const r = await run(['good.example.test', '--source-ip', '127.0.0.99', '--resolver', server.address, '--timeout', '1000']);
     expect(r.code).toBe(3);
     expect(r.out).toMatch(/ptr-exists\s+FAIL\s+127\.0\.0\.99 has no PTR record/);
-    const tail = r.out.trimEnd().split('\n').slice(-5).join('\n');
-    expect(tail).toContain('Exim smtp transport:  helo_data = good.example.test');
+    const fix = r.out.slice(r.out.lastIndexOf('\nFix:'));
+    expect(fix).toContain('Exim smtp transport:  helo_data = good.example.test');
+    expect(fix).toMatch(/Microsoft Exchange: +Set-SendConnector .*-Fqdn good\.example\.test/);
+    expect(fix).toMatch(/PowerMTA: +smtp-source-host 127\.0\.0\.99 good\.example\.test/);
     expect(r.out).toContain('99.0.0.127.in-addr.arpa. IN PTR good.example.test.');
   });
 

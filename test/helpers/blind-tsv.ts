@@ -1,0 +1,54 @@
+/**
+ * Reads a blind-set TSV (test/fixtures/blind4.tsv format: stage, reply, outcome, causes, source;
+ * "#" comment lines; one header line) and scores the classifier on it. A row counts as right when
+ * the outcome matches and the cause is one of the accepted causes ("a|b").
+ */
+import { readFileSync } from 'node:fs';
+import { classify } from '../../src/analysis/classify.js';
+import { parseClassifyInput } from '../../src/analysis/log-line.js';
+import type { Cause, Outcome, Stage } from '../../src/results.js';
+
+export interface TsvRow {
+  line: number;
+  stage: Stage;
+  reply: string;
+  outcome: Outcome;
+  causes: Cause[];
+  source: string;
+}
+
+export function readBlindTsv(path: string): TsvRow[] {
+  const rows: TsvRow[] = [];
+  const lines = readFileSync(path, 'utf8').split('\n');
+  let header = false;
+  lines.forEach((raw, i) => {
+    if (raw.trim() === '' || raw.startsWith('#')) return;
+    if (!header) {
+      header = true;
+      return;
+    }
+    const f = raw.split('\t');
+    if (f.length !== 5) throw new Error(`${path}:${i + 1}: expected 5 tab-separated fields, got ${f.length}`);
+    rows.push({
+      line: i + 1,
+      stage: f[0] as Stage,
+      reply: (f[1] as string).replace(/\\n/g, '\n'),
+      outcome: f[2] as Outcome,
+      causes: (f[3] as string).split('|') as Cause[],
+      source: f[4] as string,
+    });
+  });
+  return rows;
+}
+
+export interface Scored {
+  row: TsvRow;
+  got: { outcome: Outcome; cause: Cause };
+  ok: boolean;
+}
+
+export function scoreRow(row: TsvRow): Scored {
+  const p = parseClassifyInput(row.reply, row.stage);
+  const c = classify({ stage: p.stage ?? row.stage, code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text });
+  return { row, got: { outcome: c.outcome, cause: c.cause }, ok: c.outcome === row.outcome && row.causes.includes(c.cause) };
+}
