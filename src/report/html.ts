@@ -515,3 +515,4 @@ ${renderHostDetails(refs, run.targets)}
 </body></html>
 `;
 }
+export { CSS as REPORT_CSS };
