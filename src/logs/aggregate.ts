@@ -102,11 +102,22 @@ export function normaliseReply(text: string): string {
     .replace(/<[^<>\s]*@[^<>\s]*>/g, '<addr>')
     .replace(/\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/g, 'addr')
     .replace(/\b(?:\d{1,3}\.){3}\d{1,3}\b/g, 'IP')
+    .replace(/\bconnect to [^\s[]+\[/g, 'connect to HOST[')
     .replace(/\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}\b/gi, 'IP')
     .replace(/(?<![\w.])(?=[\w./=+-]*\d)[\w./=+-]{8,}(?![\w])/g, (t) => (/^https?:|^\d\.\d+\.\d+$/.test(t) || /^[a-z]+\.[a-z.]+$/i.test(t) ? t : '#'))
     .replace(/\s+/g, ' ')
     .trim();
   return s.length > LIMITS.exampleChars ? s.slice(0, LIMITS.exampleChars) : s;
+}
+
+/**
+ * A copy of `s` that shares no memory with the line it came from. V8 makes substrings as views of
+ * their parent string: a map key sliced from a line would keep that line's whole 1 MiB read chunk
+ * alive for the rest of the run (2,000 destination keys can pin 2,000 chunks). Every string stored
+ * in a long-lived map goes through here once, when its entry is created.
+ */
+export function detach(s: string): string {
+  return s.length === 0 ? '' : Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /** Bounded FIFO set/map: insertion order is age; past the cap the oldest entry goes. */
@@ -120,7 +131,7 @@ class Bounded<V> {
       if (oldest !== undefined) this.map.delete(oldest);
       this.evicted++;
     }
-    this.map.set(k, v);
+    this.map.set(detach(k), v);
   }
 }
 
@@ -178,7 +189,8 @@ export class LogAggregator {
   private readonly replies = new Map<string, ReplyState>();
   private repliesOverflow = 0;
   private readonly classifyCache = new Map<string, Cause>();
-  private readonly pending = new Bounded<1>(LIMITS.inFlight);
+  /** queue id -> recipients deferred and not yet final (messages in flight only). */
+  private readonly pending = new Bounded<string[]>(LIMITS.inFlight);
   private readonly deferredQids = new Bounded<1>(LIMITS.inFlight);
   private readonly rejectsByCheck = new Map<RejectCheck, number>();
   private readonly rejectsByService = new Map<string, number>();
@@ -210,7 +222,7 @@ export class LogAggregator {
     this.total++;
     if (ev.kind === 'unknown') {
       this.unparsed++;
-      if (this.examples.length < this.opts.examples) this.examples.push(line.length > LIMITS.exampleChars ? `${line.slice(0, LIMITS.exampleChars)}…` : line);
+      if (this.examples.length < this.opts.examples) this.examples.push(detach(line.length > LIMITS.exampleChars ? `${line.slice(0, LIMITS.exampleChars)}…` : line));
       return;
     }
     const t = ev.time;
@@ -279,14 +291,14 @@ export class LogAggregator {
       if (d) return d;
     }
     d = { ...counts(), causes: new Map(), mx: new Map() };
-    this.dests.set(this.dests.size >= LIMITS.destinations ? OTHER_DOMAINS : domain, d);
+    this.dests.set(this.dests.size >= LIMITS.destinations ? OTHER_DOMAINS : detach(domain), d);
     return d;
   }
 
   private relay(name: string): RelayState {
     let r = this.relays.get(name);
     if (r) return r;
-    const key = this.relays.size >= LIMITS.relays ? '(other relays)' : name;
+    const key = this.relays.size >= LIMITS.relays ? '(other relays)' : detach(name);
     r = this.relays.get(key);
     if (!r) {
       r = { ...counts(), causes: new Map(), rejected: 0 };
@@ -295,17 +307,20 @@ export class LogAggregator {
     return r;
   }
 
-  private causeOf(ev: DeliveryEvent): Cause {
+  /**
+   * The classifier's cause, cached by the NORMALISED reply: per-message tokens (Gmail's
+   * "a640c23a62f3a-...si123.45 - gsmtp", queue ids, IPs) would otherwise make every bounce a miss.
+   */
+  private causeOf(ev: DeliveryEvent, norm: string): Cause {
     const r = ev.reply;
     const stage: Stage | null = r && r.stage !== 'data' ? r.stage : null;
     const code = r ? r.code : null;
-    const text = r ? r.text : ev.reason;
-    const key = `${stage}|${code}|${r?.enhanced ?? ''}|${text}`;
+    const key = `${stage}|${code}|${r?.enhanced ?? ''}|${norm}`;
     const hit = this.classifyCache.get(key);
     if (hit !== undefined) return hit;
-    const cause = classify({ stage, code, enhanced: r?.enhanced ?? null, text }).cause;
+    const cause = classify({ stage, code, enhanced: r?.enhanced ?? null, text: r ? r.text : ev.reason }).cause;
     if (this.classifyCache.size >= LIMITS.classifyCache) this.classifyCache.clear();
-    this.classifyCache.set(key, cause);
+    this.classifyCache.set(detach(key), cause);
     return cause;
   }
 
@@ -317,16 +332,17 @@ export class LogAggregator {
     }
     const rs = this.relay(ev.relay);
     const d = this.dest(ev.domain);
-    const mxKey = ev.mxHost === null && ev.mxIp === null ? '' : `${ev.mxHost ?? ''}[${ev.mxIp ?? ''}]`;
+    // Keyed by the MX address (or its name when the log gives none): a concatenated "host[ip]" key
+    // would be a fresh cons string per line, which V8 must flatten before it can hash it.
+    const mxKey = ev.mxIp ?? ev.mxHost;
     let mx: MxState | undefined;
-    if (mxKey !== '') {
+    if (mxKey !== null) {
       mx = d.mx.get(mxKey);
       if (!mx && d.mx.size < LIMITS.mxPerDestination) {
-        mx = { ...counts(), host: ev.mxHost, ip: ev.mxIp };
-        d.mx.set(mxKey, mx);
+        mx = { ...counts(), host: ev.mxHost === null ? null : detach(ev.mxHost), ip: ev.mxIp === null ? null : detach(ev.mxIp) };
+        d.mx.set(detach(mxKey), mx);
       }
     }
-    const key = `${ev.queueId} ${ev.to}`;
     switch (ev.status) {
       case 'sent': {
         this.totals.delivered++;
@@ -334,7 +350,7 @@ export class LogAggregator {
         rs.sent++;
         d.sent++;
         if (mx) mx.sent++;
-        if (this.pending.map.delete(key)) {
+        if (this.takePending(ev.queueId, ev.to)) {
           this.totals.deliveredAfterDeferral++;
           rs.deliveredAfterDeferral++;
           d.deliveredAfterDeferral++;
@@ -352,8 +368,7 @@ export class LogAggregator {
         rs.deferrals++;
         d.deferrals++;
         if (mx) mx.deferrals++;
-        if (!this.pending.map.has(key)) {
-          this.pending.set(key, 1);
+        if (this.addPending(ev.queueId, ev.to)) {
           rs.deferred++;
           d.deferred++;
           if (mx) mx.deferred++;
@@ -371,26 +386,48 @@ export class LogAggregator {
         rs.bounced++;
         d.bounced++;
         if (mx) mx.bounced++;
-        this.pending.map.delete(key);
+        this.takePending(ev.queueId, ev.to);
         this.refusal(ev, rs, d, 'bounced');
         return;
       }
     }
   }
 
+  /** Remember a deferred recipient; true when it was not deferred before (first deferral). */
+  private addPending(qid: string, to: string): boolean {
+    const list = this.pending.map.get(qid);
+    if (list === undefined) {
+      this.pending.set(qid, [detach(to)]);
+      return true;
+    }
+    if (list.includes(to)) return false;
+    if (list.length < 1000) list.push(detach(to));
+    return true;
+  }
+
+  /** Forget a recipient's deferral at its final status; true when it had one. */
+  private takePending(qid: string, to: string): boolean {
+    const list = this.pending.map.get(qid);
+    if (list === undefined) return false;
+    const i = list.indexOf(to);
+    if (i < 0) return false;
+    list.splice(i, 1);
+    if (list.length === 0) this.pending.map.delete(qid);
+    return true;
+  }
+
   private refusal(ev: DeliveryEvent, rs: RelayState, d: DestState, field: 'deferrals' | 'bounced'): void {
-    const cause = this.causeOf(ev);
+    const norm = normaliseReply(ev.reply ? ev.reply.text : ev.reason);
+    const cause = this.causeOf(ev, norm);
     rs.causes.set(cause, (rs.causes.get(cause) ?? 0) + 1);
     d.causes.set(cause, (d.causes.get(cause) ?? 0) + 1);
     const rk = `${ev.relay}\t${ev.domain}\t${cause}`;
     let r = this.refusals.get(rk);
     if (!r) {
       if (this.refusals.size >= LIMITS.refusals) this.refusalsOverflow++;
-      else this.refusals.set(rk, (r = { deferrals: 0, bounced: 0 }));
+      else this.refusals.set(detach(rk), (r = { deferrals: 0, bounced: 0 }));
     }
     if (r) r[field]++;
-    const text = ev.reply ? ev.reply.text : ev.reason;
-    const norm = normaliseReply(text);
     const pk = `${ev.reply?.code ?? ''} ${ev.reply?.enhanced ?? ''} ${norm}`;
     let p = this.replies.get(pk);
     if (!p) {
@@ -398,8 +435,8 @@ export class LogAggregator {
         this.repliesOverflow++;
         return;
       }
-      p = { count: 0, cause, stage: ev.reply?.stage ?? null, code: ev.reply?.code ?? null, enhanced: ev.reply?.enhanced ?? null, example: norm };
-      this.replies.set(pk, p);
+      p = { count: 0, cause, stage: ev.reply?.stage ?? null, code: ev.reply?.code ?? null, enhanced: ev.reply?.enhanced === null || ev.reply?.enhanced === undefined ? null : detach(ev.reply.enhanced), example: detach(norm) };
+      this.replies.set(detach(pk), p);
     }
     p.count++;
   }
@@ -416,7 +453,9 @@ export class LogAggregator {
     this.relay(ev.relay).rejected++;
     this.rejectsByCheck.set(ev.check, (this.rejectsByCheck.get(ev.check) ?? 0) + 1);
     const sk = `${ev.service}\t${ev.relay}\t${ev.check}`;
-    if (this.rejectsByService.has(sk) || this.rejectsByService.size < LIMITS.refusals) this.rejectsByService.set(sk, (this.rejectsByService.get(sk) ?? 0) + 1);
+    const n = this.rejectsByService.get(sk);
+    if (n !== undefined) this.rejectsByService.set(sk, n + 1);
+    else if (this.rejectsByService.size < LIMITS.refusals) this.rejectsByService.set(detach(sk), 1);
   }
 
   private helo(name: string): void {
@@ -427,7 +466,7 @@ export class LogAggregator {
       const form = f.form === 'domain' ? (f.fqdn ? 'fqdn' : 'not-fqdn') : f.form;
       if (this.heloNames.size < LIMITS.heloNames) {
         h = { count: 0, form };
-        this.heloNames.set(name, h);
+        this.heloNames.set(detach(name), h);
       } else {
         this.heloOverflow++;
         this.countForm(form);
@@ -456,7 +495,7 @@ export class LogAggregator {
       if (!st) {
         if (this.symbols.size >= LIMITS.symbols) continue;
         st = { count: 0, score: 0, scored: 0 };
-        this.symbols.set(s.name, st);
+        this.symbols.set(detach(s.name), st);
       }
       st.count++;
       if (s.score !== null) {

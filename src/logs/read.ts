@@ -2,7 +2,7 @@
  * Streaming line readers for mail logs: plain files, `-` (stdin), gzip (detected by its magic
  * bytes 1f 8b, RFC 1952 §2.3.1, not by the file name) and rotated sets.
  *
- * Memory: one chunk (1 MiB) plus at most one partial line. A line longer than `maxLine` is cut to
+ * Memory: one chunk (64 KiB: below V8's large-object threshold, so chunks die young) plus at most one partial line. A line longer than `maxLine` is cut to
  * `maxLine` (counted by the caller through onCapped) and the rest of it is skipped without being
  * buffered. A file whose first 8 KiB hold a NUL byte is refused as binary before any line is
  * counted. A truncated or corrupt gzip stream throws LogInputError naming the file AFTER every
@@ -153,7 +153,7 @@ export function fileSource(path: string, cwd: string): LogSource {
   const full = resolve(cwd, path);
   return {
     label: path,
-    open: () => createReadStream(full, { highWaterMark: 1 << 20 }),
+    open: () => createReadStream(full, { highWaterMark: 1 << 16 }),
     reference: async () => {
       try {
         return (await stat(full)).mtime;
