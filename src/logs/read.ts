@@ -86,10 +86,6 @@ export async function readLines(src: AsyncIterable<unknown>, label: string, sink
     const n = final ? parts.length : parts.length - 1;
     for (let i = 0; i < n; i++) {
       let l = parts[i] as string;
-      if (i === 0 && skipping) {
-        skipping = false;
-        continue;
-      }
       if (l.length > 0 && l.charCodeAt(l.length - 1) === 13) l = l.slice(0, -1);
       if (l.length > maxLine) {
         l = l.slice(0, maxLine);
@@ -118,7 +114,15 @@ export async function readLines(src: AsyncIterable<unknown>, label: string, sink
         const probe = chunk.subarray(0, BINARY_PROBE);
         if (probe.includes(0)) throw new LogInputError('binary', label, 0, `${label}: refusing a binary file (NUL bytes in the first ${BINARY_PROBE} bytes); pass a text mail log or a .gz of one`);
       }
-      const text = carry + dec.write(chunk);
+      let str = dec.write(chunk);
+      if (skipping) {
+        // Still inside an over-long line: drop everything up to its end.
+        const nl = str.indexOf('\n');
+        if (nl < 0) continue;
+        str = str.slice(nl + 1);
+        skipping = false;
+      }
+      const text = carry + str;
       if (text.indexOf('\n') < 0 && text.length <= maxLine) {
         carry = text;
         continue;
@@ -136,7 +140,8 @@ export async function readLines(src: AsyncIterable<unknown>, label: string, sink
     }
     throw new LogInputError('unreadable', label, lines, `${label}: cannot read: ${err.message}`, { cause: e });
   }
-  const tailText = carry + dec.end();
+  const rest = dec.end();
+  const tailText = skipping ? carry : carry + rest;
   if (tailText.length > 0) emit(tailText, true);
   return { lines, gzip };
 }
