@@ -196,6 +196,8 @@ export class LogAggregator {
   private readonly rejectsByService = new Map<string, number>();
   private inboundRejected = 0;
   private inboundWarnings = 0;
+  /** Open smtpd sessions (relay + "postfix/smtpd[pid]") -> the HELO already counted for it. */
+  private readonly sessions = new Bounded<string>(LIMITS.heloNames);
   private readonly heloNames = new Map<string, { count: number; form: string }>();
   private heloOverflow = 0;
   private heloObserved = 0;
@@ -253,7 +255,11 @@ export class LogAggregator {
         this.reject(ev);
         return;
       case 'helo':
-        this.helo(ev.helo);
+        this.helo(ev.helo, ev.relay, ev.session);
+        return;
+      case 'session-end':
+        this.sessions.map.delete(`${ev.relay} ${ev.session}`);
+        this.other++;
         return;
       case 'spam':
         this.spam(ev);
@@ -442,7 +448,7 @@ export class LogAggregator {
   }
 
   private reject(ev: RejectEvent): void {
-    if (ev.helo !== null) this.helo(ev.helo);
+    if (ev.helo !== null) this.helo(ev.helo, ev.relay, ev.session);
     if (!ev.counted) {
       this.inboundWarnings++;
       return;
@@ -458,7 +464,18 @@ export class LogAggregator {
     else if (this.rejectsByService.size < LIMITS.refusals) this.rejectsByService.set(detach(sk), 1);
   }
 
-  private helo(name: string): void {
+  /**
+   * One observation per SMTP session and HELO name: a Postfix session logs its HELO on every
+   * reject/info line (each RCPT), so lines from the same smtpd process before its "disconnect"
+   * count once. Sessions are bounded (oldest forgotten past the cap).
+   */
+  private helo(name: string, relay = '', session: string | null = null): void {
+    if (session !== null) {
+      const key = `${relay} ${session}`;
+      const seen = this.sessions.map.get(key);
+      if (seen === name) return;
+      this.sessions.set(key, detach(name));
+    }
     this.heloObserved++;
     let h = this.heloNames.get(name);
     if (!h) {

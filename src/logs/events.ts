@@ -91,6 +91,8 @@ export interface RejectEvent extends EventBase {
   enhanced: string | null;
   text: string;
   check: RejectCheck;
+  /** The smtpd process ("postfix/smtpd[123]"): one SMTP session at a time, so it names the session until "disconnect". */
+  session: string | null;
   /** pflogsumm counts it as "rejected" (reject: and cleanup reject:, not reject_warning:). */
   counted: boolean;
 }
@@ -100,6 +102,13 @@ export interface HeloSeenEvent extends EventBase {
   kind: 'helo';
   helo: string;
   clientIp: string | null;
+  session: string | null;
+}
+
+/** Postfix smtpd "disconnect from": the session's HELO observations end here. */
+export interface SessionEndEvent extends EventBase {
+  kind: 'session-end';
+  session: string;
 }
 
 export interface SpamSymbol {
@@ -126,6 +135,6 @@ export interface UnknownEvent {
   kind: 'unknown';
 }
 
-export type LogEvent = DeliveryEvent | ReceivedEvent | RejectEvent | HeloSeenEvent | SpamEvent | OtherEvent | UnknownEvent;
+export type LogEvent = DeliveryEvent | ReceivedEvent | RejectEvent | HeloSeenEvent | SessionEndEvent | SpamEvent | OtherEvent | UnknownEvent;
 
 export const UNKNOWN: UnknownEvent = Object.freeze({ kind: 'unknown' }) as UnknownEvent;

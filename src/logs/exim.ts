@@ -110,6 +110,7 @@ function eximReject(s: string, time: number | null, relay: string): LogEvent {
     enhanced: null,
     text,
     check: eximCheck(cmd, text),
+    session: null,
     counted: true,
     time,
     relay,

@@ -14,6 +14,8 @@ export interface Header {
   host: string;
   /** Syslog tag without pid: "postfix/smtp", "rspamd", "spamd". */
   program: string;
+  /** "tag[pid]" as written (the process), or null without a pid. */
+  proc: string | null;
   /** The message after "tag[pid]: ". */
   msg: string;
 }
@@ -73,7 +75,7 @@ function tail(line: string, p: number, time: number | null): Header | null {
   const program = line.slice(sp + 1, tagEnd);
   // A tag is one word ("postfix/smtp", "spamd"); a space means this is not "tag[pid]: ".
   if (program.length === 0 || program.includes(' ')) return null;
-  return { time, host, program, msg: line.slice(colon + 2) };
+  return { time, host, program, proc: tagEnd < colon ? line.slice(sp + 1, colon) : null, msg: line.slice(colon + 2) };
 }
 
 /** Cache of the UTC midnight of the last month/day seen: consecutive lines share it. */
@@ -158,5 +160,6 @@ export function parseJournalJson(line: string): Header | null {
   const host = typeof r['_HOSTNAME'] === 'string' ? r['_HOSTNAME'] : '';
   const us = r['__REALTIME_TIMESTAMP'];
   const n = typeof us === 'string' && /^\d{1,20}$/.test(us) ? Math.floor(Number(us) / 1000) : null;
-  return { time: n, host, program, msg };
+  const pid = r['_PID'] ?? r['SYSLOG_PID'];
+  return { time: n, host, program, proc: typeof pid === 'string' && /^\d+$/.test(pid) ? `${program}[${pid}]` : null, msg };
 }

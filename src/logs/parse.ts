@@ -24,7 +24,7 @@ export function newParseContext(format: LogFormat, reference: Date, defaultRelay
 function fromHeader(h: Header): LogEvent {
   const relay = h.host === '' ? '-' : h.host;
   const service = postfixService(h.program);
-  if (service !== null) return parsePostfix(service, h.program, h.msg, h.time, relay);
+  if (service !== null) return parsePostfix(service, h.program, h.msg, h.time, relay, h.proc);
   if (h.program === 'rspamd') {
     const symbols = parseRspamdSymbols(h.msg);
     if (symbols !== null) return { kind: 'spam', engine: 'rspamd', symbols, time: h.time, relay };

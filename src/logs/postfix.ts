@@ -27,7 +27,10 @@ export function postfixService(program: string): string | null {
 const STATUS_RE = /^([^:\s]+): to=<([^>]*)>, (?:orig_to=<[^>]*>, )?relay=([^,]+), (?:conn_use=[^,]+, )?delay=[^,]+, (?:delays=[^,]+, )?(?:dsn=([^,]+), )?status=(\S+) ?(.*)$/;
 const QID_RE = /^[0-9A-Za-z]+$/;
 
-export function parsePostfix(service: string, program: string, msg: string, time: number | null, relay: string): LogEvent {
+export function parsePostfix(service: string, program: string, msg: string, time: number | null, relay: string, proc: string | null = null): LogEvent {
+  if (proc !== null && msg.startsWith('disconnect from ') && (service === 'smtpd' || service === 'postscreen')) {
+    return { kind: 'session-end', session: proc, time, relay };
+  }
   const c = msg.indexOf(': ');
   if (c <= 0) return { kind: 'other', time, relay };
   const qid = msg.slice(0, c);
@@ -38,11 +41,11 @@ export function parsePostfix(service: string, program: string, msg: string, time
   if (service === 'smtpd' || service === 'postscreen') {
     if (rest.startsWith('client=') && QID_RE.test(qid)) return { kind: 'received', source: 'postfix', queueId: qid, via: 'smtpd', helo: null, time, relay };
     if (rest.startsWith('reject: ') || rest.startsWith('reject_warning: ') || rest.startsWith('milter-reject: ')) {
-      return smtpdReject(program, rest, time, relay);
+      return smtpdReject(program, rest, time, relay, proc);
     }
     if (rest.startsWith('info: ')) {
       const helo = heloOf(rest);
-      if (helo !== null) return { kind: 'helo', helo, clientIp: clientIpOf(rest), time, relay };
+      if (helo !== null) return { kind: 'helo', helo, clientIp: clientIpOf(rest), session: proc, time, relay };
     }
     return { kind: 'other', time, relay };
   }
@@ -129,7 +132,7 @@ function clientIpOf(s: string): string | null {
 
 const SMTPD_REJECT_RE = /^(reject|reject_warning|milter-reject): (\S+) from ([^\s[]*)\[([^\]]*)\](?::\d+)?: (.*)$/;
 
-function smtpdReject(program: string, rest: string, time: number | null, relay: string): LogEvent {
+function smtpdReject(program: string, rest: string, time: number | null, relay: string, proc: string | null): LogEvent {
   const m = SMTPD_REJECT_RE.exec(rest);
   if (!m) return { kind: 'other', time, relay };
   const kind = m[1] as string;
@@ -155,6 +158,7 @@ function smtpdReject(program: string, rest: string, time: number | null, relay: 
     enhanced,
     text,
     check: kind === 'milter-reject' ? 'milter' : postfixCheck(text),
+    session: proc,
     // pflogsumm counts smtpd "reject:" lines only (see the file comment).
     counted: kind === 'reject',
     time,
@@ -185,6 +189,7 @@ function cleanupReject(program: string, rest: string, time: number | null, relay
     enhanced: cm?.[2] ?? null,
     text: cm ? (cm[3] as string) : text,
     check: rest.startsWith('milter-') ? 'milter' : 'header_body_checks',
+    session: null,
     counted: true,
     time,
     relay,
