@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCliProcess } from '../helpers/cli.js';
+import { pflogsummTotals } from '../logs/pflogsumm-totals.js';
 import { LAB_ADDRESSES as A, postfixConfigDir, postfixLogFile, type Lab } from './lab.js';
 import { IN_CI, SKIP_LAB, useLab } from './suite.js';
 
@@ -27,32 +28,6 @@ const RECEIVER_IP = '127.0.0.30';
 const RECEIVER = fileURLToPath(new URL('./logs-receiver.mjs', import.meta.url));
 if (!existsSync(PFLOGSUMM) && IN_CI) throw new Error('pflogsumm is missing (apt-get install pflogsumm; .ci/run installs it)');
 const SKIP = SKIP_LAB || !existsSync(PFLOGSUMM);
-
-interface PfTotals {
-  received: number;
-  delivered: number;
-  deferred: number;
-  deferrals: number;
-  bounced: number;
-  rejected: number;
-}
-
-/** pflogsumm's "Grand Totals" block (small counts: no k/m suffixes in this test). */
-export function pflogsummTotals(text: string): PfTotals {
-  const n = (re: RegExp): number => {
-    const m = re.exec(text);
-    if (!m) throw new Error(`pflogsumm output has no ${re}:\n${text.slice(0, 1500)}`);
-    return Number(m[1]);
-  };
-  return {
-    received: n(/^\s*(\d+)\s+received$/m),
-    delivered: n(/^\s*(\d+)\s+delivered$/m),
-    deferred: n(/^\s*(\d+)\s+deferred/m),
-    deferrals: /deferred\s+\((\d+)\s+deferrals\)/m.test(text) ? n(/deferred\s+\((\d+)\s+deferrals\)/m) : 0,
-    bounced: n(/^\s*(\d+)\s+bounced$/m),
-    rejected: n(/^\s*(\d+)\s+rejected \(/m),
-  };
-}
 
 function submit(lab: Lab, rcpt: string, n: number): Promise<void> {
   const etc = postfixConfigDir(lab.dir);
