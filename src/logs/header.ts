@@ -79,7 +79,7 @@ function tail(line: string, p: number, time: number | null): Header | null {
 }
 
 /** Cache of the UTC midnight of the last month/day seen: consecutive lines share it. */
-let cacheKey = '';
+let cacheKey = -1;
 let cacheBase = 0;
 
 /** "Nov 30 14:29:21 host tag[pid]: msg" (RFC 3164, and Postfix's maillog_file). */
@@ -94,7 +94,7 @@ export function parseClassic(line: string, years: YearTracker): Header | null {
   const ss = digits2(line, 13);
   if (day < 1 || day > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60) return null;
   const year = years.yearFor(mon);
-  const key = `${year}-${mon}-${day}`;
+  const key = (year * 12 + mon) * 32 + day;
   if (key !== cacheKey) {
     cacheKey = key;
     cacheBase = Date.UTC(year, mon, day);
