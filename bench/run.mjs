@@ -662,6 +662,8 @@ const t0 = Date.now();
 const load0 = round(loadavg()[0], 2);
 try {
   await main();
+  // mxprobe logs vs pflogsumm (bench/logs.mjs): its own table and bench/results/logs-latest.json.
+  if (ONLY === null || ONLY.has('logs')) await (await import('./logs.mjs')).runLogsBench();
 } catch (err) {
   process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;

@@ -49,6 +49,8 @@ export function registerDemo(program: Command, ctx: CliContext): void {
         },
         ctx,
       );
+      // The logs part: `mxprobe logs` over the sample mail log shipped with the lab (table output only, so JSON/CSV stay one document).
+      if (flags.format === 'table' && !flags.quiet) ctx.stdout.write(await (await import('../lab/demo-logs.js')).demoLogsSection());
     } finally {
       await lab.close();
     }

@@ -24,6 +24,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
   report: async () => (await import('./report.js')).registerReport,
   deliver: async () => (await import('./deliver.js')).registerDeliver,
   inspect: async () => (await import('./inspect.js')).registerInspect,
+  logs: async () => (await import('./logs.js')).registerLogs,
 };
 
 /**

@@ -578,3 +578,4 @@ ${renderHostDetails(refs, run.targets)}
 </body></html>
 `;
 }
+export { CSS as REPORT_CSS };

@@ -1,0 +1,120 @@
+/**
+ * `npm run bench` (logs part; also `node bench/logs.mjs` after a build): `mxprobe logs` against
+ * pflogsumm on the same generated classic-syslog Postfix log, in the same run.
+ *
+ * Procedure:
+ *  1. Generate N lines (default 1,000,000; bench/logs-gen.mjs: outbound sent/deferred/bounced with
+ *     per-message tokens, deferred-then-delivered, inbound HELO-check rejects, qmgr, cleanup) to a file.
+ *  2. Floors: `wc -l` and `grep -c status=` on that file.
+ *  3. pflogsumm FILE and mxprobe logs FILE --format json, each under /usr/bin/time (wall, user+sys CPU,
+ *     peak RSS of that process); lines/s = N / wall.
+ *  4. Cross-check: pflogsumm's Grand Totals (received, delivered, deferred, deferrals, bounced,
+ *     rejected) must equal mxprobe's `totals`.
+ *  5. Flat memory: the generator piped into `mxprobe logs -` at N and at BIG lines (default 10M,
+ *     never written to disk); peak RSS of mxprobe at both.
+ * Env: BENCH_LOGS_LINES, BENCH_LOGS_BIG (0 skips step 5), BENCH_CLI, BENCH_QUICK=1 (200k / 2M).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const QUICK = process.env.BENCH_QUICK === '1';
+const N = Number(process.env.BENCH_LOGS_LINES ?? (QUICK ? 200_000 : 1_000_000));
+const BIG = Number(process.env.BENCH_LOGS_BIG ?? (QUICK ? 2_000_000 : 10_000_000));
+const CLI = process.env.BENCH_CLI ?? join(root, 'bin', 'mxprobe.js');
+const GEN = join(here, 'logs-gen.mjs');
+const TIME = '/usr/bin/time';
+const FMT = '%e %U %S %M';
+
+/** Run argv under GNU time; stdout to a file (or discarded). Returns wall/cpu/rss and the exit code. */
+function timed(argv, { stdout = null, pipeFrom = null } = {}) {
+  // With pipeFrom, GNU time wraps only the reader: "GEN | time mxprobe ...".
+  const cmd = pipeFrom ? ['sh', '-c', `${pipeFrom} | ${TIME} -f '${FMT}' -o ${stdout}.time ${argv.join(' ')}`] : [TIME, '-f', FMT, '-o', `${stdout}.time`, ...argv];
+  const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'], timeout: 1_800_000 });
+  if (stdout) writeFileSync(stdout, r.stdout ?? '');
+  const t = readFileSync(`${stdout}.time`, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  return { code: r.status, stderr: (r.stderr ?? '').slice(-2000), wallS: t[0], cpuS: Math.round((t[1] + t[2]) * 100) / 100, peakRssMb: Math.round((t[3] / 1024) * 10) / 10 };
+}
+
+function pflogsummTotals(text) {
+  const grab = (re) => {
+    const m = re.exec(text);
+    return m ? Number(m[1]) * (m[2] === 'k' ? 1000 : m[2] === 'm' ? 1_000_000 : 1) : null;
+  };
+  // pflogsumm abbreviates large counts ("1234k") unless given --no-... ; we pass -u 0? no: see below.
+  return {
+    received: grab(/^\s*(\d+)([km]?)\s+received$/m),
+    delivered: grab(/^\s*(\d+)([km]?)\s+delivered$/m),
+    deferred: grab(/^\s*(\d+)([km]?)\s+deferred/m),
+    deferrals: grab(/deferred\s+\((\d+)([km]?)\s+deferrals\)/m) ?? 0,
+    bounced: grab(/^\s*(\d+)([km]?)\s+bounced$/m),
+    rejected: grab(/^\s*(\d+)([km]?)\s+rejected \(/m),
+  };
+}
+
+export async function runLogsBench() {
+  const work = mkdtempSync(join(tmpdir(), 'mxprobe-logs-bench-'));
+  const rows = [];
+  const checks = [];
+  try {
+    const file = join(work, 'mail.log');
+    spawnSync(process.execPath, [GEN, String(N), file], { stdio: 'inherit' });
+    const lines = Number(spawnSync('wc', ['-l', file], { encoding: 'utf8' }).stdout.trim().split(' ')[0]);
+    const row = (tool, r) => rows.push({ tool, lines, ...r, linesPerSec: Math.round(lines / Math.max(r.wallS, 0.01)) });
+    row('wc -l', timed(['wc', '-l', file], { stdout: join(work, 'wc') }));
+    row('grep -c status=', timed(['grep', '-c', 'status=', file], { stdout: join(work, 'grep') }));
+    const havePf = existsSync('/usr/sbin/pflogsumm');
+    let pfOut = '';
+    if (havePf) {
+      // -u 0 -h 0 etc. keep the per-user/host tables short; the totals are what we compare.
+      const r = timed(['/usr/sbin/pflogsumm', '-u', '0', '-h', '0', file], { stdout: join(work, 'pf') });
+      pfOut = readFileSync(join(work, 'pf'), 'utf8');
+      row('pflogsumm', r);
+    }
+    const m = timed([process.execPath, CLI, 'logs', file, '--format', 'json'], { stdout: join(work, 'mx') });
+    row('mxprobe logs', m);
+    const doc = JSON.parse(readFileSync(join(work, 'mx'), 'utf8'));
+    if (havePf) {
+      const pf = pflogsummTotals(pfOut);
+      const ours = Object.fromEntries(Object.keys(pf).map((k) => [k, doc.totals[k]]));
+      const same = Object.keys(pf).every((k) => pf[k] === ours[k]);
+      checks.push({ id: 'totals-equal-pflogsumm', detail: `totals on ${lines} lines: pflogsumm ${JSON.stringify(pf)} / mxprobe ${JSON.stringify(ours)}`, pass: same });
+      const p = rows.find((r) => r.tool === 'pflogsumm');
+      const x = m.wallS > 0 && p ? p.wallS / m.wallS : null;
+      const xc = m.cpuS > 0 && p ? p.cpuS / m.cpuS : null;
+      checks.push({ id: 'vs-pflogsumm-10x', detail: `mxprobe/pflogsumm lines/s: x${x?.toFixed(1)} wall, x${xc?.toFixed(1)} CPU (goal >= 10x)`, pass: x !== null && x >= 10 });
+    }
+    checks.push({ id: 'rss-1m', detail: `peak RSS ${m.peakRssMb} MB at ${lines} lines (goal <= 150)`, pass: m.peakRssMb <= 150 });
+    if (BIG > 0) {
+      for (const n of [N, BIG]) {
+        const out = join(work, `pipe-${n}`);
+        const r = timed([process.execPath, CLI, 'logs', '-', '--format', 'json'], { stdout: out, pipeFrom: `${process.execPath} ${GEN} ${n}` });
+        rows.push({ tool: `gen | mxprobe logs - (${n.toLocaleString('en-US')} lines, RSS only)`, lines: n, ...r, linesPerSec: null });
+        const d = JSON.parse(readFileSync(out, 'utf8'));
+        checks.push({ id: `rss-${n}`, detail: `peak RSS ${r.peakRssMb} MB reading ${d.lines.total} lines from a pipe (goal <= 150)`, pass: r.peakRssMb <= 150 });
+      }
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const md = [
+    `## mxprobe logs bench (${N.toLocaleString('en-US')} lines, ${cpus().length} CPUs, load ${loadavg()[0].toFixed(1)}, ${process.version})`,
+    '',
+    '| tool | lines | wall s | CPU s | peak RSS MB | lines/s |',
+    '|---|--:|--:|--:|--:|--:|',
+    ...rows.map((r) => `| ${r.tool} | ${r.lines} | ${r.wallS} | ${r.cpuS} | ${r.peakRssMb} | ${r.linesPerSec ?? '-'} |`),
+    '',
+    ...checks.map((c) => `- ${c.pass ? 'met' : 'MISSED'}: ${c.detail}`),
+  ].join('\n');
+  process.stdout.write(`${md}\n`);
+  const dir = join(here, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'logs-latest.json'), JSON.stringify({ rows, checks, markdown: md, at: new Date().toISOString() }, null, 2) + '\n');
+  return { rows, checks };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await runLogsBench();

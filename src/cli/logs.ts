@@ -1,0 +1,142 @@
+/**
+ * `mxprobe logs [files...]`: what receivers did to our mail and what our receivers did to clients'
+ * HELOs, read from Postfix / Exim / journald / Rspamd / SpamAssassin logs. Streams every file.
+ *
+ * Exit codes: 0 report written; 1 nothing in the input could be read as a mail log (an empty report
+ * would look like "all fine"); 2 usage error, or a source was refused or broke off (binary file,
+ * truncated gzip, unreadable): the report for everything read, including that source's lines before
+ * the break, is still written, and stderr names the file.
+ */
+import { writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { Bucket } from '../logs/aggregate.js';
+import { LOG_FORMATS, type LogFormat } from '../logs/events.js';
+import { fileSource, orderRotated, streamSource, type LogSource } from '../logs/read.js';
+import { analyseLogs } from '../logs/run.js';
+import { heloPtrTargets, targetsFileText } from '../logs/targets.js';
+import { renderLogsCsv } from '../report/logs-csv.js';
+import { renderLogsHtml } from '../report/logs-html.js';
+import { renderLogsJson } from '../report/logs-json.js';
+import { renderLogsTable } from '../report/logs-table.js';
+import { stripControl } from '../report/sanitize.js';
+import type { CliContext } from './context.js';
+
+const FORMATS = ['table', 'json', 'csv', 'html'] as const;
+type Format = (typeof FORMATS)[number];
+
+interface LogsFlags {
+  logFormat: string;
+  format: string;
+  bucket: string;
+  since?: string;
+  until?: string;
+  relay?: string;
+  year?: string;
+  top: string;
+  emitTargets?: string;
+}
+
+/**
+ * --since/--until: an ISO 8601 date or date-time (a date alone is midnight UTC; a date-time without
+ * a zone is UTC, like the log stamps we read without one), or a duration back from now ("36h", "7d").
+ */
+export function parseWhen(v: string, now: number): number | null {
+  const d = /^(\d+)([mhd])$/.exec(v.trim());
+  if (d) return now - Number(d[1]) * ({ m: 60_000, h: 3_600_000, d: 86_400_000 } as const)[d[2] as 'm' | 'h' | 'd'];
+  if (!/^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.test(v.trim())) return null;
+  let s = v.trim().replace(' ', 'T');
+  if (s.length === 10) s += 'T00:00:00Z';
+  else if (!/(?:Z|[+-]\d{2}:?\d{2})$/.test(s)) s += 'Z';
+  const t = Date.parse(s);
+  return Number.isFinite(t) ? t : null;
+}
+
+export function registerLogs(program: Command, ctx: CliContext): void {
+  program
+    .command('logs')
+    .summary('acceptance, refusal causes and HELO checks from real mail logs')
+    .description(
+      'Read mail logs (Postfix syslog / RFC 3339 / journalctl -o json|short-iso, Exim mainlog, Rspamd, spamd; plain or .gz, "-" for stdin)\n' +
+        'and report: per relay and destination acceptance with refusals classified by cause (HELO and reverse-DNS causes marked),\n' +
+        'inbound rejections by HELO check, HELO names seen, hostname-related spam-filter symbols, and a trend over time.\n' +
+        'Rotated sets (mail.log mail.log.1 mail.log.2.gz) are read oldest first.',
+    )
+    .argument('[files...]', 'log files; "-" reads stdin')
+    .option('--log-format <format>', `force one input format: ${LOG_FORMATS.join('|')}`, 'auto')
+    .option('--format <format>', 'output: table|json|csv|html', 'table')
+    .option('--bucket <size>', 'trend bucket: hour|day', 'hour')
+    .option('--since <when>', 'only events at or after: ISO date/date-time (UTC when no zone) or a duration back from now (36h, 7d)')
+    .option('--until <when>', 'only events before (same forms as --since)')
+    .option('--relay <name>', 'relay name for logs without a host field (Exim mainlog, Rspamd log); default: this host')
+    .option('--year <yyyy>', 'year of classic syslog stamps (default: inferred from each file\'s modification time, wraps handled)')
+    .option('--top <n>', 'rows per section in table/html output', '20')
+    .option('--emit-targets <file>', 'write the destinations that refused us for HELO or reverse-DNS reasons as a targets file for mxprobe probe -f')
+    .action(async (files: string[], flags: LogsFlags) => {
+      const usage = (m: string): void => {
+        ctx.stderr.write(`mxprobe logs: ${m}\n`);
+        ctx.setExitCode(2);
+      };
+      if (!(LOG_FORMATS as readonly string[]).includes(flags.logFormat)) return usage(`invalid --log-format ${JSON.stringify(flags.logFormat)}: expected one of ${LOG_FORMATS.join(', ')}`);
+      if (!(FORMATS as readonly string[]).includes(flags.format)) return usage(`invalid --format ${JSON.stringify(flags.format)}: expected table, json, csv or html`);
+      if (flags.bucket !== 'hour' && flags.bucket !== 'day') return usage(`invalid --bucket ${JSON.stringify(flags.bucket)}: expected hour or day`);
+      const top = Number(flags.top);
+      if (!Number.isInteger(top) || top < 1 || top > 100_000) return usage(`invalid --top ${JSON.stringify(flags.top)}: expected a whole number from 1`);
+      let year: number | undefined;
+      if (flags.year !== undefined) {
+        year = Number(flags.year);
+        if (!/^\d{4}$/.test(flags.year) || year < 1970) return usage(`invalid --year ${JSON.stringify(flags.year)}: expected a four-digit year`);
+      }
+      const now = Date.now();
+      const since = flags.since === undefined ? null : parseWhen(flags.since, now);
+      if (flags.since !== undefined && since === null) return usage(`invalid --since ${JSON.stringify(flags.since)}: expected an ISO date/date-time or a duration like 36h or 7d`);
+      const until = flags.until === undefined ? null : parseWhen(flags.until, now);
+      if (flags.until !== undefined && until === null) return usage(`invalid --until ${JSON.stringify(flags.until)}: expected an ISO date/date-time or a duration like 36h or 7d`);
+      if (since !== null && until !== null && until <= since) return usage('--until must be later than --since');
+      if (files.length === 0) return usage('no log given: pass log files (mail.log, mail.log.1, mail.log.2.gz), or "-" to read stdin');
+      if (files.filter((f) => f === '-').length > 1) return usage('"-" (stdin) can be given once');
+      if (flags.relay !== undefined && (flags.relay === '' || /[\s\0-\x1f]/.test(flags.relay))) return usage('--relay must be a non-empty name without spaces or control characters');
+
+      const sources: LogSource[] = orderRotated(files).map((f) => (f === '-' ? streamSource('-', ctx.stdin as AsyncIterable<unknown>) : fileSource(f, ctx.cwd)));
+      const run = await analyseLogs(sources, {
+        format: flags.logFormat as LogFormat,
+        relay: flags.relay ?? hostname(),
+        bucket: flags.bucket as Bucket,
+        since,
+        until,
+        ...(year !== undefined ? { year } : {}),
+      });
+
+      let targetsFile: string | null = null;
+      if (flags.emitTargets !== undefined) {
+        const path = resolve(ctx.cwd, flags.emitTargets);
+        try {
+          await writeFile(path, targetsFileText(heloPtrTargets(run.summary)));
+          targetsFile = flags.emitTargets;
+        } catch (e) {
+          ctx.stderr.write(`mxprobe logs: cannot write --emit-targets ${flags.emitTargets}: ${(e as Error).message}\n`);
+          ctx.setExitCode(2);
+        }
+      }
+      const format = flags.format as Format;
+      const out =
+        format === 'json'
+          ? renderLogsJson(run, { targetsFile })
+          : format === 'csv'
+            ? renderLogsCsv(run)
+            : format === 'html'
+              ? renderLogsHtml(run, { top, targetsFile })
+              : renderLogsTable(run, { top, targetsFile });
+      ctx.stdout.write(out);
+      for (const e of run.errors) ctx.stderr.write(`mxprobe logs: ${stripControl(e.message)}\n`);
+      if (run.errors.length > 0) {
+        ctx.setExitCode(2);
+        return;
+      }
+      if (run.summary.lines.total > 0 && run.summary.lines.parsed === 0) {
+        ctx.stderr.write(`mxprobe logs: inconclusive: none of the ${run.summary.lines.total} line(s) is in a mail-log format mxprobe reads (see "unparsed"; --log-format forces one)\n`);
+        ctx.setExitCode(1);
+      }
+    });
+}

@@ -1,0 +1,216 @@
+/**
+ * Postfix log messages (the text after "postfix/<service>[pid]: ") to LogEvents.
+ *
+ * Which lines count, and how, follows pflogsumm 1.1.5 so that totals can be compared:
+ * - received: smtpd/postscreen "QID: client=..." and pickup "QID: uid=/sender=";
+ * - delivery: "QID: to=<..>, [orig_to=<..>,] relay=.., [conn_use=..,] delay=.., [delays=..,] [dsn=..,] status=X (reason)";
+ *   "status=sent (... forwarded as QID)" is a forward, not a delivery;
+ * - reject: smtpd "NOQUEUE|QID: reject: CMD from name[ip]: reply; from=<> to=<> proto= helo=<>" and cleanup
+ *   "QID: reject: header|body|END-OF-MESSAGE ..." (header_checks, body_checks, milters);
+ *   reject_warning is logged but not counted (a dry run of a restriction).
+ * Where we differ on purpose (any smtpd syslog_name, multi-instance "postfix-out/smtp"), README.md says why.
+ */
+import { parseClassifyInput } from '../analysis/log-line.js';
+import type { DeliveryEvent, DeliveryStatus, LogEvent, RejectCheck, RemoteReply } from './events.js';
+
+/** Longest reason kept on an event: enough for any real reply, bounded for hostile lines. */
+export const MAX_REASON = 2048;
+
+/** "postfix/smtp", "postfix/strict/smtpd", "postfix-out/smtp" -> "smtp"/"smtpd"; null when not Postfix. */
+export function postfixService(program: string): string | null {
+  if (!program.startsWith('postfix')) return null;
+  const slash = program.lastIndexOf('/');
+  if (slash < 0) return program === 'postfix' || program === 'postfix-script' ? 'postfix' : null;
+  return program.slice(slash + 1);
+}
+
+const STATUS_RE = /^([^:\s]+): to=<([^>]*)>, (?:orig_to=<[^>]*>, )?relay=([^,]+), (?:conn_use=[^,]+, )?delay=[^,]+, (?:delays=[^,]+, )?(?:dsn=([^,]+), )?status=(\S+) ?(.*)$/;
+const QID_RE = /^[0-9A-Za-z]+$/;
+
+export function parsePostfix(service: string, program: string, msg: string, time: number | null, relay: string, proc: string | null = null): LogEvent {
+  if (proc !== null && msg.startsWith('disconnect from ') && (service === 'smtpd' || service === 'postscreen')) {
+    return { kind: 'session-end', session: proc, time, relay };
+  }
+  const c = msg.indexOf(': ');
+  if (c <= 0) return { kind: 'other', time, relay };
+  const qid = msg.slice(0, c);
+  const rest = msg.slice(c + 2);
+
+  if (rest.startsWith('to=<')) return delivery(msg, time, relay, service) ?? { kind: 'other', time, relay };
+
+  if (service === 'smtpd' || service === 'postscreen') {
+    if (rest.startsWith('client=') && QID_RE.test(qid)) return { kind: 'received', source: 'postfix', queueId: qid, via: 'smtpd', helo: null, time, relay };
+    if (rest.startsWith('reject: ') || rest.startsWith('reject_warning: ') || rest.startsWith('milter-reject: ')) {
+      return smtpdReject(program, rest, time, relay, proc);
+    }
+    if (rest.startsWith('info: ')) {
+      const helo = heloOf(rest);
+      if (helo !== null) return { kind: 'helo', helo, clientIp: clientIpOf(rest), session: proc, time, relay };
+    }
+    return { kind: 'other', time, relay };
+  }
+  if (service === 'pickup' && (rest.startsWith('uid=') || rest.startsWith('sender='))) {
+    return { kind: 'received', source: 'postfix', queueId: qid, via: 'pickup', helo: null, time, relay };
+  }
+  if (service === 'cleanup' && (rest.startsWith('reject: ') || rest.startsWith('milter-reject: '))) {
+    return cleanupReject(program, rest, time, relay);
+  }
+  return { kind: 'other', time, relay };
+}
+
+function delivery(msg: string, time: number | null, relay: string, agent: string): DeliveryEvent | null {
+  const m = STATUS_RE.exec(msg);
+  if (!m) return null;
+  const statusWord = m[5] as string;
+  let status: DeliveryStatus;
+  if (statusWord === 'sent' || statusWord === 'deferred' || statusWord === 'bounced' || statusWord === 'expired') status = statusWord;
+  else return null; // "undeliverable"/"deliverable" are address-verification probes, not deliveries
+  const to = lowerDomain(m[2] as string);
+  const at = to.lastIndexOf('@');
+  const relayField = m[3] as string;
+  let mxHost: string | null = relayField;
+  let mxIp: string | null = null;
+  const br = relayField.indexOf('[');
+  if (br >= 0) {
+    mxHost = relayField.slice(0, br);
+    const end = relayField.indexOf(']', br);
+    mxIp = relayField.slice(br + 1, end < 0 ? undefined : end);
+  }
+  if (mxHost === 'none') mxHost = null;
+  let reason = (m[6] ?? '').trim();
+  if (reason.startsWith('(') && reason.endsWith(')')) reason = reason.slice(1, -1);
+  if (reason.length > MAX_REASON) reason = reason.slice(0, MAX_REASON);
+  const forwarded = status === 'sent' && reason.includes('forwarded as ');
+  let reply: RemoteReply | null = null;
+  if (status !== 'sent' && (reason.includes(' said: ') || reason.includes('refused to talk to me: '))) {
+    const p = parseClassifyInput(reason);
+    reply = { code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text, stage: stageOf(reason, p.stage) };
+  }
+  return {
+    kind: 'delivery',
+    source: 'postfix',
+    queueId: m[1] as string,
+    to,
+    domain: at >= 0 ? to.slice(at + 1) : '',
+    mxHost,
+    mxIp,
+    agent,
+    status,
+    dsn: m[4] ?? null,
+    reason,
+    reply,
+    forwarded,
+    time,
+    relay,
+  };
+}
+
+/** parseClassifyInput drops "end of DATA" (mxprobe's Stage has no data); the log report keeps it. */
+function stageOf(reason: string, stage: RemoteReply['stage']): RemoteReply['stage'] {
+  if (stage !== null) return stage;
+  const m = /\(in reply to (.+?) command\)/.exec(reason);
+  if (m && /DATA|END-OF-MESSAGE|BDAT/i.test(m[1] as string)) return 'data';
+  return null;
+}
+
+function lowerDomain(addr: string): string {
+  const at = addr.lastIndexOf('@');
+  return at < 0 ? addr : addr.slice(0, at) + addr.slice(at).toLowerCase();
+}
+
+function heloOf(s: string): string | null {
+  const i = s.lastIndexOf(' helo=<');
+  if (i < 0) return null;
+  const end = s.lastIndexOf('>');
+  return end > i + 7 ? s.slice(i + 7, end) : end === i + 7 ? '' : null;
+}
+
+function clientIpOf(s: string): string | null {
+  const m = / from [^\s[]*\[([^\]]+)\]/.exec(s);
+  return m ? (m[1] as string) : null;
+}
+
+const SMTPD_REJECT_RE = /^(reject|reject_warning|milter-reject): (\S+) from ([^\s[]*)\[([^\]]*)\](?::\d+)?: (.*)$/;
+
+function smtpdReject(program: string, rest: string, time: number | null, relay: string, proc: string | null): LogEvent {
+  const m = SMTPD_REJECT_RE.exec(rest);
+  if (!m) return { kind: 'other', time, relay };
+  const kind = m[1] as string;
+  let reply = m[5] as string;
+  const helo = heloOf(reply);
+  let cut = Math.max(reply.lastIndexOf('; from=<'), reply.lastIndexOf(', from=<'));
+  if (cut < 0) cut = Math.max(reply.lastIndexOf('; proto='), reply.lastIndexOf(', proto='));
+  if (cut >= 0) reply = reply.slice(0, cut);
+  if (reply.length > MAX_REASON) reply = reply.slice(0, MAX_REASON);
+  const cm = /^(\d{3})[ -](?:([245]\.\d{1,3}\.\d{1,3}) )?(.*)$/s.exec(reply);
+  const code = cm ? Number(cm[1]) : null;
+  const enhanced = cm ? (cm[2] ?? null) : (/^([245]\.\d{1,3}\.\d{1,3}) /.exec(reply)?.[1] ?? null);
+  const text = cm ? (cm[3] as string) : reply;
+  return {
+    kind: 'reject',
+    source: 'postfix',
+    service: program,
+    command: m[2] as string,
+    clientName: m[3] as string,
+    clientIp: m[4] as string,
+    helo,
+    code,
+    enhanced,
+    text,
+    check: kind === 'milter-reject' ? 'milter' : postfixCheck(text),
+    session: proc,
+    // pflogsumm counts smtpd "reject:" lines only (see the file comment).
+    counted: kind === 'reject',
+    time,
+    relay,
+  };
+}
+
+/** cleanup: "reject: header Subject: x from host[ip]; from=<> to=<> proto=ESMTP helo=<h>: 5.7.1 text". */
+function cleanupReject(program: string, rest: string, time: number | null, relay: string): LogEvent {
+  const m = /^(?:milter-)?reject: (header|body|END-OF-MESSAGE|CONNECT|EHLO|HELO|MAIL|RCPT|DATA)\b(.*)$/.exec(rest);
+  if (!m) return { kind: 'other', time, relay };
+  const body = m[2] as string;
+  const helo = heloOf(body.replace(/: [^>]*$/, ''));
+  const after = body.lastIndexOf('>: ');
+  let text = after >= 0 ? body.slice(after + 3) : body.trim();
+  if (text.length > MAX_REASON) text = text.slice(0, MAX_REASON);
+  const cm = /^(?:(\d{3}) )?([245]\.\d{1,3}\.\d{1,3})? ?(.*)$/s.exec(text);
+  const ip = / from [^\s[]*\[([^\]]+)\]/.exec(body);
+  return {
+    kind: 'reject',
+    source: 'postfix',
+    service: program,
+    command: m[1] as string,
+    clientName: null,
+    clientIp: ip ? (ip[1] as string) : null,
+    helo,
+    code: cm?.[1] ? Number(cm[1]) : null,
+    enhanced: cm?.[2] ?? null,
+    text: cm ? (cm[3] as string) : text,
+    check: rest.startsWith('milter-') ? 'milter' : 'header_body_checks',
+    session: null,
+    counted: true,
+    time,
+    relay,
+  };
+}
+
+/**
+ * The restriction behind a Postfix smtpd reject, from the fixed texts in smtpd_check.c (Postfix 3.x).
+ * "Helo command rejected:" with any other text is a check_helo_access table (or a policy service).
+ */
+export function postfixCheck(text: string): RejectCheck {
+  if (text.includes('Helo command rejected: ')) {
+    if (text.includes('Helo command rejected: Invalid name') || text.includes('Helo command rejected: invalid ip address')) return 'reject_invalid_helo_hostname';
+    if (text.includes('Helo command rejected: need fully-qualified hostname')) return 'reject_non_fqdn_helo_hostname';
+    if (text.includes('Helo command rejected: Host not found')) return 'reject_unknown_helo_hostname';
+    return 'check_helo_access';
+  }
+  if (text.includes('Client host rejected: cannot find your reverse hostname')) return 'reject_unknown_reverse_client_hostname';
+  if (text.includes('Client host rejected: cannot find your hostname')) return 'reject_unknown_client_hostname';
+  if (text.includes('Relay access denied')) return 'reject_unauth_destination';
+  if (text.includes('Recipient address rejected: User unknown') || text.includes('Recipient address rejected: undeliverable address')) return 'reject_unlisted_recipient';
+  if (text.includes(' blocked using ')) return 'reject_rbl_client';
+  return 'other';
+}

@@ -1,0 +1,188 @@
+/**
+ * Streaming line readers for mail logs: plain files, `-` (stdin), gzip (detected by its magic
+ * bytes 1f 8b, RFC 1952 §2.3.1, not by the file name) and rotated sets.
+ *
+ * Memory: one chunk (64 KiB: below V8's large-object threshold, so chunks die young) plus at most one partial line. A line longer than `maxLine` is cut to
+ * `maxLine` (counted by the caller through onCapped) and the rest of it is skipped without being
+ * buffered. A file whose first 8 KiB hold a NUL byte is refused as binary before any line is
+ * counted. A truncated or corrupt gzip stream throws LogInputError naming the file AFTER every
+ * complete line before the damage was delivered (the partial line at the break is dropped).
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
+import { MxprobeError } from '../errors.js';
+
+export const MAX_LINE = 65_536;
+const BINARY_PROBE = 8192;
+
+export type LogInputProblem = 'binary' | 'truncated-gzip' | 'corrupt-gzip' | 'unreadable';
+
+export class LogInputError extends MxprobeError {
+  readonly problem: LogInputProblem;
+  readonly file: string;
+  /** Lines delivered from this file before the error. */
+  readonly linesRead: number;
+  constructor(problem: LogInputProblem, file: string, linesRead: number, message: string, options?: { cause?: unknown }) {
+    super('E_LOG_INPUT', message, options);
+    this.name = 'LogInputError';
+    this.problem = problem;
+    this.file = file;
+    this.linesRead = linesRead;
+  }
+}
+
+export interface LineSink {
+  /** A batch of complete lines (no terminator, CR before LF dropped). */
+  lines(batch: string[]): void;
+  /** A line longer than the cap was cut. */
+  capped(): void;
+}
+
+function toBuf(c: unknown): Buffer {
+  return Buffer.isBuffer(c) ? c : Buffer.from(String(c), 'utf8');
+}
+
+/** The raw bytes of `src`, gunzipped when they start with the gzip magic. */
+async function* decoded(src: AsyncIterable<unknown>, onGzip: () => void): AsyncGenerator<Buffer> {
+  const it = src[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done === true) return;
+  const head = toBuf(first.value);
+  async function* rest(): AsyncGenerator<Buffer> {
+    yield head;
+    for (;;) {
+      const n = await it.next();
+      if (n.done === true) return;
+      yield toBuf(n.value);
+    }
+  }
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    onGzip();
+    const gz = createGunzip();
+    const raw = Readable.from(rest());
+    raw.on('error', (e) => gz.destroy(e));
+    raw.pipe(gz);
+    yield* gz as AsyncIterable<Buffer>;
+  } else {
+    yield* rest();
+  }
+}
+
+/** Split a byte stream into lines (LF only; see the file comment for caps). Returns the line count. */
+export async function readLines(src: AsyncIterable<unknown>, label: string, sink: LineSink, maxLine = MAX_LINE): Promise<{ lines: number; gzip: boolean }> {
+  const dec = new StringDecoder('utf8');
+  let carry = '';
+  let skipping = false;
+  let lines = 0;
+  let gzip = false;
+  let probed = false;
+  const emit = (text: string, final: boolean): void => {
+    const parts = text.split('\n');
+    const out: string[] = [];
+    const n = final ? parts.length : parts.length - 1;
+    for (let i = 0; i < n; i++) {
+      let l = parts[i] as string;
+      if (l.length > 0 && l.charCodeAt(l.length - 1) === 13) l = l.slice(0, -1);
+      if (l.length > maxLine) {
+        l = l.slice(0, maxLine);
+        sink.capped();
+      }
+      if (final && i === n - 1 && l.length === 0) continue;
+      out.push(l);
+    }
+    lines += out.length;
+    if (out.length > 0) sink.lines(out);
+    carry = final ? '' : (parts[parts.length - 1] as string);
+    if (!final && carry.length > maxLine) {
+      // An over-long line without its end yet: keep its first maxLine characters as a line, skip the rest.
+      const cut = carry.slice(0, maxLine);
+      carry = '';
+      lines++;
+      sink.capped();
+      sink.lines([cut]);
+      skipping = true;
+    }
+  };
+  try {
+    for await (const chunk of decoded(src, () => (gzip = true))) {
+      if (!probed) {
+        probed = true;
+        const probe = chunk.subarray(0, BINARY_PROBE);
+        if (probe.includes(0)) throw new LogInputError('binary', label, 0, `${label}: refusing a binary file (NUL bytes in the first ${BINARY_PROBE} bytes); pass a text mail log or a .gz of one`);
+      }
+      let str = dec.write(chunk);
+      if (skipping) {
+        // Still inside an over-long line: drop everything up to its end.
+        const nl = str.indexOf('\n');
+        if (nl < 0) continue;
+        str = str.slice(nl + 1);
+        skipping = false;
+      }
+      const text = carry + str;
+      if (text.indexOf('\n') < 0 && text.length <= maxLine) {
+        carry = text;
+        continue;
+      }
+      emit(text, false);
+    }
+  } catch (e) {
+    if (e instanceof LogInputError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    if (gzip && (err.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(err.message))) {
+      throw new LogInputError('truncated-gzip', label, lines, `${label}: truncated gzip file: ${lines} complete line(s) were read and counted before the data ended`, { cause: e });
+    }
+    if (gzip && typeof err.code === 'string' && err.code.startsWith('Z_')) {
+      throw new LogInputError('corrupt-gzip', label, lines, `${label}: corrupt gzip data after ${lines} line(s) (${err.message})`, { cause: e });
+    }
+    throw new LogInputError('unreadable', label, lines, `${label}: cannot read: ${err.message}`, { cause: e });
+  }
+  const rest = dec.end();
+  const tailText = skipping ? carry : carry + rest;
+  if (tailText.length > 0) emit(tailText, true);
+  return { lines, gzip };
+}
+
+export interface LogSource {
+  /** As given on the command line ("-" for stdin). */
+  label: string;
+  open(): AsyncIterable<unknown>;
+  /** The time of the source's last line, for syslog year inference: file mtime, or now for stdin. */
+  reference(): Promise<Date>;
+}
+
+export function fileSource(path: string, cwd: string): LogSource {
+  const full = resolve(cwd, path);
+  return {
+    label: path,
+    open: () => createReadStream(full, { highWaterMark: 1 << 16 }),
+    reference: async () => {
+      try {
+        return (await stat(full)).mtime;
+      } catch {
+        return new Date();
+      }
+    },
+  };
+}
+
+export function streamSource(label: string, stream: AsyncIterable<unknown>, now: () => Date = () => new Date()): LogSource {
+  return { label, open: () => stream, reference: async () => now() };
+}
+
+/**
+ * Rotated sets oldest first: "mail.log mail.log.1 mail.log.2.gz" is read as .2.gz, .1, then mail.log,
+ * so a message deferred in yesterday's file and delivered in today's is seen in order. Only files
+ * sharing one base name are reordered; any other list is read as given.
+ */
+export function orderRotated(paths: readonly string[]): string[] {
+  const parsed = paths.map((p) => {
+    const m = /^(.*?)(?:[.-](\d+))?(?:\.gz)?$/.exec(basename(p));
+    return { p, base: m?.[1] ?? p, n: m?.[2] !== undefined ? Number(m[2]) : 0 };
+  });
+  if (paths.length < 2 || paths.includes('-') || new Set(parsed.map((x) => x.base)).size !== 1) return [...paths];
+  return parsed.sort((a, b) => b.n - a.n).map((x) => x.p);
+}
