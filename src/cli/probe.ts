@@ -30,11 +30,12 @@ import { evaluateTargetPolicy, formatViolations, parsePolicy, parsePolicyFile, t
 import { assertLocalAddress, choice, collect, intOption, ipOption, mailbox, safeWireValue, stopAfterOption } from './options.js';
 import { VERSION } from '../version.js';
 import { startProgress } from './progress.js';
+import { addTransportOptions, transportApplies, transportInconclusive, transportRecordedOptions, wrapTransportSink, type TransportFlags, type TransportLab } from './transport-options.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'html';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'csv', 'html'];
 
-export interface ProbeFlags {
+export interface ProbeFlags extends TransportFlags {
   targetsFile?: string[];
   resolver?: string[];
   port?: number;
@@ -73,6 +74,7 @@ export interface ProbeFlags {
 
 /** The flags shared by `probe` and `demo`. */
 export function addProbeOptions(cmd: Command, defaults: { stopAfter?: StopAfter } = {}): Command {
+  addTransportOptions(cmd);
   return cmd
     .option('--helo <name>', 'primary HELO/EHLO name (default: this host name)')
     .option('--identities <list>', `identity kinds to test, comma list or "all": primary, literal, bare-ip, short, localhost, nxdomain, mismatch, dynamic`)
@@ -113,6 +115,8 @@ export interface ProbeInvocation {
   defaultPort?: number;
   /** Options recorded in the results (the demo adds its lab description). */
   extraOptions?: Record<string, unknown>;
+  /** Injected by `demo`: the lab's resolver address and MTA-STS policy server. */
+  transportLab?: TransportLab;
 }
 
 function buildRunOptions(flags: ProbeFlags, defaultPort: number): { options: RunOptions; kinds: IdentityKind[] } {
@@ -285,6 +289,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     resolvers: inv.resolver ? (inv.extraOptions?.['resolvers'] ?? ['lab']) : servers.length ? servers : ['system'],
     alignment: flags.alignment,
     shareHosts: options.shareHosts,
+    ...transportRecordedOptions(flags, transportApplies(options)),
   };
   const meta: RunMeta = { tool: { name: 'mxprobe', version: VERSION }, startedAt, options: recordedOptions };
 
@@ -338,7 +343,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const enrich = flags.alignment ? analysisEnrichers(resolver) : {};
   try {
-    await runProbes(targetsIter, options, { resolver, signal: ctx.signal, ...enrich, ...(resume?.exists ? { skip: resume } : {}) }, {
+    await runProbes(targetsIter, options, { resolver, signal: ctx.signal, ...enrich, ...(resume?.exists ? { skip: resume } : {}) }, wrapTransportSink({
       host(host, target) {
         hostsDone++;
         progress.update(targetsDone, hostsDone, `${target.input} ${host.ip}`);
@@ -348,7 +353,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
         targetsDone++;
         progress.update(targetsDone, hostsDone, t.input);
         summary.addTarget(t);
-        if (targetFailed(t)) failed = true;
+        if (targetFailed(t) || transportInconclusive(t)) failed = true;
         if (rules.length > 0) violations.push(...evaluateTargetPolicy(t, rules, policyNow));
         if (flags.format === 'json') {
           out.write(jsonTarget(t, firstTarget));
@@ -358,7 +363,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
         if (flags.format === 'csv') out.write(csvRows(t));
         if (collectAll) collected.push(flags.format === 'html' ? t : stripTranscripts(t));
       },
-    });
+    }, { flags, options, resolver, servers, dnsTimeoutMs: flags.dnsTimeout, cwd: ctx.cwd, ...(inv.transportLab ? { lab: inv.transportLab } : {}) }));
   } finally {
     progress.stop();
     ctx.signal.removeEventListener('abort', onAbort);

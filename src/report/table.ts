@@ -8,6 +8,7 @@
 import type { HostResult, ProbeResult, RunResult, TargetResult } from '../results.js';
 import { stripControl, truncate } from './sanitize.js';
 import { renderSummaryBlock } from './summary.js';
+import { renderTransportText } from './transport.js';
 
 export interface TableOptions {
   color?: boolean;
@@ -193,6 +194,8 @@ export function renderTable(unsorted: RunResult, opts: TableOptions = {}): strin
       formatGrid(['TARGET', 'EXCHANGE', 'IP', 'BANNER NAME', 'GREETING', 'STARTTLS', 'TLS', 'AUTH', 'SIZE', 'OUTCOME'], rows, color ? (c, i) => (i === 9 ? outcomeColor(c) : c) : undefined) + notTried,
     );
   }
+  const transport = renderTransportText(run.targets);
+  if (transport) parts.push(transport);
   parts.push(renderSummaryBlock(run.summary));
   return `${parts.join('\n\n')}\n`;
 }
