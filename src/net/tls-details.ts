@@ -6,6 +6,7 @@ import { checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:
 import { isIP } from 'node:net';
 import { createHash, X509Certificate } from 'node:crypto';
 import type { CertificateDetails, ChainCertificate, TlsDetails } from '../results.js';
+import { LruCache } from '../dns/cache.js';
 
 function flattenDn(dn: unknown): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
@@ -109,7 +110,14 @@ export function chainDigests(leaf: PeerCertificate): ChainCertificate[] {
  * that need more than digests (MTA-STS validation against --ca-file, src/transport/pkix.ts).
  * Weak: nothing is kept once the result is gone, and nothing is added to the results contract.
  */
-export const presentedChains = new WeakMap<TlsDetails, Buffer[]>();
+const presentedChains = new WeakMap<TlsDetails, Buffer[]>();
+/** Results are copied when a shared host is reported for several targets: find those by digests (bounded). */
+const presentedByDigest = new LruCache<string, Buffer[]>(1024);
+const digestKey = (tls: TlsDetails): string => (tls.chain ?? []).map((c) => c.certSha256).join(',');
+
+export function presentedChain(tls: TlsDetails): Buffer[] | undefined {
+  return presentedChains.get(tls) ?? (tls.chain?.length ? presentedByDigest.get(digestKey(tls)) : undefined);
+}
 
 function rawChain(leaf: PeerCertificate): Buffer[] {
   const out: Buffer[] = [];
@@ -147,6 +155,10 @@ export function tlsDetails(socket: TLSSocket, mode: 'starttls' | 'implicit', ser
     certificate: hasCert ? certificateDetails(cert) : null,
     ...(hasCert ? { chain: chainDigests(cert) } : {}),
   };
-  if (hasCert) presentedChains.set(details, rawChain(cert));
+  if (hasCert) {
+    const raw = rawChain(cert);
+    presentedChains.set(details, raw);
+    presentedByDigest.set(digestKey(details), raw);
+  }
   return details;
 }

@@ -104,7 +104,7 @@ export function withTransport(inner: RunSink, deps: TransportDeps): RunSink {
       let v = pkixCache.get(key);
       if (!v || v.valid === null) {
         v = pkixValid(tls, deps.anchors, now());
-        pkixCache.set(key, v);
+        if (v.valid !== null) pkixCache.set(key, v);
       }
       transport.pkix = v;
     }

@@ -7,7 +7,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { TlsDetails } from '../results.js';
-import { presentedChains } from '../net/tls-details.js';
+import { presentedChain } from '../net/tls-details.js';
 
 export function parseCaBundle(pem: string): X509Certificate[] {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
@@ -17,7 +17,7 @@ export function parseCaBundle(pem: string): X509Certificate[] {
 export function pkixValid(tls: TlsDetails, anchors: readonly X509Certificate[], now: Date): { valid: boolean | null; detail: string } {
   if (tls.authorized) return { valid: true, detail: 'chain verified against the system CAs' };
   if (anchors.length === 0) return { valid: false, detail: tls.authorizationError ?? 'not verified' };
-  const ders = presentedChains.get(tls);
+  const ders = presentedChain(tls);
   if (!ders || ders.length === 0) return { valid: null, detail: 'presented chain not available to check against --ca-file' };
   let chain: X509Certificate[];
   try {

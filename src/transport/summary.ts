@@ -21,14 +21,16 @@ export function transportSummary(t: TargetResult): string {
   }
   if (byMx.size > 0) {
     const all = [...byMx.entries()];
-    const withTlsa = all.filter(([, s]) => s !== 'no-tlsa' && s !== 'insecure');
+    const withTlsa = all.filter(([, s]) => s !== 'no-tlsa' && s !== 'insecure' && s !== 'tlsa-unusable');
     if (withTlsa.length === 0) {
       parts.push('no DANE (no DNSSEC-signed TLSA records)');
     } else {
       const ok = all.filter(([, s]) => s === 'dane-valid').length;
       const bad = all.filter(([, s]) => s === 'dane-mismatch' || s === 'bogus');
       const unknown = all.filter(([, s]) => s === 'indeterminate' || s === 'not-checked');
+      const plain = all.filter(([, s]) => s === 'no-tlsa' || s === 'insecure' || s === 'tlsa-unusable');
       let p = `a DANE sender would deliver to ${ok}/${all.length} MX`;
+      if (plain.length) p += `, without DANE to ${plain.map(([mx, s]) => `${mx} (${s})`).join(', ')}`;
       if (bad.length) p += `, would refuse ${bad.map(([mx, s]) => `${mx} (${s})`).join(', ')}`;
       if (unknown.length) p += `, cannot tell for ${unknown.map(([mx, s]) => `${mx} (${s})`).join(', ')}`;
       parts.push(p);
