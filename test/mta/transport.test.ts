@@ -34,7 +34,9 @@ describe.skipIf(SKIP)('transport security in the real lab (nsd + DNSSEC, unbound
   beforeAll(async () => {
     lab = await startTransportLab();
     const args = [BIN, 'probe', '--resolver', T.unbound, '--ca-file', lab.caFile, '--format', 'json', '--helo', 'good.sec.test', '--source', T.sender, '--host-gap', '0', '--timeout', '10000', '-q', ...DOMAINS];
+    const t0 = performance.now();
     const r = await lab.exec(process.execPath, args, { cwd: REPO, timeoutMs: 120_000 });
+    console.log(`[mta] transport: mxprobe probe of ${DOMAINS.length} domains (7 host sessions, DANE + MTA-STS + TLS-RPT), whole process: ${((performance.now() - t0) / 1000).toFixed(2)} s`);
     exitCode = r.code;
     stderr = r.stderr;
     try {
@@ -82,7 +84,7 @@ describe.skipIf(SKIP)('transport security in the real lab (nsd + DNSSEC, unbound
     expect(r.stderr).not.toMatch(/mx1\.sec\.test/);
     const header = r.stdout.split('\r\n')[0]?.split(',') ?? [];
     expect(header.slice(-3)).toEqual(['dane', 'mta_sts', 'tls_rpt']);
-  });
+  }, 120_000);
 
   it('posttls-finger agrees with every DANE verdict (Matched DANE + Verified <=> dane-valid, same record)', async () => {
     const cases: Array<[string, HostResult]> = [
@@ -94,6 +96,7 @@ describe.skipIf(SKIP)('transport security in the real lab (nsd + DNSSEC, unbound
     const seen: string[] = [];
     for (const [mx, h] of cases) {
       const ours = h.transport?.dane;
+      const t0 = performance.now();
       const r = await lab!.exec('/usr/sbin/posttls-finger', ['-t30', '-T180', '-c', '-l', 'dane', '-P', lab!.caDir, `[${mx}]`], { timeoutMs: 200_000 });
       const text = `${r.stdout}\n${r.stderr}`;
       if (process.env['TL_DEBUG']) console.log(text);
@@ -102,7 +105,7 @@ describe.skipIf(SKIP)('transport security in the real lab (nsd + DNSSEC, unbound
       const verified = /Verified TLS connection established/.test(text);
       const noMatch = /no matching DANE TLSA records/.test(text);
       const theirs = matched && verified ? 'dane-valid' : noMatch ? 'dane-mismatch' : /TLSA|DNSSEC|lookup error|Temporary|not found/i.test(text) && !/established/.test(text) ? 'tlsa-lookup-failed' : 'no-dane';
-      seen.push(`${mx}: posttls-finger ${theirs}, mxprobe ${ours?.status}`);
+      seen.push(`${mx}: posttls-finger ${theirs} (${((performance.now() - t0) / 1000).toFixed(2)} s), mxprobe ${ours?.status}`);
       const expected: Record<string, string> = { 'dane-valid': 'dane-valid', 'dane-mismatch': 'dane-mismatch', bogus: 'tlsa-lookup-failed', insecure: 'no-dane', 'no-tlsa': 'no-dane' };
       expect(theirs, `${mx}: mxprobe ${ours?.status}; posttls-finger says\n${text}`).toBe(expected[ours?.status ?? ''] ?? 'unexpected');
       if (matched && ours?.matched) {
