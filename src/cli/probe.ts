@@ -30,7 +30,7 @@ import { evaluateTargetPolicy, formatViolations, parsePolicy, parsePolicyFile, t
 import { assertLocalAddress, choice, collect, intOption, ipOption, mailbox, safeWireValue, stopAfterOption } from './options.js';
 import { VERSION } from '../version.js';
 import { startProgress } from './progress.js';
-import { addTransportOptions, transportApplies, transportInconclusive, transportRecordedOptions, wrapTransportSink, type TransportFlags, type TransportLab } from './transport-options.js';
+import { addTransportOptions, assertTransportRulesCheckable, transportApplies, transportInconclusive, transportRecordedOptions, wrapTransportSink, type TransportFlags, type TransportLab } from './transport-options.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'html';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'csv', 'html'];
@@ -254,6 +254,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     ctx.stderr.write(`mxprobe: warning: --helo not given and this host's name "${options.helo}" is not fully qualified; receivers will judge exactly that (give --helo <fqdn>)\n`);
   }
   const rules = loadPolicy(flags, ctx.cwd);
+  assertTransportRulesCheckable(rules, flags, options);
   const servers = (flags.resolver ?? []).map((r) => parseResolverAddress(r));
 
   // Validate every target line first: no probe starts while the input has errors (file:line).

@@ -90,3 +90,19 @@ export function transportInconclusive(t: import('../results.js').TargetResult): 
     t.transport?.tlsRpt?.status === 'indeterminate'
   );
 }
+
+/**
+ * A transport audit rule over a check that will not run would pass silently: refuse it instead
+ * (a wrong "ok" is worse than an error).
+ */
+export function assertTransportRulesCheckable(rules: ReadonlyArray<{ rule: string }>, flags: TransportFlags, options: RunOptions): void {
+  const applies = transportApplies(options);
+  for (const { rule } of rules) {
+    const needsDane = rule === 'dane-mismatch' || rule === 'dane-bogus' || rule === 'no-dane';
+    const needsSts = rule.startsWith('mta-sts-') || rule === 'no-mta-sts' || rule === 'no-tls-rpt';
+    if (!needsDane && !needsSts) continue;
+    if (!applies) throw new UsageError(`audit rule ${rule} needs the session to go as far as STARTTLS (not --stop-after banner/ehlo or --no-starttls)`);
+    if (needsDane && flags.dane === false) throw new UsageError(`audit rule ${rule} needs the DANE check: leave out --no-dane`);
+    if (needsSts && flags.mtaSts === false) throw new UsageError(`audit rule ${rule} needs the MTA-STS/TLS-RPT check: leave out --no-mta-sts`);
+  }
+}

@@ -73,31 +73,28 @@ export function withTransport(inner: RunSink, deps: TransportDeps): RunSink {
   const enrichHost = async (host: HostResult, target: TargetInfo): Promise<void> => {
     const tls = hostTls(host);
     const transport: NonNullable<HostResult['transport']> = {};
-    if (deps.dane) {
-      if (target.kind === 'ip') {
-        transport.dane = { status: 'not-checked', dnssec: 'indeterminate', name: '', records: [], matched: null, detail: 'an IP target has no host name to look up TLSA for' };
-      } else {
-        const name = tlsaName(host.exchange, host.port);
-        let mx: Judged<string> | null = null;
-        if (target.kind === 'domain' && target.domain && !target.mx.every((m) => m.implicit)) {
-          const key = target.domain.toLowerCase();
-          let p = mxDnssec.get(key);
-          if (!p) {
-            p = deps.secure.mx(target.domain);
-            mxDnssec.set(key, p);
-          }
-          mx = await p;
+    // An IP target has no host name to look up TLSA for (RFC 7672 §2.2): DANE does not apply.
+    if (deps.dane && target.kind !== 'ip') {
+      const name = tlsaName(host.exchange, host.port);
+      let mx: Judged<string> | null = null;
+      if (target.kind === 'domain' && target.domain && !target.mx.every((m) => m.implicit)) {
+        const key = target.domain.toLowerCase();
+        let p = mxDnssec.get(key);
+        if (!p) {
+          p = deps.secure.mx(target.domain);
+          mxDnssec.set(key, p);
         }
-        const lookup = toLookup(await deps.secure.tlsa(name));
-        transport.dane = daneVerdict({
-          name,
-          lookup,
-          mxDnssec: mx === null ? null : mx.dnssec,
-          tls,
-          tlsAttempted: deps.tlsAttempted,
-          now: now(),
-        });
+        mx = await p;
       }
+      const lookup = toLookup(await deps.secure.tlsa(name));
+      transport.dane = daneVerdict({
+        name,
+        lookup,
+        mxDnssec: mx === null ? null : mx.dnssec,
+        tls,
+        tlsAttempted: deps.tlsAttempted,
+        now: now(),
+      });
     }
     if (deps.mtaSts && tls) {
       const key = (tls.chain ?? []).map((c) => c.certSha256).join(',') + (tls.authorized ? '+' : '-');

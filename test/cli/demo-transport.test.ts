@@ -32,3 +32,13 @@ describe('demo: transport security', () => {
     expect(run.options['dane']).toBe(false);
   }, 180_000);
 });
+
+describe('transport audit rules over a check that does not run', () => {
+  it('are a usage error (exit 2), never a silent pass', async () => {
+    const a = await runCliProcess(['probe', '-q', '--no-dane', '--fail-on', 'dane-mismatch', '192.0.2.1'], { timeoutMs: 60_000 });
+    expect(a.code, a.stderr).toBe(2);
+    expect(a.stderr).toMatch(/leave out --no-dane/);
+    const b = await runCliProcess(['probe', '-q', '--stop-after', 'ehlo', '--fail-on', 'no-mta-sts', '192.0.2.1'], { timeoutMs: 60_000 });
+    expect(b.code, b.stderr).toBe(2);
+  });
+});
