@@ -20,6 +20,8 @@ import { cleanupStaleLabs, isAlive, killNamespacePids, labUnavailableReason, mus
 export const T = {
   mx1: '127.0.0.25',
   mx2: '127.0.0.26',
+  /** Postfix, mxta.sec.test: sends its chain (leaf + lab CA); TLSA 2 0 1 names the CA (DANE-TA). */
+  mxta: '127.0.0.27',
   https: '127.0.0.44',
   /** Nothing listens here: the MTA-STS fetch fails. */
   dead: '127.0.0.45',
@@ -54,6 +56,7 @@ const policies = {
   'mta-sts.sec.test': 'version: STSv1\\r\\nmode: enforce\\r\\nmx: *.sec.test\\r\\nmax_age: 86400\\r\\n',
   'mta-sts.stsmx.sec.test': 'version: STSv1\\nmode: enforce\\nmx: mx1.sec.test\\nmax_age: 86400\\n',
   'mta-sts.ststest.sec.test': 'version: STSv1\\nmode: testing\\nmx: *.elsewhere.test\\nmax_age: 600',
+  'mta-sts.stsname.sec.test': 'version: STSv1\\nmode: enforce\\nmx: *.sec.test\\nmax_age: 600\\n',
 };
 https.createServer({ cert: fs.readFileSync(cert), key: fs.readFileSync(key) }, (req, res) => {
   const host = String(req.headers.host || '').replace(/:\\d+$/, '');
@@ -64,7 +67,7 @@ https.createServer({ cert: fs.readFileSync(cert), key: fs.readFileSync(key) }, (
 }).listen(443, ip, () => console.log('listening'));
 `;
 
-function zoneText(tlsa1: string): string {
+function zoneText(tlsa1: string, tlsaCa: string): string {
   return `$ORIGIN sec.test.
 $TTL 300
 @ IN SOA ns.sec.test. hostmaster.sec.test. 1 3600 600 86400 60
@@ -79,6 +82,14 @@ _25._tcp.mx1 IN TLSA 3 1 1 ${tlsa1}
 _25._tcp.mx2 IN TLSA 3 1 1 ${'00'.repeat(32)}
 _25._tcp.mxbogus IN TLSA 3 1 1 ${tlsa1}
 bogus IN MX 10 mxbogus.sec.test.
+mxta IN A ${T.mxta}
+_25._tcp.mxta IN TLSA 2 0 1 ${tlsaCa}
+ta IN MX 10 mxta.sec.test.
+; mxwrong is mx2's address, whose certificate names only mx2.sec.test.
+mxwrong IN A ${T.mx2}
+stsname IN MX 10 mxwrong.sec.test.
+_mta-sts.stsname IN TXT "v=STSv1; id=4"
+mta-sts.stsname IN A ${T.https}
 good IN A ${T.sender}
 _mta-sts IN TXT "v=STSv1; id=20261130"
 _smtp._tls IN TXT "v=TLSRPTv1; rua=mailto:tls-reports@sec.test"
@@ -115,7 +126,7 @@ mail_owner = postfix
 setgid_group = postdrop
 myhostname = mx1.sec.test
 mydestination = sec.test
-inet_interfaces = ${T.mx1}, ${T.mx2}
+inet_interfaces = ${T.mx1}, ${T.mx2}, ${T.mxta}
 inet_protocols = ipv4
 mynetworks = 127.0.0.1/32
 maillog_file = ${join(pf, 'maillog')}
@@ -137,6 +148,7 @@ function masterCf(dir: string): string {
   return [
     `${T.mx1}:smtp inet n - n - - smtpd`,
     `${T.mx2}:smtp inet n - n - - smtpd -o myhostname=mx2.sec.test -o smtpd_tls_cert_file=${join(dir, 'pki', 'mx2.pem')} -o smtpd_tls_key_file=${join(dir, 'pki', 'mx2.key')}`,
+    `${T.mxta}:smtp inet n - n - - smtpd -o myhostname=mxta.sec.test -o smtpd_tls_cert_file=${join(dir, 'pki', 'mxta-chain.pem')} -o smtpd_tls_key_file=${join(dir, 'pki', 'mxta.key')}`,
     'cleanup unix n - n - 0 cleanup',
     'qmgr unix n - n 300 1 qmgr',
     'tlsmgr unix - - n 1000? 1 tlsmgr',
@@ -216,7 +228,10 @@ export async function startTransportLab(): Promise<TransportLab> {
     };
     await issue('mx1', ['mx1.sec.test', 'mxbogus.sec.test', 'mx.plain.test']);
     await issue('mx2', ['mx2.sec.test']);
-    await issue('web', ['mta-sts.sec.test', 'mta-sts.stsmx.sec.test', 'mta-sts.ststest.sec.test', 'mta-sts.stsfail.sec.test']);
+    await issue('web', ['mta-sts.sec.test', 'mta-sts.stsmx.sec.test', 'mta-sts.ststest.sec.test', 'mta-sts.stsfail.sec.test', 'mta-sts.stsname.sec.test']);
+    await issue('mxta', ['mxta.sec.test']);
+    // Leaf then issuer: the server presents the trust anchor, as DANE-TA requires (RFC 7672 §3.1.2).
+    await writeFile(join(pki, 'mxta-chain.pem'), Buffer.concat([await readFile(join(pki, 'mxta.pem')), await readFile(join(pki, 'ca.pem'))]));
     for (const f of await readdir(pki)) if (f.endsWith('.key')) await chmod(join(pki, f), 0o644);
     const caDir = join(pki, 'cadir');
     await mkdir(caDir);
@@ -224,11 +239,12 @@ export async function startTransportLab(): Promise<TransportLab> {
     await mustRun('openssl', ['rehash', caDir]);
     const mx1 = new X509Certificate(await readFile(join(pki, 'mx1.pem')));
     const tlsa1 = createHash('sha256').update(mx1.publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+    const tlsaCa = createHash('sha256').update(new X509Certificate(await readFile(join(pki, 'ca.pem'))).raw).digest('hex');
 
     // DNS: sign sec.test, break one signature, serve with nsd.
     const zdir = join(dir, 'zones');
     await mkdir(zdir);
-    await writeFile(join(zdir, 'sec.test.zone'), zoneText(tlsa1));
+    await writeFile(join(zdir, 'sec.test.zone'), zoneText(tlsa1, tlsaCa));
     await writeFile(join(zdir, 'plain.test.zone'), PLAIN_ZONE.replace('TLSA1', tlsa1));
     const ksk = (await mustRun('ldns-keygen', ['-a', 'ECDSAP256SHA256', '-k', 'sec.test'], { cwd: zdir })).stdout.trim();
     const zsk = (await mustRun('ldns-keygen', ['-a', 'ECDSAP256SHA256', 'sec.test'], { cwd: zdir })).stdout.trim();
@@ -279,7 +295,7 @@ export async function startTransportLab(): Promise<TransportLab> {
     const postfix = bg('postfix', '/usr/sbin/postfix', ['-c', etc, 'start-fg']);
     // MTA-STS policy server.
     const web = bg('web', process.execPath, ['-e', POLICY_SERVER, join(pki, 'web.pem'), join(pki, 'web.key'), T.https]);
-    for (const addr of [T.mx1, T.mx2]) {
+    for (const addr of [T.mx1, T.mx2, T.mxta]) {
       await waitUntil(async () => {
         if (postfix.exitCode !== null) throw new Error(`postfix exited ${postfix.exitCode}: ${logs['postfix']}`);
         const r = await exec(process.execPath, ['-e', `const s=require('net').connect(25,'${addr}');s.on('data',d=>{if(/^220 /m.test(d)){s.end('QUIT\\r\\n');process.exit(0)}});s.on('error',()=>process.exit(1));setTimeout(()=>process.exit(2),3000)`], { timeoutMs: 5_000 });

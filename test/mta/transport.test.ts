@@ -17,7 +17,7 @@ let lab: TransportLab | undefined;
 let run: RunResult;
 let exitCode: number | null = null;
 let stderr = '';
-const DOMAINS = ['sec.test', 'plain.test', 'bogus.sec.test', 'stsmx.sec.test', 'ststest.sec.test', 'stsfail.sec.test'];
+const DOMAINS = ['sec.test', 'plain.test', 'bogus.sec.test', 'stsmx.sec.test', 'ststest.sec.test', 'stsfail.sec.test', 'ta.sec.test', 'stsname.sec.test'];
 
 function target(domain: string): TargetResult {
   const t = run.targets.find((x) => x.domain === domain);
@@ -36,7 +36,7 @@ describe.skipIf(SKIP)('transport security in the real lab (nsd + DNSSEC, unbound
     const args = [BIN, 'probe', '--resolver', T.unbound, '--ca-file', lab.caFile, '--format', 'json', '--helo', 'good.sec.test', '--source', T.sender, '--host-gap', '0', '--timeout', '10000', '-q', ...DOMAINS];
     const t0 = performance.now();
     const r = await lab.exec(process.execPath, args, { cwd: REPO, timeoutMs: 120_000 });
-    console.log(`[mta] transport: mxprobe probe of ${DOMAINS.length} domains (7 host sessions, DANE + MTA-STS + TLS-RPT), whole process: ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+    console.log(`[mta] transport: mxprobe probe of ${DOMAINS.length} domains (9 host sessions, DANE + MTA-STS + TLS-RPT), whole process: ${((performance.now() - t0) / 1000).toFixed(2)} s`);
     exitCode = r.code;
     stderr = r.stderr;
     try {
@@ -55,6 +55,7 @@ describe.skipIf(SKIP)('transport security in the real lab (nsd + DNSSEC, unbound
     expect(host('sec.test', 'mx2.sec.test').transport?.dane).toMatchObject({ status: 'dane-mismatch', dnssec: 'secure', matched: null });
     expect(host('plain.test', 'mx.plain.test').transport?.dane).toMatchObject({ status: 'insecure', dnssec: 'insecure' });
     expect(host('bogus.sec.test', 'mxbogus.sec.test').transport?.dane).toMatchObject({ status: 'bogus', dnssec: 'bogus' });
+    expect(host('ta.sec.test', 'mxta.sec.test').transport?.dane).toMatchObject({ status: 'dane-valid', dnssec: 'secure', matched: { usage: 2, selector: 0, matchingType: 1 } });
   });
 
   it('MTA-STS: enforce all-match, enforce with an MX outside the patterns, testing, fetch failure; TLS-RPT', () => {
@@ -67,6 +68,10 @@ describe.skipIf(SKIP)('transport security in the real lab (nsd + DNSSEC, unbound
     expect(target('ststest.sec.test').transport?.mtaSts).toMatchObject({ status: 'testing', mode: 'testing' });
     expect(target('stsfail.sec.test').transport?.mtaSts).toMatchObject({ status: 'mta-sts-fetch-fail', id: '3' });
     expect(target('plain.test').transport?.mtaSts?.status).toBe('no-mta-sts');
+    const nm = target('stsname.sec.test').transport;
+    expect(nm?.mtaSts).toMatchObject({ status: 'mta-sts-tls-fail', mode: 'enforce' });
+    expect(nm?.mtaSts?.hosts?.[0]?.detail).toMatch(/certificate name mismatch/);
+    expect(nm?.summary).toMatch(/an MTA-STS sender \(enforce\) would refuse mxwrong\.sec\.test \(certificate name mismatch/);
     expect(target('sec.test').transport?.tlsRpt).toEqual({ status: 'valid', rua: ['mailto:tls-reports@sec.test'] });
     expect(target('stsmx.sec.test').transport?.tlsRpt?.status).toBe('invalid');
     expect(target('plain.test').transport?.tlsRpt?.status).toBe('absent');
@@ -92,6 +97,7 @@ describe.skipIf(SKIP)('transport security in the real lab (nsd + DNSSEC, unbound
       ['mx2.sec.test', host('sec.test', 'mx2.sec.test')],
       ['mx.plain.test', host('plain.test', 'mx.plain.test')],
       ['mxbogus.sec.test', host('bogus.sec.test', 'mxbogus.sec.test')],
+      ['mxta.sec.test', host('ta.sec.test', 'mxta.sec.test')],
     ];
     const seen: string[] = [];
     for (const [mx, h] of cases) {
