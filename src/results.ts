@@ -159,6 +159,22 @@ export interface TlsDetails {
   nameMatches: boolean | null;
   nameError: string | null;
   certificate: CertificateDetails | null;
+  /**
+   * The presented chain, leaf first, as digests for DANE (RFC 6698 §2.1: selector 0 = the whole
+   * certificate, 1 = its SubjectPublicKeyInfo; matching type 1 = SHA-256, 2 = SHA-512; type 0
+   * "exact" is compared through SHA-512 of both sides). Absent in results from older runs.
+   */
+  chain?: ChainCertificate[];
+}
+
+export interface ChainCertificate {
+  subject: string;
+  certSha256: string;
+  certSha512: string;
+  spkiSha256: string;
+  spkiSha512: string;
+  /** This certificate's signature verifies with the next certificate's key; null for the last one. */
+  signedByNext: boolean | null;
 }
 
 /**
@@ -242,6 +258,12 @@ export interface HostResult {
    * on the target (stop-after banner, ehlo or starttls). Polite to shared MX fleets.
    */
   reusedFrom?: string;
+  /**
+   * Transport security for this host, when checked: DANE (RFC 7672; absent with --no-dane) and
+   * whether the presented chain validates against the system CAs plus --ca-file (what an
+   * MTA-STS sender requires, RFC 8461 §4.2; absent with --no-mta-sts).
+   */
+  transport?: { dane?: DaneResult; pkix?: { valid: boolean | null; detail: string } };
 }
 
 export type DnsStatus = 'ok' | 'nxdomain' | 'nodata' | 'timeout' | 'servfail' | 'refused' | 'error' | 'null-mx' | 'not-needed';
@@ -269,6 +291,74 @@ export interface TargetResult {
   dns: { status: DnsStatus; detail?: string };
   mx: MxEntry[];
   hosts: HostResult[];
+  /** MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) for a domain target, when checked. */
+  transport?: TargetTransport;
+}
+
+// ---- Transport security (DANE, MTA-STS, TLS-RPT): src/transport/ ----
+
+export type DnssecStatus = 'secure' | 'insecure' | 'bogus' | 'indeterminate';
+export type DaneStatus = 'dane-valid' | 'dane-mismatch' | 'no-tlsa' | 'insecure' | 'bogus' | 'tlsa-unusable' | 'indeterminate' | 'not-checked';
+
+export interface TlsaRecordResult {
+  usage: number;
+  selector: number;
+  matchingType: number;
+  /** The certificate association data, lower-case hex. */
+  data: string;
+  /** False for records a DANE SMTP client ignores (RFC 7672 §3.1.3, RFC 7671 §4). */
+  usable: boolean;
+  problem?: string;
+}
+
+export interface DaneResult {
+  status: DaneStatus;
+  /** DNSSEC status of the TLSA answer (and of the MX RRset for a domain target, whichever is weaker). */
+  dnssec: DnssecStatus;
+  /** The TLSA owner name queried ("_25._tcp.mx.example"). */
+  name: string;
+  records: TlsaRecordResult[];
+  matched: TlsaRecordResult | null;
+  detail?: string;
+}
+
+export type MtaStsStatus =
+  | 'mta-sts-valid'
+  | 'mta-sts-mx-mismatch'
+  | 'mta-sts-tls-fail'
+  | 'mta-sts-fetch-fail'
+  | 'mta-sts-invalid'
+  | 'no-mta-sts'
+  | 'testing'
+  /** The TXT lookup itself failed (timeout, SERVFAIL): nothing was judged. */
+  | 'indeterminate';
+
+export type MtaStsHostStatus = 'mta-sts-valid' | 'mta-sts-mx-mismatch' | 'mta-sts-tls-fail' | 'not-judged';
+
+export interface MtaStsResult {
+  status: MtaStsStatus;
+  mode: 'enforce' | 'testing' | 'none' | null;
+  id: string | null;
+  /** The policy's mx patterns. */
+  mx: string[];
+  maxAge: number | null;
+  error?: string;
+  /** Per MX host (address): what an MTA-STS sender in this mode would do. */
+  hosts?: Array<{ exchange: string; ip: string; status: MtaStsHostStatus; detail: string }>;
+}
+
+export interface TlsRptResult {
+  /** `indeterminate` when the TXT lookup failed (never reported as absent). */
+  status: 'valid' | 'invalid' | 'absent' | 'indeterminate';
+  rua: string[];
+  error?: string;
+}
+
+export interface TargetTransport {
+  mtaSts?: MtaStsResult;
+  tlsRpt?: TlsRptResult;
+  /** "a DANE sender would deliver to 2/2 MX, an MTA-STS sender (enforce) would refuse mx2 (…)" */
+  summary: string;
 }
 
 export interface Summary {

@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import type { AlignmentCheck, HostResult, IdentityKind, RunResult, TargetResult } from '../results.js';
 import { hostFacts } from '../report/summary.js';
 import { stripControl } from '../report/sanitize.js';
+import { evaluateTransportRule, isTransportRule, TRANSPORT_RULES_HELP, type TransportRule } from '../transport/policy-rules.js';
 
 export type TlsVersion = '1.0' | '1.1' | '1.2' | '1.3';
 
@@ -24,7 +25,8 @@ export type PolicyRule =
   | { rule: 'fcrdns-fail' }
   | { rule: 'banner-mismatch' }
   | { rule: 'identity-rejected'; kind: string }
-  | { rule: 'acceptance-below'; kind: string; percent: number };
+  | { rule: 'acceptance-below'; kind: string; percent: number }
+  | { rule: TransportRule };
 
 export interface Violation {
   rule: string;
@@ -51,6 +53,7 @@ export const POLICY_RULES_HELP: readonly string[] = [
   'banner-mismatch              banner name does not match the MX (banner-name check)',
   'identity-rejected:<kind>     a probe with this identity kind was rejected',
   'acceptance-below:<kind>:<P>  a target accepted fewer than P% of decided probes of this kind',
+  ...TRANSPORT_RULES_HELP,
 ];
 
 function usage(message: string): UsageError {
@@ -110,6 +113,10 @@ export function parseRule(token: string): PolicyRule {
     case '':
       throw usage('empty rule');
     default:
+      if (isTransportRule(name)) {
+        noArgs(name, args);
+        return { rule: name };
+      }
       throw usage(`unknown rule ${JSON.stringify(name)}`);
   }
 }
@@ -268,10 +275,13 @@ function evaluateHost(rule: PolicyRule, t: TargetResult, h: HostResult, now: Dat
       return;
     case 'acceptance-below':
       return; // target-level, see evaluateTarget
+    default:
+      return; // transport rules are target-level, see evaluateTarget
   }
 }
 
 function evaluateTarget(rule: PolicyRule, t: TargetResult, out: Violation[]): void {
+  if (isTransportRule(rule.rule)) return evaluateTransportRule(rule.rule, t, out);
   if (rule.rule !== 'acceptance-below') return;
   let accepted = 0;
   let decided = 0;

@@ -7,8 +7,9 @@ import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { createResolver } from '../dns/resolver.js';
 import { UsageError } from '../errors.js';
-import { DEMO_HELO, DEMO_RECEIVERS, DEMO_SOURCE, startDemoLab } from '../lab/demo-lab.js';
+import { DEMO_HELO, DEMO_RECEIVERS, DEMO_SOURCE, demoZone, startDemoLab } from '../lab/demo-lab.js';
 import { addProbeOptions, executeProbe, type ProbeFlags } from './probe.js';
+import { startPolicyServer, withTransportRecords } from '../lab/demo-transport.js';
 
 export function registerDemo(program: Command, ctx: CliContext): void {
   const cmd = program
@@ -20,6 +21,11 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
     if (flags.implicitTls) throw new UsageError('the demo lab has no implicit-TLS (port 465) receiver; leave out --implicit-tls');
     const lab = await startDemoLab();
+    lab.dns.setZone(withTransportRecords(demoZone(), lab.port));
+    const policy = await startPolicyServer().catch(async (e: unknown) => {
+      await lab.close();
+      throw e;
+    });
     try {
       const tuned: ProbeFlags = {
         ...flags,
@@ -36,7 +42,9 @@ export function registerDemo(program: Command, ctx: CliContext): void {
         ctx.stderr.write(
           `mxprobe demo: lab DNS on ${lab.dns.address}, receivers on port ${lab.port}:\n` +
             DEMO_RECEIVERS.map((r) => `  ${r.domain.padEnd(18)} ${r.ip}  ${r.behaviour}`).join('\n') +
-            `\n  probing from ${DEMO_SOURCE} (PTR ${DEMO_HELO})\n\n`,
+            `\n  probing from ${DEMO_SOURCE} (PTR ${DEMO_HELO})\n` +
+            `  transport security: TLSA, MTA-STS and TLS-RPT records in the lab zone, MTA-STS policies over HTTPS on 127.0.1.80:${policy.port};\n` +
+            `  the lab DNS sets AD for secure/postfix.demo.test as a validating resolver would for signed data (nothing is really signed)\n\n`,
         );
       }
       await executeProbe(
@@ -46,12 +54,14 @@ export function registerDemo(program: Command, ctx: CliContext): void {
           resolver: createResolver({ servers: [lab.dns.address], timeoutMs: flags.dnsTimeout }),
           defaultPort: lab.port,
           extraOptions: { demo: true, resolvers: [lab.dns.address] },
+          transportLab: { server: lab.dns.address, httpsPort: policy.port, extraCa: policy.extraCa },
         },
         ctx,
       );
       // The logs part: `mxprobe logs` over the sample mail log shipped with the lab (table output only, so JSON/CSV stay one document).
       if (flags.format === 'table' && !flags.quiet) ctx.stdout.write(await (await import('../lab/demo-logs.js')).demoLogsSection());
     } finally {
+      await policy.close();
       await lab.close();
     }
   });

@@ -33,11 +33,12 @@ import { VERSION } from '../version.js';
 import { startProgress } from './progress.js';
 import { openFileOut, tableWidth } from './output.js';
 import { domainName, heloName, identityWord, mailboxValue } from './wire-values.js';
+import { addTransportOptions, assertTransportRulesCheckable, transportApplies, transportInconclusive, transportRecordedOptions, wrapTransportSink, type TransportFlags, type TransportLab } from './transport-options.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'html';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'csv', 'html'];
 
-export interface ProbeFlags {
+export interface ProbeFlags extends TransportFlags {
   targetsFile?: string[];
   resolver?: string[];
   port?: number;
@@ -77,6 +78,7 @@ export interface ProbeFlags {
 
 /** The flags shared by `probe` and `demo`. */
 export function addProbeOptions(cmd: Command, defaults: { stopAfter?: StopAfter } = {}): Command {
+  addTransportOptions(cmd);
   return cmd
     .option('--helo <name>', 'primary HELO/EHLO name (default: this host name)')
     .option('--identities <list>', `identity kinds to test, comma list or "all": primary, literal, bare-ip, short, localhost, nxdomain, mismatch, dynamic`)
@@ -118,6 +120,8 @@ export interface ProbeInvocation {
   defaultPort?: number;
   /** Options recorded in the results (the demo adds its lab description). */
   extraOptions?: Record<string, unknown>;
+  /** Injected by `demo`: the lab's resolver address and MTA-STS policy server. */
+  transportLab?: TransportLab;
 }
 
 function buildRunOptions(flags: ProbeFlags, defaultPort: number): { options: RunOptions; kinds: IdentityKind[] } {
@@ -253,6 +257,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     ctx.stderr.write(`mxprobe: warning: --helo not given and this host's name "${options.helo}" is not fully qualified; receivers will judge exactly that (give --helo <fqdn>)\n`);
   }
   const rules = loadPolicy(flags, ctx.cwd);
+  assertTransportRulesCheckable(rules, flags, options);
   const servers = (flags.resolver ?? []).map((r) => parseResolverAddress(r));
 
   // Validate every target line first: no probe starts while the input has errors (file:line).
@@ -294,6 +299,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     resolvers: inv.resolver ? (inv.extraOptions?.['resolvers'] ?? ['lab']) : servers.length ? servers : ['system'],
     alignment: flags.alignment,
     shareHosts: options.shareHosts,
+    ...transportRecordedOptions(flags, transportApplies(options)),
   };
   const meta: RunMeta = { tool: { name: 'mxprobe', version: VERSION }, startedAt, options: recordedOptions };
 
@@ -350,7 +356,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const enrich = flags.alignment ? analysisEnrichers(resolver) : {};
   try {
-    await runProbes(targetsIter, options, { resolver, signal: ctx.signal, ...enrich, ...(resume?.exists ? { skip: resume } : {}) }, {
+    await runProbes(targetsIter, options, { resolver, signal: ctx.signal, ...enrich, ...(resume?.exists ? { skip: resume } : {}) }, wrapTransportSink({
       host(host, target) {
         progress.host(host.probes.length, `${target.input} ${host.ip}`);
         if (flags.format === 'ndjson') out.write(ndjsonHost(host, target));
@@ -358,7 +364,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
       target(t) {
         progress.target(t.input);
         summary.addTarget(t);
-        if (targetFailed(t)) failed = true;
+        if (targetFailed(t) || transportInconclusive(t)) failed = true;
         if (rules.length > 0) violations.push(...evaluateTargetPolicy(t, rules, policyNow));
         if (flags.format === 'json') {
           out.write(jsonTarget(t, firstTarget));
@@ -370,7 +376,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
         // probe instead of 10-15 KB. The HTML page shows everything, transcripts included.
         if (collectAll) collected.push(flags.format === 'html' ? t : slimForTable(t));
       },
-    });
+    }, { flags, options, resolver, servers, dnsTimeoutMs: flags.dnsTimeout, cwd: ctx.cwd, ...(inv.transportLab ? { lab: inv.transportLab } : {}) }));
   } finally {
     progress.stop();
     ctx.signal.removeEventListener('abort', onAbort);

@@ -60,6 +60,7 @@ interface CompiledZone {
   refused: Set<string>;
   drop: Set<string>;
   latencyMs: number;
+  secure: string[];
 }
 
 function compile(z: Zone): CompiledZone {
@@ -81,6 +82,7 @@ function compile(z: Zone): CompiledZone {
     refused: new Set((z.refused ?? []).map(normalizeFailureEntry)),
     drop: new Set((z.drop ?? []).map(normalizeFailureEntry)),
     latencyMs: z.latencyMs ?? 0,
+    secure: (z.secure ?? []).map(normalizeName),
   };
 }
 
@@ -115,6 +117,8 @@ function recordsOfType(owner: string, recs: ZoneRecords, type: string): Answer[]
       return (recs.NS ?? []).map((data) => ({ ...base, type: 'NS' as const, data }));
     case 'CNAME':
       return recs.CNAME === undefined ? [] : [{ ...base, type: 'CNAME' as const, data: recs.CNAME }];
+    case 'TLSA':
+      return (recs.TLSA ?? []).map((t) => ({ ...base, type: 'TLSA' as const, data: { usage: t.usage, selector: t.selector, matchingType: t.matchingType, certificate: Buffer.from(t.data, 'hex') } }));
     default:
       return [];
   }
@@ -166,12 +170,19 @@ function formErr(msg: Buffer): Buffer | null {
   return out;
 }
 
-function buildReply(query: DecodedPacket, rcode: number, answers: Answer[], transport: 'udp' | 'tcp'): Buffer {
+function isSecure(z: CompiledZone, name: string): boolean {
+  const n = normalizeName(name);
+  return z.secure.some((s) => n === s || n.endsWith(`.${s}`));
+}
+
+function buildReply(query: DecodedPacket, rcode: number, answers: Answer[], transport: 'udp' | 'tcp', secure = false): Buffer {
   const q = query.questions?.[0];
   const opt = query.additionals?.find((a) => a.type === 'OPT');
   const udpLimit = opt !== undefined && 'udpPayloadSize' in opt ? Math.max(CLASSIC_UDP_LIMIT, opt.udpPayloadSize) : CLASSIC_UDP_LIMIT;
   const limit = transport === 'tcp' ? 65_535 : udpLimit;
-  const flags = dnsPacket.AUTHORITATIVE_ANSWER | (query.flag_rd ? dnsPacket.RECURSION_DESIRED : 0) | rcode;
+  // RFC 6840 §5.7-5.8: AD only to a client that asked for it (DO or AD), for a `secure` name.
+  const wantsAd = query.flag_ad === true || (opt !== undefined && 'flags' in opt && ((opt.flags ?? 0) & dnsPacket.DNSSEC_OK) !== 0);
+  const flags = dnsPacket.AUTHORITATIVE_ANSWER | (query.flag_rd ? dnsPacket.RECURSION_DESIRED : 0) | (secure && wantsAd && rcode !== RCODE_SERVFAIL ? dnsPacket.AUTHENTIC_DATA : 0) | rcode;
   const reply: Packet = {
     type: 'response',
     id: query.id ?? 0,
@@ -222,7 +233,7 @@ export function startDnsServer(initial: Zone, options?: { host?: string; port?: 
     try {
       const result = answerQuestion(z, q);
       if (result === 'drop') return;
-      out = buildReply(query, result.rcode, result.answers, transport);
+      out = buildReply(query, result.rcode, result.answers, transport, isSecure(z, q.name));
     } catch {
       // A zone entry dns-packet cannot encode (say, a malformed address) is a SERVFAIL, not a crash.
       try {

@@ -9,6 +9,8 @@ export interface ZoneRecords {
   PTR?: string[];
   CNAME?: string;
   NS?: string[];
+  /** TLSA (RFC 6698), data as hex. Used by the transport-security demo. */
+  TLSA?: Array<{ usage: number; selector: number; matchingType: number; data: string }>;
 }
 
 export interface Zone {
@@ -29,6 +31,11 @@ export interface Zone {
   drop?: string[];
   /** Optional artificial latency in ms before answering. */
   latencyMs?: number;
+  /**
+   * Names (and everything under them) the server answers with AD set to a query with DO or AD,
+   * as a validating resolver would for signed data (the lab signs nothing: it says so).
+   */
+  secure?: string[];
 }
 
 function normalizeRecords(records: Record<string, ZoneRecords>): Record<string, ZoneRecords> {
@@ -50,6 +57,7 @@ function mergeRecords(a: ZoneRecords | undefined, b: ZoneRecords): ZoneRecords {
   if (b.TXT) out.TXT = [...(a.TXT ?? []), ...b.TXT];
   if (b.PTR) out.PTR = [...(a.PTR ?? []), ...b.PTR];
   if (b.NS) out.NS = [...(a.NS ?? []), ...b.NS];
+  if (b.TLSA) out.TLSA = [...(a.TLSA ?? []), ...b.TLSA];
   if (b.CNAME !== undefined) out.CNAME = b.CNAME;
   return out;
 }
@@ -67,6 +75,7 @@ export function zone(records: Record<string, ZoneRecords>, extra?: Omit<Zone, 'r
   if (extra?.refused) z.refused = extra.refused.map(normalizeFailureEntry);
   if (extra?.drop) z.drop = extra.drop.map(normalizeFailureEntry);
   if (extra?.latencyMs !== undefined) z.latencyMs = extra.latencyMs;
+  if (extra?.secure) z.secure = extra.secure.map(normalizeName);
   return z;
 }
 

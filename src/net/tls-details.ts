@@ -4,7 +4,9 @@
  */
 import { checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
-import type { CertificateDetails, TlsDetails } from '../results.js';
+import { createHash, X509Certificate } from 'node:crypto';
+import type { CertificateDetails, ChainCertificate, TlsDetails } from '../results.js';
+import { LruCache } from '../dns/cache.js';
 
 function flattenDn(dn: unknown): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
@@ -61,6 +63,74 @@ export function certificateDetails(cert: PeerCertificate): CertificateDetails {
   };
 }
 
+/** At most this many certificates are recorded: a hostile server can send a long chain. */
+const MAX_CHAIN = 10;
+
+/**
+ * The presented chain as DANE digests (RFC 6698 §2.1.2-2.1.3), leaf first. Node links each
+ * certificate to its issuer; a root links to itself. Parse failures end the walk rather than throw:
+ * we never abort on what a server sends.
+ */
+export function chainDigests(leaf: PeerCertificate): ChainCertificate[] {
+  const out: ChainCertificate[] = [];
+  const x509s: X509Certificate[] = [];
+  const seen = new Set<string>();
+  let cur: (PeerCertificate & { issuerCertificate?: PeerCertificate }) | undefined = leaf;
+  while (cur && cur.raw && out.length < MAX_CHAIN && !seen.has(cur.fingerprint256)) {
+    seen.add(cur.fingerprint256);
+    let x: X509Certificate;
+    let spki: Buffer;
+    try {
+      x = new X509Certificate(cur.raw);
+      spki = x.publicKey.export({ type: 'spki', format: 'der' });
+    } catch {
+      break;
+    }
+    const h = (alg: string, b: Buffer) => createHash(alg).update(b).digest('hex');
+    out.push({ subject: x.subject.replace(/\n/g, ', '), certSha256: h('sha256', cur.raw), certSha512: h('sha512', cur.raw), spkiSha256: h('sha256', spki), spkiSha512: h('sha512', spki), signedByNext: null });
+    x509s.push(x);
+    cur = cur.issuerCertificate;
+  }
+  for (let i = 0; i + 1 < out.length; i++) {
+    const entry = out[i];
+    const self = x509s[i];
+    const next = x509s[i + 1];
+    if (!entry || !self || !next) continue;
+    try {
+      entry.signedByNext = self.verify(next.publicKey);
+    } catch {
+      entry.signedByNext = false;
+    }
+  }
+  return out;
+}
+
+/**
+ * The presented certificates (DER, leaf first) of each TlsDetails this process built, for checks
+ * that need more than digests (MTA-STS validation against --ca-file, src/transport/pkix.ts).
+ * Weak: nothing is kept once the result is gone, and nothing is added to the results contract.
+ */
+const presentedChains = new WeakMap<TlsDetails, Buffer[]>();
+/** Results are copied when a shared host is reported for several targets: find those by digests (bounded). */
+const presentedByDigest = new LruCache<string, Buffer[]>(1024);
+const digestKey = (tls: TlsDetails): string => (tls.chain ?? []).map((c) => c.certSha256).join(',');
+
+export function presentedChain(tls: TlsDetails): Buffer[] | undefined {
+  return presentedChains.get(tls) ?? (tls.chain?.length ? presentedByDigest.get(digestKey(tls)) : undefined);
+}
+
+function rawChain(leaf: PeerCertificate): Buffer[] {
+  const out: Buffer[] = [];
+  const seen = new Set<string>();
+  let cur: (PeerCertificate & { issuerCertificate?: PeerCertificate }) | undefined = leaf;
+  while (cur && cur.raw && out.length < MAX_CHAIN && !seen.has(cur.fingerprint256)) {
+    seen.add(cur.fingerprint256);
+    out.push(cur.raw);
+    cur = cur.issuerCertificate;
+  }
+  return out;
+}
+
 export function tlsDetails(socket: TLSSocket, mode: 'starttls' | 'implicit', servername: string | null): TlsDetails {
   const cert = socket.getPeerCertificate(true);
   const hasCert = cert !== null && typeof cert === 'object' && Object.keys(cert).length > 0;
@@ -73,7 +143,7 @@ export function tlsDetails(socket: TLSSocket, mode: 'starttls' | 'implicit', ser
     nameError = err ? err.message : null;
   }
   const authErr = socket.authorizationError as unknown;
-  return {
+  const details: TlsDetails = {
     mode,
     servername,
     protocol: socket.getProtocol() ?? null,
@@ -83,5 +153,12 @@ export function tlsDetails(socket: TLSSocket, mode: 'starttls' | 'implicit', ser
     nameMatches,
     nameError,
     certificate: hasCert ? certificateDetails(cert) : null,
+    ...(hasCert ? { chain: chainDigests(cert) } : {}),
   };
+  if (hasCert) {
+    const raw = rawChain(cert);
+    presentedChains.set(details, raw);
+    presentedByDigest.set(digestKey(details), raw);
+  }
+  return details;
 }

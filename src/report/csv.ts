@@ -55,6 +55,9 @@ export const CSV_COLUMN_DOCS = {
   alignment_failed: 'space-separated sender-side alignment checks that failed',
   greylist_retry_outcome: 'outcome of the --retry-greylist re-probe, when done',
   total_ms: 'probe duration in milliseconds',
+  dane: 'DANE verdict for the host (dane-valid, dane-mismatch, no-tlsa, insecure, bogus, tlsa-unusable, indeterminate, not-checked)',
+  mta_sts: 'MTA-STS verdict for the domain (mta-sts-valid, mta-sts-mx-mismatch, mta-sts-tls-fail, mta-sts-fetch-fail, mta-sts-invalid, no-mta-sts, testing, indeterminate)',
+  tls_rpt: 'TLS-RPT record of the domain (valid, invalid, absent, indeterminate)',
 } as const satisfies Record<string, string>;
 
 export type CsvColumn = keyof typeof CSV_COLUMN_DOCS;
@@ -125,6 +128,9 @@ function probeRow(t: TargetResult, h: HostResult, p: ProbeResult): Record<CsvCol
     alignment_failed: (p.alignment?.checks ?? []).filter((x) => x.status === 'fail').map((x) => x.id).join(' '),
     greylist_retry_outcome: p.greylistRetry?.verdict.outcome,
     total_ms: p.timings.total,
+    dane: h.transport?.dane?.status,
+    mta_sts: t.transport?.mtaSts?.status,
+    tls_rpt: t.transport?.tlsRpt?.status,
   };
 }
 
@@ -141,6 +147,8 @@ function emptyRow(t: TargetResult): Record<CsvColumn, Cell> {
   row.dns_status = t.dns.status;
   row.port = t.port;
   row.error = t.dns.detail ?? `no host to probe (DNS ${t.dns.status})`;
+  row.mta_sts = t.transport?.mtaSts?.status;
+  row.tls_rpt = t.transport?.tlsRpt?.status;
   return row;
 }
 

@@ -9,6 +9,7 @@ import type { HostResult, ProbeResult, RunResult, TargetResult } from '../result
 import { stripControl, truncate } from './sanitize.js';
 import { renderSummaryBlock } from './summary.js';
 import { displayWidth, padEndWidth } from './width.js';
+import { renderTransportText } from './transport.js';
 
 export interface TableOptions {
   color?: boolean;
@@ -285,6 +286,8 @@ export function renderTable(unsorted: RunResult, opts: TableOptions = {}): strin
       formatGridFit(['TARGET', 'EXCHANGE', 'IP', 'BANNER NAME', 'GREETING', 'STARTTLS', 'TLS', 'AUTH', 'SIZE', 'OUTCOME'], rows, 1, opts.width, color ? (c, i) => (i === 9 ? outcomeColor(c) : c) : undefined) + notTried,
     );
   }
+  const transport = renderTransportText(run.targets);
+  if (transport) parts.push(transport);
   parts.push(renderSummaryBlock(run.summary));
   return `${parts.join('\n\n').split('\n').map((l) => wrapText(l, opts.width)).join('\n')}\n`;
 }

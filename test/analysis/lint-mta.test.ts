@@ -45,7 +45,7 @@ describe('lint table', () => {
     const r: LintResult = {
       helo: 'x\u001b[31m', sourceIp: '192.0.2.7', checks: [{ id: 'helo-fqdn', status: 'fail', detail: 'not a FQDN' }], predictions: [],
       fix: { dns: [], postfix: `smtp_helo_name = ${name}`, exim: `helo_data = ${name}`, mta: mtaFixes(name), notes: [] },
-      failed: true,
+      failed: true, unjudged: [],
     };
     const out = formatLintTable(r);
     expect(out).not.toContain('\u001b');

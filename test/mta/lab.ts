@@ -112,7 +112,7 @@ export function labUnavailableReason(): string | null {
   return null;
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -121,7 +121,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function run(cmd: string, args: readonly string[], options: ExecOptions & { input?: string } = {}): Promise<ExecResult> {
+export function run(cmd: string, args: readonly string[], options: ExecOptions & { input?: string } = {}): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       cwd: options.cwd,
@@ -149,7 +149,7 @@ function run(cmd: string, args: readonly string[], options: ExecOptions & { inpu
   });
 }
 
-async function mustRun(cmd: string, args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+export async function mustRun(cmd: string, args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
   const r = await run(cmd, args, options);
   if (r.code !== 0) {
     throw new Error(`${cmd} ${args.join(' ')} exited ${r.code ?? r.signal}${r.timedOut ? ' (timeout)' : ''}\n${r.stdout}\n${r.stderr}`);
@@ -166,7 +166,7 @@ async function namespacePids(ns: string): Promise<number[]> {
  * Kill every process left inside one of OUR namespaces (it can only hold what a lab started).
  * SIGTERM first and a short grace, so parents reap their children instead of leaving zombies.
  */
-async function killNamespacePids(ns: string, graceMs = 3_000): Promise<void> {
+export async function killNamespacePids(ns: string, graceMs = 3_000): Promise<void> {
   const signal = (pids: number[], sig: NodeJS.Signals): void => {
     for (const pid of pids) {
       try {
@@ -339,7 +339,7 @@ export function postfixMasterCf(): string {
   return `# Lab master.cf (test/mta/lab.ts)\n${lines.join('\n')}\n`;
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
@@ -539,7 +539,7 @@ async function postfixDiagnosis(ns: string, etc: string): Promise<string> {
   return `postfix check says:\n${r.stdout}${r.stderr}`;
 }
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, describe: () => string): Promise<void> {
+export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, describe: () => string): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

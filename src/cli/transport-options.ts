@@ -1,0 +1,108 @@
+/**
+ * The transport-security part of `probe` / `demo`: --no-dane, --no-mta-sts, --ca-file, and the
+ * sink wrapper that adds DANE, MTA-STS and TLS-RPT to the results (src/transport/).
+ */
+import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import type { Resolver } from '../dns/types.js';
+import type { RunOptions, RunSink } from '../probe/run.js';
+import { createSecureResolver, pickServer } from '../transport/dns-query.js';
+import { createPolicyFetcher } from '../transport/https-fetch.js';
+import { parseCaBundle } from '../transport/pkix.js';
+import { withTransport } from '../transport/enrich.js';
+
+export interface TransportFlags {
+  dane?: boolean;
+  mtaSts?: boolean;
+  caFile?: string;
+}
+
+/** Injected by `demo`: where its lab resolver and policy server listen. */
+export interface TransportLab {
+  server: string;
+  httpsPort: number;
+  extraCa: string[];
+}
+
+export function addTransportOptions(cmd: Command): Command {
+  return cmd
+    .option('--no-dane', 'skip the DANE check (TLSA over DNSSEC, RFC 7672)')
+    .option('--no-mta-sts', 'skip the MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) checks')
+    .option('--ca-file <pem>', 'extra trust anchors (PEM) for MTA-STS: the policy host and the MX certificates');
+}
+
+export function transportRecordedOptions(flags: TransportFlags, on: boolean): Record<string, unknown> {
+  return { dane: on && flags.dane !== false, mtaSts: on && flags.mtaSts !== false, ...(flags.caFile ? { caFile: flags.caFile } : {}) };
+}
+
+/** Both checks run by default when the session goes as far as TLS. */
+export function transportApplies(options: RunOptions): boolean {
+  return options.implicitTls || (options.starttls && options.stopAfter !== 'banner' && options.stopAfter !== 'ehlo');
+}
+
+export function wrapTransportSink(
+  sink: RunSink,
+  ctx: { flags: TransportFlags; options: RunOptions; resolver: Resolver; servers: string[]; dnsTimeoutMs: number; cwd: string; lab?: TransportLab },
+): RunSink {
+  const { flags, options } = ctx;
+  if (!transportApplies(options) || (flags.dane === false && flags.mtaSts === false)) return sink;
+  let extraCa: string[] = [...(ctx.lab?.extraCa ?? [])];
+  if (flags.caFile) {
+    try {
+      extraCa.push(readFileSync(resolvePath(ctx.cwd, flags.caFile), 'utf8'));
+    } catch (err) {
+      throw new UsageError(`--ca-file: cannot read ${flags.caFile}: ${(err as Error).message}`);
+    }
+  }
+  let anchors;
+  try {
+    anchors = extraCa.flatMap(parseCaBundle);
+  } catch (err) {
+    throw new UsageError(`--ca-file: ${flags.caFile ?? 'lab CA'}: not a PEM certificate bundle: ${(err as Error).message}`);
+  }
+  if (flags.caFile && anchors.length === 0) throw new UsageError(`--ca-file: ${flags.caFile} holds no PEM certificate`);
+  extraCa = anchors.map((a) => a.toString());
+  const server = pickServer(ctx.servers.length > 0 ? ctx.servers : ctx.lab ? [ctx.lab.server] : []);
+  const lookup = async (host: string): Promise<string | null> => {
+    const a = await ctx.resolver.a(host);
+    if (a.status === 'ok' && a.records[0]) return a.records[0];
+    const aaaa = await ctx.resolver.aaaa(host);
+    return aaaa.status === 'ok' ? (aaaa.records[0] ?? null) : null;
+  };
+  return withTransport(sink, {
+    dane: flags.dane !== false,
+    mtaSts: flags.mtaSts !== false,
+    secure: createSecureResolver({ server, timeoutMs: ctx.dnsTimeoutMs }),
+    resolver: ctx.resolver,
+    fetchPolicy: createPolicyFetcher({ extraCa, timeoutMs: Math.min(options.timeoutMs, 30_000), lookup, ...(ctx.lab ? { port: ctx.lab.httpsPort } : {}) }),
+    anchors,
+    tlsAttempted: true,
+  });
+}
+
+/** A transport check that could not judge (lookup failed, resolver does not validate): the run is inconclusive. */
+export function transportInconclusive(t: import('../results.js').TargetResult): boolean {
+  return (
+    t.hosts.some((h) => h.transport?.dane?.status === 'indeterminate') ||
+    t.transport?.mtaSts?.status === 'indeterminate' ||
+    t.transport?.tlsRpt?.status === 'indeterminate'
+  );
+}
+
+/**
+ * A transport audit rule over a check that will not run would pass silently: refuse it instead
+ * (a wrong "ok" is worse than an error).
+ */
+export function assertTransportRulesCheckable(rules: ReadonlyArray<{ rule: string }>, flags: TransportFlags, options: RunOptions): void {
+  const applies = transportApplies(options);
+  for (const { rule } of rules) {
+    const needsDane = rule === 'dane-mismatch' || rule === 'dane-bogus' || rule === 'no-dane';
+    const needsSts = rule.startsWith('mta-sts-') || rule === 'no-mta-sts' || rule === 'no-tls-rpt';
+    if (!needsDane && !needsSts) continue;
+    if (!applies) throw new UsageError(`audit rule ${rule} needs the session to go as far as STARTTLS (not --stop-after banner/ehlo or --no-starttls)`);
+    if (needsDane && flags.dane === false) throw new UsageError(`audit rule ${rule} needs the DANE check: leave out --no-dane`);
+    if (needsSts && flags.mtaSts === false) throw new UsageError(`audit rule ${rule} needs the MTA-STS/TLS-RPT check: leave out --no-mta-sts`);
+  }
+}
