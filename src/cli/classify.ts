@@ -14,8 +14,8 @@
  * --stage / --format or when nothing was given.
  */
 import type { Command } from 'commander';
-import { classify } from '../analysis/classify.js';
-import { explainClassification } from '../analysis/classify-explain.js';
+import { classify, type ClassifyInput } from '../analysis/classify.js';
+import type { Explanation } from '../analysis/classify-explain.js';
 import { parseClassifyInput } from '../analysis/log-line.js';
 import { classifyJson, renderClassifyTable, type ClassifyRow } from '../report/classify.js';
 import type { Stage } from '../results.js';
@@ -74,7 +74,11 @@ function usage(ctx: CliContext, message: string): void {
 }
 
 /** Classify inputs (pure; the CLI and tests share it). */
-export function classifyInputs(inputs: readonly string[], stage: Stage | undefined, explain = false): ClassifyRow[] {
+/**
+ * `explain` is the explainer (classify-explain.ts), loaded by the action only with --explain so a
+ * plain `mxprobe classify` does not pay for it at start-up.
+ */
+export function classifyInputs(inputs: readonly string[], stage: Stage | undefined, explain?: (input: ClassifyInput) => Explanation): ClassifyRow[] {
   return inputs.map((input) => {
     const p = parseClassifyInput(input, stage);
     const ci = { stage: p.stage, code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text };
@@ -92,7 +96,7 @@ export function classifyInputs(inputs: readonly string[], stage: Stage | undefin
       rule: c.rule,
       confidence: c.confidence,
       decidedBy: c.decidedBy,
-      ...(explain ? { explain: explainClassification(ci) } : {}),
+      ...(explain !== undefined ? { explain: explain(ci) } : {}),
     };
   });
 }
@@ -138,7 +142,8 @@ export function registerClassify(program: Command, ctx: CliContext): void {
           inputs.push(r);
         }
       }
-      const rows = classifyInputs(inputs, stage as Stage | undefined, opts.explain === true);
+      const explain = opts.explain === true ? (await import('../analysis/classify-explain.js')).explainClassification : undefined;
+      const rows = classifyInputs(inputs, stage as Stage | undefined, explain);
       ctx.stdout.write((format as Format) === 'json' ? classifyJson(rows) : renderClassifyTable(rows));
     });
 }
