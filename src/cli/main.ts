@@ -22,6 +22,9 @@ const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
   report: async () => (await import('./report.js')).registerReport,
   deliver: async () => (await import('./deliver.js')).registerDeliver,
   inspect: async () => (await import('./inspect.js')).registerInspect,
+  store: async () => (await import('./store.js')).registerStore,
+  history: async () => (await import('./history.js')).registerHistory,
+  diff: async () => (await import('./diff.js')).registerDiff,
 };
 
 /**

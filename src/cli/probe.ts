@@ -30,11 +30,12 @@ import { evaluateTargetPolicy, formatViolations, parsePolicy, parsePolicyFile, t
 import { assertLocalAddress, choice, collect, intOption, ipOption, mailbox, safeWireValue, stopAfterOption } from './options.js';
 import { VERSION } from '../version.js';
 import { startProgress } from './progress.js';
+import { addStoreOptions, startStoreHook, type StoreFlags } from './store-hook.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'html';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'csv', 'html'];
 
-export interface ProbeFlags {
+export interface ProbeFlags extends StoreFlags {
   targetsFile?: string[];
   resolver?: string[];
   port?: number;
@@ -73,6 +74,7 @@ export interface ProbeFlags {
 
 /** The flags shared by `probe` and `demo`. */
 export function addProbeOptions(cmd: Command, defaults: { stopAfter?: StopAfter } = {}): Command {
+  addStoreOptions(cmd);
   return cmd
     .option('--helo <name>', 'primary HELO/EHLO name (default: this host name)')
     .option('--identities <list>', `identity kinds to test, comma list or "all": primary, literal, bare-ip, short, localhost, nxdomain, mismatch, dynamic`)
@@ -306,6 +308,8 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
       if (!flags.quiet) ctx.stderr.write(`resuming ${flags.resume}: ${resume.size} finished cell(s), ${resume.targets} finished target(s) skipped\n`);
     }
   }
+  // --store / --metrics-file (store-hook.ts): opened before anything is probed or -o is truncated.
+  const storeHook = await startStoreHook(flags, ctx, { startedAt, toolVersion: VERSION, options: recordedOptions });
   const out = openOut(ctx, flags.output, resume?.exists ? 'a' : 'w');
   if (resume?.exists && resume.needsNewline) out.write('\n');
   const summary = new SummaryBuilder();
@@ -343,6 +347,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
         hostsDone++;
         progress.update(targetsDone, hostsDone, `${target.input} ${host.ip}`);
         if (flags.format === 'ndjson') out.write(ndjsonHost(host, target));
+        return storeHook?.host(host, target);
       },
       target(t) {
         targetsDone++;
@@ -357,6 +362,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
         if (flags.format === 'ndjson') out.write(ndjsonTarget(t));
         if (flags.format === 'csv') out.write(csvRows(t));
         if (collectAll) collected.push(flags.format === 'html' ? t : stripTranscripts(t));
+        return storeHook?.target(t);
       },
     });
   } finally {
@@ -372,8 +378,9 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   if (flags.format === 'table') out.write(renderTable(run, { color: flags.color !== false && !flags.output && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true }));
   if (flags.format === 'html') out.write(renderHtml(run));
   await out.close();
+  const storeLost = (await storeHook?.finish(finishedAt, sum, interrupted)) === true;
 
-  let code = failed ? 1 : 0;
+  let code = failed || storeLost ? 1 : 0;
   if (rules.length > 0) {
     if (violations.length > 0) {
       ctx.stderr.write(formatViolations(violations));
