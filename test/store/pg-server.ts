@@ -41,6 +41,8 @@ export interface PgServer {
   port: number;
   /** A URL for a fresh database `name` (created on demand with createDb). */
   url(db?: string, password?: string): string;
+  /** A URL over the unix socket (trust auth): reachable from inside a network namespace too. */
+  socketUrl(db: string): string;
   createDb(name: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -67,6 +69,7 @@ export async function startPg(): Promise<PgServer> {
   return {
     port,
     url,
+    socketUrl: (db) => `postgres://postgres@localhost/${db}?host=${encodeURIComponent(dir)}&port=${port}`,
     async createDb(name) {
       await as(join(PG_BIN, 'createdb'), ['-h', dir, '-p', String(port), '-U', 'postgres', name]);
     },
