@@ -49,6 +49,12 @@ export function registerDemo(program: Command, ctx: CliContext): void {
         },
         ctx,
       );
+      // Results over time (demo-store.ts): after the table on stdout, else on stderr unless --quiet.
+      if (flags.format === 'table' || !flags.quiet) {
+        const { runStoreDemo } = await import('./demo-store.js');
+        const say = flags.format === 'table' && !flags.output ? (s: string) => void ctx.stdout.write(s) : (s: string) => void ctx.stderr.write(s);
+        await runStoreDemo(ctx, tuned, tuned.helo ?? DEMO_HELO, DEMO_SOURCE, say);
+      }
     } finally {
       await lab.close();
     }
