@@ -131,9 +131,13 @@ class PgStore implements Store {
                 );
               }
             }
-            for (const t of targets) {
-              const r = targetRow(t);
-              await client.query('INSERT INTO targets (run_id, tkey, input, origin, kind, domain, port, dns_status, record) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [id, r.tkey, r.input, r.origin, r.kind, r.domain, r.port, r.dnsStatus, r.record]);
+            if (targets.length > 0) {
+              const tr = targets.map(targetRow);
+              await client.query(
+                `INSERT INTO targets (run_id, tkey, input, origin, kind, domain, port, dns_status, record)
+                 SELECT $1::bigint, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[])`,
+                [id, tr.map((r) => r.tkey), tr.map((r) => r.input), tr.map((r) => r.origin), tr.map((r) => r.kind), tr.map((r) => r.domain), tr.map((r) => r.port), tr.map((r) => r.dnsStatus), tr.map((r) => r.record)],
+              );
             }
             await client.query('COMMIT');
           } catch (e) {
