@@ -656,6 +656,12 @@ async function main() {
   const stamp = meta.startedAt.replace(/[:.]/g, '-');
   writeFileSync(join(dir, `${stamp}${QUICK ? '-quick' : ''}.json`), JSON.stringify(doc, null, 2) + '\n');
   writeFileSync(join(dir, 'latest.json'), JSON.stringify(doc, null, 2) + '\n');
+
+  // The store benchmarks (issue 16) run as their own script: BENCH_ONLY=store runs only them.
+  if (want('store')) {
+    const r = spawnSync(process.execPath, [join(here, 'store.mjs')], { stdio: 'inherit', env: process.env });
+    if (r.status !== 0) process.exitCode = 1;
+  }
 }
 
 const t0 = Date.now();

@@ -60,6 +60,12 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       );
       // The logs part: `mxprobe logs` over the sample mail log shipped with the lab (table output only, so JSON/CSV stay one document).
       if (flags.format === 'table' && !flags.quiet) ctx.stdout.write(await (await import('../lab/demo-logs.js')).demoLogsSection());
+      // Results over time (demo-store.ts): after the table on stdout, else on stderr unless --quiet.
+      if (flags.format === 'table' || !flags.quiet) {
+        const { runStoreDemo } = await import('./demo-store.js');
+        const say = flags.format === 'table' && !flags.output ? (s: string) => void ctx.stdout.write(s) : (s: string) => void ctx.stderr.write(s);
+        await runStoreDemo(ctx, tuned, tuned.helo ?? DEMO_HELO, DEMO_SOURCE, say);
+      }
     } finally {
       await policy.close();
       await lab.close();

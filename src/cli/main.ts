@@ -25,6 +25,9 @@ const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
   deliver: async () => (await import('./deliver.js')).registerDeliver,
   inspect: async () => (await import('./inspect.js')).registerInspect,
   logs: async () => (await import('./logs.js')).registerLogs,
+  store: async () => (await import('./store.js')).registerStore,
+  history: async () => (await import('./history.js')).registerHistory,
+  diff: async () => (await import('./diff.js')).registerDiff,
 };
 
 /**

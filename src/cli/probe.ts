@@ -34,11 +34,12 @@ import { startProgress } from './progress.js';
 import { openFileOut, tableWidth } from './output.js';
 import { domainName, heloName, identityWord, mailboxValue } from './wire-values.js';
 import { addTransportOptions, assertTransportRulesCheckable, transportApplies, transportInconclusive, transportRecordedOptions, wrapTransportSink, type TransportFlags, type TransportLab } from './transport-options.js';
+import { addStoreOptions, startStoreHook, type StoreFlags } from './store-hook.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'html';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'csv', 'html'];
 
-export interface ProbeFlags extends TransportFlags {
+export interface ProbeFlags extends TransportFlags, StoreFlags {
   targetsFile?: string[];
   resolver?: string[];
   port?: number;
@@ -79,6 +80,7 @@ export interface ProbeFlags extends TransportFlags {
 /** The flags shared by `probe` and `demo`. */
 export function addProbeOptions(cmd: Command, defaults: { stopAfter?: StopAfter } = {}): Command {
   addTransportOptions(cmd);
+  addStoreOptions(cmd);
   return cmd
     .option('--helo <name>', 'primary HELO/EHLO name (default: this host name)')
     .option('--identities <list>', `identity kinds to test, comma list or "all": primary, literal, bare-ip, short, localhost, nxdomain, mismatch, dynamic`)
@@ -326,6 +328,8 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
       if (!flags.quiet) ctx.stderr.write(`resuming ${flags.resume}: ${resume.size} finished cell(s), ${resume.targets} finished target(s) skipped\n`);
     }
   }
+  // --store / --metrics-file (store-hook.ts): opened before anything is probed or -o is truncated.
+  const storeHook = await startStoreHook(flags, ctx, { startedAt, toolVersion: VERSION, options: recordedOptions });
   const out = openOut(ctx, flags.output, resume?.exists ? 'a' : 'w');
   if (resume?.exists && resume.needsNewline) out.write('\n');
   const summary = new SummaryBuilder();
@@ -360,6 +364,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
       host(host, target) {
         progress.host(host.probes.length, `${target.input} ${host.ip}`);
         if (flags.format === 'ndjson') out.write(ndjsonHost(host, target));
+        return storeHook?.host(host, target);
       },
       target(t) {
         progress.target(t.input);
@@ -375,6 +380,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
         // The table keeps only the fields it prints (report/slim.ts): a few hundred bytes per
         // probe instead of 10-15 KB. The HTML page shows everything, transcripts included.
         if (collectAll) collected.push(flags.format === 'html' ? t : slimForTable(t));
+        return storeHook?.target(t);
       },
     }, { flags, options, resolver, servers, dnsTimeoutMs: flags.dnsTimeout, cwd: ctx.cwd, ...(inv.transportLab ? { lab: inv.transportLab } : {}) }));
   } finally {
@@ -393,8 +399,9 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   }
   if (flags.format === 'html') out.write(renderHtml(run));
   await out.close();
+  const storeLost = (await storeHook?.finish(finishedAt, sum, interrupted)) === true;
 
-  let code = failed ? 1 : 0;
+  let code = failed || storeLost ? 1 : 0;
   if (rules.length > 0) {
     if (violations.length > 0) {
       ctx.stderr.write(formatViolations(violations));

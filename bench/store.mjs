@@ -1,0 +1,199 @@
+/**
+ * Store benchmarks (issue 16), whole processes under /usr/bin/time:
+ *  1. probe-run slowdown with --store (SQLite, PostgreSQL) against without, on the bench farm
+ *     (bench/farm.mjs, simulated Postfix on loopback, L ms per reply);
+ *  2. 100k probes into SQLite and PostgreSQL via `mxprobe store import` of a synthetic NDJSON
+ *     (rows/s), and the database size per 1k probes with and without transcripts;
+ *  3. `mxprobe diff` of two stored runs of 100k hosts each: wall time and peak RSS.
+ * PostgreSQL runs in a temp cluster (initdb + pg_ctl as user postgres when root); skipped with the
+ * reason when not installed. BENCH_QUICK=1 uses 10k probes and a 2k farm. Writes bench/results/store-*.json.
+ */
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, createWriteStream, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { addressAt } from './addresses.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const CLI = process.env.BENCH_CLI ?? join(root, 'bin', 'mxprobe.js');
+const QUICK = process.env.BENCH_QUICK === '1';
+const N = QUICK ? 10_000 : 100_000;
+const FARM = QUICK ? 2_000 : 10_000;
+const L = Number(process.env.BENCH_LATENCY_MS ?? 50);
+const work = mkdtempSync(join(tmpdir(), 'mxprobe-bench-store-'));
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+function timed(args, env = {}) {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn('/usr/bin/time', ['-f', 'BENCHTIME %e %U %S %M', process.execPath, CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => {
+      const m = /BENCHTIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
+      resolve({ code, wallS: m ? Number(m[1]) : (performance.now() - t0) / 1000, cpuS: m ? Number(m[2]) + Number(m[3]) : null, rssMb: m ? Math.round(Number(m[4]) / 1024) : null, stderr: stderr.replace(/BENCHTIME.*\n?/, '').slice(-400) });
+    });
+  });
+}
+
+function startFarm(count) {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(here, 'farm.mjs'), [JSON.stringify({ offset: 0, count, port: 0, latencyMs: L, tls: false })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('message', (m) => {
+      if (m.type === 'ready') resolve({ port: m.port, close: () => new Promise((r) => (child.once('exit', r), child.send({ type: 'close' }))) });
+      if (m.type === 'error') reject(new Error(m.message));
+    });
+  });
+}
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startPg() {
+  if (!existsSync(join(PG_BIN, 'initdb'))) return { reason: 'postgresql 15 not installed' };
+  const dir = mkdtempSync(join(tmpdir(), 'mxprobe-bench-pg-'));
+  const asRoot = process.getuid?.() === 0;
+  const as = (cmd, args) => spawnSync(asRoot ? 'runuser' : cmd, asRoot ? ['-u', 'postgres', '--', cmd, ...args] : args, { encoding: 'utf8' });
+  if (asRoot) {
+    const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout);
+    const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout);
+    chownSync(dir, uid, gid);
+  }
+  const init = as(join(PG_BIN, 'initdb'), ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+  if (init.status !== 0) return { reason: `initdb: ${init.stderr}` };
+  const port = await freePort();
+  const st = as(join(PG_BIN, 'pg_ctl'), ['-D', join(dir, 'data'), '-l', join(dir, 'log'), '-w', '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir}`, 'start']);
+  if (st.status !== 0) return { reason: `pg_ctl: ${st.stderr}` };
+  let n = 0;
+  return {
+    url() {
+      const db = `b${++n}`;
+      as(join(PG_BIN, 'createdb'), ['-h', dir, '-p', String(port), '-U', 'postgres', db]);
+      return `postgres://postgres@127.0.0.1:${port}/${db}`;
+    },
+    size(url) {
+      const db = url.slice(url.lastIndexOf('/') + 1);
+      const r = spawnSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'psql'), '-h', dir, '-p', String(port), '-U', 'postgres', '-At', '-c', `SELECT pg_database_size('${db}')`], { encoding: 'utf8' });
+      return Number(r.stdout.trim());
+    },
+    stop() {
+      as(join(PG_BIN, 'pg_ctl'), ['-D', join(dir, 'data'), '-m', 'fast', '-w', 'stop']);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An NDJSON run of n hosts of one probe each, from the sample fixture; `mutate(i, host)` varies it. */
+async function writeRun(file, n, { transcript, mutate }) {
+  const sample = JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'results', 'sample-run.json'), 'utf8'));
+  const host0 = sample.targets[0].hosts[0];
+  const probe0 = { ...host0.probes[0], transcript: transcript ? host0.probes[0].transcript : [] };
+  const out = createWriteStream(file);
+  const w = (s) => (out.write(s) ? null : new Promise((r) => out.once('drain', r)));
+  await w(`${JSON.stringify({ type: 'run', schemaVersion: 1, tool: { name: 'mxprobe', version: 'bench' }, startedAt: new Date().toISOString(), options: {} })}\n`);
+  for (let i = 0; i < n; i++) {
+    const domain = `d${i}.bench.example`;
+    const mx = [{ exchange: `mx.${domain}`, priority: 10, implicit: false }];
+    const host = { ...host0, exchange: `mx.${domain}`, ip: addressAt(i), probes: [structuredClone(probe0)] };
+    mutate?.(i, host);
+    const target = { input: domain, origin: `t:${i + 1}`, kind: 'domain', domain, mx };
+    await w(`${JSON.stringify({ type: 'host', target, ...host })}\n`);
+    await w(`${JSON.stringify({ type: 'target', ...target, port: 25, dns: { status: 'ok' } })}\n`);
+  }
+  await w(`${JSON.stringify({ type: 'summary', finishedAt: new Date().toISOString(), summary: { targets: n } })}\n`);
+  await new Promise((r) => out.end(r));
+}
+
+const round = (x, d = 1) => (x === null || x === undefined ? null : Math.round(x * 10 ** d) / 10 ** d);
+
+async function main() {
+  const rows = [];
+  const pg = await startPg();
+  try {
+    // 1. Probe-run slowdown with --store, on the farm (ehlo sessions, plaintext).
+    const farm = await startFarm(FARM);
+    const targets = join(work, 'targets.txt');
+    writeFileSync(targets, Array.from({ length: FARM }, (_, i) => `${addressAt(i)}:${farm.port}`).join('\n') + '\n');
+    const base = ['probe', '-f', targets, '--stop-after', 'ehlo', '--concurrency', '500', '--host-gap', '0', '--helo', 'probe.bench.example', '--quiet', '--no-alignment', '--format', 'ndjson'];
+    const plain = await timed([...base, '-o', join(work, 'p0.ndjson')]);
+    const sq = await timed([...base, '-o', join(work, 'p1.ndjson'), '--store', join(work, 'probe.db')]);
+    rows.push({ id: 'probe-slowdown-sqlite', what: `probe ${FARM} hosts (ehlo, L=${L} ms), --store sqlite vs none`, wallS: sq.wallS, baseS: plain.wallS, slowdownPct: round(((sq.wallS - plain.wallS) / plain.wallS) * 100), rssMb: sq.rssMb, baseRssMb: plain.rssMb, code: sq.code });
+    if (!pg.reason) {
+      const pq = await timed([...base, '-o', join(work, 'p2.ndjson'), '--store', pg.url()]);
+      rows.push({ id: 'probe-slowdown-pg', what: `probe ${FARM} hosts, --store postgres vs none`, wallS: pq.wallS, baseS: plain.wallS, slowdownPct: round(((pq.wallS - plain.wallS) / plain.wallS) * 100), rssMb: pq.rssMb, code: pq.code });
+    }
+    await farm.close();
+
+    // 2. 100k probes stored via import; size per 1k probes with and without transcripts.
+    const fa = join(work, 'a.ndjson');
+    const fb = join(work, 'b.ndjson');
+    const fnt = join(work, 'nt.ndjson');
+    await writeRun(fa, N, { transcript: true });
+    // Run B: 1% lose STARTTLS, 1% get a new certificate.
+    await writeRun(fb, N, {
+      transcript: true,
+      mutate: (i, h) => {
+        const p = h.probes[0];
+        if (i % 100 === 7) {
+          p.capabilities.plain = { ...p.capabilities.plain, starttls: false, keywords: { ...p.capabilities.plain.keywords } };
+          delete p.capabilities.plain.keywords.STARTTLS;
+          p.tls = null;
+        } else if (i % 100 === 9 && p.tls) p.tls = { ...p.tls, certificate: { ...p.tls.certificate, fingerprint256: `NEW:${i}` } };
+      },
+    });
+    await writeRun(fnt, N, { transcript: false });
+    const db = join(work, 'store.db');
+    const ia = await timed(['store', 'import', fa, '--store', db]);
+    const sizeA = statSync(db).size + (existsSync(`${db}-wal`) ? statSync(`${db}-wal`).size : 0);
+    rows.push({ id: 'import-sqlite', what: `store import ${N} probes → SQLite`, wallS: ia.wallS, rowsPerS: Math.round(N / ia.wallS), rssMb: ia.rssMb, code: ia.code, kbPer1kProbes: Math.round(sizeA / (N / 1000) / 1024) });
+    const dbnt = join(work, 'nt.db');
+    const int = await timed(['store', 'import', fnt, '--store', dbnt]);
+    const sizeNt = statSync(dbnt).size + (existsSync(`${dbnt}-wal`) ? statSync(`${dbnt}-wal`).size : 0);
+    rows.push({ id: 'import-sqlite-no-transcript', what: `store import ${N} probes without transcripts → SQLite`, wallS: int.wallS, rowsPerS: Math.round(N / int.wallS), rssMb: int.rssMb, code: int.code, kbPer1kProbes: Math.round(sizeNt / (N / 1000) / 1024) });
+    const ib = await timed(['store', 'import', fb, '--store', db]);
+    rows.push({ id: 'import-sqlite-b', what: `store import ${N} probes (run B) → SQLite`, wallS: ib.wallS, rowsPerS: Math.round(N / ib.wallS), rssMb: ib.rssMb, code: ib.code });
+
+    // 3. diff of the two stored runs.
+    const d = await timed(['diff', '1', '2', '--store', db, '--format', 'json', '-o', join(work, 'diff.json')]);
+    const changes = JSON.parse(readFileSync(join(work, 'diff.json'), 'utf8')).changes.length;
+    rows.push({ id: 'diff-sqlite', what: `diff two stored runs of ${N} hosts (SQLite)`, wallS: d.wallS, rssMb: d.rssMb, code: d.code, changes });
+
+    if (!pg.reason) {
+      const url = pg.url();
+      const pa = await timed(['store', 'import', fa, '--store', url]);
+      rows.push({ id: 'import-pg', what: `store import ${N} probes → PostgreSQL`, wallS: pa.wallS, rowsPerS: Math.round(N / pa.wallS), rssMb: pa.rssMb, code: pa.code, kbPer1kProbes: Math.round(pg.size(url) / (N / 1000) / 1024) });
+      const pb = await timed(['store', 'import', fb, '--store', url]);
+      const dp = await timed(['diff', '1', '2', '--store', url, '--format', 'json', '-o', join(work, 'diffpg.json')]);
+      rows.push({ id: 'import-pg-b', what: `store import ${N} probes (run B) → PostgreSQL`, wallS: pb.wallS, rowsPerS: Math.round(N / pb.wallS), code: pb.code });
+      rows.push({ id: 'diff-pg', what: `diff two stored runs of ${N} hosts (PostgreSQL)`, wallS: dp.wallS, rssMb: dp.rssMb, code: dp.code, changes: JSON.parse(readFileSync(join(work, 'diffpg.json'), 'utf8')).changes.length });
+    } else rows.push({ id: 'pg', what: `PostgreSQL skipped: ${pg.reason}` });
+  } finally {
+    if (!pg.reason) pg.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+  const lines = [`## store bench (${QUICK ? 'quick' : 'full'}, ${N} probes, farm ${FARM}, L=${L} ms)`, '', '| id | what | wall s | rows/s | peak RSS MB | other |', '|---|---|--:|--:|--:|---|'];
+  for (const r of rows) {
+    const other = [r.baseS !== undefined ? `without --store ${r.baseS} s, slowdown ${r.slowdownPct}%` : '', r.kbPer1kProbes !== undefined ? `${r.kbPer1kProbes} KB per 1k probes` : '', r.changes !== undefined ? `${r.changes} changes` : '', r.code ? `exit ${r.code}` : ''].filter(Boolean).join('; ');
+    lines.push(`| ${r.id} | ${r.what} | ${r.wallS ?? ''} | ${r.rowsPerS ?? ''} | ${r.rssMb ?? ''} | ${other} |`);
+  }
+  const text = lines.join('\n');
+  process.stdout.write(`${text}\n`);
+  mkdirSync(join(here, 'results'), { recursive: true });
+  writeFileSync(join(here, 'results', `store-${new Date().toISOString().replace(/[:.]/g, '-')}${QUICK ? '-quick' : ''}.json`), `${JSON.stringify({ rows, markdown: text }, null, 2)}\n`);
+}
+
+try {
+  await main();
+} catch (err) {
+  process.stderr.write(`bench/store: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,129 @@
+/**
+ * `mxprobe diff [A] [B]`: what changed between two runs. A and B are run ids in the store or
+ * results files (.json/.ndjson); with neither, the last two runs in the store that cover the same
+ * targets. `--fail-on-change` exits 3 on the listed changes; a probe that failed in the newer run
+ * makes the diff inconclusive (exit 1) unless a rule already fired.
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { CliContext } from './context.js';
+import { UsageError } from '../errors.js';
+import { changeRenderer, CHANGE_FORMATS, type ChangeFormat } from '../report/changes.js';
+import { matchRules, parseChangeRules, ruleName, type ChangeRule } from '../store/diff.js';
+import { diffSides, fileSide, storeSide, type DiffCounts, type DiffSide } from '../store/diff-stream.js';
+import type { RunRow, Store } from '../store/types.js';
+import { choice, intOption } from './options.js';
+import { openSink, openStoreFor, storeCommand } from './store-common.js';
+
+interface DiffFlags {
+  store?: string;
+  format: ChangeFormat;
+  failOnChange?: string;
+  expiryDays: number;
+  output?: string;
+}
+
+/** The run to compare B with: the newest earlier finished run with the same target set. */
+export function pickPair(runs: readonly RunRow[]): { a: RunRow; b: RunRow } | { reason: string } {
+  const done = runs.filter((r) => r.state !== 'running');
+  const b = done[0];
+  if (!b) return { reason: 'the store has no finished run' };
+  const a = done.slice(1).find((r) => r.targetsDigest !== null && r.targetsDigest === b.targetsDigest);
+  if (!a) return { reason: `no earlier run covers the same ${b.targetCount} target(s) as run ${b.id} (${b.startedAt}); nothing to compare yet` };
+  return { a, b };
+}
+
+async function sideOf(arg: string, store: () => Promise<Store>, warn: (s: string) => void): Promise<DiffSide> {
+  if (/^\d+$/.test(arg)) {
+    const s = await store();
+    const run = await s.getRun(Number(arg));
+    if (!run) throw new UsageError(`diff: no run ${arg} in the store (mxprobe store runs lists them)`);
+    if (run.state === 'running') warn(`run ${run.id} has not finished (still running, or its writer died)`);
+    return storeSide(s, run);
+  }
+  const { side, warnings } = await fileSide(arg);
+  warnings.forEach(warn);
+  return side;
+}
+
+export function registerDiff(program: Command, ctx: CliContext): void {
+  program
+    .command('diff')
+    .description('what changed between two runs (run ids or results files; default: the last two stored runs of the same targets)')
+    .argument('[a]', 'the earlier run: a run id in the store or a results file')
+    .argument('[b]', 'the later run (default: the newest run in the store)')
+    .option('--store <url>', 'the store: sqlite:PATH, PATH.db or postgres://… (default $MXPROBE_STORE)')
+    .addOption(new Option('--format <format>', 'output format').argParser(choice('--format', CHANGE_FORMATS)).default('table'))
+    .option('--fail-on-change <rules>', 'exit 3 on: starttls-lost, tls-downgrade, cert-changed, verdict-worse[:kind], mx-changed, new-refusal')
+    .option('--expiry-days <n>', 'report certificates expiring within this many days', intOption('--expiry-days', 0, 3650), 14)
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(async (a: string | undefined, b: string | undefined, flags: DiffFlags) => {
+      const rules: ChangeRule[] = flags.failOnChange ? parseChangeRules(flags.failOnChange) : [];
+      let store: Store | null = null;
+      const getStore = async () => (store ??= await openStoreFor(flags.store, ctx, true));
+      const warn = (s: string) => void ctx.stderr.write(`mxprobe: warning: ${s}\n`);
+      await storeCommand(ctx, async () => {
+        try {
+          let sa: DiffSide;
+          let sb: DiffSide;
+          if (a !== undefined && b !== undefined) {
+            sa = await sideOf(a, getStore, warn);
+            sb = await sideOf(b, getStore, warn);
+          } else if (a !== undefined) {
+            sa = await sideOf(a, getStore, warn);
+            const newest = (await (await getStore()).listRuns(1))[0];
+            if (!newest) throw new UsageError('diff: the store has no run to compare with');
+            sb = storeSide(await getStore(), newest);
+          } else {
+            const pair = pickPair(await (await getStore()).listRuns(1000));
+            if ('reason' in pair) {
+              ctx.stderr.write(`mxprobe: diff: ${pair.reason}\n`);
+              ctx.setExitCode(1);
+              return;
+            }
+            sa = storeSide(await getStore(), pair.a);
+            sb = storeSide(await getStore(), pair.b);
+          }
+          await runDiff(ctx, sa, sb, flags, rules);
+        } finally {
+          await (store as Store | null)?.close().catch(() => {});
+        }
+      });
+    });
+}
+
+async function runDiff(ctx: CliContext, a: DiffSide, b: DiffSide, flags: DiffFlags, rules: ChangeRule[]): Promise<void> {
+  const out = openSink(ctx, flags.output);
+  const r = changeRenderer(flags.format);
+  const counts: DiffCounts = { targetsCompared: 0, hostsCompared: 0 };
+  let changes = 0;
+  let violations = 0;
+  let inconclusive = 0;
+  const fired = new Set<string>();
+  try {
+    out.write(r.header({ title: `mxprobe diff: ${a.label} → ${b.label}`, info: { a: a.label, aStartedAt: a.startedAt, b: b.label, bStartedAt: b.startedAt } }));
+    for await (const row of diffSides(a, b, { now: new Date(), expiryDays: flags.expiryDays }, counts)) {
+      const hit = matchRules(row.change, rules).map(ruleName);
+      changes++;
+      if (hit.length > 0) {
+        violations++;
+        hit.forEach((h) => fired.add(h));
+      }
+      if (row.change.kind === 'probe-failed') inconclusive++;
+      out.write(r.row({ ...row, violates: hit }));
+    }
+    const verdict =
+      violations > 0
+        ? `${violations} change(s) violate --fail-on-change (${[...fired].join(', ')})`
+        : inconclusive > 0
+          ? `${inconclusive} probe(s) failed in ${b.label}: inconclusive for those cells`
+          : changes === 0
+            ? 'no changes'
+            : 'no rule violated';
+    out.write(r.footer({ changes, places: counts.hostsCompared, violations, inconclusive, note: `${changes} change(s); compared ${counts.targetsCompared} target(s), ${counts.hostsCompared} host(s); ${verdict}` }));
+  } finally {
+    out.close();
+  }
+  if (violations > 0) ctx.stderr.write(`mxprobe: diff: ${violations} change(s) violate --fail-on-change: ${[...fired].join(', ')}\n`);
+  ctx.setExitCode(violations > 0 ? 3 : inconclusive > 0 ? 1 : 0);
+}

@@ -1,0 +1,72 @@
+/**
+ * `mxprobe history <domain|host|ip>`: one line per change across the stored runs, for every host
+ * of that target (or that exchange, or that IP): the date, what changed, before → after. The first
+ * sighting of each host is a line too, so a host seen once is not silently absent.
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { CliContext } from './context.js';
+import { changeRenderer, CHANGE_FORMATS, type ChangeFormat } from '../report/changes.js';
+import { diffHost } from '../store/diff.js';
+import { showHostKey, type HistoryEntry } from '../store/types.js';
+import { choice, intOption } from './options.js';
+import { openSink, openStoreFor, storeCommand } from './store-common.js';
+
+interface HistoryFlags {
+  store?: string;
+  format: ChangeFormat;
+  limit: number;
+  expiryDays: number;
+  output?: string;
+}
+
+export function registerHistory(program: Command, ctx: CliContext): void {
+  program
+    .command('history')
+    .description('what changed over time for a domain, MX host or IP, across the stored runs')
+    .argument('<target>', 'a domain, an MX host name or an IP address')
+    .option('--store <url>', 'the store: sqlite:PATH, PATH.db or postgres://… (default $MXPROBE_STORE)')
+    .addOption(new Option('--format <format>', 'output format').argParser(choice('--format', CHANGE_FORMATS)).default('table'))
+    .option('--limit <n>', 'at most this many stored host records', intOption('--limit', 1, 1_000_000), 10_000)
+    .option('--expiry-days <n>', 'report certificates expiring within this many days', intOption('--expiry-days', 0, 3650), 14)
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(async (target: string, flags: HistoryFlags) => {
+      await storeCommand(ctx, async () => {
+        const store = await openStoreFor(flags.store, ctx, true);
+        try {
+          const entries = await store.history(target, flags.limit);
+          const out = openSink(ctx, flags.output);
+          const r = changeRenderer(flags.format);
+          let changes = 0;
+          const hosts = new Set<string>();
+          try {
+            out.write(r.header({ title: `mxprobe history: ${target}`, info: { store: store.label, records: entries.length } }));
+            let prev: HistoryEntry | null = null;
+            for (const e of entries) {
+              const where = showHostKey(e.hkey);
+              hosts.add(e.hkey);
+              // Entries come ordered by host, then time: compare each with the one before it.
+              const before = prev !== null && prev.hkey === e.hkey ? prev.host : null;
+              const list = before === null ? [{ kind: 'host-appeared' as const }] : diffHost(before, e.host, { now: new Date(Date.parse(e.startedAt)), expiryDays: flags.expiryDays });
+              for (const change of list) {
+                changes++;
+                out.write(r.row({ when: e.startedAt, where, change, violates: [] }));
+              }
+              prev = e;
+            }
+            const note =
+              entries.length === 0
+                ? `nothing stored for ${target}`
+                : `${changes} line(s) over ${entries.length} record(s) of ${hosts.size} host(s)${entries.length >= flags.limit ? ` (stopped at --limit ${flags.limit})` : ''}`;
+            out.write(r.footer({ changes, places: hosts.size, violations: 0, inconclusive: 0, note }));
+          } finally {
+            out.close();
+          }
+          // Nothing stored for the target is not an answer: say so and exit 1.
+          ctx.setExitCode(entries.length === 0 ? 1 : 0);
+        } finally {
+          await store.close().catch(() => {});
+        }
+      });
+    });
+}

@@ -1,0 +1,66 @@
+/** Shared by `store`, `history` and `diff`: opening the store from --store/$MXPROBE_STORE, output. */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import type { CliContext } from './context.js';
+import { UsageError } from '../errors.js';
+import { ResultsInputError } from '../report/load.js';
+import { openStore, storeSpec } from '../store/open.js';
+import { StoreError, type Store } from '../store/types.js';
+
+export async function openStoreFor(flag: string | undefined, ctx: CliContext, readOnly: boolean): Promise<Store> {
+  const spec = storeSpec(flag, ctx.env);
+  if (spec === undefined) throw new UsageError('no store: give --store sqlite:PATH|PATH.db|postgres://… or set MXPROBE_STORE');
+  try {
+    return await openStore(spec, { cwd: ctx.cwd, env: ctx.env, readOnly });
+  } catch (e) {
+    if (e instanceof StoreError) throw new UsageError(`--store: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Run a store command body: input problems (a bad store, an unreadable results file) are exit 2
+ * with their message; a store failing mid-way is exit 1 with its message (never a stack trace,
+ * never exit 0).
+ */
+export async function storeCommand(ctx: CliContext, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    if (e instanceof ResultsInputError) {
+      ctx.stderr.write(`mxprobe: ${e.message}\n`);
+      ctx.setExitCode(2);
+      return;
+    }
+    if (e instanceof StoreError) {
+      ctx.stderr.write(`mxprobe: ${e.message}\n`);
+      ctx.setExitCode(e.code === 'E_STORE_NOT_FOUND' || e.code === 'E_STORE_URL' ? 2 : 1);
+      return;
+    }
+    throw e;
+  }
+}
+
+export interface Sink {
+  write(s: string): void;
+  close(): void;
+}
+
+export function openSink(ctx: CliContext, path: string | undefined): Sink {
+  if (!path) return { write: (s) => void ctx.stdout.write(s), close: () => {} };
+  let fd: number;
+  try {
+    fd = openSync(resolvePath(ctx.cwd, path), 'w');
+  } catch (e) {
+    throw new UsageError(`-o: cannot write ${path}: ${(e as Error).message}`);
+  }
+  return { write: (s) => void writeSync(fd, s), close: () => closeSync(fd) };
+}
+
+/** "90d", "12h", "2w" → milliseconds. */
+export function parseDuration(flag: string, s: string): number {
+  const m = /^(\d+)([hdw])$/.exec(s.trim());
+  if (!m) throw new UsageError(`${flag}: "${s}" is not a duration (e.g. 90d, 12h, 2w)`);
+  const n = Number(m[1]);
+  return n * { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 }[m[2] as 'h' | 'd' | 'w'];
+}

@@ -1,0 +1,94 @@
+/**
+ * `mxprobe store import|prune|runs`: load earlier results files into the store (with the merge
+ * rules of `report`: resumed files merged, interrupted files kept and marked, unknown
+ * schemaVersion refused), delete old runs, list runs.
+ */
+import type { Command } from 'commander';
+import type { CliContext } from './context.js';
+import { loadResultsDetailed } from '../report/load.js';
+import { StoreSink } from '../store/sink.js';
+import { stripControl } from '../report/sanitize.js';
+import { VERSION } from '../version.js';
+import { intOption } from './options.js';
+import { openStoreFor, parseDuration, storeCommand } from './store-common.js';
+
+export function registerStore(program: Command, ctx: CliContext): void {
+  const cmd = program.command('store').description('the results store: import results files, prune old runs, list runs');
+  cmd
+    .command('import')
+    .description('load results files (.json or .ndjson, also resumed or interrupted ones) into the store')
+    .argument('<files...>', 'results files written by mxprobe probe')
+    .option('--store <url>', 'the store: sqlite:PATH, PATH.db or postgres://… (default $MXPROBE_STORE)')
+    .action(async (files: string[], flags: { store?: string }) => {
+      await storeCommand(ctx, async () => {
+        // Each file is read and checked whole (report/load.ts) before its run is written: a bad file
+        // stops the import there; the files before it stay imported (their runs are complete).
+        const store = await openStoreFor(flags.store, ctx, false);
+        try {
+          let interrupted = 0;
+          for (const file of files) {
+            const { run, interrupted: cut, warnings } = await loadResultsDetailed(file);
+            for (const w of warnings) ctx.stderr.write(`mxprobe: warning: ${w}\n`);
+            let warned = false;
+            const sink = await StoreSink.start(store, { startedAt: run.startedAt, toolVersion: run.tool.version ?? VERSION, options: run.options, vantage: null, source: file }, { warn: (m) => void (warned = true, ctx.stderr.write(`mxprobe: ${file}: ${m}\n`)), batchSize: 500 });
+            for (const t of run.targets) {
+              const info = { input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, mx: t.mx };
+              for (const h of t.hosts) await sink.host(h, info);
+              await sink.target(t);
+            }
+            await sink.finish(run.finishedAt, cut ? 'interrupted' : 'complete');
+            if (warned || sink.lost) {
+              ctx.setExitCode(1);
+              return;
+            }
+            if (cut) interrupted++;
+            ctx.stdout.write(`${stripControl(file)}: imported as run ${sink.runId} (${run.targets.length} target(s), ${run.summary.hosts} host(s), ${run.summary.probes} probe(s)${cut ? ', interrupted run' : ''})\n`);
+          }
+          ctx.setExitCode(0);
+          if (interrupted > 0) ctx.stderr.write(`mxprobe: note: ${interrupted} file(s) were interrupted runs, stored as state "interrupted"\n`);
+        } finally {
+          await store.close().catch(() => {});
+        }
+      });
+    });
+  cmd
+    .command('prune')
+    .description('delete runs older than --keep')
+    .requiredOption('--keep <age>', 'keep runs younger than this: 90d, 12h, 2w')
+    .option('--store <url>', 'the store (default $MXPROBE_STORE)')
+    .action(async (flags: { keep: string; store?: string }) => {
+      const ms = parseDuration('--keep', flags.keep);
+      await storeCommand(ctx, async () => {
+        const store = await openStoreFor(flags.store, ctx, false);
+        try {
+          const before = new Date(Date.now() - ms).toISOString();
+          const n = await store.prune(before);
+          ctx.stdout.write(`pruned ${n} run(s) started before ${before}\n`);
+          ctx.setExitCode(0);
+        } finally {
+          await store.close().catch(() => {});
+        }
+      });
+    });
+  cmd
+    .command('runs')
+    .description('list stored runs, newest first')
+    .option('--store <url>', 'the store (default $MXPROBE_STORE)')
+    .option('--limit <n>', 'at most this many', intOption('--limit', 1, 1_000_000), 20)
+    .option('--json', 'one JSON object per line')
+    .action(async (flags: { store?: string; limit: number; json?: boolean }) => {
+      await storeCommand(ctx, async () => {
+        const store = await openStoreFor(flags.store, ctx, true);
+        try {
+          const runs = await store.listRuns(flags.limit);
+          for (const r of runs) {
+            if (flags.json) ctx.stdout.write(`${JSON.stringify(r)}\n`);
+            else ctx.stdout.write(`${String(r.id).padStart(6)}  ${r.startedAt}  ${r.state.padEnd(11)}  ${String(r.targetCount).padStart(6)} targets  ${String(r.hostCount).padStart(6)} hosts  ${String(r.probeCount).padStart(7)} probes${r.source ? `  from ${stripControl(r.source)}` : ''}\n`);
+          }
+          ctx.setExitCode(0);
+        } finally {
+          await store.close().catch(() => {});
+        }
+      });
+    });
+}

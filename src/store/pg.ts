@@ -1,0 +1,232 @@
+/**
+ * The team store: PostgreSQL through `pg`. Same schema and migrations as SQLite; several writers
+ * (machines, fleet workers) simply work, since each batch is its own transaction and ids come from
+ * identity columns. Migrations take a transaction-scoped advisory lock so two processes opening a
+ * fresh database at once do not both create the tables.
+ */
+import pg from 'pg';
+import { MIGRATIONS } from './migrations.js';
+import { hostFromRecords, hostRow, probeRow, runFromRow, targetRow } from './rows.js';
+import { StoreError, type HistoryEntry, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
+
+/** An arbitrary constant: "mxpr" as int32, the advisory-lock key for migrations. */
+const MIGRATION_LOCK = 0x6d787072;
+
+/** postgres://user:secret@host/db → postgres://user:***@host/db */
+export function redactUrl(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@]*@/i, '$1:***@');
+}
+
+function explain(label: string, e: unknown, what: string): StoreError {
+  const code = typeof e === 'object' && e !== null ? String((e as { code?: unknown }).code ?? '') : '';
+  const msg = e instanceof Error ? e.message || (e as { code?: string }).code || String(e) : String(e);
+  let hint = '';
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT') hint = ' (is PostgreSQL running and reachable at that address?)';
+  else if (code === '28P01' || code === '28000') hint = ' (wrong user name or password)';
+  else if (code === '3D000') hint = ' (create the database first: createdb)';
+  return new StoreError(what === 'open' ? 'E_STORE_OPEN' : what === 'write' ? 'E_STORE_WRITE' : 'E_STORE_READ', `store ${label}: ${what}: ${msg}${hint}`, { cause: e });
+}
+
+export async function openPgStore(url: string, opts: { connectTimeoutMs: number; readOnly?: boolean }): Promise<Store> {
+  const label = redactUrl(url);
+  const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: opts.connectTimeoutMs, application_name: 'mxprobe' });
+  // An idle client losing its server must not crash the process: the next query reports it.
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+      const cur = Number((await client.query('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations')).rows[0]?.v ?? 0);
+      const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+      if (cur > latest) throw new StoreError('E_STORE_OPEN', `store ${label}: schema version ${cur} is newer than this mxprobe knows (${latest}); upgrade mxprobe`);
+      for (const m of MIGRATIONS) {
+        if (m.version <= cur) continue;
+        await client.query(m.postgres);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date().toISOString()]);
+      }
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  } catch (e) {
+    await pool.end().catch(() => {});
+    if (e instanceof StoreError) throw e;
+    throw explain(label, e, 'open');
+  }
+  return new PgStore(pool, label);
+}
+
+class PgStore implements Store {
+  readonly kind = 'postgres' as const;
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly label: string,
+  ) {}
+
+  private async guard<T>(what: 'read' | 'write', f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch (e) {
+      if (e instanceof StoreError) throw e;
+      throw explain(this.label, e, what);
+    }
+  }
+
+  async beginRun(meta: RunMetaIn): Promise<RunWriter> {
+    const pool = this.pool;
+    const id = await this.guard('write', async () =>
+      Number(
+        (
+          await pool.query('INSERT INTO runs (started_at, tool_version, options, vantage, state, source) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id', [
+            meta.startedAt,
+            meta.toolVersion,
+            JSON.stringify(meta.options),
+            meta.vantage,
+            'running',
+            meta.source,
+          ])
+        ).rows[0]?.id,
+      ),
+    );
+    const guard = this.guard.bind(this);
+    const vantage = meta.vantage;
+    return {
+      runId: id,
+      writeBatch: (hosts, targets) =>
+        guard('write', async () => {
+          const client = await pool.connect();
+          try {
+            await client.query('BEGIN');
+            if (hosts.length > 0) {
+              // One multi-row INSERT per table per batch (unnest of arrays), not a round trip per row.
+              const hr = hosts.map(({ host, target }) => hostRow(host, target));
+              // Ids first (from the identity's sequence), so each probe row knows its host without
+              // relying on the order of RETURNING.
+              const ids = (await client.query("SELECT nextval(pg_get_serial_sequence('hosts', 'id')) AS id FROM generate_series(1, $1)", [hr.length])).rows.map((r: { id: string }) => r.id);
+              await client.query(
+                `INSERT INTO hosts (id, run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record)
+                 SELECT hid, $1::bigint, hkey, tkey, ti, d, ex, ip, port, fam, rec
+                 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[], $11::text[]) AS u(hid, hkey, tkey, ti, d, ex, ip, port, fam, rec)`,
+                [id, ids, hr.map((h) => h.hkey), hr.map((h) => h.tkey), hr.map((h) => h.targetInput), hr.map((h) => h.domain), hr.map((h) => h.exchange), hr.map((h) => h.ip), hr.map((h) => h.port), hr.map((h) => h.family), hr.map((h) => h.record)],
+              );
+              const cols: unknown[][] = Array.from({ length: 19 }, () => []);
+              hosts.forEach(({ host }, i) => {
+                const h = hr[i]!;
+                host.probes.forEach((p, seq) => {
+                  const r = probeRow(p, seq);
+                  const vals = [ids[i], r.seq, h.domain, h.exchange, h.ip, h.port, r.identityKind, r.identityName, r.source, r.status, r.outcome, r.stage, r.code, r.cause, r.tlsVersion, r.certFingerprint, r.certNotAfter, r.starttlsOffered, r.record];
+                  vals.forEach((v, c) => cols[c]!.push(v));
+                });
+              });
+              if (cols[0]!.length > 0) {
+                await client.query(
+                  `INSERT INTO probes (run_id, vantage, host_id, seq, domain, exchange, ip, port, identity_kind, identity_name, source, status, outcome, stage, code, cause, tls_version, cert_fingerprint, cert_not_after, starttls_offered, record)
+                   SELECT $1::bigint, $2::text, * FROM unnest($3::bigint[], $4::int[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::int[], $16::text[], $17::text[], $18::text[], $19::text[], $20::boolean[], $21::text[])`,
+                  [id, vantage, ...cols],
+                );
+              }
+            }
+            if (targets.length > 0) {
+              const tr = targets.map(targetRow);
+              await client.query(
+                `INSERT INTO targets (run_id, tkey, input, origin, kind, domain, port, dns_status, record)
+                 SELECT $1::bigint, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[])`,
+                [id, tr.map((r) => r.tkey), tr.map((r) => r.input), tr.map((r) => r.origin), tr.map((r) => r.kind), tr.map((r) => r.domain), tr.map((r) => r.port), tr.map((r) => r.dnsStatus), tr.map((r) => r.record)],
+              );
+            }
+            await client.query('COMMIT');
+          } catch (e) {
+            await client.query('ROLLBACK').catch(() => {});
+            throw e;
+          } finally {
+            client.release();
+          }
+        }),
+      finish: (info) =>
+        guard('write', async () => {
+          await pool.query('UPDATE runs SET finished_at = $1, state = $2, target_count = $3, host_count = $4, probe_count = $5, targets_digest = $6 WHERE id = $7', [
+            info.finishedAt,
+            info.state,
+            info.targetCount,
+            info.hostCount,
+            info.probeCount,
+            info.targetsDigest,
+            id,
+          ]);
+        }),
+    };
+  }
+
+  async listRuns(limit: number): Promise<RunRow[]> {
+    return this.guard('read', async () => (await this.pool.query('SELECT * FROM runs ORDER BY started_at DESC, id DESC LIMIT $1', [limit])).rows.map(runFromRow));
+  }
+
+  async getRun(id: number): Promise<RunRow | null> {
+    return this.guard('read', async () => {
+      const r = (await this.pool.query('SELECT * FROM runs WHERE id = $1', [id])).rows[0] as Record<string, unknown> | undefined;
+      return r ? runFromRow(r) : null;
+    });
+  }
+
+  private async withProbes(rows: Array<Record<string, unknown>>): Promise<Array<StoredHost & { startedAt?: string }>> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => String(r['id']));
+    const probes = (await this.pool.query('SELECT host_id, record FROM probes WHERE host_id = ANY($1::bigint[]) ORDER BY host_id, seq', [ids])).rows as Array<{ host_id: string; record: string }>;
+    const byHost = new Map<string, string[]>();
+    for (const p of probes) {
+      const k = String(p.host_id);
+      let list = byHost.get(k);
+      if (!list) byHost.set(k, (list = []));
+      list.push(p.record);
+    }
+    return rows.map((r) => {
+      const { host, target } = hostFromRecords(r['record'], byHost.get(String(r['id'])) ?? []);
+      return { hkey: String(r['hkey']), tkey: String(r['tkey']), runId: Number(r['run_id']), target, host, ...(r['started_at'] !== undefined ? { startedAt: String(r['started_at']) } : {}) };
+    });
+  }
+
+  async hostPage(runId: number, afterKey: string | null, limit: number): Promise<StoredHost[]> {
+    return this.guard('read', async () => {
+      const rows =
+        afterKey === null
+          ? await this.pool.query('SELECT id, run_id, hkey, tkey, record FROM hosts WHERE run_id = $1 ORDER BY hkey, id LIMIT $2', [runId, limit])
+          : await this.pool.query('SELECT id, run_id, hkey, tkey, record FROM hosts WHERE run_id = $1 AND hkey > $2 ORDER BY hkey, id LIMIT $3', [runId, afterKey, limit]);
+      return this.withProbes(rows.rows);
+    });
+  }
+
+  async targetPage(runId: number, afterKey: string | null, limit: number): Promise<StoredTarget[]> {
+    return this.guard('read', async () => {
+      const rows =
+        afterKey === null
+          ? await this.pool.query('SELECT run_id, tkey, record FROM targets WHERE run_id = $1 ORDER BY tkey, id LIMIT $2', [runId, limit])
+          : await this.pool.query('SELECT run_id, tkey, record FROM targets WHERE run_id = $1 AND tkey > $2 ORDER BY tkey, id LIMIT $3', [runId, afterKey, limit]);
+      return rows.rows.map((r: { run_id: string; tkey: string; record: string }) => ({ runId: Number(r.run_id), tkey: r.tkey, target: JSON.parse(r.record) as StoredTarget['target'] }));
+    });
+  }
+
+  async history(query: string, limit: number): Promise<HistoryEntry[]> {
+    return this.guard('read', async () => {
+      const q = query.toLowerCase();
+      const rows = await this.pool.query(
+        `SELECT h.id, h.run_id, h.hkey, h.tkey, h.record, r.started_at FROM hosts h JOIN runs r ON r.id = h.run_id
+         WHERE h.domain = $1 OR h.tkey = $1 OR h.exchange = $1 OR h.exchange = $2 OR h.ip = $2 ORDER BY h.hkey, r.started_at, h.id LIMIT $3`,
+        [q, query, limit],
+      );
+      return (await this.withProbes(rows.rows)) as HistoryEntry[];
+    });
+  }
+
+  async prune(before: string): Promise<number> {
+    return this.guard('write', async () => (await this.pool.query('DELETE FROM runs WHERE started_at < $1', [before])).rowCount ?? 0);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * The embedded store: SQLite through better-sqlite3. WAL mode (readers never block the writer),
+ * a busy timeout (two `probe --store` processes on one file take turns), one transaction per batch
+ * of hosts, prepared statements. Opening checks that the file is a database and writable, so a
+ * read-only or corrupt file is a clear error before any probing starts.
+ */
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
+import { hostFromRecords, hostRow, probeRow, runFromRow, targetRow } from './rows.js';
+import { StoreError, type HistoryEntry, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
+
+type Db = Database.Database;
+
+export interface SqliteOptions {
+  /** How long a writer waits for another process's lock before giving up (ms). */
+  busyTimeoutMs: number;
+  /** Open only to read (history, diff): no migrations are written; a missing file is an error. */
+  readOnly?: boolean;
+}
+
+function sqliteCode(e: unknown): string {
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : '';
+}
+
+/** Translate SQLite's error into one the user can act on. */
+function explain(path: string, e: unknown, what: string, busyMs: number): StoreError {
+  const code = sqliteCode(e);
+  const msg = e instanceof Error ? e.message : String(e);
+  if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY')) {
+    return new StoreError('E_STORE_LOCKED', `store ${path}: ${what}: database locked by another process for more than ${busyMs} ms (another mxprobe writing? raise MXPROBE_STORE_BUSY_MS)`, { cause: e });
+  }
+  if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM') {
+    return new StoreError('E_STORE_OPEN', `store ${path}: ${what}: cannot write (${msg}); the file and its directory must be writable (WAL needs ${path}-wal and -shm beside it)`, { cause: e });
+  }
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT')) {
+    return new StoreError('E_STORE_OPEN', `store ${path}: ${what}: not an SQLite database or corrupt (${msg})`, { cause: e });
+  }
+  return new StoreError('E_STORE_OPEN', `store ${path}: ${what}: ${msg}`, { cause: e });
+}
+
+export function openSqliteStore(path: string, opts: SqliteOptions): Store {
+  let db: Db;
+  try {
+    db = new Database(path, { fileMustExist: opts.readOnly === true, timeout: opts.busyTimeoutMs });
+  } catch (e) {
+    if (opts.readOnly && /does not exist/i.test(String(e))) throw new StoreError('E_STORE_NOT_FOUND', `store ${path}: no such database (write one with: mxprobe probe … --store ${path})`, { cause: e });
+    throw explain(path, e, 'open', opts.busyTimeoutMs);
+  }
+  try {
+    // Reading the schema is the first touch of the file: a corrupt header fails here.
+    db.pragma('schema_version');
+    db.pragma('foreign_keys = ON');
+    if (!opts.readOnly) {
+      // WAL: readers (history, diff) never block the writer, and commits are cheap (sqlite.org/wal.html).
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+    }
+    migrate(db, opts.readOnly === true);
+    if (!opts.readOnly) {
+      // Prove the file is writable now, not after the first batch of probes.
+      db.exec('BEGIN IMMEDIATE');
+      db.exec('COMMIT');
+    }
+  } catch (e) {
+    db.close();
+    if (e instanceof StoreError) throw e;
+    throw explain(path, e, 'open', opts.busyTimeoutMs);
+  }
+  return new SqliteStore(db, path, opts.busyTimeoutMs);
+}
+
+function migrate(db: Db, readOnly: boolean): void {
+  const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() !== undefined;
+  const current = has ? ((db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0) : 0;
+  const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+  if (current > latest) throw new StoreError('E_STORE_OPEN', `store schema version ${current} is newer than this mxprobe knows (${latest}); upgrade mxprobe`);
+  if (current === latest) return;
+  if (readOnly) {
+    if (current === 0) throw new StoreError('E_STORE_NOT_FOUND', 'the file is an SQLite database but not an mxprobe store (no schema_migrations)');
+    throw new StoreError('E_STORE_OPEN', `store schema version ${current} is older than ${latest}; run a writing command (probe --store, store import) to migrate it`);
+  }
+  // IMMEDIATE: two processes opening a fresh file at once take turns; the second sees the first's work.
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const now = (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+    for (const m of MIGRATIONS) {
+      if (m.version <= now) continue;
+      db.exec(m.sqlite);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+    }
+    db.exec('COMMIT');
+  } catch (e) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw e;
+  }
+}
+
+class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  constructor(
+    private readonly db: Db,
+    readonly label: string,
+    private readonly busyMs: number,
+  ) {}
+
+  private guard<T>(what: string, f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof StoreError) throw e;
+      const err = explain(this.label, e, what, this.busyMs);
+      throw new StoreError(err.code === 'E_STORE_LOCKED' ? 'E_STORE_LOCKED' : what === 'write' ? 'E_STORE_WRITE' : 'E_STORE_READ', err.message, { cause: e });
+    }
+  }
+
+  async beginRun(meta: RunMetaIn): Promise<RunWriter> {
+    const db = this.db;
+    const id = this.guard('write', () =>
+      Number(
+        db
+          .prepare('INSERT INTO runs (started_at, tool_version, options, vantage, state, source) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(meta.startedAt, meta.toolVersion, JSON.stringify(meta.options), meta.vantage, 'running', meta.source).lastInsertRowid,
+      ),
+    );
+    const insHost = db.prepare('INSERT INTO hosts (run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const insProbe = db.prepare(
+      'INSERT INTO probes (host_id, run_id, seq, vantage, domain, exchange, ip, port, identity_kind, identity_name, source, status, outcome, stage, code, cause, tls_version, cert_fingerprint, cert_not_after, starttls_offered, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const insTarget = db.prepare('INSERT INTO targets (run_id, tkey, input, origin, kind, domain, port, dns_status, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const finish = db.prepare('UPDATE runs SET finished_at = ?, state = ?, target_count = ?, host_count = ?, probe_count = ?, targets_digest = ? WHERE id = ?');
+    const vantage = meta.vantage;
+    // One transaction per batch: one fsync per batch instead of per row.
+    const batch = db.transaction((hosts: Parameters<RunWriter['writeBatch']>[0], targets: Parameters<RunWriter['writeBatch']>[1]) => {
+      for (const { host, target } of hosts) {
+        const h = hostRow(host, target);
+        const hostId = insHost.run(id, h.hkey, h.tkey, h.targetInput, h.domain, h.exchange, h.ip, h.port, h.family, h.record).lastInsertRowid;
+        host.probes.forEach((p, seq) => {
+          const r = probeRow(p, seq);
+          insProbe.run(hostId, id, r.seq, vantage, h.domain, h.exchange, h.ip, h.port, r.identityKind, r.identityName, r.source, r.status, r.outcome, r.stage, r.code, r.cause, r.tlsVersion, r.certFingerprint, r.certNotAfter, r.starttlsOffered === null ? null : r.starttlsOffered ? 1 : 0, r.record);
+        });
+      }
+      for (const t of targets) {
+        const r = targetRow(t);
+        insTarget.run(id, r.tkey, r.input, r.origin, r.kind, r.domain, r.port, r.dnsStatus, r.record);
+      }
+    });
+    const guard = this.guard.bind(this);
+    return {
+      runId: id,
+      async writeBatch(hosts, targets) {
+        guard('write', () => batch.immediate(hosts, targets));
+      },
+      async finish(info) {
+        guard('write', () => finish.run(info.finishedAt, info.state, info.targetCount, info.hostCount, info.probeCount, info.targetsDigest, id));
+      },
+    };
+  }
+
+  async listRuns(limit: number): Promise<RunRow[]> {
+    return this.guard('read', () => (this.db.prepare('SELECT * FROM runs ORDER BY started_at DESC, id DESC LIMIT ?').all(limit) as Record<string, unknown>[]).map(runFromRow));
+  }
+
+  async getRun(id: number): Promise<RunRow | null> {
+    const r = this.guard('read', () => this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Record<string, unknown> | undefined);
+    return r ? runFromRow(r) : null;
+  }
+
+  private withProbes(rows: Array<Record<string, unknown>>): Array<StoredHost & { startedAt?: string }> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => Number(r['id']));
+    const probes = this.db.prepare('SELECT host_id, record FROM probes WHERE host_id IN (SELECT value FROM json_each(?)) ORDER BY host_id, seq').all(JSON.stringify(ids)) as Array<{ host_id: number; record: string }>;
+    const byHost = new Map<number, string[]>();
+    for (const p of probes) {
+      let list = byHost.get(p.host_id);
+      if (!list) byHost.set(p.host_id, (list = []));
+      list.push(p.record);
+    }
+    return rows.map((r) => {
+      const { host, target } = hostFromRecords(r['record'], byHost.get(Number(r['id'])) ?? []);
+      return { hkey: String(r['hkey']), tkey: String(r['tkey']), runId: Number(r['run_id']), target, host, ...(r['started_at'] !== undefined ? { startedAt: String(r['started_at']) } : {}) };
+    });
+  }
+
+  async hostPage(runId: number, afterKey: string | null, limit: number): Promise<StoredHost[]> {
+    return this.guard('read', () => {
+      const rows =
+        afterKey === null
+          ? this.db.prepare('SELECT id, run_id, hkey, tkey, record FROM hosts WHERE run_id = ? ORDER BY hkey, id LIMIT ?').all(runId, limit)
+          : this.db.prepare('SELECT id, run_id, hkey, tkey, record FROM hosts WHERE run_id = ? AND hkey > ? ORDER BY hkey, id LIMIT ?').all(runId, afterKey, limit);
+      return this.withProbes(rows as Array<Record<string, unknown>>);
+    });
+  }
+
+  async targetPage(runId: number, afterKey: string | null, limit: number): Promise<StoredTarget[]> {
+    return this.guard('read', () => {
+      const rows = (
+        afterKey === null
+          ? this.db.prepare('SELECT run_id, tkey, record FROM targets WHERE run_id = ? ORDER BY tkey, id LIMIT ?').all(runId, limit)
+          : this.db.prepare('SELECT run_id, tkey, record FROM targets WHERE run_id = ? AND tkey > ? ORDER BY tkey, id LIMIT ?').all(runId, afterKey, limit)
+      ) as Array<{ run_id: number; tkey: string; record: string }>;
+      return rows.map((r) => ({ runId: r.run_id, tkey: r.tkey, target: JSON.parse(r.record) as StoredTarget['target'] }));
+    });
+  }
+
+  async history(query: string, limit: number): Promise<HistoryEntry[]> {
+    return this.guard('read', () => {
+      const q = query.toLowerCase();
+      const rows = this.db
+        .prepare(
+          `SELECT h.id, h.run_id, h.hkey, h.tkey, h.record, r.started_at FROM hosts h JOIN runs r ON r.id = h.run_id
+           WHERE h.domain = ? OR h.tkey = ? OR h.exchange = ? OR h.exchange = ? OR h.ip = ? ORDER BY h.hkey, r.started_at, h.id LIMIT ?`,
+        )
+        .all(q, q, q, query, query, limit) as Array<Record<string, unknown>>;
+      return this.withProbes(rows) as HistoryEntry[];
+    });
+  }
+
+  async prune(before: string): Promise<number> {
+    return this.guard('write', () => this.db.prepare('DELETE FROM runs WHERE started_at < ?').run(before).changes);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The results store: every run, as it streams, in SQLite (embedded) or PostgreSQL (teams, fleets).
+ * One interface, two implementations (sqlite.ts, pg.ts), the same numbered migrations (migrations.ts).
+ *
+ * Keys: a target is keyed by `tkey` (its A-label domain, or the input for IP/host targets, lower
+ * case); a host by `hkey` = tkey, exchange, ip and port joined by U+001F. Cursors return rows in
+ * byte order of those keys (SQLite BINARY, PostgreSQL COLLATE "C"), which `compareKeys` mirrors, so
+ * two runs can be merge-joined without holding either in memory.
+ */
+import { createHash } from 'node:crypto';
+import { MxprobeError } from '../errors.js';
+import type { HostResult, MxEntry, TargetKind, TargetResult } from '../results.js';
+
+/** A store could not be opened, written or read. `E_STORE_OPEN` and `E_STORE_LOCKED` happen before probing. */
+export class StoreError extends MxprobeError {
+  constructor(code: 'E_STORE_URL' | 'E_STORE_OPEN' | 'E_STORE_LOCKED' | 'E_STORE_WRITE' | 'E_STORE_READ' | 'E_STORE_NOT_FOUND', message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+export type RunState = 'running' | 'complete' | 'interrupted' | 'failed';
+
+export interface RunRow {
+  id: number;
+  startedAt: string;
+  finishedAt: string | null;
+  toolVersion: string;
+  options: Record<string, unknown>;
+  vantage: string | null;
+  state: RunState;
+  /** The file a run was imported from; null for a run written by `probe --store`. */
+  source: string | null;
+  targetCount: number;
+  hostCount: number;
+  probeCount: number;
+  /** Order-independent digest of the set of target keys: equal digests = the same targets. */
+  targetsDigest: string | null;
+}
+
+export interface RunMetaIn {
+  startedAt: string;
+  toolVersion: string;
+  options: Record<string, unknown>;
+  vantage: string | null;
+  source: string | null;
+}
+
+/** The target part a host record carries (results.ts NdjsonRecord 'host'). */
+export interface HostTarget {
+  input: string;
+  origin: string;
+  kind: TargetKind;
+  domain: string | null;
+  mx: MxEntry[];
+}
+
+/** A host as stored: the full HostResult (probes included) plus its keys. */
+export interface StoredHost {
+  hkey: string;
+  tkey: string;
+  runId: number;
+  target: { input: string; domain: string | null };
+  host: HostResult;
+}
+
+/** A target as stored (without its hosts). */
+export interface StoredTarget {
+  tkey: string;
+  runId: number;
+  target: Omit<TargetResult, 'hosts'>;
+}
+
+/** A host record in a run, for `history`: when it was seen. */
+export interface HistoryEntry extends StoredHost {
+  startedAt: string;
+}
+
+export interface RunWriter {
+  readonly runId: number;
+  /** Write a batch in one transaction. Resolves when committed. */
+  writeBatch(hosts: ReadonlyArray<{ host: HostResult; target: HostTarget }>, targets: readonly TargetResult[]): Promise<void>;
+  finish(info: { finishedAt: string; state: RunState; targetCount: number; hostCount: number; probeCount: number; targetsDigest: string }): Promise<void>;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** A redacted description for messages (no password). */
+  readonly label: string;
+  beginRun(meta: RunMetaIn): Promise<RunWriter>;
+  listRuns(limit: number): Promise<RunRow[]>;
+  getRun(id: number): Promise<RunRow | null>;
+  /** Hosts of a run in hkey order, from after `afterKey`, at most `limit`. */
+  hostPage(runId: number, afterKey: string | null, limit: number): Promise<StoredHost[]>;
+  /** Targets of a run in tkey order, from after `afterKey`, at most `limit`. */
+  targetPage(runId: number, afterKey: string | null, limit: number): Promise<StoredTarget[]>;
+  /** Every stored host whose target domain, exchange or IP is `query`, by hkey then run start. */
+  history(query: string, limit: number): Promise<HistoryEntry[]>;
+  /** Delete runs that started before `before` (ISO); returns how many. */
+  prune(before: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Byte order of the UTF-8 encoding (= code point order): SQLite BINARY and PostgreSQL "C" collation. */
+export function compareKeys(a: string, b: string): number {
+  if (a === b) return 0;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+const SEP = '\u001f';
+
+export function targetKey(t: { domain: string | null; input: string }): string {
+  return (t.domain ?? t.input).toLowerCase();
+}
+
+export function hostKey(tkey: string, h: { exchange: string; ip: string; port: number }): string {
+  return [tkey, h.exchange.toLowerCase(), h.ip, String(h.port)].join(SEP);
+}
+
+/** A readable form of an hkey: "example.org mx1.example.org 192.0.2.1:25". */
+export function showHostKey(hkey: string): string {
+  const [t, ex, ip, port] = hkey.split(SEP);
+  const addr = ip !== undefined && ip.includes(':') ? `[${ip}]` : ip;
+  return t === ex ? `${ex} ${addr}:${port}` : `${t} ${ex} ${addr}:${port}`;
+}
+
+/**
+ * An order-independent digest of a set of keys, kept in O(1) memory while a run streams: the sum
+ * (mod 2^52) of a 52-bit prefix of each key's SHA-1, plus the count. Equal sets give equal digests;
+ * a collision between two different target lists is astronomically unlikely.
+ */
+export class KeySetDigest {
+  private sum = 0;
+  private count = 0;
+  add(key: string): void {
+    const h = parseInt(createHash('sha1').update(key).digest('hex').slice(0, 13), 16);
+    this.sum = (this.sum + h) % 2 ** 52;
+    this.count++;
+  }
+  get size(): number {
+    return this.count;
+  }
+  digest(): string {
+    return `${this.count}:${this.sum.toString(16)}`;
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The store commands through the built CLI: bad stores are clear errors before any probing (no
+ * connection reaches the receiver, -o is not created), import with report's merge rules, prune,
+ * runs, history and diff on files.
+ */
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliProcess } from '../helpers/cli.js';
+import { startPolicyServer, type PolicyServer } from '../helpers/smtp-server.js';
+import { PG_REASON, SKIP_PG, startPg, type PgServer } from './pg-server.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mxprobe-store-cli-'));
+chmodSync(dir, 0o777);
+const FIX = join(import.meta.dirname, '..', 'fixtures', 'results');
+let mx: PolicyServer;
+beforeAll(async () => {
+  mx = await startPolicyServer({ tls: false });
+});
+afterAll(async () => {
+  await mx.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function probeArgs(store: string, out: string): string[] {
+  return ['probe', `127.0.0.1:${mx.port}`, '--helo', 'probe.example.test', '--host-gap', '0', '--no-alignment', '--quiet', '--format', 'json', '-o', out, '--store', store];
+}
+
+describe('probe --store: a bad store stops the run before anything is probed', () => {
+  async function refused(store: string, pattern: RegExp, env: Record<string, string> = {}): Promise<void> {
+    const out = join(dir, `out-${Math.random().toString(36).slice(2)}.json`);
+    const before = mx.sessions.length + mx.commands.length;
+    const r = await runCliProcess(probeArgs(store, out), { env });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(pattern);
+    expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
+    expect(mx.sessions.length + mx.commands.length).toBe(before);
+    expect(existsSync(out)).toBe(false);
+  }
+
+  it('not a store URL', async () => {
+    await refused('mysql://x/y', /not a store URL; use sqlite:PATH/);
+  });
+
+  it('a corrupt SQLite file', async () => {
+    const p = join(dir, 'corrupt.db');
+    writeFileSync(p, 'this is not a database, just text '.repeat(200));
+    await refused(p, /corrupt.db: open: not an SQLite database or corrupt/);
+  });
+
+  it('a read-only SQLite file', async () => {
+    const p = join(dir, 'ro.db');
+    new Database(p).close();
+    chmodSync(p, 0o444);
+    if (process.getuid?.() === 0) {
+      // root writes anyway: run the CLI as nobody, for whom the file is read-only.
+      const out = join(dir, 'ro-out.json');
+      const { spawnSync } = await import('node:child_process');
+      const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, join(import.meta.dirname, '..', '..', 'bin', 'mxprobe.js'), ...probeArgs(p, out)], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/ro\.db: open: cannot write .*readonly/i);
+      expect(existsSync(out)).toBe(false);
+    } else {
+      await refused(p, /ro\.db: open: cannot write/);
+    }
+  });
+
+  it('an SQLite file locked by another writer longer than the busy timeout', async () => {
+    const p = join(dir, 'locked.db');
+    const holder = new Database(p);
+    holder.pragma('journal_mode = WAL');
+    holder.exec('CREATE TABLE x (a)');
+    holder.exec('BEGIN EXCLUSIVE');
+    try {
+      await refused(p, /locked by another process for more than 300 ms/, { MXPROBE_STORE_BUSY_MS: '300' });
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+  });
+
+  it('an unreachable PostgreSQL', async () => {
+    await refused('postgres://postgres:pw@127.0.0.1:1/audit', /postgres:\*\*\*@127\.0\.0\.1:1\/audit: open: .*ECONNREFUSED.*is PostgreSQL running/);
+  });
+
+  describe.skipIf(SKIP_PG)('with a real PostgreSQL', () => {
+    let pg: PgServer;
+    beforeAll(async () => {
+      pg = await startPg();
+      await pg.createDb('audit');
+    }, 120_000);
+    afterAll(async () => pg?.stop(), 60_000);
+
+    it('wrong credentials, and the password never printed', async () => {
+      await refused(pg.url('audit', 'wrong-password'), /password authentication failed.*wrong user name or password/);
+      const r = await runCliProcess(probeArgs(pg.url('audit', 'wrong-password'), join(dir, 'x.json')));
+      expect(r.stderr).not.toContain('wrong-password');
+    });
+
+    it('two probe --store processes at once on one PostgreSQL and on one SQLite file both land', async () => {
+      for (const store of [pg.url('audit'), join(dir, 'two.db')]) {
+        const [a, b] = await Promise.all([runCliProcess(probeArgs(store, join(dir, 'a.json'))), runCliProcess(probeArgs(store, join(dir, 'b.json')))]);
+        expect(a.code, a.stderr).toBe(0);
+        expect(b.code, b.stderr).toBe(0);
+        const runs = await runCliProcess(['store', 'runs', '--store', store, '--json']);
+        const rows = runs.stdout.trim().split('\n').map((l) => JSON.parse(l) as { state: string; hostCount: number });
+        expect(rows.filter((x) => x.state === 'complete' && x.hostCount === 1)).toHaveLength(2);
+        const d = await runCliProcess(['diff', '--store', store]);
+        expect(d.code, d.stderr).toBe(0);
+        expect(d.stdout).toMatch(/0 change\(s\); compared 1 target\(s\), 1 host\(s\); no changes/);
+      }
+    }, 120_000);
+  });
+  if (SKIP_PG) console.warn(`[store] cli PostgreSQL cases SKIPPED: ${PG_REASON}`);
+});
+
+describe('store import, runs, prune; diff and history', () => {
+  const db = join(dir, 'import.db');
+
+  it('imports a JSON and an interrupted NDJSON run, refuses an unknown schemaVersion', async () => {
+    const r = await runCliProcess(['store', 'import', join(FIX, 'sample-run.json'), join(FIX, 'interrupted-run.ndjson'), '--store', `sqlite:${db}`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/sample-run\.json: imported as run 1 /);
+    expect(r.stdout).toMatch(/interrupted-run\.ndjson: imported as run 2 .*interrupted run/);
+    const bad = join(dir, 'v9.json');
+    writeFileSync(bad, JSON.stringify({ ...JSON.parse(readFileSync(join(FIX, 'sample-run.json'), 'utf8')), schemaVersion: 9 }));
+    const r2 = await runCliProcess(['store', 'import', bad, '--store', db]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/v9\.json: unsupported schemaVersion 9/);
+    const runs = await runCliProcess(['store', 'runs', '--store', db]);
+    expect(runs.stdout.trim().split('\n')).toHaveLength(2);
+    expect(runs.stdout).toMatch(/interrupted/);
+  });
+
+  it('history of a stored host, and of nothing (exit 1)', async () => {
+    const t = JSON.parse(readFileSync(join(FIX, 'sample-run.json'), 'utf8')) as { targets: Array<{ hosts: Array<{ ip: string }> }> };
+    const ip = t.targets[0]!.hosts[0]!.ip;
+    const h = await runCliProcess(['history', ip, '--store', db, '--format', 'json']);
+    expect(h.code, h.stderr).toBe(0);
+    const doc = JSON.parse(h.stdout) as { changes: Array<{ kind: string; when: string }> };
+    expect(doc.changes[0]).toMatchObject({ kind: 'host-appeared' });
+    const none = await runCliProcess(['history', '198.51.100.250', '--store', db]);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toMatch(/nothing stored for 198\.51\.100\.250/);
+  });
+
+  it('diff of two files in every format; markdown and html escape server text', async () => {
+    const a = JSON.parse(readFileSync(join(FIX, 'sample-run.json'), 'utf8')) as { targets: Array<{ hosts: Array<{ probes: Array<{ banner: { lines: string[] } | null }> }> }> };
+    const b = structuredClone(a);
+    b.targets[0]!.hosts[0]!.probes[0]!.banner = { ...b.targets[0]!.hosts[0]!.probes[0]!.banner!, lines: ['220 <script>alert(1)</script> | \x1b[31mred'] };
+    const fa = join(dir, 'a.json');
+    const fb = join(dir, 'b.json');
+    writeFileSync(fa, JSON.stringify(a));
+    writeFileSync(fb, JSON.stringify(b));
+    // The sample has two failed probes (connection-refused, io-timeout): inconclusive, exit 1.
+    const html = await runCliProcess(['diff', fa, fb, '--format', 'html']);
+    expect(html.code, html.stderr).toBe(1);
+    expect(html.stdout).toContain('&lt;script&gt;');
+    expect(html.stdout).not.toContain('<script>');
+    const md = await runCliProcess(['diff', fa, fb, '--format', 'markdown']);
+    expect(md.stdout).toMatch(/banner changed: .*\\<script\\>.*\\\|/);
+    const table = await runCliProcess(['diff', fa, fb]);
+    expect(table.stdout).not.toContain('\x1b');
+    expect(table.stdout).toMatch(/banner changed/);
+    const same = await runCliProcess(['diff', fa, fa, '--fail-on-change', 'starttls-lost,cert-changed,mx-changed']);
+    expect(same.code).toBe(1);
+    expect(same.stdout).toMatch(/primary: probe failed \(connection-refused\): inconclusive/);
+    expect(same.stdout).toMatch(/2 probe\(s\) failed in .*: inconclusive for those cells/);
+    const fired = await runCliProcess(['diff', fa, fb, '--fail-on-change', 'new-refusal']);
+    expect(fired.code).toBe(3);
+    const bad = await runCliProcess(['diff', fa, fb, '--fail-on-change', 'everything']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown rule "everything"/);
+  });
+
+  it('prune --keep removes runs older than the window', async () => {
+    const keep = await runCliProcess(['store', 'prune', '--keep', '36500d', '--store', db]);
+    expect(keep.stdout).toMatch(/pruned 0 run/);
+    const all = await runCliProcess(['store', 'prune', '--keep', '1h', '--store', db]);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/pruned 2 run/);
+    const bad = await runCliProcess(['store', 'prune', '--keep', 'forever', '--store', db]);
+    expect(bad.code).toBe(2);
+  });
+});

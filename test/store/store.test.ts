@@ -1,0 +1,197 @@
+/**
+ * The Store contract, run against both implementations: a real SQLite file and a real PostgreSQL
+ * cluster started by this file (pg-server.ts). Streaming writes, key order and paging, history,
+ * prune, migrations on reopen, two concurrent writers, and the streamed diff of two stored runs
+ * equal to the diff of the same two runs as files.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunResult, TargetResult } from '../../src/results.js';
+import { diffSides, fileSide, storeSide, type DiffRow } from '../../src/store/diff-stream.js';
+import { openPgStore } from '../../src/store/pg.js';
+import { StoreSink } from '../../src/store/sink.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import { compareKeys, type Store } from '../../src/store/types.js';
+import { summarize } from '../../src/report/summary.js';
+import { PG_REASON, SKIP_PG, startPg, type PgServer } from './pg-server.js';
+import { syntheticTarget } from './fixture.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mxprobe-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function writeRun(store: Store, targets: TargetResult[], startedAt: string, batchSize = 7): Promise<number> {
+  const warnings: string[] = [];
+  const sink = await StoreSink.start(store, { startedAt, toolVersion: 'test', options: { helo: 'probe.example.org' }, vantage: null, source: null }, { warn: (m) => warnings.push(m), batchSize });
+  for (const t of targets) {
+    for (const h of t.hosts) await sink.host(h, { input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, mx: t.mx });
+    await sink.target(t);
+  }
+  await sink.finish(new Date(Date.parse(startedAt) + 1000).toISOString(), 'complete');
+  expect(warnings).toEqual([]);
+  return sink.runId;
+}
+
+function runFile(targets: TargetResult[], startedAt: string): string {
+  const run: RunResult = { schemaVersion: 1, tool: { name: 'mxprobe', version: 'test' }, startedAt, finishedAt: startedAt, options: {}, targets, summary: summarize(targets) };
+  const p = join(dir, `run-${startedAt.replace(/\W/g, '')}-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(p, JSON.stringify(run));
+  return p;
+}
+
+async function collect(it: AsyncIterable<DiffRow>): Promise<DiffRow[]> {
+  const out: DiffRow[] = [];
+  for await (const r of it) out.push(r);
+  return out;
+}
+
+// 50 targets in run 1; run 2 drops target 0, adds target 50, loses STARTTLS on 7, TLS 1.2 on 9.
+const N = 50;
+const run1 = Array.from({ length: N }, (_, i) => syntheticTarget(i));
+const run2 = Array.from({ length: N }, (_, i) =>
+  syntheticTarget(i + 1, (h) => {
+    if (i + 1 === 7)
+      for (const p of h.probes) {
+        if (!p.capabilities.plain) continue;
+        p.capabilities.plain.starttls = false;
+        delete p.capabilities.plain.keywords['STARTTLS'];
+        p.tls = null;
+      }
+    if (i + 1 === 9) for (const p of h.probes) if (p.tls) p.tls.protocol = 'TLSv1.2';
+  }),
+);
+const opts = { now: new Date('2026-06-01T00:00:00Z'), expiryDays: 14 };
+
+function contract(name: string, open: () => Promise<Store>, skip = false): void {
+  describe.skipIf(skip)(`Store contract: ${name}`, () => {
+    let store: Store;
+    let id1 = 0;
+    let id2 = 0;
+    let id3 = 0;
+    beforeAll(async () => {
+      store = await open();
+      id1 = await writeRun(store, run1, '2026-05-01T00:00:00.000Z');
+      id2 = await writeRun(store, run2, '2026-05-02T00:00:00.000Z');
+    }, 120_000);
+    afterAll(async () => store?.close());
+
+    it('records each run with its counts, state and an equal target digest only for equal target sets', async () => {
+      const [r2, r1] = await store.listRuns(10);
+      expect(r1).toMatchObject({ id: id1, state: 'complete', targetCount: N, hostCount: N, probeCount: N * run1[0]!.hosts[0]!.probes.length, vantage: null });
+      expect(r2).toMatchObject({ id: id2, state: 'complete', targetCount: N });
+      expect(r1!.options).toEqual({ helo: 'probe.example.org' });
+      expect(r1!.targetsDigest).not.toBe(r2!.targetsDigest);
+      id3 = await writeRun(store, run2.slice().reverse(), '2026-05-03T00:00:00.000Z');
+      expect((await store.getRun(id3))!.targetsDigest).toBe(r2!.targetsDigest);
+      // Prune removes the two older runs (and, by cascade, their hosts and probes); rewrite them.
+      expect(await store.prune('2026-05-02T12:00:00.000Z')).toBe(2);
+      expect(await store.getRun(id1)).toBeNull();
+      expect(await store.hostPage(id1, null, 10)).toEqual([]);
+      id1 = await writeRun(store, run1, '2026-05-01T00:00:00.000Z');
+      id2 = await writeRun(store, run2, '2026-05-02T00:00:00.000Z');
+    });
+
+    it('pages hosts in byte order of their keys, each with its full probe records', async () => {
+      const keys: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page = await store.hostPage(id1, after, 8);
+        if (page.length === 0) break;
+        keys.push(...page.map((h) => h.hkey));
+        after = page[page.length - 1]!.hkey;
+        expect(page[0]!.host.probes).toEqual(run1[0]!.hosts[0]!.probes);
+      }
+      expect(keys).toHaveLength(N);
+      expect([...keys].sort(compareKeys)).toEqual(keys);
+      const t = await store.targetPage(id1, null, 3);
+      expect(t.map((x) => x.tkey)).toEqual(['d000000.example', 'd000001.example', 'd000002.example']);
+      expect(t[0]!.target.mx).toEqual(run1[0]!.mx);
+    });
+
+    it('the streamed diff of two stored runs equals the diff of the same runs as files', async () => {
+      const a = (await store.getRun(id1))!;
+      const b = (await store.getRun(id2))!;
+      const stored = await collect(diffSides(storeSide(store, a, 4), storeSide(store, b, 4), opts));
+      const files = await collect(diffSides((await fileSide(runFile(run1, a.startedAt))).side, (await fileSide(runFile(run2, b.startedAt))).side, opts));
+      expect(stored).toEqual(files);
+      const text = stored.map((r) => `${r.where}: ${r.change.kind}`);
+      expect(text).toContain('d000000.example: target-removed');
+      expect(text).toContain('d000050.example: target-added');
+      expect(text).toContain('d000007.example mx.d000007.example 10.0.0.7:25: starttls-lost');
+      expect(text).toContain('d000009.example mx.d000009.example 10.0.0.9:25: tls-downgrade');
+      expect(stored.filter((r) => r.change.kind === 'starttls-lost')).toHaveLength(1);
+    });
+
+    it('history finds a host by domain, exchange or IP, ordered by time', async () => {
+      for (const q of ['d000007.example', 'MX.d000007.example', '10.0.0.7']) {
+        const h = await store.history(q, 100);
+        expect(h.map((e) => e.runId)).toEqual([id1, id2, id3]);
+        expect(h[0]!.startedAt < h[1]!.startedAt && h[1]!.startedAt < h[2]!.startedAt).toBe(true);
+      }
+    });
+
+    it('two writers at once both land, complete and uncorrupted', async () => {
+      const other = await open();
+      try {
+        const many = Array.from({ length: 120 }, (_, i) => syntheticTarget(1000 + i));
+        const [x, y] = await Promise.all([writeRun(store, many, '2026-05-10T00:00:00.000Z', 5), writeRun(other, many, '2026-05-10T00:00:01.000Z', 5)]);
+        for (const id of [x, y]) expect(await store.getRun(id)).toMatchObject({ state: 'complete', hostCount: 120, targetCount: 120 });
+        const a = (await store.getRun(x))!;
+        const b = (await store.getRun(y))!;
+        expect(await collect(diffSides(storeSide(store, a), storeSide(store, b), opts))).toEqual([]);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+}
+
+contract('SQLite', async () => openSqliteStore(join(dir, 'contract.db'), { busyTimeoutMs: 10_000 }));
+
+let pgServer: PgServer | null = null;
+if (SKIP_PG) console.warn(`[store] PostgreSQL tests SKIPPED: ${PG_REASON}`);
+describe.skipIf(SKIP_PG)('PostgreSQL server', () => {
+  beforeAll(async () => {
+    pgServer = await startPg();
+    await pgServer.createDb('contract');
+  }, 120_000);
+  afterAll(async () => pgServer?.stop(), 60_000);
+  contract('PostgreSQL', async () => openPgStore(pgServer!.url('contract'), { connectTimeoutMs: 10_000 }));
+});
+
+describe('SQLite specifics', () => {
+  it('WAL mode, and the migrations recorded once however often the file is opened', async () => {
+    const p = join(dir, 'wal.db');
+    for (let i = 0; i < 3; i++) await openSqliteStore(p, { busyTimeoutMs: 1000 }).close();
+    const db = new Database(p, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    expect(db.prepare("SELECT name FROM pragma_table_info('probes') WHERE name = 'vantage'").all()).toHaveLength(1);
+    expect(db.prepare("SELECT name FROM pragma_table_info('runs') WHERE name = 'vantage'").all()).toHaveLength(1);
+    db.close();
+  });
+
+  it('a writer that cannot get the lock fails with E_STORE_LOCKED; the sink warns once and stops writing', async () => {
+    const p = join(dir, 'locked.db');
+    const store = openSqliteStore(p, { busyTimeoutMs: 200 });
+    const warnings: string[] = [];
+    const sink = await StoreSink.start(store, { startedAt: '2026-05-01T00:00:00.000Z', toolVersion: 't', options: {}, vantage: null, source: null }, { warn: (m) => warnings.push(m), batchSize: 2 });
+    const holder = new Database(p);
+    holder.exec('BEGIN EXCLUSIVE');
+    for (let i = 0; i < 10; i++) {
+      const t = syntheticTarget(i);
+      await sink.host(t.hosts[0]!, { ...t });
+      await sink.target(t);
+    }
+    await sink.finish('2026-05-01T00:00:01.000Z', 'complete');
+    holder.exec('ROLLBACK');
+    holder.close();
+    expect(sink.lost).toBe(true);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/locked by another process for more than 200 ms/);
+    await store.close();
+  });
+});
+
