@@ -22,6 +22,8 @@ const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
   report: async () => (await import('./report.js')).registerReport,
   deliver: async () => (await import('./deliver.js')).registerDeliver,
   inspect: async () => (await import('./inspect.js')).registerInspect,
+  worker: async () => (await import('./worker.js')).registerWorker,
+  fleet: async () => (await import('./fleet.js')).registerFleet,
 };
 
 /**
