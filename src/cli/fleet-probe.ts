@@ -10,7 +10,7 @@ import type { RunOptions, RunSink } from '../probe/run.js';
 import type { Target } from '../targets/parse.js';
 import { UsageError } from '../errors.js';
 import { stripControl } from '../report/sanitize.js';
-import { redactRedisUrl } from '../fleet/resp.js';
+import { redactRedisUrl } from '../fleet/url.js';
 
 export interface FleetRun {
   vantageCount: number;

@@ -1,20 +1,35 @@
 /**
- * BullMQ connections over our RESP wire (resp.ts), through BullMQ's own Bun-shaped adapter. Kept
- * apart from redis.ts: importing BullMQ costs about a second, and the Redis check must not wait
- * for it.
+ * BullMQ connections: one ioredis instance per Queue, Worker or QueueEvents. BullMQ needs
+ * `maxRetriesPerRequest: null` on connections that block (Worker, QueueEvents), so commands wait
+ * through a Redis restart instead of failing. BullMQ does not close an instance it was given:
+ * `ConnectionSet.close()` does, after the BullMQ objects are closed. Kept apart from redis.ts:
+ * importing BullMQ costs about a second, and the Redis check must not wait for it.
  */
-import { createBunRedisClient } from 'bullmq';
-import { RespClient } from './resp.js';
-import type { RedisSpec } from './redis.js';
+import { Redis } from 'ioredis';
+import { redisOptions, type RedisSpec } from './redis.js';
 
-/** A connection object for a BullMQ Queue, Worker or QueueEvents (each needs its own). */
-export function bullConnection(spec: RedisSpec): ReturnType<typeof createBunRedisClient> {
-  const raw = new RespClient(spec.url, spec.tls ? { tls: spec.tls } : {});
-  const client = createBunRedisClient(raw as unknown as Parameters<typeof createBunRedisClient>[0]);
-  // The adapter emits 'error' when Redis drops the connection (a restart). BullMQ listens on the
-  // connections it uses and reconnects; a connection it only duplicated from must not turn that
-  // event into an uncaught exception that kills a worker or the coordinator.
-  client.on('error', () => {});
-  return client;
+export class ConnectionSet {
+  private readonly all: Redis[] = [];
+  constructor(private readonly spec: RedisSpec, private readonly onError?: (err: Error) => void) {}
+
+  /** A new connection for one BullMQ object. */
+  make(): Redis {
+    const c = new Redis(this.spec.url, redisOptions(this.spec, { maxRetriesPerRequest: null }));
+    // ioredis reports every failed reconnect attempt as 'error'; BullMQ surfaces them on its own
+    // objects too. Without a listener ioredis would print "Unhandled error event" per attempt.
+    c.on('error', (err: Error) => this.onError?.(err));
+    this.all.push(c);
+    return c;
+  }
+
+  close(): void {
+    for (const c of this.all.splice(0)) c.disconnect();
+  }
 }
 
+/** One connection, for a caller that closes it itself (tests). */
+export function bullConnection(spec: RedisSpec): Redis {
+  const c = new Redis(spec.url, redisOptions(spec, { maxRetriesPerRequest: null }));
+  c.on('error', () => {});
+  return c;
+}

@@ -19,7 +19,7 @@ import type { RunOptions, RunSink, TargetInfo } from '../probe/run.js';
 import type { Target } from '../targets/parse.js';
 import { FLEET_JOB_VERSION, jobId, queueName, type FleetJob } from './job.js';
 import type { RedisSpec } from './redis.js';
-import { bullConnection } from './bull.js';
+import { ConnectionSet } from './bull.js';
 import type { FleetResult, Heartbeat } from './types.js';
 import { liveWorkers, prepareFleet, type PreparedFleet } from './prepare.js';
 
@@ -79,6 +79,7 @@ export async function runFleet(
   const missing: Missing[] = [];
   let completed = 0;
 
+  const conns = new ConnectionSet(cfg.redis);
   const queues = new Map<string, Queue>();
   const events: QueueEvents[] = [];
   const pending = new Map<string, Pending>();
@@ -157,10 +158,10 @@ export async function runFleet(
 
   try {
     for (const v of vantages) {
-      const q = new Queue(queueName(v), { connection: bullConnection(cfg.redis) });
+      const q = new Queue(queueName(v), { connection: conns.make() });
       q.on('error', (err) => cfg.log(`queue ${v}: ${err.message}`));
       queues.set(v, q);
-      const ev = new QueueEvents(queueName(v), { connection: bullConnection(cfg.redis) });
+      const ev = new QueueEvents(queueName(v), { connection: conns.make() });
       ev.on('error', (err) => cfg.log(`events ${v}: ${err.message}`));
       ev.on('completed', ({ jobId: id, returnvalue }) => void serial(() => accept(id, typeof returnvalue === 'string' ? safeParse(returnvalue) : returnvalue)));
       ev.on('failed', ({ jobId: id, failedReason }) =>
@@ -289,7 +290,8 @@ export async function runFleet(
   } finally {
     await Promise.allSettled(events.map((e) => e.close()));
     await Promise.allSettled([...queues.values()].map((q) => q.close()));
-    redis.close();
+    conns.close();
+    redis.disconnect();
   }
   return { runId, vantages, heartbeats, missing, deadVantages, completed };
 }

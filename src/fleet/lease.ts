@@ -12,13 +12,14 @@
  * Only relative times (PX) are sent, and Redis measures them on its own clock: skew between the
  * workers' clocks does not matter.
  *
- * Pure: the Redis is injected as `evalScript(lua, keys, args)`, so the logic is tested against an
- * in-memory model and the real thing is one adapter.
+ * Pure: the Redis is injected as anything with ioredis's `eval(script, numkeys, ...keysAndArgs)`,
+ * so the logic is tested against an in-memory model and the real thing is an ioredis instance.
  */
 import { randomBytes } from 'node:crypto';
 
+/** The one command the leases need; an ioredis `Redis` instance satisfies it as is. */
 export interface LeaseRedis {
-  evalScript(lua: string, keys: string[], args: string[]): Promise<unknown>;
+  eval(script: string, numkeys: number, ...keysAndArgs: string[]): Promise<unknown>;
 }
 
 /** KEYS[1] lease, KEYS[2] backoff; ARGV[1] token, ARGV[2] ttl ms. → {'ok'|'busy'|'backoff', pttl} */
@@ -109,7 +110,7 @@ export class FleetLeases {
       if (signal?.aborted) throw new AbortedError('interrupted while waiting for a fleet lease');
       let reply: unknown;
       try {
-        reply = await this.redis.evalScript(ACQUIRE_LUA, keys, [token, String(this.options.ttlMs)]);
+        reply = await this.redis.eval(ACQUIRE_LUA, 2, ...keys, token, String(this.options.ttlMs));
       } catch (err) {
         // Redis down or restarting: wait and try again; never probe without the lease.
         const ms = this.options.errorRetryMs ?? 1000;
@@ -135,7 +136,7 @@ export class FleetLeases {
     // A failed release is harmless: the lease expires by itself after its TTL.
     for (let i = 0; i < 3; i++) {
       try {
-        await this.redis.evalScript(RELEASE_LUA, keys, args);
+        await this.redis.eval(RELEASE_LUA, 2, ...keys, ...args);
         return;
       } catch {
         await this.sleep(this.options.errorRetryMs ?? 200);
@@ -167,9 +168,10 @@ export class MemoryLeaseRedis implements LeaseRedis {
   get(key: string): string | null {
     return this.live(key)?.value ?? null;
   }
-  async evalScript(lua: string, keys: string[], args: string[]): Promise<unknown> {
+  async eval(lua: string, numkeys: number, ...rest: string[]): Promise<unknown> {
     this.calls++;
-    const [lease = '', backoff = ''] = keys;
+    const [lease = '', backoff = ''] = rest.slice(0, numkeys);
+    const args = rest.slice(numkeys);
     if (lua === ACQUIRE_LUA) {
       const b = this.pttl(backoff);
       if (b > 0) return ['backoff', b];

@@ -5,16 +5,17 @@
 import { randomBytes } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { FleetJobError, assertName } from './job.js';
-import { RedisCommander } from './redis.js';
+import type { Redis } from 'ioredis';
+import { checkRedis, commandClient, scanKeys } from './redis.js';
 import { KEY_PREFIX, type Heartbeat } from './types.js';
 import type { FleetRunConfig } from './coordinator.js';
 
 /** Live workers, from their heartbeats (expired ones are gone from Redis by themselves). */
-export async function liveWorkers(redis: RedisCommander): Promise<Heartbeat[]> {
-  const keys = await redis.scan(`${KEY_PREFIX}hb:*`);
+export async function liveWorkers(redis: Redis): Promise<Heartbeat[]> {
+  const keys = await scanKeys(redis, `${KEY_PREFIX}hb:*`);
   const out: Heartbeat[] = [];
   for (const k of keys) {
-    const v = await redis.send('GET', [k]);
+    const v = await redis.get(k);
     if (typeof v !== 'string') continue;
     try {
       const hb = JSON.parse(v) as Heartbeat;
@@ -27,7 +28,7 @@ export async function liveWorkers(redis: RedisCommander): Promise<Heartbeat[]> {
 }
 
 export interface PreparedFleet {
-  redis: RedisCommander;
+  redis: Redis;
   runId: string;
   heartbeats: Heartbeat[];
   asked: string[];
@@ -41,9 +42,9 @@ export interface PreparedFleet {
  * known (their self-lint goes into the run's recorded options). Throws UsageError otherwise.
  */
 export async function prepareFleet(cfg: FleetRunConfig): Promise<PreparedFleet> {
-  const redis = new RedisCommander(cfg.redis);
+  await checkRedis(cfg.redis);
+  const redis = commandClient(cfg.redis);
   try {
-    await redis.check();
     const runId = assertName('--run-id', cfg.runId ?? `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
     const heartbeats = await liveWorkers(redis);
     const live = new Set(heartbeats.map((h) => h.vantage));
@@ -53,7 +54,7 @@ export async function prepareFleet(cfg: FleetRunConfig): Promise<PreparedFleet> 
     const deadVantages = asked.filter((v) => !live.has(v));
     return { redis, runId, heartbeats: heartbeats.filter((h) => asked.includes(h.vantage)), asked, vantages, deadVantages };
   } catch (err) {
-    redis.close();
+    redis.disconnect();
     if (err instanceof FleetJobError) throw new UsageError(err.message);
     throw err;
   }

@@ -1,17 +1,18 @@
 /**
- * Redis connections for the fleet: BullMQ's (through its own Bun-shaped adapter over our RESP
- * wire) and a small reconnecting command client for the leases and heartbeats.
+ * Redis connections for the fleet, all ioredis (the driver BullMQ is built on): one per BullMQ
+ * Queue, Worker or QueueEvents (bull.ts), and one command connection for the leases and the
+ * heartbeats. ioredis reconnects by itself after Redis restarts (retryStrategy) and understands
+ * redis://user:pass@host:port/db and rediss:// (TLS); a private CA comes from --queue-ca.
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
+import { Redis, type RedisOptions } from 'ioredis';
 import { UsageError } from '../errors.js';
-import type { LeaseRedis } from './lease.js';
-import { parseRedisUrl, redactRedisUrl, RespClient } from './resp.js';
-import { createHash } from 'node:crypto';
+import { parseRedisUrl, redactRedisUrl } from './url.js';
 
 export interface RedisSpec {
   url: string;
-  /** rediss:// with a private CA: the CA file's contents. */
+  /** rediss:// with a private CA (or other TLS options). */
   tls?: ConnectionOptions;
 }
 
@@ -26,73 +27,54 @@ export function redisSpec(url: string, caFile?: string): RedisSpec {
   }
 }
 
+/** ioredis options for a spec: TLS for rediss:// (with the CA, if any), reconnect with a capped back-off. */
+export function redisOptions(spec: RedisSpec, extra: RedisOptions = {}): RedisOptions {
+  const t = parseRedisUrl(spec.url);
+  return {
+    ...(t.tls ? { tls: { servername: t.host, ...spec.tls } } : {}),
+    connectTimeout: 10_000,
+    retryStrategy: (times) => Math.min(200 * times, 2_000),
+    ...extra,
+  };
+}
+
+/** A connected client for leases and heartbeats; 'error' events are logged, not thrown. */
+export function commandClient(spec: RedisSpec, onError?: (err: Error) => void): Redis {
+  const c = new Redis(spec.url, redisOptions(spec, { maxRetriesPerRequest: 2 }));
+  c.on('error', (err: Error) => onError?.(err));
+  return c;
+}
+
 /**
- * One command connection that reconnects on the next command after Redis went away (a restart),
- * and runs Lua by EVALSHA with the EVAL fallback (the script cache is lost on a restart).
+ * Connects once without retrying and PINGs (AUTH and SELECT included): a wrong URL, host or
+ * password is a usage error before anything is enqueued or written.
  */
-export class RedisCommander implements LeaseRedis {
-  private client: RespClient | null = null;
-  private connecting: Promise<RespClient> | null = null;
-  private readonly shas = new Map<string, string>();
-  constructor(private readonly spec: RedisSpec) {}
-
-  private async conn(): Promise<RespClient> {
-    if (this.client?.connected) return this.client;
-    this.connecting ??= (async () => {
-      const c = new RespClient(this.spec.url, { ...(this.spec.tls ? { tls: this.spec.tls } : {}), connectTimeoutMs: 5000 });
-      try {
-        await c.connect();
-        this.client = c;
-        return c;
-      } finally {
-        this.connecting = null;
-      }
-    })();
-    return this.connecting;
+export async function checkRedis(spec: RedisSpec, flag = '--queue'): Promise<void> {
+  const c = new Redis(spec.url, redisOptions(spec, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 5_000 }));
+  // ioredis reports the real cause (WRONGPASS, ECONNREFUSED) as an 'error' event and then
+  // rejects connect() with a generic "Connection is closed": keep the first.
+  const seen: { first: Error | null } = { first: null };
+  c.on('error', (err: Error) => (seen.first ??= err));
+  try {
+    await c.connect();
+    await c.ping();
+  } catch (err) {
+    const e = seen.first ?? (err as Error);
+    const msg = /NOAUTH/.test(e.message) ? `Redis requires authentication (give redis://user:password@host): ${e.message}` : e.message;
+    throw new UsageError(`${flag}: cannot use Redis at ${redactRedisUrl(spec.url)}: ${msg}`);
+  } finally {
+    c.disconnect();
   }
+}
 
-  async send(command: string, args: ReadonlyArray<string | number>): Promise<unknown> {
-    const c = await this.conn();
-    return c.send(command, args);
-  }
-
-  async evalScript(lua: string, keys: string[], args: string[]): Promise<unknown> {
-    let sha = this.shas.get(lua);
-    if (!sha) {
-      sha = createHash('sha1').update(lua).digest('hex');
-      this.shas.set(lua, sha);
-    }
-    try {
-      return await this.send('EVALSHA', [sha, keys.length, ...keys, ...args]);
-    } catch (err) {
-      if (!/NOSCRIPT/.test((err as Error).message)) throw err;
-      return this.send('EVAL', [lua, keys.length, ...keys, ...args]);
-    }
-  }
-
-  /** Connects and PINGs (AUTH and SELECT included): a clear usage error before anything is enqueued. */
-  async check(flag = '--queue'): Promise<void> {
-    try {
-      await this.send('PING', []);
-    } catch (err) {
-      throw new UsageError(`${flag}: cannot use Redis at ${redactRedisUrl(this.spec.url)}: ${(err as Error).message}`);
-    }
-  }
-
-  /** Every key matching a pattern (SCAN, never KEYS: it does not block a busy server). */
-  async scan(pattern: string): Promise<string[]> {
-    const out: string[] = [];
-    let cursor = '0';
-    do {
-      const r = (await this.send('SCAN', [cursor, 'MATCH', pattern, 'COUNT', 200])) as [string, string[]];
-      cursor = r[0];
-      out.push(...r[1]);
-    } while (cursor !== '0');
-    return out;
-  }
-
-  close(): void {
-    this.client?.close();
-    this.client = null;
-  }
+/** Every key matching a pattern (SCAN, never KEYS: it does not block a busy server). */
+export async function scanKeys(c: Redis, pattern: string): Promise<string[]> {
+  const out: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await c.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
+    cursor = next;
+    out.push(...keys);
+  } while (cursor !== '0');
+  return out;
 }

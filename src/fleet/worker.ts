@@ -22,8 +22,8 @@ import { analysisEnrichers } from '../probe/enrich.js';
 import { lint } from '../analysis/lint.js';
 import { FleetJobError, queueName, validateJob, type FleetJob } from './job.js';
 import { FleetLeases } from './lease.js';
-import { RedisCommander, type RedisSpec } from './redis.js';
-import { bullConnection } from './bull.js';
+import { checkRedis, commandClient, type RedisSpec } from './redis.js';
+import { ConnectionSet } from './bull.js';
 import { KEY_PREFIX, type FleetResult, type Heartbeat } from './types.js';
 
 export interface WorkerConfig {
@@ -50,8 +50,9 @@ export interface RunningWorker {
 
 export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const redis = new RedisCommander(cfg.redis);
-  await redis.check();
+  await checkRedis(cfg.redis);
+  const redis = commandClient(cfg.redis);
+  const conns = new ConnectionSet(cfg.redis);
 
   const lintRows: Heartbeat['lint'] = [];
   for (const source of cfg.sources) {
@@ -63,7 +64,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const beat = async () => {
     const hb: Heartbeat = { vantage: cfg.vantage, worker: id, host: hostname(), pid: process.pid, helo: cfg.helo, sources: cfg.sources, concurrency: cfg.concurrency, startedAt, at: new Date().toISOString(), lint: lintRows };
     try {
-      await redis.send('SET', [hbKey, JSON.stringify(hb), 'PX', cfg.heartbeatMs * 3]);
+      await redis.set(hbKey, JSON.stringify(hb), 'PX', cfg.heartbeatMs * 3);
     } catch (err) {
       cfg.log(`heartbeat failed (Redis unreachable?): ${(err as Error).message}`);
     }
@@ -79,8 +80,8 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     if (!s) {
       const leases = new FleetLeases(redis, {
         prefix: KEY_PREFIX,
-        // The session cannot outlive its deadline; the margin covers a greylist-free QUIT.
-        ttlMs: o.deadlineMs + 10_000,
+        // The session cannot outlive its deadline (the driver destroys the socket then); 2 s of margin.
+        ttlMs: o.deadlineMs + 2_000,
         hostGapMs: o.hostGapMs,
         backoffMs: cfg.backoffMs,
         onWait: (ip, why, ms, detail) => {
@@ -98,6 +99,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   let failed = 0;
 
   const processor = async (job: Job): Promise<FleetResult> => {
+    cfg.log(`start ${job.id ?? '?'} (attempt ${job.attemptsMade + 1})`);
     let valid: ReturnType<typeof validateJob>;
     try {
       valid = validateJob(job.data, cfg.vantage);
@@ -148,7 +150,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   };
 
   const worker = new Worker(queueName(cfg.vantage), processor, {
-    connection: bullConnection(cfg.redis),
+    connection: conns.make(),
     concurrency: cfg.concurrency,
     lockDuration: cfg.lockMs,
     stalledInterval: Math.max(1000, Math.floor(cfg.lockMs / 2)),
@@ -173,11 +175,12 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
       clearInterval(hbTimer);
       await worker.close();
       try {
-        await redis.send('DEL', [hbKey]);
+        await redis.del(hbKey);
       } catch {
         // The heartbeat expires by itself.
       }
-      redis.close();
+      conns.close();
+      redis.disconnect();
     },
   };
 }

@@ -78,9 +78,9 @@ describe('FleetLeases', () => {
     let failures = 3;
     const inner = new MemoryLeaseRedis(() => clock.get());
     const flaky = {
-      evalScript: async (lua: string, k: string[], a: string[]) => {
+      eval: async (lua: string, n: number, ...rest: string[]) => {
         if (failures-- > 0) throw new Error('ECONNREFUSED');
-        return inner.evalScript(lua, k, a);
+        return inner.eval(lua, n, ...rest);
       },
     };
     const l = new FleetLeases(flaky, { prefix: 'x:', ttlMs: 5000, hostGapMs: 0, backoffMs: 0, sleep: async (ms) => void clock.add(ms), errorRetryMs: 100 });
