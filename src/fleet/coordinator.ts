@@ -74,7 +74,7 @@ export async function runFleet(
   sink: RunSink,
   prepared?: PreparedFleet,
 ): Promise<FleetOutcome> {
-  const { redis, runId, heartbeats, vantages, deadVantages } = prepared ?? (await prepareFleet(cfg));
+  const { redis, runId, heartbeats, vantages, deadVantages, asked } = prepared ?? (await prepareFleet(cfg));
   for (const v of deadVantages) cfg.log(`vantage ${v}: no live worker (no heartbeat): its targets will be reported missing`);
   const missing: Missing[] = [];
   let completed = 0;
@@ -226,51 +226,88 @@ export async function runFleet(
     });
     const jobOpts = jobOptions(options);
 
-    const enqueue = async (t: Target) => {
-      const p: Pending = { target: t, waiting: new Set(), results: [], reasons: [] };
-      pending.set(t.input, p);
-      for (const v of deadVantages) {
-        const m = { target: t.input, vantage: v, reason: 'no live worker for this vantage when the run started' };
-        p.reasons.push(m);
-        missing.push(m);
+    const addOpts = { attempts: 2, backoff: { type: 'fixed' as const, delay: 1000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 } };
+    // With a fresh run id no job can exist yet; with a given --run-id a finished one is re-used.
+    const reuse = cfg.runId !== undefined;
+
+    /** Registers a batch of targets and adds their jobs, one addBulk per vantage (one round trip). */
+    const enqueueBatch = async (batch: Target[]) => {
+      for (const t of batch) {
+        const p: Pending = { target: t, waiting: new Set(), results: [], reasons: [] };
+        pending.set(t.input, p);
+        for (const v of deadVantages) {
+          const m = { target: t.input, vantage: v, reason: 'no live worker for this vantage when the run started' };
+          p.reasons.push(m);
+          missing.push(m);
+        }
+        for (const v of vantages) {
+          byJob.set(jobId(runId, v, t.input), { input: t.input, vantage: v });
+          p.waiting.add(v);
+        }
       }
       for (const v of vantages) {
-        const id = jobId(runId, v, t.input);
-        const data: FleetJob = { v: FLEET_JOB_VERSION, run: runId, vantage: v, target: { input: t.input, origin: t.origin }, options: jobOpts };
-        byJob.set(id, { input: t.input, vantage: v });
-        p.waiting.add(v);
         const q = queues.get(v)!;
-        // Redis may be restarting: retry the add until it is taken or the run's deadline passes.
+        let todo = batch.map((t) => ({ t, id: jobId(runId, v, t.input) }));
+        // Redis may be restarting: retry until the jobs are taken or the run's deadline passes.
         for (;;) {
           try {
-            const existing = await Job.fromId(q, id);
-            if (existing && existing.finishedOn) {
-              // Same --run-id, already done: reuse the stored result (no second probe).
-              if (existing.failedReason) await serial(() => giveUp(id, `job failed: ${existing.failedReason}`));
-              else await serial(() => accept(id, existing.returnvalue));
-            } else if (!existing) {
-              await q.add('probe', data, { jobId: id, attempts: 2, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 } });
+            if (reuse) {
+              const fresh: typeof todo = [];
+              for (const x of todo) {
+                const existing = await Job.fromId(q, x.id);
+                if (!existing) fresh.push(x);
+                else if (existing.finishedOn) {
+                  // Same --run-id, already done: the stored result, not a second probe.
+                  if (existing.failedReason) await serial(() => giveUp(x.id, `job failed: ${existing.failedReason}`));
+                  else await serial(() => accept(x.id, existing.returnvalue));
+                }
+              }
+              todo = fresh;
             }
+            const jobs = todo.map(({ t, id }) => {
+              const data: FleetJob = { v: FLEET_JOB_VERSION, run: runId, vantage: v, target: { input: t.input, origin: t.origin }, options: jobOpts };
+              return { name: 'probe', data, opts: { jobId: id, ...addOpts } };
+            });
+            if (jobs.length > 0) await q.addBulk(jobs);
             break;
           } catch (err) {
             if (expired()) {
-              await serial(() => giveUp(id, `could not enqueue: ${(err as Error).message}`));
+              for (const x of todo) await serial(() => giveUp(x.id, `could not enqueue: ${(err as Error).message}`));
               break;
             }
-            cfg.log(`enqueue ${v} ${t.input}: ${(err as Error).message}; retrying`);
+            cfg.log(`enqueue ${v}: ${(err as Error).message}; retrying`);
             await new Promise((r) => setTimeout(r, 1000));
           }
         }
       }
-      await serial(() => finishTarget(t.input));
+      for (const t of batch) await serial(() => finishTarget(t.input));
     };
 
+    const batchSize = Math.max(1, Math.min(100, Math.floor(window / 2)));
+    let batch: Target[] = [];
+    const seen = new Set<string>();
+    const notEnqueued = (t: Target) => {
+      const why = cfg.signal?.aborted ? 'run interrupted before it was enqueued' : 'not enqueued before --wait ran out';
+      for (const v of asked) missing.push({ target: t.input, vantage: v, reason: why });
+    };
     for await (const t of targets) {
-      if (expired()) break;
-      if (pending.has(t.input)) continue;
-      await enqueue(t);
-      while (pending.size >= window && !expired()) await new Promise<void>((r) => (wake = r));
+      if (expired()) {
+        // Never silent: every target read after the deadline is named as missing.
+        notEnqueued(t);
+        continue;
+      }
+      if (pending.has(t.input) || seen.has(t.input)) continue;
+      seen.add(t.input);
+      batch.push(t);
+      if (batch.length >= batchSize) {
+        await enqueueBatch(batch);
+        for (const x of batch) seen.delete(x.input);
+        batch = [];
+        while (pending.size >= window && !expired()) await new Promise<void>((r) => (wake = r));
+      }
     }
+    if (batch.length > 0 && !expired()) await enqueueBatch(batch);
+    else for (const t of batch) notEnqueued(t);
     while (pending.size > 0 && !expired()) await new Promise<void>((r) => (wake = r));
     clearInterval(watchdog);
     await chain;

@@ -96,6 +96,20 @@ describe.skipIf(missing !== null && !CI)('fleet on real Redis (loopback)', () =>
     expect(rep.stdout).toMatch(/relay2: primary 0\/3/);
   }, 150_000);
 
+  it('the same --run-id again re-uses the finished jobs: same results, no second probe', async () => {
+    const first = join(dir, 'rid1.ndjson');
+    const second = join(dir, 'rid2.ndjson');
+    const r1 = await runCliProcess(probeArgs(first, ['--run-id', 'fixed-1']), { timeoutMs: 120_000 });
+    expect(r1.code, r1.stderr).toBe(0);
+    const conns = receivers.map((r) => r.connections.length);
+    const r2 = await runCliProcess(probeArgs(second, ['--run-id', 'fixed-1']), { timeoutMs: 120_000 });
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(receivers.map((r) => r.connections.length)).toEqual(conns);
+    const hostsOf = async (f: string) => (await readFile(f, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as HostRec).filter((x) => x.type === 'host').map((h) => `${h.ip} ${h.probes[0]!.vantage} ${h.probes[0]!.verdict.outcome}`).sort();
+    expect(await hostsOf(second)).toEqual(await hostsOf(first));
+    expect(await hostsOf(second)).toHaveLength(RECEIVERS.length * 2);
+  }, 240_000);
+
   it('reports a vantage without a live worker at once, and exits 1', async () => {
     const out = join(dir, 'ghost.ndjson');
     const r = await runCliProcess(['probe', '--queue', redis.url, '--vantages', 'relay1,ghost', '--format', 'ndjson', '-o', out, '--rcpt', 'postmaster@example.test', '--stop-after', 'rcpt', '--resolver', dns.address, '--wait', '60', targets()[0]!], { timeoutMs: 90_000 });
