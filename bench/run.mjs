@@ -606,6 +606,8 @@ const t0 = Date.now();
 const load0 = round(loadavg()[0], 2);
 try {
   await main();
+  // The fleet rows (bench/fleet.mjs): 1, 2, 4 workers on Redis + BullMQ vs the local engine.
+  if (process.env.BENCH_FLEET !== '0' && (!ONLY || ONLY.has('fleet'))) await (await import('./fleet.mjs')).runFleetBench();
 } catch (err) {
   process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;

@@ -5,6 +5,7 @@
  * redis://user:pass@host:port/db and rediss:// (TLS); a private CA comes from --queue-ca.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { Redis, type RedisOptions } from 'ioredis';
 import { UsageError } from '../errors.js';
@@ -31,7 +32,8 @@ export function redisSpec(url: string, caFile?: string): RedisSpec {
 export function redisOptions(spec: RedisSpec, extra: RedisOptions = {}): RedisOptions {
   const t = parseRedisUrl(spec.url);
   return {
-    ...(t.tls ? { tls: { servername: t.host, ...spec.tls } } : {}),
+    // SNI only for a name (RFC 6066 §3 forbids an IP literal); the certificate is checked either way.
+    ...(t.tls ? { tls: { ...(isIP(t.host) === 0 ? { servername: t.host } : {}), ...spec.tls } } : {}),
     connectTimeout: 10_000,
     retryStrategy: (times) => Math.min(200 * times, 2_000),
     ...extra,

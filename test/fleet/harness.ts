@@ -60,7 +60,16 @@ async function waitFor(child: ChildProcess, re: RegExp, what: string, timeoutMs 
   });
 }
 
-export async function startRedis(opts: { password?: string } = {}): Promise<RedisHandle> {
+/** A self-signed certificate for 127.0.0.1 (its own CA), made with openssl for the rediss:// test. */
+export function makeCert(dir: string): { cert: string; key: string } {
+  const cert = join(dir, 'redis.crt');
+  const key = join(dir, 'redis.key');
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
+  return { cert, key };
+}
+
+export async function startRedis(opts: { password?: string; tls?: { cert: string; key: string } } = {}): Promise<RedisHandle> {
   const dir = await mkdtemp(join(tmpdir(), 'mxprobe-redis-'));
   const port = await freePort();
   let child: ChildProcess | null = null;
@@ -69,6 +78,7 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Redi
     // Durable across the restart test: every write is in the AOF before it is acknowledged.
     '--appendonly', 'yes', '--appendfsync', 'always', '--daemonize', 'no', '--protected-mode', 'yes',
     ...(opts.password ? ['--requirepass', opts.password] : []),
+    ...(opts.tls ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', opts.tls.cert, '--tls-key-file', opts.tls.key, '--tls-ca-cert-file', opts.tls.cert, '--tls-auth-clients', 'no'] : []),
   ];
   const start = async () => {
     child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -88,7 +98,7 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Redi
   return {
     port,
     dir,
-    url: `redis://${auth}127.0.0.1:${port}`,
+    url: `${opts.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`,
     async stop() {
       await stop();
       await rm(dir, { recursive: true, force: true });
