@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { startDnsServer, withPtr, zone, type DnsServerHandle } from '../helpers/dns-zone.js';
 import { BIN, ROOT } from '../helpers/cli.js';
 import { overlaps, redisMissing, startReceiver, startRedis, startWorkerProc, type Receiver, type RedisHandle, type WorkerProc } from './harness.js';
@@ -115,6 +116,32 @@ describe.skipIf(missing !== null && !CI)('fleet faults on real Redis (loopback)'
       expect(seen.get(`${r.host} relay2`)).toBe(1);
       expect(overlaps(r.connections)).toEqual([]);
     }
+  }, 180_000);
+
+  it('SIGTERM: the worker finishes the job in flight, removes its heartbeat and exits 0; a sibling does the rest', async () => {
+    const first = await startWorkerProc([...common(), '--vantage', 'relay1', '--helo', 'good.example.test', '--source', GOOD]);
+    workers.push(first);
+    const out = join(dir, 'term.ndjson');
+    const run = runCoordinator(coordinatorArgs(out).map((a) => (a === 'relay1,relay2' ? 'relay1' : a)));
+    await until(() => / start \S+/.test(first.log()), 60_000);
+    const id = / start (\S+)/.exec(first.log())![1]!;
+    const code = await first.stop('SIGTERM');
+    expect(code).toBe(0);
+    expect(first.log()).toContain(`done ${id}`);
+    expect(first.log()).toMatch(/stopped \(\d+ completed, 0 failed\)/);
+    const r = new Redis(redis.url);
+    try {
+      expect(await r.keys('mxprobe:hb:relay1:*')).toEqual([]);
+    } finally {
+      r.disconnect();
+    }
+    workers.push(await startWorkerProc([...common(), '--vantage', 'relay1', '--helo', 'good.example.test', '--source', GOOD]));
+    const { code: rc, stderr } = await run.done;
+    expect(stderr).toBe('');
+    expect(rc).toBe(0);
+    const seen = await results(out);
+    for (const r of receivers) expect(seen.get(`${r.host} relay1`)).toBe(1);
+    expect(first.log()).not.toMatch(/failed /);
   }, 180_000);
 
   it('redis-server restarted mid-run: the run completes, or names exactly what is missing', async () => {
