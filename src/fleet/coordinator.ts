@@ -15,6 +15,7 @@
  */
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { TargetResult } from '../results.js';
+import { checkHost } from '../report/load.js';
 import type { RunOptions, RunSink, TargetInfo } from '../probe/run.js';
 import type { Target } from '../targets/parse.js';
 import { FLEET_JOB_VERSION, jobId, queueName, type FleetJob } from './job.js';
@@ -138,6 +139,12 @@ export async function runFleet(
     const ref = byJob.get(id);
     if (!ref) return; // another run's job, or already taken: counted once.
     if (!isFleetResult(value)) return giveUp(id, 'the worker returned a malformed result');
+    // Redis is a trust boundary both ways: the renderers get only the shape they rely on.
+    try {
+      value.target.hosts.forEach((h, i) => checkHost(h, `hosts[${i}]`));
+    } catch (err) {
+      return giveUp(id, `the worker returned a malformed result: ${(err as Error).message}`);
+    }
     byJob.delete(id);
     const p = pending.get(ref.input);
     if (!p) return;
@@ -241,13 +248,13 @@ export async function runFleet(
           missing.push(m);
         }
         for (const v of vantages) {
-          byJob.set(jobId(runId, v, t.input), { input: t.input, vantage: v });
+          byJob.set(jobId(runId, v, t.input, jobOpts), { input: t.input, vantage: v });
           p.waiting.add(v);
         }
       }
       for (const v of vantages) {
         const q = queues.get(v)!;
-        let todo = batch.map((t) => ({ t, id: jobId(runId, v, t.input) }));
+        let todo = batch.map((t) => ({ t, id: jobId(runId, v, t.input, jobOpts) }));
         // Redis may be restarting: retry until the jobs are taken or the run's deadline passes.
         for (;;) {
           try {

@@ -62,9 +62,13 @@ export function assertName(what: string, name: string): string {
   return name;
 }
 
-/** Deterministic: the same run, vantage and target always give the same id (BullMQ ignores a second add). */
-export function jobId(run: string, vantage: string, targetInput: string): string {
-  const h = createHash('sha256').update(targetInput).digest('hex').slice(0, 24);
+/**
+ * Deterministic: the same run, vantage, target and probe options always give the same id (BullMQ
+ * ignores a second add, and a re-run with the same --run-id re-uses the finished job). The options
+ * are in the hash so a re-run with other options is a new job, never a stale result.
+ */
+export function jobId(run: string, vantage: string, targetInput: string, options?: FleetProbeOptions): string {
+  const h = createHash('sha256').update(targetInput).update('\0').update(JSON.stringify(options ?? null)).digest('hex').slice(0, 24);
   return `${run}.${vantage}.${h}`;
 }
 

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { startDnsServer, withPtr, zone, type DnsServerHandle } from '../helpers/dns-zone.js';
 import { runCliProcess } from '../helpers/cli.js';
 import { bullConnection } from '../../src/fleet/bull.js';
@@ -108,6 +109,12 @@ describe.skipIf(missing !== null && !CI)('fleet on real Redis (loopback)', () =>
     const hostsOf = async (f: string) => (await readFile(f, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as HostRec).filter((x) => x.type === 'host').map((h) => `${h.ip} ${h.probes[0]!.vantage} ${h.probes[0]!.verdict.outcome}`).sort();
     expect(await hostsOf(second)).toEqual(await hostsOf(first));
     expect(await hostsOf(second)).toHaveLength(RECEIVERS.length * 2);
+    // The table of a run with more than one vantage ends with the relay-consistency report.
+    const table = await runCliProcess(['probe', '--queue', redis.url, '--vantages', 'relay1,relay2', '--run-id', 'fixed-1', '--stop-after', 'rcpt', '--rcpt', 'postmaster@example.test', '--host-gap', '300', '--resolver', dns.address, '--quiet', ...targets()], { timeoutMs: 120_000 });
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toContain('Relay consistency: 2 vantage(s): relay1, relay2');
+    expect(table.stdout).toMatch(/!! primary +relay1=accepted 250 +relay2=rejected 550/);
+    expect(receivers.map((r) => r.connections.length)).toEqual(conns);
   }, 240_000);
 
   it('reports a vantage without a live worker at once, and exits 1', async () => {
@@ -141,6 +148,26 @@ describe.skipIf(missing !== null && !CI)('fleet on real Redis (loopback)', () =>
     const url = await runCliProcess(['probe', '--queue', 'http://x', '127.0.0.1']);
     expect(url.code).toBe(2);
   }, 60_000);
+
+  it('a malformed result from a rogue worker is reported missing, never rendered', async () => {
+    // A rogue "worker": a BullMQ Worker on the vantage's queue plus a heartbeat, returning junk.
+    const conn = bullConnection({ url: redis.url });
+    const hb = new Redis(redis.url);
+    await hb.set('mxprobe:hb:rogue:1', JSON.stringify({ vantage: 'rogue', worker: '1', helo: 'x', sources: [null], lint: [] }), 'PX', 60_000);
+    const rogue = new Worker(queueName('rogue'), async (job) => ({ vantage: 'rogue', worker: '1', target: { input: (job.data as { target: { input: string } }).target.input, hosts: [{ ip: 1, probes: 'x' }] } }), { connection: conn });
+    try {
+      const out = join(dir, 'rogue.ndjson');
+      const r = await runCliProcess(['probe', '--queue', redis.url, '--vantages', 'rogue', '--format', 'ndjson', '-o', out, '--wait', '60', targets()[0]!], { timeoutMs: 90_000 });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/rogue 127\.0\.0\.30:\d+: the worker returned a malformed result: hosts\[0\]/);
+      expect(await readFile(out, 'utf8')).not.toContain('"type":"host"');
+    } finally {
+      await rogue.close();
+      await hb.del('mxprobe:hb:rogue:1');
+      hb.disconnect();
+      conn.disconnect();
+    }
+  }, 120_000);
 
   it('a malicious job put straight into Redis makes the worker send nothing', async () => {
     const q = new Queue(queueName('relay1'), { connection: bullConnection({ url: redis.url }) });

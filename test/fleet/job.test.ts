@@ -58,6 +58,9 @@ describe('job ids and queue names', () => {
     expect(jobId('r', 'a', 'example.com')).not.toBe(jobId('r', 'b', 'example.com'));
     expect(jobId('r', 'a', 'example.com')).not.toBe(jobId('r', 'a', 'example.org'));
     expect(jobId('r', 'a', 'example.com')).not.toContain(':');
+    const o = job().options as FleetJob['options'];
+    expect(jobId('r', 'a', 'example.com', o)).toBe(jobId('r', 'a', 'example.com', { ...o }));
+    expect(jobId('r', 'a', 'example.com', o)).not.toBe(jobId('r', 'a', 'example.com', { ...o, stopAfter: 'ehlo' }));
   });
   it('queue names refuse unsafe vantage names', () => {
     expect(queueName('relay-1')).toBe('mxprobe-relay-1');
