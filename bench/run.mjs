@@ -670,6 +670,8 @@ try {
   await main();
   // mxprobe logs vs pflogsumm (bench/logs.mjs): its own table and bench/results/logs-latest.json.
   if (ONLY === null || ONLY.has('logs')) await (await import('./logs.mjs')).runLogsBench();
+  // The fleet rows (bench/fleet.mjs): 1, 2, 4 workers on Redis + BullMQ vs the local engine.
+  if (process.env.BENCH_FLEET !== '0' && (!ONLY || ONLY.has('fleet'))) await (await import('./fleet.mjs')).runFleetBench();
 } catch (err) {
   process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;

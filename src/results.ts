@@ -234,7 +234,11 @@ export interface ProbeResult {
   /** Present when --retry-greylist re-probed this cell. */
   greylistRetry?: { afterSeconds: number; verdict: Verdict; status: ProbeStatus };
   /** Sender-side alignment checks for this identity (filled by analysis when enabled). */
-  alignment?: { checks: AlignmentCheck[]; observedIp?: { ip: string; checks: AlignmentCheck[] } };
+  alignment?: { checks: AlignmentCheck[]; observedIp?: { ip: string; checks: AlignmentCheck[] } };  /**
+   * Fleet runs only (`probe --queue … --vantages …`): the name of the vantage (the relay's worker)
+   * that made this probe. Absent in a local run. Additive to schemaVersion 1.
+   */
+  vantage?: string;
 }
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';

@@ -28,6 +28,8 @@ const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
   store: async () => (await import('./store.js')).registerStore,
   history: async () => (await import('./history.js')).registerHistory,
   diff: async () => (await import('./diff.js')).registerDiff,
+  worker: async () => (await import('./worker.js')).registerWorker,
+  fleet: async () => (await import('./fleet.js')).registerFleet,
 };
 
 /**

@@ -18,7 +18,8 @@ import { normaliseHostname } from '../targets/idn.js';
 import { noTargetsError, readTargets, validateTargets, type TargetSourceSpec } from '../targets/read.js';
 import type { Target } from '../targets/parse.js';
 import { parseIdentityKinds } from '../probe/identities.js';
-import { runProbes, type RunOptions } from '../probe/run.js';
+import { runProbes, type RunOptions, type RunSink } from '../probe/run.js';
+import { fleetConsistencyTextAsync, openFleetRun } from './fleet-probe.js';
 import { analysisEnrichers } from '../probe/enrich.js';
 import { SummaryBuilder } from '../report/summary.js';
 import { jsonFooter, jsonHeader, jsonTarget, ndjsonHost, ndjsonResume, ndjsonRun, ndjsonSummary, ndjsonTarget, type RunMeta } from '../report/json.js';
@@ -75,6 +76,12 @@ export interface ProbeFlags extends TransportFlags, StoreFlags {
   policy?: string;
   color?: boolean;
   resume?: string;
+  /** Fleet mode (src/fleet/): probe from the relays' workers instead of from here. */
+  queue?: string;
+  queueCa?: string;
+  vantages?: string;
+  wait?: number;
+  runId?: string;
 }
 
 /** The flags shared by `probe` and `demo`. */
@@ -255,7 +262,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   if (flags.output !== undefined && flags.output.trim() === '') throw new UsageError('-o/--output: empty file name');
   const { options } = buildRunOptions(flags, inv.defaultPort ?? 25);
   for (const source of flags.source ?? []) await assertLocalAddress('--source', source);
-  if (flags.helo === undefined && !options.helo.includes('.') && !flags.quiet) {
+  if (flags.helo === undefined && flags.queue === undefined && !options.helo.includes('.') && !flags.quiet) {
     ctx.stderr.write(`mxprobe: warning: --helo not given and this host's name "${options.helo}" is not fully qualified; receivers will judge exactly that (give --helo <fqdn>)\n`);
   }
   const rules = loadPolicy(flags, ctx.cwd);
@@ -328,6 +335,8 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
       if (!flags.quiet) ctx.stderr.write(`resuming ${flags.resume}: ${resume.size} finished cell(s), ${resume.targets} finished target(s) skipped\n`);
     }
   }
+  // Fleet mode: Redis checked and live vantages known before any output is written.
+  const fleet = flags.queue !== undefined ? await openFleetRun(flags, ctx, recordedOptions) : null;
   // --store / --metrics-file (store-hook.ts): opened before anything is probed or -o is truncated.
   const storeHook = await startStoreHook(flags, ctx, { startedAt, toolVersion: VERSION, options: recordedOptions });
   const out = openOut(ctx, flags.output, resume?.exists ? 'a' : 'w');
@@ -360,7 +369,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const enrich = flags.alignment ? analysisEnrichers(resolver) : {};
   try {
-    await runProbes(targetsIter, options, { resolver, signal: ctx.signal, ...enrich, ...(resume?.exists ? { skip: resume } : {}) }, wrapTransportSink({
+    const sink: RunSink = {
       host(host, target) {
         progress.host(host.probes.length, `${target.input} ${host.ip}`);
         if (flags.format === 'ndjson') out.write(ndjsonHost(host, target));
@@ -382,7 +391,14 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
         if (collectAll) collected.push(flags.format === 'html' ? t : slimForTable(t));
         return storeHook?.target(t);
       },
-    }, { flags, options, resolver, servers, dnsTimeoutMs: flags.dnsTimeout, cwd: ctx.cwd, ...(inv.transportLab ? { lab: inv.transportLab } : {}) }));
+    };
+    // Transport security (DANE, MTA-STS) is judged where the TLS chain is at hand: in a local run.
+    // Fleet results come back as JSON without the chain's DER, so the coordinator does not judge them.
+    if (fleet) failed = (await fleet.run(targetsIter, options, sink)) || failed;
+    else {
+      const transportSink = wrapTransportSink(sink, { flags, options, resolver, servers, dnsTimeoutMs: flags.dnsTimeout, cwd: ctx.cwd, ...(inv.transportLab ? { lab: inv.transportLab } : {}) });
+      await runProbes(targetsIter, options, { resolver, signal: ctx.signal, ...enrich, ...(resume?.exists ? { skip: resume } : {}) }, transportSink);
+    }
   } finally {
     progress.stop();
     ctx.signal.removeEventListener('abort', onAbort);
@@ -397,6 +413,8 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     const width = tableWidth(ctx.stdout, ctx.env, flags.output !== undefined);
     out.write(renderTable(run, { color: flags.color !== false && !flags.output && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true, ...(width !== undefined ? { width } : {}) }));
   }
+  // More than one vantage: the relay-consistency report follows the table.
+  if (flags.format === 'table' && fleet && fleet.vantageCount > 1) out.write(`\n${await fleetConsistencyTextAsync(run)}`);
   if (flags.format === 'html') out.write(renderHtml(run));
   await out.close();
   const storeLost = (await storeHook?.finish(finishedAt, sum, interrupted)) === true;
@@ -421,7 +439,12 @@ export function registerProbe(program: Command, ctx: CliContext): void {
     .option('--resolver <ip[:port]>', 'DNS server to use (repeatable; default: the system resolvers)', collect)
     .option('--port <n>', 'SMTP port when a target gives none (default: 25; 465 with --implicit-tls)', intOption('--port', 1, 65535))
     .option('--skip-invalid', 'probe the valid targets even if some lines are invalid')
-    .option('--resume <results.ndjson>', 'skip the (target, ip, identity, source) cells this NDJSON file already has, and append to it');
+    .option('--resume <results.ndjson>', 'skip the (target, ip, identity, source) cells this NDJSON file already has, and append to it')
+    .option('--queue <url>', 'fleet mode: enqueue the probes on this Redis (redis://… or rediss://…) for the relays\' workers')
+    .option('--queue-ca <file>', 'fleet mode: CA certificate(s) for a rediss:// server with a private CA')
+    .option('--vantages <list>', 'fleet mode: comma list of vantage names, or "all" live ones (default all)')
+    .option('--wait <seconds>', 'fleet mode: deadline for the whole run; what is not back by then is reported missing', intOption('--wait', 1, 30 * 86_400))
+    .option('--run-id <id>', 'fleet mode: job ids derive from it; the same id again reuses finished jobs instead of probing twice');
   addProbeOptions(cmd);
   cmd.action(async (targets: string[], flags: ProbeFlags) => {
     if (flags.resume && cmd.getOptionValueSource('format') !== 'cli') flags.format = 'ndjson';

@@ -22,6 +22,17 @@ interface IpState {
 export interface SchedulerOptions {
   concurrency: number;
   hostGapMs: number;
+  /**
+   * Optional extra gate per IP, shared beyond this process (the fleet's Redis lease, see
+   * src/fleet/lease.ts). Acquired inside the session slot, just before connecting, so the lease
+   * is held only while the session runs; released with the session's result (a 421 or a drop
+   * makes the fleet back off).
+   */
+  ipGate?: IpGate;
+}
+
+export interface IpGate {
+  acquire(ip: string): Promise<{ release(result: unknown): Promise<void> }>;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -70,12 +81,16 @@ export class PoliteScheduler {
       if (state.lastEnd > 0 && wait > 0) await sleep(wait);
       try {
         return await this.limit(async () => {
+          const lease = this.options.ipGate ? await this.options.ipGate.acquire(key) : null;
           this.active++;
           this.peak = Math.max(this.peak, this.active);
+          let result: unknown;
           try {
-            return await job();
+            result = await job();
+            return result as T;
           } finally {
             this.active--;
+            await lease?.release(result);
           }
         });
       } finally {

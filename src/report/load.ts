@@ -44,7 +44,7 @@ function checkSchema(v: Record<string, unknown>, where: string): void {
  * The shape every renderer relies on. A hand-edited or foreign file that lacks it is an input
  * error naming the place (exit 2), never a TypeError deep inside a renderer.
  */
-function checkHost(h: unknown, where: string): void {
+export function checkHost(h: unknown, where: string): void {
   if (!isObject(h)) throw new ResultsInputError(`${where}: not a host result`);
   if (typeof h['ip'] !== 'string' || typeof h['exchange'] !== 'string' || typeof h['port'] !== 'number' || !Array.isArray(h['probes'])) {
     throw new ResultsInputError(`${where}: host result needs string ip and exchange, numeric port and a probes array`);

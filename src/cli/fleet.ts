@@ -1,0 +1,45 @@
+/**
+ * `mxprobe fleet report <results>`: the relay-consistency report over a fleet run's results
+ * (json or ndjson): per receiver the verdicts per vantage side by side, the cells where relays
+ * are treated differently with the likely cause, acceptance per vantage and identity kind.
+ * Exit 0 when the relays are treated alike, 1 when some cell differs, 2 for an unreadable file.
+ */
+import { resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import type { CliContext } from './context.js';
+import { loadResultsDetailed, ResultsInputError } from '../report/load.js';
+import { ConsistencyBuilder, renderConsistency } from '../fleet/consistency.js';
+import { vantageFactsFromOptions } from '../fleet/facts.js';
+
+export function registerFleet(program: Command, ctx: CliContext): void {
+  const fleet = program.command('fleet').description('multi-vantage (relay fleet) tools');
+  fleet
+    .command('report')
+    .description('relay-consistency report over the results of a fleet run (probe --queue … --vantages …)')
+    .argument('<results>', 'results file: .json or .ndjson')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('-o, --output <file>', 'write the report to this file instead of stdout')
+    .action(async (file: string, flags: { format: 'table' | 'json'; output?: string }) => {
+      let loaded;
+      try {
+        loaded = await loadResultsDetailed(resolve(ctx.cwd, file));
+      } catch (e) {
+        if (e instanceof ResultsInputError) {
+          ctx.stderr.write(`mxprobe: ${e.message}\n`);
+          ctx.setExitCode(2);
+          return;
+        }
+        throw e;
+      }
+      for (const w of loaded.warnings) ctx.stderr.write(`mxprobe: warning: ${w}\n`);
+      const b = new ConsistencyBuilder();
+      for (const f of vantageFactsFromOptions(loaded.run.options)) b.addVantage(f);
+      for (const t of loaded.run.targets) b.addTarget(t);
+      const report = b.build();
+      const text = flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderConsistency(report);
+      if (flags.output !== undefined) await writeFile(resolve(ctx.cwd, flags.output), text, 'utf8');
+      else ctx.stdout.write(text);
+      ctx.setExitCode(report.vantages.length === 0 ? 1 : report.inconsistencies > 0 ? 1 : 0);
+    });
+}

@@ -1,0 +1,225 @@
+/**
+ * The relay-consistency report: per receiver, the verdict each vantage got for each identity kind,
+ * side by side; the cells where vantages disagree, with the likely cause taken from each vantage's
+ * own sender-side alignment (its source IP's PTR and FCrDNS, its HELO); acceptance per vantage and
+ * identity kind. Pure: results in, a report out (rendered by renderConsistency).
+ *
+ * Disagreement matters because a receiver judges the relay, not the fleet: one relay with a stale
+ * PTR (RFC 8601 §2.7.3 "iprev", Postfix reject_unknown_client_hostname) is refused while its
+ * siblings are not, and nothing but probing from each relay shows it.
+ */
+import type { AlignmentCheck, IdentityKind, Outcome, ProbeResult, TargetResult } from '../results.js';
+import { stripControl } from '../report/sanitize.js';
+
+export interface VantageFacts {
+  name: string;
+  helo: string | null;
+  sources: string[];
+  /** Sender-side checks that failed or warned for this vantage (from its probes' alignment or its own lint). */
+  problems: AlignmentCheck[];
+}
+
+export interface Cell {
+  outcome: Outcome;
+  cause: string;
+  code: number | null;
+  stage: string | null;
+  helo: string;
+  sourceIp: string | null;
+  problems: AlignmentCheck[];
+}
+
+export interface ReceiverRow {
+  target: string;
+  exchange: string;
+  ip: string;
+  port: number;
+  kinds: Array<{ kind: IdentityKind; byVantage: Record<string, Cell | undefined>; differs: boolean; explanations: string[] }>;
+}
+
+export interface AcceptanceCount {
+  probes: number;
+  accepted: number;
+  rejected: number;
+  deferred: number;
+  unknown: number;
+  /** The run stopped before the receiver could judge the HELO: counted apart, never as acceptance. */
+  'not-judged': number;
+}
+
+export interface ConsistencyReport {
+  vantages: string[];
+  receivers: ReceiverRow[];
+  acceptance: Record<string, Partial<Record<IdentityKind, AcceptanceCount>>>;
+  vantageFacts: Record<string, VantageFacts>;
+  /** Number of (receiver, kind) cells where the vantages disagree. */
+  inconsistencies: number;
+  /** Probes that carry no vantage (not a fleet run, or mixed in). */
+  withoutVantage: number;
+}
+
+/** The sender-side checks that explain a receiver's different treatment of one relay. */
+const SENDER_CHECKS = new Set(['ptr-exists', 'fcrdns', 'ptr-matches-helo', 'helo-resolves', 'helo-addresses-include-ip', 'helo-fqdn', 'helo-syntax', 'literal-matches-ip']);
+
+function problemsOf(p: ProbeResult): AlignmentCheck[] {
+  const a = p.alignment;
+  if (!a) return [];
+  const checks = a.observedIp ? a.observedIp.checks : a.checks;
+  return checks.filter((c) => SENDER_CHECKS.has(c.id) && (c.status === 'fail' || c.status === 'warn'));
+}
+
+/** A cell's rank: what "worse" means when comparing vantages. */
+const RANK: Record<Outcome, number> = { accepted: 0, deferred: 1, rejected: 2, unknown: 3, 'not-judged': 3 };
+
+export class ConsistencyBuilder {
+  private readonly rows = new Map<string, ReceiverRow>();
+  private readonly cells = new Map<string, Map<IdentityKind, Record<string, Cell | undefined>>>();
+  private readonly vantages = new Set<string>();
+  private readonly acceptance: ConsistencyReport['acceptance'] = {};
+  private readonly facts: Record<string, VantageFacts> = {};
+  private withoutVantage = 0;
+
+  /** Adds what a vantage's worker said about itself (its lint), if known. */
+  addVantage(f: VantageFacts): void {
+    this.vantages.add(f.name);
+    const prev = this.facts[f.name];
+    this.facts[f.name] = prev ? { ...prev, ...f, problems: dedupe([...prev.problems, ...f.problems]) } : f;
+  }
+
+  addTarget(t: TargetResult): void {
+    for (const h of t.hosts) {
+      const key = `${t.input}\u0000${h.ip}\u0000${h.port}`;
+      let row = this.rows.get(key);
+      if (!row) {
+        row = { target: t.input, exchange: h.exchange, ip: h.ip, port: h.port, kinds: [] };
+        this.rows.set(key, row);
+        this.cells.set(key, new Map());
+      }
+      const byKind = this.cells.get(key)!;
+      for (const p of h.probes) {
+        const vantage = p.vantage;
+        if (vantage === undefined) {
+          this.withoutVantage++;
+          continue;
+        }
+        this.vantages.add(vantage);
+        if (p.status === 'not-tried') continue;
+        // A greylisted cell's retry says what the receiver finally decided.
+        const verdict = p.greylistRetry?.verdict ?? p.verdict;
+        const problems = problemsOf(p);
+        const cell: Cell = {
+          outcome: verdict.outcome,
+          cause: verdict.cause,
+          code: verdict.code,
+          stage: verdict.stage,
+          helo: p.identity.name,
+          sourceIp: p.local?.address ?? p.identity.source,
+          problems,
+        };
+        let cells = byKind.get(p.identity.kind);
+        if (!cells) {
+          cells = {};
+          byKind.set(p.identity.kind, cells);
+        }
+        cells[vantage] ??= cell;
+        const acc = ((this.acceptance[vantage] ??= {})[p.identity.kind] ??= { probes: 0, accepted: 0, rejected: 0, deferred: 0, unknown: 0, 'not-judged': 0 });
+        acc.probes++;
+        acc[verdict.outcome]++;
+        const f = (this.facts[vantage] ??= { name: vantage, helo: null, sources: [], problems: [] });
+        if (p.identity.kind === 'primary' && f.helo === null) f.helo = p.identity.name;
+        if (cell.sourceIp && !f.sources.includes(cell.sourceIp)) f.sources.push(cell.sourceIp);
+        f.problems = dedupe([...f.problems, ...problems]);
+      }
+    }
+  }
+
+  build(): ConsistencyReport {
+    const vantages = [...this.vantages].sort();
+    let inconsistencies = 0;
+    const receivers: ReceiverRow[] = [];
+    for (const [key, row] of this.rows) {
+      const byKind = this.cells.get(key)!;
+      const kinds: ReceiverRow['kinds'] = [];
+      for (const [kind, byVantage] of byKind) {
+        const present = vantages.filter((v) => byVantage[v] !== undefined);
+        const outcomes = new Set(present.map((v) => byVantage[v]!.outcome));
+        const differs = present.length > 1 && outcomes.size > 1;
+        const explanations: string[] = [];
+        if (differs) {
+          inconsistencies++;
+          const best = Math.min(...present.map((v) => RANK[byVantage[v]!.outcome]));
+          const good = present.filter((v) => RANK[byVantage[v]!.outcome] === best);
+          for (const v of present) {
+            const c = byVantage[v]!;
+            if (RANK[c.outcome] === best) continue;
+            const why = c.problems.length > 0
+              ? c.problems.map((p) => `${p.detail} (${p.id} ${p.status})`).join('; ')
+              : `no sender-side DNS problem seen for ${c.sourceIp ?? 'its source'} / ${c.helo}: look at the receiver's reply`;
+            const reply = c.code !== null ? `${c.code} at ${c.stage ?? '?'}, cause ${c.cause}` : `cause ${c.cause}`;
+            explanations.push(`${v}: ${why} — ${row.exchange} [${row.ip}] ${c.outcome === 'rejected' ? 'rejects' : c.outcome === 'deferred' ? 'defers' : 'gives no verdict to'} ${v} (${reply}) but ${c.outcome === 'unknown' ? 'judged' : 'accepts'} ${good.join(', ')}`);
+          }
+        }
+        kinds.push({ kind, byVantage, differs, explanations });
+      }
+      receivers.push({ ...row, kinds });
+    }
+    return { vantages, receivers, acceptance: this.acceptance, vantageFacts: this.facts, inconsistencies, withoutVantage: this.withoutVantage };
+  }
+}
+
+function dedupe(checks: AlignmentCheck[]): AlignmentCheck[] {
+  const seen = new Set<string>();
+  return checks.filter((c) => {
+    const k = `${c.id}\u0000${c.detail}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export function consistencyOf(targets: Iterable<TargetResult>): ConsistencyReport {
+  const b = new ConsistencyBuilder();
+  for (const t of targets) b.addTarget(t);
+  return b.build();
+}
+
+const clean = (s: string) => stripControl(s);
+
+/** Plain text for a terminal; every server- or DNS-derived string goes through stripControl. */
+export function renderConsistency(r: ConsistencyReport): string {
+  const out: string[] = [];
+  out.push(`Relay consistency: ${r.vantages.length} vantage(s): ${r.vantages.map(clean).join(', ') || '(none)'}`);
+  if (r.vantages.length === 0) {
+    out.push('No probe in these results carries a vantage: this is not a fleet run (mxprobe probe --queue … --vantages …).');
+    return `${out.join('\n')}\n`;
+  }
+  out.push('');
+  out.push('Vantages (sender side, from the relays themselves):');
+  for (const v of r.vantages) {
+    const f = r.vantageFacts[v];
+    const probs = f && f.problems.length > 0 ? f.problems.map((p) => `${p.id} ${p.status}: ${p.detail}`).join('; ') : 'aligned (no failing sender check)';
+    out.push(`  ${clean(v)}: helo ${clean(f?.helo ?? '?')}, source ${clean(f?.sources.join(', ') || '?')}: ${clean(probs)}`);
+  }
+  out.push('');
+  for (const row of r.receivers) {
+    out.push(`${clean(row.target)}  ${clean(row.exchange)} [${clean(row.ip)}]:${row.port}`);
+    for (const k of row.kinds) {
+      const cells = r.vantages.map((v) => {
+        const c = k.byVantage[v];
+        return `${clean(v)}=${c ? `${c.outcome}${c.code !== null ? ` ${c.code}` : ''}${c.cause !== 'none' ? ` (${c.cause})` : ''}` : '-'}`;
+      });
+      out.push(`  ${k.differs ? '!!' : '  '} ${k.kind.padEnd(9)} ${cells.join('   ')}`);
+      for (const e of k.explanations) out.push(`       ${clean(e)}`);
+    }
+  }
+  out.push('');
+  out.push('Acceptance per vantage and identity kind:');
+  for (const v of r.vantages) {
+    const kinds = r.acceptance[v] ?? {};
+    const parts = Object.entries(kinds).map(([kind, a]) => `${kind} ${a.accepted}/${a.probes}`);
+    out.push(`  ${clean(v)}: ${parts.join(', ') || 'no probes'}`);
+  }
+  out.push('');
+  out.push(r.inconsistencies > 0 ? `${r.inconsistencies} cell(s) where the relays are treated differently (marked !!).` : 'Every receiver treated every relay the same way.');
+  return `${out.join('\n')}\n`;
+}
