@@ -39,7 +39,7 @@ describe('relay consistency', () => {
     expect(bad.kinds[0]!.explanations).toHaveLength(1);
     expect(bad.kinds[0]!.explanations[0]).toMatch(/^relay2: PTR relay2\.example\.net does not resolve back .*\(fcrdns fail\).* rejects relay2 .*accepts relay1/);
     expect(r.receivers.find((x) => x.target === 'same.test')!.kinds[0]!.differs).toBe(false);
-    expect(r.acceptance['relay2']?.primary).toEqual({ probes: 2, accepted: 1, rejected: 1, deferred: 0, unknown: 0 });
+    expect(r.acceptance['relay2']?.primary).toEqual({ probes: 2, accepted: 1, rejected: 1, deferred: 0, unknown: 0, 'not-judged': 0 });
     expect(r.vantageFacts['relay2']?.problems.map((p) => p.id)).toEqual(['fcrdns']);
     const text = renderConsistency(r);
     expect(text).toContain('!! primary');
