@@ -41,7 +41,7 @@ const TLS_VERSIONS: readonly TlsVersion[] = ['1.0', '1.1', '1.2', '1.3'];
 
 /** One line per rule, for `--help` and error messages. */
 export const POLICY_RULES_HELP: readonly string[] = [
-  'no-starttls                  host answered EHLO without offering STARTTLS (RFC 3207)',
+  'no-starttls                  host answered EHLO without offering working STARTTLS (RFC 3207; broken counts)',
   'starttls-broken              STARTTLS offered, but refused (e.g. 454) or the handshake failed',
   'tls-below:<1.0|1.1|1.2|1.3>  negotiated TLS version lower than given',
   'cert-invalid                 certificate chain did not verify',
@@ -194,6 +194,9 @@ function evaluateHost(rule: PolicyRule, t: TargetResult, h: HostResult, now: Dat
       // Only a host that answered EHLO can be said to lack STARTTLS; implicit TLS (RFC 8314) needs none.
       if (!implicit && f.starttls === false) out.push({ ...base, detail: 'EHLO reply did not offer STARTTLS' });
       else if (!implicit && f.starttls === null && f.helo) out.push({ ...base, detail: 'host only speaks HELO, so STARTTLS cannot be offered' });
+      // Offered but refused or failed: every opportunistic sender delivers in plaintext, exactly
+      // as if it were not offered, so a CI policy written as no-starttls must not pass it.
+      else if (!implicit && f.tls === null && f.starttlsFailure !== null) out.push({ ...base, detail: `STARTTLS offered but it does not work (${f.starttlsFailure.kind === 'refused' ? `refused ${f.starttlsFailure.reply.code}` : 'handshake failed'}); see starttls-broken` });
       return;
     case 'starttls-broken': {
       // RFC 3207 §4: a server that advertises STARTTLS and then cannot do it leaves every

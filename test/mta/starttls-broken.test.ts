@@ -60,12 +60,13 @@ describe.skipIf(SKIP_LAB)('broken STARTTLS on a real Postfix (unreadable key, 45
     expect(run.code, describeRun(run)).toBe(0);
   });
 
-  it('--fail-on starttls-broken exits 3 and names the reply; no-starttls alone does not catch it', async () => {
+  it('--fail-on starttls-broken exits 3 and names the reply; no-starttls catches it too', async () => {
     const r = await mxprobe(ctx.lab, ['probe', A.tlsBroken, '--resolver', A.dns, '--source', A.good, '--helo', N.good, '--rcpt', `postmaster@${N.domain}`, '--fail-on', 'starttls-broken', '--quiet']);
     expect(r.code, describeRun(r)).toBe(3);
     expect(r.stderr).toMatch(/policy starttls-broken: .*454/);
     const ok = await mxprobe(ctx.lab, ['probe', A.tlsBroken, '--resolver', A.dns, '--source', A.good, '--helo', N.good, '--rcpt', `postmaster@${N.domain}`, '--fail-on', 'no-starttls', '--quiet']);
-    expect(ok.code, describeRun(ok)).toBe(0);
+    expect(ok.code, describeRun(ok)).toBe(3);
+    expect(ok.stderr).toMatch(/policy no-starttls: .*offered but it does not work \(refused 454\)/);
   }, 120_000);
 
   it('--no-starttls-fallback: deferred at starttls, cause tls-unavailable, no MAIL sent', async () => {

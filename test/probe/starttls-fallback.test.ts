@@ -105,8 +105,10 @@ describe('STARTTLS refused (454): go on in plaintext in the same session', () =>
     const v = evaluateTargetPolicy(target(host), parsePolicy('starttls-broken'));
     expect(v).toHaveLength(1);
     expect(v[0]?.detail).toMatch(/offered but refused: 454 .*TLS not available/);
-    // The README's CI policy, no-starttls alone, passes such a host: starttls-broken is what catches it.
-    expect(evaluateTargetPolicy(target(host), parsePolicy('no-starttls'))).toEqual([]);
+    // A CI policy written with no-starttls alone (the README's, before) must not pass it either.
+    const ns = evaluateTargetPolicy(target(host), parsePolicy('no-starttls'));
+    expect(ns).toHaveLength(1);
+    expect(ns[0]?.detail).toMatch(/offered but it does not work \(refused 454\)/);
   });
 });
 
