@@ -5,8 +5,9 @@
  * property of the mail system (relays, destination domains, MX hosts, causes, HELO names, hours),
  * never of the log length, and every map has a cap with an overflow counter reported in `limits`.
  * The two per-message maps (queue ids with a deferral; recipients still deferred) hold only
- * messages in flight and evict the oldest entry past their cap, counting the evictions, so a
- * deferred-then-delivered message is recognised unless more than the cap were in flight at once.
+ * messages in flight: an entry goes when Postfix logs "QID: removed" (Exim "Completed"), and past
+ * the cap the oldest goes, counted, so a deferred-then-delivered message is recognised unless more
+ * than the cap were in flight at once.
  */
 import { classify } from '../analysis/classify.js';
 import { parseHelo } from '../analysis/helo-name.js';
@@ -256,6 +257,14 @@ export class LogAggregator {
         return;
       case 'helo':
         this.helo(ev.helo, ev.relay, ev.session);
+        return;
+      case 'queue-removed':
+        // The message is done: forget its queue id (memory holds messages in flight only). A
+        // recipient still listed as deferred here was never final in this log (lost, or expired
+        // without a status line): it stays counted as deferred, not delivered.
+        this.deferredQids.map.delete(ev.queueId);
+        this.pending.map.delete(ev.queueId);
+        this.other++;
         return;
       case 'session-end':
         this.sessions.map.delete(`${ev.relay} ${ev.session}`);

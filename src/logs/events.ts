@@ -105,6 +105,12 @@ export interface HeloSeenEvent extends EventBase {
   session: string | null;
 }
 
+/** Postfix qmgr "QID: removed": the message left the queue; per-message state can go. */
+export interface QueueRemovedEvent extends EventBase {
+  kind: 'queue-removed';
+  queueId: string;
+}
+
 /** Postfix smtpd "disconnect from": the session's HELO observations end here. */
 export interface SessionEndEvent extends EventBase {
   kind: 'session-end';
@@ -135,6 +141,6 @@ export interface UnknownEvent {
   kind: 'unknown';
 }
 
-export type LogEvent = DeliveryEvent | ReceivedEvent | RejectEvent | HeloSeenEvent | SessionEndEvent | SpamEvent | OtherEvent | UnknownEvent;
+export type LogEvent = DeliveryEvent | ReceivedEvent | RejectEvent | HeloSeenEvent | SessionEndEvent | QueueRemovedEvent | SpamEvent | OtherEvent | UnknownEvent;
 
 export const UNKNOWN: UnknownEvent = Object.freeze({ kind: 'unknown' }) as UnknownEvent;

@@ -38,6 +38,8 @@ export function parseEximBody(body: string, time: number | null, relay: string):
       const status: DeliveryStatus = flag === '** ' ? 'bounced' : flag === '== ' ? 'deferred' : 'sent';
       return eximDelivery(first, rest.slice(3), status, time, relay);
     }
+    // "Completed": Exim is done with the message (all addresses final).
+    if (rest === 'Completed') return { kind: 'queue-removed', queueId: first, time, relay };
     return { kind: 'other', time, relay };
   }
   if (/\brejected\b/.test(s) && s.includes('H=')) return eximReject(s, time, relay);

@@ -49,6 +49,7 @@ export function parsePostfix(service: string, program: string, msg: string, time
     }
     return { kind: 'other', time, relay };
   }
+  if (service === 'qmgr' && rest === 'removed') return { kind: 'queue-removed', queueId: qid, time, relay };
   if (service === 'pickup' && (rest.startsWith('uid=') || rest.startsWith('sender='))) {
     return { kind: 'received', source: 'postfix', queueId: qid, via: 'pickup', helo: null, time, relay };
   }

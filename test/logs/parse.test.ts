@@ -119,7 +119,7 @@ describe('other syslog stamp formats', () => {
   it('--log-format forces one reader: a classic line is unknown to the rfc3339 reader', () => {
     const line = 'Nov 30 10:00:00 h postfix/qmgr[1]: ABC: removed';
     expect(parseAll([line], undefined, 'rfc3339')[0]).toEqual({ kind: 'unknown' });
-    expect(parseAll([line], undefined, 'syslog')[0]).toMatchObject({ kind: 'other' });
+    expect(parseAll([line], undefined, 'syslog')[0]).toMatchObject({ kind: 'queue-removed', queueId: 'ABC' });
   });
 });
 
