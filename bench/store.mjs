@@ -117,6 +117,12 @@ const round = (x, d = 1) => (x === null || x === undefined ? null : Math.round(x
 
 async function main() {
   const rows = [];
+  // Each row is printed as it completes, so a run cut short still shows what it measured.
+  const push = rows.push.bind(rows);
+  rows.push = (...r) => {
+    for (const x of r) process.stderr.write(`bench/store: ${JSON.stringify(x)}\n`);
+    return push(...r);
+  };
   const pg = await startPg();
   try {
     // 1. Probe-run slowdown with --store, on the farm (ehlo sessions, plaintext).
