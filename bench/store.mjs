@@ -124,6 +124,14 @@ async function main() {
     return push(...r);
   };
   const pg = await startPg();
+  // A bench cut short (timeout, Ctrl-C) must not leave its PostgreSQL cluster running.
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, () => {
+      if (!pg.reason) pg.stop();
+      rmSync(work, { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
   try {
     // 1. Probe-run slowdown with --store, on the farm (ehlo sessions, plaintext).
     const farm = await startFarm(FARM);
