@@ -117,7 +117,21 @@ const round = (x, d = 1) => (x === null || x === undefined ? null : Math.round(x
 
 async function main() {
   const rows = [];
+  // Each row is printed as it completes, so a run cut short still shows what it measured.
+  const push = rows.push.bind(rows);
+  rows.push = (...r) => {
+    for (const x of r) process.stderr.write(`bench/store: ${JSON.stringify(x)}\n`);
+    return push(...r);
+  };
   const pg = await startPg();
+  // A bench cut short (timeout, Ctrl-C) must not leave its PostgreSQL cluster running.
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, () => {
+      if (!pg.reason) pg.stop();
+      rmSync(work, { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
   try {
     // 1. Probe-run slowdown with --store, on the farm (ehlo sessions, plaintext).
     const farm = await startFarm(FARM);
