@@ -23,8 +23,7 @@ import { analysisEnrichers } from '../probe/enrich.js';
 import { SummaryBuilder } from '../report/summary.js';
 import { jsonFooter, jsonHeader, jsonTarget, ndjsonHost, ndjsonResume, ndjsonRun, ndjsonSummary, ndjsonTarget, type RunMeta } from '../report/json.js';
 import { loadCompleted, type ResumeSet } from '../probe/resume.js';
-import { renderTable } from '../report/table.js';
-import { slimForTable } from '../report/slim.js';
+import { TableBuilder } from '../report/table.js';
 import { renderHtml } from '../report/html.js';
 import { csvHeader, csvRows } from '../report/csv.js';
 import { evaluateTargetPolicy, formatViolations, parsePolicy, parsePolicyFile, type PolicyRule, type Violation } from '../analysis/policy.js';
@@ -314,7 +313,10 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   const summary = new SummaryBuilder();
   // Only the table and the HTML page need the whole run; everything else streams, and the audit
   // policy is judged per target as it finishes (only its violations are kept).
-  const collectAll = flags.format === 'table' || flags.format === 'html';
+  const tableW = tableWidth(ctx.stdout, ctx.env, flags.output !== undefined);
+  const table = flags.format === 'table'
+    ? new TableBuilder({ color: flags.color !== false && !flags.output && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true, ...(tableW !== undefined ? { width: tableW } : {}) })
+    : null;
   const violations: Violation[] = [];
   const policyNow = new Date();
   const collected: TargetResult[] = [];
@@ -355,9 +357,10 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
         }
         if (flags.format === 'ndjson') out.write(ndjsonTarget(t));
         if (flags.format === 'csv') out.write(csvRows(t));
-        // The table keeps only the fields it prints (report/slim.ts): a few hundred bytes per
-        // probe instead of 10-15 KB. The HTML page shows everything, transcripts included.
-        if (collectAll) collected.push(flags.format === 'html' ? t : slimForTable(t));
+        // The table keeps only its rendered cells per finished target (report/table.ts
+        // TableBuilder), not the results. The HTML page shows everything, transcripts included.
+        if (table) table.add(t);
+        if (flags.format === 'html') collected.push(t);
       },
     });
   } finally {
@@ -370,10 +373,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   if (flags.format === 'json') out.write(jsonFooter(finishedAt, sum, interrupted));
   if (flags.format === 'ndjson') out.write(ndjsonSummary(finishedAt, sum, interrupted));
   const run: RunResult = { schemaVersion: 1, tool: meta.tool, startedAt, finishedAt, options: recordedOptions, targets: collected, summary: sum };
-  if (flags.format === 'table') {
-    const width = tableWidth(ctx.stdout, ctx.env, flags.output !== undefined);
-    out.write(renderTable(run, { color: flags.color !== false && !flags.output && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true, ...(width !== undefined ? { width } : {}) }));
-  }
+  if (table) out.write(table.render(sum));
   if (flags.format === 'html') out.write(renderHtml(run));
   await out.close();
 
