@@ -234,6 +234,20 @@ const round = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x
 
 // ---------------------------------------------------------------- mxprobe scenarios
 
+/** Peak RSS of `probe --format table` (the table is printed at the end, so results are held). */
+async function runTableRss(farm, s) {
+  const tfile = targetsFile(`${s.id}-targets`, s.targets);
+  const out = join(work, `${s.id}.txt`);
+  const args = [
+    ...NODE_FLAGS, CLI, 'probe', '-f', tfile, '--port', String(farm.port), '--concurrency', String(s.concurrency),
+    '--host-gap', '0', '--stop-after', 'banner', '--helo', 'probe.bench.example', '--format', 'table', '-o', out,
+    '--quiet', '--no-alignment', '--no-transcript', '--timeout', String(Math.max(10_000, s.latencyMs * 20)),
+  ];
+  const r = await timed(process.execPath, args, { timeoutMs: 900_000 });
+  rmSync(out, { force: true });
+  return { skipTable: true, id: s.id, tool: 'mxprobe', label: `scale ${s.targets} targets, --format table`, concurrency: s.concurrency, targets: s.targets, exitCode: r.code, wallS: r.wallMs / 1000, cpuS: r.cpuS, peakRssMb: r.maxRssMb === null ? null : Math.round(r.maxRssMb) };
+}
+
 async function runMxprobe(farm, s, { nodeFlags = [], keepOutput = false } = {}) {
   const tfile = targetsFile(`${s.id}-targets`, s.targets);
   const out = join(work, `${s.id}.ndjson`);
@@ -581,6 +595,11 @@ async function main() {
       results.push(b);
       log(`scale ${big}: rss ${b.peakRssMb} MB, ${b.probesPerSec}/s`);
       const ratio = a.peakRssMb && b.peakRssMb ? b.peakRssMb / a.peakRssMb : null;
+      // B12: the table must hold the run to the end; compare its peak RSS with NDJSON's (streams).
+      const tbl = await runTableRss(farm, { id: `scale-table-${big}`, targets: big, concurrency: 1000, latencyMs: scaleL });
+      results.push(tbl);
+      log(`scale ${big} --format table: rss ${tbl.peakRssMb} MB (ndjson ${b.peakRssMb} MB), exit ${tbl.exitCode}`);
+      checks.push({ id: 'rss-table-vs-ndjson', detail: `peak RSS with --format table ${tbl.peakRssMb} MB vs ndjson ${b.peakRssMb} MB at ${big} targets (goal <= 2x)`, pass: tbl.peakRssMb !== null && b.peakRssMb ? tbl.peakRssMb <= 2 * b.peakRssMb : null });
       checks.push({ id: 'rss-scale', detail: `peak RSS ${b.peakRssMb} MB at ${big} targets vs ${a.peakRssMb} MB at ${small}: x${fmt(ratio, 2)} (goal <= 1.2)`, pass: ratio !== null && ratio <= 1.2 });
     } finally {
       await farm.close();

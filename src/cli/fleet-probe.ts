@@ -5,7 +5,7 @@
  */
 import type { CliContext } from './context.js';
 import type { ProbeFlags } from './probe.js';
-import type { RunResult } from '../results.js';
+import type { RunResult, TargetResult } from '../results.js';
 import type { RunOptions, RunSink } from '../probe/run.js';
 import type { Target } from '../targets/parse.js';
 import { UsageError } from '../errors.js';
@@ -65,12 +65,14 @@ export async function openFleetRun(flags: ProbeFlags, ctx: CliContext, recorded:
   };
 }
 
-/** The relay-consistency report appended to the table of a run with more than one vantage. */
-export async function fleetConsistencyTextAsync(run: RunResult): Promise<string> {
+/**
+ * The relay-consistency report appended to the table of a run with more than one vantage, fed
+ * target by target as results arrive (the run's targets are not kept for it).
+ */
+export async function startFleetConsistency(options: RunResult['options']): Promise<{ add(t: TargetResult): void; render(): string }> {
   const { ConsistencyBuilder, renderConsistency } = await import('../fleet/consistency.js');
   const { vantageFactsFromOptions } = await import('../fleet/facts.js');
   const b = new ConsistencyBuilder();
-  for (const f of vantageFactsFromOptions(run.options)) b.addVantage(f);
-  for (const t of run.targets) b.addTarget(t);
-  return renderConsistency(b.build());
+  for (const f of vantageFactsFromOptions(options)) b.addVantage(f);
+  return { add: (t) => b.addTarget(t), render: () => renderConsistency(b.build()) };
 }

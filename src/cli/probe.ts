@@ -19,13 +19,12 @@ import { noTargetsError, readTargets, validateTargets, type TargetSourceSpec } f
 import type { Target } from '../targets/parse.js';
 import { parseIdentityKinds } from '../probe/identities.js';
 import { runProbes, type RunOptions, type RunSink } from '../probe/run.js';
-import { fleetConsistencyTextAsync, openFleetRun } from './fleet-probe.js';
+import { openFleetRun, startFleetConsistency } from './fleet-probe.js';
 import { analysisEnrichers } from '../probe/enrich.js';
 import { SummaryBuilder } from '../report/summary.js';
 import { jsonFooter, jsonHeader, jsonTarget, ndjsonHost, ndjsonResume, ndjsonRun, ndjsonSummary, ndjsonTarget, type RunMeta } from '../report/json.js';
 import { loadCompleted, type ResumeSet } from '../probe/resume.js';
-import { renderTable } from '../report/table.js';
-import { slimForTable } from '../report/slim.js';
+import { TableBuilder } from '../report/table.js';
 import { renderHtml } from '../report/html.js';
 import { csvHeader, csvRows } from '../report/csv.js';
 import { evaluateTargetPolicy, formatViolations, parsePolicy, parsePolicyFile, type PolicyRule, type Violation } from '../analysis/policy.js';
@@ -344,7 +343,11 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   const summary = new SummaryBuilder();
   // Only the table and the HTML page need the whole run; everything else streams, and the audit
   // policy is judged per target as it finishes (only its violations are kept).
-  const collectAll = flags.format === 'table' || flags.format === 'html';
+  const tableW = tableWidth(ctx.stdout, ctx.env, flags.output !== undefined);
+  const table = flags.format === 'table'
+    ? new TableBuilder({ color: flags.color !== false && !flags.output && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true, ...(tableW !== undefined ? { width: tableW } : {}) })
+    : null;
+  const consistency = table && fleet && fleet.vantageCount > 1 ? await startFleetConsistency(recordedOptions) : null;
   const violations: Violation[] = [];
   const policyNow = new Date();
   const collected: TargetResult[] = [];
@@ -386,9 +389,11 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
         }
         if (flags.format === 'ndjson') out.write(ndjsonTarget(t));
         if (flags.format === 'csv') out.write(csvRows(t));
-        // The table keeps only the fields it prints (report/slim.ts): a few hundred bytes per
-        // probe instead of 10-15 KB. The HTML page shows everything, transcripts included.
-        if (collectAll) collected.push(flags.format === 'html' ? t : slimForTable(t));
+        // The table keeps only its rendered cells per finished target (report/table.ts
+        // TableBuilder), not the results. The HTML page shows everything, transcripts included.
+        if (table) table.add(t);
+        consistency?.add(t);
+        if (flags.format === 'html') collected.push(t);
         return storeHook?.target(t);
       },
     };
@@ -409,12 +414,9 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   if (flags.format === 'json') out.write(jsonFooter(finishedAt, sum, interrupted));
   if (flags.format === 'ndjson') out.write(ndjsonSummary(finishedAt, sum, interrupted));
   const run: RunResult = { schemaVersion: 1, tool: meta.tool, startedAt, finishedAt, options: recordedOptions, targets: collected, summary: sum };
-  if (flags.format === 'table') {
-    const width = tableWidth(ctx.stdout, ctx.env, flags.output !== undefined);
-    out.write(renderTable(run, { color: flags.color !== false && !flags.output && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true, ...(width !== undefined ? { width } : {}) }));
-  }
+  if (table) out.write(table.render(sum));
   // More than one vantage: the relay-consistency report follows the table.
-  if (flags.format === 'table' && fleet && fleet.vantageCount > 1) out.write(`\n${await fleetConsistencyTextAsync(run)}`);
+  if (consistency) out.write(`\n${consistency.render()}`);
   if (flags.format === 'html') out.write(renderHtml(run));
   await out.close();
   const storeLost = (await storeHook?.finish(finishedAt, sum, interrupted)) === true;

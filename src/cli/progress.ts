@@ -1,13 +1,14 @@
 /**
- * Progress on stderr, only when stderr is a terminal and --quiet is not given, so pipes and CI
- * logs stay clean and stdout carries only results.
+ * Progress on stderr through ora, only when stderr is a terminal and --quiet is not given, so
+ * pipes and CI logs stay clean and stdout carries only results.
  *
- * One status line, rewritten in place (CR + "erase line", ECMA-48 §8.3.29), cut to the terminal
- * width. Deliberately not a spinner library: a terminal that reports 0 columns (script(1) with
- * no size, CI wrappers) made ora divide by zero and repaint forever at full CPU, and its stdin
- * handling swallowed Ctrl-C. Here a width that is not a positive number means 80 columns, nothing
- * runs on a timer, nothing touches stdin or signals, and the line is painted at most every 200 ms.
+ * Guarded (B1): a terminal that reports 0 columns (script(1) with no size, CI wrappers) made ora
+ * divide by zero and repaint forever at full CPU, ignoring Ctrl-C. ora gets a view of the stream
+ * whose `columns` is never below 20 (80 when the terminal says 0 or nothing), the text is cut to
+ * fit one line, and ora never touches stdin (`discardStdin: false`, which put a TTY stdin in raw
+ * mode and swallowed Ctrl-C) or the cursor's exit hooks (`hideCursor: false`): signals stay ours.
  */
+import ora, { type Ora } from 'ora';
 import type { CliContext } from './context.js';
 import { stripControl } from '../report/sanitize.js';
 import { truncateWidth } from '../report/width.js';
@@ -42,35 +43,48 @@ export function progressLine(s: ProgressState, columns: number): string {
 
 const NOOP: Progress = { host() {}, target() {}, stop() {} };
 
+/** The stream as ora sees it: the same stream, with a usable `columns` (never 0). */
+export function guardColumns<T extends object>(stream: T): T {
+  return new Proxy(stream, {
+    get(target, prop) {
+      if (prop === 'columns') return usableColumns((target as { columns?: unknown }).columns);
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+    set(target, prop, value) {
+      return Reflect.set(target, prop, value, target);
+    },
+  });
+}
+
 export function startProgress(ctx: CliContext, enabled: boolean, totalTargets: number, now: () => number = Date.now): Progress {
   if (!enabled || !ctx.stderrIsTty) return NOOP;
-  const stream = ctx.stderr as NodeJS.WritableStream & { columns?: unknown };
+  const stream = guardColumns(ctx.stderr as NodeJS.WritableStream & { columns?: unknown });
   const state: ProgressState = { probesDone: 0, hostsDone: 0, targetsDone: 0, totalTargets, last: '' };
+  // ora draws its spinner frame and a space before the text.
+  const text = () => progressLine(state, usableColumns(stream.columns) - 2);
+  const spinner: Ora = ora({ stream, text: text(), discardStdin: false, hideCursor: false }).start();
   let lastPaint = 0;
-  let painted = false;
-  const paint = (force: boolean) => {
+  const paint = () => {
     const t = now();
-    if (!force && t - lastPaint < 200) return;
+    if (t - lastPaint < 200) return;
     lastPaint = t;
-    painted = true;
-    stream.write(`\r\x1b[2K${progressLine(state, usableColumns(stream.columns))}`);
+    spinner.text = text();
   };
-  paint(true);
   return {
     host(probes, last) {
       state.probesDone += probes;
       state.hostsDone++;
       state.last = last;
-      paint(false);
+      paint();
     },
     target(last) {
       state.targetsDone++;
       state.last = last;
-      paint(false);
+      paint();
     },
     stop() {
-      if (painted) stream.write('\r\x1b[2K');
-      painted = false;
+      spinner.stop();
     },
   };
 }

@@ -9,7 +9,7 @@ import type { HostResult, ProbeResult, RunResult, TargetResult } from '../result
 import { stripControl, truncate } from './sanitize.js';
 import { renderSummaryBlock } from './summary.js';
 import { displayWidth, padEndWidth } from './width.js';
-import { renderTransportText } from './transport.js';
+import { TRANSPORT_HEADING, transportTextLines } from './transport.js';
 
 export interface TableOptions {
   color?: boolean;
@@ -27,8 +27,15 @@ const ANSI = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', dim: '\x1
 /** Terminal columns a cell takes: CJK counts two, combining marks none (report/width.ts). */
 const width = displayWidth;
 
+/** Column widths by a loop: Math.max(...rows) overflows the stack at ~100k rows. */
+function columnWidths(header: string[], rows: string[][]): number[] {
+  const widths = header.map((h) => width(h));
+  for (const r of rows) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i] ?? 0, width(r[i] ?? ''));
+  return widths;
+}
+
 export function formatGrid(header: string[], rows: string[][], colorize?: (cell: string, col: number) => string): string {
-  const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
+  const widths = columnWidths(header, rows);
   const line = (cells: string[], color: boolean) =>
     cells
       .map((c, i) => {
@@ -47,7 +54,7 @@ export function formatGrid(header: string[], rows: string[][], colorize?: (cell:
  */
 export function formatGridFit(header: string[], rows: string[][], keep: number, maxWidth: number | undefined, colorize?: (cell: string, col: number) => string): string {
   if (maxWidth === undefined || !Number.isFinite(maxWidth)) return formatGrid(header, rows, colorize);
-  const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
+  const widths = columnWidths(header, rows);
   const total = widths.reduce((a, w) => a + w, 0) + 2 * (widths.length - 1);
   if (total <= maxWidth || header.length <= keep + 1) return formatGrid(header, rows, colorize);
   const keyWidth = widths.slice(0, keep).reduce((a, w) => a + w + 2, 0);
@@ -149,15 +156,7 @@ function targetOnlyRow(t: TargetResult): string[] {
 }
 
 /** Why cells were not tried (421 back-off, a source that cannot reach the host…), once per reason. */
-function notTriedBlock(targets: TargetResult[]): string {
-  const reasons = new Map<string, number>();
-  for (const t of targets)
-    for (const h of t.hosts)
-      for (const p of h.probes) {
-        if (p.status !== 'not-tried' || !p.notTried) continue;
-        const r = stripControl(`${h.exchange} ${h.ip}: ${p.notTried.reason}`);
-        reasons.set(r, (reasons.get(r) ?? 0) + 1);
-      }
+function notTriedBlock(reasons: ReadonlyMap<string, number>): string {
   if (reasons.size === 0) return '';
   return `\n\nNot tried:\n${[...reasons].map(([r, n]) => `  ${r}${n > 1 ? ` (${n} cells)` : ''}`).join('\n')}`;
 }
@@ -166,16 +165,15 @@ function notTriedBlock(targets: TargetResult[]): string {
  * Hosts that advertised STARTTLS and then could not do it (issue 12 §A), once per host: the
  * matrix cells show the plaintext verdicts, so the TLS failure needs its own line.
  */
-function starttlsBrokenBlock(targets: TargetResult[]): string {
-  const lines = new Set<string>();
-  for (const t of targets)
-    for (const h of t.hosts) {
-      const f = h.probes.find((p) => p.starttlsFailure !== undefined)?.starttlsFailure;
-      if (f === undefined) continue;
-      const why = f.kind === 'refused' ? `refused: ${f.reply.code} ${f.reply.text.split('\n')[0] ?? ''}` : `handshake failed: ${f.error.message}`;
-      const then = f.fallback === 'none' ? '' : ` (went on in plaintext${f.fallback === 'reconnect' ? ' on a new connection' : ''})`;
-      lines.add(truncate(stripControl(`${h.exchange} ${h.ip}: ${why}`), 160) + then);
-    }
+function starttlsBrokenLine(h: TargetResult['hosts'][number]): string | null {
+  const f = h.probes.find((p) => p.starttlsFailure !== undefined)?.starttlsFailure;
+  if (f === undefined) return null;
+  const why = f.kind === 'refused' ? `refused: ${f.reply.code} ${f.reply.text.split('\n')[0] ?? ''}` : `handshake failed: ${f.error.message}`;
+  const then = f.fallback === 'none' ? '' : ` (went on in plaintext${f.fallback === 'reconnect' ? ' on a new connection' : ''})`;
+  return truncate(stripControl(`${h.exchange} ${h.ip}: ${why}`), 160) + then;
+}
+
+function starttlsBrokenBlock(lines: ReadonlySet<string>): string {
   if (lines.size === 0) return '';
   return `\n\nSTARTTLS offered but broken:\n${[...lines].map((l) => `  ${l}`).join('\n')}`;
 }
@@ -186,56 +184,137 @@ function identityKey(p: ProbeResult, multiSource: boolean): string {
   return multiSource ? `${kind}@${p.identity.source ?? 'default'}` : kind;
 }
 
-export function renderMatrix(targets: TargetResult[], opts: TableOptions = {}): string {
-  const sources = new Set<string>();
-  for (const t of targets) for (const h of t.hosts) for (const p of h.probes) sources.add(p.identity.source ?? 'default');
-  const multiSource = sources.size > 1;
-  const columns: string[] = [];
-  for (const t of targets)
-    for (const h of t.hosts)
-      for (const p of h.probes) {
-        const k = identityKey(p, multiSource);
-        if (!columns.includes(k)) columns.push(k);
-      }
-  const rows: string[][] = [];
-  for (const t of targets) {
+/** One table row, rendered when its target finished: a few short strings, not the results. */
+interface Row {
+  origin: string;
+  label: string;
+  /** The one-row-per-host form (10 cells). */
+  hostRow: string[];
+  /** Matrix form: the HOST cell, or the "dns …" text for a target without hosts. */
+  hostCell: string;
+  /** Matrix cells: [kind key, source, grid text], in probe order; null for a target without hosts. */
+  cells: Array<[string, string, string]> | null;
+}
+
+const SOURCE_SEP = '\u0001';
+const ORIGIN_ORDER = new Intl.Collator('en', { numeric: true });
+
+/**
+ * The terminal table, built target by target (B12): `add` keeps only the rendered cells of each
+ * finished target (a few hundred bytes per host), so `probe --format table` on 100k targets does
+ * not hold 100k full results until the end. `render` sorts into input order and lays out.
+ */
+export class TableBuilder {
+  private readonly rows: Row[] = [];
+  private readonly notTried = new Map<string, number>();
+  /**
+   * Names sent per (kind key, source): the first few, then only a count. A kind whose name differs
+   * per host (mismatch avoids each receiver's own name) lists its names, never just the first host's.
+   */
+  private readonly names = new Map<string, { first: string[]; more: Set<string> }>();
+  /** Hosts that offered STARTTLS and could not do it (issue 12 §A), once per host. */
+  private readonly starttlsBroken = new Set<string>();
+  /** Transport-security lines per target (origin order at render). */
+  private readonly transport: Array<{ origin: string; lines: string[] }> = [];
+  private readonly sources = new Set<string>();
+  private multiIdentity = false;
+
+  constructor(private readonly opts: TableOptions = {}) {}
+
+  add(t: TargetResult): void {
+    const maxText = this.opts.maxText ?? 40;
+    const label = targetLabel(t);
+    const transport = transportTextLines(t);
+    if (transport.length > 0) this.transport.push({ origin: t.origin, lines: transport });
     if (t.hosts.length === 0) {
-      rows.push([targetLabel(t), truncate(stripControl(`dns ${t.dns.status}`), 30), ...columns.map(() => '-')]);
-      continue;
+      this.rows.push({ origin: t.origin, label, hostRow: targetOnlyRow(t), hostCell: truncate(stripControl(`dns ${t.dns.status}`), 30), cells: null });
+      return;
     }
     for (const h of t.hosts) {
-      const cells = columns.map((c) => {
-        const p = h.probes.find((x) => identityKey(x, multiSource) === c);
-        return p ? stripControl(gridCell(p)) : '-';
-      });
-      rows.push([targetLabel(t), stripControl(`${h.exchange} ${h.family === 6 ? `[${h.ip}]` : h.ip}`), ...cells]);
+      if (h.probes.length > 1) this.multiIdentity = true;
+      const cells: Array<[string, string, string]> = [];
+      for (const p of h.probes) {
+        const kind = identityKey(p, false);
+        const source = p.identity.source ?? 'default';
+        this.sources.add(source);
+        cells.push([kind, source, stripControl(gridCell(p))]);
+        if (p.identity.name) this.addName(kind + SOURCE_SEP + source, p.identity.name);
+        if (p.status === 'not-tried' && p.notTried) {
+          const r = stripControl(`${h.exchange} ${h.ip}: ${p.notTried.reason}`);
+          this.notTried.set(r, (this.notTried.get(r) ?? 0) + 1);
+        }
+      }
+      this.rows.push({ origin: t.origin, label, hostRow: hostRow(t, h, maxText), hostCell: stripControl(`${h.exchange} ${h.family === 6 ? `[${h.ip}]` : h.ip}`), cells });
+      const broken = starttlsBrokenLine(h);
+      if (broken !== null) this.starttlsBroken.add(broken);
     }
   }
-  const color = opts.color === true;
-  const grid = formatGridFit(['TARGET', 'HOST', ...columns.map((c) => stripControl(c).toUpperCase())], rows, 2, opts.width, color ? (cell, i) => (i >= 2 ? outcomeColor(cell) : cell) : undefined);
-  // The identities in play, with the exact names sent. A kind whose name differs per host
-  // (mismatch avoids each receiver's own name) lists its names, never just the first host's.
-  const SHOWN = 3;
-  const names = new Map<string, { first: string[]; more: Set<string> }>();
-  for (const t of targets)
-    for (const h of t.hosts)
-      for (const p of h.probes) {
-        const k = identityKey(p, multiSource);
-        if (!p.identity.name) continue;
-        const e = names.get(k) ?? { first: [], more: new Set<string>() };
-        names.set(k, e);
-        if (e.first.includes(p.identity.name) || e.more.has(p.identity.name)) continue;
-        // Only a count past the first few: bounded text, and a bounded set (one per host at most).
-        if (e.first.length < SHOWN) e.first.push(p.identity.name);
-        else if (e.more.size < 10_000) e.more.add(p.identity.name);
+
+  private addName(key: string, name: string): void {
+    const SHOWN = 3;
+    let e = this.names.get(key);
+    if (!e) this.names.set(key, (e = { first: [], more: new Set<string>() }));
+    if (e.first.includes(name) || e.more.has(name)) return;
+    // Only a count past the first few: bounded text, and a bounded set (one per host at most).
+    if (e.first.length < SHOWN) e.first.push(name);
+    else if (e.more.size < 10_000) e.more.add(name);
+  }
+
+  /** The grid(s) and the not-tried block, rows in input order. */
+  renderGrid(): string {
+    // Stable sort: hosts of one target keep their order.
+    // One collator: localeCompare with options builds one per call (minutes at 100k rows).
+    const rows = [...this.rows].sort((a, b) => ORIGIN_ORDER.compare(a.origin, b.origin));
+    const color = this.opts.color === true;
+    if (!this.multiIdentity) {
+      return formatGridFit(['TARGET', 'EXCHANGE', 'IP', 'BANNER NAME', 'GREETING', 'STARTTLS', 'TLS', 'AUTH', 'SIZE', 'OUTCOME'], rows.map((r) => r.hostRow), 1, this.opts.width, color ? (c, i) => (i === 9 ? outcomeColor(c) : c) : undefined) + notTriedBlock(this.notTried) + starttlsBrokenBlock(this.starttlsBroken);
+    }
+    const multiSource = this.sources.size > 1;
+    const keyOf = (kind: string, source: string) => (multiSource ? `${kind}@${source}` : kind);
+    const columns: string[] = [];
+    const seenColumn = new Set<string>();
+    const legend: string[] = [];
+    for (const r of rows)
+      for (const [kind, source] of r.cells ?? []) {
+        const k = keyOf(kind, source);
+        if (seenColumn.has(k)) continue;
+        seenColumn.add(k);
+        columns.push(k);
+        const e = this.names.get(kind + SOURCE_SEP + source);
+        if (e) {
+          const extra = e.more.size > 0 ? ` (+${e.more.size} more)` : '';
+          const per = e.first.length > 1 ? ' (per host)' : '';
+          legend.push(`  ${padEndWidth(stripControl(k), 12)} ${e.first.map((n) => stripControl(n)).join(', ')}${extra}${per}`);
+        }
       }
-  const legend = [...names].map(([k, e]) => {
-    const extra = e.more.size > 0 ? ` (+${e.more.size} more)` : '';
-    const per = e.first.length > 1 ? ' (per host)' : '';
-    return `  ${padEndWidth(stripControl(k), 12)} ${e.first.map((n) => stripControl(n)).join(', ')}${extra}${per}`;
-  });
-  const key = wrapText('ok accepted · REJ rejected · DEF deferred · @stage where it fell · cause (helo- prefix dropped) · →retry result', opts.width);
-  return `${grid}\n${key}\n\nIdentities sent:\n${legend.join('\n')}${notTriedBlock(targets)}${starttlsBrokenBlock(targets)}`;
+    const gridRows = rows.map((r) => {
+      if (r.cells === null) return [r.label, r.hostCell, ...columns.map(() => '-')];
+      const byKey = new Map<string, string>();
+      for (const [kind, source, text] of r.cells) {
+        const k = keyOf(kind, source);
+        if (!byKey.has(k)) byKey.set(k, text);
+      }
+      return [r.label, r.hostCell, ...columns.map((c) => byKey.get(c) ?? '-')];
+    });
+    const grid = formatGridFit(['TARGET', 'HOST', ...columns.map((c) => stripControl(c).toUpperCase())], gridRows, 2, this.opts.width, color ? (cell, i) => (i >= 2 ? outcomeColor(cell) : cell) : undefined);
+    const key = wrapText('ok accepted · REJ rejected · DEF deferred · @stage where it fell · cause (helo- prefix dropped) · →retry result', this.opts.width);
+    return `${grid}\n${key}\n\nIdentities sent:\n${legend.join('\n')}${notTriedBlock(this.notTried)}${starttlsBrokenBlock(this.starttlsBroken)}`;
+  }
+
+  /** The whole table: grid(s), then the summary block, wrapped to the width. */
+  render(summary: RunResult['summary']): string {
+    const parts = [this.renderGrid()];
+    const transport = [...this.transport].sort((a, b) => ORIGIN_ORDER.compare(a.origin, b.origin)).flatMap((x) => x.lines);
+    if (transport.length > 0) parts.push(`${TRANSPORT_HEADING}\n${transport.join('\n')}`);
+    parts.push(renderSummaryBlock(summary));
+    return `${parts.join('\n\n').split('\n').map((l) => wrapText(l, this.opts.width)).join('\n')}\n`;
+  }
+}
+
+export function renderMatrix(targets: TargetResult[], opts: TableOptions = {}): string {
+  const b = new TableBuilder(opts);
+  for (const t of targets) b.add(t);
+  return b.renderGrid();
 }
 
 /**
@@ -266,28 +345,8 @@ export function byOrigin(a: TargetResult, b: TargetResult): number {
   return a.origin.localeCompare(b.origin, 'en', { numeric: true });
 }
 
-export function renderTable(unsorted: RunResult, opts: TableOptions = {}): string {
-  const run = { ...unsorted, targets: [...unsorted.targets].sort(byOrigin) };
-  const maxText = opts.maxText ?? 40;
-  const multiIdentity = run.targets.some((t) => t.hosts.some((h) => h.probes.length > 1));
-  const parts: string[] = [];
-  if (multiIdentity) {
-    // Per-identity acceptance and the cause histogram are in the summary block below.
-    parts.push(renderMatrix(run.targets, opts));
-  } else {
-    const rows: string[][] = [];
-    for (const t of run.targets) {
-      if (t.hosts.length === 0) rows.push(targetOnlyRow(t));
-      for (const h of t.hosts) rows.push(hostRow(t, h, maxText));
-    }
-    const notTried = notTriedBlock(run.targets) + starttlsBrokenBlock(run.targets);
-    const color = opts.color === true;
-    parts.push(
-      formatGridFit(['TARGET', 'EXCHANGE', 'IP', 'BANNER NAME', 'GREETING', 'STARTTLS', 'TLS', 'AUTH', 'SIZE', 'OUTCOME'], rows, 1, opts.width, color ? (c, i) => (i === 9 ? outcomeColor(c) : c) : undefined) + notTried,
-    );
-  }
-  const transport = renderTransportText(run.targets);
-  if (transport) parts.push(transport);
-  parts.push(renderSummaryBlock(run.summary));
-  return `${parts.join('\n\n').split('\n').map((l) => wrapText(l, opts.width)).join('\n')}\n`;
+export function renderTable(run: RunResult, opts: TableOptions = {}): string {
+  const b = new TableBuilder(opts);
+  for (const t of run.targets) b.add(t);
+  return b.render(run.summary);
 }

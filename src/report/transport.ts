@@ -11,24 +11,30 @@ function hasTransport(t: TargetResult): boolean {
 }
 
 /** The plain-text block under the table: one summary line per target, one DANE line per host. */
-export function renderTransportText(targets: readonly TargetResult[]): string {
+export const TRANSPORT_HEADING = 'Transport security (DANE, MTA-STS, TLS-RPT):';
+
+/** One target's transport-security lines (none when nothing was checked), for the table. */
+export function transportTextLines(t: TargetResult): string[] {
+  if (!hasTransport(t)) return [];
   const lines: string[] = [];
-  for (const t of targets) {
-    if (!hasTransport(t)) continue;
-    const label = stripControl(t.displayDomain ?? t.domain ?? t.input);
-    lines.push(`  ${label}: ${stripControl(t.transport?.summary ?? '')}`);
-    const sts = t.transport?.mtaSts;
-    if (sts) lines.push(`    MTA-STS ${sts.status}${sts.mode ? ` mode=${sts.mode}` : ''}${sts.id ? ` id=${stripControl(sts.id)}` : ''}${sts.mx.length ? ` mx=${stripControl(sts.mx.join(','))}` : ''}${sts.error ? ` (${truncate(stripControl(sts.error), 120)})` : ''}`);
-    const rpt = t.transport?.tlsRpt;
-    if (rpt) lines.push(`    TLS-RPT ${rpt.status}${rpt.rua.length ? ` rua=${stripControl(rpt.rua.join(','))}` : ''}${rpt.error ? ` (${truncate(stripControl(rpt.error), 120)})` : ''}`);
-    for (const h of t.hosts) {
-      const d = h.transport?.dane;
-      if (!d) continue;
-      const m = d.matched ? ` matched ${d.matched.usage} ${d.matched.selector} ${d.matched.matchingType}` : '';
-      lines.push(`    ${stripControl(h.exchange)} ${h.ip}: DANE ${d.status} (dnssec ${d.dnssec}, ${d.records.length} TLSA)${m}${d.detail ? `: ${truncate(stripControl(d.detail), 120)}` : ''}`);
-    }
+  const label = stripControl(t.displayDomain ?? t.domain ?? t.input);
+  lines.push(`  ${label}: ${stripControl(t.transport?.summary ?? '')}`);
+  const sts = t.transport?.mtaSts;
+  if (sts) lines.push(`    MTA-STS ${sts.status}${sts.mode ? ` mode=${sts.mode}` : ''}${sts.id ? ` id=${stripControl(sts.id)}` : ''}${sts.mx.length ? ` mx=${stripControl(sts.mx.join(','))}` : ''}${sts.error ? ` (${truncate(stripControl(sts.error), 120)})` : ''}`);
+  const rpt = t.transport?.tlsRpt;
+  if (rpt) lines.push(`    TLS-RPT ${rpt.status}${rpt.rua.length ? ` rua=${stripControl(rpt.rua.join(','))}` : ''}${rpt.error ? ` (${truncate(stripControl(rpt.error), 120)})` : ''}`);
+  for (const h of t.hosts) {
+    const d = h.transport?.dane;
+    if (!d) continue;
+    const m = d.matched ? ` matched ${d.matched.usage} ${d.matched.selector} ${d.matched.matchingType}` : '';
+    lines.push(`    ${stripControl(h.exchange)} ${h.ip}: DANE ${d.status} (dnssec ${d.dnssec}, ${d.records.length} TLSA)${m}${d.detail ? `: ${truncate(stripControl(d.detail), 120)}` : ''}`);
   }
-  return lines.length ? `Transport security (DANE, MTA-STS, TLS-RPT):\n${lines.join('\n')}` : '';
+  return lines;
+}
+
+export function renderTransportText(targets: readonly TargetResult[]): string {
+  const lines = targets.flatMap(transportTextLines);
+  return lines.length ? `${TRANSPORT_HEADING}\n${lines.join('\n')}` : '';
 }
 
 const esc = escapeHtml;
