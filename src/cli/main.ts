@@ -140,10 +140,20 @@ export async function main(): Promise<void> {
     exitCode: () => code,
     signal: controller.signal,
   };
+  // Last line of defence: if the event loop ever runs dry while main() is still waiting (a
+  // promise nobody will settle), node would end with exit 0 and results lost. Never exit 0 then.
+  let finished = false;
+  process.once('beforeExit', () => {
+    if (finished) return;
+    process.stderr.write('mxprobe: internal error: ended before the results were complete\n');
+    process.exitCode = 1;
+  });
   let exit = await runCli(process.argv.slice(2), ctx);
   process.exitCode = exit;
   // Let stdout drain (or fail); do not keep the process alive for stray timers.
-  if (process.stdout.writableNeedDrain && !process.stdout.destroyed) {
+  // A stream that already failed emits nothing more: waiting for it would leave an empty event
+  // loop, and node would end with exit 0 and the results lost.
+  if (stdoutError === null && process.stdout.writableNeedDrain && !process.stdout.destroyed && process.stdout.errored === null) {
     await new Promise((r) => {
       process.stdout.once('drain', r);
       process.stdout.once('error', r);
@@ -156,5 +166,6 @@ export async function main(): Promise<void> {
     process.stderr.write(`mxprobe: ${new OutputError('stdout', (stdoutError as NodeJS.ErrnoException).code, describeErrno(stdoutError).text).message}\n`);
     exit = EXIT_OUTPUT_LOST;
   }
+  finished = true;
   process.exit(exit);
 }
