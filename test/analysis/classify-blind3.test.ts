@@ -28,7 +28,7 @@ import { runBlindSet, type BlindRow } from '../helpers/blind-set.js';
 const ROWS: BlindRow[] = [
   { stage: 'rcpt', reply: '421 Too many recipients. Try the remaining addresses again later.', outcome: 'deferred', cause: 'rate-limit', source: 'spamdyke spamdyke.h ERROR_RCPT_TO' },
   // an unqualified recipient address: a fault in the recipient address
-  { stage: 'rcpt', reply: '554 Improper recipient address. Try supplying a domain name.', outcome: 'rejected', cause: 'recipient', source: 'spamdyke spamdyke.h ERROR_RCPT_TO_LOCAL', holdout: true, miss: 'policy' },
+  { stage: 'rcpt', reply: '554 Improper recipient address. Try supplying a domain name.', outcome: 'rejected', cause: 'recipient', source: 'spamdyke spamdyke.h ERROR_RCPT_TO_LOCAL', holdout: true },
   { stage: 'rcpt', reply: '421 Your address has been graylisted. Try again later.', outcome: 'deferred', cause: 'greylist', source: 'spamdyke spamdyke.h ERROR_GRAYLISTED' },
   { stage: 'rcpt', reply: '421 Refused. You have no reverse DNS entry.', outcome: 'deferred', cause: 'no-ptr', source: 'spamdyke spamdyke.h ERROR_RDNS_MISSING', holdout: true },
   // the PTR name has no address record: forward confirmation fails
