@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import type { CliContext } from './context.js';
-import { loadResultsDetailed, ResultsInputError } from '../report/load.js';
+import { loadResultsForCli } from './results-input.js';
 import { ConsistencyBuilder, renderConsistency } from '../fleet/consistency.js';
 import { vantageFactsFromOptions } from '../fleet/facts.js';
 
@@ -21,18 +21,8 @@ export function registerFleet(program: Command, ctx: CliContext): void {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('-o, --output <file>', 'write the report to this file instead of stdout')
     .action(async (file: string, flags: { format: 'table' | 'json'; output?: string }) => {
-      let loaded;
-      try {
-        loaded = await loadResultsDetailed(resolve(ctx.cwd, file));
-      } catch (e) {
-        if (e instanceof ResultsInputError) {
-          ctx.stderr.write(`mxprobe: ${e.message}\n`);
-          ctx.setExitCode(2);
-          return;
-        }
-        throw e;
-      }
-      for (const w of loaded.warnings) ctx.stderr.write(`mxprobe: warning: ${w}\n`);
+      const loaded = await loadResultsForCli(ctx, file);
+      if (loaded === null) return;
       const b = new ConsistencyBuilder();
       for (const f of vantageFactsFromOptions(loaded.run.options)) b.addVantage(f);
       for (const t of loaded.run.targets) b.addTarget(t);

@@ -11,7 +11,7 @@ import type { CliContext } from './context.js';
 import { UsageError } from '../errors.js';
 import type { RunResult } from '../results.js';
 import { evaluatePolicy, formatViolations, parsePolicy, parsePolicyFile, POLICY_RULES_HELP, type PolicyRule } from '../analysis/policy.js';
-import { loadResultsDetailed, ResultsInputError } from '../report/load.js';
+import { loadResultsForCli } from './results-input.js';
 import { renderHtml } from '../report/html.js';
 import { renderCsv } from '../report/csv.js';
 import { renderTable } from '../report/table.js';
@@ -87,18 +87,8 @@ export function registerReport(program: Command, ctx: CliContext): void {
         if (Number.isNaN(now.getTime())) throw new UsageError(`--now: not a date: ${flags.now}`);
       }
 
-      let loaded;
-      try {
-        loaded = await loadResultsDetailed(resolve(ctx.cwd, file));
-      } catch (e) {
-        if (e instanceof ResultsInputError) {
-          ctx.stderr.write(`mxprobe: ${e.message}\n`);
-          ctx.setExitCode(2);
-          return;
-        }
-        throw e;
-      }
-      for (const w of loaded.warnings) ctx.stderr.write(`mxprobe: warning: ${w}\n`);
+      const loaded = await loadResultsForCli(ctx, file);
+      if (loaded === null) return;
 
       const format = flags.format ?? formatFromPath(flags.output) ?? 'table';
       const color = flags.color !== false && flags.output === undefined && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true;

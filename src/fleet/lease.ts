@@ -16,6 +16,7 @@
  * so the logic is tested against an in-memory model and the real thing is an ioredis instance.
  */
 import { randomBytes } from 'node:crypto';
+import { abortableSleep } from '../net/abort.js';
 
 /** The one command the leases need; an ioredis `Redis` instance satisfies it as is. */
 export interface LeaseRedis {
@@ -64,17 +65,7 @@ export interface Lease {
   release(result: unknown): Promise<void>;
 }
 
-const defaultSleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+const defaultSleep = abortableSleep;
 
 /** Why the fleet should back off an IP after this session, or null. Shape-checked: a SessionRun. */
 export function backoffReason(result: unknown): string | null {

@@ -25,3 +25,20 @@ export function onAbort(signal: AbortSignal, callback: () => void): () => void {
   set.add(callback);
   return () => void set.delete(callback);
 }
+
+/**
+ * Wait `ms`, or less if `signal` aborts first (it then resolves, never rejects): the polite gaps
+ * and back-offs must not keep a stopping run alive.
+ */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -13,6 +13,7 @@ import type { SessionConfig } from '../smtp/session.js';
 import { observedClientIp } from '../smtp/capabilities.js';
 import { verdictFrom } from '../analysis/verdict.js';
 import type { PoliteScheduler } from './scheduler.js';
+import { abortableSleep } from '../net/abort.js';
 
 export interface ProbeSettings {
   stopAfter: StopAfter;
@@ -61,18 +62,7 @@ const RETRYABLE: ReadonlySet<ProbeStatus> = new Set(['connection-refused', 'conn
 /** Failures of our own side (the source address), not the server's: never retried, never blamed on it. */
 const LOCAL_ERRORS: ReadonlySet<string> = new Set(['EADDRNOTAVAIL', 'EADDRINUSE', 'EINVAL', 'EACCES', 'EPERM']);
 
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+const defaultSleep = abortableSleep;
 
 export function toProbeResult(identity: Identity, run: SessionRun): ProbeResult {
   const f = run.facts;
