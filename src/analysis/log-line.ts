@@ -33,7 +33,27 @@ export interface ParsedInput {
   stageSource: 'log' | 'flag' | 'none';
 }
 
-type LogStage = Stage | 'data' | null;
+/**
+ * `mxprobe classify` knows one stage more than the probe: DATA (RFC 5321 §4.1.1.4). mxprobe never
+ * sends DATA, so results.ts's Stage has no 'data', but a pasted log line or a reply to end of DATA
+ * ("in reply to end of DATA command") is a fact about that stage and is reported as such.
+ */
+export type ClassifyStage = Stage | 'data';
+
+/** parseClassifyLine's answer: the stage may be 'data', and `kind` says what the input was. */
+export interface ClassifiedLine {
+  reply: ParsedInput['reply'];
+  stage: ClassifyStage | null;
+  stageSource: ParsedInput['stageSource'];
+  /**
+   * 'reply': an SMTP reply with a valid code (RFC 5321 §4.2: 2yz-5yz); 'log': a Postfix/Exim log line
+   * we recognised (it may carry no code: Exim does not log the code it sent); 'none': neither,
+   * so there is nothing to classify (random bytes, prose, a client command line).
+   */
+  kind: 'reply' | 'log' | 'none';
+}
+
+type LogStage = ClassifyStage | null;
 
 /** Postfix "(in reply to X command)" / Exim "after X" command names to a stage; DATA has no Stage. */
 function stageFromCommand(command: string): LogStage {
@@ -78,14 +98,12 @@ function parseReply(raw: string): ParsedInput['reply'] {
   }
 }
 
-function withStage(reply: ParsedInput['reply'], logStage: LogStage | undefined, flagStage: Stage | undefined): ParsedInput {
-  if (logStage !== undefined && logStage !== null && logStage !== 'data') {
-    return { reply, stage: logStage, stageSource: 'log' };
-  }
-  // "end of DATA" is a real stage that our Stage vocabulary does not have (mxprobe never sends DATA);
-  // reporting it as rcpt would be false, so fall back to --stage or nothing.
-  if (flagStage !== undefined) return { reply, stage: flagStage, stageSource: 'flag' };
-  return { reply, stage: null, stageSource: 'none' };
+type Flag = ClassifyStage | undefined;
+
+function withStage(reply: ParsedInput['reply'], logStage: LogStage | undefined, flagStage: Flag, kind: ClassifiedLine['kind'] = 'log'): ClassifiedLine {
+  if (logStage !== undefined && logStage !== null) return { reply, stage: logStage, stageSource: 'log', kind };
+  if (flagStage !== undefined) return { reply, stage: flagStage, stageSource: 'flag', kind };
+  return { reply, stage: null, stageSource: 'none', kind };
 }
 
 const POSTFIX_SAID = /\b(?:said|refused to talk to me):\s*(\d{3}[\s-].*)$/s;
@@ -99,6 +117,17 @@ export const MAX_LOG_LINE = 16384;
 const TRANSCRIPT_PREFIX = /^(?:S:\s*|<<<\s*|<\*\*\s*|<~\s*|<-\s*|<\s+)/;
 
 export function parseClassifyInput(input: string, flagStage?: Stage): ParsedInput {
+  const p = parseClassifyLine(input, flagStage);
+  // "end of DATA" is a real stage that Stage does not have (mxprobe never sends DATA); callers that
+  // speak Stage (log reports, the probe's classifier) get --stage or nothing, never a false rcpt.
+  if (p.stage === 'data') {
+    return flagStage !== undefined ? { reply: p.reply, stage: flagStage, stageSource: 'flag' } : { reply: p.reply, stage: null, stageSource: 'none' };
+  }
+  return { reply: p.reply, stage: p.stage, stageSource: p.stageSource };
+}
+
+/** Like parseClassifyInput, for `mxprobe classify`: keeps the DATA stage and says whether the input was a reply at all. */
+export function parseClassifyLine(input: string, flagStage?: ClassifyStage): ClassifiedLine {
   const src = typeof input === 'string' ? input : '';
   const trimmed = src.trim();
   // Log lines are short (syslog lines are a few KiB); skipping the log patterns on anything longer
@@ -111,7 +140,7 @@ export function parseClassifyInput(input: string, flagStage?: Stage): ParsedInpu
 }
 
 /** Postfix and Exim log forms (1-3 in the file comment), or null. */
-function parseLogLine(trimmed: string, flagStage: Stage | undefined): ParsedInput | null {
+function parseLogLine(trimmed: string, flagStage: Flag): ClassifiedLine | null {
   // 1. Postfix smtp client. A raw reply that quotes another server ("... said: 550 ...") is not a log line.
   if (!/^\d{3}[ -]/.test(trimmed) && /\bsaid:|refused to talk to me:/.test(trimmed)) {
     const m = POSTFIX_SAID.exec(trimmed);
@@ -172,7 +201,7 @@ function parseLogLine(trimmed: string, flagStage: Stage | undefined): ParsedInpu
 }
 
 /** 4. A raw reply (possibly with a transcript prefix on each line, or literal "\n" separators). */
-function parseRaw(trimmed: string, flagStage: Stage | undefined): ParsedInput {
+function parseRaw(trimmed: string, flagStage: Flag): ClassifiedLine {
   let raw = trimmed;
   const LITERAL_BREAK = /(?:\\r)?\\n(?=\d{3}[ -])/;
   if (!/\n/.test(raw) && LITERAL_BREAK.test(raw)) raw = raw.split(LITERAL_BREAK).join('\n');
@@ -180,6 +209,9 @@ function parseRaw(trimmed: string, flagStage: Stage | undefined): ParsedInput {
     .split(/\r?\n/)
     .map((l) => l.trim().replace(TRANSCRIPT_PREFIX, ''))
     .join('\n');
-  if (/^\d{3}(?:[\s-]|$)/.test(raw)) return withStage(parseReply(raw), undefined, flagStage);
-  return withStage({ code: null, enhanced: null, text: trimmed }, undefined, flagStage);
+  if (/^\d{3}(?:[\s-]|$)/.test(raw)) {
+    const reply = parseReply(raw);
+    return withStage(reply, undefined, flagStage, reply.code !== null && reply.code >= 200 && reply.code <= 599 ? 'reply' : 'none');
+  }
+  return withStage({ code: null, enhanced: null, text: trimmed }, undefined, flagStage, 'none');
 }

@@ -33,6 +33,12 @@ export interface Violation {
   target: string;
   exchange: string | null;
   ip: string | null;
+  /**
+   * The local source address the violating probe(s) came from, when the run bound one (--source):
+   * with several sources, a sender-side or per-identity verdict can differ by source. Host-level
+   * facts folded over probes from several sources list them all ("a, b").
+   */
+  source?: string;
   detail: string;
 }
 
@@ -165,6 +171,18 @@ function targetName(t: TargetResult): string {
   return t.input;
 }
 
+/** `{ source }` for a probe that had one, else nothing (exactOptionalPropertyTypes). */
+function sourceOf(src: string | null | undefined): { source?: string } {
+  return src !== null && src !== undefined && src !== '' ? { source: src } : {};
+}
+
+/** The distinct sources of a host's probes, for a host-level fact folded over all of them. */
+function hostSources(h: HostResult): { source?: string } {
+  const seen = new Set<string>();
+  for (const p of h.probes) if (p.identity.source !== null) seen.add(p.identity.source);
+  return seen.size > 0 ? { source: [...seen].join(', ') } : {};
+}
+
 function failed(checks: readonly AlignmentCheck[] | undefined, id: string): AlignmentCheck[] {
   return (checks ?? []).filter((c) => c.id === id && c.status === 'fail');
 }
@@ -180,14 +198,15 @@ function alignmentViolations(rule: string, id: string, t: TargetResult, h: HostR
       const key = `${p.identity.source ?? ''}\u0000${c.detail}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ ...base, detail: `sender ${id} (HELO ${stripControl(p.identity.name)}${p.identity.source !== null ? ` from ${p.identity.source}` : ''}): ${stripControl(c.detail)}` });
+      out.push({ ...base, ...sourceOf(p.identity.source), detail: `sender ${id} (HELO ${stripControl(p.identity.name)}): ${stripControl(c.detail)}` });
     }
   }
 }
 
 function evaluateHost(rule: PolicyRule, t: TargetResult, h: HostResult, now: Date, out: Violation[]): void {
   const f = hostFacts(h);
-  const base = { rule: rule.rule, target: targetName(t), exchange: h.exchange, ip: h.ip };
+  const base = { rule: rule.rule, target: targetName(t), exchange: h.exchange, ip: h.ip, ...hostSources(h) };
+  const probeBase = { rule: rule.rule, target: targetName(t), exchange: h.exchange, ip: h.ip };
   const implicit = f.tls?.mode === 'implicit';
   switch (rule.rule) {
     case 'no-starttls':
@@ -209,9 +228,10 @@ function evaluateHost(rule: PolicyRule, t: TargetResult, h: HostResult, now: Dat
           fail.kind === 'refused'
             ? `STARTTLS offered but refused: ${fail.reply.code} ${stripControl(fail.reply.text)}`
             : `STARTTLS offered but the TLS handshake failed: ${stripControl(fail.error.message)}`;
-        if (seen.has(detail)) continue;
-        seen.add(detail);
-        out.push({ ...base, detail });
+        const key = `${p.identity.source ?? ''}\u0000${detail}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ ...probeBase, ...sourceOf(p.identity.source), detail });
       }
       return;
     }
@@ -273,7 +293,7 @@ function evaluateHost(rule: PolicyRule, t: TargetResult, h: HostResult, now: Dat
         if (p.identity.kind !== rule.kind || p.verdict.outcome !== 'rejected') continue;
         const v = p.verdict;
         const reply = [v.code, v.text !== null ? stripControl(v.text) : null].filter((x) => x !== null).join(' ');
-        out.push({ ...base, detail: `HELO ${stripControl(p.identity.name)} rejected at ${v.stage ?? '?'} (${v.cause})${reply !== '' ? `: ${reply}` : ''}` });
+        out.push({ ...probeBase, ...sourceOf(p.identity.source), detail: `HELO ${stripControl(p.identity.name)} rejected at ${v.stage ?? '?'} (${v.cause})${reply !== '' ? `: ${reply}` : ''}` });
       }
       return;
     case 'acceptance-below':
@@ -320,12 +340,14 @@ export function evaluatePolicy(run: RunResult, rules: PolicyRule[], now: Date = 
   return run.targets.flatMap((t) => evaluateTargetPolicy(t, rules, now));
 }
 
-/** "rule  target  exchange [ip]  detail", one per line, terminal-safe. */
+/** "policy rule: target exchange [ip] from source: detail", one per line, terminal-safe. */
 export function formatViolations(violations: readonly Violation[]): string {
   return violations
     .map((v) => {
       const where = v.exchange !== null ? ` ${stripControl(v.exchange)}${v.ip !== null ? ` [${stripControl(v.ip)}]` : ''}` : '';
-      return `policy ${v.rule}: ${stripControl(v.target)}${where}: ${stripControl(v.detail)}`;
+      // The source IP the probe came from: a verdict from one of several sources is about that source.
+      const from = v.source !== undefined ? ` from ${stripControl(v.source)}` : '';
+      return `policy ${v.rule}: ${stripControl(v.target)}${where}${from}: ${stripControl(v.detail)}`;
     })
     .join('\n') + (violations.length > 0 ? '\n' : '');
 }

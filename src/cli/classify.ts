@@ -11,17 +11,20 @@
  * Each command-line argument is one input ("-" stands for everything on stdin).
  *
  * Exit codes: 0 after classifying (whatever the causes are: classifying is not probing), 2 for a bad
- * --stage / --format or when nothing was given.
+ * --stage / --format, when nothing was given, or when some input is neither an SMTP reply nor a
+ * known log line: those are refused (an "unknown" row with a "retry later" remedy for random bytes
+ * would be a wrong answer), the valid inputs beside them are still classified and printed, and
+ * stderr says how many inputs were refused and where the first one is.
  */
 import type { Command } from 'commander';
 import { classify, type ClassifyInput } from '../analysis/classify.js';
 import type { Explanation } from '../analysis/classify-explain.js';
-import { parseClassifyInput } from '../analysis/log-line.js';
+import { parseClassifyLine, type ClassifyStage } from '../analysis/log-line.js';
 import { classifyJson, renderClassifyTable, type ClassifyRow } from '../report/classify.js';
-import type { Stage } from '../results.js';
+import { stripControl } from '../report/sanitize.js';
 import type { CliContext } from './context.js';
 
-export const CLASSIFY_STAGES: readonly Stage[] = ['connect', 'ehlo', 'helo', 'starttls', 'mail', 'rcpt'];
+export const CLASSIFY_STAGES: readonly ClassifyStage[] = ['connect', 'ehlo', 'helo', 'starttls', 'mail', 'rcpt', 'data'];
 const FORMATS = ['table', 'json'] as const;
 type Format = (typeof FORMATS)[number];
 
@@ -30,14 +33,24 @@ const REPLY_LINE = /^\s*(?:S:\s*|<<<\s*)?(\d{3})(-|\s|$)/;
 
 /** Split stdin into inputs (rule in the file comment). */
 export function splitClassifyInputs(text: string): string[] {
-  const inputs: string[] = [];
+  return splitClassifyInputsAt(text).map((i) => i.text);
+}
+
+/** One input and the 1-based stdin line it starts on (for "stdin:LINE" in error messages). */
+export interface LocatedInput { text: string; line: number }
+
+export function splitClassifyInputsAt(text: string): LocatedInput[] {
+  const inputs: LocatedInput[] = [];
   let group: string[] | null = null;
+  let groupLine = 0;
   let groupCode = '';
+  let lineNo = 0;
   const flush = (): void => {
-    if (group !== null && group.length > 0) inputs.push(group.join('\n'));
+    if (group !== null && group.length > 0) inputs.push({ text: group.join('\n'), line: groupLine });
     group = null;
   };
   for (const line of text.split(/\r?\n/)) {
+    lineNo++;
     if (line.trim() === '') {
       flush();
       continue;
@@ -53,10 +66,11 @@ export function splitClassifyInputs(text: string): string[] {
     }
     if (m && m[2] === '-') {
       group = [line];
+      groupLine = lineNo;
       groupCode = m[1] as string;
       continue;
     }
-    inputs.push(line);
+    inputs.push({ text: line, line: lineNo });
   }
   flush();
   return inputs;
@@ -78,27 +92,36 @@ function usage(ctx: CliContext, message: string): void {
  * `explain` is the explainer (classify-explain.ts), loaded by the action only with --explain so a
  * plain `mxprobe classify` does not pay for it at start-up.
  */
-export function classifyInputs(inputs: readonly string[], stage: Stage | undefined, explain?: (input: ClassifyInput) => Explanation): ClassifyRow[] {
-  return inputs.map((input) => {
-    const p = parseClassifyInput(input, stage);
-    const ci = { stage: p.stage, code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text };
-    const c = classify(ci);
-    return {
-      reply: input,
-      stage: p.stage,
-      outcome: c.outcome,
-      cause: c.cause,
-      remedy: c.remedy,
-      code: p.reply.code,
-      enhanced: p.reply.enhanced,
-      text: p.reply.text,
-      stageSource: p.stageSource,
-      rule: c.rule,
-      confidence: c.confidence,
-      decidedBy: c.decidedBy,
-      ...(explain !== undefined ? { explain: explain(ci) } : {}),
-    };
-  });
+export function classifyInputs(inputs: readonly string[], stage: ClassifyStage | undefined, explain?: (input: ClassifyInput) => Explanation): ClassifyRow[] {
+  return inputs.map((input) => classifyOne(input, parseClassifyLine(input, stage), explain));
+}
+
+function classifyOne(input: string, p: ReturnType<typeof parseClassifyLine>, explain?: (input: ClassifyInput) => Explanation): ClassifyRow {
+  // The classifier's rules and model are keyed on the probe's stages; DATA is not one of them, so
+  // a DATA reply is judged on its code and text alone (the row still says stage data).
+  const ci = { stage: p.stage === 'data' ? null : p.stage, code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text };
+  const c = classify(ci);
+  return {
+    reply: input,
+    stage: p.stage,
+    outcome: c.outcome,
+    cause: c.cause,
+    remedy: c.remedy,
+    code: p.reply.code,
+    enhanced: p.reply.enhanced,
+    text: p.reply.text,
+    stageSource: p.stageSource,
+    rule: c.rule,
+    confidence: c.confidence,
+    decidedBy: c.decidedBy,
+    ...(explain !== undefined ? { explain: explain(ci) } : {}),
+  };
+}
+
+/** A short, terminal-safe quote of a refused input for the error line. */
+function quote(text: string): string {
+  const one = stripControl(text.replace(/\r?\n/g, ' ')).trim();
+  return JSON.stringify(one.length > 60 ? `${one.slice(0, 60)}...` : one);
 }
 
 export function registerClassify(program: Command, ctx: CliContext): void {
@@ -109,7 +132,8 @@ export function registerClassify(program: Command, ctx: CliContext): void {
       'Classify SMTP replies or Postfix/Exim log lines: outcome, cause (HELO, PTR, blocklist, greylist, ...) and a remedy.\n' +
         'Give each reply as an argument, or "-" to read stdin: one reply or log line per line, replies may be\n' +
         'separated by blank lines, and a multi-line reply ("250-..." lines up to "250 ...") stays together.\n' +
-        'A literal "\\n" before a reply code in an argument is read as a line break.',
+        'A literal "\\n" before a reply code in an argument is read as a line break.\n' +
+        'Input that is neither an SMTP reply nor a Postfix/Exim log line is refused (exit 2); valid inputs beside it are still classified.',
     )
     .argument('[reply...]', 'SMTP replies or log lines; "-" reads stdin')
     .option('--stage <stage>', `the command the replies answered: ${CLASSIFY_STAGES.join('|')} (a log line's own stage wins)`)
@@ -130,20 +154,41 @@ export function registerClassify(program: Command, ctx: CliContext): void {
         usage(ctx, 'no reply given: pass replies as arguments, or "-" to read them from stdin');
         return;
       }
-      const inputs: string[] = [];
+      const inputs: { text: string; where: string }[] = [];
       let stdinRead = false;
-      for (const r of replies) {
+      for (const [i, r] of replies.entries()) {
         if (r === '-') {
           if (stdinRead) continue; // stdin can be read once; a second "-" adds nothing
           stdinRead = true;
           // A loop, not push(...items): a mail log of 100k+ lines would overflow the call stack.
-          for (const item of splitClassifyInputs(await readAll(ctx.stdin))) inputs.push(item);
+          for (const item of splitClassifyInputsAt(await readAll(ctx.stdin))) inputs.push({ text: item.text, where: `stdin:${item.line}` });
         } else if (r.trim() !== '') {
-          inputs.push(r);
+          inputs.push({ text: r, where: `argument ${i + 1}` });
         }
       }
       const explain = opts.explain === true ? (await import('../analysis/classify-explain.js')).explainClassification : undefined;
-      const rows = classifyInputs(inputs, stage as Stage | undefined, explain);
+      const rows: ClassifyRow[] = [];
+      let refused = 0;
+      let firstRefused: { text: string; where: string } | null = null;
+      for (const input of inputs) {
+        const p = parseClassifyLine(input.text, stage as ClassifyStage | undefined);
+        if (p.kind === 'none') {
+          refused++;
+          firstRefused ??= input;
+          continue;
+        }
+        rows.push(classifyOne(input.text, p, explain));
+      }
+      if (refused > 0 && firstRefused !== null) {
+        const what = `${refused} of ${inputs.length} input${inputs.length === 1 ? '' : 's'} ${refused === 1 ? 'is' : 'are'} not an SMTP reply (RFC 5321 §4.2: a 2xx-5xx code first) or a known Postfix/Exim log line`;
+        const first = `first at ${firstRefused.where}: ${quote(firstRefused.text)}`;
+        if (rows.length === 0) {
+          usage(ctx, `refused: ${what}; nothing classified (${first})`);
+          return;
+        }
+        ctx.stderr.write(`mxprobe classify: ${what}; skipped them and classified the other ${rows.length} (${first})\n`);
+        ctx.setExitCode(2);
+      }
       ctx.stdout.write((format as Format) === 'json' ? classifyJson(rows) : renderClassifyTable(rows));
     });
 }

@@ -7,6 +7,7 @@
  * probe target list must never turn into a mailing list.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { deliver, MAX_COUNT, type DeliverOptions, type TlsPolicy } from '../deliver/deliver.js';
@@ -16,6 +17,7 @@ import { createResolver } from '../dns/resolver.js';
 import { MxprobeError, UsageError } from '../errors.js';
 import type { CliContext } from './context.js';
 import { stripControl } from '../report/sanitize.js';
+import { assertLocalAddress, safeWireValue } from './options.js';
 
 interface DeliverFlags {
   to?: string;
@@ -70,7 +72,14 @@ export function registerDeliver(program: Command, ctx: CliContext): void {
         const timeoutMs = wholeNumber('--timeout', flags.timeout ?? '30000', 1, 3_600_000);
         const opts: DeliverOptions = { to: flags.to, helo: flags.helo, tls: flags.tls as TlsPolicy, count, port, timeoutMs, signal: ctx.signal };
         if (flags.from !== undefined) opts.from = flags.from;
-        if (flags.source !== undefined) opts.source = flags.source.replace(/^\[|\]$/g, '');
+        if (flags.source !== undefined) {
+          const source = safeWireValue('--source', flags.source).replace(/^\[|\]$/g, '');
+          if (isIP(source) === 0) throw new UsageError(`--source: "${flags.source}" is not an IPv4 or IPv6 address`);
+          // As probe does: bind it once, so a typo or a foreign address is a usage error now (also
+          // on --dry-run, which promises the plan would work), not EADDRNOTAVAIL blamed on the MX.
+          await assertLocalAddress('--source', source);
+          opts.source = source;
+        }
         if (flags.via !== undefined) opts.via = flags.via;
         if (flags.dryRun === true) opts.dryRun = true;
         if (flags.results !== undefined) {
@@ -83,8 +92,15 @@ export function registerDeliver(program: Command, ctx: CliContext): void {
           opts.results = { source: flags.results, hosts: readHostResults(text, flags.results) };
         }
         const resolver = createResolver({ servers: flags.resolver, timeoutMs: Math.min(timeoutMs, 5000) });
+        // The table of a dry run restates the plan's envelope line and "nothing sent": keep those two
+        // once, on stdout, and the rest of the plan (route, message) on stderr.
+        const restated = flags.dryRun === true && flags.format === 'table';
         // Server replies reach this log: strip terminal controls before they reach the terminal.
-        const result = await deliver(opts, { resolver, log: (line) => void ctx.stderr.write(`${stripControl(line)}\n`) });
+        const log = (line: string): void => {
+          if (restated && (line.startsWith('deliver: ') || line === 'dry run: nothing sent')) return;
+          ctx.stderr.write(`${stripControl(line)}\n`);
+        };
+        const result = await deliver(opts, { resolver, log });
         ctx.stdout.write(flags.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatDeliverText(result));
         const ok = result.dryRun || result.messages.every((m) => m.outcome === 'delivered');
         ctx.setExitCode(ok ? 0 : 1);

@@ -6,13 +6,15 @@
  * them verbatim (JSON escaping makes them harmless), as results.ts requires.
  */
 import type { Explanation } from '../analysis/classify-explain.js';
-import type { Cause, Outcome, Stage } from '../results.js';
+import type { ClassifyStage } from '../analysis/log-line.js';
+import type { Cause, Outcome } from '../results.js';
 import { stripControl } from './sanitize.js';
 
 export interface ClassifyRow {
   /** The input exactly as given (argument, or stdin block). */
   reply: string;
-  stage: Stage | null;
+  /** 'data' only from classify (a reply to end of DATA); the probe never reaches DATA. */
+  stage: ClassifyStage | null;
   outcome: Outcome;
   cause: Cause;
   remedy: string | null;

@@ -102,6 +102,39 @@ describe('policy rules: positive on the sample run, negative on a clean host', (
     expect(hits('auth-before-tls', r)).toEqual([]);
   });
 
+  it('violations name the source IP the probe came from, when the probe had one', () => {
+    const r = structuredClone(run);
+    const mx1 = r.targets[0]?.hosts[0];
+    const mx2 = r.targets[0]?.hosts[1];
+    if (mx1 === undefined || mx2 === undefined) throw new Error('fixture changed');
+    for (const p of mx1.probes) p.identity.source = '192.0.2.7';
+    const bare = mx1.probes.find((p) => p.identity.kind === 'bare-ip');
+    if (bare === undefined) throw new Error('fixture changed');
+    // The same identity from a second source: one violation per source, each saying which.
+    const other = structuredClone(bare);
+    other.identity.source = '2001:db8::7';
+    mx1.probes.push(other);
+    for (const p of mx1.probes) p.alignment = { checks: [{ id: 'ptr-exists', status: 'fail', detail: 'no PTR' }] };
+    mx2.probes.forEach((p, i) => { p.identity.source = i === 0 ? '192.0.2.7' : '192.0.2.8'; });
+
+    const rejected = evaluatePolicy(r, parsePolicy('identity-rejected:bare-ip'), NOW);
+    expect(rejected.map((v) => v.source)).toEqual(['192.0.2.7', '2001:db8::7']);
+    const text = formatViolations(rejected).trimEnd().split('\n');
+    expect(text[0]).toMatch(/^policy identity-rejected: example\.com mx1\.example\.com \[192\.0\.2\.10\] from 192\.0\.2\.7: HELO /);
+    expect(text[1]).toMatch(/ \[192\.0\.2\.10\] from 2001:db8::7: HELO /);
+
+    const ptr = evaluatePolicy(cleanRunFrom(r), parsePolicy('no-ptr'), NOW);
+    expect(ptr.map((v) => v.source)).toEqual(['192.0.2.7', '2001:db8::7']);
+    expect(formatViolations(ptr)).toMatch(/ from 2001:db8::7: sender ptr-exists \(HELO [^)]*\): no PTR\n$/);
+
+    // A host-level fact folded over probes from two sources lists both.
+    const cert = evaluatePolicy(r, parsePolicy('cert-invalid'), NOW);
+    expect(cert.map((v) => v.source)).toEqual(['192.0.2.7, 192.0.2.8']);
+    // Without a source (the fixture as recorded) nothing is added.
+    expect(evaluatePolicy(run, parsePolicy('identity-rejected:bare-ip'), NOW)[0]).not.toHaveProperty('source');
+    expect(formatViolations(evaluatePolicy(run, parsePolicy('identity-rejected:bare-ip'), NOW))).not.toMatch(/ from /);
+  });
+
   it('violations are terminal-safe when printed', () => {
     const text = formatViolations(evaluatePolicy(run, parsePolicy('banner-mismatch,cert-name-mismatch'), NOW));
     expect(text).not.toMatch(/\u001b/);

@@ -101,10 +101,58 @@ describe('mxprobe classify', () => {
   });
 
   it('rejects a bad --stage with exit code 2 and a clear message', async () => {
-    const r = await run(['classify', '--stage', 'data', '550 no']);
+    const r = await run(['classify', '--stage', 'quit', '550 no']);
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/invalid --stage "data".*connect, ehlo, helo, starttls, mail, rcpt/);
+    expect(r.stderr).toMatch(/invalid --stage "quit".*connect, ehlo, helo, starttls, mail, rcpt, data/);
+  });
+
+  it('accepts --stage data, and a log line "in reply to end of DATA command" gets stage data from the log', async () => {
+    const r = await run(['classify', '--format', 'json', '--stage', 'data', '554 5.7.1 Message rejected as spam']);
+    expect(r.exitCode).toBeUndefined();
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject([{ stage: 'data', stageSource: 'flag', code: 554, outcome: 'rejected' }]);
+    const line = 'Nov 30 10:00:00 mx postfix/smtp[7]: 1A2B3C: to=<a@example.org>, relay=mx.example.org[192.0.2.1]:25, status=bounced (host mx.example.org[192.0.2.1] said: 554 5.7.1 Message rejected (in reply to end of DATA command))';
+    const l = await run(['classify', '--format', 'json', '--stage', 'rcpt', line]);
+    expect(l.exitCode).toBeUndefined();
+    expect(JSON.parse(l.stdout)).toMatchObject([{ stage: 'data', stageSource: 'log', code: 554, enhanced: '5.7.1' }]);
+    const t = await run(['classify', line]);
+    expect(t.stdout.split('\n')[1]).toMatch(/^1 {2}data {2}/);
+  });
+
+  it('refuses input that is not an SMTP reply: random bytes give no rows, a clear error and exit 2', async () => {
+    // Deterministic "random" bytes (an LCG), with newlines in them, as a binary file piped to stdin would be.
+    let x = 12345;
+    const bytes = Buffer.alloc(20000);
+    for (let i = 0; i < bytes.length; i++) { x = (x * 1103515245 + 12345) >>> 0; bytes[i] = x >>> 24; }
+    const junk = bytes.toString('latin1');
+    const r = await run(['classify', '--format', 'json', '-'], junk);
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^mxprobe classify: refused: (\d+) of \1 inputs are not an SMTP reply .*nothing classified \(first at stdin:1: /);
+    expect(r.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    const a = await run(['classify', 'hello world', 'Relay access denied']);
+    expect(a.exitCode).toBe(2);
+    expect(a.stdout).toBe('');
+    expect(a.stderr).toMatch(/refused: 2 of 2 inputs .*first at argument 1: "hello world"/);
+  });
+
+  it('mixed input: classifies the valid replies and log lines, says how many were not replies, exits 2', async () => {
+    const stdin = [
+      '550 5.7.1 Relay access denied',
+      'C: EHLO client.example',
+      'garbage \u0001\u0002 line',
+      '999 not a reply code',
+      'Nov 29 08:00:00 mx exim[1]: H=(nx.example) [192.0.2.7] rejected EHLO or HELO nx.example: no such host',
+      '',
+    ].join('\n');
+    const r = await run(['classify', '--format', 'json', '--stage', 'rcpt', '-'], stdin);
+    expect(r.exitCode).toBe(2);
+    const rows = JSON.parse(r.stdout) as JsonRow[];
+    expect(rows.map((x) => [x.stage, x.code])).toEqual([['rcpt', 550], ['ehlo', null]]);
+    expect(rows[0]?.cause).toBe('relay-denied');
+    expect(r.stderr).toMatch(/^mxprobe classify: 3 of 5 inputs are not an SMTP reply .*classified the other 2 \(first at stdin:2: "C: EHLO client\.example"\)\n$/);
   });
 
   it('rejects a bad --format and a missing reply with exit code 2', async () => {

@@ -69,8 +69,31 @@ describe('mxprobe deliver', () => {
     const r = await runSub(registerDeliver, ['deliver', '--to', 'seed@example.test', '--helo', 'h.example.test', '--via', `127.0.0.1:${s.port}`, '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('| Subject: mxprobe test ');
-    expect(r.stderr).toContain('dry run: nothing sent');
     expect(r.stdout).toContain('dry run: nothing was sent');
+    // Each line once across stdout and stderr: the envelope line and "nothing sent" are not restated.
+    const all = `${r.stdout}${r.stderr}`;
+    expect(all.match(/dry run: nothing/g)).toHaveLength(1);
+    expect(all.match(/from <postmaster@h\.example\.test> to <seed@example\.test>/g)).toHaveLength(1);
+    await new Promise((res) => setTimeout(res, 100));
+    expect(s.connections).toHaveLength(0);
+  });
+
+  it('--source must be a local IP address, as probe checks it, also on --dry-run (exit 2, nothing sent)', async () => {
+    const s = await smtp();
+    const base = ['deliver', '--to', 'seed@example.test', '--helo', 'h.example.test', '--via', `127.0.0.1:${s.port}`];
+    // 192.0.2.99 (TEST-NET-1, RFC 5737) is an address of no interface here: binding it fails locally.
+    const foreign = await runSub(registerDeliver, [...base, '--dry-run', '--source', '192.0.2.99']);
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toMatch(/^mxprobe deliver: --source: 192\.0\.2\.99 is not usable as a local address \(EADDRNOTAVAIL\)\n$/);
+    expect(foreign.stdout).toBe('');
+    const real = await runSub(registerDeliver, [...base, '--source', '192.0.2.99']);
+    expect(real.code).toBe(2);
+    const bad = await runSub(registerDeliver, [...base, '--dry-run', '--source', 'mx.example']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--source: "mx\.example" is not an IPv4 or IPv6 address/);
+    const ok = await runSub(registerDeliver, [...base, '--dry-run', '--source', '[127.0.0.1]']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('source 127.0.0.1');
     await new Promise((res) => setTimeout(res, 100));
     expect(s.connections).toHaveLength(0);
   });
