@@ -17,7 +17,15 @@ import type { DeliveryEvent, DeliveryStatus, LogEvent, RejectCheck, RemoteReply 
 export const MAX_REASON = 2048;
 
 /** "postfix/smtp", "postfix/strict/smtpd", "postfix-out/smtp" -> "smtp"/"smtpd"; null when not Postfix. */
+let lastProgram = '';
+let lastService: string | null = null;
 export function postfixService(program: string): string | null {
+  // Consecutive lines mostly share a program: one string compare instead of a search and a slice.
+  if (program === lastProgram) return lastService;
+  lastProgram = program;
+  return (lastService = serviceOf(program));
+}
+function serviceOf(program: string): string | null {
   if (!program.startsWith('postfix')) return null;
   const slash = program.lastIndexOf('/');
   if (slash < 0) return program === 'postfix' || program === 'postfix-script' ? 'postfix' : null;
@@ -33,28 +41,36 @@ export function parsePostfix(service: string, program: string, msg: string, time
   }
   const c = msg.indexOf(': ');
   if (c <= 0) return { kind: 'other', time, relay };
-  const qid = msg.slice(0, c);
-  const rest = msg.slice(c + 2);
-
-  if (rest.startsWith('to=<')) return delivery(msg, time, relay, service) ?? { kind: 'other', time, relay };
+  // Prefilter with startsWith at an offset: most lines (qmgr from=/size=, cleanup message-id=,
+  // smtpd connect) carry nothing to count, and slicing qid/rest for them is pure garbage.
+  const r = c + 2;
+  if (msg.startsWith('to=<', r)) return delivery(msg, time, relay, service) ?? { kind: 'other', time, relay };
 
   if (service === 'smtpd' || service === 'postscreen') {
-    if (rest.startsWith('client=') && QID_RE.test(qid)) return { kind: 'received', source: 'postfix', queueId: qid, via: 'smtpd', helo: null, time, relay };
-    if (rest.startsWith('reject: ') || rest.startsWith('reject_warning: ') || rest.startsWith('milter-reject: ')) {
-      return smtpdReject(program, rest, time, relay, proc);
+    if (msg.startsWith('client=', r)) {
+      const qid = msg.slice(0, c);
+      if (QID_RE.test(qid)) return { kind: 'received', source: 'postfix', queueId: qid, via: 'smtpd', helo: null, time, relay };
+      return { kind: 'other', time, relay };
     }
-    if (rest.startsWith('info: ')) {
+    if (msg.startsWith('reject: ', r) || msg.startsWith('reject_warning: ', r) || msg.startsWith('milter-reject: ', r)) {
+      return smtpdReject(program, msg.slice(r), time, relay, proc);
+    }
+    if (msg.startsWith('info: ', r)) {
+      const rest = msg.slice(r);
       const helo = heloOf(rest);
       if (helo !== null) return { kind: 'helo', helo, clientIp: clientIpOf(rest), session: proc, time, relay };
     }
     return { kind: 'other', time, relay };
   }
-  if (service === 'qmgr' && rest === 'removed') return { kind: 'queue-removed', queueId: qid, time, relay };
-  if (service === 'pickup' && (rest.startsWith('uid=') || rest.startsWith('sender='))) {
-    return { kind: 'received', source: 'postfix', queueId: qid, via: 'pickup', helo: null, time, relay };
+  if (service === 'qmgr') {
+    if (msg.length === r + 7 && msg.startsWith('removed', r)) return { kind: 'queue-removed', queueId: msg.slice(0, c), time, relay };
+    return { kind: 'other', time, relay };
   }
-  if (service === 'cleanup' && (rest.startsWith('reject: ') || rest.startsWith('milter-reject: '))) {
-    return cleanupReject(program, rest, time, relay);
+  if (service === 'pickup' && (msg.startsWith('uid=', r) || msg.startsWith('sender=', r))) {
+    return { kind: 'received', source: 'postfix', queueId: msg.slice(0, c), via: 'pickup', helo: null, time, relay };
+  }
+  if (service === 'cleanup' && (msg.startsWith('reject: ', r) || msg.startsWith('milter-reject: ', r))) {
+    return cleanupReject(program, msg.slice(r), time, relay);
   }
   return { kind: 'other', time, relay };
 }
