@@ -190,13 +190,36 @@ class PgStore implements Store {
     });
   }
 
-  async hostPage(runId: number, afterKey: string | null, limit: number): Promise<StoredHost[]> {
+  async hostPage(runId: number, afterKey: string | null, limit: number, _opts?: { brief?: boolean }): Promise<StoredHost[]> {
     return this.guard('read', async () => {
-      const rows =
-        afterKey === null
-          ? await this.pool.query('SELECT id, run_id, hkey, tkey, record FROM hosts WHERE run_id = $1 ORDER BY hkey, id LIMIT $2', [runId, limit])
-          : await this.pool.query('SELECT id, run_id, hkey, tkey, record FROM hosts WHERE run_id = $1 AND hkey > $2 ORDER BY hkey, id LIMIT $3', [runId, afterKey, limit]);
-      return this.withProbes(rows.rows);
+      // One ordered query per page (hosts joined with their probes), not a second query per page.
+      // `brief` is not projected server-side: casting every record to jsonb costs the server more
+      // than the client saves; the full probe records are a superset of what diff reads.
+      const rows = (
+        await this.pool.query(
+          `SELECT h.id, h.run_id, h.hkey, h.tkey, h.record, p.record AS prec FROM
+           (SELECT id, run_id, hkey, tkey, record FROM hosts WHERE run_id = $1 ${afterKey === null ? '' : 'AND hkey > $3'} ORDER BY hkey, id LIMIT $2) h
+           LEFT JOIN probes p ON p.host_id = h.id ORDER BY h.hkey, h.id, p.seq`,
+          afterKey === null ? [runId, limit] : [runId, limit, afterKey],
+        )
+      ).rows as Array<Record<string, unknown>>;
+      const out: StoredHost[] = [];
+      let cur: { id: string; row: Record<string, unknown>; probes: string[] } | null = null;
+      const emit = () => {
+        if (!cur) return;
+        const { host, target } = hostFromRecords(cur.row['record'], cur.probes);
+        out.push({ hkey: String(cur.row['hkey']), tkey: String(cur.row['tkey']), runId: Number(cur.row['run_id']), target, host });
+      };
+      for (const r of rows) {
+        const hid = String(r['id']);
+        if (!cur || cur.id !== hid) {
+          emit();
+          cur = { id: hid, row: r, probes: [] };
+        }
+        if (r['prec'] !== null) cur.probes.push(r['prec'] as string);
+      }
+      emit();
+      return out;
     });
   }
 

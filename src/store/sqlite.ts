@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
 import { hostFromRecords, hostRow, probeRow, runFromRow, targetRow } from './rows.js';
-import { StoreError, type HistoryEntry, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
+import { BRIEF_PROBE_FIELDS, StoreError, type HistoryEntry, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
 type Db = Database.Database;
 
@@ -96,8 +96,12 @@ function migrate(db: Db, readOnly: boolean): void {
   }
 }
 
+/** A probe record reduced to BRIEF_PROBE_FIELDS (+ capabilities.plain), built by SQLite's JSON functions. */
+const BRIEF_SQLITE = `json_object(${BRIEF_PROBE_FIELDS.map((f) => `'${f}', json_extract(p.record, '$.${f}')`).join(', ')}, 'capabilities', json_object('plain', json_extract(p.record, '$.capabilities.plain')))`;
+
 class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
+  private readonly pageStmts = new Map<string, Database.Statement>();
   constructor(
     private readonly db: Db,
     readonly label: string,
@@ -182,13 +186,35 @@ class SqliteStore implements Store {
     });
   }
 
-  async hostPage(runId: number, afterKey: string | null, limit: number): Promise<StoredHost[]> {
+  async hostPage(runId: number, afterKey: string | null, limit: number, opts?: { brief?: boolean }): Promise<StoredHost[]> {
     return this.guard('read', () => {
-      const rows =
-        afterKey === null
-          ? this.db.prepare('SELECT id, run_id, hkey, tkey, record FROM hosts WHERE run_id = ? ORDER BY hkey, id LIMIT ?').all(runId, limit)
-          : this.db.prepare('SELECT id, run_id, hkey, tkey, record FROM hosts WHERE run_id = ? AND hkey > ? ORDER BY hkey, id LIMIT ?').all(runId, afterKey, limit);
-      return this.withProbes(rows as Array<Record<string, unknown>>);
+      // One ordered query per page: the page of hosts joined with their probes (probes_host index),
+      // not a second query per page. `brief` projects each probe record in SQLite (C), so only the
+      // compared fields reach JSON.parse.
+      const prec = opts?.brief ? BRIEF_SQLITE : 'p.record';
+      const sql = `SELECT h.id, h.run_id, h.hkey, h.tkey, h.record, ${prec} AS prec FROM
+        (SELECT id, run_id, hkey, tkey, record FROM hosts WHERE run_id = ? ${afterKey === null ? '' : 'AND hkey > ?'} ORDER BY hkey, id LIMIT ?) h
+        LEFT JOIN probes p ON p.host_id = h.id ORDER BY h.hkey, h.id, p.seq`;
+      let stmt = this.pageStmts.get(sql);
+      if (!stmt) this.pageStmts.set(sql, (stmt = this.db.prepare(sql)));
+      const out: StoredHost[] = [];
+      let cur: { id: number; row: Record<string, unknown>; probes: string[] } | null = null;
+      const emit = () => {
+        if (!cur) return;
+        const { host, target } = hostFromRecords(cur.row['record'], cur.probes);
+        out.push({ hkey: String(cur.row['hkey']), tkey: String(cur.row['tkey']), runId: Number(cur.row['run_id']), target, host });
+      };
+      const args = afterKey === null ? [runId, limit] : [runId, afterKey, limit];
+      for (const r of stmt.iterate(...args) as IterableIterator<Record<string, unknown>>) {
+        const hid = Number(r['id']);
+        if (!cur || cur.id !== hid) {
+          emit();
+          cur = { id: hid, row: r, probes: [] };
+        }
+        if (r['prec'] !== null) cur.probes.push(r['prec'] as string);
+      }
+      emit();
+      return out;
     });
   }
 
