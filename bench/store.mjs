@@ -202,7 +202,9 @@ async function main() {
   const text = lines.join('\n');
   process.stdout.write(`${text}\n`);
   mkdirSync(join(here, 'results'), { recursive: true });
-  writeFileSync(join(here, 'results', `store-${new Date().toISOString().replace(/[:.]/g, '-')}${QUICK ? '-quick' : ''}.json`), `${JSON.stringify({ rows, markdown: text }, null, 2)}\n`);
+  // BENCH_LABEL (e.g. "before") and the CLI measured go into the file, so runs of two builds side by side are told apart.
+  const label = process.env.BENCH_LABEL ? `-${process.env.BENCH_LABEL.replace(/[^\w-]/g, '')}` : '';
+  writeFileSync(join(here, 'results', `store-${new Date().toISOString().replace(/[:.]/g, '-')}${QUICK ? '-quick' : ''}${label}.json`), `${JSON.stringify({ cli: CLI, label: process.env.BENCH_LABEL ?? null, rows, markdown: text }, null, 2)}\n`);
 }
 
 try {

@@ -31,9 +31,15 @@ export function registerStore(program: Command, ctx: CliContext): void {
             for (const w of warnings) ctx.stderr.write(`mxprobe: warning: ${w}\n`);
             let warned = false;
             const sink = await StoreSink.start(store, { startedAt: run.startedAt, toolVersion: run.tool.version ?? VERSION, options: run.options, vantage: null, source: file }, { warn: (m) => void (warned = true, ctx.stderr.write(`mxprobe: ${file}: ${m}\n`)), batchSize: 500 });
+            let hostCount = 0;
+            let probeCount = 0;
             for (const t of run.targets) {
               const info = { input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, mx: t.mx };
-              for (const h of t.hosts) await sink.host(h, info);
+              for (const h of t.hosts) {
+                hostCount++;
+                probeCount += h.probes.length;
+                await sink.host(h, info);
+              }
               await sink.target(t);
             }
             await sink.finish(run.finishedAt, cut ? 'interrupted' : 'complete');
@@ -42,7 +48,7 @@ export function registerStore(program: Command, ctx: CliContext): void {
               return;
             }
             if (cut) interrupted++;
-            ctx.stdout.write(`${stripControl(file)}: imported as run ${sink.runId} (${run.targets.length} target(s), ${run.summary.hosts} host(s), ${run.summary.probes} probe(s)${cut ? ', interrupted run' : ''})\n`);
+            ctx.stdout.write(`${stripControl(file)}: imported as run ${sink.runId} (${run.targets.length} target(s), ${hostCount} host(s), ${probeCount} probe(s)${cut ? ', interrupted run' : ''})\n`);
           }
           ctx.setExitCode(0);
           if (interrupted > 0) ctx.stderr.write(`mxprobe: note: ${interrupted} file(s) were interrupted runs, stored as state "interrupted"\n`);

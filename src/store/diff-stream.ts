@@ -45,12 +45,12 @@ async function* paged<T>(next: (after: string | null) => Promise<T[]>, key: (t: 
 }
 
 /** A stored run as a diff side, read in pages of `pageSize`. */
-export function storeSide(store: Store, run: { id: number; startedAt: string }, pageSize = 500): DiffSide {
+export function storeSide(store: Store, run: { id: number; startedAt: string }, pageSize = 1000): DiffSide {
   return {
     label: `run ${run.id}`,
     startedAt: run.startedAt,
     targets: () => paged((after) => store.targetPage(run.id, after, pageSize), (t) => t.tkey),
-    hosts: () => paged((after) => store.hostPage(run.id, after, pageSize), (h) => h.hkey),
+    hosts: () => paged((after) => store.hostPage(run.id, after, pageSize, { brief: true }), (h) => h.hkey),
   };
 }
 

@@ -98,4 +98,10 @@ CREATE INDEX probes_host ON probes (host_id, seq);
 CREATE INDEX probes_run ON probes (run_id);
 `),
   },
+  {
+    version: 2,
+    name: 'hosts.brief: the compared facts of a host, for diff',
+    // Nullable: hosts written before this migration have none, and are read from their records.
+    ...both(`ALTER TABLE hosts ADD COLUMN brief $JSON;`),
+  },
 ];

@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
-import { hostFromRecords, hostRow, probeRow, runFromRow, targetRow } from './rows.js';
+import { hostFromBrief, hostFromRecords, hostRow, probeRow, runFromRow, targetRow } from './rows.js';
 import { StoreError, type HistoryEntry, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
 /** An arbitrary constant: "mxpr" as int32, the advisory-lock key for migrations. */
@@ -109,10 +109,10 @@ class PgStore implements Store {
               // relying on the order of RETURNING.
               const ids = (await client.query("SELECT nextval(pg_get_serial_sequence('hosts', 'id')) AS id FROM generate_series(1, $1)", [hr.length])).rows.map((r: { id: string }) => r.id);
               await client.query(
-                `INSERT INTO hosts (id, run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record)
-                 SELECT hid, $1::bigint, hkey, tkey, ti, d, ex, ip, port, fam, rec
-                 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[], $11::text[]) AS u(hid, hkey, tkey, ti, d, ex, ip, port, fam, rec)`,
-                [id, ids, hr.map((h) => h.hkey), hr.map((h) => h.tkey), hr.map((h) => h.targetInput), hr.map((h) => h.domain), hr.map((h) => h.exchange), hr.map((h) => h.ip), hr.map((h) => h.port), hr.map((h) => h.family), hr.map((h) => h.record)],
+                `INSERT INTO hosts (id, run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record, brief)
+                 SELECT hid, $1::bigint, hkey, tkey, ti, d, ex, ip, port, fam, rec, brief
+                 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[], $11::text[], $12::text[]) AS u(hid, hkey, tkey, ti, d, ex, ip, port, fam, rec, brief)`,
+                [id, ids, hr.map((h) => h.hkey), hr.map((h) => h.tkey), hr.map((h) => h.targetInput), hr.map((h) => h.domain), hr.map((h) => h.exchange), hr.map((h) => h.ip), hr.map((h) => h.port), hr.map((h) => h.family), hr.map((h) => h.record), hr.map((h) => h.brief)],
               );
               const cols: unknown[][] = Array.from({ length: 19 }, () => []);
               hosts.forEach(({ host }, i) => {
@@ -190,13 +190,42 @@ class PgStore implements Store {
     });
   }
 
-  async hostPage(runId: number, afterKey: string | null, limit: number): Promise<StoredHost[]> {
+  async hostPage(runId: number, afterKey: string | null, limit: number, opts?: { brief?: boolean }): Promise<StoredHost[]> {
     return this.guard('read', async () => {
-      const rows =
-        afterKey === null
-          ? await this.pool.query('SELECT id, run_id, hkey, tkey, record FROM hosts WHERE run_id = $1 ORDER BY hkey, id LIMIT $2', [runId, limit])
-          : await this.pool.query('SELECT id, run_id, hkey, tkey, record FROM hosts WHERE run_id = $1 AND hkey > $2 ORDER BY hkey, id LIMIT $3', [runId, afterKey, limit]);
-      return this.withProbes(rows.rows);
+      // One ordered query per page (hosts joined with their probes), not a second query per page.
+      // `brief`: a host with a brief column (migration 2) is read from it alone, without its probes;
+      // an older one gets its full probe records (a superset of what diff reads).
+      const brief = opts?.brief === true;
+      const rows = (
+        await this.pool.query(
+          brief
+            ? `SELECT h.id, h.run_id, h.hkey, h.tkey, h.brief, CASE WHEN h.brief IS NULL THEN h.record END AS record, p.record AS prec FROM
+           (SELECT id, run_id, hkey, tkey, record, brief FROM hosts WHERE run_id = $1 ${afterKey === null ? '' : 'AND hkey > $3'} ORDER BY hkey, id LIMIT $2) h
+           LEFT JOIN probes p ON p.host_id = h.id AND h.brief IS NULL ORDER BY h.hkey, h.id, p.seq`
+            : `SELECT h.id, h.run_id, h.hkey, h.tkey, NULL AS brief, h.record, p.record AS prec FROM
+           (SELECT id, run_id, hkey, tkey, record FROM hosts WHERE run_id = $1 ${afterKey === null ? '' : 'AND hkey > $3'} ORDER BY hkey, id LIMIT $2) h
+           LEFT JOIN probes p ON p.host_id = h.id ORDER BY h.hkey, h.id, p.seq`,
+          afterKey === null ? [runId, limit] : [runId, limit, afterKey],
+        )
+      ).rows as Array<Record<string, unknown>>;
+      const out: StoredHost[] = [];
+      let cur: { id: string; row: Record<string, unknown>; probes: string[] } | null = null;
+      const emit = () => {
+        if (!cur) return;
+        const b = cur.row['brief'];
+        const { host, target } = typeof b === 'string' ? hostFromBrief(b) : hostFromRecords(cur.row['record'], cur.probes);
+        out.push({ hkey: String(cur.row['hkey']), tkey: String(cur.row['tkey']), runId: Number(cur.row['run_id']), target, host });
+      };
+      for (const r of rows) {
+        const hid = String(r['id']);
+        if (!cur || cur.id !== hid) {
+          emit();
+          cur = { id: hid, row: r, probes: [] };
+        }
+        if (r['prec'] !== null) cur.probes.push(r['prec'] as string);
+      }
+      emit();
+      return out;
     });
   }
 

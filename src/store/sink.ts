@@ -13,6 +13,9 @@ export interface StoreSinkOptions {
   warn(message: string): void;
 }
 
+/** Batches queued for the store before `host()` makes the prober wait. */
+const MAX_PENDING = 2;
+
 export class StoreSink {
   private hosts: Array<{ host: HostResult; target: HostTarget }> = [];
   private targets: TargetResult[] = [];
@@ -43,13 +46,24 @@ export class StoreSink {
     return this.failed;
   }
 
-  /** Queue a host; resolves when its batch (if this one filled it) is written, for backpressure. */
+  /**
+   * Queue a host. A full batch is written off the probe's hot path: the caller waits only when the
+   * store is more than `MAX_PENDING` batches behind (backpressure), so a PostgreSQL round trip or
+   * an SQLite commit does not hold up the prober's worker. Memory: at most MAX_PENDING + 1 batches.
+   */
   host(host: HostResult, target: HostTarget): Promise<void> {
     if (this.failed) return Promise.resolve();
     this.hosts.push({ host, target });
     this.hostCount++;
     this.probeCount += host.probes.length;
-    return this.hosts.length >= this.batchSize ? this.flush() : Promise.resolve();
+    return this.hosts.length >= this.batchSize ? this.flushBehind() : Promise.resolve();
+  }
+
+  private pending = 0;
+
+  private flushBehind(): Promise<void> {
+    const done = this.flush();
+    return this.pending > MAX_PENDING ? done : Promise.resolve();
   }
 
   target(t: TargetResult): Promise<void> {
@@ -57,7 +71,7 @@ export class StoreSink {
     this.digest.add(targetKey(t));
     // The target record repeats its hosts; only its own fields are stored.
     this.targets.push({ ...t, hosts: [] });
-    return this.targets.length >= this.batchSize ? this.flush() : Promise.resolve();
+    return this.targets.length >= this.batchSize ? this.flushBehind() : Promise.resolve();
   }
 
   private fail(e: unknown): void {
@@ -74,12 +88,15 @@ export class StoreSink {
     this.hosts = [];
     this.targets = [];
     if (hosts.length === 0 && targets.length === 0) return this.chain;
+    this.pending++;
     this.chain = this.chain.then(async () => {
-      if (this.failed) return;
       try {
+        if (this.failed) return;
         await this.writer.writeBatch(hosts, targets);
       } catch (e) {
         this.fail(e);
+      } finally {
+        this.pending--;
       }
     });
     return this.chain;

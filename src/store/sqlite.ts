@@ -6,8 +6,8 @@
  */
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
-import { hostFromRecords, hostRow, probeRow, runFromRow, targetRow } from './rows.js';
-import { StoreError, type HistoryEntry, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
+import { hostFromBrief, hostFromRecords, hostRow, probeRow, runFromRow, targetRow } from './rows.js';
+import { BRIEF_PROBE_FIELDS, StoreError, type HistoryEntry, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
 type Db = Database.Database;
 
@@ -96,8 +96,12 @@ function migrate(db: Db, readOnly: boolean): void {
   }
 }
 
+/** A probe record reduced to BRIEF_PROBE_FIELDS (+ capabilities.plain), built by SQLite's JSON functions. */
+const BRIEF_SQLITE = `json_object(${BRIEF_PROBE_FIELDS.map((f) => `'${f}', json_extract(p.record, '$.${f}')`).join(', ')}, 'capabilities', json_object('plain', json_extract(p.record, '$.capabilities.plain')))`;
+
 class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
+  private readonly pageStmts = new Map<string, Database.Statement>();
   constructor(
     private readonly db: Db,
     readonly label: string,
@@ -123,7 +127,7 @@ class SqliteStore implements Store {
           .run(meta.startedAt, meta.toolVersion, JSON.stringify(meta.options), meta.vantage, 'running', meta.source).lastInsertRowid,
       ),
     );
-    const insHost = db.prepare('INSERT INTO hosts (run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const insHost = db.prepare('INSERT INTO hosts (run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record, brief) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     const insProbe = db.prepare(
       'INSERT INTO probes (host_id, run_id, seq, vantage, domain, exchange, ip, port, identity_kind, identity_name, source, status, outcome, stage, code, cause, tls_version, cert_fingerprint, cert_not_after, starttls_offered, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -134,7 +138,7 @@ class SqliteStore implements Store {
     const batch = db.transaction((hosts: Parameters<RunWriter['writeBatch']>[0], targets: Parameters<RunWriter['writeBatch']>[1]) => {
       for (const { host, target } of hosts) {
         const h = hostRow(host, target);
-        const hostId = insHost.run(id, h.hkey, h.tkey, h.targetInput, h.domain, h.exchange, h.ip, h.port, h.family, h.record).lastInsertRowid;
+        const hostId = insHost.run(id, h.hkey, h.tkey, h.targetInput, h.domain, h.exchange, h.ip, h.port, h.family, h.record, h.brief).lastInsertRowid;
         host.probes.forEach((p, seq) => {
           const r = probeRow(p, seq);
           insProbe.run(hostId, id, r.seq, vantage, h.domain, h.exchange, h.ip, h.port, r.identityKind, r.identityName, r.source, r.status, r.outcome, r.stage, r.code, r.cause, r.tlsVersion, r.certFingerprint, r.certNotAfter, r.starttlsOffered === null ? null : r.starttlsOffered ? 1 : 0, r.record);
@@ -182,13 +186,41 @@ class SqliteStore implements Store {
     });
   }
 
-  async hostPage(runId: number, afterKey: string | null, limit: number): Promise<StoredHost[]> {
+  async hostPage(runId: number, afterKey: string | null, limit: number, opts?: { brief?: boolean }): Promise<StoredHost[]> {
     return this.guard('read', () => {
-      const rows =
-        afterKey === null
-          ? this.db.prepare('SELECT id, run_id, hkey, tkey, record FROM hosts WHERE run_id = ? ORDER BY hkey, id LIMIT ?').all(runId, limit)
-          : this.db.prepare('SELECT id, run_id, hkey, tkey, record FROM hosts WHERE run_id = ? AND hkey > ? ORDER BY hkey, id LIMIT ?').all(runId, afterKey, limit);
-      return this.withProbes(rows as Array<Record<string, unknown>>);
+      // One ordered query per page: the page of hosts joined with their probes (probes_host index),
+      // not a second query per page. `brief`: a host written with a brief column (migration 2) is
+      // read from it alone; an older one is joined with its probes, projected in SQLite (C) so only
+      // the compared fields reach JSON.parse.
+      const brief = opts?.brief === true;
+      const sql = brief
+        ? `SELECT h.id, h.run_id, h.hkey, h.tkey, h.brief, CASE WHEN h.brief IS NULL THEN h.record END AS record, ${BRIEF_SQLITE} AS prec FROM
+        (SELECT id, run_id, hkey, tkey, record, brief FROM hosts WHERE run_id = ? ${afterKey === null ? '' : 'AND hkey > ?'} ORDER BY hkey, id LIMIT ?) h
+        LEFT JOIN probes p ON p.host_id = h.id AND h.brief IS NULL ORDER BY h.hkey, h.id, p.seq`
+        : `SELECT h.id, h.run_id, h.hkey, h.tkey, NULL AS brief, h.record, p.record AS prec FROM
+        (SELECT id, run_id, hkey, tkey, record FROM hosts WHERE run_id = ? ${afterKey === null ? '' : 'AND hkey > ?'} ORDER BY hkey, id LIMIT ?) h
+        LEFT JOIN probes p ON p.host_id = h.id ORDER BY h.hkey, h.id, p.seq`;
+      let stmt = this.pageStmts.get(sql);
+      if (!stmt) this.pageStmts.set(sql, (stmt = this.db.prepare(sql)));
+      const out: StoredHost[] = [];
+      let cur: { id: number; row: Record<string, unknown>; probes: string[] } | null = null;
+      const emit = () => {
+        if (!cur) return;
+        const b = cur.row['brief'];
+        const { host, target } = typeof b === 'string' ? hostFromBrief(b) : hostFromRecords(cur.row['record'], cur.probes);
+        out.push({ hkey: String(cur.row['hkey']), tkey: String(cur.row['tkey']), runId: Number(cur.row['run_id']), target, host });
+      };
+      const args = afterKey === null ? [runId, limit] : [runId, afterKey, limit];
+      for (const r of stmt.iterate(...args) as IterableIterator<Record<string, unknown>>) {
+        const hid = Number(r['id']);
+        if (!cur || cur.id !== hid) {
+          emit();
+          cur = { id: hid, row: r, probes: [] };
+        }
+        if (r['prec'] !== null) cur.probes.push(r['prec'] as string);
+      }
+      emit();
+      return out;
     });
   }
 

@@ -89,8 +89,12 @@ export interface Store {
   beginRun(meta: RunMetaIn): Promise<RunWriter>;
   listRuns(limit: number): Promise<RunRow[]>;
   getRun(id: number): Promise<RunRow | null>;
-  /** Hosts of a run in hkey order, from after `afterKey`, at most `limit`. */
-  hostPage(runId: number, afterKey: string | null, limit: number): Promise<StoredHost[]>;
+  /**
+   * Hosts of a run in hkey order, from after `afterKey`, at most `limit`. With `brief`, each probe
+   * holds only the fields `diffHost` compares (BRIEF_PROBE_FIELDS), projected by the database, so
+   * a diff of 100k hosts does not parse every transcript, greeting and timing twice.
+   */
+  hostPage(runId: number, afterKey: string | null, limit: number, opts?: { brief?: boolean }): Promise<StoredHost[]>;
   /** Targets of a run in tkey order, from after `afterKey`, at most `limit`. */
   targetPage(runId: number, afterKey: string | null, limit: number): Promise<StoredTarget[]>;
   /** Every stored host whose target domain, exchange or IP is `query`, by hkey then run start. */
@@ -99,6 +103,13 @@ export interface Store {
   prune(before: string): Promise<number>;
   close(): Promise<void>;
 }
+
+/**
+ * The probe fields `diffHost` (store/diff.ts) reads: identity, status, verdict, greylistRetry,
+ * error, banner, capabilities.plain, tls. A brief host page carries only these; keep this list in
+ * step with diff.ts (test/store/diff.test.ts compares a brief diff with a full one).
+ */
+export const BRIEF_PROBE_FIELDS = ['identity', 'status', 'verdict', 'greylistRetry', 'error', 'banner', 'tls'] as const;
 
 /** Byte order of the UTF-8 encoding (= code point order): SQLite BINARY and PostgreSQL "C" collation. */
 export function compareKeys(a: string, b: string): number {

@@ -1,0 +1,91 @@
+/**
+ * The brief column (migration 2): diff reads a host's compared facts from it instead of parsing
+ * every probe record. It must diff exactly like the full records, for every change kind diffHost
+ * knows, and hosts written before migration 2 (brief NULL) must still diff from their records.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { HostResult } from '../../src/results.js';
+import { diffHost } from '../../src/store/diff.js';
+import { diffSides, storeSide, type DiffRow } from '../../src/store/diff-stream.js';
+import { hostBrief, hostFromBrief } from '../../src/store/rows.js';
+import { StoreSink } from '../../src/store/sink.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import type { Store } from '../../src/store/types.js';
+import { syntheticTarget } from './fixture.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mxprobe-brief-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const opts = { now: new Date('2026-06-01T00:00:00Z'), expiryDays: 14 };
+const viaBrief = (h: HostResult): HostResult => hostFromBrief(hostBrief(h, { input: 'x', domain: null })).host;
+
+/** Every kind of change diffHost reports, one per host index. */
+function mutate(i: number, h: HostResult): void {
+  const p = h.probes[0]!;
+  if (i === 1 && p.banner) p.banner = { ...p.banner, lines: ['220 other banner'] };
+  for (const q of h.probes) {
+    // A fresh keywords object: the fixture's probes may share one.
+    if (q.capabilities.plain) q.capabilities.plain = { ...q.capabilities.plain, keywords: { ...q.capabilities.plain.keywords } };
+    if (i === 2 && q.capabilities.plain) q.capabilities.plain.keywords['XNEWKEYWORD'] = 'yes';
+    if (i === 3 && q.capabilities.plain) q.capabilities.plain.keywords['SIZE'] = '1';
+    if (i === 4 && q.capabilities.plain) q.capabilities.plain.starttls = false;
+  }
+  if (i === 5 && p.tls) p.tls.protocol = 'TLSv1.1';
+  if (i === 6 && p.tls?.cipher) p.tls.cipher = { ...p.tls.cipher, name: 'OTHER', standardName: 'TLS_OTHER' };
+  if (i === 7 && p.tls?.certificate) p.tls.certificate = { ...p.tls.certificate, fingerprint256: 'AA:BB', issuer: { CN: 'New CA', O: 'New Org', C: 'XX' }, validTo: 'Jun  5 00:00:00 2026 GMT' };
+  if (i === 8) p.verdict = { ...p.verdict, outcome: 'rejected', stage: 'rcpt', code: 550, cause: 'helo-not-resolving' };
+  if (i === 9) p.greylistRetry = { afterSeconds: 60, verdict: { ...p.verdict, outcome: 'rejected' }, status: 'success' };
+  if (i === 10) {
+    p.status = 'connection-timeout';
+    p.error = { code: 'E_TIMEOUT', message: 'connect timed out' };
+  }
+  if (i === 11) h.alignment = { checks: [...(h.alignment?.checks ?? []).map((c) => ({ ...c, status: c.status === 'pass' ? ('fail' as const) : ('pass' as const) }))] };
+}
+
+describe('hosts.brief', () => {
+  it('diffHost gives the same changes from briefs as from full records, for every change kind', () => {
+    let kinds = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const a = syntheticTarget(i).hosts[0]!;
+      const b = syntheticTarget(i, (h) => mutate(i, h)).hosts[0]!;
+      const full = diffHost(a, b, opts);
+      expect(diffHost(viaBrief(a), viaBrief(b), opts)).toEqual(full);
+      expect(diffHost(null, viaBrief(b), opts)).toEqual(diffHost(null, b, opts));
+      kinds = new Set([...kinds, ...full.map((c) => c.kind)]);
+    }
+    // The mutations above really produce these changes (the comparison is not vacuous).
+    for (const k of ['banner-changed', 'capability-added', 'capability-changed', 'starttls-lost', 'tls-downgrade', 'cipher-changed', 'cert-changed', 'cert-expiring', 'verdict-changed', 'probe-failed']) expect(kinds).toContain(k);
+  });
+
+  it('a store diff from briefs equals one from the records of hosts written before migration 2', async () => {
+    const path = join(dir, 'b.db');
+    const store: Store = openSqliteStore(path, { busyTimeoutMs: 5000 });
+    const ids: number[] = [];
+    for (const [n, m] of [[0, false], [1, true]] as const) {
+      const sink = await StoreSink.start(store, { startedAt: `2026-05-0${n + 1}T00:00:00.000Z`, toolVersion: 'test', options: {}, vantage: null, source: null }, { warn: (w) => expect.fail(w), batchSize: 5 });
+      for (let i = 0; i < 12; i++) {
+        const t = syntheticTarget(i, m ? (h) => mutate(i, h) : undefined);
+        for (const h of t.hosts) await sink.host(h, { input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, mx: t.mx });
+        await sink.target(t);
+      }
+      await sink.finish(`2026-05-0${n + 1}T00:01:00.000Z`, 'complete');
+      ids.push(sink.runId);
+    }
+    const collect = async (): Promise<DiffRow[]> => {
+      const out: DiffRow[] = [];
+      const [a, b] = [(await store.getRun(ids[0]!))!, (await store.getRun(ids[1]!))!];
+      for await (const r of diffSides(storeSide(store, a, 5), storeSide(store, b, 5), opts)) out.push(r);
+      return out;
+    };
+    const fromBrief = await collect();
+    expect(fromBrief.length).toBeGreaterThan(8);
+    const raw = new Database(path);
+    expect(raw.prepare('UPDATE hosts SET brief = NULL').run().changes).toBe(24);
+    raw.close();
+    expect(await collect()).toEqual(fromBrief);
+    await store.close();
+  });
+});
