@@ -28,8 +28,11 @@ export interface OpenStoreOptions {
 }
 
 /** How long an SQLite writer waits for a lock held by another process (MXPROBE_STORE_BUSY_MS). */
-function busyMs(env: Record<string, string | undefined>): number {
-  const v = Number(env['MXPROBE_STORE_BUSY_MS'] ?? '');
+/** MXPROBE_STORE_BUSY_MS, else 15 s. (Number('') is 0: an unset variable must not mean "no wait".) */
+export function busyMs(env: Record<string, string | undefined>): number {
+  const raw = env['MXPROBE_STORE_BUSY_MS']?.trim();
+  if (raw === undefined || raw === '') return 15_000;
+  const v = Number(raw);
   return Number.isInteger(v) && v >= 0 ? v : 15_000;
 }
 

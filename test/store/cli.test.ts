@@ -185,3 +185,15 @@ describe('store import, runs, prune; diff and history', () => {
     expect(bad.code).toBe(2);
   });
 });
+
+describe('MXPROBE_STORE_BUSY_MS', () => {
+  it('unset or empty means the 15 s default, not 0 (two writers on one SQLite file must wait, not fail)', async () => {
+    const { busyMs } = await import('../../src/store/open.js');
+    expect(busyMs({})).toBe(15_000);
+    expect(busyMs({ MXPROBE_STORE_BUSY_MS: '' })).toBe(15_000);
+    expect(busyMs({ MXPROBE_STORE_BUSY_MS: ' ' })).toBe(15_000);
+    expect(busyMs({ MXPROBE_STORE_BUSY_MS: 'soon' })).toBe(15_000);
+    expect(busyMs({ MXPROBE_STORE_BUSY_MS: '300' })).toBe(300);
+    expect(busyMs({ MXPROBE_STORE_BUSY_MS: '0' })).toBe(0);
+  });
+});
