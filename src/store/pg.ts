@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
-import { hostFromBrief, hostFromRecords, hostRow, probeRow, runFromRow, targetRow } from './rows.js';
+import { groupHostRows, hostFromRecords, hostRow, probeRow, runFromRow, targetRow } from './rows.js';
 import { StoreError, type HistoryEntry, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
 /** An arbitrary constant: "mxpr" as int32, the advisory-lock key for migrations. */
@@ -208,24 +208,7 @@ class PgStore implements Store {
           afterKey === null ? [runId, limit] : [runId, limit, afterKey],
         )
       ).rows as Array<Record<string, unknown>>;
-      const out: StoredHost[] = [];
-      let cur: { id: string; row: Record<string, unknown>; probes: string[] } | null = null;
-      const emit = () => {
-        if (!cur) return;
-        const b = cur.row['brief'];
-        const { host, target } = typeof b === 'string' ? hostFromBrief(b) : hostFromRecords(cur.row['record'], cur.probes);
-        out.push({ hkey: String(cur.row['hkey']), tkey: String(cur.row['tkey']), runId: Number(cur.row['run_id']), target, host });
-      };
-      for (const r of rows) {
-        const hid = String(r['id']);
-        if (!cur || cur.id !== hid) {
-          emit();
-          cur = { id: hid, row: r, probes: [] };
-        }
-        if (r['prec'] !== null) cur.probes.push(r['prec'] as string);
-      }
-      emit();
-      return out;
+      return groupHostRows(rows);
     });
   }
 

@@ -1,6 +1,6 @@
 /** Flattening results into the stored columns, and back. Shared by both implementations. */
 import type { HostResult, ProbeResult, TargetResult } from '../results.js';
-import { hostKey, targetKey, type HostTarget, type RunRow, type RunState } from './types.js';
+import { hostKey, targetKey, type HostTarget, type RunRow, type RunState, type StoredHost } from './types.js';
 
 export interface HostRow {
   hkey: string;
@@ -163,4 +163,30 @@ export function hostFromRecords(record: unknown, probes: unknown[]): { host: Hos
   const r = parseJson<HostResult & { target: { input: string; domain: string | null } }>(record);
   const { target, ...host } = r;
   return { host: { ...host, probes: probes.map((p) => parseJson<ProbeResult>(p)) }, target };
+}
+
+/**
+ * Fold the rows of "one host joined with its probes" pages (ordered by host, then probe seq) into
+ * stored hosts: one host per run of equal `id`; a host with a `brief` is read from it alone.
+ * Shared by the SQLite and PostgreSQL stores, which differ only in how they run the query.
+ */
+export function groupHostRows(rows: Iterable<Record<string, unknown>>): StoredHost[] {
+  const out: StoredHost[] = [];
+  let cur: { id: string; row: Record<string, unknown>; probes: string[] } | null = null;
+  const emit = () => {
+    if (!cur) return;
+    const b = cur.row['brief'];
+    const { host, target } = typeof b === 'string' ? hostFromBrief(b) : hostFromRecords(cur.row['record'], cur.probes);
+    out.push({ hkey: String(cur.row['hkey']), tkey: String(cur.row['tkey']), runId: Number(cur.row['run_id']), target, host });
+  };
+  for (const r of rows) {
+    const hid = String(r['id']);
+    if (!cur || cur.id !== hid) {
+      emit();
+      cur = { id: hid, row: r, probes: [] };
+    }
+    if (r['prec'] !== null) cur.probes.push(r['prec'] as string);
+  }
+  emit();
+  return out;
 }

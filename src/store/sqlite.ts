@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
-import { hostFromBrief, hostFromRecords, hostRow, probeRow, runFromRow, targetRow } from './rows.js';
+import { groupHostRows, hostFromRecords, hostRow, probeRow, runFromRow, targetRow } from './rows.js';
 import { BRIEF_PROBE_FIELDS, StoreError, type HistoryEntry, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
 type Db = Database.Database;
@@ -202,25 +202,8 @@ class SqliteStore implements Store {
         LEFT JOIN probes p ON p.host_id = h.id ORDER BY h.hkey, h.id, p.seq`;
       let stmt = this.pageStmts.get(sql);
       if (!stmt) this.pageStmts.set(sql, (stmt = this.db.prepare(sql)));
-      const out: StoredHost[] = [];
-      let cur: { id: number; row: Record<string, unknown>; probes: string[] } | null = null;
-      const emit = () => {
-        if (!cur) return;
-        const b = cur.row['brief'];
-        const { host, target } = typeof b === 'string' ? hostFromBrief(b) : hostFromRecords(cur.row['record'], cur.probes);
-        out.push({ hkey: String(cur.row['hkey']), tkey: String(cur.row['tkey']), runId: Number(cur.row['run_id']), target, host });
-      };
       const args = afterKey === null ? [runId, limit] : [runId, afterKey, limit];
-      for (const r of stmt.iterate(...args) as IterableIterator<Record<string, unknown>>) {
-        const hid = Number(r['id']);
-        if (!cur || cur.id !== hid) {
-          emit();
-          cur = { id: hid, row: r, probes: [] };
-        }
-        if (r['prec'] !== null) cur.probes.push(r['prec'] as string);
-      }
-      emit();
-      return out;
+      return groupHostRows(stmt.iterate(...args) as IterableIterator<Record<string, unknown>>);
     });
   }
 
