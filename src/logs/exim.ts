@@ -43,7 +43,37 @@ export function parseEximBody(body: string, time: number | null, relay: string):
     return { kind: 'other', time, relay };
   }
   if (/\brejected\b/.test(s) && s.includes('H=')) return eximReject(s, time, relay);
+  if (s.startsWith('rejected ')) return eximSyntaxReject(s, time, relay);
   return { kind: 'other', time, relay };
+}
+
+/**
+ * Exim's own HELO syntax check (smtp_in.c, before any ACL) logs without "H=", as a real Exim 4.96 writes:
+ *   rejected EHLO from [127.0.0.1]: syntactically invalid argument(s): bad_name!
+ *   rejected HELO from host.example [192.0.2.1]: syntactically invalid argument(s): bad_name!
+ * (RFC 5321 §4.1.1.1: the argument must be a domain or an address literal.)
+ */
+const SYNTAX_RE = /^rejected (EHLO|HELO) from (?:(\S+) )?\[([^\]]+)\]: (syntactically invalid argument\(s\)): ?(.*)$/;
+function eximSyntaxReject(s: string, time: number | null, relay: string): LogEvent {
+  const m = SYNTAX_RE.exec(s);
+  if (!m) return { kind: 'other', time, relay };
+  return {
+    kind: 'reject',
+    source: 'exim',
+    service: 'exim',
+    command: m[1] as string,
+    clientName: m[2] ?? null,
+    clientIp: m[3] as string,
+    helo: (m[5] as string) === '' ? null : (m[5] as string),
+    code: null, // Exim does not log the code it sent (501)
+    enhanced: null,
+    text: m[4] as string,
+    check: 'reject_invalid_helo_hostname',
+    session: null,
+    counted: true,
+    time,
+    relay,
+  };
 }
 
 function eximDelivery(qid: string, rest: string, status: DeliveryStatus, time: number | null, relay: string): LogEvent {
