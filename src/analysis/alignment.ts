@@ -7,7 +7,7 @@
  */
 import type { AlignmentCheck, CheckStatus } from '../results.js';
 import type { Resolver } from '../dns/types.js';
-import { check, forward, list, tempNote, toLookup, type Lookup, type LookupFact } from './dns-facts.js';
+import { ADDRESSES_ONLY, check, forward, list, tempNote, toLookup, type Lookup, type LookupFact } from './dns-facts.js';
 import { looksGeneric, type GenericVerdict } from './generic-name.js';
 import { isPrivateIp, normalizeName, parseHelo, reverseOwner, sameIp, type HeloForm } from './helo-name.js';
 import { heloSpf, type SpfResult } from './spf.js';
@@ -55,7 +55,7 @@ export async function gatherSenderFacts(input: { helo: string; ip: string | null
   if (ip && ptr.lookup === 'found') {
     // RFC 7208 §5.5 / Postfix: look at no more than 10 PTR names.
     const names = ptr.records.slice(0, 10);
-    const results = await Promise.all(names.map((n) => forward(n, ip, resolver)));
+    const results = await Promise.all(names.map((n) => forward(n, ip, resolver, ADDRESSES_ONLY)));
     let temp = false;
     names.forEach((n, i) => {
       const r = results[i];

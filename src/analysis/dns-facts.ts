@@ -42,10 +42,16 @@ export function familyOf(ip: string): 4 | 6 {
   return ip.includes(':') ? 6 : 4;
 }
 
-/** Forward addresses of a name in the IP's family (A for IPv4, AAAA for IPv6). */
-export async function forward(name: string, ip: string, resolver: Resolver): Promise<LookupFact<string>> {
-  return toLookup(familyOf(ip) === 6 ? await resolver.aaaa(name) : await resolver.a(name));
+/**
+ * Forward addresses of a name in the IP's family (A for IPv4, AAAA for IPv6). `cnames: false` when
+ * only the addresses matter (forward-confirming a PTR name): the resolver may skip the CNAME query.
+ */
+export async function forward(name: string, ip: string, resolver: Resolver, opts?: { cnames?: boolean }): Promise<LookupFact<string>> {
+  return toLookup(familyOf(ip) === 6 ? await resolver.aaaa(name, opts) : await resolver.a(name, opts));
 }
+
+/** Forward confirmation of a PTR name (RFC 8601 §3 iprev): the addresses only, never the CNAME chain. */
+export const ADDRESSES_ONLY = Object.freeze({ cnames: false });
 
 export function check(id: string, status: CheckStatus, detail: string): AlignmentCheck {
   return { id, status, detail };

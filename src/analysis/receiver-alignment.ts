@@ -6,7 +6,7 @@
 import type { AlignmentCheck } from '../results.js';
 import type { Resolver } from '../dns/types.js';
 import { normalizeName, reverseOwner, sameIp } from './helo-name.js';
-import { check, familyOf, forward, list, tempNote, toLookup } from './dns-facts.js';
+import { ADDRESSES_ONLY, check, familyOf, forward, list, tempNote, toLookup } from './dns-facts.js';
 
 export interface ReceiverAlignmentInput {
   exchange: string;
@@ -60,7 +60,7 @@ export async function receiverAlignment(input: ReceiverAlignmentInput, resolver:
   if (ptr.lookup === 'found') {
     out.push(check('ptr-exists', 'pass', `PTR of ${ip} is ${list(ptr.records)}`));
     for (const n of ptr.records.slice(0, 10)) {
-      const r = await forward(n, ip, resolver);
+      const r = await forward(n, ip, resolver, ADDRESSES_ONLY);
       if (r.lookup === 'found' && r.records.some((a) => sameIp(a, ip))) confirmed.push(n);
       if (r.lookup === 'temp') temp = true;
       seen.push(`${n} -> ${r.lookup === 'found' ? list(r.records) : r.status}`);

@@ -40,9 +40,10 @@ export function mailauthResolver(resolver: Resolver): (name: string, rrtype: str
   return async (name, rrtype) => {
     switch (rrtype.toUpperCase()) {
       case 'A':
-        return unwrap(await resolver.a(name), name, 'A');
+        // SPF's a/mx mechanisms (RFC 7208 §5.3-5.4) need the addresses only, not the CNAME chain.
+        return unwrap(await resolver.a(name, { cnames: false }), name, 'A');
       case 'AAAA':
-        return unwrap(await resolver.aaaa(name), name, 'AAAA');
+        return unwrap(await resolver.aaaa(name, { cnames: false }), name, 'AAAA');
       case 'MX':
         return unwrap(await resolver.mx(name), name, 'MX');
       case 'TXT':

@@ -5,10 +5,13 @@
  * Decisions, and why:
  *  - Deadline. c-ares retries with exponential back-off, so a "5 s" timeout with the default 4
  *    tries can take far longer. Each channel is built with `tries: 1` and we race our own timer.
- *    When it fires we call `cancel()`, which cancels EVERY outstanding query of that channel; so a
- *    channel runs one query at a time. Channels come from a small free-list pool (creating one
- *    costs ~20 µs, but each has its own UDP sockets, so reuse is cheaper for the OS) and go back
- *    only once their query has settled, so a cancel can never reach someone else's query.
+ *  - Channels ("lanes"). A c-ares channel carries many queries at once over one UDP socket per
+ *    server (the query id tells the answers apart, RFC 1035 §4.1.1). Building a channel and its
+ *    socket per query cost more CPU than the query itself (issue 13: a third of a probe's CPU with
+ *    alignment on), so up to LANE_QUERIES queries share a lane. `cancel()` cancels EVERY query of
+ *    a channel, so when our deadline fires the lane stops taking new queries (draining) and is
+ *    cancelled only once nothing but expired queries is left on it: a cancel can never reach
+ *    someone else's query, and no expired query lingers to hold the process open.
  *  - Failover. With several --resolver servers c-ares moves to the next one after its per-try
  *    timeout; we set that to deadline / (2 × servers) so the second server is still asked in time.
  *  - Cache. Every answer (failures included: a run is minutes, not a TTL; asking a SERVFAIL
@@ -38,7 +41,7 @@ export interface ResolverOptions {
   cacheSize?: number;
   /** Ask the CNAME of names looked up with a/aaaa/mx to fill `cnames` (default true). */
   cnames?: boolean;
-  /** Idle c-ares channels kept for reuse (default 32). */
+  /** Most c-ares channels (lanes) in use at once, each carrying up to 32 queries (default 32). */
   poolSize?: number;
   /**
    * Queries on the wire at once (default 256). Each in-flight query holds its own channel and so
@@ -57,12 +60,35 @@ export interface ResolverStats {
   inflightJoins: number;
   /** The most queries that were on the wire at the same time. */
   peakConcurrent: number;
+  /** c-ares channels (each with its own sockets) built so far: lanes shared by many queries. */
+  channels: number;
 }
 
 type QueryType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'CNAME';
 type NodeResolver = dns.promises.Resolver;
 
 const MAX_CNAME_HOPS = 8;
+/** Queries one lane (c-ares channel) carries at once before another lane is opened. */
+const LANE_QUERIES = 32;
+
+/** A c-ares channel shared by up to LANE_QUERIES queries; see "Channels" above. */
+interface Lane {
+  channel: NodeResolver;
+  /** Queries c-ares has not settled yet (expired ones included). */
+  live: number;
+  /** Of those, the ones our deadline already answered as a timeout. */
+  expired: number;
+  /** Takes no new queries; cancelled once live === expired. */
+  draining: boolean;
+}
+
+export interface LookupOptions {
+  /**
+   * Ask the CNAME of the name too, to fill `cnames` (default: the resolver's `cnames` option).
+   * Forward confirmation of PTR names (RFC 8601 §3) needs only the addresses: false saves a query.
+   */
+  cnames?: boolean;
+}
 
 function stripDot(name: string): string {
   return name.endsWith('.') && name.length > 1 ? name.slice(0, -1) : name;
@@ -109,7 +135,7 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
   const poolMax = options.poolSize ?? 32;
   const cache = new LruCache<string, DnsAnswer<unknown>>(options.cacheSize ?? 50_000);
   const inflight = new Map<string, Promise<DnsAnswer<unknown>>>();
-  const stats: ResolverStats = { queries: 0, cacheHits: 0, inflightJoins: 0, peakConcurrent: 0 };
+  const stats: ResolverStats = { queries: 0, cacheHits: 0, inflightJoins: 0, peakConcurrent: 0, channels: 0 };
   const maxConcurrent = options.maxConcurrent ?? 256;
   let active = 0;
   const waiting: Array<() => void> = [];
@@ -128,9 +154,11 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
   };
 
   let perTryMs = timeoutMs;
-  const idle: NodeResolver[] = [];
+  /** Lanes taking new queries; draining lanes live only in their queries' closures. */
+  const lanes: Lane[] = [];
 
   const newChannel = (): NodeResolver => {
+    stats.channels++;
     const r = new dns.promises.Resolver({ timeout: perTryMs, tries: 1 });
     if (servers.length > 0) r.setServers(servers);
     return r;
@@ -140,15 +168,32 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
     const first = new dns.promises.Resolver({ timeout: timeoutMs, tries: 1 });
     if (servers.length > 0) first.setServers(servers);
     const n = Math.max(1, first.getServers().length);
+    if (n === 1) stats.channels++;
     // Node checks c-ares timeouts on a periodic timer, so a try may last up to twice its timeout
     // (measured on Node 20.20 / c-ares 1.34: 1000 ms tries failed over after 1000 or 2000 ms).
     // Halving keeps every server's turn inside our deadline. One server: the race alone decides.
     perTryMs = n === 1 ? timeoutMs : Math.max(50, Math.floor(timeoutMs / (2 * n)));
-    idle.push(n === 1 ? first : newChannel());
+    lanes.push({ channel: n === 1 ? first : newChannel(), live: 0, expired: 0, draining: false });
   }
 
-  const release = (r: NodeResolver): void => {
-    if (idle.length < poolMax) idle.push(r);
+  /** The lane with room and the fewest queries; a new one when all are full (up to poolMax). */
+  const pickLane = (): Lane => {
+    let best: Lane | undefined;
+    for (const l of lanes) if (best === undefined || l.live < best.live) best = l;
+    if (best !== undefined && (best.live < LANE_QUERIES || lanes.length >= poolMax)) return best;
+    const lane: Lane = { channel: newChannel(), live: 0, expired: 0, draining: false };
+    lanes.push(lane);
+    return lane;
+  };
+  const retire = (lane: Lane): void => {
+    if (lane.draining) return;
+    lane.draining = true;
+    const i = lanes.indexOf(lane);
+    if (i !== -1) lanes.splice(i, 1);
+  };
+  /** A draining lane with only expired queries left: cancel them (they were answered already). */
+  const cancelIfOnlyExpired = (lane: Lane): void => {
+    if (lane.draining && lane.live > 0 && lane.live === lane.expired) lane.channel.cancel();
   };
 
   function run(r: NodeResolver, type: QueryType, name: string): Promise<unknown[]> {
@@ -182,23 +227,29 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
   async function sendNow(type: QueryType, name: string): Promise<DnsAnswer<unknown>> {
     stats.queries++;
     if (active > stats.peakConcurrent) stats.peakConcurrent = active;
-    const channel = idle.pop() ?? newChannel();
+    const lane = pickLane();
     let query: Promise<unknown[]>;
     try {
-      query = run(channel, type, name);
+      query = run(lane.channel, type, name);
     } catch (err) {
       // node:dns validates some arguments synchronously; a bad name is an answer, never a throw.
       query = Promise.reject(err);
     }
-    // Back to the pool only once c-ares is done with it (after a cancel, too).
-    query.then(
-      () => release(channel),
-      () => release(channel),
-    );
+    lane.live++;
+    let expired = false;
+    const settled = (): void => {
+      lane.live--;
+      if (expired) lane.expired--;
+      cancelIfOnlyExpired(lane);
+    };
+    query.then(settled, settled);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<DnsAnswer<unknown>>((resolve) => {
       timer = setTimeout(() => {
-        channel.cancel();
+        expired = true;
+        lane.expired++;
+        retire(lane);
+        cancelIfOnlyExpired(lane);
         resolve({ status: 'timeout' });
       }, timeoutMs);
     });
@@ -257,16 +308,16 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
     return chain;
   }
 
-  async function withCnames<T>(type: QueryType, name: string): Promise<DnsAnswer<T>> {
-    if (!followCnames) return lookup<T>(type, name);
+  async function withCnames<T>(type: QueryType, name: string, opts?: LookupOptions): Promise<DnsAnswer<T>> {
+    if (!(opts?.cnames ?? followCnames)) return lookup<T>(type, name);
     const [answer, chain] = await Promise.all([lookup<T>(type, name), cnameChain(name)]);
     if (answer.status !== 'ok' || chain.length === 0) return answer;
     return { status: 'ok', records: answer.records, cnames: chain };
   }
 
   return {
-    a: (name) => withCnames<string>('A', name),
-    aaaa: (name) => withCnames<string>('AAAA', name),
+    a: (name, opts) => withCnames<string>('A', name, opts),
+    aaaa: (name, opts) => withCnames<string>('AAAA', name, opts),
     mx: (name) => withCnames<MxRecord>('MX', name),
     txt: (name) => lookup<string>('TXT', name),
     ptr: (ip) => {

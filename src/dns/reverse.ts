@@ -91,7 +91,7 @@ export async function forwardConfirm(ip: string, resolver: Resolver, limit = 10)
   }
   const names = [...ptr.records];
   const checked = names.slice(0, limit);
-  const results = await Promise.all(checked.map((name) => (family === 4 ? resolver.a(name) : resolver.aaaa(name))));
+  const results = await Promise.all(checked.map((name) => (family === 4 ? resolver.a(name, { cnames: false }) : resolver.aaaa(name, { cnames: false }))));
   const confirmed: string[] = [];
   const unconfirmed: FcrdnsResult['unconfirmed'] = [];
   checked.forEach((name, i) => {

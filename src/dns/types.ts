@@ -23,8 +23,12 @@ export interface MxRecord {
 
 export interface Resolver {
   mx(name: string): Promise<DnsAnswer<MxRecord>>;
-  a(name: string): Promise<DnsAnswer<string>>;
-  aaaa(name: string): Promise<DnsAnswer<string>>;
+  /**
+   * `opts.cnames: false`: the caller needs only the addresses, not the CNAME chain (a resolver may
+   * then skip asking for it); implementations that always report the chain may ignore it.
+   */
+  a(name: string, opts?: { cnames?: boolean }): Promise<DnsAnswer<string>>;
+  aaaa(name: string, opts?: { cnames?: boolean }): Promise<DnsAnswer<string>>;
   /** Reverse lookup of an IPv4 or IPv6 address (in-addr.arpa / ip6.arpa). Names without trailing dot. */
   ptr(ip: string): Promise<DnsAnswer<string>>;
   /** TXT records, each joined from its character-strings (RFC 7208 §3.3). */

@@ -117,6 +117,11 @@ class SessionDriver {
   private quitSent = false;
   /** Cancels a connect or TLS handshake still pending when the session ends. */
   private readonly pending = new AbortController();
+  /**
+   * Connects/handshakes not settled yet: the controller is aborted only when one is, since an
+   * abort() without reason builds a DOMException with a stack, per session (issue 13: CPU).
+   */
+  private pendingOps = 0;
   private handshakeFailed: SessionRun['handshakeFailed'];
   private resolveRun!: (run: SessionRun) => void;
   readonly done = new Promise<SessionRun>((r) => (this.resolveRun = r));
@@ -146,7 +151,7 @@ class SessionDriver {
     clearTimeout(this.graceTimer);
     clearTimeout(this.quitTimer);
     this.stopListening();
-    this.pending.abort();
+    if (this.pendingOps > 0) this.pending.abort(SESSION_ENDED);
     if (this.socket) {
       this.socket.removeAllListeners('data');
       this.socket.on('error', () => {});
@@ -354,9 +359,16 @@ class SessionDriver {
     plain.removeListener('error', this.onError);
     plain.on('error', () => {});
     clearTimeout(this.stepTimer);
+    this.pendingOps++;
     this.connector.upgradeTls(plain, this.opts.servername, this.opts.timeoutMs, this.pending.signal).then(
-      (secure) => this.onUpgraded(secure),
-      (err: unknown) => this.onUpgradeFailed(err),
+      (secure) => {
+        this.pendingOps--;
+        this.onUpgraded(secure);
+      },
+      (err: unknown) => {
+        this.pendingOps--;
+        this.onUpgradeFailed(err);
+      },
     );
   }
 
@@ -406,6 +418,7 @@ class SessionDriver {
       opts.deadlineMs,
     );
     this.note('I', `connecting to ${opts.ip.includes(':') ? `[${opts.ip}]` : opts.ip}:${opts.port}${opts.source ? ` from ${opts.source}` : ''}`);
+    this.pendingOps++;
     this.connector
       .connect({
         host: opts.ip,
@@ -416,8 +429,12 @@ class SessionDriver {
         ...(config.implicitTls ? { implicitTls: { servername: opts.servername } } : {}),
       })
       .then(
-        (s) => this.onConnected(s),
+        (s) => {
+          this.pendingOps--;
+          this.onConnected(s);
+        },
         (err: unknown) => {
+          this.pendingOps--;
           const e = err as ConnectError;
           this.finish(connectStatus(err), { code: e.code ?? 'E_CONNECT', message: e.message ?? String(err) });
         },
@@ -454,6 +471,9 @@ class SessionDriver {
     this.armStepTimer('the banner');
   }
 }
+
+/** The abort reason for a connect/handshake outlived by its session (one object for every session). */
+const SESSION_ENDED = Object.freeze(new Error('the session ended'));
 
 export function runSession(config: SessionConfig, opts: DriverOptions): Promise<SessionRun> {
   return new SessionDriver(config, opts).start();

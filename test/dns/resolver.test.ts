@@ -179,7 +179,7 @@ describe('createResolver against the zone fixture', () => {
     await Promise.all(Array.from({ length: 50 }, () => r.mx('example.test')));
     for (let i = 0; i < 50; i++) await r.mx('EXAMPLE.test');
     expect(server.queryLog()).toEqual([{ name: 'example.test', type: 'MX' }]);
-    expect(r.stats()).toEqual({ queries: 1, cacheHits: 50, inflightJoins: 49, peakConcurrent: 1 });
+    expect(r.stats()).toEqual({ queries: 1, cacheHits: 50, inflightJoins: 49, peakConcurrent: 1, channels: 1 });
   });
 
   it('the LRU bound evicts: the oldest name is asked again, the recent one is not', async () => {
