@@ -242,6 +242,8 @@ export const RULES: readonly ClassifyRule[] = [
   {
     id: 'rate-too-many-recipients-enhanced',
     enhanced: /^[45]\.5\.3$/,
+    // mox "452 4.5.3 only one recipient allowed with null reverse address": a rule about bounces.
+    unless: /null (reverse|sender)|empty (reverse|sender)|\bbounces?\b/i,
     cause: 'rate-limit',
     source: 'RFC 3463 §3.6 X.5.3 Too many recipients',
   },
@@ -251,6 +253,8 @@ export const RULES: readonly ClassifyRule[] = [
       'too many (concurrent |simultaneous |open |parallel |smtp |active |incoming )*(connections?|sessions|sockets)',
       '\\bto{1,2} many ([\\w-]+ )?(messages|mails?|e-?mails|requests|recipients|rcpt|commands|transactions|deliveries)\\b',
       'too much (e-?)?mail',
+      // Yahoo "421 Max message per connection reached".
+      '\\bmax(imum)? (number of )?(messages?|mails?|e-?mails|recipients|rcpts?) per (connection|session|transaction|hour|day|minute)\\b',
       // QQ "550 Ip/Sender/Domain/Connection frequency limited"
       '\\bfrequency (limit|limited|exceeded)',
       '\\bin a short (period|amount) of time|\\bin a short time\\b',
@@ -418,7 +422,8 @@ export const RULES: readonly ClassifyRule[] = [
       `(real|proper|full|correct) (host ?name|fqdn|domain name)${GAP}{0,30}\\b(saying |in (the |your )?)?${HELO}\\b`,
     ),
     // Postfix reject_non_fqdn_sender/_recipient say "need fully-qualified address": not the HELO.
-    unless: /(sender|recipient) address rejected/i,
+    // qpsmtpd "450 FQDN required in the envelope sender": about the sender address, not the HELO.
+    unless: /(sender|recipient) address rejected|\b(envelope )?sender\b|\bmail from\b/i,
     cause: 'helo-not-fqdn',
     source: 'Haraka helo.checks valid_hostname "HELO host must be a FQDN or address literal"; Sendmail FEATURE(block_bad_helo) "bogus HELO name used: localhost"; Exim ACLs "HELO must contain a FQDN"',
   },
@@ -491,6 +496,8 @@ export const RULES: readonly ClassifyRule[] = [
       `syntax: ${HELO}`,
       `${HELO} (name|argument|hostname|host name|domain|parameter)[^.;]{0,20}\\b(syntax|malformed|not valid|invalid|bad format|illegal)`,
       `malformed ${HELO}`,
+      // open-mail.org 3strikes "because foo is not a valid HELO name".
+      `\\bnot an? (valid|legal|proper) ${HELO}( name| hostname| argument)?\\b`,
       `${HELO}[^.;]{0,30}\\b(is an? (bare )?ip( address)?|bare ip|ip address without brackets|must be (enclosed )?in (square )?brackets)`,
       'address literal[^.;]{0,20}\\b(invalid|malformed|brackets)',
       `${HELO}[^.;]{0,30}\\b(must not|cannot|can't|may not|should not) be an? (bare |naked )?ip`,
@@ -616,6 +623,8 @@ export const RULES: readonly ClassifyRule[] = [
       '(unable|not (allowed|permitted|authori[sz]ed|configured|set up|able)|cannot|can\'t|won\'t|will not) to relay',
       '(send|sending|relay|relaying|deliver|delivering)( mail| e-?mail| messages?)? to (a |an )?(non-?local|remote|external|foreign|off-?site) (e-?mail )?(address|addresses|domains?|recipients?)',
       '\\bnon-?local (e-?mail )?(address|recipient|domain)',
+      // Coremail "550 Requested action not taken: Local user only".
+      '\\blocal (users?|recipients?|domains?) only\\b',
       '(we|i) do not relay',
       'does not relay',
       '\\bno relaying\\b',
@@ -636,6 +645,8 @@ export const RULES: readonly ClassifyRule[] = [
       'callout verification',
       'could not complete sender verify',
       'domain of (your |the )?sender address',
+      // qpsmtpd require_resolvable_fromhost "FQDN required in the envelope sender".
+      '(fqdn|fully[- ]qualified (domain )?name) (is )?required (in|for) the (envelope )?sender',
       // Qsmtp fromdomain: "Sorry, can't find a mail exchanger for sender address", "all your mail
       // exchangers point to local networks" (checks of the envelope sender's domain, reported at RCPT).
       '\\bmail exchangers? for (the |your )?sender\\b|\\b(all )?your mail exchangers?\\b',
@@ -684,6 +695,8 @@ export const RULES: readonly ClassifyRule[] = [
       'undeliverable address',
       "doesn't have an? [\\w. ]{1,40} account",
       'restricted characters in address',
+      // Baruwa "550 Recipient verification failed".
+      'recipient verif(y|ication) (failed|failure)',
       // spamdyke "554 Improper recipient address. Try supplying a domain name."
       'improper (recipient|rcpt|destination)( address)?',
       // The RCPT TO argument itself: Postal "501 RCPT TO should not be empty", hMailServer "Invalid
@@ -828,7 +841,8 @@ export const RULES: readonly ClassifyRule[] = [
     text: /\breverse[- ](dns|look ?ups?|look|address|name|mapping|resolution|record|entry|host ?name)\b|\brdns\b|\bptr\b|address-to-name|\bdns[- ]reverse\b|\bdns:nr\b/i,
     // A generic or dynamic-looking PTR ("generic rDNS", "custom reverse DNS name from your ISP")
     // is an admin rule about the name, not a missing PTR: left to the policy words.
-    unless: /generic|dynamic|residential|custom|dial-?up|\bdsl\b|\bisp'?s?\b|\bcontains? (your |the |an? )?ip\b|\bkeyword|country code/i,
+    // "null reverse address" / "reverse-path" are RFC 5321 names for the envelope sender.
+    unless: /generic|dynamic|residential|custom|dial-?up|\bdsl\b|\bisp'?s?\b|\bcontains? (your |the |an? )?ip\b|\bkeyword|country code|null reverse|reverse[- ]path/i,
     cause: 'no-ptr',
     source: 'cue: any other refusal that names the reverse DNS of the client ("do not have a reverse look name", "reverse (address-to-name) DNS entry")',
   },
@@ -840,6 +854,8 @@ export const RULES: readonly ClassifyRule[] = [
       `\\b(unknown|invalid|disabled|suspended|inactive|deactivated|closed|expired|bad)\\b${GAP}{0,20}\\b(mailbox|user|recipient|account|addressee)\\b`,
       // Coremail "550 User hangup" (the account is suspended).
       '\\b(user|mailbox|account) hang ?up\\b',
+      // open-mail.org "because nobody@example.org is not a valid address" (at RCPT: the recipient).
+      '\\bis not a valid (e-?mail )?address\\b',
       '\\bquota\\b',
     ),
     unless: /polic(y|ies)|spam|relay|organi[sz]ation|administrator|\bblocked by\b/i,
