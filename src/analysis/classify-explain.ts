@@ -6,6 +6,7 @@ import type { Cause } from '../results.js';
 import {
   CONFIDENCE_FLOOR,
   MODEL_THRESHOLD,
+  MODEL_THRESHOLD_NO_RULE,
   classify,
   featuresOf,
   isGenericRule,
@@ -65,6 +66,6 @@ export function explainClassification(input: ClassifyInput): Explanation {
       .sort((a, b) => b.weight - a.weight || a.feature.localeCompare(b.feature))
       .slice(0, 6),
     codeWeights: weighted.filter((w) => CODE_FEATURE.test(w.feature)).sort((a, b) => a.feature.localeCompare(b.feature)),
-    decision: { ...decision, modelThreshold: MODEL_THRESHOLD, confidenceFloor: CONFIDENCE_FLOOR },
+    decision: { ...decision, modelThreshold: rule === null ? MODEL_THRESHOLD_NO_RULE : MODEL_THRESHOLD, confidenceFloor: CONFIDENCE_FLOOR },
   };
 }

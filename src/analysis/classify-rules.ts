@@ -104,7 +104,9 @@ export const RULES: readonly ClassifyRule[] = [
     id: 'starttls-unavailable',
     stages: ['starttls'],
     codes: [454, '5xx'],
-    unless: /\b(must|required|mandatory)\b/i,
+    // "501 Syntax error (no parameters allowed)", "503 Channel already secured" / "TLS already active":
+    // the command was malformed or repeated, which says nothing about the server's TLS.
+    unless: /\b(must|required|mandatory)\b|\bsyntax\b|\bparameters?\b|\barguments?\b|\balready (active|secured|started|running|in (tls|progress))\b/i,
     cause: 'tls-unavailable',
     source: 'RFC 3207 §4 454 "TLS not available due to temporary reason"; Postfix "454 4.7.0 TLS not available due to local problem"; Exim "454 TLS currently unavailable"; 502/500 to an advertised STARTTLS',
   },
@@ -240,6 +242,8 @@ export const RULES: readonly ClassifyRule[] = [
   {
     id: 'rate-too-many-recipients-enhanced',
     enhanced: /^[45]\.5\.3$/,
+    // mox "452 4.5.3 only one recipient allowed with null reverse address": a rule about bounces.
+    unless: /null (reverse|sender)|empty (reverse|sender)|\bbounces?\b/i,
     cause: 'rate-limit',
     source: 'RFC 3463 §3.6 X.5.3 Too many recipients',
   },
@@ -247,8 +251,10 @@ export const RULES: readonly ClassifyRule[] = [
     id: 'rate-text',
     text: re(
       'too many (concurrent |simultaneous |open |parallel |smtp |active |incoming )*(connections?|sessions|sockets)',
-      '\\bto{1,2} many (messages|mails?|e-?mails|requests|recipients|rcpt|commands|transactions|deliveries)\\b',
+      '\\bto{1,2} many ([\\w-]+ )?(messages|mails?|e-?mails|requests|recipients|rcpt|commands|transactions|deliveries)\\b',
       'too much (e-?)?mail',
+      // Yahoo "421 Max message per connection reached".
+      '\\bmax(imum)? (number of )?(messages?|mails?|e-?mails|recipients|rcpts?) per (connection|session|transaction|hour|day|minute)\\b',
       // QQ "550 Ip/Sender/Domain/Connection frequency limited"
       '\\bfrequency (limit|limited|exceeded)',
       '\\bin a short (period|amount) of time|\\bin a short time\\b',
@@ -298,6 +304,17 @@ export const RULES: readonly ClassifyRule[] = [
     text: /\[BL2\d\]|\[TSS09\]|\[TS03\]|permanently deferred/i,
     cause: 'blocklist',
     source: 'Yahoo 553 5.7.1 [BL21]/[BL22]/[BL23] Spamhaus listing; 421 4.7.1 [TSS09] "permanently deferred" (IP reputation)',
+  },
+  {
+    // Issue 13 (helo-policy read as something else): ghsmtp answers HELO with "421 blacklisted
+    // identity" when the HELO name (or its registered domain) is on its own list. At HELO/EHLO, a
+    // listing that names no IP, host, network or DNSBL is about the name the client just gave.
+    id: 'helo-name-listed',
+    stages: ['helo', 'ehlo'],
+    text: /\b(black|block|deny)[- ]?listed\b|\bbanned\b/i,
+    unless: /\b(ip|ips|address|host|client|network|server|mta|dnsbl|rbl|spamhaus|spamcop|barracuda|sorbs|reputation)\b|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/i,
+    cause: 'helo-policy',
+    source: 'ghsmtp "421 blacklisted identity" (HELO name or its registered domain in the black CDB)',
   },
   {
     id: 'blocklist-text',
@@ -356,7 +373,7 @@ export const RULES: readonly ClassifyRule[] = [
     ),
     // Microsoft 5.7.703 "blocked by your organization using Tenant Allow Block List": the tenant's
     // own policy entry, not a reputation list.
-    unless: /greylist|allow[ /]?block list|\b(sender|sender address|envelope sender|from address)\b( <[^>]*>)? (is|has been|was) (black|block|deny)[- ]?listed/i,
+    unless: /greylist|allow[ /]?block list|\b(sender|sender address|envelope sender|from address)\b( <[^>]*>)? (is|has been|was) (black|block|deny)[- ]?listed|\brecipient <[^>]*> (is |has been )?(black|block|deny)[- ]?listed/i,
     cause: 'blocklist',
     source: 'Postfix reject_rbl_client / postscreen "blocked using zen.spamhaus.org"; Exim "is in a black list at"; Microsoft S3150 "block list"; Proofpoint ipcheck; Cisco IronPort "poor reputation"; Gmail "likely unsolicited mail"; Comcast "block for spam"; tiscali "Too much Spam from this IP"; Postfix client access "identified as a spammer"',
   },
@@ -393,7 +410,8 @@ export const RULES: readonly ClassifyRule[] = [
       '(requires?|use|expects?|need|send|provide) (an? )?(valid |proper )?(fqdn|fully[- ]qualified (domain |host ?)?name|fully[- ]qualified hostname)',
       'non[- ]fqdn',
       `unqualified ${HELO}|${HELO} [^.;]{0,20}unqualified`,
-      `${HELO}[^.;]{0,40}(has no dots?|contains no dots?|must contain (a|at least one) dot|without a dot|no dots? in)`,
+      `${HELO}[^.;]{0,40}(has no dots?|contains no dots?|must (contain|have) (a|at least one) dot|without a dot|no dots? in)`,
+      'host ?names? (must )?have more than one (dns )?label',
       'bogus helo name used: (localhost|\\[?127\\.|[^.\\s]+$)',
       'helo host name invalid',
       `${HELO}[^.;]{0,30}\\blocalhost\\b`,
@@ -404,7 +422,8 @@ export const RULES: readonly ClassifyRule[] = [
       `(real|proper|full|correct) (host ?name|fqdn|domain name)${GAP}{0,30}\\b(saying |in (the |your )?)?${HELO}\\b`,
     ),
     // Postfix reject_non_fqdn_sender/_recipient say "need fully-qualified address": not the HELO.
-    unless: /(sender|recipient) address rejected/i,
+    // qpsmtpd "450 FQDN required in the envelope sender": about the sender address, not the HELO.
+    unless: /(sender|recipient) address rejected|\b(envelope )?sender\b|\bmail from\b/i,
     cause: 'helo-not-fqdn',
     source: 'Haraka helo.checks valid_hostname "HELO host must be a FQDN or address literal"; Sendmail FEATURE(block_bad_helo) "bogus HELO name used: localhost"; Exim ACLs "HELO must contain a FQDN"',
   },
@@ -477,6 +496,8 @@ export const RULES: readonly ClassifyRule[] = [
       `syntax: ${HELO}`,
       `${HELO} (name|argument|hostname|host name|domain|parameter)[^.;]{0,20}\\b(syntax|malformed|not valid|invalid|bad format|illegal)`,
       `malformed ${HELO}`,
+      // open-mail.org 3strikes "because foo is not a valid HELO name".
+      `\\bnot an? (valid|legal|proper) ${HELO}( name| hostname| argument)?\\b`,
       `${HELO}[^.;]{0,30}\\b(is an? (bare )?ip( address)?|bare ip|ip address without brackets|must be (enclosed )?in (square )?brackets)`,
       'address literal[^.;]{0,20}\\b(invalid|malformed|brackets)',
       `${HELO}[^.;]{0,30}\\b(must not|cannot|can't|may not|should not) be an? (bare |naked )?ip`,
@@ -554,6 +575,7 @@ export const RULES: readonly ClassifyRule[] = [
       '(no|missing|without( a)?|lacks?( a)?|lacking( a)?) (valid |proper )?(reverse dns|rdns|ptr|reverse hostname|reverse lookup|reverse dns entry|reverse name)',
       '(reverse dns|rdns|ptr)( record| entry)? (is )?(missing|required|not found|not set|not configured|needed)',
       'ip name lookup failed',
+      'no dns (entries|entry|records?) for (your|the) (mta|ip|server|host|client)\\b',
       'has no (reverse|ptr)',
       '(reverse dns|rdns|ptr) (entry |record )?(does not|doesn\'t) exist',
       'unknown reverse|reverse (dns|hostname) unknown',
@@ -601,6 +623,8 @@ export const RULES: readonly ClassifyRule[] = [
       '(unable|not (allowed|permitted|authori[sz]ed|configured|set up|able)|cannot|can\'t|won\'t|will not) to relay',
       '(send|sending|relay|relaying|deliver|delivering)( mail| e-?mail| messages?)? to (a |an )?(non-?local|remote|external|foreign|off-?site) (e-?mail )?(address|addresses|domains?|recipients?)',
       '\\bnon-?local (e-?mail )?(address|recipient|domain)',
+      // Coremail "550 Requested action not taken: Local user only".
+      '\\blocal (users?|recipients?|domains?) only\\b',
       '(we|i) do not relay',
       'does not relay',
       '\\bno relaying\\b',
@@ -621,6 +645,11 @@ export const RULES: readonly ClassifyRule[] = [
       'callout verification',
       'could not complete sender verify',
       'domain of (your |the )?sender address',
+      // qpsmtpd require_resolvable_fromhost "FQDN required in the envelope sender".
+      '(fqdn|fully[- ]qualified (domain )?name) (is )?required (in|for) the (envelope )?sender',
+      // Qsmtp fromdomain: "Sorry, can't find a mail exchanger for sender address", "all your mail
+      // exchangers point to local networks" (checks of the envelope sender's domain, reported at RCPT).
+      '\\bmail exchangers? for (the |your )?sender\\b|\\b(all )?your mail exchangers?\\b',
       // A sender ADDRESS on a list (spamdyke "Your sender address has been blacklisted", chkuser
       // "sender is blacklisted", qmail badmailfrom): an envelope rule, not the host's reputation.
       '\\b(sender|sender address|envelope sender|from address)\\b( <[^>]*>)? (is|has been|was) (black|block|deny)[- ]?listed',
@@ -666,6 +695,14 @@ export const RULES: readonly ClassifyRule[] = [
       'undeliverable address',
       "doesn't have an? [\\w. ]{1,40} account",
       'restricted characters in address',
+      // Baruwa "550 Recipient verification failed".
+      'recipient verif(y|ication) (failed|failure)',
+      // spamdyke "554 Improper recipient address. Try supplying a domain name."
+      'improper (recipient|rcpt|destination)( address)?',
+      // The RCPT TO argument itself: Postal "501 RCPT TO should not be empty", hMailServer "Invalid
+      // syntax. Syntax should be RCPT TO:<userdomain>", Coremail "550 rcpt is rejected".
+      `\\brcpt( to)?\\b:?${GAP}{0,20}\\b(should not be empty|is empty|is rejected|is invalid|malformed)\\b`,
+      'syntax should be rcpt to',
       '(?<!sender |client )\\baddress rejected\\.?$',
       'requested action not taken: mailbox',
     ),
@@ -701,6 +738,43 @@ export const RULES: readonly ClassifyRule[] = [
     ),
     cause: 'unknown',
     source: 'Exim "451 Temporary local problem - please try later"; Postfix "451 4.3.0 Temporary lookup failure" / "452 4.3.1 Insufficient system storage": server-side trouble',
+  },
+
+  {
+    id: 'temporary-failure-bare',
+    codes: ['4xx'],
+    text: /\btemporary failure\b/i,
+    // spamd-style greylisting says "Temporary failure, please try again later": left to the greylist rules.
+    unless: /(try|retry|come back)( again)? later|gr[ae]y/i,
+    cause: 'unknown',
+    source: 'smtpf access-map TEMPFAIL "450 4.7.1 host ... temporary failure #120": a deferral that gives no reason',
+  },
+  // ───────────── SMTP protocol complaints (RFC 5321 §4.2.2/§4.3.2: 500, 501, 503, 504, 555) ─────────────
+  {
+    // The receiver complains about the command itself (syntax, order, parameters), not about the
+    // client: RFC 5321 §4.2.2 500/501 syntax, 503 bad sequence, 504 parameter not implemented, 555
+    // MAIL/RCPT parameters. A complaint about an ADDRESS or a DOMAIN is left to the sender and
+    // recipient rules, and one about HELO to the HELO rules.
+    id: 'protocol-complaint',
+    codes: [500, 501, 502, 503, 504, 551, 553, 555],
+    text: re(
+      '\\bsyntax error\\b(?! in (sender|recipient|the )?(address|mailbox|mail from|rcpt to))',
+      '\\bsequence error\\b|\\bbad sequence\\b',
+      '\\b(line )?parse error\\b',
+      '\\bparameters? scanning\\b',
+      '\\bsyntactically incorrect value\\b',
+      '^unbalanced$',
+      '\\bissue a reset\\b',
+      '\\balready (identified|specified|active|secured|authenticated)\\b',
+      '\\bno parameters (allowed|given)\\b',
+      '\\b(must have|need) (a )?(sender|mail( from)?) (first|before)\\b|\\bplease say (mail|rcpt)\\b',
+      "\\b'?rcpt to'? before'? 'mail from\\b",
+      '\\bnot allowed at this point\\b(?! .*helo)',
+      '\\b(unsupported|unrecognized or unsupported|unknown) option\\b|\\bcannot be combined with\\b',
+    ),
+    unless: /\baddress\b|\bmailbox\b|\bdomain\b|\bhelo\b|\behlo\b|\bhello\b/i,
+    cause: 'unknown',
+    source: 'hMailServer "503 Issue a reset if you want to start over", OpenSMTPD "503 5.5.1 Invalid command: Already identified", Apache James "501 5.5.4 Syntactically incorrect value for SIZE parameter", IceWarp "501 5.5.4 Syntax error in parameters scanning"',
   },
 
   // ───────────── Other policy (RFC 3463 X.7.x: security or policy status) ─────────────
@@ -767,7 +841,8 @@ export const RULES: readonly ClassifyRule[] = [
     text: /\breverse[- ](dns|look ?ups?|look|address|name|mapping|resolution|record|entry|host ?name)\b|\brdns\b|\bptr\b|address-to-name|\bdns[- ]reverse\b|\bdns:nr\b/i,
     // A generic or dynamic-looking PTR ("generic rDNS", "custom reverse DNS name from your ISP")
     // is an admin rule about the name, not a missing PTR: left to the policy words.
-    unless: /generic|dynamic|residential|custom|dial-?up|\bdsl\b|\bisp'?s?\b|\bcontains? (your |the |an? )?ip\b|\bkeyword|country code/i,
+    // "null reverse address" / "reverse-path" are RFC 5321 names for the envelope sender.
+    unless: /generic|dynamic|residential|custom|dial-?up|\bdsl\b|\bisp'?s?\b|\bcontains? (your |the |an? )?ip\b|\bkeyword|country code|null reverse|reverse[- ]path/i,
     cause: 'no-ptr',
     source: 'cue: any other refusal that names the reverse DNS of the client ("do not have a reverse look name", "reverse (address-to-name) DNS entry")',
   },
@@ -776,7 +851,11 @@ export const RULES: readonly ClassifyRule[] = [
     stages: ['rcpt'],
     text: re(
       `\\b(mailbox|user|recipient|account|addressee|e-?mail address|address)\\b${GAP}{0,40}\\b(unknown|not found|no longer|invalid|disabled|suspended|inactive|locked|unavailable|full|quota|deactivated|closed|expired|blocked|marked as invalid)`,
-      `\\b(unknown|invalid|disabled|suspended|inactive|deactivated|closed|expired)\\b${GAP}{0,20}\\b(mailbox|user|recipient|account|addressee)\\b`,
+      `\\b(unknown|invalid|disabled|suspended|inactive|deactivated|closed|expired|bad)\\b${GAP}{0,20}\\b(mailbox|user|recipient|account|addressee)\\b`,
+      // Coremail "550 User hangup" (the account is suspended).
+      '\\b(user|mailbox|account) hang ?up\\b',
+      // open-mail.org "because nobody@example.org is not a valid address" (at RCPT: the recipient).
+      '\\bis not a valid (e-?mail )?address\\b',
       '\\bquota\\b',
     ),
     unless: /polic(y|ies)|spam|relay|organi[sz]ation|administrator|\bblocked by\b/i,
@@ -793,7 +872,7 @@ export const RULES: readonly ClassifyRule[] = [
       `\\b(your|the|this|sending|client|sender|source) ip( address)?${GAP}{0,40}\\b(is )?(filtered|blocked|banned|blacklisted|blocklisted|not (allowed|permitted|accepted)|denied|refused|rejected)`,
       `\\b(no access|not (allowed|permitted|accepted)|denied|refused|rejected|blocked|banned)${GAP}{0,30}\\b(for|from) (this|your|the)( sending| client)? ip\\b`,
       // Issue 13: a block on the sender's network ("network not allowed", "your network is blocked").
-      '\\b(your|this|sending|client|source) network (is |has been )?(not (allowed|permitted|accepted)|blocked|banned|blacklisted|denied|refused)\\b',
+      '\\b(your|this|sending|client|source) network (is |has been )?(not (allowed|permitted|accepted)|blocked|banned|blacklisted|denied|refused|restricted)\\b',
       '\\bnetwork not (allowed|permitted|accepted)\\b',
       `\\b(not (allowed|permitted|accepted)|denied|refused|blocked|banned)${GAP}{0,20}\\bfrom (this|your|the) network\\b`,
     ),
@@ -862,7 +941,7 @@ export const RULES: readonly ClassifyRule[] = [
   },
   {
     id: 'enhanced-sender-address',
-    stages: ['mail'],
+    stages: ['mail', 'rcpt'],
     enhanced: /^[45]\.1\.[78]$/,
     cause: 'policy',
     source: 'RFC 3463 X.1.7 bad sender mailbox syntax, X.1.8 bad sender system address',
@@ -879,6 +958,9 @@ export const RULES: readonly ClassifyRule[] = [
   {
     id: 'default-421',
     codes: [421],
+    // At HELO/EHLO an unexplained refusal answers the name just given (ghsmtp "421 liar" for a client
+    // claiming the server's own name): left to default-greeting-refused below.
+    notStages: ['helo', 'ehlo'],
     cause: 'unknown',
     source: 'RFC 5321 §4.2.3 421 "Service not available, closing transmission channel": sent for shutdowns, overload, idle timeouts and policy alike, so an unexplained 421 names no cause',
   },

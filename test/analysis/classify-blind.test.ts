@@ -90,7 +90,7 @@ const ROWS: BlindRow[] = [
   // a receive-rate limit at the recipient: back off and retry
   { stage: 'rcpt', reply: '450-4.2.1 The user you are trying to contact is receiving email too quickly. Please resend your message at a later time. If the user is able to\n450-4.2.1 receive email at that time, your message will be delivered. For more information, go to Limits for sending & getting email.\n450 4.2.1 - gsmtp', outcome: 'deferred', cause: 'rate-limit', source: 'Gmail SMTP errors and codes (support.google.com/a/answer/3726730)' },
   { stage: 'mail', reply: '450 4.2.1 Peak SMTP relay limit exceeded for this customer. This is a temporary error. - gsmtp', outcome: 'deferred', cause: 'rate-limit', source: 'Gmail SMTP errors and codes' },
-  { stage: 'rcpt', reply: '451 4.3.0 Multiple destination domains per transaction is unsupported. Please try again. - gsmtp', outcome: 'deferred', cause: 'policy', source: 'Gmail SMTP errors and codes', holdout: true, miss: 'unknown' },
+  { stage: 'rcpt', reply: '451 4.3.0 Multiple destination domains per transaction is unsupported. Please try again. - gsmtp', outcome: 'deferred', cause: 'policy', source: 'Gmail SMTP errors and codes', holdout: true },
   // the receiver's own trouble, no cause about us
   { stage: 'connect', reply: '421 4.3.0 Temporary System Problem. Try again later. - gsmtp', outcome: 'deferred', cause: 'unknown', source: 'Gmail SMTP errors and codes' },
   // a count limit; the rest go in a later transaction

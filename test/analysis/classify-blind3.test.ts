@@ -101,7 +101,7 @@ const ROWS: BlindRow[] = [
   { stage: 'mail', reply: '550 5.7.1 Your access to submit messages to this e-mail system has been rejected.', outcome: 'rejected', cause: 'policy', source: 'mxroute changelog (Exchange recipients)', holdout: true },
   { stage: 'rcpt', reply: '550 5.7.1 Relaying not allowed! Bad sender IP address', outcome: 'rejected', cause: 'relay-denied', source: 'wiki.pscs.co.uk VPOP3' },
   // external to external from an IP range without relay rights
-  { stage: 'rcpt', reply: '550 Delivery is not allowed to this address.', outcome: 'rejected', cause: 'relay-denied', source: 'hmailserver.com documentation error messages', holdout: true, miss: 'unknown' },
+  { stage: 'rcpt', reply: '550 Delivery is not allowed to this address.', outcome: 'rejected', cause: 'relay-denied', source: 'hmailserver.com documentation error messages', holdout: true },
   { stage: 'ehlo', reply: '501 EHLO Invalid domain address.', outcome: 'rejected', cause: 'helo-syntax', source: 'hMailServer error reference (nitindupare blog copy)' },
   { stage: 'mail', reply: '502 Use HELO/EHLO first', outcome: 'rejected', cause: 'helo-missing', source: 'hMailServer error reference (nitindupare blog copy)', holdout: true },
   // authentication demanded for a RCPT: relaying refused

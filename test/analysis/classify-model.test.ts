@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CAUSES, CONFIDENCE_FLOOR, MODEL_THRESHOLD, classify, featuresOf, isGenericRule, matchRule, modelProbabilities, prepareInput } from '../../src/analysis/classify.js';
+import { CAUSES, CONFIDENCE_FLOOR, MODEL_THRESHOLD, MODEL_THRESHOLD_NO_RULE, classify, featuresOf, isGenericRule, matchRule, modelProbabilities, prepareInput } from '../../src/analysis/classify.js';
 import { replyFeatures, replyTokens, stem } from '../../src/analysis/classify-features.js';
 import { MODEL_BIAS, MODEL_CLASSES, RULE_PRECISION } from '../../src/analysis/classify-model.js';
 import { RULES } from '../../src/analysis/classify-rules.js';
@@ -94,7 +94,10 @@ describe('combination and confidence', () => {
         const c = classify({ stage, code, text: ws.join(' ') });
         expect(c.confidence).toBeGreaterThanOrEqual(0);
         expect(c.confidence).toBeLessThanOrEqual(1);
-        if (c.decidedBy === 'model') expect(c.confidence).toBeGreaterThanOrEqual(MODEL_THRESHOLD);
+        if (c.decidedBy === 'model') {
+          const threshold = matchRule({ stage, code, text: ws.join(' ') }) === null ? MODEL_THRESHOLD_NO_RULE : MODEL_THRESHOLD;
+          expect(c.confidence).toBeGreaterThanOrEqual(threshold);
+        }
         if (c.decidedBy === 'low-confidence') {
           expect(c.cause).toBe('unknown');
           expect(c.confidence).toBeLessThan(CONFIDENCE_FLOOR);

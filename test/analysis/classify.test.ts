@@ -194,6 +194,11 @@ const VECTORS: V[] = [
   ['rcpt', '250 2.1.5 Recipient OK', 'accepted', 'none', 'accepted'],
   ['connect', '220 mx.example.org ESMTP', 'accepted', 'none', 'accepted banner'],
   ['rcpt', '354 go ahead', 'accepted', 'none', '3xx is positive intermediate (RFC 5321 §4.2.1)'],
+  // Session 3 rules, each with a row of the development set (test/fixtures/blind5.tsv) that needs it.
+  ['helo', '421 blacklisted identity', 'deferred', 'helo-policy', 'ghsmtp verify_client: the HELO name is on its list (blind5)'],
+  ['connect', '450 4.7.1 host mail.example.net [192.0.2.1] temporary failure #120', 'deferred', 'unknown', 'smtpf access-map TEMPFAIL (blind5)'],
+  ['mail', '503 Issue a reset if you want to start over', 'rejected', 'unknown', 'hMailServer: a protocol complaint, not a refusal of the client (blind5)'],
+  ['helo', '421 liar', 'deferred', 'helo-policy', 'ghsmtp: client claims the server\'s own name; an unexplained refusal at HELO is about the name (blind5)'],
 ];
 
 describe('widened vectors', () => {

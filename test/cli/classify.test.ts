@@ -195,7 +195,7 @@ describe('mxprobe classify --explain', () => {
     expect(r.stdout).toMatch(/first rule: postfix-helo-non-fqdn -> helo-not-fqdn \(specific, corpus precision/);
     expect(r.stdout).toMatch(/model: helo-not-fqdn 0\.\d+/);
     expect(r.stdout).toMatch(/code features for helo-not-fqdn: c:504 [+-][\d.]+, e:x\.5\.2/);
-    expect(r.stdout).toMatch(/decided by: model \(p 0\.\d+ >= 0\.7\); cause policy/);
+    expect(r.stdout).toMatch(/decided by: model \(p 0\.\d+ >= 0\.5\); cause policy/);
     expect(r.stdout).toMatch(/words for policy: .*t:spoof/);
   });
 
