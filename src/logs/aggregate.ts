@@ -279,6 +279,44 @@ export class LogAggregator {
     }
   }
 
+  /**
+   * The fast path's entries (fast.ts): the same counting as add() for an event of these kinds, without
+   * building the event. `t` is always a real time there (a classic stamp). admit() is add()'s prologue.
+   */
+  private admit(t: number): boolean {
+    this.total++;
+    if ((this.opts.since !== null && t < this.opts.since) || (this.opts.until !== null && t >= this.opts.until)) {
+      this.outOfRange++;
+      return false;
+    }
+    if (this.first === null || t < this.first) this.first = t;
+    if (this.last === null || t > this.last) this.last = t;
+    return true;
+  }
+  /** add() of an 'other' event. */
+  addOther(t: number): void {
+    if (this.admit(t)) this.other++;
+  }
+  /** add() of a Postfix 'received' event (its queue id and null HELO are not used). */
+  addReceived(t: number): void {
+    if (!this.admit(t)) return;
+    this.totals.received++;
+    this.bucket(t, 'received');
+  }
+  /** add() of a 'queue-removed' event. */
+  addRemoved(t: number, queueId: string): void {
+    if (!this.admit(t)) return;
+    this.deferredQids.map.delete(queueId);
+    this.pending.map.delete(queueId);
+    this.other++;
+  }
+  /** add() of a 'session-end' event; `key` is `${relay} ${session}` (the line's "host tag[pid]"). */
+  addSessionEnd(t: number, key: string): void {
+    if (!this.admit(t)) return;
+    this.sessions.map.delete(key);
+    this.other++;
+  }
+
   /** A line longer than the reader's cap was cut (counted in lines.capped). */
   noteCapped(): void {
     this.capped++;
