@@ -100,8 +100,7 @@ function delivery(msg: string, time: number | null, relay: string, agent: string
   const forwarded = status === 'sent' && reason.includes('forwarded as ');
   let reply: RemoteReply | null = null;
   if (status !== 'sent' && (reason.includes(' said: ') || reason.includes('refused to talk to me: '))) {
-    const p = parseClassifyInput(reason);
-    reply = { code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text, stage: stageOf(reason, p.stage) };
+    reply = remoteReply(reason);
   }
   return {
     kind: 'delivery',
@@ -120,6 +119,33 @@ function delivery(msg: string, time: number | null, relay: string, agent: string
     time,
     relay,
   };
+}
+
+/**
+ * The reply quoted in a refusal reason. Memoised by the exact reason (the same greylisting or
+ * "no PTR" reason repeats thousands of times), bounded: at most 2,048 reasons of up to 600
+ * characters, cleared when full. Each caller gets its own copy.
+ */
+const REPLY_CACHE = 2048;
+const REPLY_CACHE_TEXT = 600;
+const replies = new Map<string, RemoteReply>();
+function copy(s: string): string {
+  return s.length === 0 ? '' : Buffer.from(s, 'utf8').toString('utf8');
+}
+function remoteReply(reason: string): RemoteReply {
+  let r = replies.get(reason);
+  if (r === undefined) {
+    const p = parseClassifyInput(reason);
+    r = { code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text, stage: stageOf(reason, p.stage) };
+    if (reason.length <= REPLY_CACHE_TEXT) {
+      if (replies.size >= REPLY_CACHE) replies.clear();
+      // Copies: a substring kept here would pin the whole read chunk it came from.
+      r.text = copy(r.text);
+      if (r.enhanced !== null) r.enhanced = copy(r.enhanced);
+      replies.set(copy(reason), r);
+    }
+  }
+  return { code: r.code, enhanced: r.enhanced, text: r.text, stage: r.stage };
 }
 
 /** parseClassifyInput drops "end of DATA" (mxprobe's Stage has no data); the log report keeps it. */
