@@ -142,7 +142,21 @@ function normaliseUncached(text: string): string {
  * in a long-lived map goes through here once, when its entry is created.
  */
 export function detach(s: string): string {
-  return s.length === 0 ? '' : Buffer.from(s, 'utf8').toString('utf8');
+  const n = s.length;
+  if (n === 0) return '';
+  if (n < 13) {
+    // V8 copies substrings shorter than 13 characters (SlicedString::kMinLength) instead of making
+    // views, so a short one is detached already (queue ids, IPs, most HELO names): skip the round
+    // trip, unless it holds a UTF-16 surrogate, which the round trip would turn into U+FFFD.
+    let i = 0;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdfff) break;
+      i++;
+    }
+    if (i === n) return s;
+  }
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /** Bounded FIFO set/map: insertion order is age; past the cap the oldest entry goes. */
