@@ -163,10 +163,19 @@ export async function readLines(src: AsyncIterable<unknown>, label: string, sink
         cutCarry();
         continue;
       }
-      const head = carry === null ? chunk.subarray(0, last + 1) : Buffer.concat([carry, chunk.subarray(0, last + 1)]);
+      let from = 0;
+      if (carry !== null) {
+        // The line begun in the chunk before: joined as bytes (a UTF-8 sequence may span the
+        // chunks), alone, so the rest of the chunk is decoded without copying it first.
+        const first = chunk.indexOf(LF);
+        const joined = Buffer.concat([carry, chunk.subarray(0, first + 1)]);
+        carry = null;
+        emit(joined.toString('utf8'), false);
+        from = first + 1;
+      }
+      if (from <= last) emit(chunk.toString('utf8', from, last + 1), false);
       // Copied: the source may reuse its buffer (and a subarray would pin the whole chunk).
       carry = last + 1 < chunk.length ? Buffer.from(chunk.subarray(last + 1)) : null;
-      emit(head.toString('utf8'), false);
       cutCarry();
     }
   } catch (e) {
