@@ -158,7 +158,16 @@ function stageOf(reason: string, stage: RemoteReply['stage']): RemoteReply['stag
 
 function lowerDomain(addr: string): string {
   const at = addr.lastIndexOf('@');
-  return at < 0 ? addr : addr.slice(0, at) + addr.slice(at).toLowerCase();
+  if (at < 0) return addr;
+  // Nearly every domain is logged in lower case already: then the address is its own answer, and
+  // no concatenation (a cons string, flattened again by every later search) is made.
+  let i = at + 1;
+  while (i < addr.length) {
+    const c = addr.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c >= 128) break;
+    i++;
+  }
+  return i === addr.length ? addr : addr.slice(0, at) + addr.slice(at).toLowerCase();
 }
 
 function heloOf(s: string): string | null {
