@@ -98,16 +98,40 @@ export function acceptanceRate(c: Pick<Counts, 'sent' | 'bounced'>): number | nu
  * reason lines carry a count of 1).
  */
 export function normaliseReply(text: string): string {
+  const hit = normalised.get(text);
+  if (hit !== undefined) return hit;
+  let s = normaliseUncached(text);
+  if (text.length <= NORMALISED_MAX_TEXT) {
+    s = detach(s); // (it may be a view of the read chunk: see detach)
+    if (normalised.size >= NORMALISED_CACHE) normalised.clear();
+    normalised.set(detach(text), s);
+  }
+  return s;
+}
+
+/**
+ * Replies repeat (the same greylisting or "no PTR" text thousands of times): normaliseReply is
+ * memoised by its exact input, bounded (at most 2,048 texts of up to 600 characters, cleared when
+ * full: a few MB at worst, flat whatever the log size).
+ */
+const NORMALISED_CACHE = 2048;
+const NORMALISED_MAX_TEXT = 600;
+const normalised = new Map<string, string>();
+
+/** True when /\s+/g -> ' ' would change `s`: some whitespace other than a lone space. */
+const ODD_SPACE = /\s\s|[^\S ]/;
+
+function normaliseUncached(text: string): string {
   let s = text.length > 1000 ? text.slice(0, 1000) : text;
-  s = s
-    .replace(/<[^<>\s]*@[^<>\s]*>/g, '<addr>')
-    .replace(/\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/g, 'addr')
-    .replace(/\b(?:\d{1,3}\.){3}\d{1,3}\b/g, 'IP')
-    .replace(/\bconnect to [^\s[]+\[/g, 'connect to HOST[')
-    .replace(/\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}\b/gi, 'IP')
-    .replace(/(?<![\w.])(?=[\w./=+-]*\d)[\w./=+-]{8,}(?![\w])/g, (t) => (/^https?:|^\d\.\d+\.\d+$/.test(t) || /^[a-z]+\.[a-z.]+$/i.test(t) ? t : '#'))
-    .replace(/\s+/g, ' ')
-    .trim();
+  // Each replacement runs only when a character it needs is there: the same result, without
+  // scanning (and copying) the reply seven times.
+  if (s.includes('@')) s = s.replace(/<[^<>\s]*@[^<>\s]*>/g, '<addr>').replace(/\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/g, 'addr');
+  s = s.replace(/\b(?:\d{1,3}\.){3}\d{1,3}\b/g, 'IP');
+  if (s.includes('connect to ')) s = s.replace(/\bconnect to [^\s[]+\[/g, 'connect to HOST[');
+  if (s.includes(':')) s = s.replace(/\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}\b/gi, 'IP');
+  s = s.replace(/(?<![\w.])(?=[\w./=+-]*\d)[\w./=+-]{8,}(?![\w])/g, (t) => (/^https?:|^\d\.\d+\.\d+$/.test(t) || /^[a-z]+\.[a-z.]+$/i.test(t) ? t : '#'));
+  if (ODD_SPACE.test(s)) s = s.replace(/\s+/g, ' ');
+  s = s.trim();
   return s.length > LIMITS.exampleChars ? s.slice(0, LIMITS.exampleChars) : s;
 }
 
@@ -118,7 +142,21 @@ export function normaliseReply(text: string): string {
  * in a long-lived map goes through here once, when its entry is created.
  */
 export function detach(s: string): string {
-  return s.length === 0 ? '' : Buffer.from(s, 'utf8').toString('utf8');
+  const n = s.length;
+  if (n === 0) return '';
+  if (n < 13) {
+    // V8 copies substrings shorter than 13 characters (SlicedString::kMinLength) instead of making
+    // views, so a short one is detached already (queue ids, IPs, most HELO names): skip the round
+    // trip, unless it holds a UTF-16 surrogate, which the round trip would turn into U+FFFD.
+    let i = 0;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdfff) break;
+      i++;
+    }
+    if (i === n) return s;
+  }
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /** Bounded FIFO set/map: insertion order is age; past the cap the oldest entry goes. */
@@ -207,6 +245,8 @@ export class LogAggregator {
   private readonly symbols = new Map<string, { count: number; score: number; scored: number }>();
   private scanned = { rspamd: 0, spamassassin: 0 };
   private readonly buckets = new Map<number, BucketState>();
+  private lastBucketKey = NaN;
+  private lastBucket: BucketState | null = null;
   private first: number | null = null;
   private last: number | null = null;
   private unparsed = 0;
@@ -279,6 +319,44 @@ export class LogAggregator {
     }
   }
 
+  /**
+   * The fast path's entries (fast.ts): the same counting as add() for an event of these kinds, without
+   * building the event. `t` is always a real time there (a classic stamp). admit() is add()'s prologue.
+   */
+  private admit(t: number): boolean {
+    this.total++;
+    if ((this.opts.since !== null && t < this.opts.since) || (this.opts.until !== null && t >= this.opts.until)) {
+      this.outOfRange++;
+      return false;
+    }
+    if (this.first === null || t < this.first) this.first = t;
+    if (this.last === null || t > this.last) this.last = t;
+    return true;
+  }
+  /** add() of an 'other' event. */
+  addOther(t: number): void {
+    if (this.admit(t)) this.other++;
+  }
+  /** add() of a Postfix 'received' event (its queue id and null HELO are not used). */
+  addReceived(t: number): void {
+    if (!this.admit(t)) return;
+    this.totals.received++;
+    this.bucket(t, 'received');
+  }
+  /** add() of a 'queue-removed' event. */
+  addRemoved(t: number, queueId: string): void {
+    if (!this.admit(t)) return;
+    this.deferredQids.map.delete(queueId);
+    this.pending.map.delete(queueId);
+    this.other++;
+  }
+  /** add() of a 'session-end' event; `key` is `${relay} ${session}` (the line's "host tag[pid]"). */
+  addSessionEnd(t: number, key: string): void {
+    if (!this.admit(t)) return;
+    this.sessions.map.delete(key);
+    this.other++;
+  }
+
   /** A line longer than the reader's cap was cut (counted in lines.capped). */
   noteCapped(): void {
     this.capped++;
@@ -288,12 +366,19 @@ export class LogAggregator {
     if (t === null) return;
     const size = this.opts.bucket === 'hour' ? 3_600_000 : 86_400_000;
     const key = Math.floor(t / size) * size;
+    // Lines come in time order: nearly every line falls in the bucket of the line before.
+    if (key === this.lastBucketKey && this.lastBucket !== null) {
+      this.lastBucket[field]++;
+      return;
+    }
     let b = this.buckets.get(key);
     if (!b) {
       if (this.buckets.size >= LIMITS.buckets) return;
       b = { received: 0, delivered: 0, deferrals: 0, bounced: 0, rejected: 0 };
       this.buckets.set(key, b);
     }
+    this.lastBucketKey = key;
+    this.lastBucket = b;
     b[field]++;
   }
 

@@ -82,24 +82,47 @@ function tail(line: string, p: number, time: number | null): Header | null {
 let cacheKey = -1;
 let cacheBase = 0;
 
-/** "Nov 30 14:29:21 host tag[pid]: msg" (RFC 3164, and Postfix's maillog_file). */
-export function parseClassic(line: string, years: YearTracker): Header | null {
-  if (line.length < 17 || line.charCodeAt(3) !== 32 || line.charCodeAt(6) !== 32 || line.charCodeAt(9) !== 58 || line.charCodeAt(12) !== 58 || line.charCodeAt(15) !== 32) return null;
-  const mon = MONTHS[line.slice(0, 3)];
-  if (mon === undefined) return null;
-  const d1 = line.charCodeAt(4);
-  const day = (d1 === 32 ? 0 : d1 - 48) * 10 + (line.charCodeAt(5) - 48);
-  const hh = digits2(line, 7);
-  const mm = digits2(line, 10);
-  const ss = digits2(line, 13);
-  if (day < 1 || day > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60) return null;
+/**
+ * The time of a classic stamp ("Nov 30 14:29:21 ", RFC 3164 §4.1.2) at the start of the line
+ * line[s, e), or NaN when its first 16 characters are not one. Advances `years` (see YearTracker) exactly when the
+ * stamp is valid; calling it again for the same line is harmless (a repeated month never wraps).
+ * Shared by parseClassic and the fast path (fast.ts), so both read a stamp the same way.
+ */
+export function classicStamp(line: string, years: YearTracker, s = 0, e = line.length): number {
+  if (e - s < 17 || line.charCodeAt(s + 3) !== 32 || line.charCodeAt(s + 6) !== 32 || line.charCodeAt(s + 9) !== 58 || line.charCodeAt(s + 12) !== 58 || line.charCodeAt(s + 15) !== 32) return NaN;
+  const mon = monthOf(line, s);
+  if (mon < 0) return NaN;
+  const d1 = line.charCodeAt(s + 4);
+  const day = (d1 === 32 ? 0 : d1 - 48) * 10 + (line.charCodeAt(s + 5) - 48);
+  const hh = digits2(line, s + 7);
+  const mm = digits2(line, s + 10);
+  const ss = digits2(line, s + 13);
+  if (day < 1 || day > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60) return NaN;
   const year = years.yearFor(mon);
   const key = (year * 12 + mon) * 32 + day;
   if (key !== cacheKey) {
     cacheKey = key;
     cacheBase = Date.UTC(year, mon, day);
   }
-  return tail(line, 16, cacheBase + ((hh * 60 + mm) * 60 + ss) * 1000);
+  return cacheBase + ((hh * 60 + mm) * 60 + ss) * 1000;
+}
+
+/** The month (0-11) named by the three characters at `s`, or -1: a lookup of their codes, no substring. */
+function monthOf(line: string, s: number): number {
+  const c0 = line.charCodeAt(s);
+  const c1 = line.charCodeAt(s + 1);
+  const c2 = line.charCodeAt(s + 2);
+  if ((c0 | c1 | c2) > 127) return -1; // the shifted codes below must not overlap
+  const m = MONTH_BY_CODE.get((c0 << 16) | (c1 << 8) | c2);
+  return m === undefined ? -1 : m;
+}
+const MONTH_BY_CODE = new Map<number, number>(Object.entries(MONTHS).map(([name, m]) => [(name.charCodeAt(0) << 16) | (name.charCodeAt(1) << 8) | name.charCodeAt(2), m]));
+
+/** "Nov 30 14:29:21 host tag[pid]: msg" (RFC 3164, and Postfix's maillog_file). */
+export function parseClassic(line: string, years: YearTracker): Header | null {
+  const time = classicStamp(line, years);
+  if (time !== time) return null; // NaN: not a classic stamp
+  return tail(line, 16, time);
 }
 
 /**

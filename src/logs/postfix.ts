@@ -100,8 +100,7 @@ function delivery(msg: string, time: number | null, relay: string, agent: string
   const forwarded = status === 'sent' && reason.includes('forwarded as ');
   let reply: RemoteReply | null = null;
   if (status !== 'sent' && (reason.includes(' said: ') || reason.includes('refused to talk to me: '))) {
-    const p = parseClassifyInput(reason);
-    reply = { code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text, stage: stageOf(reason, p.stage) };
+    reply = remoteReply(reason);
   }
   return {
     kind: 'delivery',
@@ -122,6 +121,33 @@ function delivery(msg: string, time: number | null, relay: string, agent: string
   };
 }
 
+/**
+ * The reply quoted in a refusal reason. Memoised by the exact reason (the same greylisting or
+ * "no PTR" reason repeats thousands of times), bounded: at most 2,048 reasons of up to 600
+ * characters, cleared when full. Each caller gets its own copy.
+ */
+const REPLY_CACHE = 2048;
+const REPLY_CACHE_TEXT = 600;
+const replies = new Map<string, RemoteReply>();
+function copy(s: string): string {
+  return s.length === 0 ? '' : Buffer.from(s, 'utf8').toString('utf8');
+}
+function remoteReply(reason: string): RemoteReply {
+  let r = replies.get(reason);
+  if (r === undefined) {
+    const p = parseClassifyInput(reason);
+    r = { code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text, stage: stageOf(reason, p.stage) };
+    if (reason.length <= REPLY_CACHE_TEXT) {
+      if (replies.size >= REPLY_CACHE) replies.clear();
+      // Copies: a substring kept here would pin the whole read chunk it came from.
+      r.text = copy(r.text);
+      if (r.enhanced !== null) r.enhanced = copy(r.enhanced);
+      replies.set(copy(reason), r);
+    }
+  }
+  return { code: r.code, enhanced: r.enhanced, text: r.text, stage: r.stage };
+}
+
 /** parseClassifyInput drops "end of DATA" (mxprobe's Stage has no data); the log report keeps it. */
 function stageOf(reason: string, stage: RemoteReply['stage']): RemoteReply['stage'] {
   if (stage !== null) return stage;
@@ -132,7 +158,16 @@ function stageOf(reason: string, stage: RemoteReply['stage']): RemoteReply['stag
 
 function lowerDomain(addr: string): string {
   const at = addr.lastIndexOf('@');
-  return at < 0 ? addr : addr.slice(0, at) + addr.slice(at).toLowerCase();
+  if (at < 0) return addr;
+  // Nearly every domain is logged in lower case already: then the address is its own answer, and
+  // no concatenation (a cons string, flattened again by every later search) is made.
+  let i = at + 1;
+  while (i < addr.length) {
+    const c = addr.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c >= 128) break;
+    i++;
+  }
+  return i === addr.length ? addr : addr.slice(0, at) + addr.slice(at).toLowerCase();
 }
 
 function heloOf(s: string): string | null {

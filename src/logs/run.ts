@@ -5,6 +5,7 @@
  */
 import { LogAggregator, type AggregateOptions, type LogSummary } from './aggregate.js';
 import type { LogFormat } from './events.js';
+import { fastLine } from './fast.js';
 import { newParseContext, parseLine } from './parse.js';
 import { LogInputError, readLines, type LogSource } from './read.js';
 
@@ -37,11 +38,10 @@ export async function analyseLogs(sources: readonly LogSource[], opts: LogRunOpt
   for (const src of sources) {
     const ctx = newParseContext(opts.format, await src.reference(), opts.relay, opts.year);
     const sink = {
-      lines(batch: string[]): void {
-        for (let i = 0; i < batch.length; i++) {
-          const line = batch[i] as string;
-          agg.add(parseLine(line, ctx), line);
-        }
+      line(text: string, s: number, e: number): void {
+        if (fastLine(text, s, e, ctx, agg)) return;
+        const line = text.slice(s, e);
+        agg.add(parseLine(line, ctx), line);
       },
       capped(): void {
         agg.noteCapped();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LogInputError, orderRotated, readLines } from '../../src/logs/read.js';
 
@@ -62,6 +63,60 @@ describe('readLines', () => {
     const r = await collect(Buffer.from(`${'z'.repeat(5000)}\nok\n`), 1000);
     expect(r.lines.map((l) => l.length)).toEqual([1000, 2]);
     expect(r.capped).toBe(1);
+  });
+});
+
+describe('readLines, line ranges (the sink the run uses)', () => {
+  /** The reference: decode everything at once, split on LF, drop a CR before LF, cap by String.length. */
+  function reference(buf: Buffer, maxLine: number): { lines: string[]; capped: number } {
+    const parts = buf.toString('utf8').split('\n');
+    const lines: string[] = [];
+    let capped = 0;
+    parts.forEach((p, i) => {
+      let l = p.endsWith('\r') ? p.slice(0, -1) : p;
+      if (i === parts.length - 1 && l === '') return;
+      if (l.length > maxLine) {
+        l = l.slice(0, maxLine);
+        capped++;
+      }
+      lines.push(l);
+    });
+    return { lines, capped };
+  }
+
+  it('a CRLF line of exactly the cap, cut between its CR and LF, is not capped', async () => {
+    const got: string[] = [];
+    let capped = 0;
+    await readLines(Readable.from([Buffer.from('abcde\r'), Buffer.from('\nabcdef\r'), Buffer.from('x\n')]), 't', { line: (t, a, b) => got.push(t.slice(a, b)), capped: () => capped++ }, 5);
+    expect(got).toEqual(['abcde', 'abcde']);
+    expect(capped).toBe(1);
+  });
+
+  it('any bytes cut into any chunks give the lines of the whole text: UTF-8 split across chunks, invalid bytes, CR, caps (property)', async () => {
+    const piece = fc.constantFrom('a', 'xyz', ' ', '\n', '\r', '\r\n', '\u00e9', '\u4e2d', '\u{1f600}', '\xff', '\xc3', '\xe4\xb8', 'Nov 30 14:29:21 h p[1]: m');
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { maxLength: 80 }), fc.array(fc.nat(60), { maxLength: 20 }), fc.integer({ min: 3, max: 40 }), async (pieces, cuts, maxLine) => {
+        // "\xff"-style pieces are raw bytes (latin1), the rest UTF-8: invalid sequences on purpose.
+        const buf = Buffer.concat(pieces.map((p) => (/^[\x80-\xff]+$/.test(p) ? Buffer.from(p, 'latin1') : Buffer.from(p, 'utf8'))));
+        const chunks: Buffer[] = [];
+        let at = 0;
+        for (const c of cuts) {
+          if (at >= buf.length) break;
+          chunks.push(buf.subarray(at, at + c + 1));
+          at += c + 1;
+        }
+        if (at < buf.length) chunks.push(buf.subarray(at));
+        if (buf.includes(0) || chunks.length === 0) return;
+        const got: string[] = [];
+        let capped = 0;
+        const r = await readLines(Readable.from(chunks), 't', { line: (text, a, b) => got.push(text.slice(a, b)), capped: () => capped++ }, maxLine);
+        const want = reference(buf, maxLine);
+        expect(got).toEqual(want.lines);
+        expect(capped).toBe(want.capped);
+        expect(r.lines).toBe(got.length);
+      }),
+      { numRuns: 400, seed: 14 },
+    );
   });
 });
 
