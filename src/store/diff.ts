@@ -321,7 +321,9 @@ function expiryAt(notAfter: string | null, opts: DiffOptions): Change[] {
  * is written: the certificate's notAfter (for cert-expiring, which depends on "now") and whether
  * anything else is reported about the newer side alone (a failed probe, a failed DANE lookup).
  * When two briefs are byte-equal their parsed facts are equal, so diffHost(a, b) = diffHost(b, b);
- * with `solo` false that is just the expiry line, and neither brief needs parsing.
+ * with `solo` false that is just the expiry line, and neither brief needs parsing. Stored briefs
+ * keep the header they were written with: when diffHost learns something new to say about one
+ * side alone, or compares a fact the brief lacks, add a migration that drops briefs (as 3 does).
  */
 export interface BriefHeader {
   notAfter: string | null;
