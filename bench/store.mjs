@@ -7,11 +7,15 @@
  *  3. `mxprobe diff` of two stored runs of 100k hosts each: wall time and peak RSS.
  * PostgreSQL runs in a temp cluster (initdb + pg_ctl as user postgres when root); skipped with the
  * reason when not installed. BENCH_QUICK=1 uses 10k probes and a 2k farm. Writes bench/results/store-*.json.
+ * BENCH_STORE_ONLY=diff runs only part 3 (plus the imports it needs); BENCH_STORE_DIR=DIR works in
+ * DIR and keeps it, reusing the NDJSON files and databases already there (a full 100k build takes
+ * minutes): e.g. the same stores diffed by two builds (BENCH_CLI) side by side. BENCH_STORE_PG=0
+ * skips PostgreSQL.
  */
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, createWriteStream, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addressAt } from './addresses.mjs';
@@ -23,7 +27,10 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const N = QUICK ? 10_000 : 100_000;
 const FARM = QUICK ? 2_000 : 10_000;
 const L = Number(process.env.BENCH_LATENCY_MS ?? 50);
-const work = mkdtempSync(join(tmpdir(), 'mxprobe-bench-store-'));
+const KEEP = process.env.BENCH_STORE_DIR;
+const ONLY_DIFF = process.env.BENCH_STORE_ONLY === 'diff';
+if (KEEP) mkdirSync(KEEP, { recursive: true });
+const work = KEEP ?? mkdtempSync(join(tmpdir(), 'mxprobe-bench-store-'));
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
 function timed(args, env = {}) {
@@ -123,17 +130,18 @@ async function main() {
     for (const x of r) process.stderr.write(`bench/store: ${JSON.stringify(x)}\n`);
     return push(...r);
   };
-  const pg = await startPg();
+  const pg = process.env.BENCH_STORE_PG === '0' ? { reason: 'BENCH_STORE_PG=0' } : await startPg();
   // A bench cut short (timeout, Ctrl-C) must not leave its PostgreSQL cluster running.
   for (const sig of ['SIGINT', 'SIGTERM']) {
     process.once(sig, () => {
       if (!pg.reason) pg.stop();
-      rmSync(work, { recursive: true, force: true });
+      if (!KEEP) rmSync(work, { recursive: true, force: true });
       process.exit(130);
     });
   }
   try {
     // 1. Probe-run slowdown with --store, on the farm (ehlo sessions, plaintext).
+    if (!ONLY_DIFF) {
     const farm = await startFarm(FARM);
     const targets = join(work, 'targets.txt');
     writeFileSync(targets, Array.from({ length: FARM }, (_, i) => `${addressAt(i)}:${farm.port}`).join('\n') + '\n');
@@ -146,14 +154,16 @@ async function main() {
       rows.push({ id: 'probe-slowdown-pg', what: `probe ${FARM} hosts, --store postgres vs none`, wallS: pq.wallS, baseS: plain.wallS, slowdownPct: round(((pq.wallS - plain.wallS) / plain.wallS) * 100), rssMb: pq.rssMb, code: pq.code });
     }
     await farm.close();
+    }
 
     // 2. 100k probes stored via import; size per 1k probes with and without transcripts.
     const fa = join(work, 'a.ndjson');
     const fb = join(work, 'b.ndjson');
     const fnt = join(work, 'nt.ndjson');
-    await writeRun(fa, N, { transcript: true });
+    // Reused from BENCH_STORE_DIR when there.
+    if (!existsSync(fa)) await writeRun(fa, N, { transcript: true });
     // Run B: 1% lose STARTTLS, 1% get a new certificate.
-    await writeRun(fb, N, {
+    if (!existsSync(fb)) await writeRun(fb, N, {
       transcript: true,
       mutate: (i, h) => {
         const p = h.probes[0];
@@ -164,22 +174,27 @@ async function main() {
         } else if (i % 100 === 9 && p.tls) p.tls = { ...p.tls, certificate: { ...p.tls.certificate, fingerprint256: `NEW:${i}` } };
       },
     });
-    await writeRun(fnt, N, { transcript: false });
+    if (!ONLY_DIFF && !existsSync(fnt)) await writeRun(fnt, N, { transcript: false });
     const db = join(work, 'store.db');
+    const reuse = existsSync(db);
+    if (!reuse) {
     const ia = await timed(['store', 'import', fa, '--store', db]);
     const sizeA = statSync(db).size + (existsSync(`${db}-wal`) ? statSync(`${db}-wal`).size : 0);
     rows.push({ id: 'import-sqlite', what: `store import ${N} probes → SQLite`, wallS: ia.wallS, rowsPerS: Math.round(N / ia.wallS), rssMb: ia.rssMb, code: ia.code, kbPer1kProbes: Math.round(sizeA / (N / 1000) / 1024) });
+    if (!ONLY_DIFF) {
     const dbnt = join(work, 'nt.db');
     const int = await timed(['store', 'import', fnt, '--store', dbnt]);
     const sizeNt = statSync(dbnt).size + (existsSync(`${dbnt}-wal`) ? statSync(`${dbnt}-wal`).size : 0);
     rows.push({ id: 'import-sqlite-no-transcript', what: `store import ${N} probes without transcripts → SQLite`, wallS: int.wallS, rowsPerS: Math.round(N / int.wallS), rssMb: int.rssMb, code: int.code, kbPer1kProbes: Math.round(sizeNt / (N / 1000) / 1024) });
+    }
     const ib = await timed(['store', 'import', fb, '--store', db]);
     rows.push({ id: 'import-sqlite-b', what: `store import ${N} probes (run B) → SQLite`, wallS: ib.wallS, rowsPerS: Math.round(N / ib.wallS), rssMb: ib.rssMb, code: ib.code });
+    }
 
     // 3. diff of the two stored runs.
     const d = await timed(['diff', '1', '2', '--store', db, '--format', 'json', '-o', join(work, 'diff.json')]);
     const changes = JSON.parse(readFileSync(join(work, 'diff.json'), 'utf8')).changes.length;
-    rows.push({ id: 'diff-sqlite', what: `diff two stored runs of ${N} hosts (SQLite)`, wallS: d.wallS, rssMb: d.rssMb, code: d.code, changes });
+    rows.push({ id: 'diff-sqlite', what: `diff two stored runs of ${N} hosts (SQLite)`, wallS: d.wallS, cpuS: d.cpuS, rssMb: d.rssMb, code: d.code, changes, load: loadavg()[0] });
 
     if (!pg.reason) {
       const url = pg.url();
@@ -188,15 +203,15 @@ async function main() {
       const pb = await timed(['store', 'import', fb, '--store', url]);
       const dp = await timed(['diff', '1', '2', '--store', url, '--format', 'json', '-o', join(work, 'diffpg.json')]);
       rows.push({ id: 'import-pg-b', what: `store import ${N} probes (run B) → PostgreSQL`, wallS: pb.wallS, rowsPerS: Math.round(N / pb.wallS), code: pb.code });
-      rows.push({ id: 'diff-pg', what: `diff two stored runs of ${N} hosts (PostgreSQL)`, wallS: dp.wallS, rssMb: dp.rssMb, code: dp.code, changes: JSON.parse(readFileSync(join(work, 'diffpg.json'), 'utf8')).changes.length });
+      rows.push({ id: 'diff-pg', what: `diff two stored runs of ${N} hosts (PostgreSQL)`, wallS: dp.wallS, cpuS: dp.cpuS, rssMb: dp.rssMb, code: dp.code, load: loadavg()[0], changes: JSON.parse(readFileSync(join(work, 'diffpg.json'), 'utf8')).changes.length });
     } else rows.push({ id: 'pg', what: `PostgreSQL skipped: ${pg.reason}` });
   } finally {
     if (!pg.reason) pg.stop();
-    rmSync(work, { recursive: true, force: true });
+    if (!KEEP) rmSync(work, { recursive: true, force: true });
   }
   const lines = [`## store bench (${QUICK ? 'quick' : 'full'}, ${N} probes, farm ${FARM}, L=${L} ms)`, '', '| id | what | wall s | rows/s | peak RSS MB | other |', '|---|---|--:|--:|--:|---|'];
   for (const r of rows) {
-    const other = [r.baseS !== undefined ? `without --store ${r.baseS} s, slowdown ${r.slowdownPct}%` : '', r.kbPer1kProbes !== undefined ? `${r.kbPer1kProbes} KB per 1k probes` : '', r.changes !== undefined ? `${r.changes} changes` : '', r.code ? `exit ${r.code}` : ''].filter(Boolean).join('; ');
+    const other = [r.baseS !== undefined ? `without --store ${r.baseS} s, slowdown ${r.slowdownPct}%` : '', r.kbPer1kProbes !== undefined ? `${r.kbPer1kProbes} KB per 1k probes` : '', r.changes !== undefined ? `${r.changes} changes` : '', r.cpuS !== undefined && r.cpuS !== null ? `CPU ${round(r.cpuS, 2)} s` : '', r.load !== undefined ? `load ${round(r.load, 2)}` : '', r.code ? `exit ${r.code}` : ''].filter(Boolean).join('; ');
     lines.push(`| ${r.id} | ${r.what} | ${r.wallS ?? ''} | ${r.rowsPerS ?? ''} | ${r.rssMb ?? ''} | ${other} |`);
   }
   const text = lines.join('\n');

@@ -54,7 +54,7 @@ export function registerDiff(program: Command, ctx: CliContext): void {
     .argument('[b]', 'the later run (default: the newest run in the store)')
     .option('--store <url>', 'the store: sqlite:PATH, PATH.db or postgres://… (default $MXPROBE_STORE)')
     .addOption(new Option('--format <format>', 'output format').argParser(choice('--format', CHANGE_FORMATS)).default('table'))
-    .option('--fail-on-change <rules>', 'exit 3 on: starttls-lost, tls-downgrade, cert-changed, verdict-worse[:kind], mx-changed, new-refusal')
+    .option('--fail-on-change <rules>', 'exit 3 on: starttls-lost, tls-downgrade, cert-changed, verdict-worse[:kind], mx-changed, new-refusal, dane-broken, mta-sts-worse')
     .option('--expiry-days <n>', 'report certificates expiring within this many days', intOption('--expiry-days', 0, 3650), 14)
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(async (a: string | undefined, b: string | undefined, flags: DiffFlags) => {
@@ -99,6 +99,8 @@ async function runDiff(ctx: CliContext, a: DiffSide, b: DiffSide, flags: DiffFla
   let changes = 0;
   let violations = 0;
   let inconclusive = 0;
+  // DANE / MTA-STS / TLS-RPT lookups that failed in the newer run: inconclusive too (exit 1).
+  let lookups = 0;
   const fired = new Set<string>();
   try {
     out.write(r.header({ title: `mxprobe diff: ${a.label} → ${b.label}`, info: { a: a.label, aStartedAt: a.startedAt, b: b.label, bStartedAt: b.startedAt } }));
@@ -110,20 +112,21 @@ async function runDiff(ctx: CliContext, a: DiffSide, b: DiffSide, flags: DiffFla
         hit.forEach((h) => fired.add(h));
       }
       if (row.change.kind === 'probe-failed') inconclusive++;
+      if (row.change.kind === 'transport-inconclusive') lookups++;
       out.write(r.row({ ...row, violates: hit }));
     }
     const verdict =
       violations > 0
         ? `${violations} change(s) violate --fail-on-change (${[...fired].join(', ')})`
-        : inconclusive > 0
-          ? `${inconclusive} probe(s) failed in ${b.label}: inconclusive for those cells`
+        : inconclusive + lookups > 0
+          ? `${[inconclusive > 0 ? `${inconclusive} probe(s)` : '', lookups > 0 ? `${lookups} DANE/MTA-STS/TLS-RPT lookup(s)` : ''].filter(Boolean).join(' and ')} failed in ${b.label}: inconclusive for those cells`
           : changes === 0
             ? 'no changes'
             : 'no rule violated';
-    out.write(r.footer({ changes, places: counts.hostsCompared, violations, inconclusive, note: `${changes} change(s); compared ${counts.targetsCompared} target(s), ${counts.hostsCompared} host(s); ${verdict}` }));
+    out.write(r.footer({ changes, places: counts.hostsCompared, violations, inconclusive: inconclusive + lookups, note: `${changes} change(s); compared ${counts.targetsCompared} target(s), ${counts.hostsCompared} host(s); ${verdict}` }));
   } finally {
     out.close();
   }
   if (violations > 0) ctx.stderr.write(`mxprobe: diff: ${violations} change(s) violate --fail-on-change: ${[...fired].join(', ')}\n`);
-  ctx.setExitCode(violations > 0 ? 3 : inconclusive > 0 ? 1 : 0);
+  ctx.setExitCode(violations > 0 ? 3 : inconclusive + lookups > 0 ? 1 : 0);
 }

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CliContext } from './context.js';
 import { changeRenderer, CHANGE_FORMATS, type ChangeFormat } from '../report/changes.js';
-import { diffHost } from '../store/diff.js';
+import { diffHost, diffTarget } from '../store/diff.js';
 import { showHostKey, type HistoryEntry } from '../store/types.js';
 import { choice, intOption } from './options.js';
 import { openSink, openStoreFor, storeCommand } from './store-common.js';
@@ -35,12 +35,23 @@ export function registerHistory(program: Command, ctx: CliContext): void {
         const store = await openStoreFor(flags.store, ctx, true);
         try {
           const entries = await store.history(target, flags.limit);
+          // The domain's own facts (MX set, MTA-STS, TLS-RPT) across runs, when it is a stored target.
+          const targets = await store.targetHistory(target, flags.limit);
           const out = openSink(ctx, flags.output);
           const r = changeRenderer(flags.format);
           let changes = 0;
+          let inconclusive = 0;
           const hosts = new Set<string>();
           try {
             out.write(r.header({ title: `mxprobe history: ${target}`, info: { store: store.label, records: entries.length } }));
+            for (let i = 1; i < targets.length; i++) {
+              const t = targets[i]!;
+              for (const change of diffTarget(targets[i - 1]!.target, t.target)) {
+                changes++;
+                if (change.kind === 'transport-inconclusive') inconclusive++;
+                out.write(r.row({ when: t.startedAt, where: t.tkey, change, violates: [] }));
+              }
+            }
             let prev: HistoryEntry | null = null;
             for (const e of entries) {
               const where = showHostKey(e.hkey);
@@ -50,6 +61,7 @@ export function registerHistory(program: Command, ctx: CliContext): void {
               const list = before === null ? [{ kind: 'host-appeared' as const }] : diffHost(before, e.host, { now: new Date(Date.parse(e.startedAt)), expiryDays: flags.expiryDays });
               for (const change of list) {
                 changes++;
+                if (change.kind === 'probe-failed' || change.kind === 'transport-inconclusive') inconclusive++;
                 out.write(r.row({ when: e.startedAt, where, change, violates: [] }));
               }
               prev = e;
@@ -58,7 +70,7 @@ export function registerHistory(program: Command, ctx: CliContext): void {
               entries.length === 0
                 ? `nothing stored for ${target}`
                 : `${changes} line(s) over ${entries.length} record(s) of ${hosts.size} host(s)${entries.length >= flags.limit ? ` (stopped at --limit ${flags.limit})` : ''}`;
-            out.write(r.footer({ changes, places: hosts.size, violations: 0, inconclusive: 0, note }));
+            out.write(r.footer({ changes, places: hosts.size, violations: 0, inconclusive, note }));
           } finally {
             out.close();
           }

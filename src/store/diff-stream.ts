@@ -5,16 +5,21 @@
  */
 import type { HostResult, TargetResult } from '../results.js';
 import { loadResultsDetailed } from '../report/load.js';
-import { diffHost, diffTarget, type Change, type DiffOptions } from './diff.js';
+import { diffHost, diffTarget, diffUnchanged, type Change, type DiffOptions } from './diff.js';
+import { parseBriefHeader } from './rows.js';
 import { compareKeys, hostKey, showHostKey, targetKey, type Store } from './types.js';
 
 export interface KeyedHost {
   hkey: string;
   host: HostResult;
+  /** The stored brief, when read from one: byte-equal briefs are compared without parsing. */
+  brief?: string;
 }
 export interface KeyedTarget {
   tkey: string;
   target: Omit<TargetResult, 'hosts'>;
+  /** The stored record, when read from a store: byte-equal records are compared without parsing. */
+  raw?: string;
 }
 
 /** One side of a diff: both streams ordered by compareKeys. */
@@ -108,12 +113,22 @@ export interface DiffCounts {
 export async function* diffSides(a: DiffSide, b: DiffSide, opts: DiffOptions, counts: DiffCounts = { targetsCompared: 0, hostsCompared: 0 }): AsyncGenerator<DiffRow> {
   for await (const [ta, tb] of mergeJoin(a.targets(), b.targets(), (t) => t.tkey)) {
     counts.targetsCompared++;
+    // Equal records are equal targets: diffTarget(x, x) is empty unless a lookup was
+    // indeterminate (then it says "inconclusive"), so only those are parsed.
+    if (ta?.raw !== undefined && ta.raw === tb?.raw && !ta.raw.includes('"indeterminate"')) continue;
     const where = (ta ?? tb)!.tkey;
     for (const change of diffTarget(ta?.target ?? null, tb?.target ?? null)) yield { where, change };
   }
   for await (const [ha, hb] of mergeJoin(a.hosts(), b.hosts(), (h) => h.hkey)) {
     counts.hostsCompared++;
+    let list: Change[];
+    // Byte-equal briefs: diffHost(a, b) = diffHost(b, b), which the brief's header answers
+    // (rows.ts parseBriefHeader) unless the newer side has something to say alone.
+    const header = ha?.brief !== undefined && ha.brief === hb?.brief ? parseBriefHeader(hb.brief) : null;
+    if (header !== null && !header.solo) list = diffUnchanged(header, opts);
+    else list = diffHost(ha?.host ?? null, hb?.host ?? null, opts);
+    if (list.length === 0) continue;
     const where = showHostKey((ha ?? hb)!.hkey);
-    for (const change of diffHost(ha?.host ?? null, hb?.host ?? null, opts)) yield { where, change };
+    for (const change of list) yield { where, change };
   }
 }

@@ -34,7 +34,28 @@ export type Change =
   | { kind: 'cert-expiring'; notAfter: string; days: number }
   | { kind: 'verdict-changed'; identity: string; identityKind: string; before: string; after: string; direction: 'worse' | 'better' | 'other'; newRefusal: boolean }
   | { kind: 'alignment-changed'; check: string; before: string; after: string }
-  | { kind: 'probe-failed'; identity: string; status: string; message: string };
+  | { kind: 'probe-failed'; identity: string; status: string; message: string }
+  // EHLO keywords of the second EHLO, after STARTTLS (RFC 3207 §4.2: the client must discard what it
+  // knew and ask again; servers often offer AUTH or SIZE differently there).
+  | { kind: 'tls-capability-added'; keyword: string; value: string }
+  | { kind: 'tls-capability-removed'; keyword: string; value: string }
+  | { kind: 'tls-capability-changed'; keyword: string; before: string; after: string }
+  /** A sender-side alignment check of one identity (the probe's `alignment`). */
+  | { kind: 'sender-alignment-changed'; identity: string; check: string; before: string; after: string }
+  /** The host's DANE verdict (RFC 7672), with the DNSSEC status of the TLSA answer. */
+  | { kind: 'dane-changed'; before: string; after: string; dnssecBefore: string; dnssecAfter: string; direction: 'worse' | 'better' | 'other' }
+  /** The domain's MTA-STS verdict (RFC 8461). */
+  | { kind: 'mta-sts-changed'; before: string; after: string; direction: 'worse' | 'better' | 'other' }
+  /** The domain's MTA-STS policy itself (id, mode, mx patterns, max_age). */
+  | { kind: 'mta-sts-policy-changed'; before: string; after: string }
+  /** What an MTA-STS sender would do with one MX host (exchange, address). */
+  | { kind: 'mta-sts-host-changed'; host: string; before: string; after: string }
+  | { kind: 'tls-rpt-changed'; before: string; after: string }
+  /**
+   * A DANE, MTA-STS or TLS-RPT lookup failed in the newer run (status `indeterminate`): nothing was
+   * judged, so neither "no change" nor "lost" can be said. Counted as inconclusive, like probe-failed.
+   */
+  | { kind: 'transport-inconclusive'; what: 'DANE' | 'MTA-STS' | 'TLS-RPT'; before: string; detail: string };
 
 export type ChangeKind = Change['kind'];
 
@@ -128,6 +149,17 @@ export function diffHost(a: HostResult | null, b: HostResult | null, opts: DiffO
     if (!ea.starttls && eb.starttls) out.push({ kind: 'starttls-gained' });
   }
 
+  // Post-STARTTLS EHLO (RFC 3207 §4.2): compared only when both runs got the second EHLO answered.
+  const sa = tlsEhloProbe(a)?.capabilities.tls;
+  const sb = tlsEhloProbe(b)?.capabilities.tls;
+  if (sa && sb) {
+    for (const [k, v] of Object.entries(sb.keywords)) {
+      if (!(k in sa.keywords)) out.push({ kind: 'tls-capability-added', keyword: k, value: v });
+      else if (sa.keywords[k] !== v) out.push({ kind: 'tls-capability-changed', keyword: k, before: sa.keywords[k] ?? '', after: v });
+    }
+    for (const [k, v] of Object.entries(sa.keywords)) if (!(k in sb.keywords)) out.push({ kind: 'tls-capability-removed', keyword: k, value: v });
+  }
+
   const ta = tlsProbe(a);
   const tb = tlsProbe(b);
   if (ta?.tls && tb?.tls) {
@@ -154,6 +186,7 @@ export function diffHost(a: HostResult | null, b: HostResult | null, opts: DiffO
       continue;
     }
     if (!pa || !judged(pb)) continue;
+    out.push(...senderAlignment(pa, pb));
     const after = verdictText(pb.verdict, pb.greylistRetry);
     if (!judged(pa)) {
       out.push({ kind: 'verdict-changed', identity: identityLabel(pb), identityKind: pb.identity.kind, before: `${pa.status}`, after, direction: 'other', newRefusal: effectiveOutcome(pb) === 'rejected' });
@@ -174,6 +207,92 @@ export function diffHost(a: HostResult | null, b: HostResult | null, opts: DiffO
     const was = ca.get(id);
     if (was !== undefined && was !== st && st !== 'skip' && was !== 'skip') out.push({ kind: 'alignment-changed', check: id, before: was, after: st });
   }
+  out.push(...diffDane(a.transport?.dane, b.transport?.dane));
+  return out;
+}
+
+/** The probe whose post-STARTTLS EHLO was answered (RFC 3207 §4.2). */
+function tlsEhloProbe(h: HostResult): ProbeResult | undefined {
+  return h.probes.find((p) => p.capabilities.tls !== null && p.capabilities.tls !== undefined);
+}
+
+/** Sender-side checks of one identity in both runs (and of the echoed client IP, prefixed). */
+function senderAlignment(pa: ProbeResult, pb: ProbeResult): Change[] {
+  const flat = (p: ProbeResult): Map<string, string> => {
+    const m = checks(p.alignment?.checks);
+    for (const c of p.alignment?.observedIp?.checks ?? []) m.set(`observed-ip ${c.id}`, c.status);
+    return m;
+  };
+  const ca = flat(pa);
+  const out: Change[] = [];
+  for (const [id, st] of flat(pb)) {
+    const was = ca.get(id);
+    if (was !== undefined && was !== st && st !== 'skip' && was !== 'skip') out.push({ kind: 'sender-alignment-changed', identity: identityLabel(pb), check: id, before: was, after: st });
+  }
+  return out;
+}
+
+/**
+ * DANE for SMTP (RFC 7672): valid < no DANE at all (no-tlsa, insecure, tlsa-unusable: a DANE
+ * sender falls back to opportunistic TLS) < fails closed (dane-mismatch, bogus: a DANE sender
+ * defers the mail, §2.2). `indeterminate` is no verdict; `not-checked` (--no-dane) neither.
+ */
+const DANE_RANK: Record<string, number> = { 'dane-valid': 0, 'no-tlsa': 1, insecure: 1, 'tlsa-unusable': 1, 'dane-mismatch': 2, bogus: 2 };
+
+type DaneFacts = { status: string; dnssec: string; detail?: string } | undefined;
+
+export function diffDane(a: DaneFacts, b: DaneFacts): Change[] {
+  if (!b || b.status === 'not-checked') return [];
+  if (b.status === 'indeterminate') {
+    // The newer lookup failed: say so when there was a verdict to compare with.
+    return a && a.status !== 'not-checked' ? [{ kind: 'transport-inconclusive', what: 'DANE', before: a.status, detail: b.detail ?? `DNSSEC ${b.dnssec}` }] : [];
+  }
+  if (!a || a.status === 'not-checked' || (a.status === b.status && a.dnssec === b.dnssec)) return [];
+  const ra = DANE_RANK[a.status];
+  const rb = DANE_RANK[b.status];
+  const direction = ra === undefined || rb === undefined || ra === rb ? 'other' : rb > ra ? 'worse' : 'better';
+  return [{ kind: 'dane-changed', before: a.status, after: b.status, dnssecBefore: a.dnssec, dnssecAfter: b.dnssec, direction }];
+}
+
+/**
+ * MTA-STS (RFC 8461): a valid enforced policy < testing (reports only, §5) < none published <
+ * a policy that makes an enforcing sender refuse or that cannot be used.
+ */
+const MTA_STS_RANK: Record<string, number> = { 'mta-sts-valid': 0, testing: 1, 'no-mta-sts': 2, 'mta-sts-mx-mismatch': 3, 'mta-sts-tls-fail': 3, 'mta-sts-fetch-fail': 3, 'mta-sts-invalid': 3 };
+
+function policyText(m: NonNullable<NonNullable<TargetResult['transport']>['mtaSts']>): string {
+  return `id ${m.id ?? '-'}, mode ${m.mode ?? '-'}, mx ${m.mx.join(' ') || '-'}, max_age ${m.maxAge ?? '-'}`;
+}
+
+function diffTransport(a: TargetResult['transport'], b: TargetResult['transport']): Change[] {
+  const out: Change[] = [];
+  const ma = a?.mtaSts;
+  const mb = b?.mtaSts;
+  if (mb && mb.status === 'indeterminate') {
+    if (ma) out.push({ kind: 'transport-inconclusive', what: 'MTA-STS', before: ma.status, detail: mb.error ?? 'the _mta-sts TXT lookup failed' });
+  } else if (ma && mb) {
+    if (ma.status !== mb.status) {
+      const ra = MTA_STS_RANK[ma.status];
+      const rb = MTA_STS_RANK[mb.status];
+      const direction = ra === undefined || rb === undefined || ra === rb ? 'other' : rb > ra ? 'worse' : 'better';
+      out.push({ kind: 'mta-sts-changed', before: ma.status, after: mb.status, direction });
+    }
+    // The policy text is compared only when both runs fetched one (mode is null otherwise).
+    if (ma.mode !== null && mb.mode !== null && policyText(ma) !== policyText(mb)) out.push({ kind: 'mta-sts-policy-changed', before: policyText(ma), after: policyText(mb) });
+    const hostsA = new Map((ma.hosts ?? []).map((h) => [`${h.exchange.toLowerCase()} ${h.ip}`, h.status]));
+    for (const h of mb.hosts ?? []) {
+      const key = `${h.exchange.toLowerCase()} ${h.ip}`;
+      const was = hostsA.get(key);
+      if (was !== undefined && was !== h.status && was !== 'not-judged' && h.status !== 'not-judged') out.push({ kind: 'mta-sts-host-changed', host: key, before: was, after: h.status });
+    }
+  }
+  const ra = a?.tlsRpt;
+  const rb = b?.tlsRpt;
+  if (rb && rb.status === 'indeterminate') {
+    if (ra) out.push({ kind: 'transport-inconclusive', what: 'TLS-RPT', before: ra.status, detail: rb.error ?? 'the _smtp._tls TXT lookup failed' });
+  } else if (ra && rb && (ra.status !== rb.status || ra.rua.join(',') !== rb.rua.join(','))) {
+    out.push({ kind: 'tls-rpt-changed', before: `${ra.status}${ra.rua.length ? ` ${ra.rua.join(',')}` : ''}`, after: `${rb.status}${rb.rua.length ? ` ${rb.rua.join(',')}` : ''}` });
+  }
   return out;
 }
 
@@ -186,12 +305,39 @@ function failures(h: HostResult): Change[] {
 }
 
 function expiry(h: HostResult, opts: DiffOptions): Change[] {
-  const c = certBrief(tlsProbe(h));
-  if (!c) return [];
-  const t = Date.parse(c.notAfter);
+  return expiryAt(certBrief(tlsProbe(h))?.notAfter ?? null, opts);
+}
+
+function expiryAt(notAfter: string | null, opts: DiffOptions): Change[] {
+  if (notAfter === null) return [];
+  const t = Date.parse(notAfter);
   if (Number.isNaN(t)) return [];
   const days = Math.floor((t - opts.now.getTime()) / 86_400_000);
   return days <= opts.expiryDays ? [{ kind: 'cert-expiring', notAfter: new Date(t).toISOString(), days }] : [];
+}
+
+/**
+ * What a diff of a host with an identical copy of itself can still say, precomputed when the brief
+ * is written: the certificate's notAfter (for cert-expiring, which depends on "now") and whether
+ * anything else is reported about the newer side alone (a failed probe, a failed DANE lookup).
+ * When two briefs are byte-equal their parsed facts are equal, so diffHost(a, b) = diffHost(b, b);
+ * with `solo` false that is just the expiry line, and neither brief needs parsing. Stored briefs
+ * keep the header they were written with: when diffHost learns something new to say about one
+ * side alone, or compares a fact the brief lacks, add a migration that drops briefs (as 3 does).
+ */
+export interface BriefHeader {
+  notAfter: string | null;
+  solo: boolean;
+}
+
+export function briefHeader(h: HostResult): BriefHeader {
+  // expiryDays -Infinity: no expiry line, so `solo` is about everything else diffHost(h, h) says.
+  return { notAfter: certBrief(tlsProbe(h))?.notAfter ?? null, solo: diffHost(h, h, { now: new Date(0), expiryDays: -Infinity }).length > 0 };
+}
+
+/** diffHost(b, b) for a host whose header says `solo: false`. */
+export function diffUnchanged(h: BriefHeader, opts: DiffOptions): Change[] {
+  return expiryAt(h.notAfter, opts);
 }
 
 function mxList(mx: MxEntry[]): string[] {
@@ -211,6 +357,7 @@ export function diffTarget(a: Omit<TargetResult, 'hosts'> | null, b: Omit<Target
     const mb = mxList(b.mx);
     if (ma.join(',') !== mb.join(',')) out.push({ kind: 'mx-changed', before: ma, after: mb });
   }
+  out.push(...diffTransport(a.transport, b.transport));
   return out;
 }
 
@@ -257,6 +404,26 @@ export function describeChange(c: Change): string {
       return `alignment ${c.check}: ${c.before} → ${c.after}`;
     case 'probe-failed':
       return `${c.identity}: probe failed (${c.status}): inconclusive`;
+    case 'tls-capability-added':
+      return `capability added after STARTTLS: ${c.keyword}${c.value ? ` ${c.value}` : ''}`;
+    case 'tls-capability-removed':
+      return `capability removed after STARTTLS: ${c.keyword}${c.value ? ` ${c.value}` : ''}`;
+    case 'tls-capability-changed':
+      return `capability ${c.keyword} after STARTTLS: ${c.before || '(no value)'} → ${c.after || '(no value)'}`;
+    case 'sender-alignment-changed':
+      return `${c.identity}: alignment ${c.check}: ${c.before} → ${c.after}`;
+    case 'dane-changed':
+      return `DANE: ${c.before}${c.dnssecBefore !== c.dnssecAfter ? ` (DNSSEC ${c.dnssecBefore})` : ''} → ${c.after}${c.dnssecBefore !== c.dnssecAfter ? ` (DNSSEC ${c.dnssecAfter})` : ''}`;
+    case 'mta-sts-changed':
+      return `MTA-STS: ${c.before} → ${c.after}`;
+    case 'mta-sts-policy-changed':
+      return `MTA-STS policy changed: ${c.before} → ${c.after}`;
+    case 'mta-sts-host-changed':
+      return `MTA-STS for ${c.host}: ${c.before} → ${c.after}`;
+    case 'tls-rpt-changed':
+      return `TLS-RPT: ${c.before} → ${c.after}`;
+    case 'transport-inconclusive':
+      return `${c.what}: lookup failed (${c.detail}): inconclusive (was ${c.before})`;
   }
 }
 
@@ -268,7 +435,9 @@ export type ChangeRule =
   | { rule: 'cert-changed' }
   | { rule: 'verdict-worse'; kind: string | null }
   | { rule: 'mx-changed' }
-  | { rule: 'new-refusal' };
+  | { rule: 'new-refusal' }
+  | { rule: 'dane-broken' }
+  | { rule: 'mta-sts-worse' };
 
 const IDENTITY_KINDS = ['primary', 'literal', 'bare-ip', 'short', 'localhost', 'nxdomain', 'mismatch', 'dynamic', 'custom'];
 
@@ -277,13 +446,13 @@ export function parseChangeRules(spec: string): ChangeRule[] {
   for (const raw of spec.split(',')) {
     const r = raw.trim();
     if (r === '') continue;
-    if (r === 'starttls-lost' || r === 'tls-downgrade' || r === 'cert-changed' || r === 'mx-changed' || r === 'new-refusal') out.push({ rule: r });
+    if (r === 'starttls-lost' || r === 'tls-downgrade' || r === 'cert-changed' || r === 'mx-changed' || r === 'new-refusal' || r === 'dane-broken' || r === 'mta-sts-worse') out.push({ rule: r });
     else if (r === 'verdict-worse') out.push({ rule: 'verdict-worse', kind: null });
     else if (r.startsWith('verdict-worse:')) {
       const kind = r.slice('verdict-worse:'.length);
       if (!IDENTITY_KINDS.includes(kind)) throw new UsageError(`--fail-on-change: unknown identity kind "${kind}" in "${r}" (one of ${IDENTITY_KINDS.join(', ')})`);
       out.push({ rule: 'verdict-worse', kind });
-    } else throw new UsageError(`--fail-on-change: unknown rule "${r}" (starttls-lost, tls-downgrade, cert-changed, verdict-worse[:kind], mx-changed, new-refusal)`);
+    } else throw new UsageError(`--fail-on-change: unknown rule "${r}" (starttls-lost, tls-downgrade, cert-changed, verdict-worse[:kind], mx-changed, new-refusal, dane-broken, mta-sts-worse)`);
   }
   if (out.length === 0) throw new UsageError('--fail-on-change: no rule given');
   return out;
@@ -305,6 +474,11 @@ export function matchRules(c: Change, rules: readonly ChangeRule[]): ChangeRule[
         return c.kind === 'verdict-changed' && c.direction === 'worse' && (r.kind === null || c.identityKind === r.kind);
       case 'new-refusal':
         return (c.kind === 'verdict-changed' && c.newRefusal) || (c.kind === 'probe-failed' && c.status === 'connection-refused');
+      case 'dane-broken':
+        // A DANE sender that delivered (or fell back) would now defer the mail: RFC 7672 §2.2.
+        return c.kind === 'dane-changed' && (c.after === 'dane-mismatch' || c.after === 'bogus') && c.before !== 'dane-mismatch' && c.before !== 'bogus';
+      case 'mta-sts-worse':
+        return (c.kind === 'mta-sts-changed' && c.direction === 'worse') || (c.kind === 'mta-sts-host-changed' && c.before === 'mta-sts-valid');
     }
   });
 }

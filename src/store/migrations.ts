@@ -104,4 +104,13 @@ CREATE INDEX probes_run ON probes (run_id);
     // Nullable: hosts written before this migration have none, and are read from their records.
     ...both(`ALTER TABLE hosts ADD COLUMN brief $JSON;`),
   },
+  {
+    version: 3,
+    name: 'hosts.brief v3 (post-TLS EHLO, sender alignment, DANE, a header); targets by key, for history',
+    // Briefs written before this lack the facts diff now compares: drop them, so those hosts are
+    // read from their full records (never diffed as "DANE gone"). New briefs start with a header
+    // (rows.ts). The tkey index serves `history` of a domain's MTA-STS and TLS-RPT.
+    ...both(`UPDATE hosts SET brief = NULL WHERE brief IS NOT NULL;
+CREATE INDEX targets_tkey ON targets (tkey);`),
+  },
 ];

@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
-import { groupHostRows, hostFromRecords, hostRow, probeRow, runFromRow, targetRow } from './rows.js';
+import { groupHostRows, hostFromRecords, hostRow, lazyBriefHost, lazyTarget, probeRow, runFromRow, targetRow } from './rows.js';
 import { StoreError, type HistoryEntry, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
 /** An arbitrary constant: "mxpr" as int32, the advisory-lock key for migrations. */
@@ -196,13 +196,10 @@ class PgStore implements Store {
       // `brief`: a host with a brief column (migration 2) is read from it alone, without its probes;
       // an older one gets its full probe records (a superset of what diff reads).
       const brief = opts?.brief === true;
+      if (brief) return this.briefPage(runId, afterKey, limit);
       const rows = (
         await this.pool.query(
-          brief
-            ? `SELECT h.id, h.run_id, h.hkey, h.tkey, h.brief, CASE WHEN h.brief IS NULL THEN h.record END AS record, p.record AS prec FROM
-           (SELECT id, run_id, hkey, tkey, record, brief FROM hosts WHERE run_id = $1 ${afterKey === null ? '' : 'AND hkey > $3'} ORDER BY hkey, id LIMIT $2) h
-           LEFT JOIN probes p ON p.host_id = h.id AND h.brief IS NULL ORDER BY h.hkey, h.id, p.seq`
-            : `SELECT h.id, h.run_id, h.hkey, h.tkey, NULL AS brief, h.record, p.record AS prec FROM
+          `SELECT h.id, h.run_id, h.hkey, h.tkey, NULL AS brief, h.record, p.record AS prec FROM
            (SELECT id, run_id, hkey, tkey, record FROM hosts WHERE run_id = $1 ${afterKey === null ? '' : 'AND hkey > $3'} ORDER BY hkey, id LIMIT $2) h
            LEFT JOIN probes p ON p.host_id = h.id ORDER BY h.hkey, h.id, p.seq`,
           afterKey === null ? [runId, limit] : [runId, limit, afterKey],
@@ -212,13 +209,41 @@ class PgStore implements Store {
     });
   }
 
+  /**
+   * A page for diff: the briefs only (an index range scan, no join), parsed lazily; hosts without
+   * one (written before migration 3) are read from their records in one more query.
+   */
+  private async briefPage(runId: number, afterKey: string | null, limit: number): Promise<StoredHost[]> {
+    const rows = (
+      await this.pool.query(
+        `SELECT id, run_id, hkey, tkey, brief FROM hosts WHERE run_id = $1 ${afterKey === null ? '' : 'AND hkey > $3'} ORDER BY hkey, id LIMIT $2`,
+        afterKey === null ? [runId, limit] : [runId, limit, afterKey],
+      )
+    ).rows as Array<{ id: string; run_id: string; hkey: string; tkey: string; brief: string | null }>;
+    const missing = rows.filter((r) => r.brief === null).map((r) => String(r.id));
+    const fromRecords = new Map<string, StoredHost>();
+    if (missing.length > 0) {
+      const full = (
+        await this.pool.query(
+          `SELECT h.id, h.run_id, h.hkey, h.tkey, NULL AS brief, h.record, p.record AS prec FROM hosts h LEFT JOIN probes p ON p.host_id = h.id
+           WHERE h.id = ANY($1::bigint[]) ORDER BY h.id, p.seq`,
+          [missing],
+        )
+      ).rows as Array<Record<string, unknown>>;
+      // Grouped in id order, one StoredHost per id.
+      const hosts = groupHostRows(full);
+      [...missing].sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : BigInt(x) > BigInt(y) ? 1 : 0)).forEach((id, i) => fromRecords.set(id, hosts[i]!));
+    }
+    return rows.map((r) => (r.brief === null ? fromRecords.get(String(r.id))! : lazyBriefHost({ hkey: r.hkey, tkey: r.tkey, runId: Number(r.run_id), brief: r.brief })));
+  }
+
   async targetPage(runId: number, afterKey: string | null, limit: number): Promise<StoredTarget[]> {
     return this.guard('read', async () => {
       const rows =
         afterKey === null
           ? await this.pool.query('SELECT run_id, tkey, record FROM targets WHERE run_id = $1 ORDER BY tkey, id LIMIT $2', [runId, limit])
           : await this.pool.query('SELECT run_id, tkey, record FROM targets WHERE run_id = $1 AND tkey > $2 ORDER BY tkey, id LIMIT $3', [runId, afterKey, limit]);
-      return rows.rows.map((r: { run_id: string; tkey: string; record: string }) => ({ runId: Number(r.run_id), tkey: r.tkey, target: JSON.parse(r.record) as StoredTarget['target'] }));
+      return rows.rows.map((r: { run_id: string; tkey: string; record: string }): StoredTarget => lazyTarget({ runId: Number(r.run_id), tkey: r.tkey, record: r.record }));
     });
   }
 
@@ -231,6 +256,15 @@ class PgStore implements Store {
         [q, query, limit],
       );
       return (await this.withProbes(rows.rows)) as HistoryEntry[];
+    });
+  }
+
+  async targetHistory(tkey: string, limit: number): Promise<Array<StoredTarget & { startedAt: string }>> {
+    return this.guard('read', async () => {
+      const rows = (
+        await this.pool.query('SELECT t.run_id, t.tkey, t.record, r.started_at FROM targets t JOIN runs r ON r.id = t.run_id WHERE t.tkey = $1 ORDER BY r.started_at, t.id LIMIT $2', [tkey.toLowerCase(), limit])
+      ).rows as Array<{ run_id: string; tkey: string; record: string; started_at: string }>;
+      return rows.map((r) => ({ runId: Number(r.run_id), tkey: r.tkey, startedAt: String(r.started_at), target: JSON.parse(r.record) as StoredTarget['target'] }));
     });
   }
 

@@ -1,6 +1,7 @@
 /** Flattening results into the stored columns, and back. Shared by both implementations. */
-import type { HostResult, ProbeResult, TargetResult } from '../results.js';
-import { hostKey, targetKey, type HostTarget, type RunRow, type RunState, type StoredHost } from './types.js';
+import type { AlignmentCheck, HostResult, ProbeResult, TargetResult } from '../results.js';
+import { briefHeader, type BriefHeader } from './diff.js';
+import { hostKey, targetKey, type HostTarget, type RunRow, type RunState, type StoredHost, type StoredTarget } from './types.js';
 
 export interface HostRow {
   hkey: string;
@@ -65,12 +66,15 @@ export function hostRow(host: HostResult, target: HostTarget): HostRow {
  * A host reduced to what `diffHost` (store/diff.ts) reads, in the HostResult shape: per probe the
  * identity, status, verdict, greylist retry verdict, error message, banner lines, plain EHLO
  * keywords and STARTTLS, TLS protocol, cipher and certificate (issuer CN/O, fingerprint, notAfter);
- * the alignment check statuses. No transcripts, greetings, timings: a diff of 100k hosts parses
+ * the alignment check statuses; since migration 3 also the post-STARTTLS EHLO keywords, each
+ * identity's sender-side alignment checks and the DANE verdict. No transcripts, greetings, timings: a diff of 100k hosts parses
  * ~0.5 KB per host instead of ~5 KB. Keep in step with diff.ts: test/store/store.test.ts checks
  * a diff from briefs against one from full records.
  */
 export function hostBrief(host: HostResult, target: { input: string; domain: string | null }): string {
   return JSON.stringify({
+    // First, so a reader finds it without parsing the rest (parseBriefHeader).
+    q: briefHeader(host),
     target: { input: target.input, domain: target.domain },
     probes: host.probes.map((p) => ({
       identity: p.identity,
@@ -79,7 +83,11 @@ export function hostBrief(host: HostResult, target: { input: string; domain: str
       ...(p.greylistRetry ? { greylistRetry: { verdict: p.greylistRetry.verdict, status: p.greylistRetry.status } } : {}),
       ...(p.error ? { error: { message: p.error.message } } : {}),
       banner: p.banner ? { lines: p.banner.lines } : null,
-      capabilities: { plain: p.capabilities.plain ? { keywords: p.capabilities.plain.keywords, starttls: p.capabilities.plain.starttls } : null },
+      capabilities: {
+        plain: p.capabilities.plain ? { keywords: p.capabilities.plain.keywords, starttls: p.capabilities.plain.starttls } : null,
+        // Migration 3: the post-STARTTLS EHLO keywords (RFC 3207 §4.2).
+        tls: p.capabilities.tls ? { keywords: p.capabilities.tls.keywords } : null,
+      },
       tls: p.tls
         ? {
             protocol: p.tls.protocol,
@@ -87,9 +95,18 @@ export function hostBrief(host: HostResult, target: { input: string; domain: str
             certificate: p.tls.certificate ? { issuer: briefIssuer(p.tls.certificate.issuer), fingerprint256: p.tls.certificate.fingerprint256, validTo: p.tls.certificate.validTo } : null,
           }
         : null,
+      // Migration 3: the sender-side alignment checks of this identity.
+      ...(p.alignment ? { alignment: { checks: briefChecks(p.alignment.checks), ...(p.alignment.observedIp ? { observedIp: { ip: p.alignment.observedIp.ip, checks: briefChecks(p.alignment.observedIp.checks) } } : {}) } } : {}),
     })),
-    ...(host.alignment ? { alignment: { checks: host.alignment.checks.map((c) => ({ id: c.id, status: c.status })) } } : {}),
+    ...(host.alignment ? { alignment: { checks: briefChecks(host.alignment.checks) } } : {}),
+    // Migration 3: the DANE verdict (RFC 7672) and the DNSSEC status of its TLSA answer.
+    ...(host.transport?.dane ? { transport: { dane: { status: host.transport.dane.status, dnssec: host.transport.dane.dnssec, ...(host.transport.dane.detail !== undefined ? { detail: host.transport.dane.detail } : {}) } } } : {}),
   });
+}
+
+function briefChecks(list: AlignmentCheck[]): AlignmentCheck[] {
+  // `detail` is not compared, but AlignmentCheck requires it; an empty string keeps the brief small.
+  return list.map((c) => ({ id: c.id, status: c.status, detail: '' }));
 }
 
 function briefIssuer(issuer: Record<string, string | string[]>): Record<string, string | string[]> {
@@ -101,8 +118,50 @@ function briefIssuer(issuer: Record<string, string | string[]>): Record<string, 
 
 /** Parse a brief column back into a (partial) host, for diff only. */
 export function hostFromBrief(brief: string): { host: HostResult; target: { input: string; domain: string | null } } {
-  const { target, ...host } = JSON.parse(brief) as HostResult & { target: { input: string; domain: string | null } };
+  const { target, q: _q, ...host } = JSON.parse(brief) as HostResult & { target: { input: string; domain: string | null }; q?: unknown };
   return { host, target };
+}
+
+const HEADER = /^\{"q":(\{"notAfter":(?:null|"(?:[^"\\]|\\.)*"),"solo":(?:true|false)\})/;
+
+/** The header of a brief (written since migration 3), read from its first bytes; null if absent. */
+export function parseBriefHeader(brief: string): BriefHeader | null {
+  const m = HEADER.exec(brief);
+  return m ? (JSON.parse(m[1]!) as BriefHeader) : null;
+}
+
+/**
+ * A host read from its brief, parsed only when `host` or `target` is first read: a diff of two
+ * byte-equal briefs never parses them (diff-stream.ts).
+ */
+export function lazyBriefHost(row: { hkey: string; tkey: string; runId: number; brief: string }): StoredHost {
+  let parsed: ReturnType<typeof hostFromBrief> | null = null;
+  const get = () => (parsed ??= hostFromBrief(row.brief));
+  return {
+    hkey: row.hkey,
+    tkey: row.tkey,
+    runId: row.runId,
+    brief: row.brief,
+    get host() {
+      return get().host;
+    },
+    get target() {
+      return get().target;
+    },
+  };
+}
+
+/** A target read from its record, parsed on first read of `target`; `raw` kept for equality. */
+export function lazyTarget(row: { tkey: string; runId: number; record: string }): StoredTarget {
+  let parsed: StoredTarget['target'] | null = null;
+  return {
+    tkey: row.tkey,
+    runId: row.runId,
+    raw: row.record,
+    get target() {
+      return (parsed ??= JSON.parse(row.record) as StoredTarget['target']);
+    },
+  };
 }
 
 /** The certificate's notAfter as ISO 8601 (Node gives "Mar  1 12:00:00 2027 GMT"); null when unparseable. */

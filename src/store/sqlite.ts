@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
-import { groupHostRows, hostFromRecords, hostRow, probeRow, runFromRow, targetRow } from './rows.js';
+import { groupHostRows, hostFromRecords, hostRow, lazyBriefHost, lazyTarget, probeRow, runFromRow, targetRow } from './rows.js';
 import { BRIEF_PROBE_FIELDS, StoreError, type HistoryEntry, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
 type Db = Database.Database;
@@ -40,6 +40,7 @@ function explain(path: string, e: unknown, what: string, busyMs: number): StoreE
 
 export function openSqliteStore(path: string, opts: SqliteOptions): Store {
   let db: Db;
+  let schema = 0;
   try {
     db = new Database(path, { fileMustExist: opts.readOnly === true, timeout: opts.busyTimeoutMs });
   } catch (e) {
@@ -55,7 +56,7 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
     }
-    migrate(db, opts.readOnly === true);
+    schema = migrate(db, opts.readOnly === true);
     if (!opts.readOnly) {
       // Prove the file is writable now, not after the first batch of probes.
       db.exec('BEGIN IMMEDIATE');
@@ -66,18 +67,22 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
     if (e instanceof StoreError) throw e;
     throw explain(path, e, 'open', opts.busyTimeoutMs);
   }
-  return new SqliteStore(db, path, opts.busyTimeoutMs);
+  return new SqliteStore(db, path, opts.busyTimeoutMs, schema);
 }
 
-function migrate(db: Db, readOnly: boolean): void {
+/**
+ * Apply the missing migrations and return the schema version in effect. A reader (readOnly) never
+ * writes: it reads an older schema as it is (hostPage then reads records instead of briefs).
+ */
+function migrate(db: Db, readOnly: boolean): number {
   const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() !== undefined;
   const current = has ? ((db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0) : 0;
   const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
   if (current > latest) throw new StoreError('E_STORE_OPEN', `store schema version ${current} is newer than this mxprobe knows (${latest}); upgrade mxprobe`);
-  if (current === latest) return;
+  if (current === latest) return current;
   if (readOnly) {
     if (current === 0) throw new StoreError('E_STORE_NOT_FOUND', 'the file is an SQLite database but not an mxprobe store (no schema_migrations)');
-    throw new StoreError('E_STORE_OPEN', `store schema version ${current} is older than ${latest}; run a writing command (probe --store, store import) to migrate it`);
+    return current;
   }
   // IMMEDIATE: two processes opening a fresh file at once take turns; the second sees the first's work.
   db.exec('BEGIN IMMEDIATE');
@@ -94,10 +99,11 @@ function migrate(db: Db, readOnly: boolean): void {
     if (db.inTransaction) db.exec('ROLLBACK');
     throw e;
   }
+  return latest;
 }
 
 /** A probe record reduced to BRIEF_PROBE_FIELDS (+ capabilities.plain), built by SQLite's JSON functions. */
-const BRIEF_SQLITE = `json_object(${BRIEF_PROBE_FIELDS.map((f) => `'${f}', json_extract(p.record, '$.${f}')`).join(', ')}, 'capabilities', json_object('plain', json_extract(p.record, '$.capabilities.plain')))`;
+const BRIEF_SQLITE = `json_object(${BRIEF_PROBE_FIELDS.map((f) => `'${f}', json_extract(p.record, '$.${f}')`).join(', ')}, 'capabilities', json_object('plain', json_extract(p.record, '$.capabilities.plain'), 'tls', json_extract(p.record, '$.capabilities.tls')))`;
 
 class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -106,7 +112,15 @@ class SqliteStore implements Store {
     private readonly db: Db,
     readonly label: string,
     private readonly busyMs: number,
+    /** The schema version in effect: below 3 (an older store opened to read), no usable briefs. */
+    private readonly schema: number,
   ) {}
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.pageStmts.get(sql);
+    if (!s) this.pageStmts.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
 
   private guard<T>(what: string, f: () => T): T {
     try {
@@ -193,11 +207,8 @@ class SqliteStore implements Store {
       // read from it alone; an older one is joined with its probes, projected in SQLite (C) so only
       // the compared fields reach JSON.parse.
       const brief = opts?.brief === true;
-      const sql = brief
-        ? `SELECT h.id, h.run_id, h.hkey, h.tkey, h.brief, CASE WHEN h.brief IS NULL THEN h.record END AS record, ${BRIEF_SQLITE} AS prec FROM
-        (SELECT id, run_id, hkey, tkey, record, brief FROM hosts WHERE run_id = ? ${afterKey === null ? '' : 'AND hkey > ?'} ORDER BY hkey, id LIMIT ?) h
-        LEFT JOIN probes p ON p.host_id = h.id AND h.brief IS NULL ORDER BY h.hkey, h.id, p.seq`
-        : `SELECT h.id, h.run_id, h.hkey, h.tkey, NULL AS brief, h.record, p.record AS prec FROM
+      if (brief) return this.briefPage(runId, afterKey, limit);
+      const sql = `SELECT h.id, h.run_id, h.hkey, h.tkey, NULL AS brief, h.record, p.record AS prec FROM
         (SELECT id, run_id, hkey, tkey, record FROM hosts WHERE run_id = ? ${afterKey === null ? '' : 'AND hkey > ?'} ORDER BY hkey, id LIMIT ?) h
         LEFT JOIN probes p ON p.host_id = h.id ORDER BY h.hkey, h.id, p.seq`;
       let stmt = this.pageStmts.get(sql);
@@ -207,6 +218,34 @@ class SqliteStore implements Store {
     });
   }
 
+  /**
+   * A page for diff: the hosts' briefs only (one index range scan, no join, no sort), parsed
+   * lazily (rows.ts lazyBriefHost). Hosts without a usable brief (written before migration 3, or
+   * the whole page when an older store is opened to read) are then read from their records in one
+   * more query, each probe record projected by SQLite to the compared fields.
+   */
+  private briefPage(runId: number, afterKey: string | null, limit: number): StoredHost[] {
+    const col = this.schema >= 3 ? 'brief' : 'NULL AS brief';
+    const rows = (
+      afterKey === null
+        ? this.stmt(`SELECT id, run_id, hkey, tkey, ${col} FROM hosts WHERE run_id = ? ORDER BY hkey, id LIMIT ?`).all(runId, limit)
+        : this.stmt(`SELECT id, run_id, hkey, tkey, ${col} FROM hosts WHERE run_id = ? AND hkey > ? ORDER BY hkey, id LIMIT ?`).all(runId, afterKey, limit)
+    ) as Array<{ id: number; run_id: number; hkey: string; tkey: string; brief: string | null }>;
+    const missing = rows.filter((r) => r.brief === null).map((r) => r.id);
+    const fromRecords = new Map<number, StoredHost>();
+    if (missing.length > 0) {
+      const full = groupHostRows(
+        this.stmt(
+          `SELECT h.id, h.run_id, h.hkey, h.tkey, NULL AS brief, h.record, ${BRIEF_SQLITE} AS prec FROM hosts h LEFT JOIN probes p ON p.host_id = h.id
+           WHERE h.id IN (SELECT value FROM json_each(?)) ORDER BY h.id, p.seq`,
+        ).iterate(JSON.stringify(missing)) as IterableIterator<Record<string, unknown>>,
+      );
+      // The query returns them in id order, one StoredHost per id.
+      [...missing].sort((x, y) => x - y).forEach((id, i) => fromRecords.set(id, full[i]!));
+    }
+    return rows.map((r) => (r.brief === null ? fromRecords.get(r.id)! : lazyBriefHost({ hkey: r.hkey, tkey: r.tkey, runId: r.run_id, brief: r.brief })));
+  }
+
   async targetPage(runId: number, afterKey: string | null, limit: number): Promise<StoredTarget[]> {
     return this.guard('read', () => {
       const rows = (
@@ -214,7 +253,7 @@ class SqliteStore implements Store {
           ? this.db.prepare('SELECT run_id, tkey, record FROM targets WHERE run_id = ? ORDER BY tkey, id LIMIT ?').all(runId, limit)
           : this.db.prepare('SELECT run_id, tkey, record FROM targets WHERE run_id = ? AND tkey > ? ORDER BY tkey, id LIMIT ?').all(runId, afterKey, limit)
       ) as Array<{ run_id: number; tkey: string; record: string }>;
-      return rows.map((r) => ({ runId: r.run_id, tkey: r.tkey, target: JSON.parse(r.record) as StoredTarget['target'] }));
+      return rows.map((r) => lazyTarget({ runId: r.run_id, tkey: r.tkey, record: r.record }));
     });
   }
 
@@ -228,6 +267,15 @@ class SqliteStore implements Store {
         )
         .all(q, q, q, query, query, limit) as Array<Record<string, unknown>>;
       return this.withProbes(rows) as HistoryEntry[];
+    });
+  }
+
+  async targetHistory(tkey: string, limit: number): Promise<Array<StoredTarget & { startedAt: string }>> {
+    return this.guard('read', () => {
+      const rows = this.db
+        .prepare('SELECT t.run_id, t.tkey, t.record, r.started_at FROM targets t JOIN runs r ON r.id = t.run_id WHERE t.tkey = ? ORDER BY r.started_at, t.id LIMIT ?')
+        .all(tkey.toLowerCase(), limit) as Array<{ run_id: number; tkey: string; record: string; started_at: string }>;
+      return rows.map((r) => ({ runId: r.run_id, tkey: r.tkey, startedAt: r.started_at, target: JSON.parse(r.record) as StoredTarget['target'] }));
     });
   }
 

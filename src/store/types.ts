@@ -61,6 +61,8 @@ export interface StoredHost {
   runId: number;
   target: { input: string; domain: string | null };
   host: HostResult;
+  /** The brief column as stored, when the host was read from it (equal briefs = equal facts). */
+  brief?: string;
 }
 
 /** A target as stored (without its hosts). */
@@ -68,6 +70,8 @@ export interface StoredTarget {
   tkey: string;
   runId: number;
   target: Omit<TargetResult, 'hosts'>;
+  /** The record column as stored, when read for a diff (equal records = equal targets). */
+  raw?: string;
 }
 
 /** A host record in a run, for `history`: when it was seen. */
@@ -99,6 +103,11 @@ export interface Store {
   targetPage(runId: number, afterKey: string | null, limit: number): Promise<StoredTarget[]>;
   /** Every stored host whose target domain, exchange or IP is `query`, by hkey then run start. */
   history(query: string, limit: number): Promise<HistoryEntry[]>;
+  /**
+   * Every stored record of the target whose key (lower-case domain, or input) is `tkey`, by run
+   * start: the domain-level facts (MX set, MTA-STS, TLS-RPT) for `history`.
+   */
+  targetHistory(tkey: string, limit: number): Promise<Array<StoredTarget & { startedAt: string }>>;
   /** Delete runs that started before `before` (ISO); returns how many. */
   prune(before: string): Promise<number>;
   close(): Promise<void>;
@@ -106,10 +115,10 @@ export interface Store {
 
 /**
  * The probe fields `diffHost` (store/diff.ts) reads: identity, status, verdict, greylistRetry,
- * error, banner, capabilities.plain, tls. A brief host page carries only these; keep this list in
+ * error, banner, capabilities.plain and .tls, tls, alignment. A brief host page carries only these; keep this list in
  * step with diff.ts (test/store/diff.test.ts compares a brief diff with a full one).
  */
-export const BRIEF_PROBE_FIELDS = ['identity', 'status', 'verdict', 'greylistRetry', 'error', 'banner', 'tls'] as const;
+export const BRIEF_PROBE_FIELDS = ['identity', 'status', 'verdict', 'greylistRetry', 'error', 'banner', 'tls', 'alignment'] as const;
 
 /** Byte order of the UTF-8 encoding (= code point order): SQLite BINARY and PostgreSQL "C" collation. */
 export function compareKeys(a: string, b: string): number {

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HostResult } from '../../src/results.js';
-import { diffHost } from '../../src/store/diff.js';
+import { diffHost, diffUnchanged } from '../../src/store/diff.js';
 import { diffSides, storeSide, type DiffRow } from '../../src/store/diff-stream.js';
-import { hostBrief, hostFromBrief } from '../../src/store/rows.js';
+import { hostBrief, hostFromBrief, parseBriefHeader } from '../../src/store/rows.js';
 import { StoreSink } from '../../src/store/sink.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
@@ -43,21 +43,37 @@ function mutate(i: number, h: HostResult): void {
     p.error = { code: 'E_TIMEOUT', message: 'connect timed out' };
   }
   if (i === 11) h.alignment = { checks: [...(h.alignment?.checks ?? []).map((c) => ({ ...c, status: c.status === 'pass' ? ('fail' as const) : ('pass' as const) }))] };
+  // Migration 3: post-STARTTLS EHLO, sender-side alignment per identity, DANE.
+  if (i === 12) for (const q of h.probes) if (q.capabilities.tls) q.capabilities.tls = { ...q.capabilities.tls, keywords: { ...q.capabilities.tls.keywords, XTLSONLY: '1' } };
+  if (i === 13 && p.alignment) p.alignment = { checks: p.alignment.checks.map((c, k) => (k === 0 ? { ...c, status: 'fail' as const } : c)) };
+  if (i === 14) h.transport = { dane: { status: 'dane-mismatch', dnssec: 'secure', name: '_25._tcp.mx', records: [], matched: null } };
+  if (i === 15) h.transport = { dane: { status: 'indeterminate', dnssec: 'indeterminate', name: '_25._tcp.mx', records: [], matched: null, detail: 'SERVFAIL' } };
 }
+
+/** The older side of host i: DANE valid for the DANE cases, so a change is there to see. */
+function base(i: number, h: HostResult): void {
+  if (i === 14 || i === 15) h.transport = { dane: { status: 'dane-valid', dnssec: 'secure', name: '_25._tcp.mx', records: [], matched: null } };
+}
+const N = 16;
 
 describe('hosts.brief', () => {
   it('diffHost gives the same changes from briefs as from full records, for every change kind', () => {
     let kinds = new Set<string>();
-    for (let i = 0; i < 12; i++) {
-      const a = syntheticTarget(i).hosts[0]!;
-      const b = syntheticTarget(i, (h) => mutate(i, h)).hosts[0]!;
+    for (let i = 0; i < N; i++) {
+      const a = syntheticTarget(i, (h) => base(i, h)).hosts[0]!;
+      const b = syntheticTarget(i, (h) => (base(i, h), mutate(i, h))).hosts[0]!;
       const full = diffHost(a, b, opts);
       expect(diffHost(viaBrief(a), viaBrief(b), opts)).toEqual(full);
       expect(diffHost(null, viaBrief(b), opts)).toEqual(diffHost(null, b, opts));
+      // The header of an unchanged host says what diffHost(b, b) says, without parsing the brief.
+      const header = parseBriefHeader(hostBrief(b, { input: 'x', domain: null }))!;
+      expect(header).not.toBeNull();
+      if (header.solo) expect(diffHost(b, b, opts).some((c) => c.kind !== 'cert-expiring')).toBe(true);
+      else expect(diffUnchanged(header, opts)).toEqual(diffHost(b, b, opts));
       kinds = new Set([...kinds, ...full.map((c) => c.kind)]);
     }
     // The mutations above really produce these changes (the comparison is not vacuous).
-    for (const k of ['banner-changed', 'capability-added', 'capability-changed', 'starttls-lost', 'tls-downgrade', 'cipher-changed', 'cert-changed', 'cert-expiring', 'verdict-changed', 'probe-failed']) expect(kinds).toContain(k);
+    for (const k of ['banner-changed', 'capability-added', 'capability-changed', 'starttls-lost', 'tls-downgrade', 'cipher-changed', 'cert-changed', 'cert-expiring', 'verdict-changed', 'probe-failed', 'tls-capability-added', 'sender-alignment-changed', 'dane-changed', 'transport-inconclusive']) expect(kinds).toContain(k);
   });
 
   it('a store diff from briefs equals one from the records of hosts written before migration 2', async () => {
@@ -66,8 +82,8 @@ describe('hosts.brief', () => {
     const ids: number[] = [];
     for (const [n, m] of [[0, false], [1, true]] as const) {
       const sink = await StoreSink.start(store, { startedAt: `2026-05-0${n + 1}T00:00:00.000Z`, toolVersion: 'test', options: {}, vantage: null, source: null }, { warn: (w) => expect.fail(w), batchSize: 5 });
-      for (let i = 0; i < 12; i++) {
-        const t = syntheticTarget(i, m ? (h) => mutate(i, h) : undefined);
+      for (let i = 0; i < N; i++) {
+        const t = syntheticTarget(i, m ? (h) => (base(i, h), mutate(i, h)) : (h) => base(i, h));
         for (const h of t.hosts) await sink.host(h, { input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, mx: t.mx });
         await sink.target(t);
       }
@@ -81,11 +97,55 @@ describe('hosts.brief', () => {
       return out;
     };
     const fromBrief = await collect();
-    expect(fromBrief.length).toBeGreaterThan(8);
+    expect(fromBrief.length).toBeGreaterThan(12);
+    // Every mutated host (1..15) shows up, and the unchanged host 0 only as far as its header says.
+    for (const k of ['dane-changed', 'transport-inconclusive', 'tls-capability-added', 'sender-alignment-changed', 'starttls-lost']) expect(fromBrief.map((r) => r.change.kind)).toContain(k);
     const raw = new Database(path);
-    expect(raw.prepare('UPDATE hosts SET brief = NULL').run().changes).toBe(24);
+    // Half the hosts read from records, half from briefs: the same diff.
+    expect(raw.prepare('UPDATE hosts SET brief = NULL WHERE id % 2 = 0').run().changes).toBe(N);
     raw.close();
     expect(await collect()).toEqual(fromBrief);
+    const raw2 = new Database(path);
+    expect(raw2.prepare('UPDATE hosts SET brief = NULL').run().changes).toBe(2 * N);
+    raw2.close();
+    expect(await collect()).toEqual(fromBrief);
     await store.close();
+  });
+
+  it('migration 3 drops briefs written before it (they lack DANE and the rest): those hosts diff from their records', async () => {
+    const path = join(dir, 'm3.db');
+    const store = openSqliteStore(path, { busyTimeoutMs: 5000 });
+    const ids: number[] = [];
+    for (const [n, m] of [[0, false], [1, true]] as const) {
+      const sink = await StoreSink.start(store, { startedAt: `2026-05-0${n + 1}T00:00:00.000Z`, toolVersion: 'test', options: {}, vantage: null, source: null }, { warn: (w) => expect.fail(w), batchSize: 5 });
+      const t = syntheticTarget(14, m ? (h) => (base(14, h), mutate(14, h)) : (h) => base(14, h));
+      for (const h of t.hosts) await sink.host(h, { input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, mx: t.mx });
+      await sink.target(t);
+      await sink.finish(`2026-05-0${n + 1}T00:01:00.000Z`, 'complete');
+      ids.push(sink.runId);
+    }
+    await store.close();
+    // Make it look like a store written by a version-2 mxprobe: a brief without DANE, schema 2.
+    const raw = new Database(path);
+    raw.prepare("UPDATE hosts SET brief = json_remove(brief, '$.transport', '$.q')").run();
+    raw.prepare('DELETE FROM schema_migrations WHERE version = 3').run();
+    raw.prepare('DROP INDEX targets_tkey').run();
+    raw.close();
+    const diffOf = async (s: Store) => {
+      const out: DiffRow[] = [];
+      for await (const r of diffSides(storeSide(s, (await s.getRun(ids[0]!))!), storeSide(s, (await s.getRun(ids[1]!))!), opts)) out.push(r);
+      return out.map((r) => r.change.kind);
+    };
+    // Read-only (diff, history): an older schema is read as it is, without its briefs.
+    const ro = openSqliteStore(path, { busyTimeoutMs: 5000, readOnly: true });
+    expect(await diffOf(ro)).toContain('dane-changed');
+    await ro.close();
+    // A writer applies migration 3, which drops the old briefs.
+    const rw = openSqliteStore(path, { busyTimeoutMs: 5000 });
+    expect(await diffOf(rw)).toContain('dane-changed');
+    await rw.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare('SELECT count(*) AS n FROM hosts WHERE brief IS NOT NULL').get()).toEqual({ n: 0 });
+    check.close();
   });
 });
