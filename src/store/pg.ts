@@ -6,8 +6,9 @@
  */
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
+import { pgImportWriter } from './pg-import.js';
 import { groupHostRows, hostFromRecords, hostRow, probeRow, runFromRow, targetRow } from './rows.js';
-import { StoreError, type HistoryEntry, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
+import { StoreError, type HistoryEntry, type ImportWriter, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
 /** An arbitrary constant: "mxpr" as int32, the advisory-lock key for migrations. */
 const MIGRATION_LOCK = 0x6d787072;
@@ -160,6 +161,10 @@ class PgStore implements Store {
           ]);
         }),
     };
+  }
+
+  async beginImport(meta: RunMetaIn): Promise<ImportWriter> {
+    return pgImportWriter(this.pool, meta, this.guard.bind(this));
   }
 
   async listRuns(limit: number): Promise<RunRow[]> {
