@@ -161,10 +161,8 @@ export class JsonDocumentScanner {
 
   /** The input ended: anything but a finished document is truncated. */
   end(): void {
+    // A value still being captured (even a complete primitive) means the closing brace is missing.
     if (this.state === 'done' && this.cap === null) return;
-    if (this.cap?.primitive === true && this.state !== 'done') {
-      // A primitive at the very end still means the closing brace is missing.
-    }
     throw new JsonStreamError(this.line, this.state === 'start' ? 'empty file' : 'the document ends early (truncated)', true);
   }
 
