@@ -337,7 +337,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   // Fleet mode: Redis checked and live vantages known before any output is written.
   const fleet = flags.queue !== undefined ? await openFleetRun(flags, ctx, recordedOptions) : null;
   // --store / --metrics-file (store-hook.ts): opened before anything is probed or -o is truncated.
-  const storeHook = await startStoreHook(flags, ctx, { startedAt, toolVersion: VERSION, options: recordedOptions });
+  const storeHook = await startStoreHook(resume?.exists && flags.output ? { ...flags, resumeInto: flags.output } : flags, ctx, { startedAt, toolVersion: VERSION, options: recordedOptions });
   const out = openOut(ctx, flags.output, resume?.exists ? 'a' : 'w');
   if (resume?.exists && resume.needsNewline) out.write('\n');
   const summary = new SummaryBuilder();

@@ -15,6 +15,7 @@ import { UsageError } from '../errors.js';
 import type { HostResult, Summary, TargetResult } from '../results.js';
 import { MetricsCollector } from '../store/metrics.js';
 import { openStore, storeSpec } from '../store/open.js';
+import { importResultsFile } from '../store/import.js';
 import { StoreSink } from '../store/sink.js';
 import { StoreError, type HostTarget, type Store } from '../store/types.js';
 
@@ -44,7 +45,14 @@ function asUsage(e: unknown): never {
   throw e;
 }
 
-export async function startStoreHook(flags: StoreFlags & { quiet?: boolean }, ctx: CliContext, meta: { startedAt: string; toolVersion: string; options: Record<string, unknown> }): Promise<StoreHook | null> {
+/**
+ * `resumeInto`: this run resumes (appends to) that NDJSON file. A user of `--resume --store` wants
+ * the stored run to be the run the file now holds, not only the cells this invocation added: so
+ * nothing is streamed, and when the file is complete it is imported whole (store/import.ts,
+ * report's merge rules) as a new run. The earlier invocation's stored run stays as it was written
+ * (usually "interrupted"), as history.
+ */
+export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resumeInto?: string }, ctx: CliContext, meta: { startedAt: string; toolVersion: string; options: Record<string, unknown> }): Promise<StoreHook | null> {
   const spec = storeSpec(flags.store, ctx.env);
   if (flags.metricsPerHost && !flags.metricsFile) throw new UsageError('--metrics-per-host needs --metrics-file');
   const metricsPath = flags.metricsFile ? resolvePath(ctx.cwd, flags.metricsFile) : null;
@@ -56,7 +64,7 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean }, ct
   if (spec !== undefined) {
     try {
       store = await openStore(spec, { cwd: ctx.cwd, env: ctx.env });
-      sink = await StoreSink.start(store, { ...meta, vantage: ctx.env['MXPROBE_VANTAGE'] ?? null, source: null }, { warn: (m) => void ctx.stderr.write(`mxprobe: warning: ${m}\n`) });
+      if (flags.resumeInto === undefined) sink = await StoreSink.start(store, { ...meta, vantage: ctx.env['MXPROBE_VANTAGE'] ?? null, source: null }, { warn: (m) => void ctx.stderr.write(`mxprobe: warning: ${m}\n`) });
     } catch (e) {
       await store?.close().catch(() => {});
       asUsage(e);
@@ -75,6 +83,17 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean }, ct
     },
     async finish(finishedAt, summary, interrupted) {
       let lost = false;
+      if (store && flags.resumeInto !== undefined) {
+        try {
+          const r = await importResultsFile(store, flags.resumeInto, { warn: (m) => void ctx.stderr.write(`mxprobe: warning: ${m}\n`) });
+          if (!quiet) ctx.stderr.write(`stored the resumed file as run ${r.runId} in ${store.label} (${r.targets} target(s), ${r.hosts} host(s), ${r.probes} probe(s))\n`);
+          lost = r.truncated;
+        } catch (e) {
+          ctx.stderr.write(`mxprobe: warning: store: the resumed file was not stored: ${e instanceof Error ? e.message : String(e)}\n`);
+          lost = true;
+        }
+        await store.close().catch(() => {});
+      }
       if (sink && store) {
         await sink.finish(finishedAt, interrupted ? 'interrupted' : 'complete');
         lost = sink.lost;

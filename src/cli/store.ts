@@ -5,10 +5,8 @@
  */
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
-import { loadResultsDetailed } from '../report/load.js';
-import { StoreSink } from '../store/sink.js';
+import { importResultsFile } from '../store/import.js';
 import { stripControl } from '../report/sanitize.js';
-import { VERSION } from '../version.js';
 import { intOption } from './options.js';
 import { openStoreFor, parseDuration, storeCommand } from './store-common.js';
 
@@ -21,37 +19,24 @@ export function registerStore(program: Command, ctx: CliContext): void {
     .option('--store <url>', 'the store: sqlite:PATH, PATH.db or postgres://… (default $MXPROBE_STORE)')
     .action(async (files: string[], flags: { store?: string }) => {
       await storeCommand(ctx, async () => {
-        // Each file is read and checked whole (report/load.ts) before its run is written: a bad file
-        // stops the import there; the files before it stay imported (their runs are complete).
+        // Each file is streamed into its own run (store/import.ts): a bad record stops the import
+        // there, and that file's partial run is deleted; the files before it stay imported.
         const store = await openStoreFor(flags.store, ctx, false);
         try {
           let interrupted = 0;
+          let truncated = 0;
           for (const file of files) {
-            const { run, interrupted: cut, warnings } = await loadResultsDetailed(file);
-            for (const w of warnings) ctx.stderr.write(`mxprobe: warning: ${w}\n`);
-            let warned = false;
-            const sink = await StoreSink.start(store, { startedAt: run.startedAt, toolVersion: run.tool.version ?? VERSION, options: run.options, vantage: null, source: file }, { warn: (m) => void (warned = true, ctx.stderr.write(`mxprobe: ${file}: ${m}\n`)), batchSize: 500 });
-            let hostCount = 0;
-            let probeCount = 0;
-            for (const t of run.targets) {
-              const info = { input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, mx: t.mx };
-              for (const h of t.hosts) {
-                hostCount++;
-                probeCount += h.probes.length;
-                await sink.host(h, info);
-              }
-              await sink.target(t);
-            }
-            await sink.finish(run.finishedAt, cut ? 'interrupted' : 'complete');
-            if (warned || sink.lost) {
-              ctx.setExitCode(1);
-              return;
-            }
-            if (cut) interrupted++;
-            ctx.stdout.write(`${stripControl(file)}: imported as run ${sink.runId} (${run.targets.length} target(s), ${hostCount} host(s), ${probeCount} probe(s)${cut ? ', interrupted run' : ''})\n`);
+            const r = await importResultsFile(store, file, { warn: (m) => void ctx.stderr.write(`mxprobe: warning: ${stripControl(m)}\n`) });
+            if (r.truncated) truncated++;
+            else if (r.interrupted) interrupted++;
+            ctx.stdout.write(`${stripControl(file)}: imported as run ${r.runId} (${r.targets} target(s), ${r.hosts} host(s), ${r.probes} probe(s)${r.truncated ? ', truncated file: only its complete records' : r.interrupted ? ', interrupted run' : ''})\n`);
           }
-          ctx.setExitCode(0);
           if (interrupted > 0) ctx.stderr.write(`mxprobe: note: ${interrupted} file(s) were interrupted runs, stored as state "interrupted"\n`);
+          if (truncated > 0) {
+            // Not everything in the file reached the store: never exit 0 after losing input.
+            ctx.stderr.write(`mxprobe: ${truncated} file(s) were cut short; what was complete is stored as state "interrupted", the rest was not imported\n`);
+            ctx.setExitCode(1);
+          } else ctx.setExitCode(0);
         } finally {
           await store.close().catch(() => {});
         }

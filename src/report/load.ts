@@ -34,7 +34,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function checkSchema(v: Record<string, unknown>, where: string): void {
+export function checkSchema(v: Record<string, unknown>, where: string): void {
   if (v['schemaVersion'] !== SCHEMA_VERSION) {
     throw new ResultsInputError(`${where}: unsupported schemaVersion ${JSON.stringify(v['schemaVersion'])} (this mxprobe reads ${SCHEMA_VERSION})`);
   }
@@ -110,7 +110,7 @@ async function readHead(path: string): Promise<string> {
   return s;
 }
 
-function ioError(path: string, e: unknown): ResultsInputError {
+export function ioError(path: string, e: unknown): ResultsInputError {
   const code = isObject(e) && typeof e['code'] === 'string' ? `${e['code']}: ` : '';
   return new ResultsInputError(`${path}: cannot read results file (${code}${e instanceof Error ? e.message : String(e)})`);
 }
@@ -145,13 +145,13 @@ function targetKey(input: string, origin: string): string {
   return `${origin}\u0000${input}`;
 }
 
-function hostOf(rec: HostRecord): HostResult {
+export function hostOf(rec: HostRecord): HostResult {
   const { type: _type, target: _target, ...host } = rec;
   return host;
 }
 
 /** A cell the interruption produced rather than the server: a resumed run redoes it. */
-function interruptedCell(p: HostResult['probes'][number]): boolean {
+export function interruptedCell(p: HostResult['probes'][number]): boolean {
   return (p.status === 'not-tried' && p.notTried?.reason === 'run interrupted') || p.error?.code === 'E_INTERRUPTED';
 }
 
@@ -160,7 +160,7 @@ function interruptedCell(p: HostResult['probes'][number]): boolean {
  * cells into the first, the new cell replacing the interrupted one of the same identity (kind and
  * source; the nxdomain label is random per run).
  */
-function mergeHost(hosts: HostResult[], next: HostResult): void {
+export function mergeHost(hosts: HostResult[], next: HostResult): void {
   const same = hosts.find((h) => h.ip === next.ip && h.port === next.port);
   if (!same) {
     hosts.push(next);

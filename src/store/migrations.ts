@@ -113,4 +113,13 @@ CREATE INDEX probes_run ON probes (run_id);
     ...both(`UPDATE hosts SET brief = NULL WHERE brief IS NOT NULL;
 CREATE INDEX targets_tkey ON targets (tkey);`),
   },
+  {
+    version: 4,
+    name: 'hosts.import_key: the merge key of an imported host record, for a streamed store import',
+    // Set only by `store import` (NDJSON); the partial index costs nothing to `probe --store`,
+    // which leaves it NULL. It lets a resumed file's second record of a host find the first one
+    // in the database instead of in a map of every host in memory.
+    ...both(`ALTER TABLE hosts ADD COLUMN import_key TEXT;
+CREATE INDEX hosts_import_key ON hosts (run_id, import_key) WHERE import_key IS NOT NULL;`),
+  },
 ];

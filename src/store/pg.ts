@@ -6,8 +6,9 @@
  */
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
+import { packJson, pgImportWriter, UNPACK } from './pg-import.js';
 import { groupHostRows, hostFromRecords, hostRow, lazyBriefHost, lazyTarget, probeRow, runFromRow, targetRow } from './rows.js';
-import { StoreError, type HistoryEntry, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
+import { StoreError, type HistoryEntry, type ImportWriter, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
 /** An arbitrary constant: "mxpr" as int32, the advisory-lock key for migrations. */
 const MIGRATION_LOCK = 0x6d787072;
@@ -29,7 +30,12 @@ function explain(label: string, e: unknown, what: string): StoreError {
 
 export async function openPgStore(url: string, opts: { connectTimeoutMs: number; readOnly?: boolean }): Promise<Store> {
   const label = redactUrl(url);
-  const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: opts.connectTimeoutMs, application_name: 'mxprobe' });
+  // A writer's commits do not wait for the WAL flush (synchronous_commit = off, for this session
+  // only): the prober is not held up by the server's fsync. The trade-off (PostgreSQL docs, "Asynchronous
+  // Commit"): a server crash may lose the last few batches reported committed (at most about
+  // 3 × wal_writer_delay, 600 ms by default), but never corrupts the database or half-writes a
+  // batch; the run's -o output still has every result, and `store import` can reload it.
+  const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: opts.connectTimeoutMs, application_name: 'mxprobe', ...(opts.readOnly ? {} : { options: '-c synchronous_commit=off' }) });
   // An idle client losing its server must not crash the process: the next query reports it.
   pool.on('error', () => {});
   try {
@@ -60,6 +66,29 @@ export async function openPgStore(url: string, opts: { connectTimeoutMs: number;
   }
   return new PgStore(pool, label);
 }
+
+/** A batch of hosts, their probes and targets in one statement (see writeBatch). */
+const WRITE_BATCH_SQL = `WITH ids AS MATERIALIZED (
+  SELECT nextval(pg_get_serial_sequence('hosts', 'id')) AS id, o FROM generate_series(1, $3::int) AS o
+), h AS (
+  INSERT INTO hosts (id, run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record, brief)
+  SELECT ids.id, $1::bigint, u.hkey, u.tkey, u.ti, u.d, u.ex, u.ip, u.port, u.fam, u.rec, u.brief
+  FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[], $11::int[], ${UNPACK('$12')}, ${UNPACK('$13')}) WITH ORDINALITY AS u(hkey, tkey, ti, d, ex, ip, port, fam, rec, brief, o)
+  JOIN ids ON ids.o = u.o
+  RETURNING 1
+), p AS (
+  INSERT INTO probes (run_id, vantage, host_id, seq, domain, exchange, ip, port, identity_kind, identity_name, source, status, outcome, stage, code, cause, tls_version, cert_fingerprint, cert_not_after, starttls_offered, record)
+  SELECT $1::bigint, $2::text, ids.id, u.seq, u.d, u.ex, u.ip, u.port, u.ik, u.iname, u.src, u.st, u.oc, u.stage, u.code, u.cause, u.tv, u.fp, u.na, u.stls, u.rec
+  FROM unnest($14::int[], $15::int[], $16::text[], $17::text[], $18::text[], $19::int[], $20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[], $26::int[], $27::text[], $28::text[], $29::text[], $30::text[], $31::boolean[], ${UNPACK('$32')})
+    AS u(ho, seq, d, ex, ip, port, ik, iname, src, st, oc, stage, code, cause, tv, fp, na, stls, rec)
+  JOIN ids ON ids.o = u.ho
+  RETURNING 1
+), t AS (
+  INSERT INTO targets (run_id, tkey, input, origin, kind, domain, port, dns_status, record)
+  SELECT $1::bigint, * FROM unnest($33::text[], $34::text[], $35::text[], $36::text[], $37::text[], $38::int[], $39::text[], ${UNPACK('$40')})
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM h) AS hosts, (SELECT count(*) FROM p) AS probes, (SELECT count(*) FROM t) AS targets`;
 
 class PgStore implements Store {
   readonly kind = 'postgres' as const;
@@ -99,53 +128,51 @@ class PgStore implements Store {
       runId: id,
       writeBatch: (hosts, targets) =>
         guard('write', async () => {
-          const client = await pool.connect();
-          try {
-            await client.query('BEGIN');
-            if (hosts.length > 0) {
-              // One multi-row INSERT per table per batch (unnest of arrays), not a round trip per row.
-              const hr = hosts.map(({ host, target }) => hostRow(host, target));
-              // Ids first (from the identity's sequence), so each probe row knows its host without
-              // relying on the order of RETURNING.
-              const ids = (await client.query("SELECT nextval(pg_get_serial_sequence('hosts', 'id')) AS id FROM generate_series(1, $1)", [hr.length])).rows.map((r: { id: string }) => r.id);
-              await client.query(
-                `INSERT INTO hosts (id, run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record, brief)
-                 SELECT hid, $1::bigint, hkey, tkey, ti, d, ex, ip, port, fam, rec, brief
-                 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[], $11::text[], $12::text[]) AS u(hid, hkey, tkey, ti, d, ex, ip, port, fam, rec, brief)`,
-                [id, ids, hr.map((h) => h.hkey), hr.map((h) => h.tkey), hr.map((h) => h.targetInput), hr.map((h) => h.domain), hr.map((h) => h.exchange), hr.map((h) => h.ip), hr.map((h) => h.port), hr.map((h) => h.family), hr.map((h) => h.record), hr.map((h) => h.brief)],
-              );
-              const cols: unknown[][] = Array.from({ length: 19 }, () => []);
-              hosts.forEach(({ host }, i) => {
-                const h = hr[i]!;
-                host.probes.forEach((p, seq) => {
-                  const r = probeRow(p, seq);
-                  const vals = [ids[i], r.seq, h.domain, h.exchange, h.ip, h.port, r.identityKind, r.identityName, r.source, r.status, r.outcome, r.stage, r.code, r.cause, r.tlsVersion, r.certFingerprint, r.certNotAfter, r.starttlsOffered, r.record];
-                  vals.forEach((v, c) => cols[c]!.push(v));
-                });
-              });
-              if (cols[0]!.length > 0) {
-                await client.query(
-                  `INSERT INTO probes (run_id, vantage, host_id, seq, domain, exchange, ip, port, identity_kind, identity_name, source, status, outcome, stage, code, cause, tls_version, cert_fingerprint, cert_not_after, starttls_offered, record)
-                   SELECT $1::bigint, $2::text, * FROM unnest($3::bigint[], $4::int[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::int[], $16::text[], $17::text[], $18::text[], $19::text[], $20::boolean[], $21::text[])`,
-                  [id, vantage, ...cols],
-                );
-              }
-            }
-            if (targets.length > 0) {
-              const tr = targets.map(targetRow);
-              await client.query(
-                `INSERT INTO targets (run_id, tkey, input, origin, kind, domain, port, dns_status, record)
-                 SELECT $1::bigint, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[])`,
-                [id, tr.map((r) => r.tkey), tr.map((r) => r.input), tr.map((r) => r.origin), tr.map((r) => r.kind), tr.map((r) => r.domain), tr.map((r) => r.port), tr.map((r) => r.dnsStatus), tr.map((r) => r.record)],
-              );
-            }
-            await client.query('COMMIT');
-          } catch (e) {
-            await client.query('ROLLBACK').catch(() => {});
-            throw e;
-          } finally {
-            client.release();
-          }
+          // One statement, one round trip per batch (was six: BEGIN, nextval, three INSERTs,
+          // COMMIT): data-modifying CTEs run exactly once and the statement is atomic. The host ids
+          // come from the identity's sequence in the `ids` CTE, joined by ordinal, so each probe
+          // row knows its host without relying on the order of RETURNING. A named (prepared)
+          // statement: PostgreSQL parses and plans it once per connection, not once per batch.
+          const hr = hosts.map(({ host, target }) => hostRow(host, target));
+          const pcols: unknown[][] = Array.from({ length: 19 }, () => []);
+          hosts.forEach(({ host }, i) => {
+            const h = hr[i]!;
+            host.probes.forEach((p, seq) => {
+              const r = probeRow(p, seq);
+              const vals = [i + 1, r.seq, h.domain, h.exchange, h.ip, h.port, r.identityKind, r.identityName, r.source, r.status, r.outcome, r.stage, r.code, r.cause, r.tlsVersion, r.certFingerprint, r.certNotAfter, r.starttlsOffered, r.record];
+              vals.forEach((v, c) => pcols[c]!.push(v));
+            });
+          });
+          const tr = targets.map(targetRow);
+          await pool.query({
+            name: 'mxprobe-write-batch-2',
+            text: WRITE_BATCH_SQL,
+            values: [
+              id,
+              vantage,
+              hr.length,
+              hr.map((h) => h.hkey),
+              hr.map((h) => h.tkey),
+              hr.map((h) => h.targetInput),
+              hr.map((h) => h.domain),
+              hr.map((h) => h.exchange),
+              hr.map((h) => h.ip),
+              hr.map((h) => h.port),
+              hr.map((h) => h.family),
+              packJson(hr.map((h) => h.record)),
+              packJson(hr.map((h) => h.brief)),
+              ...pcols.slice(0, 18),
+              packJson(pcols[18] as string[]),
+              tr.map((r) => r.tkey),
+              tr.map((r) => r.input),
+              tr.map((r) => r.origin),
+              tr.map((r) => r.kind),
+              tr.map((r) => r.domain),
+              tr.map((r) => r.port),
+              tr.map((r) => r.dnsStatus),
+              packJson(tr.map((r) => r.record)),
+            ],
+          });
         }),
       finish: (info) =>
         guard('write', async () => {
@@ -160,6 +187,10 @@ class PgStore implements Store {
           ]);
         }),
     };
+  }
+
+  async beginImport(meta: RunMetaIn): Promise<ImportWriter> {
+    return pgImportWriter(this.pool, meta, this.guard.bind(this));
   }
 
   async listRuns(limit: number): Promise<RunRow[]> {

@@ -6,8 +6,9 @@
  */
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
+import { sqliteImportWriter } from './sqlite-import.js';
 import { groupHostRows, hostFromRecords, hostRow, lazyBriefHost, lazyTarget, probeRow, runFromRow, targetRow } from './rows.js';
-import { BRIEF_PROBE_FIELDS, StoreError, type HistoryEntry, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
+import { BRIEF_PROBE_FIELDS, StoreError, type HistoryEntry, type ImportWriter, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
 type Db = Database.Database;
 
@@ -173,6 +174,10 @@ class SqliteStore implements Store {
         guard('write', () => finish.run(info.finishedAt, info.state, info.targetCount, info.hostCount, info.probeCount, info.targetsDigest, id));
       },
     };
+  }
+
+  async beginImport(meta: RunMetaIn): Promise<ImportWriter> {
+    return sqliteImportWriter(this.db, meta, this.guard.bind(this));
   }
 
   async listRuns(limit: number): Promise<RunRow[]> {

@@ -86,11 +86,41 @@ export interface RunWriter {
   finish(info: { finishedAt: string; state: RunState; targetCount: number; hostCount: number; probeCount: number; targetsDigest: string }): Promise<void>;
 }
 
+/**
+ * A host record being imported: `ikey` is its merge key within the run (report/load.ts merges
+ * host records of the same target input + origin, IP and port), null when the format never
+ * merges (the JSON document). Stored in hosts.import_key (migration 3) so the merge state lives in
+ * the database, not in memory.
+ */
+export interface ImportHost {
+  ikey: string | null;
+  host: HostResult;
+  target: HostTarget;
+}
+
+/** `store import`, streamed: the run is written batch by batch and merged in the database. */
+export interface ImportWriter {
+  readonly runId: number;
+  /** The hosts of this run already stored under these merge keys, with their probes (seq order). */
+  existing(ikeys: readonly string[]): Promise<Map<string, { id: number; host: HostResult }>>;
+  /**
+   * One transaction: insert new hosts, rewrite merged ones (record, brief, probes), insert targets.
+   * With `firstWins`, a target whose input + origin is already in the run is skipped (a resumed
+   * part repeats the target record). Returns the target keys (tkey) actually inserted.
+   */
+  writeBatch(batch: { insert: readonly ImportHost[]; replace: ReadonlyArray<ImportHost & { id: number }>; targets: readonly TargetResult[]; firstWins: boolean }): Promise<string[]>;
+  finish(info: { finishedAt: string; state: RunState; targetCount: number; hostCount: number; probeCount: number; targetsDigest: string }): Promise<void>;
+  /** Delete the run and everything written for it (bad input found mid-file). */
+  discard(): Promise<void>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** A redacted description for messages (no password). */
   readonly label: string;
   beginRun(meta: RunMetaIn): Promise<RunWriter>;
+  /** Start a streamed import (state 'running' until finish()). */
+  beginImport(meta: RunMetaIn): Promise<ImportWriter>;
   listRuns(limit: number): Promise<RunRow[]>;
   getRun(id: number): Promise<RunRow | null>;
   /**
