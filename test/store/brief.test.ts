@@ -128,8 +128,10 @@ describe('hosts.brief', () => {
     // Make it look like a store written by a version-2 mxprobe: a brief without DANE, schema 2.
     const raw = new Database(path);
     raw.prepare("UPDATE hosts SET brief = json_remove(brief, '$.transport', '$.q')").run();
-    raw.prepare('DELETE FROM schema_migrations WHERE version = 3').run();
+    raw.prepare('DELETE FROM schema_migrations WHERE version >= 3').run();
     raw.prepare('DROP INDEX targets_tkey').run();
+    raw.prepare('DROP INDEX hosts_import_key').run(); // migration 4
+    raw.prepare('ALTER TABLE hosts DROP COLUMN import_key').run();
     raw.close();
     const diffOf = async (s: Store) => {
       const out: DiffRow[] = [];

@@ -167,7 +167,7 @@ describe('SQLite specifics', () => {
     for (let i = 0; i < 3; i++) await openSqliteStore(p, { busyTimeoutMs: 1000 }).close();
     const db = new Database(p, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     expect(db.prepare("SELECT name FROM pragma_table_info('probes') WHERE name = 'vantage'").all()).toHaveLength(1);
     expect(db.prepare("SELECT name FROM pragma_table_info('runs') WHERE name = 'vantage'").all()).toHaveLength(1);
     db.close();
