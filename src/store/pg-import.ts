@@ -23,21 +23,21 @@ export function packJson(records: readonly string[]): string {
 /** The SQL for a packJson parameter as text[]. */
 export const UNPACK = (param: string): string => `string_to_array(${param}::text, chr(30))`;
 
+/** A new run row in state 'running'; its id. `probe --store` (pg.ts) and `store import` share it. */
+export async function insertRunRow(pool: pg.Pool, meta: RunMetaIn): Promise<number> {
+  const r = await pool.query('INSERT INTO runs (started_at, tool_version, options, vantage, state, source) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id', [
+    meta.startedAt,
+    meta.toolVersion,
+    JSON.stringify(meta.options),
+    meta.vantage,
+    'running',
+    meta.source,
+  ]);
+  return Number(r.rows[0]?.id);
+}
+
 export async function pgImportWriter(pool: pg.Pool, meta: RunMetaIn, guard: Guard): Promise<ImportWriter> {
-  const id = await guard('write', async () =>
-    Number(
-      (
-        await pool.query('INSERT INTO runs (started_at, tool_version, options, vantage, state, source) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id', [
-          meta.startedAt,
-          meta.toolVersion,
-          JSON.stringify(meta.options),
-          meta.vantage,
-          'running',
-          meta.source,
-        ])
-      ).rows[0]?.id,
-    ),
-  );
+  const id = await guard('write', () => insertRunRow(pool, meta));
   const vantage = meta.vantage;
 
   async function insertProbes(client: pg.PoolClient, hosts: ReadonlyArray<{ hostId: string | number; host: HostResult; h: ReturnType<typeof hostRow> }>): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
-import { packJson, pgImportWriter, UNPACK } from './pg-import.js';
+import { insertRunRow, packJson, pgImportWriter, UNPACK } from './pg-import.js';
 import { groupHostRows, hostFromRecords, hostRow, lazyBriefHost, lazyTarget, probeRow, runFromRow, targetRow } from './rows.js';
 import { StoreError, type HistoryEntry, type ImportWriter, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
@@ -108,20 +108,7 @@ class PgStore implements Store {
 
   async beginRun(meta: RunMetaIn): Promise<RunWriter> {
     const pool = this.pool;
-    const id = await this.guard('write', async () =>
-      Number(
-        (
-          await pool.query('INSERT INTO runs (started_at, tool_version, options, vantage, state, source) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id', [
-            meta.startedAt,
-            meta.toolVersion,
-            JSON.stringify(meta.options),
-            meta.vantage,
-            'running',
-            meta.source,
-          ])
-        ).rows[0]?.id,
-      ),
-    );
+    const id = await this.guard('write', () => insertRunRow(pool, meta));
     const guard = this.guard.bind(this);
     const vantage = meta.vantage;
     return {

@@ -7,21 +7,27 @@ import type { HostResult } from '../results.js';
 import { hostFromRecords, hostRow, probeRow, targetRow } from './rows.js';
 import type { ImportHost, ImportWriter, RunMetaIn } from './types.js';
 
+/** The statements `probe --store` (sqlite.ts) and `store import` share. */
+export const INSERT_PROBE =
+  'INSERT INTO probes (host_id, run_id, seq, vantage, domain, exchange, ip, port, identity_kind, identity_name, source, status, outcome, stage, code, cause, tls_version, cert_fingerprint, cert_not_after, starttls_offered, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+export const INSERT_TARGET = 'INSERT INTO targets (run_id, tkey, input, origin, kind, domain, port, dns_status, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+/** A new run row in state 'running'; its id. */
+export function insertRunRow(db: Database.Database, meta: RunMetaIn): number {
+  return Number(
+    db
+      .prepare('INSERT INTO runs (started_at, tool_version, options, vantage, state, source) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(meta.startedAt, meta.toolVersion, JSON.stringify(meta.options), meta.vantage, 'running', meta.source).lastInsertRowid,
+  );
+}
+
 export function sqliteImportWriter(db: Database.Database, meta: RunMetaIn, guard: <T>(what: string, f: () => T) => T): ImportWriter {
-  const id = guard('write', () =>
-    Number(
-      db
-        .prepare('INSERT INTO runs (started_at, tool_version, options, vantage, state, source) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(meta.startedAt, meta.toolVersion, JSON.stringify(meta.options), meta.vantage, 'running', meta.source).lastInsertRowid,
-    ),
-  );
+  const id = guard('write', () => insertRunRow(db, meta));
   const insHost = db.prepare('INSERT INTO hosts (run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record, brief, import_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const insProbe = db.prepare(
-    'INSERT INTO probes (host_id, run_id, seq, vantage, domain, exchange, ip, port, identity_kind, identity_name, source, status, outcome, stage, code, cause, tls_version, cert_fingerprint, cert_not_after, starttls_offered, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  );
+  const insProbe = db.prepare(INSERT_PROBE);
   const updHost = db.prepare('UPDATE hosts SET record = ?, brief = ? WHERE id = ?');
   const delProbes = db.prepare('DELETE FROM probes WHERE host_id = ?');
-  const insTarget = db.prepare('INSERT INTO targets (run_id, tkey, input, origin, kind, domain, port, dns_status, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insTarget = db.prepare(INSERT_TARGET);
   const hasTarget = db.prepare('SELECT 1 FROM targets WHERE run_id = ? AND tkey = ? AND input = ? AND origin = ? LIMIT 1');
   const selHosts = db.prepare('SELECT id, import_key, record FROM hosts WHERE run_id = ? AND import_key IN (SELECT value FROM json_each(?))');
   const selProbes = db.prepare('SELECT host_id, record FROM probes WHERE host_id IN (SELECT value FROM json_each(?)) ORDER BY host_id, seq');

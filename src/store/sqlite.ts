@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
-import { sqliteImportWriter } from './sqlite-import.js';
+import { INSERT_PROBE, INSERT_TARGET, insertRunRow, sqliteImportWriter } from './sqlite-import.js';
 import { groupHostRows, hostFromRecords, hostRow, lazyBriefHost, lazyTarget, probeRow, runFromRow, targetRow } from './rows.js';
 import { BRIEF_PROBE_FIELDS, StoreError, type HistoryEntry, type ImportWriter, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
@@ -135,18 +135,10 @@ class SqliteStore implements Store {
 
   async beginRun(meta: RunMetaIn): Promise<RunWriter> {
     const db = this.db;
-    const id = this.guard('write', () =>
-      Number(
-        db
-          .prepare('INSERT INTO runs (started_at, tool_version, options, vantage, state, source) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(meta.startedAt, meta.toolVersion, JSON.stringify(meta.options), meta.vantage, 'running', meta.source).lastInsertRowid,
-      ),
-    );
+    const id = this.guard('write', () => insertRunRow(db, meta));
     const insHost = db.prepare('INSERT INTO hosts (run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record, brief) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    const insProbe = db.prepare(
-      'INSERT INTO probes (host_id, run_id, seq, vantage, domain, exchange, ip, port, identity_kind, identity_name, source, status, outcome, stage, code, cause, tls_version, cert_fingerprint, cert_not_after, starttls_offered, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    const insTarget = db.prepare('INSERT INTO targets (run_id, tkey, input, origin, kind, domain, port, dns_status, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const insProbe = db.prepare(INSERT_PROBE);
+    const insTarget = db.prepare(INSERT_TARGET);
     const finish = db.prepare('UPDATE runs SET finished_at = ?, state = ?, target_count = ?, host_count = ?, probe_count = ?, targets_digest = ? WHERE id = ?');
     const vantage = meta.vantage;
     // One transaction per batch: one fsync per batch instead of per row.
