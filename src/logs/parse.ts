@@ -14,10 +14,17 @@ export interface ParseContext {
   years: YearTracker;
   /** Relay name for formats without a host field (Exim mainlog, Rspamd's own log). */
   defaultRelay: string;
+  /**
+   * The previous line parsed here was a stamped "YYYY-MM-DD HH:MM:SS" entry (Exim mainlog). Exim
+   * writes a message that holds newlines as several log lines, the later ones indented (Exim spec,
+   * "Log files": continuation lines start with a space), so an indented line right after such an
+   * entry belongs to it.
+   */
+  afterSpaced: boolean;
 }
 
 export function newParseContext(format: LogFormat, reference: Date, defaultRelay: string, year?: number): ParseContext {
-  return { format, years: year !== undefined ? YearTracker.fixed(year) : YearTracker.fromDate(reference), defaultRelay };
+  return { format, years: year !== undefined ? YearTracker.fixed(year) : YearTracker.fromDate(reference), defaultRelay, afterSpaced: false };
 }
 
 /** The event for a syslog-style header (classic, RFC 3339, short-iso, journald). */
@@ -53,6 +60,16 @@ function fromSpaced(line: string, ctx: ParseContext, want: 'exim' | 'rspamd' | '
 }
 
 export function parseLine(line: string, ctx: ParseContext): LogEvent {
+  const c = line.charCodeAt(0);
+  if ((c === 32 || c === 9) && ctx.afterSpaced && (ctx.format === 'exim' || ctx.format === 'auto')) {
+    return { kind: 'other', time: null, relay: ctx.defaultRelay }; // the rest of the entry above
+  }
+  const ev = parseOne(line, ctx);
+  ctx.afterSpaced = ev !== UNKNOWN && (ctx.format === 'exim' || (ctx.format === 'auto' && c >= 48 && c <= 57 && line.charCodeAt(10) !== 84));
+  return ev;
+}
+
+function parseOne(line: string, ctx: ParseContext): LogEvent {
   let h: Header | null = null;
   switch (ctx.format) {
     case 'syslog':
