@@ -115,6 +115,51 @@ export function ioError(path: string, e: unknown): ResultsInputError {
   return new ResultsInputError(`${path}: cannot read results file (${code}${e instanceof Error ? e.message : String(e)})`);
 }
 
+export type NdjsonItem = { kind: 'record'; lineNo: number; type: string; rec: Record<string, unknown> } | { kind: 'truncated'; line: number; message: string };
+
+/**
+ * The records of an NDJSON results file in order, with their line numbers: the one reader behind
+ * `report` and `store import`. Blank lines are skipped. A line that is not JSON is fatal (file:line)
+ * unless it is the last line: a writer killed mid-line leaves a torn last line, which is reported
+ * once, as `truncated`, after the last record. A line that is not an object with a string `type` is
+ * fatal. Read errors name the file.
+ */
+export async function* ndjsonRecords(path: string): AsyncGenerator<NdjsonItem> {
+  let lineNo = 0;
+  let bad: { line: number; message: string } | null = null;
+  const stream = createReadStream(path, { encoding: 'utf8' });
+  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  const it = rl[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<string>;
+      try {
+        next = await it.next();
+      } catch (e) {
+        throw ioError(path, e);
+      }
+      if (next.done) break;
+      const raw = next.value;
+      lineNo++;
+      if (bad !== null) throw new ResultsInputError(`${path}:${bad.line}: ${bad.message}`);
+      if (raw.trim() === '') continue;
+      let rec: unknown;
+      try {
+        rec = JSON.parse(raw);
+      } catch (e) {
+        bad = { line: lineNo, message: `not valid JSON (${e instanceof Error ? e.message : String(e)})` };
+        continue;
+      }
+      if (!isObject(rec) || typeof rec['type'] !== 'string') throw new ResultsInputError(`${path}:${lineNo}: not an mxprobe NDJSON record`);
+      yield { kind: 'record', lineNo, type: rec['type'], rec };
+    }
+  } finally {
+    rl.close();
+    stream.destroy();
+  }
+  if (bad !== null) yield { kind: 'truncated', ...bad };
+}
+
 async function loadJson(path: string): Promise<LoadedResults> {
   let text: string;
   try {
@@ -186,26 +231,17 @@ async function loadNdjson(path: string): Promise<LoadedResults> {
   /** Targets in the order their target record arrived. */
   const targets: TargetResult[] = [];
   const emitted = new Map<string, TargetResult>();
-  let lineNo = 0;
-  /** A line that failed to parse; fatal unless it turns out to be the last line. */
+  /** A torn last line (an interrupted writer), reported after the last record. */
   let bad: { line: number; message: string } | null = null;
 
-  const stream = createReadStream(path, { encoding: 'utf8' });
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
   try {
-    for await (const raw of rl) {
-      lineNo++;
-      if (bad !== null) throw new ResultsInputError(`${path}:${bad.line}: ${bad.message}`);
-      if (raw.trim() === '') continue;
-      let rec: unknown;
-      try {
-        rec = JSON.parse(raw);
-      } catch (e) {
-        bad = { line: lineNo, message: `not valid JSON (${e instanceof Error ? e.message : String(e)})` };
+    for await (const item of ndjsonRecords(path)) {
+      if (item.kind === 'truncated') {
+        bad = item;
         continue;
       }
-      if (!isObject(rec) || typeof rec['type'] !== 'string') throw new ResultsInputError(`${path}:${lineNo}: not an mxprobe NDJSON record`);
-      switch (rec['type']) {
+      const { lineNo, rec } = item;
+      switch (item.type) {
         case 'run':
           if (runRec !== null) throw new ResultsInputError(`${path}:${lineNo}: second "run" record (concatenated runs are not supported)`);
           checkSchema(rec, `${path}:${lineNo}`);
@@ -254,9 +290,6 @@ async function loadNdjson(path: string): Promise<LoadedResults> {
   } catch (e) {
     if (e instanceof ResultsInputError) throw e;
     throw ioError(path, e);
-  } finally {
-    rl.close();
-    stream.destroy();
   }
 
   let interrupted = false;

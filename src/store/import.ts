@@ -17,9 +17,8 @@
  * and says so (`truncated`).
  */
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { HostResult, NdjsonRecord, TargetResult } from '../results.js';
-import { checkHost, checkSchema, hostOf, ioError, mergeHost, ResultsInputError } from '../report/load.js';
+import { checkHost, checkSchema, hostOf, ioError, mergeHost, ndjsonRecords, ResultsInputError } from '../report/load.js';
 import { VERSION } from '../version.js';
 import { JsonDocumentScanner, JsonStreamError, type JsonStreamEvent } from './json-stream.js';
 import { KeySetDigest, StoreError, type HostTarget, type ImportHost, type ImportWriter, type Store } from './types.js';
@@ -184,27 +183,18 @@ async function importNdjson(store: Store, path: string, opts: ImportOptions): Pr
   let summaryRec: SummaryRecord | null = null;
   /** Targets with host records since their last target record: bounded by the run's concurrency. */
   const open = new Map<string, { first: HostRecord['target']; port: number; hosts: Set<string> }>();
-  let lineNo = 0;
+  /** A torn last line (an interrupted writer), reported after the last record. */
   let bad: { line: number; message: string } | null = null;
   let interrupted = false;
 
   return orDiscard(() => b, path, async () => {
-    const stream = createReadStream(path, { encoding: 'utf8' });
-    const rl = createInterface({ input: stream, crlfDelay: Infinity });
     try {
-      for await (const raw of rl) {
-        lineNo++;
-        if (bad !== null) throw new ResultsInputError(`${path}:${bad.line}: ${bad.message}`);
-        if (raw.trim() === '') continue;
-        let rec: unknown;
-        try {
-          rec = JSON.parse(raw);
-        } catch (e) {
-          bad = { line: lineNo, message: `not valid JSON (${e instanceof Error ? e.message : String(e)})` };
+      for await (const item of ndjsonRecords(path)) {
+        if (item.kind === 'truncated') {
+          bad = item;
           continue;
         }
-        if (!isObject(rec) || typeof rec['type'] !== 'string') throw new ResultsInputError(`${path}:${lineNo}: not an mxprobe NDJSON record`);
-        const type = rec['type'];
+        const { lineNo, rec, type } = item;
         if (type === 'run') {
           if (runRec !== null) throw new ResultsInputError(`${path}:${lineNo}: second "run" record (concatenated runs are not supported)`);
           // Checked before the run is created: an unknown schemaVersion writes nothing.
@@ -248,9 +238,6 @@ async function importNdjson(store: Store, path: string, opts: ImportOptions): Pr
     } catch (e) {
       if (e instanceof ResultsInputError || e instanceof StoreError) throw e;
       throw ioError(path, e);
-    } finally {
-      rl.close();
-      stream.destroy();
     }
     if (runRec === null || b === null) throw new ResultsInputError(`${path}: no "run" record; not an mxprobe NDJSON file`);
     const batcher: Batcher = b;
