@@ -92,11 +92,17 @@ export async function loadResults(path: string): Promise<RunResult> {
 
 /** Like loadResults, but also says whether the run was interrupted and what was tolerated. */
 export async function loadResultsDetailed(path: string): Promise<LoadedResults> {
-  if (/\.json$/i.test(path)) return loadJson(path);
-  if (/\.ndjson$|\.jsonl$/i.test(path)) return loadNdjson(path);
-  // Unknown extension: sniff. A RunResult file is one JSON document; NDJSON's first record is `run`.
-  const head = await readHead(path);
-  return /^\s*\{\s*"type"\s*:/.test(head) ? loadNdjson(path) : loadJson(path);
+  return (await isNdjsonFile(path)) ? loadNdjson(path) : loadJson(path);
+}
+
+/**
+ * NDJSON or one JSON document? By extension, else sniff: a RunResult file is one JSON document;
+ * NDJSON's first record is `run` ({"type": ...}). `report` and `store import` both decide here.
+ */
+export async function isNdjsonFile(path: string): Promise<boolean> {
+  if (/\.json$/i.test(path)) return false;
+  if (/\.ndjson$|\.jsonl$/i.test(path)) return true;
+  return /^\s*\{\s*"type"\s*:/.test(await readHead(path));
 }
 
 async function readHead(path: string): Promise<string> {

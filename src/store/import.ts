@@ -18,7 +18,7 @@
  */
 import { createReadStream } from 'node:fs';
 import type { HostResult, NdjsonRecord, TargetResult } from '../results.js';
-import { checkHost, checkSchema, hostOf, ioError, mergeHost, ndjsonRecords, ResultsInputError } from '../report/load.js';
+import { checkHost, checkSchema, hostOf, ioError, isNdjsonFile, mergeHost, ndjsonRecords, ResultsInputError } from '../report/load.js';
 import { VERSION } from '../version.js';
 import { JsonDocumentScanner, JsonStreamError, type JsonStreamEvent } from './json-stream.js';
 import { KeySetDigest, StoreError, type HostTarget, type ImportHost, type ImportWriter, type Store } from './types.js';
@@ -59,22 +59,8 @@ function importKey(target: { input: string; origin: string }, host: { ip: string
   return JSON.stringify([target.origin, target.input, host.ip, host.port]);
 }
 
-/** Same choice as loadResultsDetailed: by extension, else sniff the first record. */
-async function isNdjson(path: string): Promise<boolean> {
-  if (/\.json$/i.test(path)) return false;
-  if (/\.ndjson$|\.jsonl$/i.test(path)) return true;
-  const stream = createReadStream(path, { encoding: 'utf8', start: 0, end: 255 });
-  let s = '';
-  try {
-    for await (const chunk of stream) s += chunk as string;
-  } catch (e) {
-    throw ioError(path, e);
-  }
-  return /^\s*\{\s*"type"\s*:/.test(s);
-}
-
 export async function importResultsFile(store: Store, path: string, opts: ImportOptions): Promise<ImportResult> {
-  return (await isNdjson(path)) ? importNdjson(store, path, opts) : importJson(store, path, opts);
+  return (await isNdjsonFile(path)) ? importNdjson(store, path, opts) : importJson(store, path, opts);
 }
 
 /** Batches of hosts and targets, merged against what the run already holds, then written. */

@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import type { HostResult } from '../results.js';
 import { groupHostRows, hostRow, probeRow, targetRow } from './rows.js';
-import type { ImportHost, ImportWriter, RunMetaIn } from './types.js';
+import type { ImportHost, ImportWriter, RunMetaIn, RunWriter } from './types.js';
 
 type Guard = <T>(what: 'read' | 'write', f: () => Promise<T>) => Promise<T>;
 
@@ -34,6 +34,19 @@ export async function insertRunRow(pool: pg.Pool, meta: RunMetaIn): Promise<numb
     meta.source,
   ]);
   return Number(r.rows[0]?.id);
+}
+
+/** Close a run row: its end, state and counts. Shared with `probe --store` (pg.ts). */
+export async function finishRunRow(pool: pg.Pool, id: number, info: Parameters<RunWriter['finish']>[0]): Promise<void> {
+  await pool.query('UPDATE runs SET finished_at = $1, state = $2, target_count = $3, host_count = $4, probe_count = $5, targets_digest = $6 WHERE id = $7', [
+    info.finishedAt,
+    info.state,
+    info.targetCount,
+    info.hostCount,
+    info.probeCount,
+    info.targetsDigest,
+    id,
+  ]);
 }
 
 export async function pgImportWriter(pool: pg.Pool, meta: RunMetaIn, guard: Guard): Promise<ImportWriter> {
@@ -125,18 +138,7 @@ export async function pgImportWriter(pool: pg.Pool, meta: RunMetaIn, guard: Guar
           client.release();
         }
       }),
-    finish: (info) =>
-      guard('write', async () => {
-        await pool.query('UPDATE runs SET finished_at = $1, state = $2, target_count = $3, host_count = $4, probe_count = $5, targets_digest = $6 WHERE id = $7', [
-          info.finishedAt,
-          info.state,
-          info.targetCount,
-          info.hostCount,
-          info.probeCount,
-          info.targetsDigest,
-          id,
-        ]);
-      }),
+    finish: (info) => guard('write', () => finishRunRow(pool, id, info)),
     discard: () =>
       guard('write', async () => {
         await pool.query('DELETE FROM runs WHERE id = $1', [id]);

@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
-import { insertRunRow, packJson, pgImportWriter, UNPACK } from './pg-import.js';
+import { finishRunRow, insertRunRow, packJson, pgImportWriter, UNPACK } from './pg-import.js';
 import { groupHostRows, hostFromRecords, hostRow, lazyBriefHost, lazyTarget, probeRow, runFromRow, targetRow } from './rows.js';
 import { StoreError, type HistoryEntry, type ImportWriter, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
@@ -161,18 +161,7 @@ class PgStore implements Store {
             ],
           });
         }),
-      finish: (info) =>
-        guard('write', async () => {
-          await pool.query('UPDATE runs SET finished_at = $1, state = $2, target_count = $3, host_count = $4, probe_count = $5, targets_digest = $6 WHERE id = $7', [
-            info.finishedAt,
-            info.state,
-            info.targetCount,
-            info.hostCount,
-            info.probeCount,
-            info.targetsDigest,
-            id,
-          ]);
-        }),
+      finish: (info) => guard('write', () => finishRunRow(pool, id, info)),
     };
   }
 
