@@ -92,15 +92,19 @@ export async function runCli(argv: string[], ctx: CliContext & { exitCode(): num
       // --help and --version end "with an error" of exit code 0.
       return err.exitCode === 0 ? 0 : 2;
     }
+    // Error messages quote input (a file's bytes, a server's reply, a bad argument): never let
+    // them carry terminal controls to the user's terminal.
+    const { stripControl } = await import('../report/sanitize.js');
+    const say = (m: string): void => void ctx.stderr.write(`mxprobe: ${stripControl(m, { keepNewlines: true })}\n`);
     if (err instanceof OutputError) {
-      ctx.stderr.write(`mxprobe: ${err.message}\n`);
+      say(err.message);
       return EXIT_OUTPUT_LOST;
     }
     if (err instanceof MxprobeError && (err.code === 'E_USAGE' || err.code === 'E_TARGET_INPUT' || err.code === 'E_COMMAND_UNSAFE' || err.code === 'E_INVALID_IP')) {
-      ctx.stderr.write(`mxprobe: ${err.message}\n`);
+      say(err.message);
       return 2;
     }
-    ctx.stderr.write(`mxprobe: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    say(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return 1;
   }
 }

@@ -1,4 +1,5 @@
 /** Shared by `store`, `history` and `diff`: opening the store from --store/$MXPROBE_STORE, output. */
+import { stripControl } from '../report/sanitize.js';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { CliContext } from './context.js';
@@ -28,12 +29,12 @@ export async function storeCommand(ctx: CliContext, body: () => Promise<void>): 
     await body();
   } catch (e) {
     if (e instanceof ResultsInputError) {
-      ctx.stderr.write(`mxprobe: ${e.message}\n`);
+      ctx.stderr.write(`mxprobe: ${stripControl(e.message, { keepNewlines: true })}\n`);
       ctx.setExitCode(2);
       return;
     }
     if (e instanceof StoreError) {
-      ctx.stderr.write(`mxprobe: ${e.message}\n`);
+      ctx.stderr.write(`mxprobe: ${stripControl(e.message, { keepNewlines: true })}\n`);
       ctx.setExitCode(e.code === 'E_STORE_NOT_FOUND' || e.code === 'E_STORE_URL' ? 2 : 1);
       return;
     }
