@@ -15,12 +15,14 @@
  * - "excessive recipients/connections" is a rate; "not a gateway" is a relay refusal;
  * - a word inside an address or a host name is not a cue ("spammer@", "bad.example").
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { classify, type Classification } from '../../src/analysis/classify.js';
+import { CAUSES, classify, type Classification } from '../../src/analysis/classify.js';
 import { explainClassification } from '../../src/analysis/classify-explain.js';
 import { replyFeatures } from '../../src/analysis/classify-features.js';
 import { parseClassifyInput } from '../../src/analysis/log-line.js';
 import type { Cause, Stage } from '../../src/results.js';
+import { readBlindTsv } from '../helpers/blind-tsv.js';
 
 function run(stage: Stage, reply: string): Classification {
   const p = parseClassifyInput(reply, stage);
@@ -104,5 +106,32 @@ describe('stage-crossed code features', () => {
   it('--explain lists them among the code features', () => {
     const e = explainClassification({ stage: 'rcpt', code: 550, enhanced: '5.1.1', text: 'no such user' });
     expect(e.codeWeights.map((w) => w.feature)).toEqual(expect.arrayContaining(['se:rcpt:x.1', 'sc:rcpt:5xx']));
+  });
+});
+
+describe('train7.tsv (session 4 training data)', () => {
+  const rows = readBlindTsv('test/fixtures/train7.tsv');
+
+  it('is well formed: known causes, outcome from the code class, a source on every row, no duplicates', () => {
+    expect(rows.length).toBeGreaterThanOrEqual(25);
+    for (const r of rows) {
+      for (const c of r.causes) expect(CAUSES).toContain(c);
+      expect(r.outcome).toBe(r.reply.startsWith('4') ? 'deferred' : 'rejected');
+      expect(r.source.length).toBeGreaterThan(5);
+    }
+    expect(new Set(rows.map((r) => `${r.stage} ${r.reply}`)).size).toBe(rows.length);
+  });
+
+  it('shares no reply text with the other labelled sets', () => {
+    const others = ['blind4', 'blind5', 'blind6'].flatMap((f) => readBlindTsv(`test/fixtures/${f}.tsv`).map((r) => r.reply));
+    const corpus = readFileSync('test/fixtures/reply-corpus.tsv', 'utf8');
+    for (const r of rows) {
+      expect(others, r.reply).not.toContain(r.reply);
+      expect(corpus.includes(r.reply), r.reply).toBe(false);
+    }
+  });
+
+  it('is read by the trainer', () => {
+    expect(readFileSync('scripts/train-classifier.mjs', 'utf8')).toMatch(/tsvRows\('test\/fixtures\/train7\.tsv'\)/);
   });
 });
