@@ -7,7 +7,8 @@
  *   npm run build && node scripts/score-blind.mjs test/fixtures/blind5.tsv -v
  *   node scripts/score-blind.mjs --dist /tmp/cls-before/dist test/fixtures/blind5.tsv   # another build
  *
- * blind6.tsv is the session's final set: it is run once, after the last classifier change.
+ * blind4-6 are spent (training data since session 4); a new blind set is run once, after the last
+ * classifier change. `--dist DIR` scores another build (e.g. the session's start, built apart).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

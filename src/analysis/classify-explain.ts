@@ -42,7 +42,7 @@ export interface Explanation {
   decision: Classification & { modelThreshold: number; confidenceFloor: number };
 }
 
-const CODE_FEATURE = /^(e|es|c|s):/;
+const CODE_FEATURE = /^(e|es|c|s|se|sc):/;
 
 export function explainClassification(input: ClassifyInput): Explanation {
   const decision = classify(input);

@@ -11,6 +11,10 @@
  * - `es:x.S`      the enhanced code's subject alone (X.7 policy/security, X.1 addressing, ...);
  * - `c:NNN`       the reply code (RFC 5321 §4.2.3: 421 closes the channel, 554 at connect refuses);
  * - `s:<stage>`   the command the reply answered (a HELO refusal at RCPT is Postfix's delayed reject).
+ * - `se:<stage>:x.S`, `sc:<stage>:Nxx`  the stage crossed with the enhanced subject and with the code
+ *                 class (issue 13, session 4): X.1 at RCPT is the recipient, X.1 at MAIL the sender;
+ *                 5xx at MAIL is mostly policy, 5xx at RCPT mostly the mailbox. Lets the model learn
+ *                 these families instead of one weight per exact code.
  * Pure and total: never throws, output is bounded by the text cap of classify.ts.
  */
 
@@ -73,6 +77,10 @@ export function replyFeatures(stage: string | null, code: number | null, enhance
     f.add(`es:x.${e[1]}`);
   }
   if (code !== null) f.add(`c:${code}`);
-  if (stage !== null) f.add(`s:${stage}`);
+  if (stage !== null) {
+    f.add(`s:${stage}`);
+    if (e) f.add(`se:${stage}:x.${e[1]}`);
+    if (code !== null) f.add(`sc:${stage}:${Math.floor(code / 100)}xx`);
+  }
   return [...f];
 }

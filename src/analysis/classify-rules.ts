@@ -117,6 +117,17 @@ export const RULES: readonly ClassifyRule[] = [
     source: 'RFC 5248 X.7.10 Encryption needed, X.7.11 Encryption required for auth mechanism; RFC 8689 X.7.30 REQUIRETLS',
   },
   {
+    // Issue 13 session 4 (family: the RECEIVER's TLS is missing or broken, whatever the stage or
+    // code): "440 TLS not available, but it's required for this connection", "454 4.7.0 TLS not
+    // available due to local problem" outside the STARTTLS stage (a log line without its command).
+    // Checked before tls-text: "required" there is the server's own wish it cannot meet.
+    id: 'tls-not-available',
+    text: /\b(starttls|tls|ssl)\b( (support|service|layer))? (is )?(currently |temporarily )?(not available|unavailable|not (currently )?supported|not (currently )?offered|not configured|broken)\b/i,
+    unless: /\b(your|client'?s?|sender'?s?) (starttls|tls|ssl)\b|\btls ?v?1\.[0-3]\b|\bwithout\b/i,
+    cause: 'tls-unavailable',
+    source: 'RFC 3207 §4 454 "TLS not available due to temporary reason"; Postfix "454 4.7.0 TLS not available due to local problem"; a 440/421 "TLS not available" at connect',
+  },
+  {
     id: 'tls-text',
     text: re(
       'must issue an? starttls',
@@ -261,6 +272,9 @@ export const RULES: readonly ClassifyRule[] = [
       '\\b(try|retry|send)( again)? (more )?slower\\b|\\bmore slowly\\b',
       '(connection|message|sending|sender|send|mail|recipient|rcpt|ip) (rate|count|frequency)( limit)?',
       '\\brate[- ]?limit',
+      // Issue 13 session 4 (family: "excessive" of something the client does): Yahoo "Excessive
+      // unknown recipients": a count over a window, i.e. a rate.
+      '\\bexcessive\\b[^.;]{0,30}\\b(recipients|rcpts?|connections|messages|commands)\\b',
       '\\brate exceeded',
       '\\bthrottl',
       '\\boverlimit\\b',
@@ -341,6 +355,9 @@ export const RULES: readonly ClassifyRule[] = [
       'block[- ]?list(ed)?',
       'blackhole',
       '(?<!not |un)listed (at|in|on|by)\\b',
+      // Issue 13 session 4 (family: a listing NAMED at a list): "refused due to listing at
+      // bl.example.net", "because of a listing in <list>": the noun form of "listed at".
+      '\\blisting (at|in|on|by) (the )?[\\w-]+\\.[\\w.-]+',
       'banned sending ip|banned sender|traffic not accepted from this ip',
       '(poor|bad|low|negative) (sender |ip |sending |email |mail )?reputation',
       '(ip|sender|sending|email|mail|network|domain)(\\s*/\\s*(ip|domain))? reputation',
@@ -515,6 +532,20 @@ export const RULES: readonly ClassifyRule[] = [
     source: 'Exchange "501 5.5.4 Invalid domain name"; Exim log "syntactically invalid argument(s)": at the greeting the only argument is the HELO name',
   },
   {
+    // Issue 13 session 4 (family: at the greeting, the only thing the client has said is its name,
+    // so a bare "invalid X" / "bad X" answers that name: ghsmtp "421 invalid sender" to HELO).
+    // Not when the reply names the client's reverse DNS, IP or a list, which the rules below judge.
+    id: 'helo-stage-invalid',
+    stages: ['ehlo', 'helo'],
+    // Every refusal code but 501, which code-501-at-greeting already reads as the name's syntax.
+    codes: ['4xx', 500, 502, 503, 504, 550, 551, 552, 553, 554, 555],
+    // Not inside a name ("bad.example That HELO is not allowed" names a host, it does not call it bad).
+    text: /(?<![\w.-])(invalid|bad|illegal|malformed|bogus|not valid|not acceptable)(?![\w-]|\.\w)/i,
+    unless: /\b(reverse|rdns|ptr|dns|ip|address literal|listed|black|block|spam|polic(y|ies)|command|sequence|tls|auth)\b/i,
+    cause: 'helo-syntax',
+    source: 'RFC 5321 §4.1.1.1: HELO/EHLO carry only the client name, so an unqualified "invalid"/"bad" at that stage judges the name (ghsmtp "421 invalid sender")',
+  },
+  {
     id: 'helo-policy-text',
     text: re(
       `${HELO}[^.;]{0,40}\\b(looks |is |appears |seems )?(dynamic|generic|residential|dial[- ]?up|dsl)\\b`,
@@ -626,6 +657,9 @@ export const RULES: readonly ClassifyRule[] = [
       // Coremail "550 Requested action not taken: Local user only".
       '\\blocal (users?|recipients?|domains?) only\\b',
       '(we|i) do not relay',
+      // Issue 13 session 4: the classic "550 not local host example.net, not a gateway" (qmail
+      // and sendmail relay refusals): the recipient's domain is not ours and we do not forward.
+      '\\bnot (a|our) (gateway|relay)\\b|\\bnot (a )?local host\\b',
       'does not relay',
       '\\bno relaying\\b',
       'non[- ]accepted domain',
@@ -714,6 +748,25 @@ export const RULES: readonly ClassifyRule[] = [
   },
 
   // ───────────── Not a refusal of us: local trouble and unsupported commands ─────────────
+  {
+    // Issue 13 session 4 (family: the receiver does not implement what was sent, RFC 5321 §4.2.4):
+    // "502 Unimplemented command", "502 ESMTP command error", "500 5.5.1 Command unrecognized" at
+    // MAIL or RCPT. A protocol mismatch, not a judgement of the client: the cause is unknown.
+    id: 'protocol-unsupported',
+    stages: ['connect', 'mail', 'rcpt'],
+    codes: [500, 502],
+    unless: /\b(sender|recipient|user|mailbox|address|domain|relay|spam|polic(y|ies)|black|block|listed|tls|starttls|ssl|auth\w*|reverse|ptr|dns|ip|helo|ehlo|access|denied|refused|rejected)\b/i,
+    cause: 'unknown',
+    source: 'RFC 5321 §4.2.4: 500/502 mean the command was not recognised or not implemented',
+  },
+  {
+    // A usage line ("501 5.5.4 Usage: MAIL FROM:<sender>"): the command's syntax was not accepted.
+    id: 'protocol-usage',
+    codes: [500, 501, 504, 555],
+    text: /^usage:|\busage: (mail|rcpt|helo|ehlo|starttls)\b/i,
+    cause: 'unknown',
+    source: 'RFC 5321 §4.2.2 501 "Syntax error in parameters or arguments": a server printing the usage of the command',
+  },
   {
     id: 'command-unrecognised',
     codes: [500, 502, 504],
@@ -863,9 +916,28 @@ export const RULES: readonly ClassifyRule[] = [
     source: 'cue: at RCPT, a mailbox or user word with a state word ("Mailbox currently suspended", "User email address is marked as invalid", "Quota limit exceeded")',
   },
   {
+    // Issue 13 session 4 (family: at RCPT the only argument is the recipient, RFC 5321 §4.1.1.3, so
+    // a 5xx that calls something invalid or unknown, or rejects "the user"/"the address", without
+    // naming the client, the sender, a list, a policy or a server-side error, is about the recipient:
+    // "501 Invalid RCPT TO", "550 A valid address is required.", "550 User rejected", "550 Unknown
+    // sub-board", "550 Invalid route token"). Generic: the model may overrule it.
+    id: 'cue-rcpt-argument',
+    stages: ['rcpt'],
+    codes: ['5xx'],
+    text: re(
+      '(?<![\\w.-])(invalid|unknown|illegal|malformed|unacceptable|non-?existent|not (a )?valid)(?![\\w-]|\\.\\w)',
+      '\\bvalid (e-?mail |recipient |destination )?(address|recipient|mailbox|user|rcpt)\\b[^.;]{0,20}\\b(required|needed|expected)\\b',
+      '^(the |that |this )?(user|recipient|address|mailbox|rcpt|destination)( \\w+)? (is )?(rejected|refused|denied|not (allowed|accepted|permitted))\\b',
+      '\\b(that|this) (user|recipient|address|mailbox) (is )?(rejected|refused|denied|not (allowed|accepted|permitted))\\b',
+    ),
+    unless: /polic(y|ies)|spam|relay|\bsender\b|mail from|\bhelo\b|\behlo\b|\bclient\b|\bip\b|\d+\.\d+\.\d+\.\d+|\bdns\b|reverse|\bptr\b|block|black|\blist|\btls\b|\bssl\b|auth|\brate\b|too many|later|again|gr[ae]y|command|syntax|sequence|\bhost\b|network|\berror\b|failure|problem|\breason\b|\bparameter|\bkeyword|\boption|\bextension|\bdomain\b|\bnumber\b|excessiv|\byour\b|originat/i,
+    cause: 'recipient',
+    source: 'cue: at RCPT, an unqualified "invalid"/"unknown"/"rejected" judges the recipient (the command\'s only argument)',
+  },
+  {
     id: 'cue-spam-source',
     text: re(
-      '\\bspam(mer|mers|ming)\\b',
+      '\\bspam(mer|mers|ming)\\b(?![@.\\w])',
       '\\b(suspected|known|likely|possible) spam\\b',
       '\\bspam (source|sender|host|ip|origin|server|bot|network)s?\\b',
       `\\bsuspicious(ly)?${GAP}{0,40}\\b(spam|sender|host|ip|traffic|activity|source)`,
@@ -899,6 +971,15 @@ export const RULES: readonly ClassifyRule[] = [
       'improper use of smtp command pipelining',
       'synchroni[sz]ation error',
       'pregreet',
+      // Issue 13 session 4 (family: the client spoke before its turn, the "early talker" test of
+      // postscreen, Exim's "input sent without waiting for greeting", ghsmtp "input before greeting").
+      '\\b(input|data|commands?|text)( sent)? (before|without waiting for) (the |a )?(greeting|banner)\\b',
+      '\\bearly talker\\b|\\btalk(ed|ing|s)? (too )?(soon|early)\\b|\\bspoke too soon\\b',
+      // Directory harvest / dictionary attack detection (many recipients tried): a client policy.
+      '\\b(dictionary|directory harvest(ing)?) attack\\b|\\bdha\\b',
+      // A session ended for its error count (chasquid "421 4.5.0 Too many errors, bye", Stalwart
+      // "Too many errors, disconnecting."): the server's limit on a misbehaving client.
+      '\\btoo many (smtp |protocol |command )?(errors|failures|bad commands|invalid commands)\\b',
       'protocol error',
       'not (allowed|permitted|authori[sz]ed) to send',
       'refused by|rejected by (local )?policy',
@@ -985,6 +1066,18 @@ export const RULES: readonly ClassifyRule[] = [
     codes: ['5xx'],
     cause: 'policy',
     source: 'RFC 5321 §3.1: a 554 in place of the 220 greeting refuses this client before it said anything, i.e. a decision about its IP',
+  },
+  {
+    // Issue 13 session 4 (family: RFC 3463 X.5.x "network/protocol status" at MAIL/RCPT): X.5.1
+    // invalid command, X.5.2 syntax error, X.5.4 invalid arguments, X.5.5 wrong protocol version say
+    // the command did not parse, not that the client was judged. X.5.3 (too many recipients) is not
+    // here. An address or domain named in the text is left to the sender/recipient rules.
+    id: 'enhanced-protocol',
+    stages: ['mail', 'rcpt'],
+    enhanced: /^[45]\.5\.[1245]$/,
+    unless: /\b(sender|recipient|user|mailbox|address|domain|relay|spam|polic(y|ies)|black|block|listed|tls|auth\w*|reverse|ptr|dns|ip|helo|ehlo|access|denied|refused|rejected|not allowed)\b/i,
+    cause: 'unknown',
+    source: 'RFC 3463 §3.6 X.5.1 invalid command, X.5.2 syntax error, X.5.4 invalid command arguments, X.5.5 wrong protocol version',
   },
   {
     id: 'default-mail-5xx',

@@ -1,19 +1,18 @@
 /**
- * Blind set 6 (issue 13, session 3): the FINAL, strictly blind set. 103 real replies collected and
- * labelled from their text before anything was run on them, committed first (test/fixtures/
- * blind6.tsv, see its header for the method; commit a5f7b27 precedes every classifier change of the
- * session). Never used for training or tuning: scripts/train-classifier.mjs does not read it
- * (checked below). Run once, after the last classifier change.
+ * Blind set 6 (issue 13, session 3): it WAS the final, strictly blind set. 103 real replies collected
+ * and labelled from their text before anything was run on them, committed first (test/fixtures/
+ * blind6.tsv, see its header for the method; commit a5f7b27 precedes every classifier change of
+ * session 3), run once after that session's last change:
+ *   before session 3 (start commit 25cc529, built apart):  78/103 = 75.7%
+ *   after session 3 (commit f634067 and later):            90/103 = 87.4%   (the goal was 90%)
  *
- * Measured once each, on this same set (outcome right and cause among the accepted labels):
- *   before the session (start commit 25cc529, built apart):  78/103 = 75.7%
- *   after (this branch, commit f634067 and later):           90/103 = 87.4%   (the goal was 90%)
- * The 13 misses after: 7 recipient refusals with no recipient word the rules or the model know
- * ("Invalid RCPT TO", "Invalid server token", "A valid address is required.", "User rejected",
- * "Unknown sub-board"), 2 unsupported-command replies at MAIL read as policy by the MAIL default,
- * a usage line at MAIL, a DNSBL refusal worded "refused due to listing at", a connection-time TLS
- * refusal (440), an early-talker 421 and a HELO "invalid sender". Left unfixed: this set is spent.
- * The threshold below keeps the figure from regressing; it is not a target to tune towards.
+ * SPENT since: session 4 studied its 13 misses, grouped them into families (recipient refusals at
+ * RCPT worded without a known word, unsupported-command and usage replies at MAIL, a DNSBL "listing
+ * at", a TLS refusal at connect, an early talker, a bare "invalid" at HELO) and wrote general rules
+ * for those families; the trainer now trains the model on this file. Its figure is therefore NOT a
+ * blind result any more (session 4, in-sample: 103/103); the honest development figure is the
+ * k-fold cross-validation (`node scripts/train-classifier.mjs --cv 10`), and the blind figure of
+ * session 4 is blind7, collected elsewhere and run by the lead.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -22,7 +21,7 @@ import { readBlindTsv, scoreRow } from '../helpers/blind-tsv.js';
 
 const rows = readBlindTsv('test/fixtures/blind6.tsv');
 
-describe('blind set 6 (final)', () => {
+describe('blind set 6 (spent; training data since session 4)', () => {
   it('is large enough, uses the vocabulary, has no duplicates and a source on every row', () => {
     expect(rows.length).toBeGreaterThanOrEqual(100);
     for (const r of rows) {
@@ -42,14 +41,13 @@ describe('blind set 6 (final)', () => {
     }
   });
 
-  it('is not read by the trainer', () => {
+  it('is training data now: the trainer reads it (it is spent as a blind measure)', () => {
     const trainer = readFileSync('scripts/train-classifier.mjs', 'utf8');
-    expect(trainer).not.toMatch(/blind6\.tsv'\)|tsvRows\('test\/fixtures\/blind6/);
-    expect(trainer).not.toMatch(/tsvRows\([^)]*blind6/);
+    expect(trainer).toMatch(/tsvRows\('test\/fixtures\/blind6\.tsv'\)/);
   });
 
-  it('scores at least the measured figure (no regression)', () => {
-    const right = rows.map(scoreRow).filter((s) => s.ok).length;
-    expect(right).toBeGreaterThanOrEqual(90);
+  it('scores at least the session-4 figure (no regression; in-sample, not a blind result)', () => {
+    const missed = rows.map(scoreRow).filter((s) => !s.ok).map((s) => `${s.row.line}: ${s.row.reply} -> ${s.got.cause}`);
+    expect(missed).toEqual([]);
   });
 });

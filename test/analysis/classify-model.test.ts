@@ -61,7 +61,7 @@ describe('the shipped model', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('combination and confidence', () => {
