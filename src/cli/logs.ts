@@ -14,7 +14,7 @@ import type { Command } from 'commander';
 import type { Bucket } from '../logs/aggregate.js';
 import { LOG_FORMATS, type LogFormat } from '../logs/events.js';
 import { fileSource, orderRotated, streamSource, type LogSource } from '../logs/read.js';
-import { analyseLogs } from '../logs/run.js';
+import { analyseLogs, type ParallelOptions } from '../logs/run.js';
 import { heloPtrTargets, targetsFileText } from '../logs/targets.js';
 import { renderLogsCsv } from '../report/logs-csv.js';
 import { renderLogsHtml } from '../report/logs-html.js';
@@ -99,6 +99,14 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       if (flags.relay !== undefined && (flags.relay === '' || /[\s\0-\x1f]/.test(flags.relay))) return usage('--relay must be a non-empty name without spaces or control characters');
 
       const sources: LogSource[] = orderRotated(files).map((f) => (f === '-' ? streamSource('-', ctx.stdin as AsyncIterable<unknown>) : fileSource(f, ctx.cwd)));
+      // A plain file of 16 MiB or more is read in two ranges, the second in a worker thread
+      // (src/logs/range.ts); MXPROBE_LOGS_THREADS=1 reads every file on one thread (same output).
+      let parallel: ParallelOptions | undefined;
+      if (ctx.env['MXPROBE_LOGS_THREADS'] !== '1') {
+        const { threadRange } = await import('../logs/range-thread.js');
+        parallel = { run: threadRange, minBytes: Number(ctx.env['MXPROBE_LOGS_SPLIT_MIN'] ?? 16 * 1024 * 1024), share: 0.5 };
+        if (ctx.env['MXPROBE_LOGS_DEBUG'] === '1') parallel.onFallback = (f, why) => void ctx.stderr.write(`mxprobe logs: ${stripControl(f)}: read on one thread: ${why}\n`);
+      }
       const run = await analyseLogs(sources, {
         format: flags.logFormat as LogFormat,
         relay: flags.relay ?? hostname(),
@@ -106,7 +114,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         since,
         until,
         ...(year !== undefined ? { year } : {}),
-      });
+      }, parallel);
 
       let targetsFile: string | null = null;
       if (flags.emitTargets !== undefined) {
