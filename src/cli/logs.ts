@@ -14,6 +14,7 @@ import type { Command } from 'commander';
 import type { Bucket } from '../logs/aggregate.js';
 import { LOG_FORMATS, type LogFormat } from '../logs/events.js';
 import { fileSource, orderRotated, streamSource, type LogSource } from '../logs/read.js';
+import { threadCpuMs } from '../logs/range.js';
 import { analyseLogs, type ParallelOptions } from '../logs/run.js';
 import { heloPtrTargets, targetsFileText } from '../logs/targets.js';
 import { renderLogsCsv } from '../report/logs-csv.js';
@@ -104,8 +105,14 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       let parallel: ParallelOptions | undefined;
       if (ctx.env['MXPROBE_LOGS_THREADS'] !== '1') {
         const { threadRange } = await import('../logs/range-thread.js');
-        parallel = { run: threadRange, minBytes: Number(ctx.env['MXPROBE_LOGS_SPLIT_MIN'] ?? 16 * 1024 * 1024), share: 0.5 };
-        if (ctx.env['MXPROBE_LOGS_DEBUG'] === '1') parallel.onFallback = (f, why) => void ctx.stderr.write(`mxprobe logs: ${stripControl(f)}: read on one thread: ${why}\n`);
+        // MXPROBE_LOGS_SPLIT_MIN (bytes) lowers the size for tests; the first range is a little the
+        // larger, as this thread also starts first and renders the report.
+        const min = Number(ctx.env['MXPROBE_LOGS_SPLIT_MIN']);
+        parallel = { run: threadRange, minBytes: Number.isInteger(min) && min >= 0 ? min : 16 * 1024 * 1024, share: 0.52 };
+        if (ctx.env['MXPROBE_LOGS_DEBUG'] === '1') {
+          parallel.onFallback = (f, why) => void ctx.stderr.write(`mxprobe logs: ${stripControl(f)}: read on one thread: ${why}\n`);
+          parallel.onMerged = (f, ms) => void ctx.stderr.write(`mxprobe logs: ${stripControl(f)}: second range merged (worker thread CPU ${ms} ms)\n`);
+        }
       }
       const run = await analyseLogs(sources, {
         format: flags.logFormat as LogFormat,
@@ -137,6 +144,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
               ? renderLogsHtml(run, { top, targetsFile })
               : renderLogsTable(run, { top, targetsFile });
       ctx.stdout.write(out);
+      if (ctx.env['MXPROBE_LOGS_DEBUG'] === '1') ctx.stderr.write(`mxprobe logs: main thread CPU ${threadCpuMs()} ms\n`);
       for (const e of run.errors) ctx.stderr.write(`mxprobe logs: ${stripControl(e.message)}\n`);
       if (run.errors.length > 0) {
         ctx.setExitCode(2);

@@ -268,7 +268,8 @@ class RangeTail {
   overflow = false;
   constructor(bloomBits: number) {
     this.bornQids = new Bloom(bloomBits);
-    this.bornSessions = new Bloom(bloomBits);
+    // Checked only against the sessions open at the cut (a handful, where queue ids are thousands).
+    this.bornSessions = new Bloom(Math.min(bloomBits, 20));
   }
   rec(op: RangeOp): void {
     if (this.ops.length >= RANGE_OPS_CAP) {

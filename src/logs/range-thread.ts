@@ -4,8 +4,13 @@
 import { Worker } from 'node:worker_threads';
 import type { RangeJob, RangeResult, RangeRunner } from './range.js';
 
+/**
+ * The worker's young generation is capped at 8 MB: two isolates with V8's default (up to 16 MB
+ * semi-spaces each) took the 1M-line bench to ~137 MB peak RSS, near the 150 MB goal; with the cap
+ * ~122 MB at the same CPU time (measured, bench/logs.mjs).
+ */
 export const threadRange: RangeRunner = (job: RangeJob) => {
-  const worker = new Worker(new URL('./range-worker.js', import.meta.url), { workerData: job });
+  const worker = new Worker(new URL('./range-worker.js', import.meta.url), { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
   let settled = false;
   const result = new Promise<RangeResult>((resolve) => {
     const done = (r: RangeResult): void => {

@@ -13,7 +13,7 @@
  * on the main thread instead, from the state the first range left: the result is the same, only
  * slower. Pure apart from the file reads; the worker is injected (RangeRunner).
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { LogAggregator, type AggregateOptions, type RangeSnapshot } from './aggregate.js';
 import type { LogFormat } from './events.js';
 import { fastLine } from './fast.js';
@@ -38,7 +38,21 @@ export interface RangeJob {
   bloomBits: number;
 }
 
-export type RangeResult = { ok: true; lines: number; snapshot: RangeSnapshot } | { ok: false; reason: string };
+export type RangeResult = { ok: true; lines: number; snapshot: RangeSnapshot; cpuMs: number | null } | { ok: false; reason: string };
+
+/**
+ * CPU time of the calling thread (Linux /proc/thread-self/stat, clock ticks of 10 ms), or null: the
+ * bench's per-thread figures (wall time on a shared machine says little).
+ */
+export function threadCpuMs(): number | null {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return null;
+  }
+}
 
 /** Runs a range somewhere (a worker thread in the CLI, in-process in tests); cancel() stops it early. */
 export type RangeRunner = (job: RangeJob) => { result: Promise<RangeResult>; cancel(): void };
@@ -70,7 +84,7 @@ export async function countRange(job: RangeJob): Promise<RangeResult> {
   ctx.years.restore(job.yearState);
   try {
     const r = await readLines(fileChunks(job.path, job.start), job.label, lineSink(ctx, agg), MAX_LINE, { fileStart: false });
-    return { ok: true, lines: r.lines, snapshot: agg.snapshot() };
+    return { ok: true, lines: r.lines, snapshot: agg.snapshot(), cpuMs: threadCpuMs() };
   } catch (e) {
     return { ok: false, reason: e instanceof Error ? e.message : String(e) };
   }
@@ -137,8 +151,9 @@ export function planSplit(path: string, format: LogFormat, reference: Date, year
     if (last.length > 0 && last[last.length - 1] === 13) last = last.subarray(0, last.length - 1);
     const month = stampMonth(last.toString('utf8'));
     if (month < 0) return null;
-    // About 300 bits per queue id the range may see born (a message is ~120 bytes a line, ~6 lines).
-    const bloomBits = Math.min(27, Math.max(16, Math.ceil(Math.log2(((st.size - boundary) / 700) * 300))));
+    // About 200 bits per queue id the range may see born (a message is ~120 bytes a line, ~6
+    // lines): with 3 hashes, a false "maybe reused" per open queue id at the cut of about 2.5e-6.
+    const bloomBits = Math.min(27, Math.max(16, Math.round(Math.log2(((st.size - boundary) / 700) * 200))));
     return { boundary, yearState: [tracker.state()[0], month], bloomBits };
   } finally {
     closeSync(fd);

@@ -38,8 +38,10 @@ export interface ParallelOptions {
   minBytes: number;
   /** Where to cut a file, as a share of its size (the first range stays here). */
   share?: number;
-  /** Told why a planned split was not merged (tests, --debug). */
+  /** Told why a planned split was not merged (tests, MXPROBE_LOGS_DEBUG). */
   onFallback?: (file: string, reason: string) => void;
+  /** Told when a split was merged, with the worker thread's CPU time (MXPROBE_LOGS_DEBUG, the bench). */
+  onMerged?: (file: string, workerCpuMs: number | null) => void;
 }
 
 export async function analyseLogs(sources: readonly LogSource[], opts: LogRunOptions, parallel?: ParallelOptions): Promise<LogRun> {
@@ -71,7 +73,10 @@ export async function analyseLogs(sources: readonly LogSource[], opts: LogRunOpt
           if (!r.ok) why = `range failed: ${r.reason}`;
           else {
             why = agg.mergeRefusal(r.snapshot);
-            if (why === null && agg.mergeRange(r.snapshot)) second = r.lines;
+            if (why === null && agg.mergeRange(r.snapshot)) {
+              second = r.lines;
+              parallel.onMerged?.(src.label, r.cpuMs);
+            }
           }
         } else job.cancel();
         if (why !== null) {
