@@ -265,7 +265,8 @@ class RangeTail {
   readonly ops: RangeOp[] = [];
   readonly bornQids: Bloom;
   readonly bornSessions: Bloom;
-  overflow = false;
+  /** Why this range cannot be merged (it gave up counting alone), or null. */
+  overflow: string | null = null;
   constructor(bloomBits: number) {
     this.bornQids = new Bloom(bloomBits);
     // Checked only against the sessions open at the cut (a handful, where queue ids are thousands).
@@ -273,7 +274,7 @@ class RangeTail {
   }
   rec(op: RangeOp): void {
     if (this.ops.length >= RANGE_OPS_CAP) {
-      this.overflow = true;
+      this.overflow = 'the range recorded too many operations';
       return;
     }
     this.ops.push(op);
@@ -289,14 +290,14 @@ class RangeTail {
     const q = own(qid);
     this.localQids.add(q);
     this.bornQids.add(q);
-    if (this.localQids.size > RANGE_LOCAL_CAP) this.overflow = true;
+    if (this.localQids.size > RANGE_LOCAL_CAP) this.overflow = 'too many queue ids open in the range';
   }
   bornSession(key: string): void {
     if (this.openSessions.has(key) || this.localSessions.has(key)) return;
     const k = own(key);
     this.localSessions.add(k);
     this.bornSessions.add(k);
-    if (this.localSessions.size > RANGE_LOCAL_CAP) this.overflow = true;
+    if (this.localSessions.size > RANGE_LOCAL_CAP) this.overflow = 'too many sessions open in the range';
   }
 }
 
@@ -343,7 +344,7 @@ export interface RangeSnapshot {
   ops: RangeOp[];
   bornQids: Uint32Array;
   bornSessions: Uint32Array;
-  overflow: boolean;
+  overflow: string | null;
 }
 
 export interface HeloRuleShare {
@@ -545,7 +546,7 @@ export class LogAggregator {
    * strings the sequential count looks up.
    */
   refuseRange(): void {
-    if (this.tail !== null) this.tail.overflow = true;
+    if (this.tail !== null) this.tail.overflow ??= 'a journald JSON line in the range';
   }
   /** A parallel range: smtpd "connect from" opened session `key` ("host tag[pid]"). */
   bornSession(key: string): void {
@@ -926,7 +927,7 @@ export class LogAggregator {
    */
   mergeRefusal(r: RangeSnapshot): string | null {
     if (this.tail !== null) return 'this aggregator is itself a range';
-    if (r.overflow) return 'the range recorded too many operations';
+    if (r.overflow !== null) return r.overflow;
     const over = (a: number, b: number): boolean => a !== 0 || b !== 0;
     if (over(this.destOverflow, r.destOverflow) || over(this.refusalsOverflow, r.refusalsOverflow) || over(this.repliesOverflow, r.repliesOverflow) || over(this.heloOverflow, r.heloOverflow)) return 'a cap was reached';
     if (over(this.pending.evicted, r.pendingEvicted) || over(this.deferredQids.evicted, r.deferredEvicted) || over(this.sessions.evicted, r.sessionsEvicted) || over(this.bucketsDropped, r.bucketsDropped)) return 'a cap was reached';
