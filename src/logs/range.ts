@@ -117,9 +117,10 @@ function stampMonth(line: string): number {
 /**
  * Where to cut `path` (at about `share` of its size, after a LF), and the year state the first
  * range should end in; null when the file is not worth splitting or not a classic-syslog text log
- * (gzip, no stamp on its first line or just before the cut, another --log-format).
+ * (gzip, no stamp on its first line or just before the cut, another --log-format), or outside
+ * [minBytes, maxBytes].
  */
-export function planSplit(path: string, format: LogFormat, reference: Date, year: number | null, minBytes: number, share = 0.5): SplitPlan | null {
+export function planSplit(path: string, format: LogFormat, reference: Date, year: number | null, minBytes: number, share = 0.5, maxBytes = Infinity): SplitPlan | null {
   if (format !== 'auto' && format !== 'syslog') return null;
   let fd: number;
   try {
@@ -129,7 +130,7 @@ export function planSplit(path: string, format: LogFormat, reference: Date, year
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile() || st.size < minBytes) return null;
+    if (!st.isFile() || st.size < minBytes || st.size > maxBytes) return null;
     const head = readAt(fd, 0, PROBE);
     if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return null;
     const nl = head.indexOf(10);

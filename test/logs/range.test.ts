@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs bench script without types
@@ -90,6 +91,18 @@ describe('parallel ranges: the same run as one thread', () => {
     expect(r.par).toEqual(r.seq);
     expect(r.seq.summary.totals).toMatchObject({ deferred: 1, deferrals: 3, delivered: 2, deliveredAfterDeferral: 2 });
     expect(r.seq.summary.inbound.heloObserved).toBe(1);
+  });
+
+  it('no split outside [minBytes, maxBytes], for gzip, or another --log-format', () => {
+    const p = write('plan.log', generated);
+    const size = generated.length;
+    expect(planSplit(p, 'auto', MTIME, null, 0, 0.5, size)).not.toBeNull();
+    expect(planSplit(p, 'auto', MTIME, null, 0, 0.5, size - 1)).toBeNull();
+    expect(planSplit(p, 'auto', MTIME, null, size + 1)).toBeNull();
+    expect(planSplit(p, 'exim', MTIME, null, 0)).toBeNull();
+    const gz = join(dir, 'plan.log.gz');
+    writeFileSync(gz, gzipSync(generated));
+    expect(planSplit(gz, 'auto', MTIME, null, 0)).toBeNull();
   });
 
   it('a queue id still open at the cut and born again after it is not merged (Bloom check): counted on one thread, same result', async () => {
