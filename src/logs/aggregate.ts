@@ -54,19 +54,19 @@ export interface Counts {
   deliveredAfterDeferral: number;
 }
 
-interface DestState extends Counts {
+export interface DestState extends Counts {
   causes: Map<Cause, number>;
   mx: Map<string, MxState>;
 }
-interface MxState extends Counts {
+export interface MxState extends Counts {
   host: string | null;
   ip: string | null;
 }
-interface RelayState extends Counts {
+export interface RelayState extends Counts {
   causes: Map<Cause, number>;
   rejected: number;
 }
-interface ReplyState {
+export interface ReplyState {
   count: number;
   cause: Cause;
   stage: string | null;
@@ -74,7 +74,7 @@ interface ReplyState {
   enhanced: string | null;
   example: string;
 }
-interface BucketState {
+export interface BucketState {
   received: number;
   delivered: number;
   deferrals: number;
@@ -163,6 +163,8 @@ export function detach(s: string): string {
 class Bounded<V> {
   readonly map = new Map<string, V>();
   evicted = 0;
+  /** The most entries held at once (a parallel range's merge checks that no eviction could have happened). */
+  peak = 0;
   constructor(private readonly cap: number) {}
   set(k: string, v: V): void {
     if (this.map.size >= this.cap && !this.map.has(k)) {
@@ -171,7 +173,178 @@ class Bounded<V> {
       this.evicted++;
     }
     this.map.set(detach(k), v);
+    if (this.map.size > this.peak) this.peak = this.map.size;
   }
+}
+
+/**
+ * A Bloom filter of strings (fixed memory; has() may say yes wrongly, never no wrongly): the queue
+ * ids and sessions a parallel range assumed new, checked at the merge against what the range before
+ * it left open.
+ */
+export class Bloom {
+  readonly bits: Uint32Array;
+  private readonly mask: number;
+  constructor(bits: Uint32Array | number) {
+    this.bits = typeof bits === 'number' ? new Uint32Array(1 << (bits - 5)) : bits;
+    this.mask = this.bits.length * 32 - 1;
+  }
+  /** Two 32-bit hashes of `s` in one pass (FNV-1a and a multiplicative one), for double hashing. */
+  private h1 = 0;
+  private h2 = 0;
+  private hash(s: string): void {
+    let a = 0x811c9dc5 | 0;
+    let b = 0x9e3779b1 | 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b + c, 0x85ebca6b) ^ (b >>> 13);
+    }
+    b ^= b >>> 16;
+    this.h1 = a;
+    this.h2 = b | 1;
+  }
+  add(s: string): void {
+    this.hash(s);
+    for (let k = 0; k < 3; k++) {
+      const p = (this.h1 + Math.imul(k, this.h2)) & this.mask;
+      this.bits[p >>> 5]! |= 1 << (p & 31);
+    }
+  }
+  has(s: string): boolean {
+    this.hash(s);
+    for (let k = 0; k < 3; k++) {
+      const p = (this.h1 + Math.imul(k, this.h2)) & this.mask;
+      if ((this.bits[p >>> 5]! & (1 << (p & 31))) === 0) return false;
+    }
+    return true;
+  }
+}
+
+/**
+ * What a range of a log that does not start at the beginning (a parallel range, run.ts) cannot
+ * decide alone: the counters that depend on state left by earlier lines, keyed by queue id
+ * (deferred-then-delivered, first deferral) or by smtpd session (one HELO per session). Those
+ * operations are recorded in order and replayed at the merge against the real state there:
+ *   ['s', qid, to, relay, domain, mxKey]  status=sent: was the recipient deferred before?
+ *   ['f', qid, to, relay, domain, mxKey]  status=deferred: first deferral of the message / recipient?
+ *   ['t', qid, to]                        bounced/expired: forget the recipient's deferral
+ *   ['r', qid]                            qmgr removed
+ *   ['h', relay, session, helo]           a HELO seen in a session
+ *   ['e', key]                            the session's disconnect
+ * A queue id or session whose birth the range saw (smtpd client= / pickup, smtpd connect) is counted
+ * in place, assumed new; the merge checks that assumption (Bloom filter) against what the range
+ * before left open and refuses the merge when it may be wrong.
+ */
+export type RangeOp =
+  | ['s' | 'f', string, string, string, string, string | null]
+  | ['t', string, string]
+  | ['r', string]
+  | ['h', string, string, string]
+  | ['e', string];
+
+/** Recorded operations kept at most (a log without births or removals would record every delivery). */
+const RANGE_OPS_CAP = 100_000;
+
+/**
+ * A copy of a (short) string that does not keep its read chunk alive, with exactly the same code
+ * units: the concatenation is flattened into a fresh string, which the slice then views. (detach()
+ * goes through UTF-8 and would change a lone surrogate; recorded operations must replay the very
+ * strings the sequential count would have used.)
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : ` ${s}`.slice(1);
+}
+const RANGE_LOCAL_CAP = 200_000;
+
+class RangeTail {
+  readonly localQids = new Set<string>();
+  readonly openQids = new Set<string>();
+  readonly localSessions = new Set<string>();
+  readonly openSessions = new Set<string>();
+  readonly ops: RangeOp[] = [];
+  readonly bornQids: Bloom;
+  readonly bornSessions: Bloom;
+  /** Why this range cannot be merged (it gave up counting alone), or null. */
+  overflow: string | null = null;
+  constructor(bloomBits: number) {
+    this.bornQids = new Bloom(bloomBits);
+    // Checked only against the sessions open at the cut (a handful, where queue ids are thousands).
+    this.bornSessions = new Bloom(Math.min(bloomBits, 20));
+  }
+  rec(op: RangeOp): void {
+    if (this.ops.length >= RANGE_OPS_CAP) {
+      this.overflow = 'the range recorded too many operations';
+      return;
+    }
+    this.ops.push(op);
+  }
+  /** Record an operation on a queue id that is not local. */
+  qid(op: RangeOp, qid: string): void {
+    if (op[0] === 'r') this.openQids.delete(qid);
+    else this.openQids.add(qid);
+    this.rec(op);
+  }
+  bornQid(qid: string): void {
+    if (this.openQids.has(qid) || this.localQids.has(qid)) return;
+    const q = own(qid);
+    this.localQids.add(q);
+    this.bornQids.add(q);
+    if (this.localQids.size > RANGE_LOCAL_CAP) this.overflow = 'too many queue ids open in the range';
+  }
+  bornSession(key: string): void {
+    if (this.openSessions.has(key) || this.localSessions.has(key)) return;
+    const k = own(key);
+    this.localSessions.add(k);
+    this.bornSessions.add(k);
+    if (this.localSessions.size > RANGE_LOCAL_CAP) this.overflow = 'too many sessions open in the range';
+  }
+}
+
+/** A range's whole state, as a structured-cloneable object (worker_threads postMessage). */
+export interface RangeSnapshot {
+  totals: LogSummary['totals'];
+  dests: Map<string, DestState>;
+  destOverflow: number;
+  relays: Map<string, RelayState>;
+  refusals: Map<string, { deferrals: number; bounced: number }>;
+  refusalsOverflow: number;
+  replies: Map<string, ReplyState>;
+  repliesOverflow: number;
+  pending: Map<string, string[]>;
+  pendingPeak: number;
+  pendingEvicted: number;
+  deferredQids: Map<string, 1>;
+  deferredPeak: number;
+  deferredEvicted: number;
+  rejectsByCheck: Map<RejectCheck, number>;
+  rejectsByService: Map<string, number>;
+  inboundRejected: number;
+  inboundWarnings: number;
+  sessions: Map<string, string>;
+  sessionsPeak: number;
+  sessionsEvicted: number;
+  heloNames: Map<string, { count: number; form: string }>;
+  heloOverflow: number;
+  heloObserved: number;
+  heloInvalid: number;
+  heloNonFqdn: number;
+  symbols: Map<string, { count: number; score: number; scored: number }>;
+  scanned: { rspamd: number; spamassassin: number };
+  buckets: Map<number, BucketState>;
+  bucketsDropped: number;
+  first: number | null;
+  last: number | null;
+  unparsed: number;
+  examples: string[];
+  total: number;
+  other: number;
+  outOfRange: number;
+  capped: number;
+  ops: RangeOp[];
+  bornQids: Uint32Array;
+  bornSessions: Uint32Array;
+  overflow: string | null;
 }
 
 export interface HeloRuleShare {
@@ -245,6 +418,9 @@ export class LogAggregator {
   private readonly symbols = new Map<string, { count: number; score: number; scored: number }>();
   private scanned = { rspamd: 0, spamassassin: 0 };
   private readonly buckets = new Map<number, BucketState>();
+  private bucketsDropped = 0;
+  /** Set for a range that does not start the log (a parallel range): see RangeTail. */
+  private tail: RangeTail | null = null;
   private lastBucketKey = NaN;
   private lastBucket: BucketState | null = null;
   private first: number | null = null;
@@ -288,6 +464,7 @@ export class LogAggregator {
         this.delivery(ev);
         return;
       case 'received':
+        if (this.tail !== null) this.tail.bornQid(ev.queueId);
         this.totals.received++;
         if (ev.helo !== null) this.helo(ev.helo);
         this.bucket(t, 'received');
@@ -302,12 +479,11 @@ export class LogAggregator {
         // The message is done: forget its queue id (memory holds messages in flight only). A
         // recipient still listed as deferred here was never final in this log (lost, or expired
         // without a status line): it stays counted as deferred, not delivered.
-        this.deferredQids.map.delete(ev.queueId);
-        this.pending.map.delete(ev.queueId);
+        this.removed(ev.queueId);
         this.other++;
         return;
       case 'session-end':
-        this.sessions.map.delete(`${ev.relay} ${ev.session}`);
+        this.sessionEnd(`${ev.relay} ${ev.session}`);
         this.other++;
         return;
       case 'spam':
@@ -337,7 +513,7 @@ export class LogAggregator {
   addOther(t: number): void {
     if (this.admit(t)) this.other++;
   }
-  /** add() of a Postfix 'received' event (its queue id and null HELO are not used). */
+  /** add() of a Postfix 'received' event (its null HELO is not used; its queue id only by a parallel range). */
   addReceived(t: number): void {
     if (!this.admit(t)) return;
     this.totals.received++;
@@ -346,15 +522,61 @@ export class LogAggregator {
   /** add() of a 'queue-removed' event. */
   addRemoved(t: number, queueId: string): void {
     if (!this.admit(t)) return;
-    this.deferredQids.map.delete(queueId);
-    this.pending.map.delete(queueId);
+    this.removed(queueId);
     this.other++;
   }
   /** add() of a 'session-end' event; `key` is `${relay} ${session}` (the line's "host tag[pid]"). */
   addSessionEnd(t: number, key: string): void {
     if (!this.admit(t)) return;
-    this.sessions.map.delete(key);
+    this.sessionEnd(key);
     this.other++;
+  }
+
+  /** True for a parallel range (see startRange): the fast path then reports births. */
+  get ranged(): boolean {
+    return this.tail !== null;
+  }
+  /** A parallel range: smtpd client= / pickup named a new queue id (the fast path; add() sees it in the event). */
+  bornQid(qid: string): void {
+    this.tail?.bornQid(qid);
+  }
+  /**
+   * A parallel range gives up (the run then reads it on the main thread): a journald JSON line may
+   * hold a lone surrogate (a JSON escape), which detach() changes, so map keys would not be the
+   * strings the sequential count looks up.
+   */
+  refuseRange(): void {
+    if (this.tail !== null) this.tail.overflow ??= 'a journald JSON line in the range';
+  }
+  /** A parallel range: smtpd "connect from" opened session `key` ("host tag[pid]"). */
+  bornSession(key: string): void {
+    this.tail?.bornSession(key);
+  }
+
+  private removed(qid: string): void {
+    const tail = this.tail;
+    if (tail !== null) {
+      if (!tail.localQids.has(qid)) {
+        tail.qid(['r', own(qid)], qid);
+        return;
+      }
+      tail.localQids.delete(qid);
+    }
+    this.deferredQids.map.delete(qid);
+    this.pending.map.delete(qid);
+  }
+
+  private sessionEnd(key: string): void {
+    const tail = this.tail;
+    if (tail !== null) {
+      if (!tail.localSessions.has(key)) {
+        tail.openSessions.delete(key);
+        tail.rec(['e', own(key)]);
+        return;
+      }
+      tail.localSessions.delete(key);
+    }
+    this.sessions.map.delete(key);
   }
 
   /** A line longer than the reader's cap was cut (counted in lines.capped). */
@@ -373,7 +595,10 @@ export class LogAggregator {
     }
     let b = this.buckets.get(key);
     if (!b) {
-      if (this.buckets.size >= LIMITS.buckets) return;
+      if (this.buckets.size >= LIMITS.buckets) {
+        this.bucketsDropped++;
+        return;
+      }
       b = { received: 0, delivered: 0, deferrals: 0, bounced: 0, rejected: 0 };
       this.buckets.set(key, b);
     }
@@ -450,6 +675,10 @@ export class LogAggregator {
         rs.sent++;
         d.sent++;
         if (mx) mx.sent++;
+        if (this.tail !== null && !this.tail.localQids.has(ev.queueId)) {
+          this.tail.qid(['s', own(ev.queueId), own(ev.to), own(ev.relay), own(ev.domain), mx ? own(mxKey as string) : null], ev.queueId);
+          return;
+        }
         if (this.takePending(ev.queueId, ev.to)) {
           this.totals.deliveredAfterDeferral++;
           rs.deliveredAfterDeferral++;
@@ -461,18 +690,12 @@ export class LogAggregator {
       case 'deferred': {
         this.totals.deferrals++;
         this.bucket(ev.time, 'deferrals');
-        if (!this.deferredQids.map.has(ev.queueId)) {
-          this.totals.deferred++;
-          this.deferredQids.set(ev.queueId, 1);
-        }
         rs.deferrals++;
         d.deferrals++;
         if (mx) mx.deferrals++;
-        if (this.addPending(ev.queueId, ev.to)) {
-          rs.deferred++;
-          d.deferred++;
-          if (mx) mx.deferred++;
-        }
+        if (this.tail !== null && !this.tail.localQids.has(ev.queueId)) {
+          this.tail.qid(['f', own(ev.queueId), own(ev.to), own(ev.relay), own(ev.domain), mx ? own(mxKey as string) : null], ev.queueId);
+        } else this.firstDeferral(ev.queueId, ev.to, rs, d, mx);
         this.refusal(ev, rs, d, 'deferrals');
         return;
       }
@@ -486,10 +709,24 @@ export class LogAggregator {
         rs.bounced++;
         d.bounced++;
         if (mx) mx.bounced++;
-        this.takePending(ev.queueId, ev.to);
+        if (this.tail !== null && !this.tail.localQids.has(ev.queueId)) this.tail.qid(['t', own(ev.queueId), own(ev.to)], ev.queueId);
+        else this.takePending(ev.queueId, ev.to);
         this.refusal(ev, rs, d, 'bounced');
         return;
       }
+    }
+  }
+
+  /** status=deferred: the message's first deferral, and the recipient's. */
+  private firstDeferral(qid: string, to: string, rs: Counts, d: Counts, mx: Counts | undefined): void {
+    if (!this.deferredQids.map.has(qid)) {
+      this.totals.deferred++;
+      this.deferredQids.set(qid, 1);
+    }
+    if (this.addPending(qid, to)) {
+      rs.deferred++;
+      d.deferred++;
+      if (mx) mx.deferred++;
     }
   }
 
@@ -566,6 +803,12 @@ export class LogAggregator {
   private helo(name: string, relay = '', session: string | null = null): void {
     if (session !== null) {
       const key = `${relay} ${session}`;
+      const tail = this.tail;
+      if (tail !== null && !tail.localSessions.has(key)) {
+        tail.openSessions.add(own(key));
+        tail.rec(['h', own(relay), own(session), own(name)]);
+        return;
+      }
       const seen = this.sessions.map.get(key);
       if (seen === name) return;
       this.sessions.set(key, detach(name));
@@ -614,6 +857,264 @@ export class LogAggregator {
         st.scored++;
       }
     }
+  }
+
+  /**
+   * Make this aggregator count a range that does not start the log (a parallel range): state left
+   * by earlier lines is unknown here, so what depends on it is recorded (RangeTail). `bloomBits`:
+   * log2 of the Bloom filters' size, about 300 bits per expected queue id keeps false refusals rare.
+   */
+  startRange(bloomBits = 24): void {
+    this.tail = new RangeTail(bloomBits);
+  }
+
+  /** This range's state for mergeRange (in another thread: every field is structured-cloneable). */
+  snapshot(): RangeSnapshot {
+    const tail = this.tail;
+    if (tail === null) throw new Error('snapshot() of an aggregator that is not a range (startRange)');
+    return {
+      totals: { ...this.totals },
+      dests: this.dests,
+      destOverflow: this.destOverflow,
+      relays: this.relays,
+      refusals: this.refusals,
+      refusalsOverflow: this.refusalsOverflow,
+      replies: this.replies,
+      repliesOverflow: this.repliesOverflow,
+      pending: this.pending.map,
+      pendingPeak: this.pending.peak,
+      pendingEvicted: this.pending.evicted,
+      deferredQids: this.deferredQids.map,
+      deferredPeak: this.deferredQids.peak,
+      deferredEvicted: this.deferredQids.evicted,
+      rejectsByCheck: this.rejectsByCheck,
+      rejectsByService: this.rejectsByService,
+      inboundRejected: this.inboundRejected,
+      inboundWarnings: this.inboundWarnings,
+      sessions: this.sessions.map,
+      sessionsPeak: this.sessions.peak,
+      sessionsEvicted: this.sessions.evicted,
+      heloNames: this.heloNames,
+      heloOverflow: this.heloOverflow,
+      heloObserved: this.heloObserved,
+      heloInvalid: this.heloInvalid,
+      heloNonFqdn: this.heloNonFqdn,
+      symbols: this.symbols,
+      scanned: { ...this.scanned },
+      buckets: this.buckets,
+      bucketsDropped: this.bucketsDropped,
+      first: this.first,
+      last: this.last,
+      unparsed: this.unparsed,
+      examples: this.examples,
+      total: this.total,
+      other: this.other,
+      outOfRange: this.outOfRange,
+      capped: this.capped,
+      ops: tail.ops,
+      bornQids: tail.bornQids.bits,
+      bornSessions: tail.bornSessions.bits,
+      overflow: tail.overflow,
+    };
+  }
+
+  /**
+   * Why the range `r` (the lines right after the ones counted here) cannot be merged exactly, or
+   * null. Every cap of the sequential count must be out of reach (a cap makes the result depend on
+   * the order of first sightings across the two ranges), Rspamd scores must not need a sum across
+   * them (floating-point addition is not associative), and no queue id or session the range assumed
+   * new may be open here.
+   */
+  mergeRefusal(r: RangeSnapshot): string | null {
+    if (this.tail !== null) return 'this aggregator is itself a range';
+    if (r.overflow !== null) return r.overflow;
+    const over = (a: number, b: number): boolean => a !== 0 || b !== 0;
+    if (over(this.destOverflow, r.destOverflow) || over(this.refusalsOverflow, r.refusalsOverflow) || over(this.repliesOverflow, r.repliesOverflow) || over(this.heloOverflow, r.heloOverflow)) return 'a cap was reached';
+    if (over(this.pending.evicted, r.pendingEvicted) || over(this.deferredQids.evicted, r.deferredEvicted) || over(this.sessions.evicted, r.sessionsEvicted) || over(this.bucketsDropped, r.bucketsDropped)) return 'a cap was reached';
+    const merged = <K>(a: Map<K, unknown>, b: Map<K, unknown>): number => {
+      let n = a.size;
+      for (const k of b.keys()) if (!a.has(k)) n++;
+      return n;
+    };
+    if (this.relays.has('(other relays)') || r.relays.has('(other relays)') || merged(this.relays, r.relays) > LIMITS.relays) return 'relay cap';
+    if (merged(this.dests, r.dests) > LIMITS.destinations) return 'destination cap';
+    for (const [k, d] of r.dests) {
+      const a = this.dests.get(k);
+      if (d.mx.size >= LIMITS.mxPerDestination || (a !== undefined && merged(a.mx, d.mx) >= LIMITS.mxPerDestination)) return 'MX cap';
+    }
+    if (merged(this.refusals, r.refusals) > LIMITS.refusals) return 'refusal cap';
+    if (merged(this.replies, r.replies) > LIMITS.replies) return 'reply cap';
+    if (merged(this.rejectsByService, r.rejectsByService) >= LIMITS.refusals) return 'reject cap';
+    if (merged(this.symbols, r.symbols) >= LIMITS.symbols) return 'symbol cap';
+    for (const st of r.symbols.values()) if (st.scored !== 0) return 'spam scores in the range';
+    if (merged(this.buckets, r.buckets) > LIMITS.buckets) return 'bucket cap';
+    let f = 0;
+    let h = 0;
+    for (const op of r.ops) {
+      if (op[0] === 'f' || op[0] === 's') {
+        if (op[0] === 'f') f++;
+        // The counters a replayed delivery adds to must be there (they were made when the range saw it).
+        const d = this.dests.get(op[4]) ?? r.dests.get(op[4]);
+        if (!(this.relays.has(op[3]) || r.relays.has(op[3])) || d === undefined) return 'a recorded delivery has no counters';
+        if (op[5] !== null && !(d.mx.has(op[5]) || r.dests.get(op[4])?.mx.has(op[5]) === true)) return 'a recorded delivery has no MX counters';
+      } else if (op[0] === 'h') h++;
+    }
+    if (merged(this.heloNames, r.heloNames) + h >= LIMITS.heloNames) return 'HELO name cap';
+    if (this.pending.map.size + r.pendingPeak + f >= LIMITS.inFlight || this.deferredQids.map.size + r.deferredPeak + f >= LIMITS.inFlight) return 'in-flight cap';
+    if (this.sessions.map.size + r.sessionsPeak + h >= LIMITS.heloNames) return 'session cap';
+    const qids = new Bloom(r.bornQids);
+    for (const k of this.pending.map.keys()) if (qids.has(k)) return 'a queue id open here may be reused in the range';
+    for (const k of this.deferredQids.map.keys()) if (qids.has(k)) return 'a queue id open here may be reused in the range';
+    const sessions = new Bloom(r.bornSessions);
+    for (const k of this.sessions.map.keys()) if (sessions.has(k)) return 'a session open here may be reused in the range';
+    return null;
+  }
+
+  /**
+   * Fold in the range that follows the lines counted here, as if its lines had been added here one
+   * by one (same summary, byte for byte): counters add; a key first seen in the range goes after
+   * the keys seen here (Map order is first-sighting order, which breaks ties in the summary); the
+   * recorded operations are replayed in order against this state. False, with nothing changed,
+   * when mergeRefusal() says no: the caller then counts the range's lines here instead.
+   */
+  mergeRange(r: RangeSnapshot): boolean {
+    if (this.mergeRefusal(r) !== null) return false;
+    const t = this.totals;
+    const rt = r.totals;
+    t.received += rt.received;
+    t.delivered += rt.delivered;
+    t.deferred += rt.deferred;
+    t.deferrals += rt.deferrals;
+    t.bounced += rt.bounced;
+    t.rejected += rt.rejected;
+    t.forwarded += rt.forwarded;
+    t.expired += rt.expired;
+    t.deliveredAfterDeferral += rt.deliveredAfterDeferral;
+    const addCounts = (a: Counts, b: Counts): void => {
+      a.sent += b.sent;
+      a.deferred += b.deferred;
+      a.deferrals += b.deferrals;
+      a.bounced += b.bounced;
+      a.deliveredAfterDeferral += b.deliveredAfterDeferral;
+    };
+    const addNums = <K>(a: Map<K, number>, b: Map<K, number>): void => {
+      for (const [k, n] of b) a.set(k, (a.get(k) ?? 0) + n);
+    };
+    for (const [k, d] of r.dests) {
+      const a = this.dests.get(k);
+      if (a === undefined) {
+        this.dests.set(k, d);
+        continue;
+      }
+      addCounts(a, d);
+      addNums(a.causes, d.causes);
+      for (const [mk, m] of d.mx) {
+        const am = a.mx.get(mk);
+        if (am === undefined) a.mx.set(mk, m);
+        else addCounts(am, m);
+      }
+    }
+    for (const [k, rs] of r.relays) {
+      const a = this.relays.get(k);
+      if (a === undefined) {
+        this.relays.set(k, rs);
+        continue;
+      }
+      addCounts(a, rs);
+      a.rejected += rs.rejected;
+      addNums(a.causes, rs.causes);
+    }
+    for (const [k, v] of r.refusals) {
+      const a = this.refusals.get(k);
+      if (a === undefined) this.refusals.set(k, v);
+      else {
+        a.deferrals += v.deferrals;
+        a.bounced += v.bounced;
+      }
+    }
+    for (const [k, v] of r.replies) {
+      const a = this.replies.get(k);
+      if (a === undefined) this.replies.set(k, v);
+      else a.count += v.count;
+    }
+    addNums(this.rejectsByCheck, r.rejectsByCheck);
+    addNums(this.rejectsByService, r.rejectsByService);
+    this.inboundRejected += r.inboundRejected;
+    this.inboundWarnings += r.inboundWarnings;
+    for (const [k, v] of r.heloNames) {
+      const a = this.heloNames.get(k);
+      if (a === undefined) this.heloNames.set(k, v);
+      else a.count += v.count;
+    }
+    this.heloObserved += r.heloObserved;
+    this.heloInvalid += r.heloInvalid;
+    this.heloNonFqdn += r.heloNonFqdn;
+    for (const [k, v] of r.symbols) {
+      const a = this.symbols.get(k);
+      if (a === undefined) this.symbols.set(k, v);
+      else {
+        a.count += v.count; // (no scores in the range: mergeRefusal)
+      }
+    }
+    this.scanned.rspamd += r.scanned.rspamd;
+    this.scanned.spamassassin += r.scanned.spamassassin;
+    for (const [k, v] of r.buckets) {
+      const a = this.buckets.get(k);
+      if (a === undefined) this.buckets.set(k, v);
+      else {
+        a.received += v.received;
+        a.delivered += v.delivered;
+        a.deferrals += v.deferrals;
+        a.bounced += v.bounced;
+        a.rejected += v.rejected;
+      }
+    }
+    if (r.first !== null && (this.first === null || r.first < this.first)) this.first = r.first;
+    if (r.last !== null && (this.last === null || r.last > this.last)) this.last = r.last;
+    this.unparsed += r.unparsed;
+    for (const ex of r.examples) if (this.examples.length < this.opts.examples) this.examples.push(ex);
+    this.total += r.total;
+    this.other += r.other;
+    this.outOfRange += r.outOfRange;
+    this.capped += r.capped;
+    // The operations that needed the state at the range's start, in their order.
+    for (const op of r.ops) {
+      switch (op[0]) {
+        case 's':
+        case 'f': {
+          const [kind, qid, to, relay, domain, mxKey] = op;
+          const rs = this.relays.get(relay) as RelayState;
+          const d = this.dests.get(domain) as DestState;
+          const mx = mxKey === null ? undefined : d.mx.get(mxKey);
+          if (kind === 'f') this.firstDeferral(qid, to, rs, d, mx);
+          else if (this.takePending(qid, to)) {
+            this.totals.deliveredAfterDeferral++;
+            rs.deliveredAfterDeferral++;
+            d.deliveredAfterDeferral++;
+            if (mx) mx.deliveredAfterDeferral++;
+          }
+          break;
+        }
+        case 't':
+          this.takePending(op[1], op[2]);
+          break;
+        case 'r':
+          this.deferredQids.map.delete(op[1]);
+          this.pending.map.delete(op[1]);
+          break;
+        case 'h':
+          this.helo(op[3], op[1], op[2]);
+          break;
+        case 'e':
+          this.sessions.map.delete(op[1]);
+          break;
+      }
+    }
+    // The range's own per-message and per-session state: keys it saw born, none of them open here.
+    for (const [k, v] of r.pending) this.pending.set(k, v);
+    for (const k of r.deferredQids.keys()) this.deferredQids.set(k, 1);
+    for (const [k, v] of r.sessions) this.sessions.set(k, v);
+    return true;
   }
 
   summary(): LogSummary {

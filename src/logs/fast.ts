@@ -152,6 +152,8 @@ export function fastLine(text: string, s: number, e: number, ctx: ParseContext, 
   }
   const c = colonSpace(text, m0, e);
   if (c <= m0) {
+    // A parallel range (run.ts) notes the sessions it sees open: their HELOs need no earlier state.
+    if (session && br >= 0 && agg.ranged && text.startsWith('connect from ', m0)) agg.bornSession(text.slice(h0, colon));
     agg.addOther(t);
     return true;
   }
@@ -160,8 +162,10 @@ export function fastLine(text: string, s: number, e: number, ctx: ParseContext, 
   if (r0 === 116 /* t */ && text.startsWith('to=<', r)) return slow(text, s, e, service, sp, tagEnd, colon, br, h, t, agg);
   if (session) {
     if (r0 === 99 /* c */ && text.startsWith('client=', r)) {
-      if (isQid(text, m0, c)) agg.addReceived(t);
-      else agg.addOther(t);
+      if (isQid(text, m0, c)) {
+        if (agg.ranged) agg.bornQid(text.slice(m0, c));
+        agg.addReceived(t);
+      } else agg.addOther(t);
       return true;
     }
     if ((r0 === 114 /* r */ && (text.startsWith('reject: ', r) || text.startsWith('reject_warning: ', r))) || (r0 === 109 /* m */ && text.startsWith('milter-reject: ', r)) || (r0 === 105 /* i */ && text.startsWith('info: ', r))) {
@@ -176,6 +180,7 @@ export function fastLine(text: string, s: number, e: number, ctx: ParseContext, 
     return true;
   }
   if (service === 'pickup' && (text.startsWith('uid=', r) || text.startsWith('sender=', r))) {
+    if (agg.ranged) agg.bornQid(text.slice(m0, c));
     agg.addReceived(t);
     return true;
   }

@@ -44,6 +44,18 @@ export class YearTracker {
   static fixed(year: number): YearTracker {
     return new YearTracker(year, 11);
   }
+  /** The tracker's whole state: the year so far (null before the first stamp) and the last month seen. */
+  state(): [number | null, number] {
+    return [this.year, this.lastMonth];
+  }
+  /**
+   * Continue from a state() taken elsewhere: a parallel range (run.ts) starts with the state the
+   * range before it is expected to end in, and the run checks that expectation afterwards.
+   */
+  restore(state: readonly [number | null, number]): void {
+    this.year = state[0];
+    this.lastMonth = state[1];
+  }
   yearFor(month: number): number {
     if (this.year === null) {
       this.year = month > this.refMonth ? this.refYear - 1 : this.refYear;
