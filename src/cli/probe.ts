@@ -375,8 +375,10 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     const sink: RunSink = {
       host(host, target) {
         progress.host(host.probes.length, `${target.input} ${host.ip}`);
-        if (flags.format === 'ndjson') out.write(ndjsonHost(host, target));
-        return storeHook?.host(host, target);
+        // store: the NDJSON line is handed over as made, not serialised a second time.
+        const line = flags.format === 'ndjson' ? ndjsonHost(host, target) : undefined;
+        if (line !== undefined) out.write(line);
+        return storeHook?.host(host, target, line);
       },
       target(t) {
         progress.target(t.input);
@@ -387,14 +389,15 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
           out.write(jsonTarget(t, firstTarget));
           firstTarget = false;
         }
-        if (flags.format === 'ndjson') out.write(ndjsonTarget(t));
+        const tline = flags.format === 'ndjson' ? ndjsonTarget(t) : undefined;
+        if (tline !== undefined) out.write(tline);
         if (flags.format === 'csv') out.write(csvRows(t));
         // The table keeps only its rendered cells per finished target (report/table.ts
         // TableBuilder), not the results. The HTML page shows everything, transcripts included.
         if (table) table.add(t);
         consistency?.add(t);
         if (flags.format === 'html') collected.push(t);
-        return storeHook?.target(t);
+        return storeHook?.target(t, tline);
       },
     };
     // Transport security (DANE, MTA-STS) is judged where the TLS chain is at hand: in a local run.

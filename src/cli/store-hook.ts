@@ -14,10 +14,11 @@ import type { CliContext } from './context.js';
 import { UsageError } from '../errors.js';
 import type { HostResult, Summary, TargetResult } from '../results.js';
 import { MetricsCollector } from '../store/metrics.js';
-import { openStore, storeSpec } from '../store/open.js';
-import { importResultsFile } from '../store/import.js';
-import { StoreSink } from '../store/sink.js';
+import { storeSpec } from '../store/open.js';
+import type { StoreSink } from '../store/sink.js';
 import { StoreError, type HostTarget, type Store } from '../store/types.js';
+import { workerModule, WorkerSink } from '../store/worker-sink.js';
+import { ndjsonHost, ndjsonTarget } from '../report/json.js';
 
 export interface StoreFlags {
   store?: string;
@@ -33,8 +34,10 @@ export function addStoreOptions(cmd: Command): Command {
 }
 
 export interface StoreHook {
-  host(host: HostResult, target: HostTarget): Promise<void> | undefined;
-  target(t: TargetResult): Promise<void> | undefined;
+  /** `line`: the record as the NDJSON writer serialised it (ndjsonHost), when it did: not made twice. */
+  host(host: HostResult, target: HostTarget, line?: string): Promise<void> | undefined;
+  /** `line`: ndjsonTarget(t), when the NDJSON writer made it. */
+  target(t: TargetResult, line?: string): Promise<void> | undefined;
   /** Finish the stored run and write the metrics file. Resolves with true when something was lost. */
   finish(finishedAt: string, summary: Summary, interrupted: boolean): Promise<boolean>;
 }
@@ -61,10 +64,27 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
 
   let store: Store | null = null;
   let sink: StoreSink | null = null;
+  // The usual case: a writer thread (store/worker-sink.ts) opens the store and writes the run from
+  // the NDJSON lines, so the prober's thread only posts strings. In-thread (StoreSink) when the
+  // built worker is not at hand (tests from sources), for --resume (imported at the end), or with
+  // MXPROBE_STORE_WORKER=0 (to compare).
+  let thread: WorkerSink | null = null;
+  const warn = (m: string) => void ctx.stderr.write(`mxprobe: warning: ${m}\n`);
   if (spec !== undefined) {
+    const runMeta = { ...meta, vantage: ctx.env['MXPROBE_VANTAGE'] ?? null, source: null };
+    const url = workerModule();
     try {
-      store = await openStore(spec, { cwd: ctx.cwd, env: ctx.env });
-      if (flags.resumeInto === undefined) sink = await StoreSink.start(store, { ...meta, vantage: ctx.env['MXPROBE_VANTAGE'] ?? null, source: null }, { warn: (m) => void ctx.stderr.write(`mxprobe: warning: ${m}\n`) });
+      if (flags.resumeInto === undefined && url !== null && ctx.env['MXPROBE_STORE_WORKER'] !== '0') {
+        thread = await WorkerSink.start(url, { spec, cwd: ctx.cwd, env: { ...ctx.env }, meta: runMeta }, warn);
+      } else {
+        // Loaded only here: a run without --store never loads better-sqlite3 or pg.
+        const { openStore } = await import('../store/open.js');
+        store = await openStore(spec, { cwd: ctx.cwd, env: ctx.env });
+        if (flags.resumeInto === undefined) {
+          const { StoreSink } = await import('../store/sink.js');
+          sink = await StoreSink.start(store, runMeta, { warn });
+        }
+      }
     } catch (e) {
       await store?.close().catch(() => {});
       asUsage(e);
@@ -74,17 +94,20 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
   const metrics = metricsPath !== null ? new MetricsCollector(flags.metricsPerHost === true) : null;
   const now = new Date();
   return {
-    host(host, target) {
+    host(host, target, line) {
       metrics?.addHost(host, target, now);
+      if (thread) return thread.line(line ?? ndjsonHost(host, target));
       return sink?.host(host, target);
     },
-    target(t) {
+    target(t, line) {
+      if (thread) return thread.line(line ?? ndjsonTarget(t));
       return sink?.target(t);
     },
     async finish(finishedAt, summary, interrupted) {
       let lost = false;
       if (store && flags.resumeInto !== undefined) {
         try {
+          const { importResultsFile } = await import('../store/import.js');
           const r = await importResultsFile(store, flags.resumeInto, { warn: (m) => void ctx.stderr.write(`mxprobe: warning: ${m}\n`) });
           if (!quiet) ctx.stderr.write(`stored the resumed file as run ${r.runId} in ${store.label} (${r.targets} target(s), ${r.hosts} host(s), ${r.probes} probe(s))\n`);
           lost = r.truncated;
@@ -93,6 +116,10 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
           lost = true;
         }
         await store.close().catch(() => {});
+      }
+      if (thread) {
+        lost = await thread.finish(finishedAt, interrupted ? 'interrupted' : 'complete');
+        if (!lost && !quiet) ctx.stderr.write(`stored as run ${thread.runId} in ${thread.label}\n`);
       }
       if (sink && store) {
         await sink.finish(finishedAt, interrupted ? 'interrupted' : 'complete');

@@ -7,7 +7,7 @@
  * byte order of those keys (SQLite BINARY, PostgreSQL COLLATE "C"), which `compareKeys` mirrors, so
  * two runs can be merge-joined without holding either in memory.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { MxprobeError } from '../errors.js';
 import type { HostResult, MxEntry, TargetKind, TargetResult } from '../results.js';
 
@@ -182,7 +182,8 @@ export class KeySetDigest {
   private sum = 0;
   private count = 0;
   add(key: string): void {
-    const h = parseInt(createHash('sha1').update(key).digest('hex').slice(0, 13), 16);
+    // crypto.hash: the one-shot form (no Hash object per key), the same digest as createHash.
+    const h = parseInt(hash('sha1', key, 'hex').slice(0, 13), 16);
     this.sum = (this.sum + h) % 2 ** 52;
     this.count++;
   }
