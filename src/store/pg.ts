@@ -41,6 +41,10 @@ export async function openPgStore(url: string, opts: { connectTimeoutMs: number;
   try {
     const client = await pool.connect();
     try {
+      // A reader (diff, history, store runs) never creates the schema of a database that has none.
+      if (opts.readOnly && (await client.query("SELECT to_regclass('schema_migrations') IS NULL AS missing")).rows[0]?.missing === true) {
+        throw new StoreError('E_STORE_NOT_FOUND', `store ${label} does not exist: the database holds no mxprobe store (write one with: mxprobe probe … --store URL)`);
+      }
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');

@@ -4,6 +4,7 @@
  * of hosts, prepared statements. Opening checks that the file is a database and writable, so a
  * read-only or corrupt file is a clear error before any probing starts.
  */
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
 import { INSERT_PROBE, INSERT_TARGET, insertRunRow, sqliteImportWriter } from './sqlite-import.js';
@@ -42,10 +43,13 @@ function explain(path: string, e: unknown, what: string, busyMs: number): StoreE
 export function openSqliteStore(path: string, opts: SqliteOptions): Store {
   let db: Db;
   let schema = 0;
+  // A reader (diff, history, store runs) never creates the file it was asked to read: a missing
+  // store is said to be missing (better-sqlite3 reports it as "unable to open database file").
+  if (opts.readOnly && !existsSync(path)) throw new StoreError('E_STORE_NOT_FOUND', `store ${path} does not exist (write one with: mxprobe probe … --store ${path})`);
   try {
     db = new Database(path, { fileMustExist: opts.readOnly === true, timeout: opts.busyTimeoutMs });
   } catch (e) {
-    if (opts.readOnly && /does not exist/i.test(String(e))) throw new StoreError('E_STORE_NOT_FOUND', `store ${path}: no such database (write one with: mxprobe probe … --store ${path})`, { cause: e });
+    if (opts.readOnly && /does not exist/i.test(String(e))) throw new StoreError('E_STORE_NOT_FOUND', `store ${path} does not exist (write one with: mxprobe probe … --store ${path})`, { cause: e });
     throw explain(path, e, 'open', opts.busyTimeoutMs);
   }
   try {
