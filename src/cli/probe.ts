@@ -375,10 +375,10 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     const sink: RunSink = {
       host(host, target) {
         progress.host(host.probes.length, `${target.input} ${host.ip}`);
-        // store: the NDJSON line is handed over as made, not serialised a second time.
-        const line = flags.format === 'ndjson' ? ndjsonHost(host, target) : undefined;
+        // --store: the record is serialised once for this line and the store (store-hook.ts).
+        const line = flags.format === 'ndjson' ? (storeHook?.hostLine(host, target) ?? ndjsonHost(host, target)) : undefined;
         if (line !== undefined) out.write(line);
-        return storeHook?.host(host, target, line);
+        return storeHook?.host(host, target);
       },
       target(t) {
         progress.target(t.input);
@@ -389,15 +389,14 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
           out.write(jsonTarget(t, firstTarget));
           firstTarget = false;
         }
-        const tline = flags.format === 'ndjson' ? ndjsonTarget(t) : undefined;
-        if (tline !== undefined) out.write(tline);
+        if (flags.format === 'ndjson') out.write(ndjsonTarget(t));
         if (flags.format === 'csv') out.write(csvRows(t));
         // The table keeps only its rendered cells per finished target (report/table.ts
         // TableBuilder), not the results. The HTML page shows everything, transcripts included.
         if (table) table.add(t);
         consistency?.add(t);
         if (flags.format === 'html') collected.push(t);
-        return storeHook?.target(t, tline);
+        return storeHook?.target(t);
       },
     };
     // Transport security (DANE, MTA-STS) is judged where the TLS chain is at hand: in a local run.

@@ -17,8 +17,8 @@ import { MetricsCollector } from '../store/metrics.js';
 import { storeSpec } from '../store/open.js';
 import type { StoreSink } from '../store/sink.js';
 import { StoreError, type HostTarget, type Store } from '../store/types.js';
-import { workerModule, WorkerSink } from '../store/worker-sink.js';
-import { ndjsonHost, ndjsonTarget } from '../report/json.js';
+import { startWorkerRun, workerModule, type RemoteRun } from '../store/worker-sink.js';
+import { serialiseHost, type HostStrings } from '../store/serialise.js';
 
 export interface StoreFlags {
   store?: string;
@@ -34,13 +34,23 @@ export function addStoreOptions(cmd: Command): Command {
 }
 
 export interface StoreHook {
-  /** `line`: the record as the NDJSON writer serialised it (ndjsonHost), when it did: not made twice. */
-  host(host: HostResult, target: HostTarget, line?: string): Promise<void> | undefined;
-  /** `line`: ndjsonTarget(t), when the NDJSON writer made it. */
-  target(t: TargetResult, line?: string): Promise<void> | undefined;
+  /**
+   * The NDJSON host line (= ndjsonHost), made once for the writer and the store: call it just
+   * before host() with the same objects, write what it returns (undefined: use ndjsonHost).
+   */
+  hostLine(host: HostResult, target: HostTarget): string | undefined;
+  host(host: HostResult, target: HostTarget): Promise<void> | undefined;
+  target(t: TargetResult): Promise<void> | undefined;
   /** Finish the stored run and write the metrics file. Resolves with true when something was lost. */
   finish(finishedAt: string, summary: Summary, interrupted: boolean): Promise<boolean>;
 }
+
+/**
+ * Whether `probe --store` writes through the store writer thread when MXPROBE_STORE_WORKER is
+ * unset. Measured on the 2-core bench machine (bench/store.mjs rows probe-slowdown-sqlite and
+ * probe-slowdown-sqlite-worker; README "Results store" has the figures).
+ */
+const WORKER_DEFAULT = true;
 
 /** A StoreError from opening is an input error: clear message, exit 2 (main.ts maps E_USAGE). */
 function asUsage(e: unknown): never {
@@ -64,18 +74,21 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
 
   let store: Store | null = null;
   let sink: StoreSink | null = null;
-  // The usual case: a writer thread (store/worker-sink.ts) opens the store and writes the run from
-  // the NDJSON lines, so the prober's thread only posts strings. In-thread (StoreSink) when the
-  // built worker is not at hand (tests from sources), for --resume (imported at the end), or with
-  // MXPROBE_STORE_WORKER=0 (to compare).
-  let thread: WorkerSink | null = null;
+  // Each record is serialised once for the NDJSON line and the store (store/serialise.ts). The
+  // rows are written in this thread, or with MXPROBE_STORE_WORKER=1 by a writer thread
+  // (store/worker-sink.ts: this thread builds the rows, the worker inserts and commits). See
+  // WORKER_DEFAULT for which is the default and why.
+  let remote: RemoteRun | null = null;
   const warn = (m: string) => void ctx.stderr.write(`mxprobe: warning: ${m}\n`);
   if (spec !== undefined) {
     const runMeta = { ...meta, vantage: ctx.env['MXPROBE_VANTAGE'] ?? null, source: null };
     const url = workerModule();
     try {
-      if (flags.resumeInto === undefined && url !== null && ctx.env['MXPROBE_STORE_WORKER'] !== '0') {
-        thread = await WorkerSink.start(url, { spec, cwd: ctx.cwd, env: { ...ctx.env }, meta: runMeta }, warn);
+      const want = ctx.env['MXPROBE_STORE_WORKER'] === undefined || ctx.env['MXPROBE_STORE_WORKER'] === '' ? WORKER_DEFAULT : ctx.env['MXPROBE_STORE_WORKER'] === '1';
+      if (flags.resumeInto === undefined && url !== null && want) {
+        remote = await startWorkerRun(url, { spec, cwd: ctx.cwd, env: { ...ctx.env }, meta: runMeta });
+        const { StoreSink } = await import('../store/sink.js');
+        sink = StoreSink.over(remote.writer, { warn });
       } else {
         // Loaded only here: a run without --store never loads better-sqlite3 or pg.
         const { openStore } = await import('../store/open.js');
@@ -93,14 +106,23 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
   const quiet = flags.quiet === true;
   const metrics = metricsPath !== null ? new MetricsCollector(flags.metricsPerHost === true) : null;
   const now = new Date();
+  /** The strings hostLine() made for the host host() is about to get. */
+  let made: { host: HostResult; pre: HostStrings } | null = null;
   return {
-    host(host, target, line) {
-      metrics?.addHost(host, target, now);
-      if (thread) return thread.line(line ?? ndjsonHost(host, target));
-      return sink?.host(host, target);
+    hostLine(host, target) {
+      if (!sink) return undefined;
+      const pre = serialiseHost(host, target);
+      if (pre === null) return undefined;
+      made = { host, pre };
+      return pre.line;
     },
-    target(t, line) {
-      if (thread) return thread.line(line ?? ndjsonTarget(t));
+    host(host, target) {
+      metrics?.addHost(host, target, now);
+      const pre = made !== null && made.host === host ? made.pre : null;
+      made = null;
+      return sink?.host(host, target, pre);
+    },
+    target(t) {
       return sink?.target(t);
     },
     async finish(finishedAt, summary, interrupted) {
@@ -117,9 +139,11 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
         }
         await store.close().catch(() => {});
       }
-      if (thread) {
-        lost = await thread.finish(finishedAt, interrupted ? 'interrupted' : 'complete');
-        if (!lost && !quiet) ctx.stderr.write(`stored as run ${thread.runId} in ${thread.label}\n`);
+      if (sink && remote) {
+        await sink.finish(finishedAt, interrupted ? 'interrupted' : 'complete');
+        lost = sink.lost;
+        await remote.close();
+        if (!lost && !quiet) ctx.stderr.write(`stored as run ${sink.runId} in ${remote.label}\n`);
       }
       if (sink && store) {
         await sink.finish(finishedAt, interrupted ? 'interrupted' : 'complete');

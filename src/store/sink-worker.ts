@@ -1,15 +1,13 @@
 /**
- * The store writer thread of `probe --store` (worker_threads). It opens the store (migrations, the
- * writable check), writes the run from the NDJSON lines the prober's thread posts (lines.ts), and
- * finishes it. Everything the store costs per host (parsing, rows, the brief, SQLite inserts or
- * the PostgreSQL batch) runs here, beside the prober, not on its event loop. Protocol: see
- * worker-sink.ts, the other side.
+ * The store writer thread of `probe --store` (worker_threads, MXPROBE_STORE_WORKER=1). It opens
+ * the store (migrations, the writable check), begins the run, and writes the batches of rows the
+ * prober's thread built (rows.ts batchRows): the SQLite inserts and commits (or the PostgreSQL
+ * batch statement) run here, beside the prober, not on its event loop. Protocol: worker-sink.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { applyLine } from './lines.js';
 import { openStore } from './open.js';
-import { StoreSink } from './sink.js';
-import { StoreError, type RunMetaIn, type RunState, type Store } from './types.js';
+import type { RowBatch } from './rows.js';
+import { StoreError, type RunMetaIn, type RunWriter, type Store } from './types.js';
 
 export interface SinkWorkerData {
   spec: string;
@@ -18,47 +16,53 @@ export interface SinkWorkerData {
   meta: RunMetaIn;
 }
 
-export type ToWorker = { t: 'lines'; lines: string[] } | { t: 'finish'; finishedAt: string; state: RunState };
+export type ToWorker = { t: 'rows'; n: number; rows: RowBatch } | { t: 'finish'; n: number; info: Parameters<RunWriter['finish']>[0] } | { t: 'close' };
 export type FromWorker =
   | { t: 'ready'; runId: number; label: string }
   | { t: 'open-error'; code: string; message: string }
-  | { t: 'warn'; message: string }
-  | { t: 'ack' }
-  | { t: 'done'; lost: boolean };
+  | { t: 'done'; n: number }
+  | { t: 'failed'; n: number; code: string; message: string }
+  | { t: 'closed' };
 
 const port = parentPort;
 if (port === null) throw new Error('sink-worker.ts runs as a worker thread');
 const post = (m: FromWorker): void => port.postMessage(m);
 const data = workerData as SinkWorkerData;
+const codeOf = (e: unknown): string => (e instanceof StoreError ? e.code : 'E_STORE_WRITE');
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 let store: Store | null = null;
-let sink: StoreSink | null = null;
+let writer: RunWriter | null = null;
 try {
   store = await openStore(data.spec, { cwd: data.cwd, env: data.env });
-  sink = await StoreSink.start(store, data.meta, { warn: (message) => post({ t: 'warn', message }) });
-  post({ t: 'ready', runId: sink.runId, label: store.label });
+  writer = await store.beginRun(data.meta);
+  post({ t: 'ready', runId: writer.runId, label: store.label });
 } catch (e) {
   await store?.close().catch(() => {});
-  post({ t: 'open-error', code: e instanceof StoreError ? e.code : 'E_STORE_OPEN', message: e instanceof Error ? e.message : String(e) });
+  post({ t: 'open-error', code: e instanceof StoreError ? e.code : 'E_STORE_OPEN', message: messageOf(e) });
   port.close();
 }
 
-// Messages are handled one after another (a chunk's writes may wait for the previous batch).
-let queue: Promise<void> = Promise.resolve();
-if (sink !== null && store !== null) {
-  const s = sink;
+if (store !== null && writer !== null) {
   const st = store;
+  const w = writer;
+  // One message at a time, in order (the sink on the other side sends one batch at a time anyway).
+  let queue: Promise<void> = Promise.resolve();
   port.on('message', (m: ToWorker) => {
     queue = queue.then(async () => {
-      if (m.t === 'lines') {
-        for (const line of m.lines) await applyLine(s, line);
-        post({ t: 'ack' });
+      if (m.t === 'close') {
+        await st.close().catch(() => {});
+        post({ t: 'closed' });
+        port.close();
         return;
       }
-      await s.finish(m.finishedAt, m.state);
-      await st.close().catch(() => {});
-      post({ t: 'done', lost: s.lost });
-      port.close();
+      try {
+        if (m.t === 'rows') await w.writeRows(m.rows);
+        else await w.finish(m.info);
+        post({ t: 'done', n: m.n });
+      } catch (e) {
+        post({ t: 'failed', n: m.n, code: codeOf(e), message: messageOf(e) });
+      }
     });
   });
 }

@@ -10,6 +10,8 @@
 import { hash } from 'node:crypto';
 import { MxprobeError } from '../errors.js';
 import type { HostResult, MxEntry, TargetKind, TargetResult } from '../results.js';
+import type { HostStrings } from './serialise.js';
+import type { RowBatch } from './rows.js';
 
 /** A store could not be opened, written or read. `E_STORE_OPEN` and `E_STORE_LOCKED` happen before probing. */
 export class StoreError extends MxprobeError {
@@ -82,7 +84,10 @@ export interface HistoryEntry extends StoredHost {
 export interface RunWriter {
   readonly runId: number;
   /** Write a batch in one transaction. Resolves when committed. */
-  writeBatch(hosts: ReadonlyArray<{ host: HostResult; target: HostTarget }>, targets: readonly TargetResult[]): Promise<void>;
+  /** `pre`: the host's record strings already made (serialise.ts), reused instead of made again. */
+  writeBatch(hosts: ReadonlyArray<{ host: HostResult; target: HostTarget; pre?: HostStrings | null }>, targets: readonly TargetResult[]): Promise<void>;
+  /** The same, from rows already built (rows.ts batchRows): what the store writer thread gets. */
+  writeRows(rows: RowBatch): Promise<void>;
   finish(info: { finishedAt: string; state: RunState; targetCount: number; hostCount: number; probeCount: number; targetsDigest: string }): Promise<void>;
 }
 

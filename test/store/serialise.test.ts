@@ -1,7 +1,7 @@
 /**
- * `probe --store` hands the store writer thread NDJSON lines (store/lines.ts), not objects: the
- * stored rows must be the same as those written from the result objects. Two real SQLite files, one
- * written each way from the same results (the sample run, DANE and MTA-STS verdicts, alignment,
+ * `probe --store` serialises each host once for the NDJSON line and the store (store/serialise.ts):
+ * the line must be ndjsonHost's, byte for byte, and the stored rows those written from the result
+ * objects alone. Two real SQLite files, one written each way from the same results (the sample run, DANE and MTA-STS verdicts, alignment,
  * an undefined field, a non-ASCII banner), compared table by table, every column.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TargetResult } from '../../src/results.js';
-import { ndjsonHost, ndjsonTarget } from '../../src/report/json.js';
-import { applyLine, StoreLineError } from '../../src/store/lines.js';
+import { ndjsonHost } from '../../src/report/json.js';
+import { serialiseHost } from '../../src/store/serialise.js';
 import { StoreSink } from '../../src/store/sink.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { SAMPLE, syntheticTarget } from './fixture.js';
@@ -33,14 +33,20 @@ function targets(): TargetResult[] {
   return out;
 }
 
-async function write(path: string, viaLines: boolean): Promise<void> {
+async function write(path: string, via: 'objects' | 'serialised'): Promise<void> {
   const store = openSqliteStore(path, { busyTimeoutMs: 5000 });
   const warnings: string[] = [];
   const sink = await StoreSink.start(store, { startedAt: '2026-05-01T00:00:00.000Z', toolVersion: 'test', options: { helo: 'probe.example.org' }, vantage: 'v1', source: null }, { warn: (m) => warnings.push(m), batchSize: 4 });
   for (const t of targets()) {
     const info = { input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, mx: t.mx };
-    for (const h of t.hosts) await (viaLines ? applyLine(sink, ndjsonHost(h, info)) : sink.host(h, info));
-    await (viaLines ? applyLine(sink, ndjsonTarget(t)) : sink.target(t));
+    for (const h of t.hosts) {
+      if (via === 'serialised') {
+        const pre = serialiseHost(h, info);
+        expect(pre?.line).toBe(ndjsonHost(h, info));
+        await sink.host(h, info, pre);
+      } else await sink.host(h, info);
+    }
+    await sink.target(t);
   }
   await sink.finish('2026-05-01T00:01:00.000Z', 'complete');
   await store.close();
@@ -58,12 +64,12 @@ function dump(path: string): Record<string, unknown[]> {
   }
 }
 
-describe('store rows from NDJSON lines', () => {
+describe('one serialisation for the NDJSON line and the store', () => {
   it('are the rows written from the result objects, every table and column', async () => {
     const a = join(dir, 'objects.db');
-    const b = join(dir, 'lines.db');
-    await write(a, false);
-    await write(b, true);
+    const b = join(dir, 'serialised.db');
+    await write(a, 'objects');
+    await write(b, 'serialised');
     const da = dump(a);
     const db = dump(b);
     expect(da['hosts']!.length).toBe(SAMPLE.targets.reduce((n, t) => n + t.hosts.length, 0) + 30);
@@ -74,10 +80,15 @@ describe('store rows from NDJSON lines', () => {
     expect(db).toEqual(da);
   });
 
-  it('refuses a line that is neither a host nor a target record', async () => {
-    const store = openSqliteStore(join(dir, 'bad.db'), { busyTimeoutMs: 5000 });
-    const sink = await StoreSink.start(store, { startedAt: '2026-05-01T00:00:00.000Z', toolVersion: 'test', options: {}, vantage: null, source: null }, { warn: () => {} });
-    expect(() => applyLine(sink, '{"type":"summary"}')).toThrow(StoreLineError);
-    await store.close();
+  it('serialiseHost: the NDJSON line byte for byte, key order and undefined fields included; null for keys it does not model', () => {
+    const info = { input: 'x.example', origin: 't:1', kind: 'domain' as const, domain: 'x.example', mx: [] };
+    for (const t of targets()) for (const h of t.hosts) expect(serialiseHost(h, info)!.line).toBe(ndjsonHost(h, info));
+    const h = structuredClone(SAMPLE.targets[0]!.hosts[0]!);
+    // probes first, a late key, an undefined one, no probes at all.
+    const reordered = Object.assign({ probes: h.probes, zz: 1 }, h, { u: undefined }) as unknown as typeof h;
+    expect(serialiseHost(reordered, info)!.line).toBe(ndjsonHost(reordered, info));
+    const bare = { exchange: 'a', ip: '192.0.2.1', port: 25, family: 4, probes: [] } as unknown as typeof h;
+    expect(serialiseHost(bare, info)!.line).toBe(ndjsonHost(bare, info));
+    expect(serialiseHost({ ...h, type: 'x' } as unknown as typeof h, info)).toBeNull();
   });
 });
