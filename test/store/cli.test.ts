@@ -259,3 +259,26 @@ describe('store readers on a missing or empty store; broken and cut JSON documen
     expect(c.stdout).toMatch(/cut-string\.json: imported as run \d+ .*truncated file/);
   });
 });
+
+describe('probe --store: the writer thread and the in-thread writer store what -o wrote', () => {
+  for (const worker of ['1', '0']) {
+    it(`MXPROBE_STORE_WORKER=${worker}: every stored probe record is the probe of the NDJSON output, byte for byte`, async () => {
+      const db = join(dir, `same-${worker}.db`);
+      const out = join(dir, `same-${worker}.ndjson`);
+      const args = probeArgs(db, out).map((a) => (a === 'json' ? 'ndjson' : a));
+      const r = await runCliProcess([...args, '--identities', 'primary,literal'], { env: { MXPROBE_STORE_WORKER: worker } });
+      expect(r.code, r.stderr).toBe(0);
+      const hostLines = readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('{"type":"host"'));
+      const fromOutput = hostLines.flatMap((l) => (JSON.parse(l) as { probes: unknown[] }).probes.map((p) => JSON.stringify(p)));
+      const s = new Database(db, { readonly: true });
+      try {
+        const stored = (s.prepare('SELECT record FROM probes ORDER BY id').all() as Array<{ record: string }>).map((x) => x.record);
+        expect(fromOutput.length).toBe(2);
+        expect(stored).toEqual(fromOutput);
+        expect(s.prepare('SELECT state, host_count AS hosts, probe_count AS probes FROM runs').all()).toEqual([{ state: 'complete', hosts: 1, probes: 2 }]);
+      } finally {
+        s.close();
+      }
+    });
+  }
+});
