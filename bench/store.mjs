@@ -190,20 +190,27 @@ async function main() {
     const pgUrl = pg.reason ? null : pg.url();
     await timed(['store', 'prune', '--keep', '1d', '--store', sqDb]);
     if (pgUrl) await timed(['store', 'prune', '--keep', '1d', '--store', pgUrl]);
-    const runs = { plain: [], sq: [], sqIn: [], pg: [] };
-    // The default writes through the store writer thread (store/worker-sink.ts); MXPROBE_STORE_WORKER=0
-    // writes in the prober's thread: both measured, so the default can be checked on a quiet machine.
-    const sqInDb = join(work, 'probe-inthread.db');
-    await timed(['store', 'prune', '--keep', '1d', '--store', sqInDb]);
+    const runs = { plain: [], sq: [], sqW: [], pg: [], pgW: [] };
+    // The default writes in the prober's thread; MXPROBE_STORE_WORKER=1 through the store writer
+    // thread (store/worker-sink.ts): both measured, so the default can be checked on a quiet machine.
+    const sqWDb = join(work, 'probe-worker.db');
+    await timed(['store', 'prune', '--keep', '1d', '--store', sqWDb]);
+    const W = { MXPROBE_STORE_WORKER: '1' };
     for (let r = 0; r < ROUNDS; r++) {
       runs.plain.push(await timed([...base, '-o', join(work, `p0-${r}.ndjson`)]));
       runs.sq.push(await timed([...base, '-o', join(work, `p1-${r}.ndjson`), '--store', sqDb]));
-      runs.sqIn.push(await timed([...base, '-o', join(work, `p3-${r}.ndjson`), '--store', sqInDb], { MXPROBE_STORE_WORKER: '0' }));
+      runs.sqW.push(await timed([...base, '-o', join(work, `p3-${r}.ndjson`), '--store', sqWDb], W));
       if (pgUrl) {
         const c0 = pg.cpuS();
         const x = await timed([...base, '-o', join(work, `p2-${r}.ndjson`), '--store', pgUrl]);
         x.serverCpuS = pg.cpuS() - c0;
         runs.pg.push(x);
+      }
+      if (pgUrl) {
+        const c0 = pg.cpuS();
+        const x = await timed([...base, '-o', join(work, `p4-${r}.ndjson`), '--store', pgUrl], W);
+        x.serverCpuS = pg.cpuS() - c0;
+        runs.pgW.push(x);
       }
     }
     const med = (xs, f) => {
@@ -212,12 +219,14 @@ async function main() {
     };
     const plain = { wallS: med(runs.plain, (x) => x.wallS), cpuS: med(runs.plain, (x) => x.cpuS), rssMb: med(runs.plain, (x) => x.rssMb) };
     const sq = { wallS: med(runs.sq, (x) => x.wallS), cpuS: med(runs.sq, (x) => x.cpuS), rssMb: med(runs.sq, (x) => x.rssMb), code: runs.sq.find((x) => x.code !== 0)?.code ?? 0 };
-    rows.push({ id: 'probe-slowdown-sqlite', what: `probe ${FARM} hosts (ehlo, L=${L} ms), --store sqlite (writer thread) vs none, median of ${ROUNDS}`, wallS: sq.wallS, baseS: plain.wallS, slowdownPct: round(((sq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: sq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((sq.cpuS - plain.cpuS) / plain.cpuS) * 100), rssMb: sq.rssMb, baseRssMb: plain.rssMb, code: sq.code, load: loadavg()[0] });
-    const si = { wallS: med(runs.sqIn, (x) => x.wallS), cpuS: med(runs.sqIn, (x) => x.cpuS), rssMb: med(runs.sqIn, (x) => x.rssMb), code: runs.sqIn.find((x) => x.code !== 0)?.code ?? 0 };
-    rows.push({ id: 'probe-slowdown-sqlite-inthread', what: `probe ${FARM} hosts, --store sqlite with MXPROBE_STORE_WORKER=0 (in the prober's thread) vs none, median of ${ROUNDS}`, wallS: si.wallS, baseS: plain.wallS, slowdownPct: round(((si.wallS - plain.wallS) / plain.wallS) * 100), cpuS: si.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((si.cpuS - plain.cpuS) / plain.cpuS) * 100), rssMb: si.rssMb, code: si.code, load: loadavg()[0] });
+    rows.push({ id: 'probe-slowdown-sqlite', what: `probe ${FARM} hosts (ehlo, L=${L} ms), --store sqlite vs none, median of ${ROUNDS}`, wallS: sq.wallS, baseS: plain.wallS, slowdownPct: round(((sq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: sq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((sq.cpuS - plain.cpuS) / plain.cpuS) * 100), rssMb: sq.rssMb, baseRssMb: plain.rssMb, code: sq.code, load: loadavg()[0] });
+    const si = { wallS: med(runs.sqW, (x) => x.wallS), cpuS: med(runs.sqW, (x) => x.cpuS), rssMb: med(runs.sqW, (x) => x.rssMb), code: runs.sqW.find((x) => x.code !== 0)?.code ?? 0 };
+    rows.push({ id: 'probe-slowdown-sqlite-worker', what: `probe ${FARM} hosts, --store sqlite with MXPROBE_STORE_WORKER=1 (store writer thread) vs none, median of ${ROUNDS}`, wallS: si.wallS, baseS: plain.wallS, slowdownPct: round(((si.wallS - plain.wallS) / plain.wallS) * 100), cpuS: si.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((si.cpuS - plain.cpuS) / plain.cpuS) * 100), rssMb: si.rssMb, code: si.code, load: loadavg()[0] });
     if (pgUrl) {
       const pq = { wallS: med(runs.pg, (x) => x.wallS), cpuS: med(runs.pg, (x) => x.cpuS), rssMb: med(runs.pg, (x) => x.rssMb), serverCpuS: med(runs.pg, (x) => x.serverCpuS), code: runs.pg.find((x) => x.code !== 0)?.code ?? 0 };
-      rows.push({ id: 'probe-slowdown-pg', what: `probe ${FARM} hosts, --store postgres (writer thread) vs none, median of ${ROUNDS}`, wallS: pq.wallS, baseS: plain.wallS, slowdownPct: round(((pq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: pq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((pq.cpuS - plain.cpuS) / plain.cpuS) * 100), serverCpuS: round(pq.serverCpuS, 2), rssMb: pq.rssMb, code: pq.code, load: loadavg()[0] });
+      rows.push({ id: 'probe-slowdown-pg', what: `probe ${FARM} hosts, --store postgres vs none, median of ${ROUNDS}`, wallS: pq.wallS, baseS: plain.wallS, slowdownPct: round(((pq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: pq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((pq.cpuS - plain.cpuS) / plain.cpuS) * 100), serverCpuS: round(pq.serverCpuS, 2), rssMb: pq.rssMb, code: pq.code, load: loadavg()[0] });
+      const pw = { wallS: med(runs.pgW, (x) => x.wallS), cpuS: med(runs.pgW, (x) => x.cpuS), rssMb: med(runs.pgW, (x) => x.rssMb), serverCpuS: med(runs.pgW, (x) => x.serverCpuS), code: runs.pgW.find((x) => x.code !== 0)?.code ?? 0 };
+      rows.push({ id: 'probe-slowdown-pg-worker', what: `probe ${FARM} hosts, --store postgres with MXPROBE_STORE_WORKER=1 vs none, median of ${ROUNDS}`, wallS: pw.wallS, baseS: plain.wallS, slowdownPct: round(((pw.wallS - plain.wallS) / plain.wallS) * 100), cpuS: pw.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((pw.cpuS - plain.cpuS) / plain.cpuS) * 100), serverCpuS: round(pw.serverCpuS, 2), rssMb: pw.rssMb, code: pw.code, load: loadavg()[0] });
     }
     await farm.close();
     }

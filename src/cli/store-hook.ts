@@ -47,10 +47,13 @@ export interface StoreHook {
 
 /**
  * Whether `probe --store` writes through the store writer thread when MXPROBE_STORE_WORKER is
- * unset. Measured on the 2-core bench machine (bench/store.mjs rows probe-slowdown-sqlite and
- * probe-slowdown-sqlite-worker; README "Results store" has the figures).
+ * unset. Measured with bench/store.mjs (rows probe-slowdown-sqlite vs -sqlite-worker, -pg vs
+ * -pg-worker) on the shared 2-core machine: the thread costs ~0.2 s more CPU per 2000 hosts
+ * (its start, loading the driver twice, cloning the rows) and won wall time only when a core was
+ * idle (quiet: 3.15 s vs 3.23 s, plain 2.72 s); under load it lost (4.92 s vs 4.68 s, plain
+ * 4.23 s). So off by default; MXPROBE_STORE_WORKER=1 for a machine with cores to spare.
  */
-const WORKER_DEFAULT = true;
+const WORKER_DEFAULT = false;
 
 /** A StoreError from opening is an input error: clear message, exit 2 (main.ts maps E_USAGE). */
 function asUsage(e: unknown): never {
