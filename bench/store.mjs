@@ -7,7 +7,7 @@
  *  3. `mxprobe diff` of two stored runs of 100k hosts each: wall time and peak RSS.
  * PostgreSQL runs in a temp cluster (initdb + pg_ctl as user postgres when root); skipped with the
  * reason when not installed. BENCH_QUICK=1 uses 10k probes and a 2k farm. Writes bench/results/store-*.json.
- * BENCH_STORE_ONLY=diff runs only part 3 (plus the imports it needs); BENCH_STORE_DIR=DIR works in
+ * BENCH_STORE_ONLY=probe runs only part 1 (BENCH_ROUNDS rounds, default 3). BENCH_STORE_ONLY=diff runs only part 3 (plus the imports it needs); BENCH_STORE_DIR=DIR works in
  * DIR and keeps it, reusing the NDJSON files and databases already there (a full 100k build takes
  * minutes): e.g. the same stores diffed by two builds (BENCH_CLI) side by side. BENCH_STORE_PG=0
  * skips PostgreSQL.
@@ -29,6 +29,7 @@ const FARM = QUICK ? 2_000 : 10_000;
 const L = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const KEEP = process.env.BENCH_STORE_DIR;
 const ONLY_DIFF = process.env.BENCH_STORE_ONLY === 'diff';
+const ONLY_PROBE = process.env.BENCH_STORE_ONLY === 'probe';
 if (KEEP) mkdirSync(KEEP, { recursive: true });
 const work = KEEP ?? mkdtempSync(join(tmpdir(), 'mxprobe-bench-store-'));
 const PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -189,15 +190,27 @@ async function main() {
     const pgUrl = pg.reason ? null : pg.url();
     await timed(['store', 'prune', '--keep', '1d', '--store', sqDb]);
     if (pgUrl) await timed(['store', 'prune', '--keep', '1d', '--store', pgUrl]);
-    const runs = { plain: [], sq: [], pg: [] };
+    const runs = { plain: [], sq: [], sqW: [], pg: [], pgW: [] };
+    // The default writes in the prober's thread; MXPROBE_STORE_WORKER=1 through the store writer
+    // thread (store/worker-sink.ts): both measured, so the default can be checked on a quiet machine.
+    const sqWDb = join(work, 'probe-worker.db');
+    await timed(['store', 'prune', '--keep', '1d', '--store', sqWDb]);
+    const W = { MXPROBE_STORE_WORKER: '1' };
     for (let r = 0; r < ROUNDS; r++) {
       runs.plain.push(await timed([...base, '-o', join(work, `p0-${r}.ndjson`)]));
       runs.sq.push(await timed([...base, '-o', join(work, `p1-${r}.ndjson`), '--store', sqDb]));
+      runs.sqW.push(await timed([...base, '-o', join(work, `p3-${r}.ndjson`), '--store', sqWDb], W));
       if (pgUrl) {
         const c0 = pg.cpuS();
         const x = await timed([...base, '-o', join(work, `p2-${r}.ndjson`), '--store', pgUrl]);
         x.serverCpuS = pg.cpuS() - c0;
         runs.pg.push(x);
+      }
+      if (pgUrl) {
+        const c0 = pg.cpuS();
+        const x = await timed([...base, '-o', join(work, `p4-${r}.ndjson`), '--store', pgUrl], W);
+        x.serverCpuS = pg.cpuS() - c0;
+        runs.pgW.push(x);
       }
     }
     const med = (xs, f) => {
@@ -206,14 +219,20 @@ async function main() {
     };
     const plain = { wallS: med(runs.plain, (x) => x.wallS), cpuS: med(runs.plain, (x) => x.cpuS), rssMb: med(runs.plain, (x) => x.rssMb) };
     const sq = { wallS: med(runs.sq, (x) => x.wallS), cpuS: med(runs.sq, (x) => x.cpuS), rssMb: med(runs.sq, (x) => x.rssMb), code: runs.sq.find((x) => x.code !== 0)?.code ?? 0 };
-    rows.push({ id: 'probe-slowdown-sqlite', what: `probe ${FARM} hosts (ehlo, L=${L} ms), --store sqlite vs none, median of ${ROUNDS}`, wallS: sq.wallS, baseS: plain.wallS, slowdownPct: round(((sq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: sq.cpuS, baseCpuS: plain.cpuS, rssMb: sq.rssMb, baseRssMb: plain.rssMb, code: sq.code, load: loadavg()[0] });
+    rows.push({ id: 'probe-slowdown-sqlite', what: `probe ${FARM} hosts (ehlo, L=${L} ms), --store sqlite vs none, median of ${ROUNDS}`, wallS: sq.wallS, baseS: plain.wallS, slowdownPct: round(((sq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: sq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((sq.cpuS - plain.cpuS) / plain.cpuS) * 100), rssMb: sq.rssMb, baseRssMb: plain.rssMb, code: sq.code, load: loadavg()[0] });
+    const si = { wallS: med(runs.sqW, (x) => x.wallS), cpuS: med(runs.sqW, (x) => x.cpuS), rssMb: med(runs.sqW, (x) => x.rssMb), code: runs.sqW.find((x) => x.code !== 0)?.code ?? 0 };
+    rows.push({ id: 'probe-slowdown-sqlite-worker', what: `probe ${FARM} hosts, --store sqlite with MXPROBE_STORE_WORKER=1 (store writer thread) vs none, median of ${ROUNDS}`, wallS: si.wallS, baseS: plain.wallS, slowdownPct: round(((si.wallS - plain.wallS) / plain.wallS) * 100), cpuS: si.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((si.cpuS - plain.cpuS) / plain.cpuS) * 100), rssMb: si.rssMb, code: si.code, load: loadavg()[0] });
     if (pgUrl) {
       const pq = { wallS: med(runs.pg, (x) => x.wallS), cpuS: med(runs.pg, (x) => x.cpuS), rssMb: med(runs.pg, (x) => x.rssMb), serverCpuS: med(runs.pg, (x) => x.serverCpuS), code: runs.pg.find((x) => x.code !== 0)?.code ?? 0 };
-      rows.push({ id: 'probe-slowdown-pg', what: `probe ${FARM} hosts, --store postgres vs none, median of ${ROUNDS}`, wallS: pq.wallS, baseS: plain.wallS, slowdownPct: round(((pq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: pq.cpuS, baseCpuS: plain.cpuS, serverCpuS: round(pq.serverCpuS, 2), rssMb: pq.rssMb, code: pq.code, load: loadavg()[0] });
+      rows.push({ id: 'probe-slowdown-pg', what: `probe ${FARM} hosts, --store postgres vs none, median of ${ROUNDS}`, wallS: pq.wallS, baseS: plain.wallS, slowdownPct: round(((pq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: pq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((pq.cpuS - plain.cpuS) / plain.cpuS) * 100), serverCpuS: round(pq.serverCpuS, 2), rssMb: pq.rssMb, code: pq.code, load: loadavg()[0] });
+      const pw = { wallS: med(runs.pgW, (x) => x.wallS), cpuS: med(runs.pgW, (x) => x.cpuS), rssMb: med(runs.pgW, (x) => x.rssMb), serverCpuS: med(runs.pgW, (x) => x.serverCpuS), code: runs.pgW.find((x) => x.code !== 0)?.code ?? 0 };
+      rows.push({ id: 'probe-slowdown-pg-worker', what: `probe ${FARM} hosts, --store postgres with MXPROBE_STORE_WORKER=1 vs none, median of ${ROUNDS}`, wallS: pw.wallS, baseS: plain.wallS, slowdownPct: round(((pw.wallS - plain.wallS) / plain.wallS) * 100), cpuS: pw.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((pw.cpuS - plain.cpuS) / plain.cpuS) * 100), serverCpuS: round(pw.serverCpuS, 2), rssMb: pw.rssMb, code: pw.code, load: loadavg()[0] });
     }
     await farm.close();
     }
 
+    // BENCH_STORE_ONLY=probe: part 1 only (the --store slowdown), e.g. with more BENCH_ROUNDS.
+    if (!ONLY_PROBE) {
     // 2. 100k probes stored via import; size per 1k probes with and without transcripts.
     const fa = join(work, 'a.ndjson');
     const fb = join(work, 'b.ndjson');
@@ -268,13 +287,14 @@ async function main() {
       rows.push({ id: 'import-pg-b', what: `store import ${N} probes (run B) → PostgreSQL`, wallS: pb.wallS, rowsPerS: Math.round(N / pb.wallS), code: pb.code });
       rows.push({ id: 'diff-pg', what: `diff two stored runs of ${N} hosts (PostgreSQL)`, wallS: dp.wallS, cpuS: dp.cpuS, rssMb: dp.rssMb, code: dp.code, load: loadavg()[0], changes: JSON.parse(readFileSync(join(work, 'diffpg.json'), 'utf8')).changes.length });
     } else rows.push({ id: 'pg', what: `PostgreSQL skipped: ${pg.reason}` });
+    }
   } finally {
     if (!pg.reason) pg.stop();
     if (!KEEP) rmSync(work, { recursive: true, force: true });
   }
   const lines = [`## store bench (${QUICK ? 'quick' : 'full'}, ${N} probes, farm ${FARM}, L=${L} ms)`, '', '| id | what | wall s | rows/s | peak RSS MB | other |', '|---|---|--:|--:|--:|---|'];
   for (const r of rows) {
-    const other = [r.baseS !== undefined ? `without --store ${r.baseS} s, slowdown ${r.slowdownPct}%` : '', r.cpuS !== undefined && r.cpuS !== null ? `CPU ${round(r.cpuS, 2)} s${r.baseCpuS !== undefined ? ` (without ${round(r.baseCpuS, 2)} s)` : ''}` : '', r.serverCpuS !== undefined ? `PostgreSQL server CPU ${r.serverCpuS} s` : '', r.load !== undefined ? `load ${round(r.load, 1)}` : '', r.kbPer1kProbes !== undefined ? `${r.kbPer1kProbes} KB per 1k probes` : '', r.changes !== undefined ? `${r.changes} changes` : '', r.code ? `exit ${r.code}` : ''].filter(Boolean).join('; ');
+    const other = [r.baseS !== undefined ? `without --store ${r.baseS} s, slowdown ${r.slowdownPct}%` : '', r.cpuS !== undefined && r.cpuS !== null ? `CPU ${round(r.cpuS, 2)} s${r.baseCpuS !== undefined ? ` (without ${round(r.baseCpuS, 2)} s, +${r.cpuPct}%)` : ''}` : '', r.serverCpuS !== undefined ? `PostgreSQL server CPU ${r.serverCpuS} s` : '', r.load !== undefined ? `load ${round(r.load, 1)}` : '', r.kbPer1kProbes !== undefined ? `${r.kbPer1kProbes} KB per 1k probes` : '', r.changes !== undefined ? `${r.changes} changes` : '', r.code ? `exit ${r.code}` : ''].filter(Boolean).join('; ');
     lines.push(`| ${r.id} | ${r.what} | ${r.wallS ?? ''} | ${r.rowsPerS ?? ''} | ${r.rssMb ?? ''} | ${other} |`);
   }
   const text = lines.join('\n');

@@ -375,7 +375,9 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     const sink: RunSink = {
       host(host, target) {
         progress.host(host.probes.length, `${target.input} ${host.ip}`);
-        if (flags.format === 'ndjson') out.write(ndjsonHost(host, target));
+        // --store: the record is serialised once for this line and the store (store-hook.ts).
+        const line = flags.format === 'ndjson' ? (storeHook?.hostLine(host, target) ?? ndjsonHost(host, target)) : undefined;
+        if (line !== undefined) out.write(line);
         return storeHook?.host(host, target);
       },
       target(t) {

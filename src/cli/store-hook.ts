@@ -14,10 +14,11 @@ import type { CliContext } from './context.js';
 import { UsageError } from '../errors.js';
 import type { HostResult, Summary, TargetResult } from '../results.js';
 import { MetricsCollector } from '../store/metrics.js';
-import { openStore, storeSpec } from '../store/open.js';
-import { importResultsFile } from '../store/import.js';
-import { StoreSink } from '../store/sink.js';
+import { storeSpec } from '../store/open.js';
+import type { StoreSink } from '../store/sink.js';
 import { StoreError, type HostTarget, type Store } from '../store/types.js';
+import { startWorkerRun, workerModule, type RemoteRun } from '../store/worker-sink.js';
+import { serialiseHost, type HostStrings } from '../store/serialise.js';
 
 export interface StoreFlags {
   store?: string;
@@ -33,11 +34,26 @@ export function addStoreOptions(cmd: Command): Command {
 }
 
 export interface StoreHook {
+  /**
+   * The NDJSON host line (= ndjsonHost), made once for the writer and the store: call it just
+   * before host() with the same objects, write what it returns (undefined: use ndjsonHost).
+   */
+  hostLine(host: HostResult, target: HostTarget): string | undefined;
   host(host: HostResult, target: HostTarget): Promise<void> | undefined;
   target(t: TargetResult): Promise<void> | undefined;
   /** Finish the stored run and write the metrics file. Resolves with true when something was lost. */
   finish(finishedAt: string, summary: Summary, interrupted: boolean): Promise<boolean>;
 }
+
+/**
+ * Whether `probe --store` writes through the store writer thread when MXPROBE_STORE_WORKER is
+ * unset. Measured with bench/store.mjs (rows probe-slowdown-sqlite vs -sqlite-worker, -pg vs
+ * -pg-worker) on the shared 2-core machine: the thread costs ~0.2 s more CPU per 2000 hosts
+ * (its start, loading the driver twice, cloning the rows) and won wall time only when a core was
+ * idle (quiet: 3.15 s vs 3.23 s, plain 2.72 s); under load it lost (4.92 s vs 4.68 s, plain
+ * 4.23 s). So off by default; MXPROBE_STORE_WORKER=1 for a machine with cores to spare.
+ */
+const WORKER_DEFAULT = false;
 
 /** A StoreError from opening is an input error: clear message, exit 2 (main.ts maps E_USAGE). */
 function asUsage(e: unknown): never {
@@ -61,10 +77,30 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
 
   let store: Store | null = null;
   let sink: StoreSink | null = null;
+  // Each record is serialised once for the NDJSON line and the store (store/serialise.ts). The
+  // rows are written in this thread, or with MXPROBE_STORE_WORKER=1 by a writer thread
+  // (store/worker-sink.ts: this thread builds the rows, the worker inserts and commits). See
+  // WORKER_DEFAULT for which is the default and why.
+  let remote: RemoteRun | null = null;
+  const warn = (m: string) => void ctx.stderr.write(`mxprobe: warning: ${m}\n`);
   if (spec !== undefined) {
+    const runMeta = { ...meta, vantage: ctx.env['MXPROBE_VANTAGE'] ?? null, source: null };
+    const url = workerModule();
     try {
-      store = await openStore(spec, { cwd: ctx.cwd, env: ctx.env });
-      if (flags.resumeInto === undefined) sink = await StoreSink.start(store, { ...meta, vantage: ctx.env['MXPROBE_VANTAGE'] ?? null, source: null }, { warn: (m) => void ctx.stderr.write(`mxprobe: warning: ${m}\n`) });
+      const want = ctx.env['MXPROBE_STORE_WORKER'] === undefined || ctx.env['MXPROBE_STORE_WORKER'] === '' ? WORKER_DEFAULT : ctx.env['MXPROBE_STORE_WORKER'] === '1';
+      if (flags.resumeInto === undefined && url !== null && want) {
+        remote = await startWorkerRun(url, { spec, cwd: ctx.cwd, env: { ...ctx.env }, meta: runMeta });
+        const { StoreSink } = await import('../store/sink.js');
+        sink = StoreSink.over(remote.writer, { warn });
+      } else {
+        // Loaded only here: a run without --store never loads better-sqlite3 or pg.
+        const { openStore } = await import('../store/open.js');
+        store = await openStore(spec, { cwd: ctx.cwd, env: ctx.env });
+        if (flags.resumeInto === undefined) {
+          const { StoreSink } = await import('../store/sink.js');
+          sink = await StoreSink.start(store, runMeta, { warn });
+        }
+      }
     } catch (e) {
       await store?.close().catch(() => {});
       asUsage(e);
@@ -73,10 +109,21 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
   const quiet = flags.quiet === true;
   const metrics = metricsPath !== null ? new MetricsCollector(flags.metricsPerHost === true) : null;
   const now = new Date();
+  /** The strings hostLine() made for the host host() is about to get. */
+  let made: { host: HostResult; pre: HostStrings } | null = null;
   return {
+    hostLine(host, target) {
+      if (!sink) return undefined;
+      const pre = serialiseHost(host, target);
+      if (pre === null) return undefined;
+      made = { host, pre };
+      return pre.line;
+    },
     host(host, target) {
       metrics?.addHost(host, target, now);
-      return sink?.host(host, target);
+      const pre = made !== null && made.host === host ? made.pre : null;
+      made = null;
+      return sink?.host(host, target, pre);
     },
     target(t) {
       return sink?.target(t);
@@ -85,6 +132,7 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
       let lost = false;
       if (store && flags.resumeInto !== undefined) {
         try {
+          const { importResultsFile } = await import('../store/import.js');
           const r = await importResultsFile(store, flags.resumeInto, { warn: (m) => void ctx.stderr.write(`mxprobe: warning: ${m}\n`) });
           if (!quiet) ctx.stderr.write(`stored the resumed file as run ${r.runId} in ${store.label} (${r.targets} target(s), ${r.hosts} host(s), ${r.probes} probe(s))\n`);
           lost = r.truncated;
@@ -93,6 +141,12 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
           lost = true;
         }
         await store.close().catch(() => {});
+      }
+      if (sink && remote) {
+        await sink.finish(finishedAt, interrupted ? 'interrupted' : 'complete');
+        lost = sink.lost;
+        await remote.close();
+        if (!lost && !quiet) ctx.stderr.write(`stored as run ${sink.runId} in ${remote.label}\n`);
       }
       if (sink && store) {
         await sink.finish(finishedAt, interrupted ? 'interrupted' : 'complete');

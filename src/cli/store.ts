@@ -72,6 +72,9 @@ export function registerStore(program: Command, ctx: CliContext): void {
         const store = await openStoreFor(flags.store, ctx, true);
         try {
           const runs = await store.listRuns(flags.limit);
+          // Empty is not an error (exit 0), but it is said, on stderr: stdout stays what --json
+          // promises, one object per line, here none (a `[]` line would break line readers).
+          if (runs.length === 0) ctx.stderr.write(`mxprobe: no runs stored in ${stripControl(store.label)}\n`);
           for (const r of runs) {
             if (flags.json) ctx.stdout.write(`${JSON.stringify(r)}\n`);
             else ctx.stdout.write(`${String(r.id).padStart(6)}  ${r.startedAt}  ${r.state.padEnd(11)}  ${String(r.targetCount).padStart(6)} targets  ${String(r.hostCount).padStart(6)} hosts  ${String(r.probeCount).padStart(7)} probes${r.source ? `  from ${stripControl(r.source)}` : ''}\n`);

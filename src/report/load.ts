@@ -307,6 +307,16 @@ async function loadNdjson(path: string): Promise<LoadedResults> {
   // Hosts whose target never finished: keep them under a target rebuilt from the host record.
   for (const { first, hosts } of pending.values()) {
     const t = first.target;
+    // A --resume part cut before the target record of a target an earlier part finished: its
+    // cells still replace the interrupted ones of that target (as when the record does come), not
+    // a second copy of the target and its hosts. `store import` merges the same way.
+    const earlier = emitted.get(targetKey(t.input, t.origin));
+    if (earlier) {
+      for (const h of hosts) mergeHost(earlier.hosts, h);
+      interrupted = true;
+      warnings.push(`${path}: target ${JSON.stringify(t.input)} has ${hosts.length} resumed host record(s) but no second target record (interrupted run)`);
+      continue;
+    }
     targets.push({ input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, port: first.port, dns: { status: 'ok', detail: 'target record missing (interrupted run)' }, mx: t.mx, hosts });
     interrupted = true;
     warnings.push(`${path}: target ${JSON.stringify(t.input)} has ${hosts.length} host(s) but no target record (interrupted run)`);

@@ -9,6 +9,12 @@
  * which does the validation. Positions are reported as 1-based line numbers for file:line errors.
  * A document that ends early (an interrupted writer, a full disk) is `truncated`, distinct from a
  * syntax error, so the caller can keep the complete targets read before the cut.
+ *
+ * The rule, by what the reader sees: the input ending inside a value, a string or the document is
+ * `truncated` (a cut: the writer stopped there). Anything the writer could not have produced is a
+ * syntax error at its line, even if the document also ends early: a wrong token, an unparseable
+ * value, and a string running into a raw line break or other control character (JSON.stringify
+ * escapes those, RFC 8259 §7, so an open string followed by more lines is a broken file, not a cut).
  */
 
 export type JsonStreamEvent = { kind: 'field'; key: string; value: unknown; line: number } | { kind: 'target'; value: unknown; line: number; index: number };
@@ -57,6 +63,13 @@ export class JsonDocumentScanner {
           const c = chunk.charCodeAt(i);
           if (c === 0x0a) this.line++;
           if (cap.inString) {
+            // RFC 8259 §7: a control character (U+0000-U+001F) inside a string must be escaped,
+            // and JSON.stringify always does. A raw one (a line break) means the string was never
+            // closed: a syntax error on this line, not a document that ends early.
+            if (c < 0x20) {
+              if (c === 0x0a) this.line--;
+              throw this.err('a string is not closed before the end of its line (unescaped control character)');
+            }
             if (cap.escape) cap.escape = false;
             else if (c === 0x5c) cap.escape = true;
             else if (c === 0x22) {

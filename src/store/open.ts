@@ -1,10 +1,9 @@
 /**
  * `--store <url>`: `sqlite:PATH`, a bare path ending in .db/.sqlite/.sqlite3, or
  * `postgres://…` / `postgresql://…`. `MXPROBE_STORE` gives the default. The pg driver is loaded
- * only when a PostgreSQL URL is given.
+ * only when a PostgreSQL URL is given, better-sqlite3 only for an SQLite one.
  */
 import { resolve as resolvePath } from 'node:path';
-import { openSqliteStore } from './sqlite.js';
 import { StoreError, type Store } from './types.js';
 
 export type StoreUrl = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -38,7 +37,10 @@ export function busyMs(env: Record<string, string | undefined>): number {
 
 export async function openStore(spec: string, opts: OpenStoreOptions): Promise<Store> {
   const u = parseStoreUrl(spec, opts.cwd);
-  if (u.kind === 'sqlite') return openSqliteStore(u.path, { busyTimeoutMs: busyMs(opts.env), ...(opts.readOnly ? { readOnly: true } : {}) });
+  if (u.kind === 'sqlite') {
+    const { openSqliteStore } = await import('./sqlite.js');
+    return openSqliteStore(u.path, { busyTimeoutMs: busyMs(opts.env), ...(opts.readOnly ? { readOnly: true } : {}) });
+  }
   const { openPgStore } = await import('./pg.js');
   return openPgStore(u.url, { connectTimeoutMs: 10_000, ...(opts.readOnly ? { readOnly: true } : {}) });
 }

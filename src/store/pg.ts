@@ -7,7 +7,7 @@
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
 import { finishRunRow, insertRunRow, packJson, pgImportWriter, UNPACK } from './pg-import.js';
-import { groupHostRows, hostFromRecords, hostRow, lazyBriefHost, lazyTarget, probeRow, runFromRow, targetRow } from './rows.js';
+import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, runFromRow, type RowBatch } from './rows.js';
 import { StoreError, type HistoryEntry, type ImportWriter, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
 /** An arbitrary constant: "mxpr" as int32, the advisory-lock key for migrations. */
@@ -41,6 +41,10 @@ export async function openPgStore(url: string, opts: { connectTimeoutMs: number;
   try {
     const client = await pool.connect();
     try {
+      // A reader (diff, history, store runs) never creates the schema of a database that has none.
+      if (opts.readOnly && (await client.query("SELECT to_regclass('schema_migrations') IS NULL AS missing")).rows[0]?.missing === true) {
+        throw new StoreError('E_STORE_NOT_FOUND', `store ${label} does not exist: the database holds no mxprobe store (write one with: mxprobe probe … --store URL)`);
+      }
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
@@ -111,26 +115,22 @@ class PgStore implements Store {
     const id = await this.guard('write', () => insertRunRow(pool, meta));
     const guard = this.guard.bind(this);
     const vantage = meta.vantage;
-    return {
-      runId: id,
-      writeBatch: (hosts, targets) =>
-        guard('write', async () => {
+    const writeRows = (rows: RowBatch): Promise<void> =>
+      guard('write', async () => {
           // One statement, one round trip per batch (was six: BEGIN, nextval, three INSERTs,
           // COMMIT): data-modifying CTEs run exactly once and the statement is atomic. The host ids
           // come from the identity's sequence in the `ids` CTE, joined by ordinal, so each probe
           // row knows its host without relying on the order of RETURNING. A named (prepared)
           // statement: PostgreSQL parses and plans it once per connection, not once per batch.
-          const hr = hosts.map(({ host, target }) => hostRow(host, target));
+          const hr = rows.hosts.map((x) => x.h);
           const pcols: unknown[][] = Array.from({ length: 19 }, () => []);
-          hosts.forEach(({ host }, i) => {
-            const h = hr[i]!;
-            host.probes.forEach((p, seq) => {
-              const r = probeRow(p, seq);
+          rows.hosts.forEach(({ h, probes }, i) => {
+            for (const r of probes) {
               const vals = [i + 1, r.seq, h.domain, h.exchange, h.ip, h.port, r.identityKind, r.identityName, r.source, r.status, r.outcome, r.stage, r.code, r.cause, r.tlsVersion, r.certFingerprint, r.certNotAfter, r.starttlsOffered, r.record];
               vals.forEach((v, c) => pcols[c]!.push(v));
-            });
+            }
           });
-          const tr = targets.map(targetRow);
+          const tr = rows.targets;
           await pool.query({
             name: 'mxprobe-write-batch-2',
             text: WRITE_BATCH_SQL,
@@ -160,7 +160,11 @@ class PgStore implements Store {
               packJson(tr.map((r) => r.record)),
             ],
           });
-        }),
+        });
+    return {
+      runId: id,
+      writeBatch: (hosts, targets) => writeRows(batchRows(hosts, targets)),
+      writeRows: (rows) => writeRows(rows),
       finish: (info) => guard('write', () => finishRunRow(pool, id, info)),
     };
   }

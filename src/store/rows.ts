@@ -1,6 +1,7 @@
 /** Flattening results into the stored columns, and back. Shared by both implementations. */
 import type { AlignmentCheck, HostResult, ProbeResult, TargetResult } from '../results.js';
 import { briefHeader, type BriefHeader } from './diff.js';
+import type { HostStrings } from './serialise.js';
 import { hostKey, targetKey, type HostTarget, type RunRow, type RunState, type StoredHost, type StoredTarget } from './types.js';
 
 export interface HostRow {
@@ -45,7 +46,8 @@ export interface TargetRow {
   record: string;
 }
 
-export function hostRow(host: HostResult, target: HostTarget): HostRow {
+/** `pre`: the record already serialised (serialise.ts), else it is made here. */
+export function hostRow(host: HostResult, target: HostTarget, pre?: HostStrings | null): HostRow {
   const tkey = targetKey(target);
   const { probes: _probes, ...rest } = host;
   return {
@@ -57,7 +59,7 @@ export function hostRow(host: HostResult, target: HostTarget): HostRow {
     ip: host.ip,
     port: host.port,
     family: host.family,
-    record: JSON.stringify({ ...rest, target: { input: target.input, domain: target.domain } }),
+    record: pre?.record ?? JSON.stringify({ ...rest, target: { input: target.input, domain: target.domain } }),
     brief: hostBrief(host, target),
   };
 }
@@ -171,7 +173,8 @@ export function isoDate(s: string | undefined | null): string | null {
   return Number.isNaN(t) ? null : new Date(t).toISOString();
 }
 
-export function probeRow(p: ProbeResult, seq: number): ProbeRow {
+/** `record`: JSON.stringify(p) when the caller already has it (serialise.ts). */
+export function probeRow(p: ProbeResult, seq: number, record?: string): ProbeRow {
   return {
     seq,
     identityKind: p.identity.kind,
@@ -186,7 +189,23 @@ export function probeRow(p: ProbeResult, seq: number): ProbeRow {
     certFingerprint: p.tls?.certificate?.fingerprint256 ?? null,
     certNotAfter: isoDate(p.tls?.certificate?.validTo),
     starttlsOffered: p.capabilities.plain ? p.capabilities.plain.starttls : null,
-    record: JSON.stringify(p),
+    record: record ?? JSON.stringify(p),
+  };
+}
+
+/**
+ * A batch of a run as rows: what a RunWriter writes. Plain strings and numbers, so a batch can be
+ * built on the prober's thread and written by the store writer thread (worker-sink.ts).
+ */
+export interface RowBatch {
+  hosts: Array<{ h: HostRow; probes: ProbeRow[] }>;
+  targets: TargetRow[];
+}
+
+export function batchRows(hosts: ReadonlyArray<{ host: HostResult; target: HostTarget; pre?: HostStrings | null }>, targets: readonly TargetResult[]): RowBatch {
+  return {
+    hosts: hosts.map(({ host, target, pre }) => ({ h: hostRow(host, target, pre), probes: host.probes.map((p, seq) => probeRow(p, seq, pre?.probes[seq])) })),
+    targets: targets.map(targetRow),
   };
 }
 

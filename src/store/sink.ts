@@ -5,6 +5,7 @@
  * untouched. Memory is bounded by the batch size, not by the run.
  */
 import type { HostResult, TargetResult } from '../results.js';
+import type { HostStrings } from './serialise.js';
 import { KeySetDigest, targetKey, type HostTarget, type RunMetaIn, type RunState, type RunWriter, type Store } from './types.js';
 
 export interface StoreSinkOptions {
@@ -17,7 +18,7 @@ export interface StoreSinkOptions {
 const MAX_PENDING = 2;
 
 export class StoreSink {
-  private hosts: Array<{ host: HostResult; target: HostTarget }> = [];
+  private hosts: Array<{ host: HostResult; target: HostTarget; pre?: HostStrings | null }> = [];
   private targets: TargetResult[] = [];
   private chain: Promise<void> = Promise.resolve();
   private failed = false;
@@ -37,6 +38,11 @@ export class StoreSink {
     return new StoreSink(await store.beginRun(meta), opts);
   }
 
+  /** A sink over a run already begun (the store writer thread's, worker-sink.ts). */
+  static over(writer: RunWriter, opts: StoreSinkOptions): StoreSink {
+    return new StoreSink(writer, opts);
+  }
+
   get runId(): number {
     return this.writer.runId;
   }
@@ -51,9 +57,9 @@ export class StoreSink {
    * store is more than `MAX_PENDING` batches behind (backpressure), so a PostgreSQL round trip or
    * an SQLite commit does not hold up the prober's worker. Memory: at most MAX_PENDING + 1 batches.
    */
-  host(host: HostResult, target: HostTarget): Promise<void> {
+  host(host: HostResult, target: HostTarget, pre?: HostStrings | null): Promise<void> {
     if (this.failed) return Promise.resolve();
-    this.hosts.push({ host, target });
+    this.hosts.push(pre ? { host, target, pre } : { host, target });
     this.hostCount++;
     this.probeCount += host.probes.length;
     return this.hosts.length >= this.batchSize ? this.flushBehind() : Promise.resolve();

@@ -4,10 +4,11 @@
  * of hosts, prepared statements. Opening checks that the file is a database and writable, so a
  * read-only or corrupt file is a clear error before any probing starts.
  */
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
 import { INSERT_PROBE, INSERT_TARGET, insertRunRow, sqliteImportWriter } from './sqlite-import.js';
-import { groupHostRows, hostFromRecords, hostRow, lazyBriefHost, lazyTarget, probeRow, runFromRow, targetRow } from './rows.js';
+import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, runFromRow, type RowBatch } from './rows.js';
 import { BRIEF_PROBE_FIELDS, StoreError, type HistoryEntry, type ImportWriter, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
 type Db = Database.Database;
@@ -42,10 +43,13 @@ function explain(path: string, e: unknown, what: string, busyMs: number): StoreE
 export function openSqliteStore(path: string, opts: SqliteOptions): Store {
   let db: Db;
   let schema = 0;
+  // A reader (diff, history, store runs) never creates the file it was asked to read: a missing
+  // store is said to be missing (better-sqlite3 reports it as "unable to open database file").
+  if (opts.readOnly && !existsSync(path)) throw new StoreError('E_STORE_NOT_FOUND', `store ${path} does not exist (write one with: mxprobe probe … --store ${path})`);
   try {
     db = new Database(path, { fileMustExist: opts.readOnly === true, timeout: opts.busyTimeoutMs });
   } catch (e) {
-    if (opts.readOnly && /does not exist/i.test(String(e))) throw new StoreError('E_STORE_NOT_FOUND', `store ${path}: no such database (write one with: mxprobe probe … --store ${path})`, { cause: e });
+    if (opts.readOnly && /does not exist/i.test(String(e))) throw new StoreError('E_STORE_NOT_FOUND', `store ${path} does not exist (write one with: mxprobe probe … --store ${path})`, { cause: e });
     throw explain(path, e, 'open', opts.busyTimeoutMs);
   }
   try {
@@ -142,25 +146,24 @@ class SqliteStore implements Store {
     const finish = db.prepare('UPDATE runs SET finished_at = ?, state = ?, target_count = ?, host_count = ?, probe_count = ?, targets_digest = ? WHERE id = ?');
     const vantage = meta.vantage;
     // One transaction per batch: one fsync per batch instead of per row.
-    const batch = db.transaction((hosts: Parameters<RunWriter['writeBatch']>[0], targets: Parameters<RunWriter['writeBatch']>[1]) => {
-      for (const { host, target } of hosts) {
-        const h = hostRow(host, target);
+    const batch = db.transaction((rows: RowBatch) => {
+      for (const { h, probes } of rows.hosts) {
         const hostId = insHost.run(id, h.hkey, h.tkey, h.targetInput, h.domain, h.exchange, h.ip, h.port, h.family, h.record, h.brief).lastInsertRowid;
-        host.probes.forEach((p, seq) => {
-          const r = probeRow(p, seq);
+        for (const r of probes) {
           insProbe.run(hostId, id, r.seq, vantage, h.domain, h.exchange, h.ip, h.port, r.identityKind, r.identityName, r.source, r.status, r.outcome, r.stage, r.code, r.cause, r.tlsVersion, r.certFingerprint, r.certNotAfter, r.starttlsOffered === null ? null : r.starttlsOffered ? 1 : 0, r.record);
-        });
+        }
       }
-      for (const t of targets) {
-        const r = targetRow(t);
-        insTarget.run(id, r.tkey, r.input, r.origin, r.kind, r.domain, r.port, r.dnsStatus, r.record);
-      }
+      for (const r of rows.targets) insTarget.run(id, r.tkey, r.input, r.origin, r.kind, r.domain, r.port, r.dnsStatus, r.record);
     });
     const guard = this.guard.bind(this);
     return {
       runId: id,
       async writeBatch(hosts, targets) {
-        guard('write', () => batch.immediate(hosts, targets));
+        const rows = batchRows(hosts, targets);
+        guard('write', () => batch.immediate(rows));
+      },
+      async writeRows(rows) {
+        guard('write', () => batch.immediate(rows));
       },
       async finish(info) {
         guard('write', () => finish.run(info.finishedAt, info.state, info.targetCount, info.hostCount, info.probeCount, info.targetsDigest, id));

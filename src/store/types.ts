@@ -7,9 +7,11 @@
  * byte order of those keys (SQLite BINARY, PostgreSQL COLLATE "C"), which `compareKeys` mirrors, so
  * two runs can be merge-joined without holding either in memory.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { MxprobeError } from '../errors.js';
 import type { HostResult, MxEntry, TargetKind, TargetResult } from '../results.js';
+import type { HostStrings } from './serialise.js';
+import type { RowBatch } from './rows.js';
 
 /** A store could not be opened, written or read. `E_STORE_OPEN` and `E_STORE_LOCKED` happen before probing. */
 export class StoreError extends MxprobeError {
@@ -82,7 +84,10 @@ export interface HistoryEntry extends StoredHost {
 export interface RunWriter {
   readonly runId: number;
   /** Write a batch in one transaction. Resolves when committed. */
-  writeBatch(hosts: ReadonlyArray<{ host: HostResult; target: HostTarget }>, targets: readonly TargetResult[]): Promise<void>;
+  /** `pre`: the host's record strings already made (serialise.ts), reused instead of made again. */
+  writeBatch(hosts: ReadonlyArray<{ host: HostResult; target: HostTarget; pre?: HostStrings | null }>, targets: readonly TargetResult[]): Promise<void>;
+  /** The same, from rows already built (rows.ts batchRows): what the store writer thread gets. */
+  writeRows(rows: RowBatch): Promise<void>;
   finish(info: { finishedAt: string; state: RunState; targetCount: number; hostCount: number; probeCount: number; targetsDigest: string }): Promise<void>;
 }
 
@@ -182,7 +187,8 @@ export class KeySetDigest {
   private sum = 0;
   private count = 0;
   add(key: string): void {
-    const h = parseInt(createHash('sha1').update(key).digest('hex').slice(0, 13), 16);
+    // crypto.hash: the one-shot form (no Hash object per key), the same digest as createHash.
+    const h = parseInt(hash('sha1', key, 'hex').slice(0, 13), 16);
     this.sum = (this.sum + h) % 2 ** 52;
     this.count++;
   }

@@ -99,6 +99,24 @@ describe('probe --store: a bad store stops the run before anything is probed', (
       expect(r.stderr).not.toContain('wrong-password');
     });
 
+    it('diff, history and store runs on a database without a store: "does not exist", exit 2, no tables created', async () => {
+      await pg.createDb('empty');
+      for (const args of [['diff'], ['history', 'example.com'], ['store', 'runs']]) {
+        const r = await runCliProcess([...args, '--store', pg.url('empty')]);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(/does not exist: the database holds no mxprobe store/);
+      }
+      // Reading created nothing: a writer still finds an empty database and migrates it.
+      const pgmod = await import('pg');
+      const c = new pgmod.default.Client({ connectionString: pg.url('empty') });
+      await c.connect();
+      try {
+        expect((await c.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'")).rows[0].n).toBe(0);
+      } finally {
+        await c.end();
+      }
+    }, 60_000);
+
     it('two probe --store processes at once on one PostgreSQL and on one SQLite file both land', async () => {
       for (const store of [pg.url('audit'), join(dir, 'two.db')]) {
         const [a, b] = await Promise.all([runCliProcess(probeArgs(store, join(dir, 'a.json'))), runCliProcess(probeArgs(store, join(dir, 'b.json')))]);
@@ -197,4 +215,70 @@ describe('MXPROBE_STORE_BUSY_MS', () => {
     expect(busyMs({ MXPROBE_STORE_BUSY_MS: '300' })).toBe(300);
     expect(busyMs({ MXPROBE_STORE_BUSY_MS: '0' })).toBe(0);
   });
+});
+
+describe('store readers on a missing or empty store; broken and cut JSON documents', () => {
+  it('diff, history and store runs on a missing SQLite file: "does not exist", exit 2, no file created', async () => {
+    const missing = join(dir, 'missing.db');
+    for (const args of [['diff'], ['diff', '1', '2'], ['history', 'example.com'], ['store', 'runs'], ['store', 'runs', '--json']]) {
+      const r = await runCliProcess([...args, '--store', missing]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/store .*missing\.db does not exist/);
+      expect(r.stderr).not.toMatch(/cannot write/);
+      expect(existsSync(missing)).toBe(false);
+      expect(existsSync(`${missing}-wal`)).toBe(false);
+    }
+  });
+
+  it('store runs on an empty store: "no runs stored" on stderr, nothing on stdout, exit 0 (table and --json)', async () => {
+    const empty = join(dir, 'empty.db');
+    const p = await runCliProcess(['store', 'prune', '--keep', '1d', '--store', empty]);
+    expect(p.code, p.stderr).toBe(0);
+    for (const extra of [[], ['--json']]) {
+      const r = await runCliProcess(['store', 'runs', '--store', empty, ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/no runs stored in .*empty\.db/);
+    }
+  });
+
+  it('a JSON document with a string left open is a syntax error at file:line (exit 2); one cut mid-string is interrupted (exit 1)', async () => {
+    const text = readFileSync(join(FIX, 'sample-run.json'), 'utf8');
+    const at = text.indexOf('"legacy.example.net"') + '"legacy.example.net'.length;
+    const line = text.slice(0, at).split('\n').length;
+    const broken = join(dir, 'open-string.json');
+    writeFileSync(broken, text.slice(0, at) + text.slice(at + 1));
+    const db = join(dir, 'json-rule.db');
+    const r = await runCliProcess(['store', 'import', broken, '--store', db]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`open-string.json:${line}: a string is not closed`);
+    const cut = join(dir, 'cut-string.json');
+    writeFileSync(cut, text.slice(0, at));
+    const c = await runCliProcess(['store', 'import', cut, '--store', db]);
+    expect(c.code, c.stderr).toBe(1);
+    expect(c.stdout).toMatch(/cut-string\.json: imported as run \d+ .*truncated file/);
+  });
+});
+
+describe('probe --store: the writer thread and the in-thread writer store what -o wrote', () => {
+  for (const worker of ['1', '0']) {
+    it(`MXPROBE_STORE_WORKER=${worker}: every stored probe record is the probe of the NDJSON output, byte for byte`, async () => {
+      const db = join(dir, `same-${worker}.db`);
+      const out = join(dir, `same-${worker}.ndjson`);
+      const args = probeArgs(db, out).map((a) => (a === 'json' ? 'ndjson' : a));
+      const r = await runCliProcess([...args, '--identities', 'primary,literal'], { env: { MXPROBE_STORE_WORKER: worker } });
+      expect(r.code, r.stderr).toBe(0);
+      const hostLines = readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('{"type":"host"'));
+      const fromOutput = hostLines.flatMap((l) => (JSON.parse(l) as { probes: unknown[] }).probes.map((p) => JSON.stringify(p)));
+      const s = new Database(db, { readonly: true });
+      try {
+        const stored = (s.prepare('SELECT record FROM probes ORDER BY id').all() as Array<{ record: string }>).map((x) => x.record);
+        expect(fromOutput.length).toBe(2);
+        expect(stored).toEqual(fromOutput);
+        expect(s.prepare('SELECT state, host_count AS hosts, probe_count AS probes FROM runs').all()).toEqual([{ state: 'complete', hosts: 1, probes: 2 }]);
+      } finally {
+        s.close();
+      }
+    });
+  }
 });

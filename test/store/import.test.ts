@@ -111,6 +111,57 @@ function interruptedFile(): string {
   return p;
 }
 
+/**
+ * Three parts, three records of each example.com host: the first part cuts its second probe, the
+ * first resume cuts it again (and ends before the target record), the second resume finishes it.
+ * `targetInFirst`: the first part wrote example.com's target record too (it finished, cut cells and all).
+ */
+function threePartsFile(targetInFirst: boolean): string {
+  const lines: string[][] = [[], [], []];
+  const resume = (i: number) => JSON.stringify({ type: 'resume', startedAt: `2026-02-01T1${i}:00:00.000Z`, options: {}, skippedCells: 5 });
+  const interruptedSummary = JSON.stringify({ type: 'summary', finishedAt: '2026-02-01T10:05:00.000Z', summary: {}, interrupted: true });
+  for (const r of recs) {
+    if (r.type === 'host' && (r['target'] as { input: string }).input === 'example.com') {
+      const probes = r['probes'] as ProbeResult[];
+      lines[0]!.push(JSON.stringify({ ...r, probes: probes.map((p, i) => (i === 1 ? cut(p) : p)) }));
+      lines[1]!.push(JSON.stringify({ ...r, probes: [cut(probes[1]!)] }));
+      lines[2]!.push(JSON.stringify({ ...r, probes: [probes[1]] }));
+    } else if (r.type === 'target' && r['input'] === 'example.com') {
+      if (targetInFirst) lines[0]!.push(JSON.stringify(r));
+      lines[2]!.push(JSON.stringify(r));
+    } else if (r.type === 'summary') {
+      lines[0]!.push(interruptedSummary);
+      lines[1]!.push(interruptedSummary);
+      lines[2]!.push(JSON.stringify(r));
+    } else lines[0]!.push(JSON.stringify(r));
+  }
+  const p = join(dir, `three-parts-${targetInFirst}.ndjson`);
+  writeFileSync(p, [...lines[0]!, resume(1), ...lines[1]!, resume(2), ...lines[2]!].join('\n') + '\n');
+  return p;
+}
+
+/**
+ * A complete first part (every target record written, example.com's second probes cut), then a
+ * resume that redoes those cells and is itself cut before example.com's target record (no
+ * summary, a torn last line).
+ */
+function resumeCutBeforeTargetFile(): string {
+  const first: string[] = [];
+  const second: string[] = [];
+  for (const r of recs) {
+    if (r.type === 'host' && (r['target'] as { input: string }).input === 'example.com') {
+      const probes = r['probes'] as ProbeResult[];
+      first.push(JSON.stringify({ ...r, probes: probes.map((p, i) => (i === 1 ? cut(p) : p)) }));
+      second.push(JSON.stringify({ ...r, probes: [probes[1]] }));
+    } else if (r.type === 'summary') first.push(JSON.stringify({ ...r, interrupted: true }));
+    else first.push(JSON.stringify(r));
+  }
+  const resume = JSON.stringify({ type: 'resume', startedAt: '2026-02-01T11:00:00.000Z', options: {}, skippedCells: 5 });
+  const p = join(dir, 'resume-cut.ndjson');
+  writeFileSync(p, [...first, resume, ...second, '{"type":"host","tar'].join('\n'));
+  return p;
+}
+
 const cases: Array<[string, () => string]> = [
   ['sample JSON', () => join(FIX, 'sample-run.json')],
   ['sample NDJSON', () => join(FIX, 'sample-run.ndjson')],
@@ -118,6 +169,9 @@ const cases: Array<[string, () => string]> = [
   ['resumed', resumedFile],
   ['duplicate host records', duplicatesFile],
   ['hosts without target record, torn last line', interruptedFile],
+  ['three records of one host across two resumes', () => threePartsFile(false)],
+  ['three records of one host, the target record in the first and last part', () => threePartsFile(true)],
+  ['a resumed part cut before its target record', resumeCutBeforeTargetFile],
 ];
 
 describe('streamed import = whole-file import (SQLite)', () => {

@@ -74,6 +74,40 @@ describe('JsonDocumentScanner', () => {
       expect((err as JsonStreamError).line).toBeGreaterThan(1);
     }
     expect(() => scan('{"a":1} x', [3])).toThrow(/after the end/);
+  });
+
+  it('a string left open by a broken writer is a syntax error on its line; a cut inside a string is truncated', () => {
+    const text = JSON.stringify(tricky, null, 2);
+    // The closing quote of "input": "x" lost: the string runs into the line break after it.
+    const at = text.indexOf('"input": "x"') + '"input": "x'.length;
+    const broken = text.slice(0, at) + text.slice(at + 1);
+    const line = text.slice(0, at).split('\n').length;
+    for (const sizes of [[1], [5], [4096]]) {
+      const err = (() => {
+        try {
+          scan(broken, sizes);
+        } catch (e) {
+          return e;
+        }
+        return null;
+      })();
+      expect(err).toBeInstanceOf(JsonStreamError);
+      expect((err as JsonStreamError).truncated).toBe(false);
+      expect((err as JsonStreamError).line).toBe(line);
+      expect(String((err as Error).message)).toMatch(/string is not closed/);
+    }
+    // A raw tab inside a string: the same (JSON.stringify writes \t).
+    expect(() => scan('{"a": "x\ty"}', [2])).toThrow(/string is not closed/);
+    // The file ends inside that string (nothing after it): a cut, not a syntax error.
+    const cut = (() => {
+      try {
+        scan(text.slice(0, at), [3]);
+      } catch (e) {
+        return e as JsonStreamError;
+      }
+      return null;
+    })();
+    expect(cut?.truncated).toBe(true);
     expect(() => scan('{"targets": 5}', [3])).toThrow(/not an array/);
   });
 });

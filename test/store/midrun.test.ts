@@ -18,18 +18,19 @@ const dir = mkdtempSync(join(tmpdir(), 'mxprobe-store-midrun-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('store failing mid-run', () => {
-  it('warns once, keeps probing, writes -o completely, exits 1', async () => {
+  // In the prober's thread (the default) and through the store writer thread (MXPROBE_STORE_WORKER=1).
+  it.each(['0', '1'])('MXPROBE_STORE_WORKER=%s: warns once, keeps probing, writes -o completely, exits 1', async (worker) => {
     const policy = { hostname: 'mx.mid.test', banner: () => ({ code: 220, lines: ['mx.mid.test ESMTP'], delayMs: 400 }), tls: { key: LAB_KEY, cert: LAB_CERT } };
     const rcvs = await Promise.all(['127.0.0.1', '127.0.0.2', '127.0.0.3'].map((host) => startResponder(policy, { host })));
     const rcv = { connections: () => rcvs.reduce((n, r) => n + r.connections(), 0), close: () => Promise.all(rcvs.map((r) => r.close())) };
-    const db = join(dir, 'mid.db');
-    const out = join(dir, 'out.json');
+    const db = join(dir, `mid-${worker}.db`);
+    const out = join(dir, `out-${worker}.json`);
     const targets = rcvs.map((r) => `${r.host}:${r.port}`);
     let holder: Database.Database | null = null;
     try {
       const child = spawn(process.execPath, [BIN, 'probe', ...targets, '--helo', 'probe.example.test', '--concurrency', '1', '--host-gap', '0', '--no-alignment', '--quiet', '--format', 'json', '-o', out, '--store', db], {
         cwd: ROOT,
-        env: { ...process.env, MXPROBE_STORE_BUSY_MS: '200' },
+        env: { ...process.env, MXPROBE_STORE_BUSY_MS: '200', MXPROBE_STORE_WORKER: worker },
       });
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));

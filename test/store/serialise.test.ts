@@ -1,0 +1,94 @@
+/**
+ * `probe --store` serialises each host once for the NDJSON line and the store (store/serialise.ts):
+ * the line must be ndjsonHost's, byte for byte, and the stored rows those written from the result
+ * objects alone. Two real SQLite files, one written each way from the same results (the sample run, DANE and MTA-STS verdicts, alignment,
+ * an undefined field, a non-ASCII banner), compared table by table, every column.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { TargetResult } from '../../src/results.js';
+import { ndjsonHost } from '../../src/report/json.js';
+import { serialiseHost } from '../../src/store/serialise.js';
+import { StoreSink } from '../../src/store/sink.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import { SAMPLE, syntheticTarget } from './fixture.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mxprobe-store-lines-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function targets(): TargetResult[] {
+  const out = structuredClone(SAMPLE.targets);
+  const t = out[0]!;
+  const h = t.hosts[0]!;
+  h.transport = { dane: { status: 'dane-mismatch', dnssec: 'secure', name: '_25._tcp.mx1.example.com', records: [], matched: null, detail: 'no TLSA record matched' } } as unknown as NonNullable<typeof h.transport>;
+  t.transport = { mtaSts: { status: 'mta-sts-valid', mode: 'enforce', id: '1', mx: ['*.example.com'], maxAge: 86400 }, tlsRpt: { status: 'valid', rua: ['mailto:tls@example.com'] }, summary: '' } as unknown as NonNullable<typeof t.transport>;
+  // JSON drops an undefined field on both paths.
+  (h as unknown as Record<string, unknown>)['extra'] = undefined;
+  const p = h.probes[0]!;
+  if (p.banner) p.banner = { ...p.banner, lines: [...p.banner.lines, 'ünïcødé \u0007 text'] };
+  for (let i = 0; i < 30; i++) out.push(syntheticTarget(i));
+  return out;
+}
+
+async function write(path: string, via: 'objects' | 'serialised'): Promise<void> {
+  const store = openSqliteStore(path, { busyTimeoutMs: 5000 });
+  const warnings: string[] = [];
+  const sink = await StoreSink.start(store, { startedAt: '2026-05-01T00:00:00.000Z', toolVersion: 'test', options: { helo: 'probe.example.org' }, vantage: 'v1', source: null }, { warn: (m) => warnings.push(m), batchSize: 4 });
+  for (const t of targets()) {
+    const info = { input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, mx: t.mx };
+    for (const h of t.hosts) {
+      if (via === 'serialised') {
+        const pre = serialiseHost(h, info);
+        expect(pre?.line).toBe(ndjsonHost(h, info));
+        await sink.host(h, info, pre);
+      } else await sink.host(h, info);
+    }
+    await sink.target(t);
+  }
+  await sink.finish('2026-05-01T00:01:00.000Z', 'complete');
+  await store.close();
+  expect(warnings).toEqual([]);
+}
+
+function dump(path: string): Record<string, unknown[]> {
+  const db = new Database(path, { readonly: true });
+  try {
+    const out: Record<string, unknown[]> = {};
+    for (const table of ['runs', 'targets', 'hosts', 'probes']) out[table] = db.prepare(`SELECT * FROM ${table} ORDER BY id`).all();
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
+describe('one serialisation for the NDJSON line and the store', () => {
+  it('are the rows written from the result objects, every table and column', async () => {
+    const a = join(dir, 'objects.db');
+    const b = join(dir, 'serialised.db');
+    await write(a, 'objects');
+    await write(b, 'serialised');
+    const da = dump(a);
+    const db = dump(b);
+    expect(da['hosts']!.length).toBe(SAMPLE.targets.reduce((n, t) => n + t.hosts.length, 0) + 30);
+    expect(da['probes']!.length).toBeGreaterThan(da['hosts']!.length);
+    // The DANE verdict reached the brief, the MTA-STS verdict the target record, on both paths.
+    expect(String((da['hosts']![0] as { brief: string }).brief)).toContain('dane-mismatch');
+    expect(String((da['targets']!.find((t) => String((t as { record: string }).record).includes('mta-sts-valid')) as { record: string } | undefined)?.record)).toContain('enforce');
+    expect(db).toEqual(da);
+  });
+
+  it('serialiseHost: the NDJSON line byte for byte, key order and undefined fields included; null for keys it does not model', () => {
+    const info = { input: 'x.example', origin: 't:1', kind: 'domain' as const, domain: 'x.example', mx: [] };
+    for (const t of targets()) for (const h of t.hosts) expect(serialiseHost(h, info)!.line).toBe(ndjsonHost(h, info));
+    const h = structuredClone(SAMPLE.targets[0]!.hosts[0]!);
+    // probes first, a late key, an undefined one, no probes at all.
+    const reordered = Object.assign({ probes: h.probes, zz: 1 }, h, { u: undefined }) as unknown as typeof h;
+    expect(serialiseHost(reordered, info)!.line).toBe(ndjsonHost(reordered, info));
+    const bare = { exchange: 'a', ip: '192.0.2.1', port: 25, family: 4, probes: [] } as unknown as typeof h;
+    expect(serialiseHost(bare, info)!.line).toBe(ndjsonHost(bare, info));
+    expect(serialiseHost({ ...h, type: 'x' } as unknown as typeof h, info)).toBeNull();
+  });
+});
