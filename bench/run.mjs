@@ -657,7 +657,9 @@ async function main() {
     await farm.close();
   }
 
-  // ---- STARTTLS farm
+  // ---- STARTTLS farm (only when a row on it is wanted: BENCH_ONLY=align-c200 does not start it)
+  const tlsRows = [...Cs.map((C) => `starttls-c${C}`), 'swaks-starttls-c1', 'swaks-starttls-c50'];
+  if (tlsRows.some(want)) {
   farm = await startFarm({ count: farmSize, latencyMs: L, tls: true });
   log(`farm: ${farm.count} addresses on port ${farm.port}, L=${L} ms, STARTTLS`);
   try {
@@ -678,6 +680,7 @@ async function main() {
     }
   } finally {
     await farm.close();
+  }
   }
 
   // ---- scale: memory at 10k vs 100k targets

@@ -2,7 +2,12 @@
  * SPF for the HELO identity (RFC 7208 §2.3), evaluated by mailauth's check_host implementation
  * through an adapter over our injectable Resolver, so tests run it against the DNS fixture.
  */
-import { spf } from 'mailauth/lib/spf/index.js';
+// mailauth is loaded on first use: its module graph (joi, tldts, libmime) costs ~0.2 s of CPU at
+// start-up, paid by every run that never checks SPF (--no-alignment, address-literal HELOs, and
+// every other subcommand that imports the analysis code).
+type SpfFn = typeof import('mailauth/lib/spf/index.js').spf;
+let spfFn: Promise<SpfFn> | null = null;
+const loadSpf = (): Promise<SpfFn> => (spfFn ??= import('mailauth/lib/spf/index.js').then((m) => m.spf));
 import type { DnsAnswer, Resolver } from '../dns/types.js';
 import { ipFromReverseOwner } from './helo-name.js';
 
@@ -66,6 +71,7 @@ export function mailauthResolver(resolver: Resolver): (name: string, rrtype: str
  * sender = postmaster@HELO), via mailauth's spf() with a resolver adapter over our Resolver.
  */
 export async function heloSpf(helo: string, ip: string, resolver: Resolver): Promise<{ result: SpfResult; detail: string }> {
+  const spf = await loadSpf();
   const res = await spf({
     ip,
     helo,

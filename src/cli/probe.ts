@@ -19,14 +19,10 @@ import { noTargetsError, readTargets, validateTargets, type TargetSourceSpec } f
 import type { Target } from '../targets/parse.js';
 import { parseIdentityKinds } from '../probe/identities.js';
 import { runProbes, type RunOptions, type RunSink } from '../probe/run.js';
-import { openFleetRun, startFleetConsistency } from './fleet-probe.js';
 import { analysisEnrichers } from '../probe/enrich.js';
 import { SummaryBuilder } from '../report/summary.js';
 import { jsonFooter, jsonHeader, jsonTarget, ndjsonHost, ndjsonResume, ndjsonRun, ndjsonSummary, ndjsonTarget, type RunMeta } from '../report/json.js';
-import { loadCompleted, type ResumeSet } from '../probe/resume.js';
-import { TableBuilder } from '../report/table.js';
-import { renderHtml } from '../report/html.js';
-import { csvHeader, csvRows } from '../report/csv.js';
+import type { ResumeSet } from '../probe/resume.js';
 import { evaluateTargetPolicy, formatViolations, parsePolicy, parsePolicyFile, type PolicyRule, type Violation } from '../analysis/policy.js';
 import { assertLocalAddress, choice, collect, intOption, ipOption, safeWireValue, stopAfterOption } from './options.js';
 import { VERSION } from '../version.js';
@@ -223,6 +219,8 @@ function loadPolicy(flags: ProbeFlags, cwd: string): PolicyRule[] {
 /** Where output goes: a file written synchronously (nothing finished is lost on a signal) or stdout. */
 interface Out {
   write(s: string): void;
+  /** Writes what a buffered file holds (a run that ends in an error still leaves its records). */
+  flush(): void;
   close(): Promise<void>;
 }
 
@@ -230,16 +228,23 @@ function openOut(ctx: CliContext, path: string | undefined, mode: 'w' | 'a' = 'w
   if (path === undefined) {
     return {
       write: (s) => void ctx.stdout.write(s),
+      flush: () => {},
       close: () => Promise.resolve(),
     };
   }
   // Write errors (ENOSPC, EIO) become an OutputError: one line on stderr, exit 5 (cli/output.ts).
-  const file = openFileOut(path, resolvePath(ctx.cwd, path), mode);
+  // Records are written in chunks of about 64 KiB, none waiting more than 200 ms (cli/output.ts):
+  // one write(2) per record cost a visible share of a fast run's CPU (issue 13).
+  const file = openFileOut(path, resolvePath(ctx.cwd, path), mode, { bufferBytes: 64 * 1024, flushMs: 200 });
   return {
     write: (s) => file.write(s),
+    flush: () => file.flush(),
     close: async () => file.close(),
   };
 }
+
+/** Targets the validation pass keeps so that a run of at most this many parses its input once. */
+const KEEP_TARGETS = 10_000;
 
 /** Options whose change would make a resumed file mix two different experiments. */
 const RESUME_SENSITIVE = ['helo', 'identities', 'customIdentities', 'sources', 'stopAfter', 'starttls', 'mailFrom', 'rcpt', 'port'] as const;
@@ -269,7 +274,9 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   const servers = (flags.resolver ?? []).map((r) => parseResolverAddress(r));
 
   // Validate every target line first: no probe starts while the input has errors (file:line).
-  const validation = await validateTargets(inv.targets);
+  // Up to KEEP_TARGETS valid targets are kept by the validation pass, so a run of that size parses
+  // its input once; a longer input is streamed a second time (bounded memory).
+  const validation = await validateTargets(inv.targets, { keep: KEEP_TARGETS });
   if (validation.problems.length > 0) {
     if (!flags.skipInvalid) throw new TargetInputError(validation.problems);
     ctx.stderr.write(`${new TargetInputError(validation.problems).message}\nskipping ${validation.invalid} invalid line(s) (--skip-invalid)\n`);
@@ -320,6 +327,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     }
     flags.output = resolvePath(ctx.cwd, flags.resume);
     // Cells, not targets: a target finished under fewer identities or sources is planned again.
+    const { loadCompleted } = await import('../probe/resume.js');
     resume = await loadCompleted(flags.output, {
       identities: options.identityKinds,
       customIdentities: options.customIdentities,
@@ -335,7 +343,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     }
   }
   // Fleet mode: Redis checked and live vantages known before any output is written.
-  const fleet = flags.queue !== undefined ? await openFleetRun(flags, ctx, recordedOptions) : null;
+  const fleet = flags.queue !== undefined ? await (await import('./fleet-probe.js')).openFleetRun(flags, ctx, recordedOptions) : null;
   // --store / --metrics-file (store-hook.ts): opened before anything is probed or -o is truncated.
   const storeHook = await startStoreHook(resume?.exists && flags.output ? { ...flags, resumeInto: flags.output } : flags, ctx, { startedAt, toolVersion: VERSION, options: recordedOptions });
   const out = openOut(ctx, flags.output, resume?.exists ? 'a' : 'w');
@@ -344,10 +352,13 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   // Only the table and the HTML page need the whole run; everything else streams, and the audit
   // policy is judged per target as it finishes (only its violations are kept).
   const tableW = tableWidth(ctx.stdout, ctx.env, flags.output !== undefined);
-  const table = flags.format === 'table'
+  // The renderers a run does not use are never loaded (start-up CPU, issue 13).
+  const { TableBuilder } = flags.format === 'table' ? await import('../report/table.js') : { TableBuilder: null };
+  const csv = flags.format === 'csv' ? await import('../report/csv.js') : null;
+  const table = TableBuilder !== null
     ? new TableBuilder({ color: flags.color !== false && !flags.output && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true, ...(tableW !== undefined ? { width: tableW } : {}) })
     : null;
-  const consistency = table && fleet && fleet.vantageCount > 1 ? await startFleetConsistency(recordedOptions) : null;
+  const consistency = table && fleet && fleet.vantageCount > 1 ? await (await import('./fleet-probe.js')).startFleetConsistency(recordedOptions) : null;
   const violations: Violation[] = [];
   const policyNow = new Date();
   const collected: TargetResult[] = [];
@@ -356,10 +367,15 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
 
   if (flags.format === 'json') out.write(jsonHeader(meta));
   if (flags.format === 'ndjson') out.write(resume?.exists ? ndjsonResume(startedAt, recordedOptions, resume.size) : ndjsonRun(meta));
-  if (flags.format === 'csv') out.write(csvHeader());
+  if (csv) out.write(csv.csvHeader());
 
-  const progress = startProgress(ctx, !flags.quiet, validation.count);
+  const progress = await startProgress(ctx, !flags.quiet, validation.count);
+  const kept = validation.targets;
   const targetsIter = (async function* (): AsyncGenerator<Target> {
+    if (kept !== undefined) {
+      yield* kept;
+      return;
+    }
     for await (const line of readTargets(inv.targets)) {
       if (line.ok === true) yield line.target;
     }
@@ -390,7 +406,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
           firstTarget = false;
         }
         if (flags.format === 'ndjson') out.write(ndjsonTarget(t));
-        if (flags.format === 'csv') out.write(csvRows(t));
+        if (csv) out.write(csv.csvRows(t));
         // The table keeps only its rendered cells per finished target (report/table.ts
         // TableBuilder), not the results. The HTML page shows everything, transcripts included.
         if (table) table.add(t);
@@ -403,9 +419,17 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     // Fleet results come back as JSON without the chain's DER, so the coordinator does not judge them.
     if (fleet) failed = (await fleet.run(targetsIter, options, sink)) || failed;
     else {
-      const transportSink = wrapTransportSink(sink, { flags, options, resolver, servers, dnsTimeoutMs: flags.dnsTimeout, cwd: ctx.cwd, ...(inv.transportLab ? { lab: inv.transportLab } : {}) });
+      const transportSink = await wrapTransportSink(sink, { flags, options, resolver, servers, dnsTimeoutMs: flags.dnsTimeout, cwd: ctx.cwd, ...(inv.transportLab ? { lab: inv.transportLab } : {}) });
       await runProbes(targetsIter, options, { resolver, signal: ctx.signal, ...enrich, ...(resume?.exists ? { skip: resume } : {}) }, transportSink);
     }
+  } catch (err) {
+    // The run failed (e.g. the store refused a write): what was finished is still written out.
+    try {
+      out.flush();
+    } catch {
+      // The run's own error is the one to report.
+    }
+    throw err;
   } finally {
     progress.stop();
     ctx.signal.removeEventListener('abort', onAbort);
@@ -419,7 +443,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   if (table) out.write(table.render(sum));
   // More than one vantage: the relay-consistency report follows the table.
   if (consistency) out.write(`\n${consistency.render()}`);
-  if (flags.format === 'html') out.write(renderHtml(run));
+  if (flags.format === 'html') out.write((await import('../report/html.js')).renderHtml(run));
   await out.close();
   const storeLost = (await storeHook?.finish(finishedAt, sum, interrupted)) === true;
 

@@ -8,7 +8,7 @@
  * fit one line, and ora never touches stdin (`discardStdin: false`, which put a TTY stdin in raw
  * mode and swallowed Ctrl-C) or the cursor's exit hooks (`hideCursor: false`): signals stay ours.
  */
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import type { CliContext } from './context.js';
 import { stripControl } from '../report/sanitize.js';
 import { truncateWidth } from '../report/width.js';
@@ -57,8 +57,11 @@ export function guardColumns<T extends object>(stream: T): T {
   });
 }
 
-export function startProgress(ctx: CliContext, enabled: boolean, totalTargets: number, now: () => number = Date.now): Progress {
+export async function startProgress(ctx: CliContext, enabled: boolean, totalTargets: number, now: () => number = Date.now): Promise<Progress> {
   if (!enabled || !ctx.stderrIsTty) return NOOP;
+  // Loaded only when a spinner is really drawn: ora's module graph costs ~0.1 s of CPU at start-up
+  // that a quiet or piped run would pay for nothing.
+  const { default: ora } = await import('ora');
   const stream = guardColumns(ctx.stderr as NodeJS.WritableStream & { columns?: unknown });
   const state: ProgressState = { probesDone: 0, hostsDone: 0, targetsDone: 0, totalTargets, last: '' };
   // ora draws its spinner frame and a space before the text.

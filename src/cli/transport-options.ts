@@ -8,10 +8,9 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Resolver } from '../dns/types.js';
 import type { RunOptions, RunSink } from '../probe/run.js';
-import { createSecureResolver, pickServer } from '../transport/dns-query.js';
-import { createPolicyFetcher } from '../transport/https-fetch.js';
-import { parseCaBundle } from '../transport/pkix.js';
-import { withTransport } from '../transport/enrich.js';
+// The transport modules (DNSSEC query, HTTPS policy fetch, PKIX, DANE/MTA-STS enrichers) are
+// loaded only by a run that checks transport security: an EHLO-only run never needs them, and
+// their graph is a measurable part of every probe run's start-up CPU (issue 13).
 
 export interface TransportFlags {
   dane?: boolean;
@@ -42,12 +41,18 @@ export function transportApplies(options: RunOptions): boolean {
   return options.implicitTls || (options.starttls && options.stopAfter !== 'banner' && options.stopAfter !== 'ehlo');
 }
 
-export function wrapTransportSink(
+export async function wrapTransportSink(
   sink: RunSink,
   ctx: { flags: TransportFlags; options: RunOptions; resolver: Resolver; servers: string[]; dnsTimeoutMs: number; cwd: string; lab?: TransportLab },
-): RunSink {
+): Promise<RunSink> {
   const { flags, options } = ctx;
   if (!transportApplies(options) || (flags.dane === false && flags.mtaSts === false)) return sink;
+  const [{ createSecureResolver, pickServer }, { createPolicyFetcher }, { parseCaBundle }, { withTransport }] = await Promise.all([
+    import('../transport/dns-query.js'),
+    import('../transport/https-fetch.js'),
+    import('../transport/pkix.js'),
+    import('../transport/enrich.js'),
+  ]);
   let extraCa: string[] = [...(ctx.lab?.extraCa ?? [])];
   if (flags.caFile) {
     try {

@@ -214,17 +214,23 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
     }
   }
 
-  async function send(type: QueryType, name: string): Promise<DnsAnswer<unknown>> {
-    const wait = acquireSlot();
-    if (wait !== undefined) await wait;
-    try {
-      return await sendNow(type, name);
-    } finally {
+  function send(type: QueryType, name: string): Promise<DnsAnswer<unknown>> {
+    const release = (answer: DnsAnswer<unknown>): DnsAnswer<unknown> => {
       releaseSlot();
-    }
+      return answer;
+    };
+    const wait = acquireSlot();
+    // sendNow never rejects (every failure is an answer), so the slot is released on every path.
+    if (wait === undefined) return sendNow(type, name).then(release);
+    return wait.then(() => sendNow(type, name)).then(release);
   }
 
-  async function sendNow(type: QueryType, name: string): Promise<DnsAnswer<unknown>> {
+  /**
+   * One query on a lane, raced against our deadline. Built as one promise with two callbacks
+   * rather than Promise.race over a deadline promise (issue 13: DNS promises and closures per
+   * query were a visible part of a probe's CPU); the lane accounting is the same.
+   */
+  function sendNow(type: QueryType, name: string): Promise<DnsAnswer<unknown>> {
     stats.queries++;
     if (active > stats.peakConcurrent) stats.peakConcurrent = active;
     const lane = pickLane();
@@ -236,36 +242,33 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
       query = Promise.reject(err);
     }
     lane.live++;
-    let expired = false;
-    const settled = (): void => {
-      lane.live--;
-      if (expired) lane.expired--;
-      cancelIfOnlyExpired(lane);
-    };
-    query.then(settled, settled);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<DnsAnswer<unknown>>((resolve) => {
-      timer = setTimeout(() => {
+    return new Promise<DnsAnswer<unknown>>((resolve) => {
+      let answered = false;
+      let expired = false;
+      const timer = setTimeout(() => {
         expired = true;
         lane.expired++;
         retire(lane);
         cancelIfOnlyExpired(lane);
+        if (answered) return;
+        answered = true;
         resolve({ status: 'timeout' });
       }, timeoutMs);
+      const settled = (answer: DnsAnswer<unknown>): void => {
+        lane.live--;
+        if (expired) lane.expired--;
+        cancelIfOnlyExpired(lane);
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        resolve(answer);
+      };
+      query.then(
+        // Frozen: the same answer object is handed to every caller through the cache.
+        (records) => settled(records.length === 0 ? { status: 'nodata' } : { status: 'ok', records: Object.freeze(records.map((r) => Object.freeze(r))) as unknown[] }),
+        (err: unknown) => settled(mapDnsError(err)),
+      );
     });
-    try {
-      return await Promise.race([
-        query.then(
-          // Frozen: the same answer object is handed to every caller through the cache.
-          (records): DnsAnswer<unknown> =>
-            records.length === 0 ? { status: 'nodata' } : { status: 'ok', records: Object.freeze(records.map((r) => Object.freeze(r))) as unknown[] },
-          (err: unknown) => mapDnsError(err),
-        ),
-        deadline,
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   function lookup<T>(type: QueryType, rawName: string): Promise<DnsAnswer<T>> {

@@ -299,16 +299,20 @@ export async function runProbes(targets: AsyncIterable<Target>, options: RunOpti
           const first = await earlier;
           host = { ...structuredClone(first.host), reusedFrom: first.target };
         } else {
-          let full: HostResult | undefined;
-          // The cache keeps a copy without transcripts (they are in the first target's result):
-          // a few KB per host instead of the whole session, for at most 1024 hosts.
-          const pending = probe().then((h) => {
-            full = h;
-            return { host: { ...h, probes: h.probes.map((p) => ({ ...p, transcript: [] })) }, target: t.input };
-          });
-          cache?.set(key, pending);
-          await pending;
-          host = full as HostResult;
+          if (cache === null) host = await probe();
+          else {
+            let full: HostResult | undefined;
+            // The cache keeps a copy without transcripts (they are in the first target's result):
+            // a few KB per host instead of the whole session, for at most 1024 hosts. Built only
+            // when a cache takes it (IP and host:port targets never repeat: no copy per host).
+            const pending = probe().then((h) => {
+              full = h;
+              return { host: { ...h, probes: h.probes.map((p) => ({ ...p, transcript: [] })) }, target: t.input };
+            });
+            cache.set(key, pending);
+            await pending;
+            host = full as HostResult;
+          }
         }
         await sink.host(host, info);
         return host;

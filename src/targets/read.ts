@@ -15,6 +15,9 @@
  * the probes (readTargets). Files and argv are simply read again. Stdin can be read only once, so the
  * validation pass keeps stdin's non-blank lines in memory (about 3 MB of text for 100k lines, which we
  * accept rather than spool to a temp file) and the second pass replays them; see `stdinReplay`.
+ * A caller may ask the validation pass to keep up to `keep` valid targets (ValidateOptions): a run
+ * of at most that many then skips the second pass entirely (issue 13: parsing twice was a visible
+ * part of a short run's CPU); a longer input is streamed again as before, so memory stays bounded.
  */
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -260,6 +263,18 @@ export interface ValidationResult {
   invalid: number;
   /** Valid IP targets (their default recipient is a domain literal, postmaster@[ip]). */
   ipTargets: number;
+  /**
+   * The valid, distinct targets in input order, when asked for (`keep`) and there were no more
+   * than that many: the run then starts from them instead of reading and parsing every source a
+   * second time. Undefined when not asked for or when there were more (a long file is streamed
+   * again rather than held in memory).
+   */
+  targets?: Target[];
+}
+
+export interface ValidateOptions {
+  /** Keep the valid targets when there are at most this many (see ValidationResult.targets). */
+  keep?: number;
 }
 
 /**
@@ -269,7 +284,9 @@ export interface ValidationResult {
  * The CLI refuses to probe when `problems` is non-empty (unless --skip-invalid): throw
  * `new TargetInputError(result.problems)`; when `count` is 0, throw `noTargetsError(spec)`.
  */
-export async function validateTargets(spec: TargetSourceSpec): Promise<ValidationResult> {
+export async function validateTargets(spec: TargetSourceSpec, options: ValidateOptions = {}): Promise<ValidationResult> {
+  const keep = options.keep ?? 0;
+  let kept: Target[] | null = keep > 0 ? [] : null;
   const problems: TargetProblem[] = [];
   let invalid = 0;
   let count = 0;
@@ -284,9 +301,13 @@ export async function validateTargets(spec: TargetSourceSpec): Promise<Validatio
     if (line.ok === true) {
       count++;
       if (line.target.kind === 'ip') ipTargets++;
+      if (kept !== null) {
+        if (kept.length < keep) kept.push(line.target);
+        else kept = null;
+      }
     } else if (line.ok === false) addProblem({ source: line.source, line: line.lineNo, input: line.input, reason: line.reason });
   }
-  return { problems, count, duplicates, invalid, ipTargets };
+  return { problems, count, duplicates, invalid, ipTargets, ...(kept !== null ? { targets: kept } : {}) };
 }
 
 /** The error for "no targets at all" (every source empty or only comments). The CLI exits with 2. */

@@ -281,6 +281,26 @@ describe('validateTargets', () => {
     expect(res.count).toBe(1);
   });
 
+  it('keep: the valid distinct targets in input order, the same the second pass would stream', async () => {
+    const f = await file('keep.txt', 'example.com\nbad_name.example\n192.0.2.1\nexample.com\n[2001:db8::1]:2525\n');
+    const spec: TargetSourceSpec = { args: ['example.org'], files: [f] };
+    const res = await validateTargets(spec, { keep: 10 });
+    expect(res.count).toBe(4);
+    const streamed: string[] = [];
+    for await (const line of readTargets(spec)) if (line.ok === true) streamed.push(`${line.target.origin} ${line.target.kind} ${line.target.name} ${line.target.port ?? '-'}`);
+    expect(res.targets?.map((t) => `${t.origin} ${t.kind} ${t.name} ${t.port ?? '-'}`)).toEqual(streamed);
+    expect(streamed).toHaveLength(4);
+  });
+
+  it('keep: more valid targets than asked for keeps none (the run streams them again)', async () => {
+    const f = await file('keep-over.txt', 'a.example\nb.example\nc.example\n');
+    const res = await validateTargets({ args: [], files: [f] }, { keep: 2 });
+    expect(res.count).toBe(3);
+    expect(res.targets).toBeUndefined();
+    expect((await validateTargets({ args: [], files: [f] }, { keep: 3 })).targets).toHaveLength(3);
+    expect((await validateTargets({ args: [], files: [f] })).targets).toBeUndefined();
+  });
+
   it('gives count 0 for comment-only input, and noTargetsError explains it', async () => {
     const f = await file('empty.txt', '# nothing here\n\n   \n');
     const res = await validateTargets({ args: [], files: [f] });
