@@ -11,20 +11,13 @@
  * The threshold keeps the figure from regressing.
  */
 import { describe, expect, it } from 'vitest';
-import { CAUSES } from '../../src/analysis/classify.js';
-import { readBlindTsv, scoreRow } from '../helpers/blind-tsv.js';
+import { expectWellFormedBlindSet, readBlindTsv, scoreRow } from '../helpers/blind-tsv.js';
 
 const rows = readBlindTsv('test/fixtures/blind5.tsv');
 
 describe('blind set 5 (development)', () => {
   it('is large enough, uses the vocabulary, has no duplicates and a source on every row', () => {
-    expect(rows.length).toBeGreaterThanOrEqual(100);
-    for (const r of rows) {
-      for (const c of r.causes) expect(CAUSES).toContain(c);
-      expect(['rejected', 'deferred']).toContain(r.outcome);
-      expect(r.source.length).toBeGreaterThan(5);
-    }
-    expect(new Set(rows.map((r) => `${r.stage} ${r.reply}`)).size).toBe(rows.length);
+    expectWellFormedBlindSet(rows);
   });
 
   it('scores at least the measured 103/103 (no regression)', () => {

@@ -4,7 +4,8 @@
  * the outcome matches and the cause is one of the accepted causes ("a|b").
  */
 import { readFileSync } from 'node:fs';
-import { classify } from '../../src/analysis/classify.js';
+import { expect } from 'vitest';
+import { CAUSES, classify } from '../../src/analysis/classify.js';
 import { parseClassifyInput } from '../../src/analysis/log-line.js';
 import type { Cause, Outcome, Stage } from '../../src/results.js';
 
@@ -51,4 +52,18 @@ export function scoreRow(row: TsvRow): Scored {
   const p = parseClassifyInput(row.reply, row.stage);
   const c = classify({ stage: p.stage ?? row.stage, code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text });
   return { row, got: { outcome: c.outcome, cause: c.cause }, ok: c.outcome === row.outcome && row.causes.includes(c.cause) };
+}
+
+/**
+ * The well-formedness every blind set must keep: at least `min` rows, causes and outcomes from the
+ * vocabulary, a source on every row, no row twice (stage + reply).
+ */
+export function expectWellFormedBlindSet(rows: TsvRow[], min = 100): void {
+  expect(rows.length).toBeGreaterThanOrEqual(min);
+  for (const r of rows) {
+    for (const c of r.causes) expect(CAUSES).toContain(c);
+    expect(['rejected', 'deferred']).toContain(r.outcome);
+    expect(r.source.length).toBeGreaterThan(5);
+  }
+  expect(new Set(rows.map((r) => `${r.stage} ${r.reply}`)).size).toBe(rows.length);
 }
