@@ -1032,20 +1032,12 @@ export class LogAggregator {
         a.bounced += v.bounced;
       }
     }
-    for (const [k, v] of r.replies) {
-      const a = this.replies.get(k);
-      if (a === undefined) this.replies.set(k, v);
-      else a.count += v.count;
-    }
+    mergeCounted(this.replies, r.replies);
     addNums(this.rejectsByCheck, r.rejectsByCheck);
     addNums(this.rejectsByService, r.rejectsByService);
     this.inboundRejected += r.inboundRejected;
     this.inboundWarnings += r.inboundWarnings;
-    for (const [k, v] of r.heloNames) {
-      const a = this.heloNames.get(k);
-      if (a === undefined) this.heloNames.set(k, v);
-      else a.count += v.count;
-    }
+    mergeCounted(this.heloNames, r.heloNames);
     this.heloObserved += r.heloObserved;
     this.heloInvalid += r.heloInvalid;
     this.heloNonFqdn += r.heloNonFqdn;
@@ -1188,5 +1180,14 @@ export class LogAggregator {
         heloNamesOverflow: this.heloOverflow,
       },
     };
+  }
+}
+
+/** Merges a range's counted entries into ours: an entry we lack is taken over, one we have gains its count. */
+function mergeCounted<K, V extends { count: number }>(into: Map<K, V>, from: Map<K, V>): void {
+  for (const [k, v] of from) {
+    const a = into.get(k);
+    if (a === undefined) into.set(k, v);
+    else a.count += v.count;
   }
 }
