@@ -32,6 +32,9 @@ const refs = [
   'test/fixtures/blind4.tsv',
   'test/fixtures/blind5.tsv',
   'test/fixtures/blind6.tsv',
+  // blind8 (session 5) also dedupes against the session-4 blind and training sets.
+  'test/fixtures/blind7.tsv',
+  'test/fixtures/train7.tsv',
   ...readdirSync(join(root, 'test/analysis'))
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `test/analysis/${f}`),
