@@ -35,6 +35,8 @@ const refs = [
   // blind8 (session 5) also dedupes against the session-4 blind and training sets.
   'test/fixtures/blind7.tsv',
   'test/fixtures/train7.tsv',
+  // blind8b (session 5, part b of blind8) also dedupes against blind8 itself.
+  'test/fixtures/blind8.tsv',
   ...readdirSync(join(root, 'test/analysis'))
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `test/analysis/${f}`),
