@@ -274,7 +274,12 @@ class SessionDriver {
           this.upgrade();
           break;
         case 'close':
-          this.socket.end();
+          // finish() below destroys the socket in this same tick, and close(2) sends the FIN. On a
+          // plain socket an end() first would only queue a shutdown that the close cancels (no
+          // shutdown(2) reaches the kernel), at the cost of a write watcher and the stream's end
+          // machinery per session (issue 13). TLS keeps it: end() is what sends close_notify
+          // (RFC 8446 §6.1).
+          if ((this.socket as TLSSocket).encrypted === true) this.socket.end();
           if (this.aborting && !isSettled(this.state) && this.state.phase !== 'done') this.interrupted();
           else this.finish('success');
           break;

@@ -33,7 +33,8 @@ export function analysisEnrichers(resolver: Resolver): Enrichers {
     async enrichProbe(probe) {
       if (probe.status === 'not-tried' || !probe.identity.name) return;
       const input = { helo: probe.identity.name, sourceIp: probe.local?.address ?? probe.identity.source, observedIp: probe.observedClientIp };
-      const key = JSON.stringify(input);
+      // Unambiguous although a custom HELO word may hold a "|": the two addresses after it never do.
+      const key = `${input.helo}|${input.sourceIp ?? ''}|${input.observedIp ?? ''}`;
       let pending = sender.get(key);
       if (!pending) {
         pending = senderAlignment(input, resolver);

@@ -8,7 +8,10 @@
  * table), enough for host names, banners and replies.
  */
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// Built on first use: creating a Segmenter loads ICU's break data (~20 ms of CPU), which every
+// `probe` paid at start-up through progress.ts even with --quiet and no table (issue 13).
+let segmenterInstance: Intl.Segmenter | undefined;
+const segmenter = (): Intl.Segmenter => (segmenterInstance ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' }));
 
 /** Wide (2-column) code points: CJK, Hangul, fullwidth forms, most emoji (UAX #11 W/F). */
 export function isWide(cp: number): boolean {
@@ -57,7 +60,7 @@ export function displayWidth(s: string): number {
   // eslint-disable-next-line no-control-regex
   if (/^[\x20-\x7e]*$/.test(s)) return s.length;
   let w = 0;
-  for (const { segment } of segmenter.segment(s)) w += clusterWidth(segment);
+  for (const { segment } of segmenter().segment(s)) w += clusterWidth(segment);
   return w;
 }
 
@@ -79,7 +82,7 @@ export function truncateWidth(s: string, width: number): string {
   if (displayWidth(s) <= width) return s;
   let out = '';
   let w = 0;
-  for (const { segment } of segmenter.segment(s)) {
+  for (const { segment } of segmenter().segment(s)) {
     const cw = clusterWidth(segment);
     if (w + cw > width - 1) break;
     out += segment;
