@@ -7,6 +7,7 @@ import {
   CONFIDENCE_FLOOR,
   MODEL_THRESHOLD,
   MODEL_THRESHOLD_NO_RULE,
+  MODEL_TEXT_LIFT,
   classify,
   featuresOf,
   isGenericRule,
@@ -16,6 +17,7 @@ import {
   modelWeights,
   prepareInput,
   rulePrecision,
+  textLift,
   type ClassifyInput,
   type Classification,
 } from './classify.js';
@@ -40,6 +42,11 @@ export interface Explanation {
   /** The code features (enhanced code subject/detail, reply code, stage) and their weight for the decided cause. */
   codeWeights: FeatureWeight[];
   decision: Classification & { modelThreshold: number; confidenceFloor: number };
+  /**
+   * With no rule matched: how much the words raise the model's likeliest cause over the code features
+   * alone (the model decides only when this reaches `needed`, classify.ts MODEL_TEXT_LIFT). Else null.
+   */
+  textLift: { cause: Cause; lift: number; needed: number } | null;
 }
 
 const CODE_FEATURE = /^(e|es|c|s|se|sc):/;
@@ -53,6 +60,7 @@ export function explainClassification(input: ClassifyInput): Explanation {
   const k = MODEL_CLASSES.indexOf(decision.cause);
   const weightFor = (f: string): number => (k < 0 ? 0 : (modelWeights(f)?.find(([i]) => i === k)?.[1] ?? 0));
   const weighted = features.map((feature) => ({ feature, weight: weightFor(feature) }));
+  const top = [...probs.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
   return {
     input: { stage: p.stage, code: p.code, enhanced: p.enhanced, text: p.text },
     firstRule: rule === null ? null : { id: rule.id, cause: rule.cause, source: rule.source, generic: isGenericRule(rule), precision: rulePrecision(rule.id) },
@@ -67,5 +75,6 @@ export function explainClassification(input: ClassifyInput): Explanation {
       .slice(0, 6),
     codeWeights: weighted.filter((w) => CODE_FEATURE.test(w.feature)).sort((a, b) => a.feature.localeCompare(b.feature)),
     decision: { ...decision, modelThreshold: rule === null ? MODEL_THRESHOLD_NO_RULE : MODEL_THRESHOLD, confidenceFloor: CONFIDENCE_FLOOR },
+    textLift: rule === null && top !== undefined ? { cause: top[0], lift: Math.round(textLift(features, top[0]) * 1000) / 1000, needed: MODEL_TEXT_LIFT } : null,
   };
 }

@@ -172,9 +172,19 @@ export const RULES: readonly ClassifyRule[] = [
     source: 'Postfix reject_invalid_helo_hostname',
   },
   {
-    id: 'postfix-helo-impersonation',
-    text: /helo command rejected:[^;]{0,60}\b(you are not|you're not|not me|impersonat|forged|fake|spoof|does not match|doesn't match|mismatch|my (own )?(name|hostname|domain|ip))/i,
+    id: 'postfix-helo-mismatch',
+    text: /helo command rejected:[^;]{0,60}\b(does not match|doesn't match|mismatch)/i,
     cause: 'helo-mismatch',
+    source: 'Postfix check_helo_access texts that say the HELO name does not match the client ("HELO does not match your IP")',
+  },
+  {
+    // Issue 13, session 5: a HELO that claims the RECEIVER's own name or address (or localhost) is refused
+    // by an admin rule on the name ("You are not me", "Stop impersonating my host"): helo-policy, the
+    // convention of the blind sets and of issue 13 ("HELO rules about impersonating the receiver's own
+    // names (helo-policy)"). helo-mismatch stays for a name that does not match the CLIENT (its IP/PTR).
+    id: 'postfix-helo-impersonation',
+    text: /helo command rejected:[^;]{0,60}\b(you are not|you're not|not me|impersonat|forged|fake|spoof|my (own )?(name|hostname|domain|ip))/i,
+    cause: 'helo-policy',
     source: 'Postfix check_helo_access with "You are not me" / "Stop impersonating my host" texts',
   },
   {
@@ -301,7 +311,7 @@ export const RULES: readonly ClassifyRule[] = [
     // "too many invalid recipients" is a dictionary-attack block, not a pace, unless it is counted
     // per IP ("421 ... Too many invalid recipients from this IP", tiscali); size limits and full
     // mailboxes ("mailbox size limit exceeded") are not rate limits.
-    unless: /too many (invalid|bad|unknown) (recipients|rcpt)(?! from (this|your) (ip|host|address))|too many errors|\bsize\b|too (large|big)|\bbytes\b|\blength\b|\bmailbox (is )?(full|size|quota|storage)|over quota|storage/i,
+    unless: /too many (invalid|bad|unknown) (recipients|rcpt)(?! from (this|your) (ip|host|address))|too many errors|\bsize\b|too (large|big)|\bbytes\b|\blength\b|\bmailbox (is )?(full|size|quota|storage)|over quota|storage|\bmailbox\b[^.;]{0,30}\b(limit|exceed)|\bmessages on the server\b|\bmail data\b/i,
     cause: 'rate-limit',
     source: 'Postfix anvil "Error: too many connections/too much mail from"; Exim smtp_accept_max "Too many concurrent SMTP connections"; Sendmail ratecontrol/conncontrol; Microsoft 4.3.2 concurrent connections, 4.4.2 "Message submission rate ... exceeded the configured limit"; postscreen "All server ports are busy"; Gmail 4.2.1 "receiving email too quickly", 5.4.5 "Daily user sending limit exceeded"; iCloud 4.7.1 "deferred due to excessive volume"',
   },
@@ -465,18 +475,34 @@ export const RULES: readonly ClassifyRule[] = [
     source: 'Haraka forward_dns "DNS timeout resolving your HELO hostname"; ACL texts "HELO hostname does not resolve"',
   },
   {
+    // Issue 13, session 5 (see postfix-helo-impersonation): the client claims the receiver's own name or
+    // address, or localhost, or a name the admin calls forged: an admin rule on the HELO (helo-policy).
+    // Split out of helo-mismatch-text, which keeps "does not match your IP/PTR".
+    id: 'helo-impersonation',
+    text: re(
+      "you are not me|you're not me|you are not us",
+      'impersonat',
+      `(fake|forged|spoofed|bogus|false|faked) ${HELO}`,
+      `${HELO}[^.;]{0,30}\\b(forged|spoofed|fake|faked)\\b`,
+      'using (my|our) (own )?(name|hostname|host name|ip|domain)',
+      "(that is|that's|thats|this is) (my|our) (name|hostname|domain|ip)",
+      'use your own (name|hostname|helo)',
+      'bogus helo name used',
+      '\\byou are not (localhost|\\[?[\\w-]+(\\.[\\w-]+)+\\]?)',
+      `${HELO}${GAP}{0,30}\\b(as|using|claim(s|ing|ed)? to be|pretend(s|ing|ed)? to be) (my|our) (own )?(ip|ip address|address|name|hostname|host name|domain)\\b`,
+    ),
+    // "Forged IPs not accepted here" (qpsmtpd) is an IP literal that does not match the client.
+    unless: /protocol mismatch|host_mismatch|forged ips?\b/i,
+    cause: 'helo-policy',
+    source: 'Sendmail block_bad_helo "bogus HELO name used", Exim "Fake HELO (you used our own hostname)", "Gave HELO/EHLO as our IP address", qpsmtpd "You are not localhost", "Bad HELO - Host impersonating", milter-regex "Spoofed HELO (my own IP address)"',
+  },
+  {
     id: 'helo-mismatch-text',
     text: re(
       `${HELO}${GAP}{0,40}\\b(does not|doesn't|did not|do not|don't|not) (match|correspond)`,
       `${HELO}${GAP}{0,40}mismatch`,
       `(address|ip) literal${GAP}{0,20}\\b(does not|doesn't|did not|not) match`,
       'you are not who you say|not who you (say|claim)',
-      "you are not me|you're not me|you are not us",
-      'impersonat',
-      `(fake|forged|spoofed|bogus|false|faked) ${HELO}`,
-      `${HELO}[^.;]{0,30}\\b(forged|spoofed|fake|faked)`,
-      'using (my|our) (own )?(name|hostname|host name|ip|domain)',
-      "(that is|that's|thats|this is) (my|our) (name|hostname|domain|ip)",
       'big company w/o rdns',
       `${HELO} hostname fails fcrdns`,
       `bad ${HELO}: forward and reverse dns`,
@@ -486,10 +512,6 @@ export const RULES: readonly ClassifyRule[] = [
       `no matching (a|aaaa|a/aaaa?|address) (\\/aaaa? )?records?${GAP}{0,30}\\b${HELO}`,
       'forged ips?\\b',
       'not in the same /\\d+ as your ip',
-      'use your own (name|hostname|helo)',
-      'bogus helo name used',
-      '\\byou are not (localhost|\\[?[\\w-]+(\\.[\\w-]+)+\\]?)',
-      `${HELO}${GAP}{0,30}\\b(as|using|claim(s|ing|ed)? to be|pretend(s|ing|ed)? to be) (my|our) (own )?(ip|ip address|address|name|hostname|host name|domain)\\b`,
       `${HELO}${GAP}{0,40}\\b(is )?not the same as|\\bnot the same as${GAP}{0,30}\\b${HELO}`,
       `(ptr|rdns|reverse dns|reverse)( name| hostname| record)? (does not|doesn't|did not|do not|don't) match (the |your )?(${HELO}|source|announced|greeting|given|introduced)( host ?name| name| argument)?\\b`,
     ),
@@ -1078,6 +1100,19 @@ export const RULES: readonly ClassifyRule[] = [
     unless: /\b(sender|recipient|user|mailbox|address|domain|relay|spam|polic(y|ies)|black|block|listed|tls|auth\w*|reverse|ptr|dns|ip|helo|ehlo|access|denied|refused|rejected|not allowed)\b/i,
     cause: 'unknown',
     source: 'RFC 3463 §3.6 X.5.1 invalid command, X.5.2 syntax error, X.5.4 invalid command arguments, X.5.5 wrong protocol version',
+  },
+  {
+    // Issue 13, session 5: RFC 5321 §4.2.3 500-504 and 555 are syntax, sequence and parameter errors
+    // ("501 Syntax: MAIL FROM:<address>", "503 sender already given", "501 invalid data for BODY"):
+    // the command did not parse, nobody judged the client. The policy default is for 550-554 only.
+    id: 'default-mail-syntax',
+    stages: ['mail'],
+    codes: [500, 501, 502, 503, 504, 555],
+    // Unless the reply judges something: an address ("501 <s@example.org> is invalid"), the sender's
+    // domain, authentication or relaying ("503 5.5.1 You must authenticate first").
+    unless: /@|\bsender\b(?! (already|not yet))|\b(domain|dns|auth\w*|relay\w*|spam|polic(y|ies)|black\w*|block\w*|listed|reverse|ptr|ip|access|denied|refused|not allowed|exists?)\b/i,
+    cause: 'unknown',
+    source: 'RFC 5321 §4.2.3 500 syntax error, 501 syntax error in parameters, 502 not implemented, 503 bad sequence, 504 parameter not implemented; RFC 1869 555 parameters not recognized',
   },
   {
     id: 'default-mail-5xx',

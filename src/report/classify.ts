@@ -129,6 +129,7 @@ export function renderExplanation(e: Explanation): string {
   }
   if (e.rulesMatched.length > 1) lines.push(`  all rules matched: ${e.rulesMatched.join(', ')}`);
   lines.push(`  model: ${e.modelTop.map((m) => `${m.cause} ${m.p}`).join(', ')}`);
+  if (e.textLift !== null) lines.push(`  words lift ${e.textLift.cause} by ${e.textLift.lift} over the codes alone (the model decides a reply no rule knows from ${e.textLift.needed})`);
   if (e.wordWeights.length > 0) lines.push(`  words for ${d.cause}: ${e.wordWeights.map((w) => `${w.feature} ${w.weight > 0 ? '+' : ''}${w.weight}`).join(', ')}`);
   if (e.codeWeights.length > 0) lines.push(`  code features for ${d.cause}: ${e.codeWeights.map((w) => `${w.feature} ${w.weight > 0 ? '+' : ''}${w.weight}`).join(', ')}`);
   return `${lines.join('\n')}\n`;

@@ -43,7 +43,7 @@ const ROWS: BlindRow[] = [
   { stage: 'ehlo', reply: '550 I do not believe you are yahoo.com.', outcome: 'rejected', cause: 'helo-policy', source: 'qpsmtpd helo is_in_badhelo' },
   { stage: 'ehlo', reply: '550 Your HELO hostname is not allowed', outcome: 'rejected', cause: 'helo-policy', source: 'qpsmtpd helo is_regex_match' },
   // HELO localhost from a non-loopback IP: the name does not match the client
-  { stage: 'ehlo', reply: '550 You are not localhost', outcome: 'rejected', cause: 'helo-mismatch', source: 'qpsmtpd helo invalid_localhost' },
+  { stage: 'ehlo', reply: '550 You are not localhost', outcome: 'rejected', cause: 'helo-policy', source: 'qpsmtpd helo invalid_localhost' },
   { stage: 'ehlo', reply: '550 Plain IP is invalid HELO hostname (RFC 2821)', outcome: 'rejected', cause: 'helo-syntax', source: 'qpsmtpd helo is_plain_ip' },
   { stage: 'ehlo', reply: '550 RFC 2821 allows an address literal, but we do not', outcome: 'rejected', cause: 'helo-policy', source: 'qpsmtpd helo is_address_literal' },
   { stage: 'ehlo', reply: '550 Forged IPs not accepted here', outcome: 'rejected', cause: 'helo-mismatch', source: 'qpsmtpd helo is_forged_literal', holdout: true },
@@ -245,13 +245,13 @@ const ROWS: BlindRow[] = [
   // an admin rule refusing one HELO string
   { stage: 'ehlo', reply: '550 Gave HELO/EHLO as "friend"', outcome: 'rejected', cause: 'helo-policy', source: 'Exim acl_smtp_helo example (sysadmin notes)', holdout: true },
   // the client claimed the receiver's own address: the name does not match the client
-  { stage: 'ehlo', reply: '550 Gave HELO/EHLO as our IP address', outcome: 'rejected', cause: 'helo-mismatch', source: 'Exim acl_smtp_helo example (sysadmin notes)' },
+  { stage: 'ehlo', reply: '550 Gave HELO/EHLO as our IP address', outcome: 'rejected', cause: 'helo-policy', source: 'Exim acl_smtp_helo example (sysadmin notes)' },
   // an unbracketed IP is not a valid HELO argument (RFC 5321 4.1.3)
   { stage: 'rcpt', reply: '550 Helo name contains a bare IP address (HELO was 192.0.2.7)', outcome: 'rejected', cause: 'helo-syntax', source: 'Exim acl_check_rcpt (Viswall exim4 template)' },
   // dynamic-looking HELO: admin rule
   { stage: 'rcpt', reply: '550 Helo name contains an IP address (HELO was host-192-0-2-7.dsl.example.net)', outcome: 'rejected', cause: 'helo-policy', source: 'Exim acl_check_rcpt (Viswall exim4 template)' },
   // the HELO claims the receiver's own hostname
-  { stage: 'mail', reply: '550 REJECTED - Bad HELO - Host impersonating [mx.example.org]', outcome: 'rejected', cause: 'helo-mismatch', source: 'Exim acl_check_mail (mitchjacksontech mail-server notes)' },
+  { stage: 'mail', reply: '550 REJECTED - Bad HELO - Host impersonating [mx.example.org]', outcome: 'rejected', cause: 'helo-policy', source: 'Exim acl_check_mail (mitchjacksontech mail-server notes)' },
   // dynamic-looking HELO not confirmed by the PTR: admin rule on HELO shape
   { stage: 'mail', reply: '550 Helo name contains a ip address (HELO was 192-0-2-7.dsl.example.net) and not is valid', outcome: 'rejected', cause: 'helo-policy', source: 'Exim acl_check_mail (mitchjacksontech notes)' },
   { stage: 'rcpt', reply: '550-Access denied - 192.0.2.7 listed by dnsbl.sorbs.net\n550 Currently Sending Spam See: http://www.sorbs.net/lookup.shtml?192.0.2.7', outcome: 'rejected', cause: 'blocklist', source: 'Exim acl_check_rcpt (mitchjacksontech notes)', holdout: true },

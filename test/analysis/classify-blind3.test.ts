@@ -45,7 +45,7 @@ const ROWS: BlindRow[] = [
   // a list of sender addresses kept by the admin, not host reputation
   { stage: 'rcpt', reply: '554 Refused. Your sender address has been blacklisted.', outcome: 'rejected', cause: 'policy', source: 'spamdyke spamdyke.h ERROR_SENDER_BLACKLISTED' },
   // this recipient address does not take mail
-  { stage: 'rcpt', reply: '554 Refused. Mail is not being accepted at this address.', outcome: 'rejected', cause: 'recipient', source: 'spamdyke spamdyke.h ERROR_RECIPIENT_BLACKLISTED', holdout: true, miss: 'policy' },
+  { stage: 'rcpt', reply: '554 Refused. Mail is not being accepted at this address.', outcome: 'rejected', cause: 'recipient', source: 'spamdyke spamdyke.h ERROR_RECIPIENT_BLACKLISTED', holdout: true },
   // sender domain without MX: envelope policy
   { stage: 'mail', reply: '421 Refused. The domain of your sender address has no mail exchanger (MX).', outcome: 'deferred', cause: 'policy', source: 'spamdyke spamdyke.h ERROR_SENDER_NO_MX' },
   { stage: 'rcpt', reply: '554 Refused. Your IP address is listed in the RBL at zen.spamhaus.org', outcome: 'rejected', cause: 'blocklist', source: 'spamdyke spamdyke.h ERROR_RBL', holdout: true },
@@ -101,7 +101,9 @@ const ROWS: BlindRow[] = [
   { stage: 'mail', reply: '550 5.7.1 Your access to submit messages to this e-mail system has been rejected.', outcome: 'rejected', cause: 'policy', source: 'mxroute changelog (Exchange recipients)', holdout: true },
   { stage: 'rcpt', reply: '550 5.7.1 Relaying not allowed! Bad sender IP address', outcome: 'rejected', cause: 'relay-denied', source: 'wiki.pscs.co.uk VPOP3' },
   // external to external from an IP range without relay rights
-  { stage: 'rcpt', reply: '550 Delivery is not allowed to this address.', outcome: 'rejected', cause: 'relay-denied', source: 'hmailserver.com documentation error messages', holdout: true },
+  // Session 5: the model (with train8's recipient rows) now leans recipient here and no content word lifts
+  // it over the 550-at-RCPT prior, so the reply is unknown; earlier the model said relay-denied.
+  { stage: 'rcpt', reply: '550 Delivery is not allowed to this address.', outcome: 'rejected', cause: 'relay-denied', source: 'hmailserver.com documentation error messages', holdout: true, miss: 'unknown' },
   { stage: 'ehlo', reply: '501 EHLO Invalid domain address.', outcome: 'rejected', cause: 'helo-syntax', source: 'hMailServer error reference (nitindupare blog copy)' },
   { stage: 'mail', reply: '502 Use HELO/EHLO first', outcome: 'rejected', cause: 'helo-missing', source: 'hMailServer error reference (nitindupare blog copy)', holdout: true },
   // authentication demanded for a RCPT: relaying refused

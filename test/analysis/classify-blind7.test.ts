@@ -13,22 +13,29 @@
  *   after session 4:             90/103 = 87.4%   (the goal was 90%: missed; the family rules written
  *                                                  from blind4-6 did not carry over to this set)
  * On all 105 rows both builds score 92/105 = 87.6%.
+ *
+ * SPENT since session 5: its 13 misses were studied (the session-5 report lists each with whether its label
+ * agrees with the other sets) and scripts/train-classifier.mjs now trains on it, like blind4-6. Its figure
+ * below is therefore in-sample, a regression pin and not a blind result; the honest development figure for
+ * it is its leave-one-set-out row (`node scripts/train-classifier.mjs --loso`).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { expectWellFormedBlindSet, readBlindTsv, scoreRow } from '../helpers/blind-tsv.js';
 
 const rows = readBlindTsv('test/fixtures/blind7.tsv');
+/** Misses on all 105 rows after session 5's retraining (set when the model was trained). */
+const BLIND7_MISSES_MAX = 7;
 const EXCLUDED = new Set(['421 Sender address blocked', '421 Unable to process connection at this time']);
 
-describe('blind set 7 (session 4 strictly blind set)', () => {
+describe('blind set 7 (spent; training data since session 5)', () => {
   it('is large enough, uses the vocabulary, has no duplicates and a source on every row', () => {
     expect(rows.length).toBe(105);
     expectWellFormedBlindSet(rows);
   });
 
-  it('is never read by the trainer', () => {
-    expect(readFileSync('scripts/train-classifier.mjs', 'utf8')).not.toMatch(/blind7\.tsv/);
+  it('is training data now: the trainer reads it (it is spent as a blind measure)', () => {
+    expect(readFileSync('scripts/train-classifier.mjs', 'utf8')).toMatch(/tsvRows\('test\/fixtures\/blind7\.tsv'\)/);
   });
 
   it('the excluded rows are exactly the two that train7 also holds', () => {
@@ -38,10 +45,8 @@ describe('blind set 7 (session 4 strictly blind set)', () => {
     for (const r of hit) expect(train.toLowerCase()).toContain(r.reply.replace(/^\d{3} /, '').toLowerCase());
   });
 
-  it('scores at least the measured figure: 90 of the 103 scored rows (87.4%)', () => {
-    const scored = rows.filter((r) => !EXCLUDED.has(r.reply));
-    expect(scored.length).toBe(103);
-    const right = scored.map(scoreRow).filter((s) => s.ok).length;
-    expect(right).toBeGreaterThanOrEqual(90);
+  it('scores at least the session-5 figure on all 105 rows (no regression; in-sample, not a blind result)', () => {
+    const missed = rows.map(scoreRow).filter((s) => !s.ok).map((s) => `${s.row.line}: ${s.row.reply} -> ${s.got.cause}`);
+    expect(missed.length, missed.join('\n')).toBeLessThanOrEqual(BLIND7_MISSES_MAX);
   });
 });

@@ -83,7 +83,7 @@ describe('combination and confidence', () => {
     const c = classify({ stage: 'rcpt', code: 550, text: 'rejecting spoofed message' });
     expect(c.decidedBy).toBe('model');
     expect(c.cause).toBe('policy');
-    expect(c.confidence).toBeGreaterThanOrEqual(MODEL_THRESHOLD);
+    expect(c.confidence).toBeGreaterThanOrEqual(c.rule === 'no-rule' ? MODEL_THRESHOLD_NO_RULE : MODEL_THRESHOLD);
   });
 
   const stageArb = fc.constantFrom<Stage>('connect', 'ehlo', 'helo', 'mail', 'rcpt');

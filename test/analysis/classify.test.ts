@@ -14,10 +14,14 @@ import type { Cause, Outcome, Stage } from '../../src/results.js';
 type V = [stage: Stage | null, reply: string, outcome: Outcome, cause: Cause, source: string];
 
 const VECTORS: V[] = [
+  // Session 5 (issue 13): a HELO claiming the receiver's own name or address ("You are not me", "bogus HELO
+  // name used" with our name, "Fake HELO (you used our own hostname)") is helo-policy, the blind sets'
+  // convention; these four were labelled helo-mismatch by earlier sessions.
   // ── Postfix smtpd restrictions (smtpd_check.c texts) ──
   ['rcpt', '504 5.5.2 <mail>: Helo command rejected: need fully-qualified hostname', 'rejected', 'helo-not-fqdn', 'Postfix reject_non_fqdn_helo_hostname, short name'],
-  ['rcpt', '554 5.7.1 <mx.example.org>: Helo command rejected: You are not me', 'rejected', 'helo-mismatch', 'Postfix check_helo_access common "You are not me"'],
-  ['rcpt', '550 5.7.1 <192.0.2.7>: Helo command rejected: Go away, you are not [192.0.2.9]', 'rejected', 'helo-mismatch', 'Postfix check_helo_access impersonation text'],
+  ['rcpt', '554 5.7.1 <mx.example.org>: Helo command rejected: You are not me', 'rejected', 'helo-policy', 'Postfix check_helo_access common "You are not me"'],
+  ['rcpt', '550 5.7.1 <192.0.2.7>: Helo command rejected: Go away, you are not [192.0.2.9]', 'rejected', 'helo-policy', 'Postfix check_helo_access impersonation text'],
+  ['rcpt', '550 5.7.1 <host.example.net>: Helo command rejected: Your HELO does not match your IP address', 'rejected', 'helo-mismatch', 'Postfix check_helo_access custom mismatch text (session 5: the postfix-helo-mismatch split)'],
   ['rcpt', '554 5.7.1 <helo.example>: Helo command rejected: Internal policy', 'rejected', 'helo-policy', 'Postfix check_helo_access custom text'],
   ['rcpt', '450 4.7.1 Client host rejected: cannot find your hostname, [192.0.2.7]', 'deferred', 'fcrdns-fail', 'Postfix < 3.6 reject_unknown_client_hostname (4.7.1)'],
   ['rcpt', '550 5.7.25 Client host rejected: cannot find your hostname, [192.0.2.7]', 'rejected', 'fcrdns-fail', 'Postfix reject_unknown_client_hostname, unknown_client_reject_code=550'],
@@ -65,7 +69,7 @@ const VECTORS: V[] = [
   ['rcpt', '451 192.0.2.7 is not yet authorized to deliver mail from <a@example.net> to <b@example.org>. Please try later.', 'deferred', 'greylist', 'Exim + greylistd example ACL'],
   ['ehlo', '550 Access denied - Invalid HELO name (See RFC2821 4.1.1.1)', 'rejected', 'helo-syntax', 'cPanel Exim ACL'],
   ['ehlo', '550 Your HELO name is not a FQDN', 'rejected', 'helo-not-fqdn', 'common Exim ACL text'],
-  ['ehlo', '550 Fake HELO (you used our own hostname)', 'rejected', 'helo-mismatch', 'common Exim ACL against own-name HELO'],
+  ['ehlo', '550 Fake HELO (you used our own hostname)', 'rejected', 'helo-policy', 'common Exim ACL against own-name HELO'],
   ['rcpt', '550 Reverse DNS lookup failed for host 192.0.2.7', 'rejected', 'fcrdns-fail', 'Exim verify = reverse_host_lookup'],
   ['connect', '554 SMTP synchronization error', 'rejected', 'policy', 'Exim early talker'],
   ['rcpt', '550 Restricted characters in address', 'rejected', 'recipient', 'Exim default configure local-part check'],
@@ -79,7 +83,7 @@ const VECTORS: V[] = [
   ['connect', '421 4.3.2 Connection rate limit exceeded.', 'deferred', 'rate-limit', 'Sendmail FEATURE(ratecontrol)'],
   ['connect', '421 4.3.2 Too many open connections.', 'deferred', 'rate-limit', 'Sendmail FEATURE(conncontrol)'],
   ['helo', '501 5.0.0 Invalid domain name', 'rejected', 'helo-syntax', 'Sendmail HELO check'],
-  ['ehlo', '550 5.7.1 bogus HELO name used: mx.example.org', 'rejected', 'helo-mismatch', 'Sendmail FEATURE(block_bad_helo) with the receiver\'s own name'],
+  ['ehlo', '550 5.7.1 bogus HELO name used: mx.example.org', 'rejected', 'helo-policy', 'Sendmail FEATURE(block_bad_helo) with the receiver\'s own name'],
   // ── Haraka ──
   ['ehlo', '550 HELO host name invalid', 'rejected', 'helo-not-fqdn', 'Haraka helo.checks valid_hostname (bad TLD / public suffix)'],
   ['ehlo', '550 That HELO not allowed here', 'rejected', 'helo-policy', 'Haraka helo.checks match_re'],

@@ -195,7 +195,9 @@ describe('mxprobe classify --explain', () => {
     expect(r.stdout).toMatch(/first rule: postfix-helo-non-fqdn -> helo-not-fqdn \(specific, corpus precision/);
     expect(r.stdout).toMatch(/model: helo-not-fqdn 0\.\d+/);
     expect(r.stdout).toMatch(/code features for helo-not-fqdn: c:504 [+-][\d.]+, e:x\.5\.2/);
-    expect(r.stdout).toMatch(/decided by: model \(p 0\.\d+ >= 0\.5\); cause policy/);
+    // No rule matched: the no-rule threshold applies (0.3 since session 5), and the content-word lift is shown.
+    expect(r.stdout).toMatch(/decided by: model \(p 0\.\d+ >= 0\.3\); cause policy/);
+    expect(r.stdout).toMatch(/words lift policy by 0\.\d+ over the codes alone \(the model decides a reply no rule knows from 0\.1\)/);
     expect(r.stdout).toMatch(/words for policy: .*t:spoof/);
   });
 
