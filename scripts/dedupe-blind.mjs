@@ -37,6 +37,9 @@ const refs = [
   'test/fixtures/train7.tsv',
   // blind8b (session 5, part b of blind8) also dedupes against blind8 itself.
   'test/fixtures/blind8.tsv',
+  // blind9 (session 5) also dedupes against blind8b and the session-5 training set train8.
+  'test/fixtures/blind8b.tsv',
+  'test/fixtures/train8.tsv',
   ...readdirSync(join(root, 'test/analysis'))
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `test/analysis/${f}`),
