@@ -33,11 +33,15 @@ const ONLY_PROBE = process.env.BENCH_STORE_ONLY === 'probe';
 if (KEEP) mkdirSync(KEEP, { recursive: true });
 const work = KEEP ?? mkdtempSync(join(tmpdir(), 'mxprobe-bench-store-'));
 const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** BENCH_STORE_WORKER=0 skips the writer-thread rows (MXPROBE_STORE_WORKER=1), halving part 1. */
+const WITH_WORKER = process.env.BENCH_STORE_WORKER !== '0';
+/** Extra node flags for the mxprobe processes (e.g. --cpu-prof --cpu-prof-dir=DIR), as in bench/run.mjs. */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 function timed(args, env = {}) {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', 'BENCHTIME %e %U %S %M', process.execPath, CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', 'BENCHTIME %e %U %S %M', process.execPath, ...NODE_FLAGS, CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => {
@@ -199,14 +203,14 @@ async function main() {
     for (let r = 0; r < ROUNDS; r++) {
       runs.plain.push(await timed([...base, '-o', join(work, `p0-${r}.ndjson`)]));
       runs.sq.push(await timed([...base, '-o', join(work, `p1-${r}.ndjson`), '--store', sqDb]));
-      runs.sqW.push(await timed([...base, '-o', join(work, `p3-${r}.ndjson`), '--store', sqWDb], W));
+      if (WITH_WORKER) runs.sqW.push(await timed([...base, '-o', join(work, `p3-${r}.ndjson`), '--store', sqWDb], W));
       if (pgUrl) {
         const c0 = pg.cpuS();
         const x = await timed([...base, '-o', join(work, `p2-${r}.ndjson`), '--store', pgUrl]);
         x.serverCpuS = pg.cpuS() - c0;
         runs.pg.push(x);
       }
-      if (pgUrl) {
+      if (pgUrl && WITH_WORKER) {
         const c0 = pg.cpuS();
         const x = await timed([...base, '-o', join(work, `p4-${r}.ndjson`), '--store', pgUrl], W);
         x.serverCpuS = pg.cpuS() - c0;
@@ -220,13 +224,17 @@ async function main() {
     const plain = { wallS: med(runs.plain, (x) => x.wallS), cpuS: med(runs.plain, (x) => x.cpuS), rssMb: med(runs.plain, (x) => x.rssMb) };
     const sq = { wallS: med(runs.sq, (x) => x.wallS), cpuS: med(runs.sq, (x) => x.cpuS), rssMb: med(runs.sq, (x) => x.rssMb), code: runs.sq.find((x) => x.code !== 0)?.code ?? 0 };
     rows.push({ id: 'probe-slowdown-sqlite', what: `probe ${FARM} hosts (ehlo, L=${L} ms), --store sqlite vs none, median of ${ROUNDS}`, wallS: sq.wallS, baseS: plain.wallS, slowdownPct: round(((sq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: sq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((sq.cpuS - plain.cpuS) / plain.cpuS) * 100), rssMb: sq.rssMb, baseRssMb: plain.rssMb, code: sq.code, load: loadavg()[0] });
+    if (WITH_WORKER) {
     const si = { wallS: med(runs.sqW, (x) => x.wallS), cpuS: med(runs.sqW, (x) => x.cpuS), rssMb: med(runs.sqW, (x) => x.rssMb), code: runs.sqW.find((x) => x.code !== 0)?.code ?? 0 };
     rows.push({ id: 'probe-slowdown-sqlite-worker', what: `probe ${FARM} hosts, --store sqlite with MXPROBE_STORE_WORKER=1 (store writer thread) vs none, median of ${ROUNDS}`, wallS: si.wallS, baseS: plain.wallS, slowdownPct: round(((si.wallS - plain.wallS) / plain.wallS) * 100), cpuS: si.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((si.cpuS - plain.cpuS) / plain.cpuS) * 100), rssMb: si.rssMb, code: si.code, load: loadavg()[0] });
+    }
     if (pgUrl) {
       const pq = { wallS: med(runs.pg, (x) => x.wallS), cpuS: med(runs.pg, (x) => x.cpuS), rssMb: med(runs.pg, (x) => x.rssMb), serverCpuS: med(runs.pg, (x) => x.serverCpuS), code: runs.pg.find((x) => x.code !== 0)?.code ?? 0 };
       rows.push({ id: 'probe-slowdown-pg', what: `probe ${FARM} hosts, --store postgres vs none, median of ${ROUNDS}`, wallS: pq.wallS, baseS: plain.wallS, slowdownPct: round(((pq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: pq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((pq.cpuS - plain.cpuS) / plain.cpuS) * 100), serverCpuS: round(pq.serverCpuS, 2), rssMb: pq.rssMb, code: pq.code, load: loadavg()[0] });
+      if (WITH_WORKER) {
       const pw = { wallS: med(runs.pgW, (x) => x.wallS), cpuS: med(runs.pgW, (x) => x.cpuS), rssMb: med(runs.pgW, (x) => x.rssMb), serverCpuS: med(runs.pgW, (x) => x.serverCpuS), code: runs.pgW.find((x) => x.code !== 0)?.code ?? 0 };
       rows.push({ id: 'probe-slowdown-pg-worker', what: `probe ${FARM} hosts, --store postgres with MXPROBE_STORE_WORKER=1 vs none, median of ${ROUNDS}`, wallS: pw.wallS, baseS: plain.wallS, slowdownPct: round(((pw.wallS - plain.wallS) / plain.wallS) * 100), cpuS: pw.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((pw.cpuS - plain.cpuS) / plain.cpuS) * 100), serverCpuS: round(pw.serverCpuS, 2), rssMb: pw.rssMb, code: pw.code, load: loadavg()[0] });
+      }
     }
     await farm.close();
     }

@@ -7,9 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { HostResult } from '../../src/results.js';
-import { diffHost, diffUnchanged } from '../../src/store/diff.js';
+import { PROBE_STATUSES, type DaneStatus, type HostResult } from '../../src/results.js';
+import { diffHost, diffUnchanged, selfDiffSays } from '../../src/store/diff.js';
 import { diffSides, storeSide, type DiffRow } from '../../src/store/diff-stream.js';
 import { hostBrief, hostFromBrief, parseBriefHeader } from '../../src/store/rows.js';
 import { StoreSink } from '../../src/store/sink.js';
@@ -74,6 +75,39 @@ describe('hosts.brief', () => {
     }
     // The mutations above really produce these changes (the comparison is not vacuous).
     for (const k of ['banner-changed', 'capability-added', 'capability-changed', 'starttls-lost', 'tls-downgrade', 'cipher-changed', 'cert-changed', 'cert-expiring', 'verdict-changed', 'probe-failed', 'tls-capability-added', 'sender-alignment-changed', 'dane-changed', 'transport-inconclusive']) expect(kinds).toContain(k);
+  });
+
+  it('the header\'s `solo` (selfDiffSays, no diffHost run) is exactly "diffHost(h, h) says more than expiry", on random hosts', () => {
+    const danes: Array<DaneStatus | null> = [null, 'dane-valid', 'dane-mismatch', 'no-tlsa', 'insecure', 'bogus', 'tlsa-unusable', 'indeterminate', 'not-checked'];
+    const kinds = ['primary', 'literal', 'nxdomain', 'custom'] as const;
+    const probeArb = fc.record({ status: fc.constantFrom(...PROBE_STATUSES), kind: fc.constantFrom(...kinds), name: fc.constantFrom('a.example', 'b.example'), source: fc.constantFrom(null, '192.0.2.1'), outcome: fc.constantFrom('accepted', 'rejected', 'deferred'), retry: fc.boolean(), check: fc.constantFrom('pass', 'fail', 'skip') });
+    let solo = 0;
+    let plain = 0;
+    fc.assert(
+      fc.property(fc.array(probeArb, { minLength: 0, maxLength: 4 }), fc.constantFrom(...danes), fc.integer({ min: 0, max: 15 }), (ps, dane, i) => {
+        const h = syntheticTarget(i, (x) => (base(i, x), mutate(i, x))).hosts[0]!;
+        const p0 = h.probes[0]!;
+        h.probes = ps.map((q) => {
+          const p = structuredClone(p0);
+          p.status = q.status;
+          p.identity = { ...p.identity, kind: q.kind, name: q.name, source: q.source };
+          p.verdict = { ...p.verdict, outcome: q.outcome };
+          if (q.retry) p.greylistRetry = { afterSeconds: 60, verdict: { ...p.verdict, outcome: 'accepted' }, status: 'success' };
+          p.alignment = { checks: [{ id: 'helo-resolves', status: q.check, detail: '' }] };
+          return p;
+        });
+        if (dane === null) delete h.transport;
+        else h.transport = { dane: { status: dane, dnssec: 'secure', name: '_25._tcp.mx', records: [], matched: null } };
+        const says = diffHost(h, h, { now: new Date(0), expiryDays: -Infinity }).length > 0;
+        if (says) solo++;
+        else plain++;
+        expect(selfDiffSays(h)).toBe(says);
+      }),
+      { numRuns: 400, seed: 16 },
+    );
+    // Both answers were exercised (a property that only ever saw one of them would prove little).
+    expect(solo).toBeGreaterThan(20);
+    expect(plain).toBeGreaterThan(20);
   });
 
   it('a store diff from briefs equals one from the records of hosts written before migration 2', async () => {
