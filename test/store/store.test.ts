@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult, TargetResult } from '../../src/results.js';
 import { diffSides, fileSide, storeSide, type DiffRow } from '../../src/store/diff-stream.js';
@@ -159,6 +160,27 @@ describe.skipIf(SKIP_PG)('PostgreSQL server', () => {
   }, 120_000);
   afterAll(async () => pgServer?.stop(), 60_000);
   contract('PostgreSQL', async () => openPgStore(pgServer!.url('contract'), { connectTimeoutMs: 10_000 }));
+
+  it('migrations 5 and 6: the unused host indexes are gone, the JSON columns compress with lz4', async () => {
+    await pgServer!.createDb('m56');
+    await (await openPgStore(pgServer!.url('m56'), { connectTimeoutMs: 10_000 })).close();
+    const c = new pg.Client({ connectionString: pgServer!.url('m56') });
+    await c.connect();
+    try {
+      expect((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r: { version: number }) => r.version)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect((await c.query("SELECT indexname FROM pg_indexes WHERE tablename = 'hosts' ORDER BY indexname")).rows.map((r: { indexname: string }) => r.indexname)).toEqual(['hosts_import_key', 'hosts_pkey', 'hosts_run_key']);
+      // Debian's PostgreSQL 15 is built --with-lz4 (pg_config --configure): the DO block took effect.
+      const comp = (await c.query("SELECT attrelid::regclass::text AS t, attname, attcompression FROM pg_attribute WHERE attname IN ('record', 'brief') AND attrelid::regclass::text IN ('hosts', 'probes', 'targets') ORDER BY 1, 2")).rows;
+      expect(comp).toEqual([
+        { t: 'hosts', attname: 'brief', attcompression: 'l' },
+        { t: 'hosts', attname: 'record', attcompression: 'l' },
+        { t: 'probes', attname: 'record', attcompression: 'l' },
+        { t: 'targets', attname: 'record', attcompression: 'l' },
+      ]);
+    } finally {
+      await c.end();
+    }
+  }, 60_000);
 });
 
 describe('SQLite specifics', () => {
@@ -167,7 +189,7 @@ describe('SQLite specifics', () => {
     for (let i = 0; i < 3; i++) await openSqliteStore(p, { busyTimeoutMs: 1000 }).close();
     const db = new Database(p, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
+    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
     // Migration 5: the host indexes no query used are gone; those diff and import read remain.
     const idx = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'hosts' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
     expect(idx).toEqual(['hosts_import_key', 'hosts_run_key']);
