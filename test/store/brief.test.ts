@@ -9,14 +9,54 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROBE_STATUSES, type DaneStatus, type HostResult } from '../../src/results.js';
-import { diffHost, diffUnchanged, selfDiffSays } from '../../src/store/diff.js';
+import { PROBE_STATUSES, type AlignmentCheck, type DaneStatus, type HostResult } from '../../src/results.js';
+import { briefHeader, diffHost, diffUnchanged, selfDiffSays } from '../../src/store/diff.js';
 import { diffSides, storeSide, type DiffRow } from '../../src/store/diff-stream.js';
 import { hostBrief, hostFromBrief, parseBriefHeader } from '../../src/store/rows.js';
 import { StoreSink } from '../../src/store/sink.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
-import { syntheticTarget } from './fixture.js';
+import { SAMPLE, syntheticTarget } from './fixture.js';
+
+/**
+ * hostBrief as first written (object spreads), kept as the reference: the brief column must stay
+ * byte-equal, since diff compares two runs' briefs as strings (diff-stream.ts).
+ */
+function referenceBrief(host: HostResult, target: { input: string; domain: string | null }): string {
+  const briefChecks = (list: AlignmentCheck[]): AlignmentCheck[] => list.map((c) => ({ id: c.id, status: c.status, detail: '' }));
+  const briefIssuer = (issuer: Record<string, string | string[]>): Record<string, string | string[]> => {
+    const out: Record<string, string | string[]> = {};
+    if (issuer['CN'] !== undefined) out['CN'] = issuer['CN'];
+    if (issuer['O'] !== undefined) out['O'] = issuer['O'];
+    return out;
+  };
+  return JSON.stringify({
+    q: briefHeader(host),
+    target: { input: target.input, domain: target.domain },
+    probes: host.probes.map((p) => ({
+      identity: p.identity,
+      status: p.status,
+      verdict: p.verdict,
+      ...(p.greylistRetry ? { greylistRetry: { verdict: p.greylistRetry.verdict, status: p.greylistRetry.status } } : {}),
+      ...(p.error ? { error: { message: p.error.message } } : {}),
+      banner: p.banner ? { lines: p.banner.lines } : null,
+      capabilities: {
+        plain: p.capabilities.plain ? { keywords: p.capabilities.plain.keywords, starttls: p.capabilities.plain.starttls } : null,
+        tls: p.capabilities.tls ? { keywords: p.capabilities.tls.keywords } : null,
+      },
+      tls: p.tls
+        ? {
+            protocol: p.tls.protocol,
+            cipher: p.tls.cipher ? { name: p.tls.cipher.name, standardName: p.tls.cipher.standardName } : null,
+            certificate: p.tls.certificate ? { issuer: briefIssuer(p.tls.certificate.issuer), fingerprint256: p.tls.certificate.fingerprint256, validTo: p.tls.certificate.validTo } : null,
+          }
+        : null,
+      ...(p.alignment ? { alignment: { checks: briefChecks(p.alignment.checks), ...(p.alignment.observedIp ? { observedIp: { ip: p.alignment.observedIp.ip, checks: briefChecks(p.alignment.observedIp.checks) } } : {}) } } : {}),
+    })),
+    ...(host.alignment ? { alignment: { checks: briefChecks(host.alignment.checks) } } : {}),
+    ...(host.transport?.dane ? { transport: { dane: { status: host.transport.dane.status, dnssec: host.transport.dane.dnssec, ...(host.transport.dane.detail !== undefined ? { detail: host.transport.dane.detail } : {}) } } } : {}),
+  });
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'mxprobe-brief-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,6 +115,22 @@ describe('hosts.brief', () => {
     }
     // The mutations above really produce these changes (the comparison is not vacuous).
     for (const k of ['banner-changed', 'capability-added', 'capability-changed', 'starttls-lost', 'tls-downgrade', 'cipher-changed', 'cert-changed', 'cert-expiring', 'verdict-changed', 'probe-failed', 'tls-capability-added', 'sender-alignment-changed', 'dane-changed', 'transport-inconclusive']) expect(kinds).toContain(k);
+  });
+
+  it('hostBrief writes the same bytes as the reference (object-spread) form, on every mutated and sample host', () => {
+    const hosts: HostResult[] = [...SAMPLE.targets.flatMap((t) => t.hosts)];
+    for (let i = 0; i < N; i++) hosts.push(syntheticTarget(i, (h) => (base(i, h), mutate(i, h))).hosts[0]!);
+    // A greylist retry, an observed client IP and a DANE detail: the optional fields all present.
+    const extra = syntheticTarget(20, (h) => (base(15, h), mutate(15, h), mutate(9, h))).hosts[0]!;
+    if (extra.probes[0]!.alignment) extra.probes[0]!.alignment.observedIp = { ip: '192.0.2.9', checks: [{ id: 'observed-ptr', status: 'fail', detail: 'x' }] };
+    hosts.push(extra);
+    let optional = 0;
+    for (const h of hosts) {
+      const t = { input: 'in.example', domain: 'in.example' };
+      expect(hostBrief(h, t)).toBe(referenceBrief(h, t));
+      if (h.probes.some((p) => p.greylistRetry || p.error || p.alignment?.observedIp) || h.transport?.dane?.detail !== undefined) optional++;
+    }
+    expect(optional).toBeGreaterThanOrEqual(3);
   });
 
   it('the header\'s `solo` (selfDiffSays, no diffHost run) is exactly "diffHost(h, h) says more than expiry", on random hosts', () => {
