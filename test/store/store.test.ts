@@ -198,6 +198,37 @@ describe('SQLite specifics', () => {
     db.close();
   });
 
+  it('a batch is written when its time is up (flushMs), not only when full or at finish', async () => {
+    const p = join(dir, 'timed.db');
+    const store = openSqliteStore(p, { busyTimeoutMs: 5000 });
+    const reader = new Database(p, { readonly: true });
+    const stored = () => (reader.prepare('SELECT count(*) AS n FROM hosts').get() as { n: number }).n;
+    const write = async (sink: StoreSink, from: number) => {
+      for (let i = from; i < from + 3; i++) {
+        const t = syntheticTarget(i);
+        await sink.host(t.hosts[0]!, { ...t });
+        await sink.target(t);
+      }
+    };
+    const meta = { startedAt: '2026-05-01T00:00:00.000Z', toolVersion: 't', options: {}, vantage: null, source: null };
+    const warn = (m: string) => expect.fail(m);
+    // Far from full and an hour to go: nothing is written before finish() (no batch per host).
+    const slow = await StoreSink.start(store, meta, { warn, batchSize: 1000, flushMs: 3_600_000 });
+    await write(slow, 0);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(stored()).toBe(0);
+    await slow.finish('2026-05-01T00:00:01.000Z', 'complete');
+    expect(stored()).toBe(3);
+    // 20 ms: the three hosts are committed while the run is still going (polled, no time bound asserted).
+    const quick = await StoreSink.start(store, meta, { warn, batchSize: 1000, flushMs: 20 });
+    await write(quick, 3);
+    for (let i = 0; i < 500 && stored() < 6; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(stored()).toBe(6);
+    await quick.finish('2026-05-01T00:00:02.000Z', 'complete');
+    reader.close();
+    await store.close();
+  });
+
   it('a writer that cannot get the lock fails with E_STORE_LOCKED; the sink warns once and stops writing', async () => {
     const p = join(dir, 'locked.db');
     const store = openSqliteStore(p, { busyTimeoutMs: 200 });
