@@ -33,11 +33,22 @@ const ONLY_PROBE = process.env.BENCH_STORE_ONLY === 'probe';
 if (KEEP) mkdirSync(KEEP, { recursive: true });
 const work = KEEP ?? mkdtempSync(join(tmpdir(), 'mxprobe-bench-store-'));
 const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** BENCH_STORE_WORKER=0 skips the writer-thread rows (MXPROBE_STORE_WORKER=1), halving part 1. */
+const WITH_WORKER = process.env.BENCH_STORE_WORKER !== '0';
+/** Extra node flags for the mxprobe processes (e.g. --cpu-prof --cpu-prof-dir=DIR), as in bench/run.mjs. */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
-function timed(args, env = {}) {
+/**
+ * BENCH_CLI_BEFORE=path/to/bin/mxprobe.js: part 1 also runs --store with that build in every round
+ * (rows *-before), interleaved with this one, into its own stores, so two builds are compared on
+ * the same load.
+ */
+const CLI_BEFORE = process.env.BENCH_CLI_BEFORE;
+
+function timed(args, env = {}, cli = CLI) {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', 'BENCHTIME %e %U %S %M', process.execPath, CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', 'BENCHTIME %e %U %S %M', process.execPath, ...NODE_FLAGS, cli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => {
@@ -190,7 +201,11 @@ async function main() {
     const pgUrl = pg.reason ? null : pg.url();
     await timed(['store', 'prune', '--keep', '1d', '--store', sqDb]);
     if (pgUrl) await timed(['store', 'prune', '--keep', '1d', '--store', pgUrl]);
-    const runs = { plain: [], sq: [], sqW: [], pg: [], pgW: [] };
+    const runs = { plain: [], sq: [], sqW: [], pg: [], pgW: [], sqB: [], pgB: [] };
+    const sqBDb = join(work, 'probe-before.db');
+    const pgBUrl = pg.reason || !CLI_BEFORE ? null : pg.url();
+    if (CLI_BEFORE) await timed(['store', 'prune', '--keep', '1d', '--store', sqBDb], {}, CLI_BEFORE);
+    if (pgBUrl) await timed(['store', 'prune', '--keep', '1d', '--store', pgBUrl], {}, CLI_BEFORE);
     // The default writes in the prober's thread; MXPROBE_STORE_WORKER=1 through the store writer
     // thread (store/worker-sink.ts): both measured, so the default can be checked on a quiet machine.
     const sqWDb = join(work, 'probe-worker.db');
@@ -199,14 +214,21 @@ async function main() {
     for (let r = 0; r < ROUNDS; r++) {
       runs.plain.push(await timed([...base, '-o', join(work, `p0-${r}.ndjson`)]));
       runs.sq.push(await timed([...base, '-o', join(work, `p1-${r}.ndjson`), '--store', sqDb]));
-      runs.sqW.push(await timed([...base, '-o', join(work, `p3-${r}.ndjson`), '--store', sqWDb], W));
+      if (CLI_BEFORE) runs.sqB.push(await timed([...base, '-o', join(work, `p5-${r}.ndjson`), '--store', sqBDb], {}, CLI_BEFORE));
+      if (pgBUrl) {
+        const c0 = pg.cpuS();
+        const x = await timed([...base, '-o', join(work, `p6-${r}.ndjson`), '--store', pgBUrl], {}, CLI_BEFORE);
+        x.serverCpuS = pg.cpuS() - c0;
+        runs.pgB.push(x);
+      }
+      if (WITH_WORKER) runs.sqW.push(await timed([...base, '-o', join(work, `p3-${r}.ndjson`), '--store', sqWDb], W));
       if (pgUrl) {
         const c0 = pg.cpuS();
         const x = await timed([...base, '-o', join(work, `p2-${r}.ndjson`), '--store', pgUrl]);
         x.serverCpuS = pg.cpuS() - c0;
         runs.pg.push(x);
       }
-      if (pgUrl) {
+      if (pgUrl && WITH_WORKER) {
         const c0 = pg.cpuS();
         const x = await timed([...base, '-o', join(work, `p4-${r}.ndjson`), '--store', pgUrl], W);
         x.serverCpuS = pg.cpuS() - c0;
@@ -220,13 +242,26 @@ async function main() {
     const plain = { wallS: med(runs.plain, (x) => x.wallS), cpuS: med(runs.plain, (x) => x.cpuS), rssMb: med(runs.plain, (x) => x.rssMb) };
     const sq = { wallS: med(runs.sq, (x) => x.wallS), cpuS: med(runs.sq, (x) => x.cpuS), rssMb: med(runs.sq, (x) => x.rssMb), code: runs.sq.find((x) => x.code !== 0)?.code ?? 0 };
     rows.push({ id: 'probe-slowdown-sqlite', what: `probe ${FARM} hosts (ehlo, L=${L} ms), --store sqlite vs none, median of ${ROUNDS}`, wallS: sq.wallS, baseS: plain.wallS, slowdownPct: round(((sq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: sq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((sq.cpuS - plain.cpuS) / plain.cpuS) * 100), rssMb: sq.rssMb, baseRssMb: plain.rssMb, code: sq.code, load: loadavg()[0] });
+    // The same rows for the BENCH_CLI_BEFORE build, against the same no-store runs.
+    const row = (id, what, xs) => {
+      const m = { wallS: med(xs, (x) => x.wallS), cpuS: med(xs, (x) => x.cpuS), rssMb: med(xs, (x) => x.rssMb), serverCpuS: med(xs, (x) => x.serverCpuS), code: xs.find((x) => x.code !== 0)?.code ?? 0 };
+      rows.push({ id, what, wallS: m.wallS, baseS: plain.wallS, slowdownPct: round(((m.wallS - plain.wallS) / plain.wallS) * 100), cpuS: m.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((m.cpuS - plain.cpuS) / plain.cpuS) * 100), ...(m.serverCpuS !== null ? { serverCpuS: round(m.serverCpuS, 2) } : {}), rssMb: m.rssMb, code: m.code, load: loadavg()[0] });
+    };
+    if (CLI_BEFORE) row('probe-slowdown-sqlite-before', `probe ${FARM} hosts, --store sqlite with ${CLI_BEFORE} vs none, median of ${ROUNDS}`, runs.sqB);
+    if (pgBUrl) row('probe-slowdown-pg-before', `probe ${FARM} hosts, --store postgres with ${CLI_BEFORE} vs none, median of ${ROUNDS}`, runs.pgB);
+    // Every round, for the interleaving: CPU s of each configuration in order.
+    rows.push({ id: 'probe-rounds', what: 'CPU s per round (user+sys of the probe process)', rounds: Object.fromEntries(Object.entries(runs).filter(([, xs]) => xs.length > 0).map(([k, xs]) => [k, xs.map((x) => round(x.cpuS, 2))])), wallRounds: Object.fromEntries(Object.entries(runs).filter(([, xs]) => xs.length > 0).map(([k, xs]) => [k, xs.map((x) => round(x.wallS, 2))])), load: loadavg()[0] });
+    if (WITH_WORKER) {
     const si = { wallS: med(runs.sqW, (x) => x.wallS), cpuS: med(runs.sqW, (x) => x.cpuS), rssMb: med(runs.sqW, (x) => x.rssMb), code: runs.sqW.find((x) => x.code !== 0)?.code ?? 0 };
     rows.push({ id: 'probe-slowdown-sqlite-worker', what: `probe ${FARM} hosts, --store sqlite with MXPROBE_STORE_WORKER=1 (store writer thread) vs none, median of ${ROUNDS}`, wallS: si.wallS, baseS: plain.wallS, slowdownPct: round(((si.wallS - plain.wallS) / plain.wallS) * 100), cpuS: si.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((si.cpuS - plain.cpuS) / plain.cpuS) * 100), rssMb: si.rssMb, code: si.code, load: loadavg()[0] });
+    }
     if (pgUrl) {
       const pq = { wallS: med(runs.pg, (x) => x.wallS), cpuS: med(runs.pg, (x) => x.cpuS), rssMb: med(runs.pg, (x) => x.rssMb), serverCpuS: med(runs.pg, (x) => x.serverCpuS), code: runs.pg.find((x) => x.code !== 0)?.code ?? 0 };
       rows.push({ id: 'probe-slowdown-pg', what: `probe ${FARM} hosts, --store postgres vs none, median of ${ROUNDS}`, wallS: pq.wallS, baseS: plain.wallS, slowdownPct: round(((pq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: pq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((pq.cpuS - plain.cpuS) / plain.cpuS) * 100), serverCpuS: round(pq.serverCpuS, 2), rssMb: pq.rssMb, code: pq.code, load: loadavg()[0] });
+      if (WITH_WORKER) {
       const pw = { wallS: med(runs.pgW, (x) => x.wallS), cpuS: med(runs.pgW, (x) => x.cpuS), rssMb: med(runs.pgW, (x) => x.rssMb), serverCpuS: med(runs.pgW, (x) => x.serverCpuS), code: runs.pgW.find((x) => x.code !== 0)?.code ?? 0 };
       rows.push({ id: 'probe-slowdown-pg-worker', what: `probe ${FARM} hosts, --store postgres with MXPROBE_STORE_WORKER=1 vs none, median of ${ROUNDS}`, wallS: pw.wallS, baseS: plain.wallS, slowdownPct: round(((pw.wallS - plain.wallS) / plain.wallS) * 100), cpuS: pw.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((pw.cpuS - plain.cpuS) / plain.cpuS) * 100), serverCpuS: round(pw.serverCpuS, 2), rssMb: pw.rssMb, code: pw.code, load: loadavg()[0] });
+      }
     }
     await farm.close();
     }
@@ -294,7 +329,7 @@ async function main() {
   }
   const lines = [`## store bench (${QUICK ? 'quick' : 'full'}, ${N} probes, farm ${FARM}, L=${L} ms)`, '', '| id | what | wall s | rows/s | peak RSS MB | other |', '|---|---|--:|--:|--:|---|'];
   for (const r of rows) {
-    const other = [r.baseS !== undefined ? `without --store ${r.baseS} s, slowdown ${r.slowdownPct}%` : '', r.cpuS !== undefined && r.cpuS !== null ? `CPU ${round(r.cpuS, 2)} s${r.baseCpuS !== undefined ? ` (without ${round(r.baseCpuS, 2)} s, +${r.cpuPct}%)` : ''}` : '', r.serverCpuS !== undefined ? `PostgreSQL server CPU ${r.serverCpuS} s` : '', r.load !== undefined ? `load ${round(r.load, 1)}` : '', r.kbPer1kProbes !== undefined ? `${r.kbPer1kProbes} KB per 1k probes` : '', r.changes !== undefined ? `${r.changes} changes` : '', r.code ? `exit ${r.code}` : ''].filter(Boolean).join('; ');
+    const other = [r.baseS !== undefined ? `without --store ${r.baseS} s, slowdown ${r.slowdownPct}%` : '', r.cpuS !== undefined && r.cpuS !== null ? `CPU ${round(r.cpuS, 2)} s${r.baseCpuS !== undefined ? ` (without ${round(r.baseCpuS, 2)} s, +${r.cpuPct}%)` : ''}` : '', r.serverCpuS !== undefined ? `PostgreSQL server CPU ${r.serverCpuS} s` : '', r.load !== undefined ? `load ${round(r.load, 1)}` : '', r.kbPer1kProbes !== undefined ? `${r.kbPer1kProbes} KB per 1k probes` : '', r.changes !== undefined ? `${r.changes} changes` : '', r.rounds ? `CPU s ${JSON.stringify(r.rounds)}; wall s ${JSON.stringify(r.wallRounds)}` : '', r.code ? `exit ${r.code}` : ''].filter(Boolean).join('; ');
     lines.push(`| ${r.id} | ${r.what} | ${r.wallS ?? ''} | ${r.rowsPerS ?? ''} | ${r.rssMb ?? ''} | ${other} |`);
   }
   const text = lines.join('\n');

@@ -331,8 +331,32 @@ export interface BriefHeader {
 }
 
 export function briefHeader(h: HostResult): BriefHeader {
-  // expiryDays -Infinity: no expiry line, so `solo` is about everything else diffHost(h, h) says.
-  return { notAfter: certBrief(tlsProbe(h))?.notAfter ?? null, solo: diffHost(h, h, { now: new Date(0), expiryDays: -Infinity }).length > 0 };
+  return { notAfter: certBrief(tlsProbe(h))?.notAfter ?? null, solo: selfDiffSays(h) };
+}
+
+/**
+ * Whether diffHost(h, h) reports anything but an expiry line, without running it (it is written
+ * once per stored host, on the prober's thread). A copy of a host differs from itself only where
+ * diffHost looks at one side alone, or pairs two different probes:
+ *  - every fact compared between the sides (banner, EHLO keywords, STARTTLS, TLS, certificate,
+ *    host alignment checks) is read by the same function from the same host: equal, no change;
+ *  - each probe is paired with the LAST probe of its identity key: when keys are unique that is
+ *    itself (equal verdicts, equal sender checks: no change), and what remains is `failed(pb)`,
+ *    which reports on the newer side alone (probe-failed);
+ *  - diffDane(d, d) reports only an `indeterminate` DANE lookup (transport-inconclusive).
+ * Two probes sharing an identity key (never in a normal run) take the full diffHost.
+ * test/store/brief.test.ts checks this against diffHost(h, h) on every change kind.
+ */
+export function selfDiffSays(h: HostResult): boolean {
+  const n = h.probes.length;
+  if (n > 1) {
+    const keys = new Set<string>();
+    for (const p of h.probes) keys.add(identityKey(p));
+    // expiryDays -Infinity: no expiry line, so this is about everything else diffHost(h, h) says.
+    if (keys.size !== n) return diffHost(h, h, { now: new Date(0), expiryDays: -Infinity }).length > 0;
+  }
+  for (const p of h.probes) if (failed(p)) return true;
+  return h.transport?.dane?.status === 'indeterminate';
 }
 
 /** diffHost(b, b) for a host whose header says `solo: false`. */

@@ -122,4 +122,32 @@ CREATE INDEX targets_tkey ON targets (tkey);`),
     ...both(`ALTER TABLE hosts ADD COLUMN import_key TEXT;
 CREATE INDEX hosts_import_key ON hosts (run_id, import_key) WHERE import_key IS NOT NULL;`),
   },
+  {
+    version: 5,
+    name: 'drop hosts_domain, hosts_exchange, hosts_ip: never used by a query, written per host',
+    // `history` matches `domain = q OR tkey = q OR exchange = q OR ip = q`: an OR is served by
+    // indexes only when every term has one (SQLite's multi-index OR, PostgreSQL's BitmapOr), and
+    // tkey has none, so both databases scan hosts (EXPLAIN QUERY PLAN: "SCAN h"); diff reads by
+    // (run_id, hkey). The three indexes were only written: on a store holding ten earlier runs of
+    // the same 2000 hosts they cost 20% of the insert CPU of the next run (bench/store.mjs).
+    ...both(`DROP INDEX IF EXISTS hosts_domain;
+DROP INDEX IF EXISTS hosts_exchange;
+DROP INDEX IF EXISTS hosts_ip;`),
+  },
+  {
+    version: 6,
+    name: 'PostgreSQL: lz4 for the JSON columns (when the server has it)',
+    // A probe record (2-5 KB) is over the TOAST threshold (~2 KB), so PostgreSQL compresses it,
+    // by default with pglz, on the server's CPU, which shares the machine with the prober. lz4
+    // compresses several times faster for a similar size. Only new values are affected; the
+    // contents are the same. SET COMPRESSION needs PostgreSQL >= 14 built with lz4: elsewhere the
+    // columns keep pglz (the DO block swallows only those errors). SQLite stores TEXT as it is.
+    sqlite: '',
+    postgres: `DO $$ BEGIN
+  ALTER TABLE probes ALTER COLUMN record SET COMPRESSION lz4;
+  ALTER TABLE hosts ALTER COLUMN record SET COMPRESSION lz4, ALTER COLUMN brief SET COMPRESSION lz4;
+  ALTER TABLE targets ALTER COLUMN record SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported OR syntax_error OR invalid_parameter_value THEN NULL;
+END $$;`,
+  },
 ];

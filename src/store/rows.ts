@@ -74,36 +74,50 @@ export function hostRow(host: HostResult, target: HostTarget, pre?: HostStrings 
  * a diff from briefs against one from full records.
  */
 export function hostBrief(host: HostResult, target: { input: string; domain: string | null }): string {
-  return JSON.stringify({
+  // Built by assignment, not by spreading `...(cond ? {…} : {})`: the same keys in the same order
+  // (so the same JSON, byte for byte), without a temporary object per optional field. It runs
+  // once per stored host on the prober's thread.
+  const probes = host.probes.map((p) => {
+    const b: Record<string, unknown> = { identity: p.identity, status: p.status, verdict: p.verdict };
+    if (p.greylistRetry) b['greylistRetry'] = { verdict: p.greylistRetry.verdict, status: p.greylistRetry.status };
+    if (p.error) b['error'] = { message: p.error.message };
+    b['banner'] = p.banner ? { lines: p.banner.lines } : null;
+    b['capabilities'] = {
+      plain: p.capabilities.plain ? { keywords: p.capabilities.plain.keywords, starttls: p.capabilities.plain.starttls } : null,
+      // Migration 3: the post-STARTTLS EHLO keywords (RFC 3207 §4.2).
+      tls: p.capabilities.tls ? { keywords: p.capabilities.tls.keywords } : null,
+    };
+    const t = p.tls;
+    b['tls'] = t
+      ? {
+          protocol: t.protocol,
+          cipher: t.cipher ? { name: t.cipher.name, standardName: t.cipher.standardName } : null,
+          certificate: t.certificate ? { issuer: briefIssuer(t.certificate.issuer), fingerprint256: t.certificate.fingerprint256, validTo: t.certificate.validTo } : null,
+        }
+      : null;
+    // Migration 3: the sender-side alignment checks of this identity.
+    if (p.alignment) {
+      const a: Record<string, unknown> = { checks: briefChecks(p.alignment.checks) };
+      if (p.alignment.observedIp) a['observedIp'] = { ip: p.alignment.observedIp.ip, checks: briefChecks(p.alignment.observedIp.checks) };
+      b['alignment'] = a;
+    }
+    return b;
+  });
+  const brief: Record<string, unknown> = {
     // First, so a reader finds it without parsing the rest (parseBriefHeader).
     q: briefHeader(host),
     target: { input: target.input, domain: target.domain },
-    probes: host.probes.map((p) => ({
-      identity: p.identity,
-      status: p.status,
-      verdict: p.verdict,
-      ...(p.greylistRetry ? { greylistRetry: { verdict: p.greylistRetry.verdict, status: p.greylistRetry.status } } : {}),
-      ...(p.error ? { error: { message: p.error.message } } : {}),
-      banner: p.banner ? { lines: p.banner.lines } : null,
-      capabilities: {
-        plain: p.capabilities.plain ? { keywords: p.capabilities.plain.keywords, starttls: p.capabilities.plain.starttls } : null,
-        // Migration 3: the post-STARTTLS EHLO keywords (RFC 3207 §4.2).
-        tls: p.capabilities.tls ? { keywords: p.capabilities.tls.keywords } : null,
-      },
-      tls: p.tls
-        ? {
-            protocol: p.tls.protocol,
-            cipher: p.tls.cipher ? { name: p.tls.cipher.name, standardName: p.tls.cipher.standardName } : null,
-            certificate: p.tls.certificate ? { issuer: briefIssuer(p.tls.certificate.issuer), fingerprint256: p.tls.certificate.fingerprint256, validTo: p.tls.certificate.validTo } : null,
-          }
-        : null,
-      // Migration 3: the sender-side alignment checks of this identity.
-      ...(p.alignment ? { alignment: { checks: briefChecks(p.alignment.checks), ...(p.alignment.observedIp ? { observedIp: { ip: p.alignment.observedIp.ip, checks: briefChecks(p.alignment.observedIp.checks) } } : {}) } } : {}),
-    })),
-    ...(host.alignment ? { alignment: { checks: briefChecks(host.alignment.checks) } } : {}),
-    // Migration 3: the DANE verdict (RFC 7672) and the DNSSEC status of its TLSA answer.
-    ...(host.transport?.dane ? { transport: { dane: { status: host.transport.dane.status, dnssec: host.transport.dane.dnssec, ...(host.transport.dane.detail !== undefined ? { detail: host.transport.dane.detail } : {}) } } } : {}),
-  });
+    probes,
+  };
+  if (host.alignment) brief['alignment'] = { checks: briefChecks(host.alignment.checks) };
+  // Migration 3: the DANE verdict (RFC 7672) and the DNSSEC status of its TLSA answer.
+  const dane = host.transport?.dane;
+  if (dane) {
+    const d: Record<string, unknown> = { status: dane.status, dnssec: dane.dnssec };
+    if (dane.detail !== undefined) d['detail'] = dane.detail;
+    brief['transport'] = { dane: d };
+  }
+  return JSON.stringify(brief);
 }
 
 function briefChecks(list: AlignmentCheck[]): AlignmentCheck[] {

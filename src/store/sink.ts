@@ -1,16 +1,27 @@
 /**
- * Writing a run into a store as it streams. Hosts and targets are buffered and written one batch
- * per transaction; the run goes on whatever the store does: a write failure is reported once
- * (through `warn`), the store is dropped for the rest of the run, and the caller's `-o` output is
- * untouched. Memory is bounded by the batch size, not by the run.
+ * Writing a run into a store as it streams. Each host is turned into its rows (rows.ts: keys,
+ * columns, brief) as it arrives, so the prober's result objects are not kept alive by the store;
+ * the rows are written one batch per transaction, a batch closing after `flushMs` or `batchSize`
+ * hosts, whichever comes first. The run goes on whatever the store does: a write failure is
+ * reported once (through `warn`), the store is dropped for the rest of the run, and the caller's
+ * `-o` output is untouched. Memory is bounded by the batch, not by the run.
+ *
+ * Why by time: a commit costs the same whatever the batch holds (WAL frames of the index pages it
+ * touched, a PostgreSQL round trip), so a fast run wants few large batches; a slow run (a few
+ * hosts a minute) still gets each host committed within `flushMs`. SQLite in WAL mode with
+ * synchronous=NORMAL is durable to the last commit (sqlite.org/wal.html), so a crash loses at most
+ * the last `flushMs` of rows, which the run's `-o` output still holds.
  */
 import type { HostResult, TargetResult } from '../results.js';
+import { hostRow, probeRow, targetRow, type RowBatch } from './rows.js';
 import type { HostStrings } from './serialise.js';
 import { KeySetDigest, targetKey, type HostTarget, type RunMetaIn, type RunState, type RunWriter, type Store } from './types.js';
 
 export interface StoreSinkOptions {
-  /** Hosts per transaction. */
+  /** Hosts per transaction, at most (default 1000). */
   batchSize?: number;
+  /** A batch is written at most this long after its first row arrived (default 500 ms). */
+  flushMs?: number;
   warn(message: string): void;
 }
 
@@ -18,8 +29,9 @@ export interface StoreSinkOptions {
 const MAX_PENDING = 2;
 
 export class StoreSink {
-  private hosts: Array<{ host: HostResult; target: HostTarget; pre?: HostStrings | null }> = [];
-  private targets: TargetResult[] = [];
+  private rows: RowBatch = { hosts: [], targets: [] };
+  private timer: NodeJS.Timeout | null = null;
+  private readonly flushMs: number;
   private chain: Promise<void> = Promise.resolve();
   private failed = false;
   private readonly digest = new KeySetDigest();
@@ -31,7 +43,8 @@ export class StoreSink {
     private readonly writer: RunWriter,
     private readonly opts: StoreSinkOptions,
   ) {
-    this.batchSize = opts.batchSize ?? 200;
+    this.batchSize = opts.batchSize ?? 1000;
+    this.flushMs = opts.flushMs ?? 500;
   }
 
   static async start(store: Store, meta: RunMetaIn, opts: StoreSinkOptions): Promise<StoreSink> {
@@ -53,16 +66,32 @@ export class StoreSink {
   }
 
   /**
-   * Queue a host. A full batch is written off the probe's hot path: the caller waits only when the
-   * store is more than `MAX_PENDING` batches behind (backpressure), so a PostgreSQL round trip or
-   * an SQLite commit does not hold up the prober's worker. Memory: at most MAX_PENDING + 1 batches.
+   * Queue a host, as rows. A full batch is written off the probe's hot path: the caller waits only
+   * when the store is more than `MAX_PENDING` batches behind (backpressure), so a PostgreSQL round
+   * trip or an SQLite commit does not hold up the prober's worker.
    */
   host(host: HostResult, target: HostTarget, pre?: HostStrings | null): Promise<void> {
     if (this.failed) return Promise.resolve();
-    this.hosts.push(pre ? { host, target, pre } : { host, target });
+    try {
+      this.rows.hosts.push({ h: hostRow(host, target, pre), probes: host.probes.map((p, seq) => probeRow(p, seq, pre?.probes[seq])) });
+    } catch (e) {
+      this.fail(e);
+      return Promise.resolve();
+    }
     this.hostCount++;
     this.probeCount += host.probes.length;
-    return this.hosts.length >= this.batchSize ? this.flushBehind() : Promise.resolve();
+    return this.queued();
+  }
+
+  /** After a row was added: write the batch when full, else make sure it is written within flushMs. */
+  private queued(): Promise<void> {
+    if (this.rows.hosts.length >= this.batchSize || this.rows.targets.length >= this.batchSize) return this.flushBehind();
+    if (this.timer === null) {
+      this.timer = setTimeout(() => void this.flush(), this.flushMs);
+      // A run that has nothing else to do is not kept alive by the store: finish() flushes.
+      this.timer.unref();
+    }
+    return Promise.resolve();
   }
 
   private pending = 0;
@@ -75,30 +104,36 @@ export class StoreSink {
   target(t: TargetResult): Promise<void> {
     if (this.failed) return Promise.resolve();
     this.digest.add(targetKey(t));
-    // The target record repeats its hosts; only its own fields are stored.
-    this.targets.push({ ...t, hosts: [] });
-    return this.targets.length >= this.batchSize ? this.flushBehind() : Promise.resolve();
+    try {
+      // The target record repeats its hosts; only its own fields are stored.
+      this.rows.targets.push(targetRow({ ...t, hosts: [] }));
+    } catch (e) {
+      this.fail(e);
+      return Promise.resolve();
+    }
+    return this.queued();
   }
 
   private fail(e: unknown): void {
     if (this.failed) return;
     this.failed = true;
-    this.hosts = [];
-    this.targets = [];
+    this.rows = { hosts: [], targets: [] };
     this.opts.warn(`store write failed, the rest of this run is not stored (results output is unaffected): ${e instanceof Error ? e.message : String(e)}`);
   }
 
   flush(): Promise<void> {
-    const hosts = this.hosts;
-    const targets = this.targets;
-    this.hosts = [];
-    this.targets = [];
-    if (hosts.length === 0 && targets.length === 0) return this.chain;
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const rows = this.rows;
+    if (rows.hosts.length === 0 && rows.targets.length === 0) return this.chain;
+    this.rows = { hosts: [], targets: [] };
     this.pending++;
     this.chain = this.chain.then(async () => {
       try {
         if (this.failed) return;
-        await this.writer.writeBatch(hosts, targets);
+        await this.writer.writeRows(rows);
       } catch (e) {
         this.fail(e);
       } finally {

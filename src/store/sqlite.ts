@@ -60,6 +60,15 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
       // WAL: readers (history, diff) never block the writer, and commits are cheap (sqlite.org/wal.html).
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
+      // Checkpoint every 10000 WAL pages (40 MB) instead of SQLite's 1000: a checkpoint runs inside
+      // the commit that crosses the mark, on the prober's thread, and fsyncs the WAL and the
+      // database file (sqlite.org/wal.html#ckpt); at 1000 pages a 2000-host run paid about three
+      // of them mid-run. Closing the last connection still checkpoints everything, and the WAL
+      // stays bounded (40 MB plus one batch) however long the run. Crash safety is WAL +
+      // synchronous=NORMAL's (sqlite.org/pragma.html#pragma_synchronous): if the process dies,
+      // every committed batch is in the WAL file and is kept; a power loss may roll back the
+      // commits since the last WAL sync (now up to one checkpoint interval), never corrupt the file.
+      db.pragma('wal_autocheckpoint = 10000');
     }
     schema = migrate(db, opts.readOnly === true);
     if (!opts.readOnly) {

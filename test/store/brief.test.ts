@@ -7,15 +7,56 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { HostResult } from '../../src/results.js';
-import { diffHost, diffUnchanged } from '../../src/store/diff.js';
+import { PROBE_STATUSES, type AlignmentCheck, type DaneStatus, type HostResult } from '../../src/results.js';
+import { briefHeader, diffHost, diffUnchanged, selfDiffSays } from '../../src/store/diff.js';
 import { diffSides, storeSide, type DiffRow } from '../../src/store/diff-stream.js';
 import { hostBrief, hostFromBrief, parseBriefHeader } from '../../src/store/rows.js';
 import { StoreSink } from '../../src/store/sink.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
-import { syntheticTarget } from './fixture.js';
+import { SAMPLE, syntheticTarget } from './fixture.js';
+
+/**
+ * hostBrief as first written (object spreads), kept as the reference: the brief column must stay
+ * byte-equal, since diff compares two runs' briefs as strings (diff-stream.ts).
+ */
+function referenceBrief(host: HostResult, target: { input: string; domain: string | null }): string {
+  const briefChecks = (list: AlignmentCheck[]): AlignmentCheck[] => list.map((c) => ({ id: c.id, status: c.status, detail: '' }));
+  const briefIssuer = (issuer: Record<string, string | string[]>): Record<string, string | string[]> => {
+    const out: Record<string, string | string[]> = {};
+    if (issuer['CN'] !== undefined) out['CN'] = issuer['CN'];
+    if (issuer['O'] !== undefined) out['O'] = issuer['O'];
+    return out;
+  };
+  return JSON.stringify({
+    q: briefHeader(host),
+    target: { input: target.input, domain: target.domain },
+    probes: host.probes.map((p) => ({
+      identity: p.identity,
+      status: p.status,
+      verdict: p.verdict,
+      ...(p.greylistRetry ? { greylistRetry: { verdict: p.greylistRetry.verdict, status: p.greylistRetry.status } } : {}),
+      ...(p.error ? { error: { message: p.error.message } } : {}),
+      banner: p.banner ? { lines: p.banner.lines } : null,
+      capabilities: {
+        plain: p.capabilities.plain ? { keywords: p.capabilities.plain.keywords, starttls: p.capabilities.plain.starttls } : null,
+        tls: p.capabilities.tls ? { keywords: p.capabilities.tls.keywords } : null,
+      },
+      tls: p.tls
+        ? {
+            protocol: p.tls.protocol,
+            cipher: p.tls.cipher ? { name: p.tls.cipher.name, standardName: p.tls.cipher.standardName } : null,
+            certificate: p.tls.certificate ? { issuer: briefIssuer(p.tls.certificate.issuer), fingerprint256: p.tls.certificate.fingerprint256, validTo: p.tls.certificate.validTo } : null,
+          }
+        : null,
+      ...(p.alignment ? { alignment: { checks: briefChecks(p.alignment.checks), ...(p.alignment.observedIp ? { observedIp: { ip: p.alignment.observedIp.ip, checks: briefChecks(p.alignment.observedIp.checks) } } : {}) } } : {}),
+    })),
+    ...(host.alignment ? { alignment: { checks: briefChecks(host.alignment.checks) } } : {}),
+    ...(host.transport?.dane ? { transport: { dane: { status: host.transport.dane.status, dnssec: host.transport.dane.dnssec, ...(host.transport.dane.detail !== undefined ? { detail: host.transport.dane.detail } : {}) } } } : {}),
+  });
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'mxprobe-brief-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -74,6 +115,55 @@ describe('hosts.brief', () => {
     }
     // The mutations above really produce these changes (the comparison is not vacuous).
     for (const k of ['banner-changed', 'capability-added', 'capability-changed', 'starttls-lost', 'tls-downgrade', 'cipher-changed', 'cert-changed', 'cert-expiring', 'verdict-changed', 'probe-failed', 'tls-capability-added', 'sender-alignment-changed', 'dane-changed', 'transport-inconclusive']) expect(kinds).toContain(k);
+  });
+
+  it('hostBrief writes the same bytes as the reference (object-spread) form, on every mutated and sample host', () => {
+    const hosts: HostResult[] = [...SAMPLE.targets.flatMap((t) => t.hosts)];
+    for (let i = 0; i < N; i++) hosts.push(syntheticTarget(i, (h) => (base(i, h), mutate(i, h))).hosts[0]!);
+    // A greylist retry, an observed client IP and a DANE detail: the optional fields all present.
+    const extra = syntheticTarget(20, (h) => (base(15, h), mutate(15, h), mutate(9, h))).hosts[0]!;
+    if (extra.probes[0]!.alignment) extra.probes[0]!.alignment.observedIp = { ip: '192.0.2.9', checks: [{ id: 'observed-ptr', status: 'fail', detail: 'x' }] };
+    hosts.push(extra);
+    let optional = 0;
+    for (const h of hosts) {
+      const t = { input: 'in.example', domain: 'in.example' };
+      expect(hostBrief(h, t)).toBe(referenceBrief(h, t));
+      if (h.probes.some((p) => p.greylistRetry || p.error || p.alignment?.observedIp) || h.transport?.dane?.detail !== undefined) optional++;
+    }
+    expect(optional).toBeGreaterThanOrEqual(3);
+  });
+
+  it('the header\'s `solo` (selfDiffSays, no diffHost run) is exactly "diffHost(h, h) says more than expiry", on random hosts', () => {
+    const danes: Array<DaneStatus | null> = [null, 'dane-valid', 'dane-mismatch', 'no-tlsa', 'insecure', 'bogus', 'tlsa-unusable', 'indeterminate', 'not-checked'];
+    const kinds = ['primary', 'literal', 'nxdomain', 'custom'] as const;
+    const probeArb = fc.record({ status: fc.constantFrom(...PROBE_STATUSES), kind: fc.constantFrom(...kinds), name: fc.constantFrom('a.example', 'b.example'), source: fc.constantFrom(null, '192.0.2.1'), outcome: fc.constantFrom('accepted', 'rejected', 'deferred'), retry: fc.boolean(), check: fc.constantFrom('pass', 'fail', 'skip') });
+    let solo = 0;
+    let plain = 0;
+    fc.assert(
+      fc.property(fc.array(probeArb, { minLength: 0, maxLength: 4 }), fc.constantFrom(...danes), fc.integer({ min: 0, max: 15 }), (ps, dane, i) => {
+        const h = syntheticTarget(i, (x) => (base(i, x), mutate(i, x))).hosts[0]!;
+        const p0 = h.probes[0]!;
+        h.probes = ps.map((q) => {
+          const p = structuredClone(p0);
+          p.status = q.status;
+          p.identity = { ...p.identity, kind: q.kind, name: q.name, source: q.source };
+          p.verdict = { ...p.verdict, outcome: q.outcome };
+          if (q.retry) p.greylistRetry = { afterSeconds: 60, verdict: { ...p.verdict, outcome: 'accepted' }, status: 'success' };
+          p.alignment = { checks: [{ id: 'helo-resolves', status: q.check, detail: '' }] };
+          return p;
+        });
+        if (dane === null) delete h.transport;
+        else h.transport = { dane: { status: dane, dnssec: 'secure', name: '_25._tcp.mx', records: [], matched: null } };
+        const says = diffHost(h, h, { now: new Date(0), expiryDays: -Infinity }).length > 0;
+        if (says) solo++;
+        else plain++;
+        expect(selfDiffSays(h)).toBe(says);
+      }),
+      { numRuns: 400, seed: 16 },
+    );
+    // Both answers were exercised (a property that only ever saw one of them would prove little).
+    expect(solo).toBeGreaterThan(20);
+    expect(plain).toBeGreaterThan(20);
   });
 
   it('a store diff from briefs equals one from the records of hosts written before migration 2', async () => {

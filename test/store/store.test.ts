@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult, TargetResult } from '../../src/results.js';
 import { diffSides, fileSide, storeSide, type DiffRow } from '../../src/store/diff-stream.js';
@@ -159,6 +160,27 @@ describe.skipIf(SKIP_PG)('PostgreSQL server', () => {
   }, 120_000);
   afterAll(async () => pgServer?.stop(), 60_000);
   contract('PostgreSQL', async () => openPgStore(pgServer!.url('contract'), { connectTimeoutMs: 10_000 }));
+
+  it('migrations 5 and 6: the unused host indexes are gone, the JSON columns compress with lz4', async () => {
+    await pgServer!.createDb('m56');
+    await (await openPgStore(pgServer!.url('m56'), { connectTimeoutMs: 10_000 })).close();
+    const c = new pg.Client({ connectionString: pgServer!.url('m56') });
+    await c.connect();
+    try {
+      expect((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r: { version: number }) => r.version)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect((await c.query("SELECT indexname FROM pg_indexes WHERE tablename = 'hosts' ORDER BY indexname")).rows.map((r: { indexname: string }) => r.indexname)).toEqual(['hosts_import_key', 'hosts_pkey', 'hosts_run_key']);
+      // Debian's PostgreSQL 15 is built --with-lz4 (pg_config --configure): the DO block took effect.
+      const comp = (await c.query("SELECT attrelid::regclass::text AS t, attname, attcompression FROM pg_attribute WHERE attname IN ('record', 'brief') AND attrelid::regclass::text IN ('hosts', 'probes', 'targets') ORDER BY 1, 2")).rows;
+      expect(comp).toEqual([
+        { t: 'hosts', attname: 'brief', attcompression: 'l' },
+        { t: 'hosts', attname: 'record', attcompression: 'l' },
+        { t: 'probes', attname: 'record', attcompression: 'l' },
+        { t: 'targets', attname: 'record', attcompression: 'l' },
+      ]);
+    } finally {
+      await c.end();
+    }
+  }, 60_000);
 });
 
 describe('SQLite specifics', () => {
@@ -167,10 +189,44 @@ describe('SQLite specifics', () => {
     for (let i = 0; i < 3; i++) await openSqliteStore(p, { busyTimeoutMs: 1000 }).close();
     const db = new Database(p, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
+    // Migration 5: the host indexes no query used are gone; those diff and import read remain.
+    const idx = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'hosts' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+    expect(idx).toEqual(['hosts_import_key', 'hosts_run_key']);
     expect(db.prepare("SELECT name FROM pragma_table_info('probes') WHERE name = 'vantage'").all()).toHaveLength(1);
     expect(db.prepare("SELECT name FROM pragma_table_info('runs') WHERE name = 'vantage'").all()).toHaveLength(1);
     db.close();
+  });
+
+  it('a batch is written when its time is up (flushMs), not only when full or at finish', async () => {
+    const p = join(dir, 'timed.db');
+    const store = openSqliteStore(p, { busyTimeoutMs: 5000 });
+    const reader = new Database(p, { readonly: true });
+    const stored = () => (reader.prepare('SELECT count(*) AS n FROM hosts').get() as { n: number }).n;
+    const write = async (sink: StoreSink, from: number) => {
+      for (let i = from; i < from + 3; i++) {
+        const t = syntheticTarget(i);
+        await sink.host(t.hosts[0]!, { ...t });
+        await sink.target(t);
+      }
+    };
+    const meta = { startedAt: '2026-05-01T00:00:00.000Z', toolVersion: 't', options: {}, vantage: null, source: null };
+    const warn = (m: string) => expect.fail(m);
+    // Far from full and an hour to go: nothing is written before finish() (no batch per host).
+    const slow = await StoreSink.start(store, meta, { warn, batchSize: 1000, flushMs: 3_600_000 });
+    await write(slow, 0);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(stored()).toBe(0);
+    await slow.finish('2026-05-01T00:00:01.000Z', 'complete');
+    expect(stored()).toBe(3);
+    // 20 ms: the three hosts are committed while the run is still going (polled, no time bound asserted).
+    const quick = await StoreSink.start(store, meta, { warn, batchSize: 1000, flushMs: 20 });
+    await write(quick, 3);
+    for (let i = 0; i < 500 && stored() < 6; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(stored()).toBe(6);
+    await quick.finish('2026-05-01T00:00:02.000Z', 'complete');
+    reader.close();
+    await store.close();
   });
 
   it('a writer that cannot get the lock fails with E_STORE_LOCKED; the sink warns once and stops writing', async () => {
