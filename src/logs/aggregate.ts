@@ -171,9 +171,32 @@ export function detach(s: string): string {
   return Buffer.from(s, 'utf8').toString('utf8');
 }
 
-/** Bounded FIFO set/map: insertion order is age; past the cap the oldest entry goes. */
-class Bounded<V> {
+/**
+ * A 16-bit hash of the characters text[a, b) (keyHash of the same characters as a string gives the
+ * same value), for Bounded's filter: computed in place on the read chunk, it needs no substring.
+ */
+export function rangeHash(text: string, a: number, b: number): number {
+  let h = 0;
+  for (let i = a; i < b; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  return (h ^ (h >>> 16)) & 0xffff;
+}
+export function keyHash(k: string): number {
+  return rangeHash(k, 0, k.length);
+}
+
+/**
+ * Bounded FIFO set/map: insertion order is age; past the cap the oldest entry goes.
+ *
+ * Most lookups here miss (a "removed" or "disconnect" line for a message or session that never
+ * needed remembering), and a Map lookup on a fresh string pays for hashing it in the runtime and
+ * for a probe in a table that does not fit the cache. `filter` counts the keys held per 16-bit
+ * hash (rangeHash), so a zero answers "not held" from 64 KiB; a count that reaches 255 stays there
+ * (it may then say "maybe" wrongly, never "no" wrongly). Every change of `map` goes through set()
+ * and delete() to keep the counts.
+ */
+export class Bounded<V> {
   readonly map = new Map<string, V>();
+  private readonly filter = new Uint8Array(1 << 16);
   evicted = 0;
   /** The most entries held at once (a parallel range's merge checks that no eviction could have happened). */
   peak = 0;
@@ -181,11 +204,28 @@ class Bounded<V> {
   set(k: string, v: V): void {
     if (this.map.size >= this.cap && !this.map.has(k)) {
       const oldest = this.map.keys().next().value;
-      if (oldest !== undefined) this.map.delete(oldest);
+      if (oldest !== undefined) this.delete(oldest);
       this.evicted++;
     }
-    this.map.set(detach(k), v);
+    const before = this.map.size;
+    const key = detach(k); // (the very key stored: delete() hashes the same characters)
+    this.map.set(key, v);
+    if (this.map.size > before) {
+      const h = keyHash(key);
+      const n = this.filter[h] as number;
+      if (n < 255) this.filter[h] = n + 1;
+    }
     if (this.map.size > this.peak) this.peak = this.map.size;
+  }
+  delete(k: string): void {
+    if (!this.map.delete(k)) return;
+    const h = keyHash(k);
+    const n = this.filter[h] as number;
+    if (n < 255) this.filter[h] = n - 1;
+  }
+  /** False when no key with this rangeHash is held. */
+  mayHold(h: number): boolean {
+    return this.filter[h] !== 0;
   }
 }
 
@@ -531,17 +571,25 @@ export class LogAggregator {
     this.totals.received++;
     this.bucket(t, 'received');
   }
-  /** add() of a 'queue-removed' event. */
-  addRemoved(t: number, queueId: string): void {
+  /** add() of a 'queue-removed' event for the queue id text[a, b) (sliced only when it may be held). */
+  addRemoved(t: number, text: string, a: number, b: number): void {
     if (!this.admit(t)) return;
-    this.removed(queueId);
     this.other++;
+    if (this.tail === null) {
+      const h = rangeHash(text, a, b);
+      if (!this.deferredQids.mayHold(h) && !this.pending.mayHold(h)) return;
+    }
+    this.removed(text.slice(a, b));
   }
-  /** add() of a 'session-end' event; `key` is `${relay} ${session}` (the line's "host tag[pid]"). */
-  addSessionEnd(t: number, key: string): void {
+  /**
+   * add() of a 'session-end' event; the key text[a, b) is `${relay} ${session}` (the line's "host
+   * tag[pid]"), sliced only when a session with its hash is open.
+   */
+  addSessionEnd(t: number, text: string, a: number, b: number): void {
     if (!this.admit(t)) return;
-    this.sessionEnd(key);
     this.other++;
+    if (this.tail === null && !this.sessions.mayHold(rangeHash(text, a, b))) return;
+    this.sessionEnd(text.slice(a, b));
   }
 
   /** True for a parallel range (see startRange): the fast path then reports births. */
@@ -574,8 +622,9 @@ export class LogAggregator {
       }
       tail.localQids.delete(qid);
     }
-    this.deferredQids.map.delete(qid);
-    this.pending.map.delete(qid);
+    const h = keyHash(qid);
+    if (this.deferredQids.mayHold(h)) this.deferredQids.delete(qid);
+    if (this.pending.mayHold(h)) this.pending.delete(qid);
   }
 
   private sessionEnd(key: string): void {
@@ -588,7 +637,7 @@ export class LogAggregator {
       }
       tail.localSessions.delete(key);
     }
-    this.sessions.map.delete(key);
+    if (this.sessions.mayHold(keyHash(key))) this.sessions.delete(key);
   }
 
   /** A line longer than the reader's cap was cut (counted in lines.capped). */
@@ -778,12 +827,13 @@ export class LogAggregator {
 
   /** Forget a recipient's deferral at its final status; true when it had one. */
   private takePending(qid: string, to: string): boolean {
+    if (!this.pending.mayHold(keyHash(qid))) return false;
     const list = this.pending.map.get(qid);
     if (list === undefined) return false;
     const i = list.indexOf(to);
     if (i < 0) return false;
     list.splice(i, 1);
-    if (list.length === 0) this.pending.map.delete(qid);
+    if (list.length === 0) this.pending.delete(qid);
     return true;
   }
 
@@ -1125,14 +1175,14 @@ export class LogAggregator {
           this.takePending(op[1], op[2]);
           break;
         case 'r':
-          this.deferredQids.map.delete(op[1]);
-          this.pending.map.delete(op[1]);
+          this.deferredQids.delete(op[1]);
+          this.pending.delete(op[1]);
           break;
         case 'h':
           this.helo(op[3], op[1], op[2]);
           break;
         case 'e':
-          this.sessions.map.delete(op[1]);
+          this.sessions.delete(op[1]);
           break;
       }
     }

@@ -147,7 +147,7 @@ export function fastLine(text: string, s: number, e: number, ctx: ParseContext, 
   const session = service === 'smtpd' || service === 'postscreen';
   if (br >= 0 && session && text.charCodeAt(m0) === 100 /* d */ && text.startsWith('disconnect from ', m0)) {
     // The aggregator's session key `${relay} ${proc}` is exactly the line's "host tag[pid]".
-    agg.addSessionEnd(t, text.slice(h0, colon));
+    agg.addSessionEnd(t, text, h0, colon);
     return true;
   }
   const c = colonSpace(text, m0, e);
@@ -178,7 +178,7 @@ export function fastLine(text: string, s: number, e: number, ctx: ParseContext, 
     return true;
   }
   if (service === 'qmgr') {
-    if (e === r + 7 && r0 === 114 /* r */ && text.startsWith('removed', r)) agg.addRemoved(t, text.slice(m0, c));
+    if (e === r + 7 && r0 === 114 /* r */ && text.startsWith('removed', r)) agg.addRemoved(t, text, m0, c);
     else agg.addOther(t);
     return true;
   }
