@@ -57,6 +57,9 @@ export interface Counts {
 export interface DestState extends Counts {
   causes: Map<Cause, number>;
   mx: Map<string, MxState>;
+  /** The MX record (and its key in `mx`) the last delivery used: most destinations have one MX. */
+  lastMxKey: string | null;
+  lastMx: MxState | undefined;
 }
 export interface MxState extends Counts {
   host: string | null;
@@ -89,7 +92,7 @@ export interface BucketState {
  * a runtime lookup (Runtime_LoadIC_Miss under perf).
  */
 function newDest(): DestState {
-  return { sent: 0, deferred: 0, deferrals: 0, bounced: 0, deliveredAfterDeferral: 0, causes: new Map(), mx: new Map() };
+  return { sent: 0, deferred: 0, deferrals: 0, bounced: 0, deliveredAfterDeferral: 0, causes: new Map(), mx: new Map(), lastMxKey: null, lastMx: undefined };
 }
 function newRelay(): RelayState {
   return { sent: 0, deferred: 0, deferrals: 0, bounced: 0, deliveredAfterDeferral: 0, causes: new Map(), rejected: 0 };
@@ -762,10 +765,17 @@ export class LogAggregator {
   private mxOf(d: DestState, mxHost: string | null, mxIp: string | null): MxState | undefined {
     const mxKey = mxIp ?? mxHost;
     if (mxKey === null) return undefined;
+    // (An entry of `mx` never changes or goes: the one the last delivery found is still right.)
+    if (d.lastMxKey === mxKey) return d.lastMx;
     let mx = d.mx.get(mxKey);
+    let key = mxKey;
     if (!mx && d.mx.size < LIMITS.mxPerDestination) {
       mx = newMx(mxHost === null ? null : detach(mxHost), mxIp === null ? null : detach(mxIp));
-      d.mx.set(detach(mxKey), mx);
+      d.mx.set((key = detach(mxKey)), mx);
+    }
+    if (mx) {
+      d.lastMxKey = own(key); // (a copy with the same code units, not a view of the read chunk)
+      d.lastMx = mx;
     }
     return mx;
   }

@@ -210,9 +210,34 @@ function find(text: string, from: number, e: number, ch: number): number {
   return -1;
 }
 
+/**
+ * The next `ch` in a chunk, found with the native indexOf and remembered: lines are read in order,
+ * so searches in one chunk move forward, and each stretch of the chunk is scanned once however
+ * many lines search it (a chunk without the character costs one scan, not one per line: no
+ * quadratic search on a hostile log). Any search that goes back, or another text, starts afresh.
+ */
+class NextOf {
+  private text = '';
+  private from = 0;
+  private at = -1;
+  constructor(private readonly ch: string) {}
+  /** The first `ch` in text[from, e), or -1. */
+  find(text: string, from: number, e: number): number {
+    if (text !== this.text || from < this.from) {
+      this.text = text;
+      this.at = text.indexOf(this.ch, from);
+    } else if (this.at !== -1 && this.at < from) this.at = text.indexOf(this.ch, from);
+    // (Otherwise `at` is still the first one from `from` on: none lies between the old start and it.)
+    this.from = from;
+    return this.at >= 0 && this.at < e ? this.at : -1;
+  }
+}
+const commas = new NextOf(',');
+const closers = new NextOf('>');
+
 /** The end of "[^,]+, " at `from` (the index after ", "), or -1. */
 function field(text: string, from: number, e: number): number {
-  const comma = find(text, from, e, 44 /* , */);
+  const comma = commas.find(text, from, e);
   return comma > from && comma + 1 < e && text.charCodeAt(comma + 1) === 32 ? comma + 2 : -1;
 }
 
@@ -229,11 +254,11 @@ function field(text: string, from: number, e: number): number {
 function sentLine(text: string, s: number, e: number, sp: number, m0: number, c: number, r: number, t: number, agg: LogAggregator): boolean {
   if (!isQid(text, m0, c)) return false;
   const toStart = r + 4;
-  const gt = find(text, toStart, e, 62 /* > */);
+  const gt = closers.find(text, toStart, e);
   if (gt < 0 || gt + 2 >= e || text.charCodeAt(gt + 1) !== 44 || text.charCodeAt(gt + 2) !== 32) return false;
   let q = gt + 3;
   if (text.startsWith('orig_to=<', q)) {
-    const g2 = find(text, q + 9, e, 62);
+    const g2 = closers.find(text, q + 9, e);
     if (g2 < 0 || g2 + 2 >= e || text.charCodeAt(g2 + 1) !== 44 || text.charCodeAt(g2 + 2) !== 32) return false;
     q = g2 + 3;
   }

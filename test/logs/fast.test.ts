@@ -170,6 +170,33 @@ describe('fastLine', () => {
     expect(r.taken).toBeGreaterThan(10);
   });
 
+  it('searches that remember the next "," and ">" of a chunk: lines out of order, and lines without them', () => {
+    const at = 'Nov 30 14:29:21 host postfix/smtp[5]: ';
+    const lines = [
+      `${at}4ABD: to=<a@b.example`,
+      `${at}4ABD: to=<a@b.example> relay=mx[192.0.2.1]:25 delay=1 status=sent (no commas)`,
+      `${at}4ABC: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=2.0.0, status=sent (250 ok)`,
+      `${at}4ABE: to=<c@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=1, dsn=2.0.0, status=sent (250 ok)`,
+    ];
+    const text = lines.join('\n');
+    const starts = lines.map((_, i) => lines.slice(0, i).reduce((n, l) => n + l.length + 1, 0));
+    for (const order of [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]]) {
+      const o: AggregateOptions = { bucket: 'hour', since: null, until: null };
+      const fast = new LogAggregator(o);
+      const slow = new LogAggregator(o);
+      const cf = newParseContext('auto', REF, 'r0');
+      const cs = newParseContext('auto', REF, 'r0');
+      for (const i of order) {
+        const line = lines[i] as string;
+        const st = starts[i] as number;
+        if (!fastLine(text, st, st + line.length, cf, fast)) fast.add(parseLine(line, cf), line);
+        slow.add(parseLine(line, cs), line);
+      }
+      expect(fast.summary(), order.join()).toEqual(slow.summary());
+      expect(fast.summary().totals.delivered).toBe(2);
+    }
+  });
+
   it('random mutations of real lines: the same counts (property)', () => {
     const base = generated.slice(0, 400);
     const alphabet = [' ', ':', ': ', '[', ']', 'x', '\u00e9', '\r', '0', 'removed', 'to=<', 'client=', 'disconnect from ', 'postfix/', ', ', ',', '>', '@', 'A', '\t', '\u2028', 'forwarded as ', 'status=sent', 'orig_to=<a@b>, ', 'conn_use=2, '];
