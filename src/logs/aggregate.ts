@@ -177,10 +177,12 @@ export function detach(s: string): string {
 /**
  * A 16-bit hash of the characters text[a, b) (keyHash of the same characters as a string gives the
  * same value), for Bounded's filter: computed in place on the read chunk, it needs no substring.
+ * Only the last 12 characters count: all of a queue id, and the "smtpd[pid]" end of a session key
+ * ("relay1 postfix/smtpd[6692]"), where its keys differ.
  */
 export function rangeHash(text: string, a: number, b: number): number {
   let h = 0;
-  for (let i = a; i < b; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  for (let i = b - a > 12 ? b - 12 : a; i < b; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
   return (h ^ (h >>> 16)) & 0xffff;
 }
 export function keyHash(k: string): number {
