@@ -159,18 +159,20 @@ function normaliseUncached(text: string): string {
 export function detach(s: string): string {
   const n = s.length;
   if (n === 0) return '';
-  if (n < 13) {
-    // V8 copies substrings shorter than 13 characters (SlicedString::kMinLength) instead of making
-    // views, so a short one is detached already (queue ids, IPs, most HELO names): skip the round
-    // trip, unless it holds a UTF-16 surrogate, which the round trip would turn into U+FFFD.
-    let i = 0;
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      if (c >= 0xd800 && c <= 0xdfff) break;
-      i++;
-    }
-    if (i === n) return s;
+  let i = 0;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) break;
+    i++;
   }
+  if (i === n) {
+    // No UTF-16 surrogate: the UTF-8 round trip below would give the same characters. V8 copies
+    // substrings shorter than 13 characters (SlicedString::kMinLength) instead of making views, so
+    // a short one is detached already (queue ids, IPs, most HELO names); a longer one is copied by
+    // own() (a flattened concatenation), several times cheaper than a Buffer round trip.
+    return own(s);
+  }
+  // A surrogate: the round trip turns a lone one into U+FFFD (what every key stored so far holds).
   return Buffer.from(s, 'utf8').toString('utf8');
 }
 

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Bounded, keyHash, rangeHash } from '../../src/logs/aggregate.js';
+import { Bounded, detach, keyHash, rangeHash } from '../../src/logs/aggregate.js';
 
 /**
  * Keys that share one hash: "Aa" and "BB" hash alike under h*31+c (31*65+97 = 31*66+66), so every
@@ -70,5 +70,14 @@ describe('Bounded filter', () => {
     expect(b.evicted).toBe(1);
     expect(b.map.has('A')).toBe(false);
     expect(b.mayHold(keyHash('A'))).toBe(keyHash('A') === keyHash('B') || keyHash('A') === keyHash('C'));
+  });
+});
+
+describe('detach', () => {
+  it('gives the same characters as a UTF-8 round trip (lone surrogates become U+FFFD), short or long', () => {
+    const chunk = `${'x'.repeat(50)}user40888@dest1948.test|ab\ud800cdefghijklmnop|ab\ud83d\ude00cdefghijklmnop|4000000001|é-domain.example.test${'y'.repeat(50)}`;
+    for (const s of chunk.slice(50, -50).split('|').concat(['', 'a', 'x\udc00', chunk.slice(10, 80)])) {
+      expect(detach(s)).toBe(Buffer.from(s, 'utf8').toString('utf8'));
+    }
   });
 });
