@@ -16,7 +16,9 @@
  *     rejected) must equal mxprobe's `totals`.
  *  5. Flat memory: the generator piped into `mxprobe logs -` at N and at BIG lines (default 10M,
  *     never written to disk); peak RSS of mxprobe at both.
- * Env: BENCH_LOGS_LINES, BENCH_LOGS_BIG (0 skips step 5), BENCH_CLI, BENCH_QUICK=1 (200k / 2M).
+ * Env: BENCH_LOGS_LINES, BENCH_LOGS_BIG (0 skips step 5), BENCH_CLI, BENCH_QUICK=1 (200k / 2M),
+ * BENCH_LOGS_BASE=/path/to/other/bin/mxprobe.js: also time that build (e.g. main before a change) on
+ * the same file in the same run, one thread, and check that its JSON is byte-identical.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +32,7 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const N = Number(process.env.BENCH_LOGS_LINES ?? (QUICK ? 200_000 : 1_000_000));
 const BIG = Number(process.env.BENCH_LOGS_BIG ?? (QUICK ? 2_000_000 : 10_000_000));
 const CLI = process.env.BENCH_CLI ?? join(root, 'bin', 'mxprobe.js');
+const BASE = process.env.BENCH_LOGS_BASE ?? null;
 const GEN = join(here, 'logs-gen.mjs');
 const TIME = '/usr/bin/time';
 const FMT = '%e %U %S %M';
@@ -96,11 +99,12 @@ export async function runLogsBench() {
       ['mxprobe logs (1 thread, default)', { ...process.env, MXPROBE_LOGS_DEBUG: '1' }, 'mx'],
       ...(withCa ? [['mxprobe logs (1 thread, no NODE_EXTRA_CA_CERTS)', { ...noCa, MXPROBE_LOGS_DEBUG: '1' }, 'mx-noca']] : []),
       ['mxprobe logs (2 threads, MXPROBE_LOGS_THREADS=2)', { ...process.env, MXPROBE_LOGS_THREADS: '2', MXPROBE_LOGS_DEBUG: '1' }, 'mx-2'],
+      ...(BASE ? [['mxprobe logs (BENCH_LOGS_BASE build, 1 thread)', { ...process.env, MXPROBE_LOGS_DEBUG: '1' }, 'mx-base', BASE], ...(withCa ? [['mxprobe logs (BENCH_LOGS_BASE build, 1 thread, no NODE_EXTRA_CA_CERTS)', { ...noCa, MXPROBE_LOGS_DEBUG: '1' }, 'mx-base-noca', BASE]] : [])] : []),
     ];
     let m = null;
     let mNoCa = null;
-    for (const [name, env, out] of variants) {
-      const r = timed([process.execPath, CLI, 'logs', file, '--format', 'json'], { stdout: join(work, out), env });
+    for (const [name, env, out, cli = CLI] of variants) {
+      const r = timed([process.execPath, cli, 'logs', file, '--format', 'json'], { stdout: join(work, out), env });
       const { stderr, ...rest } = r;
       row(name, { ...rest, threadCpu: threads(stderr) });
       if (out === 'mx') m = r;

@@ -17,10 +17,6 @@ import { fileSource, orderRotated, streamSource, type LogSource } from '../logs/
 import { threadCpuMs } from '../logs/range.js';
 import { analyseLogs, type ParallelOptions } from '../logs/run.js';
 import { heloPtrTargets, targetsFileText } from '../logs/targets.js';
-import { renderLogsCsv } from '../report/logs-csv.js';
-import { renderLogsHtml } from '../report/logs-html.js';
-import { renderLogsJson } from '../report/logs-json.js';
-import { renderLogsTable } from '../report/logs-table.js';
 import { stripControl } from '../report/sanitize.js';
 import type { CliContext } from './context.js';
 
@@ -139,14 +135,16 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         }
       }
       const format = flags.format as Format;
+      // Only the renderer asked for is loaded (the HTML one pulls in the probe report's styles):
+      // start-up is a fixed cost of every run, and `mxprobe logs` is measured against pflogsumm.
       const out =
         format === 'json'
-          ? renderLogsJson(run, { targetsFile })
+          ? (await import('../report/logs-json.js')).renderLogsJson(run, { targetsFile })
           : format === 'csv'
-            ? renderLogsCsv(run)
+            ? (await import('../report/logs-csv.js')).renderLogsCsv(run)
             : format === 'html'
-              ? renderLogsHtml(run, { top, targetsFile })
-              : renderLogsTable(run, { top, targetsFile });
+              ? (await import('../report/logs-html.js')).renderLogsHtml(run, { top, targetsFile })
+              : (await import('../report/logs-table.js')).renderLogsTable(run, { top, targetsFile });
       ctx.stdout.write(out);
       if (ctx.env['MXPROBE_LOGS_DEBUG'] === '1') ctx.stderr.write(`mxprobe logs: main thread CPU ${threadCpuMs()} ms\n`);
       for (const e of run.errors) ctx.stderr.write(`mxprobe logs: ${stripControl(e.message)}\n`);

@@ -147,7 +147,7 @@ export function fastLine(text: string, s: number, e: number, ctx: ParseContext, 
   const session = service === 'smtpd' || service === 'postscreen';
   if (br >= 0 && session && text.charCodeAt(m0) === 100 /* d */ && text.startsWith('disconnect from ', m0)) {
     // The aggregator's session key `${relay} ${proc}` is exactly the line's "host tag[pid]".
-    agg.addSessionEnd(t, text.slice(h0, colon));
+    agg.addSessionEnd(t, text, h0, colon);
     return true;
   }
   const c = colonSpace(text, m0, e);
@@ -159,7 +159,10 @@ export function fastLine(text: string, s: number, e: number, ctx: ParseContext, 
   }
   const r = c + 2;
   const r0 = text.charCodeAt(r);
-  if (r0 === 116 /* t */ && text.startsWith('to=<', r)) return slow(text, s, e, service, sp, tagEnd, colon, br, h, t, agg);
+  if (r0 === 116 /* t */ && text.startsWith('to=<', r)) {
+    if (sentLine(text, s, e, sp, m0, c, r, t, agg)) return true;
+    return slow(text, s, e, service, sp, tagEnd, colon, br, h, t, agg);
+  }
   if (session) {
     if (r0 === 99 /* c */ && text.startsWith('client=', r)) {
       if (isQid(text, m0, c)) {
@@ -175,7 +178,7 @@ export function fastLine(text: string, s: number, e: number, ctx: ParseContext, 
     return true;
   }
   if (service === 'qmgr') {
-    if (e === r + 7 && r0 === 114 /* r */ && text.startsWith('removed', r)) agg.addRemoved(t, text.slice(m0, c));
+    if (e === r + 7 && r0 === 114 /* r */ && text.startsWith('removed', r)) agg.addRemoved(t, text, m0, c);
     else agg.addOther(t);
     return true;
   }
@@ -198,5 +201,111 @@ function slow(text: string, s: number, e: number, service: string, sp: number, t
   const proc = br >= 0 ? text.slice(sp + 1, colon) : null;
   // add() keeps the line only as an example of an unparsed one, which a Postfix event never is.
   agg.add(parsePostfix(service, program, text.slice(colon + 2, e), t, relay, proc), '');
+  return true;
+}
+
+/** The first `ch` in text[from, e), or -1 (bounded by the line's end). */
+function find(text: string, from: number, e: number, ch: number): number {
+  for (let i = from; i < e; i++) if (text.charCodeAt(i) === ch) return i;
+  return -1;
+}
+
+/**
+ * The next `ch` in a chunk, found with the native indexOf and remembered: lines are read in order,
+ * so searches in one chunk move forward, and each stretch of the chunk is scanned once however
+ * many lines search it (a chunk without the character costs one scan, not one per line: no
+ * quadratic search on a hostile log). Any search that goes back, or another text, starts afresh.
+ */
+class NextOf {
+  private text = '';
+  private from = 0;
+  private at = -1;
+  constructor(private readonly ch: string) {}
+  /** The first `ch` in text[from, e), or -1. */
+  find(text: string, from: number, e: number): number {
+    if (text !== this.text || from < this.from) {
+      this.text = text;
+      this.at = text.indexOf(this.ch, from);
+    } else if (this.at !== -1 && this.at < from) this.at = text.indexOf(this.ch, from);
+    // (Otherwise `at` is still the first one from `from` on: none lies between the old start and it.)
+    this.from = from;
+    return this.at >= 0 && this.at < e ? this.at : -1;
+  }
+}
+const commas = new NextOf(',');
+const closers = new NextOf('>');
+
+/** The end of "[^,]+, " at `from` (the index after ", "), or -1. */
+function field(text: string, from: number, e: number): number {
+  const comma = commas.find(text, from, e);
+  return comma > from && comma + 1 < e && text.charCodeAt(comma + 1) === 32 ? comma + 2 : -1;
+}
+
+/**
+ * A delivery line "QID: to=<..>, [orig_to=<..>,] relay=.., [conn_use=..,] delay=.., [delays=..,]
+ * [dsn=..,] status=sent (...)" that is not a forward, read in place and counted with addSent():
+ * nearly all delivery lines of a relay. It accepts a line only in the one shape where postfix.ts'
+ * STATUS_RE is sure to match with the very same groups (each "[^,]+, " piece is taken up to the
+ * first comma, as the regex must; the optional pieces start with words the pieces after them
+ * cannot), and the result parsePostfix() would give (lower-case domain, no "forwarded as", no line
+ * terminator for `(.*)$`); anything else, and every other status (their replies are classified),
+ * returns false for slow().
+ */
+function sentLine(text: string, s: number, e: number, sp: number, m0: number, c: number, r: number, t: number, agg: LogAggregator): boolean {
+  if (!isQid(text, m0, c)) return false;
+  const toStart = r + 4;
+  const gt = closers.find(text, toStart, e);
+  if (gt < 0 || gt + 2 >= e || text.charCodeAt(gt + 1) !== 44 || text.charCodeAt(gt + 2) !== 32) return false;
+  let q = gt + 3;
+  if (text.startsWith('orig_to=<', q)) {
+    const g2 = closers.find(text, q + 9, e);
+    if (g2 < 0 || g2 + 2 >= e || text.charCodeAt(g2 + 1) !== 44 || text.charCodeAt(g2 + 2) !== 32) return false;
+    q = g2 + 3;
+  }
+  if (!text.startsWith('relay=', q)) return false;
+  const relayStart = q + 6;
+  q = field(text, relayStart, e);
+  if (q < 0) return false;
+  const relayEnd = q - 2;
+  if (text.startsWith('conn_use=', q) && (q = field(text, q + 9, e)) < 0) return false;
+  if (!text.startsWith('delay=', q) || (q = field(text, q + 6, e)) < 0) return false;
+  if (text.startsWith('delays=', q) && (q = field(text, q + 7, e)) < 0) return false;
+  if (text.startsWith('dsn=', q) && (q = field(text, q + 4, e)) < 0) return false;
+  if (!text.startsWith('status=sent', q)) return false;
+  q += 11;
+  // \S+ must end right after "sent": a space (taken by " ?") or the end of the line.
+  if (q < e && text.charCodeAt(q) !== 32) return false;
+  // (.*)$: no line terminator in the rest; and no "forwarded as " (a forward, counted apart).
+  for (let i = q; i < e; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 13 || ch === 0x2028 || ch === 0x2029) return false;
+    if (ch === 102 /* f */ && text.startsWith('forwarded as ', i) && i + 13 <= e) return false;
+  }
+  // lowerDomain(): the domain after the last "@" must be lower case already (else slow() lowers it).
+  let at = -1;
+  for (let i = gt - 1; i >= toStart; i--) {
+    if (text.charCodeAt(i) === 64 /* @ */) {
+      at = i;
+      break;
+    }
+  }
+  if (at >= 0) {
+    for (let i = at + 1; i < gt; i++) {
+      const ch = text.charCodeAt(i);
+      if ((ch >= 65 && ch <= 90) || ch >= 128) return false;
+    }
+  }
+  // relay= "host[ip]:port" -> host, ip (up to the first "]" after "[", or the field's end).
+  let mxHost: string | null;
+  let mxIp: string | null = null;
+  const lb = find(text, relayStart, relayEnd, 91 /* [ */);
+  if (lb >= 0) {
+    mxHost = text.slice(relayStart, lb);
+    const rb = find(text, lb + 1, relayEnd, 93 /* ] */);
+    mxIp = text.slice(lb + 1, rb < 0 ? relayEnd : rb);
+  } else mxHost = text.slice(relayStart, relayEnd);
+  if (mxHost === 'none') mxHost = null;
+  const to = text.slice(toStart, gt);
+  agg.addSent(t, hostAt(text, s + 16, sp), text.slice(m0, c), to, at >= 0 ? text.slice(at + 1, gt) : '', mxHost, mxIp);
   return true;
 }

@@ -125,9 +125,17 @@ function monthOf(line: string, s: number): number {
   const c1 = line.charCodeAt(s + 1);
   const c2 = line.charCodeAt(s + 2);
   if ((c0 | c1 | c2) > 127) return -1; // the shifted codes below must not overlap
-  const m = MONTH_BY_CODE.get((c0 << 16) | (c1 << 8) | c2);
-  return m === undefined ? -1 : m;
+  const code = (c0 << 16) | (c1 << 8) | c2;
+  // Consecutive lines share their month: one compare instead of a Map lookup per line.
+  if (code === lastMonthCode) return lastMonth;
+  const m = MONTH_BY_CODE.get(code);
+  if (m === undefined) return -1;
+  lastMonthCode = code;
+  lastMonth = m;
+  return m;
 }
+let lastMonthCode = -1;
+let lastMonth = -1;
 const MONTH_BY_CODE = new Map<number, number>(Object.entries(MONTHS).map(([name, m]) => [(name.charCodeAt(0) << 16) | (name.charCodeAt(1) << 8) | name.charCodeAt(2), m]));
 
 /** "Nov 30 14:29:21 host tag[pid]: msg" (RFC 3164, and Postfix's maillog_file). */

@@ -127,9 +127,79 @@ describe('fastLine', () => {
     expect(r.taken).toBeGreaterThan(10);
   });
 
+  it('status=sent lines read in place (sentLine): every optional field, and each shape it must leave to parsePostfix', () => {
+    const at = 'Nov 30 14:29:21 host postfix/smtp[5]: ';
+    const lines = [
+      // A deferral first, so that a delivery read in place must find it (delivered after a deferral).
+      `${at}4ABC: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=4.7.1, status=deferred (host mx[192.0.2.1] said: 450 4.7.1 no PTR (in reply to RCPT TO command))`,
+      `${at}4ABC: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)`,
+      `${at}4ABD: to=<a@b.example>, orig_to=<x@y>, relay=mx[192.0.2.1]:25, conn_use=2, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)`,
+      `${at}4ABD: to=<a@b.example>, relay=mx.b.example[192.0.2.2]:25, delay=1, status=sent`,
+      `${at}4ABD: to=<a@b.example>, relay=local, delay=1, status=sent (delivered to mailbox)`,
+      `${at}4ABD: to=<a@b.example>, relay=none, delay=1, status=sent (x)`,
+      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.3, delay=1, status=sent (no closing bracket)`,
+      `${at}4ABD: to=<ab.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent (no @)`,
+      `${at}4ABD: to=<>, relay=mx[192.0.2.1]:25, delay=1, status=sent (empty)`,
+      `${at}4ABD: to=<a@c@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent (two @)`,
+      // parsePostfix's business: upper case, a forward, odd status words, line terminators, broken fields.
+      `${at}4ABD: to=<a@B.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent (250 ok)`,
+      `${at}4ABD: to=<a@b.\u00e9xample>, relay=mx[192.0.2.1]:25, delay=1, status=sent (250 ok)`,
+      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=2.0.0, status=sent (250 ok: forwarded as 4ABE)`,
+      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sentx (250 ok)`,
+      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent\t(250 ok)`,
+      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent (250\rok)`,
+      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent (250\u2028ok)`,
+      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent (250\u2029ok)`,
+      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=, status=sent (empty delay)`,
+      `${at}4ABD: to=<a@b.example>, relay=, delay=1, status=sent (empty relay)`,
+      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, conn_use=, delay=1, status=sent (x)`,
+      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1,status=sent (x)`,
+      `${at}4ABD: to=<a@b.example>,relay=mx[192.0.2.1]:25, delay=1, status=sent (x)`,
+      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=2.0.0 status=sent (x)`,
+      `${at}4A:BD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent (x)`,
+      `${at}4A-BD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent (x)`,
+      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent`,
+      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent `,
+      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=`,
+      `${at}4ABD: to=<a@b.example`,
+      `${at}4ABD: to=<a@b.example>`,
+      `${at}4ABD: to=<a@b.example>, orig_to=<x@y`,
+    ];
+    const r = both(lines);
+    expect(r.fast).toEqual(r.slow);
+    expect(r.taken).toBeGreaterThan(10);
+  });
+
+  it('searches that remember the next "," and ">" of a chunk: lines out of order, and lines without them', () => {
+    const at = 'Nov 30 14:29:21 host postfix/smtp[5]: ';
+    const lines = [
+      `${at}4ABD: to=<a@b.example`,
+      `${at}4ABD: to=<a@b.example> relay=mx[192.0.2.1]:25 delay=1 status=sent (no commas)`,
+      `${at}4ABC: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=2.0.0, status=sent (250 ok)`,
+      `${at}4ABE: to=<c@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=1, dsn=2.0.0, status=sent (250 ok)`,
+    ];
+    const text = lines.join('\n');
+    const starts = lines.map((_, i) => lines.slice(0, i).reduce((n, l) => n + l.length + 1, 0));
+    for (const order of [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]]) {
+      const o: AggregateOptions = { bucket: 'hour', since: null, until: null };
+      const fast = new LogAggregator(o);
+      const slow = new LogAggregator(o);
+      const cf = newParseContext('auto', REF, 'r0');
+      const cs = newParseContext('auto', REF, 'r0');
+      for (const i of order) {
+        const line = lines[i] as string;
+        const st = starts[i] as number;
+        if (!fastLine(text, st, st + line.length, cf, fast)) fast.add(parseLine(line, cf), line);
+        slow.add(parseLine(line, cs), line);
+      }
+      expect(fast.summary(), order.join()).toEqual(slow.summary());
+      expect(fast.summary().totals.delivered).toBe(2);
+    }
+  });
+
   it('random mutations of real lines: the same counts (property)', () => {
     const base = generated.slice(0, 400);
-    const alphabet = [' ', ':', ': ', '[', ']', 'x', '\u00e9', '\r', '0', 'removed', 'to=<', 'client=', 'disconnect from ', 'postfix/'];
+    const alphabet = [' ', ':', ': ', '[', ']', 'x', '\u00e9', '\r', '0', 'removed', 'to=<', 'client=', 'disconnect from ', 'postfix/', ', ', ',', '>', '@', 'A', '\t', '\u2028', 'forwarded as ', 'status=sent', 'orig_to=<a@b>, ', 'conn_use=2, '];
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.nat(base.length - 1), fc.nat(200), fc.nat(12), fc.constantFrom(...alphabet)), { minLength: 1, maxLength: 60 }),
