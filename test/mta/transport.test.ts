@@ -33,7 +33,7 @@ function host(domain: string, exchange: string): HostResult {
 describe.skipIf(SKIP)('transport security in the real lab (nsd + DNSSEC, unbound, Postfix, HTTPS, posttls-finger)', () => {
   beforeAll(async () => {
     lab = await startTransportLab();
-    const args = [BIN, 'probe', '--resolver', T.unbound, '--ca-file', lab.caFile, '--format', 'json', '--helo', 'good.sec.test', '--source', T.sender, '--host-gap', '0', '--timeout', '10000', '-q', ...DOMAINS];
+    const args = [BIN, 'probe', '--resolver', T.unbound, '--ca-file', lab.caFile, '--format', 'json', '--helo', 'good.sec.test', '--source', T.sender, '--host-gap', '0', '--timeout', '20000', '-q', ...DOMAINS];
     const t0 = performance.now();
     const r = await lab.exec(process.execPath, args, { cwd: REPO, timeoutMs: 120_000 });
     console.log(`[mta] transport: mxprobe probe of ${DOMAINS.length} domains (9 host sessions, DANE + MTA-STS + TLS-RPT), whole process: ${((performance.now() - t0) / 1000).toFixed(2)} s`);
