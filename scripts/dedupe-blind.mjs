@@ -40,6 +40,8 @@ const refs = [
   // blind9 (session 5) also dedupes against blind8b and the session-5 training set train8.
   'test/fixtures/blind8b.tsv',
   'test/fixtures/train8.tsv',
+  // blind9b (session 5, part b of blind9) also dedupes against blind9 itself.
+  'test/fixtures/blind9.tsv',
   ...readdirSync(join(root, 'test/analysis'))
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `test/analysis/${f}`),
