@@ -15,7 +15,7 @@
  *   session-5 blind set test/fixtures/blind8.tsv + blind8b.tsv (first cause of each row, see corpus()).
  * blind4 (the session-2 measure), blind6 (session 3), blind7 (session 4) and blind8/8b (session 5, each
  * scored once by the lead) were blind once; each was SPENT when its figure was reported and is
- * development and training data now (their headers say so). No blind set is read here: the session-6
+ * development and training data now (their headers say so). No blind set is read here: the sixth round's
  * blind set (blind9) is collected on another branch and run by the lead.
  *
  * Model: multinomial logistic regression (softmax) over the presence features of
@@ -152,7 +152,7 @@ export function corpus() {
     // on another branch from quoted replies and not read until the lead had scored it.
     ...tsvRows('test/fixtures/train8.tsv'),
     // blind8 (+blind8b) was session 5's strictly blind set of replies QUOTED BY PEOPLE (issues, forums),
-    // scored once by the lead (77.6%); SPENT since, and development and training data from session 6 on
+    // scored once by the lead (77.6%); SPENT since, and development and training data from the sixth round (session 5, short) on
     // (its test's header says so). The new blind set (blind9) is collected on another branch, never read here.
     ...tsvRows('test/fixtures/blind8.tsv'),
     ...tsvRows('test/fixtures/blind8b.tsv'),

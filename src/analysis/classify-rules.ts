@@ -342,7 +342,7 @@ export const RULES: readonly ClassifyRule[] = [
     source: 'ghsmtp "421 blacklisted identity" (HELO name or its registered domain in the black CDB)',
   },
   {
-    // Issue 13 session 6 (blind8, replies quoted in issues): Exim reports a failed SENDER verification
+    // Issue 13 sixth round (session 5, short) (blind8, replies quoted in issues): Exim reports a failed SENDER verification
     // as "Verification failed for <addr>" ... "Sender verify failed", and a sender callout it could not
     // even set up as "Callback setup failed while verifying <addr>"; the lines between quote the remote
     // answer ("they may be blacklisted", "a HELO or MAIL FROM:<> command was rejected"), which is about
@@ -746,7 +746,7 @@ export const RULES: readonly ClassifyRule[] = [
 
   // ───────────── The recipient ─────────────
   {
-    // Issue 13 session 6: at MAIL FROM a complaint about DNS records (MX, A/AAAA) is about the
+    // Issue 13 sixth round (session 5, short): at MAIL FROM a complaint about DNS records (MX, A/AAAA) is about the
     // envelope sender's domain, even after the RFC 5321 §4.2.3 boilerplate "Requested action not
     // taken: mailbox unavailable" that recipient-text would read as a mailbox.
     id: 'mail-sender-domain-dns',
@@ -1094,7 +1094,7 @@ export const RULES: readonly ClassifyRule[] = [
   },
 
   // ───────────── Stage defaults: nothing specific matched ─────────────
-  // Issue 13 session 6: the former default-421 (an unexplained 421 at MAIL/RCPT/connect is unknown) is
+  // Issue 13 sixth round (session 5, short): the former default-421 (an unexplained 421 at MAIL/RCPT/connect is unknown) is
   // gone. With no rule the cause is unknown anyway, but the model may then name one when the reply's
   // CONTENT words carry it (MODEL_TEXT_LIFT): "421 4.7.1 Intrusion prevention active for [ip]" (policy),
   // "421 Recipient not in route list" (recipient). Leave-one-set-out: held-out rows the rule decided,
@@ -1115,7 +1115,7 @@ export const RULES: readonly ClassifyRule[] = [
     source: 'RFC 3463 §3.8 X.7.x "Security or policy status": with no more specific text, the class itself says policy',
   },
   {
-    // Issue 13 session 6 (blind7, blind8b): a 5xx greeting that is only the server's host name, perhaps
+    // Issue 13 sixth round (session 5, short) (blind7, blind8b): a 5xx greeting that is only the server's host name, perhaps
     // with "ESMTP" and "not accepting messages" (RFC 5321 §3.1 "554 No SMTP service here"), gives no
     // reason: it refuses everybody or this client, and nothing says which.
     id: 'connect-bare-hostname',

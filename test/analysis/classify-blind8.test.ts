@@ -20,7 +20,7 @@
  *
  * SPENT from now on: a regression pin on all 101 rows, not a blind result.
  *
- * Session 6: its misses were read and both parts train the model (scripts/train-classifier.mjs), so the
+ * Sixth round (session 5, short): its misses were read and both parts train the model (scripts/train-classifier.mjs), so the
  * pin below is in-sample now. Leave-one-set-out (each part classified by a model trained on all other
  * sets, the rules fixed): blind8 47/60 -> 53/60, blind8b 31/41 -> 35/41 (see the README's sixth round).
  */
@@ -30,8 +30,8 @@ import { expectWellFormedBlindSet, readBlindTsv, scoreRow } from '../helpers/bli
 const a = readBlindTsv('test/fixtures/blind8.tsv');
 const b = readBlindTsv('test/fixtures/blind8b.tsv');
 /**
- * Misses on all 101 rows: 23 with the session-5 classifier (measured once, see above); 9 with session 6's,
- * in-sample (both parts train the model since session 6).
+ * Misses on all 101 rows: 23 with the session-5 classifier (measured once, see above); 9 after the sixth round,
+ * in-sample (both parts train the model since the sixth round).
  */
 const BLIND8_MISSES_MAX = 9;
 

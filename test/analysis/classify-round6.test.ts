@@ -1,5 +1,5 @@
 /**
- * Issue 13, session 6 (short round): the rule changes made from blind8's misses (replies as operators
+ * Issue 13, sixth round (session 5, short): the rule changes made from blind8's misses (replies as operators
  * quote them), each checked on wordings that are NOT in any labelled set (written for this test; the
  * trainer does not read this file) and on near misses the change must leave alone.
  *
@@ -53,7 +53,7 @@ const CASES: Case[] = [
   ['connect', '554 mx.example.org Access denied', 'policy'],
 ];
 
-describe('session-6 rule changes (issue 13, blind8 studied)', () => {
+describe('sixth-round rule changes (issue 13, blind8 studied)', () => {
   it.each(CASES)('%s %s -> %s', (stage, reply, cause, rule) => {
     const c = run(stage, reply);
     expect(c.cause).toBe(cause);
