@@ -19,14 +19,21 @@
  * first on 93/98 scored rows (94.9%): the ceiling is near 94%, not near 77%.
  *
  * SPENT from now on: a regression pin on all 101 rows, not a blind result.
+ *
+ * Sixth round (session 5, short): its misses were read and both parts train the model (scripts/train-classifier.mjs), so the
+ * pin below is in-sample now. Leave-one-set-out (each part classified by a model trained on all other
+ * sets, the rules fixed): blind8 47/60 -> 53/60, blind8b 31/41 -> 35/41 (see the README's sixth round).
  */
 import { describe, expect, it } from 'vitest';
 import { expectWellFormedBlindSet, readBlindTsv, scoreRow } from '../helpers/blind-tsv.js';
 
 const a = readBlindTsv('test/fixtures/blind8.tsv');
 const b = readBlindTsv('test/fixtures/blind8b.tsv');
-/** Misses on all 101 rows with the session-5 classifier (measured once, see above). */
-const BLIND8_MISSES_MAX = 23;
+/**
+ * Misses on all 101 rows: 23 with the session-5 classifier (measured once, see above); 9 after the sixth round,
+ * in-sample (both parts train the model since the sixth round).
+ */
+const BLIND8_MISSES_MAX = 9;
 
 describe('blind set 8 (spent after its one run in session 5)', () => {
   it('both parts are well formed: the vocabulary, no duplicates, a source on every row', () => {
