@@ -318,6 +318,25 @@ for (const r of rows) byOrigin[r.origin] = (byOrigin[r.origin] ?? 0) + 1;
 /** Right for a row: its (training) cause, or any cause its labeller accepted ("a|b" in a TSV). */
 const isRight = (r, cause) => cause === r.cause || (r.accepted?.includes(cause) ?? false);
 
+/** One line of a held-out report (--loso, --cv): the total and each set's right/rows, for causes m (row -> cause). */
+function scoreLine(name, m) {
+  const per = Object.keys(byOrigin).map((o) => {
+    const rs = rows.filter((r) => r.origin === o);
+    return `${o} ${rs.filter((r) => isRight(r, m.get(r))).length}/${rs.length}`;
+  });
+  const all = rows.filter((r) => isRight(r, m.get(r))).length;
+  return `${name}: all ${all}/${rows.length} = ${((100 * all) / rows.length).toFixed(1)}% | ${per.join(', ')}`;
+}
+
+/** With -v, every held-out miss of the shipped setting (m: row -> cause). */
+function printMisses(m) {
+  if (!process.argv.includes('-v')) return;
+  for (const r of rows) {
+    const c = m.get(r);
+    if (!isRight(r, c)) console.log(`  ${r.origin}: want ${r.accepted?.join('|') ?? r.cause} got ${c} (rule ${r.rule?.id ?? '-'}) :: ${r.stage} ${r.reply.slice(0, 110)}`);
+  }
+}
+
 /**
  * Deterministic fold of a row: FNV-1a of its stage and reply, so a row keeps its fold when rows are
  * added elsewhere and the folds do not follow file order (rows of one source sit together).
@@ -371,30 +390,17 @@ if (process.argv.includes('--loso')) {
     }
     process.stderr.write(`held out ${o}        \r`);
   }
-  const line = (name, m) => {
-    const per = origins.map((o) => {
-      const rs = rows.filter((r) => r.origin === o);
-      return `${o} ${rs.filter((r) => isRight(r, m.get(r))).length}/${rs.length}`;
-    });
-    const all = rows.filter((r) => isRight(r, m.get(r))).length;
-    return `${name}: all ${all}/${rows.length} = ${((100 * all) / rows.length).toFixed(1)}% | ${per.join(', ')}`;
-  };
   console.log(`leave-one-set-out over ${rows.length} rows in ${origins.length} sets${DROP.size ? `, rules dropped: ${[...DROP].join(',')}` : ''}`);
-  console.log(line('rules alone (fixed rules)', new Map(rows.map((r) => [r, r.rule?.cause ?? 'unknown']))));
-  console.log(line('model alone', modelGot));
-  sweep.forEach((sw, i) => console.log(line(sw.name, got[i])));
+  console.log(scoreLine('rules alone (fixed rules)', new Map(rows.map((r) => [r, r.rule?.cause ?? 'unknown']))));
+  console.log(scoreLine('model alone', modelGot));
+  sweep.forEach((sw, i) => console.log(scoreLine(sw.name, got[i])));
   if (process.argv.includes('--rules')) {
     console.log('rules whose removal changes held-out rows (id: right with / right without, of rows decided):');
     for (const [id, [a, b, n]] of [...without.entries()].sort((x, y) => x[1][0] - x[1][1] - (y[1][0] - y[1][1]))) {
       if (a !== b) console.log(`  ${id}: ${a} / ${b} of ${n}`);
     }
   }
-  if (process.argv.includes('-v')) {
-    for (const r of rows) {
-      const c = got[0].get(r);
-      if (!isRight(r, c)) console.log(`  ${r.origin}: want ${r.accepted?.join('|') ?? r.cause} got ${c} (rule ${r.rule?.id ?? '-'}) :: ${r.stage} ${r.reply.slice(0, 110)}`);
-    }
-  }
+  printMisses(got[0]);
   process.exit(0);
 }
 
@@ -424,24 +430,11 @@ if (process.argv.includes('--cv')) {
     process.stderr.write(`fold ${fold + 1}/${K}\r`);
   }
   const origins = Object.keys(byOrigin);
-  const line = (name, m) => {
-    const per = origins.map((o) => {
-      const rs = rows.filter((r) => r.origin === o);
-      return `${o} ${rs.filter((r) => isRight(r, m.get(r))).length}/${rs.length}`;
-    });
-    const all = rows.filter((r) => isRight(r, m.get(r))).length;
-    return `${name}: all ${all}/${rows.length} = ${((100 * all) / rows.length).toFixed(1)}% | ${per.join(', ')}`;
-  };
   console.log(`${K}-fold cross-validation over ${rows.length} rows, features as shipped`);
-  console.log(line('rules alone (in-sample)', new Map(rows.map((r) => [r, r.rule?.cause ?? 'unknown']))));
-  console.log(line('model alone', modelGot));
-  sweep.forEach((s, i) => console.log(line(s.name, got[i])));
-  if (process.argv.includes('-v')) {
-    for (const r of rows) {
-      const c = got[0].get(r);
-      if (!isRight(r, c)) console.log(`  ${r.origin}: want ${r.accepted?.join('|') ?? r.cause} got ${c} (rule ${r.rule?.id ?? '-'}) :: ${r.stage} ${r.reply.slice(0, 110)}`);
-    }
-  }
+  console.log(scoreLine('rules alone (in-sample)', new Map(rows.map((r) => [r, r.rule?.cause ?? 'unknown']))));
+  console.log(scoreLine('model alone', modelGot));
+  sweep.forEach((s, i) => console.log(scoreLine(s.name, got[i])));
+  printMisses(got[0]);
   process.exit(0);
 }
 

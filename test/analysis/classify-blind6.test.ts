@@ -16,7 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { expectWellFormedBlindSet, readBlindTsv, scoreRow } from '../helpers/blind-tsv.js';
+import { expectWellFormedBlindSet, missesOf, readBlindTsv } from '../helpers/blind-tsv.js';
 
 const rows = readBlindTsv('test/fixtures/blind6.tsv');
 
@@ -40,7 +40,7 @@ describe('blind set 6 (spent; training data since session 4)', () => {
   });
 
   it('scores at least the session-4 figure (no regression; in-sample, not a blind result)', () => {
-    const missed = rows.map(scoreRow).filter((s) => !s.ok).map((s) => `${s.row.line}: ${s.row.reply} -> ${s.got.cause}`);
+    const missed = missesOf(rows);
     expect(missed).toEqual([]);
   });
 });

@@ -58,6 +58,14 @@ export function scoreRow(row: TsvRow): Scored {
  * The well-formedness every blind set must keep: at least `min` rows, causes and outcomes from the
  * vocabulary, a source on every row, no row twice (stage + reply).
  */
+/** The rows the classifier gets wrong, one "line: reply -> cause" string each (for a miss cap and its message). */
+export function missesOf(rows: TsvRow[]): string[] {
+  return rows
+    .map(scoreRow)
+    .filter((s) => !s.ok)
+    .map((s) => `${s.row.line}: ${s.row.reply} -> ${s.got.cause}`);
+}
+
 export function expectWellFormedBlindSet(rows: TsvRow[], min = 100): void {
   expect(rows.length).toBeGreaterThanOrEqual(min);
   for (const r of rows) {
