@@ -7,7 +7,7 @@
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
 import { finishRunRow, insertRunRow, packJson, pgImportWriter, UNPACK } from './pg-import.js';
-import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, runFromRow, type RowBatch } from './rows.js';
+import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, RUNS_SELECT, runFromRow, type RowBatch } from './rows.js';
 import { StoreError, type HistoryEntry, type ImportWriter, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
 /** An arbitrary constant: "mxpr" as int32, the advisory-lock key for migrations. */
@@ -185,12 +185,12 @@ class PgStore implements Store {
   }
 
   async listRuns(limit: number): Promise<RunRow[]> {
-    return this.guard('read', async () => (await this.pool.query('SELECT * FROM runs ORDER BY started_at DESC, id DESC LIMIT $1', [limit])).rows.map(runFromRow));
+    return this.guard('read', async () => (await this.pool.query(`${RUNS_SELECT} ORDER BY r.started_at DESC, r.id DESC LIMIT $1`, [limit])).rows.map(runFromRow));
   }
 
   async getRun(id: number): Promise<RunRow | null> {
     return this.guard('read', async () => {
-      const r = (await this.pool.query('SELECT * FROM runs WHERE id = $1', [id])).rows[0] as Record<string, unknown> | undefined;
+      const r = (await this.pool.query(`${RUNS_SELECT} WHERE r.id = $1`, [id])).rows[0] as Record<string, unknown> | undefined;
       return r ? runFromRow(r) : null;
     });
   }

@@ -233,6 +233,17 @@ export function parseJson<T>(v: unknown): T {
   return (typeof v === 'string' ? JSON.parse(v) : v) as T;
 }
 
+/**
+ * `SELECT` of runs for listing and lookup, in both back ends. A run's counts are written when it finishes;
+ * a run still 'running' (being written, or its process was killed: the batches it committed stay, WAL or
+ * not) gets the counts of the rows it really holds, never a 0 that reads as "stored nothing".
+ */
+export const RUNS_SELECT = `SELECT r.*,
+  CASE WHEN r.state = 'running' THEN (SELECT count(*) FROM targets t WHERE t.run_id = r.id) ELSE r.target_count END AS live_target_count,
+  CASE WHEN r.state = 'running' THEN (SELECT count(*) FROM hosts h WHERE h.run_id = r.id) ELSE r.host_count END AS live_host_count,
+  CASE WHEN r.state = 'running' THEN (SELECT count(*) FROM probes p WHERE p.run_id = r.id) ELSE r.probe_count END AS live_probe_count
+FROM runs r`;
+
 export function runFromRow(r: Record<string, unknown>): RunRow {
   return {
     id: Number(r['id']),
@@ -243,9 +254,9 @@ export function runFromRow(r: Record<string, unknown>): RunRow {
     vantage: (r['vantage'] as string | null) ?? null,
     state: r['state'] as RunState,
     source: (r['source'] as string | null) ?? null,
-    targetCount: Number(r['target_count']),
-    hostCount: Number(r['host_count']),
-    probeCount: Number(r['probe_count']),
+    targetCount: Number(r['live_target_count'] ?? r['target_count']),
+    hostCount: Number(r['live_host_count'] ?? r['host_count']),
+    probeCount: Number(r['live_probe_count'] ?? r['probe_count']),
     targetsDigest: (r['targets_digest'] as string | null) ?? null,
   };
 }

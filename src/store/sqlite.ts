@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
 import { INSERT_PROBE, INSERT_TARGET, insertRunRow, sqliteImportWriter } from './sqlite-import.js';
-import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, runFromRow, type RowBatch } from './rows.js';
+import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, RUNS_SELECT, runFromRow, type RowBatch } from './rows.js';
 import { BRIEF_PROBE_FIELDS, StoreError, type HistoryEntry, type ImportWriter, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
 type Db = Database.Database;
@@ -185,11 +185,11 @@ class SqliteStore implements Store {
   }
 
   async listRuns(limit: number): Promise<RunRow[]> {
-    return this.guard('read', () => (this.db.prepare('SELECT * FROM runs ORDER BY started_at DESC, id DESC LIMIT ?').all(limit) as Record<string, unknown>[]).map(runFromRow));
+    return this.guard('read', () => (this.db.prepare(`${RUNS_SELECT} ORDER BY r.started_at DESC, r.id DESC LIMIT ?`).all(limit) as Record<string, unknown>[]).map(runFromRow));
   }
 
   async getRun(id: number): Promise<RunRow | null> {
-    const r = this.guard('read', () => this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Record<string, unknown> | undefined);
+    const r = this.guard('read', () => this.db.prepare(`${RUNS_SELECT} WHERE r.id = ?`).get(id) as Record<string, unknown> | undefined);
     return r ? runFromRow(r) : null;
   }
 

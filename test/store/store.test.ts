@@ -149,6 +149,21 @@ function contract(name: string, open: () => Promise<Store>, skip = false): void 
   });
 }
 
+/** A run whose process dies after two committed batches: never finished, so no counts were written. */
+async function unfinishedRunCounts(store: Store): Promise<void> {
+  const sink = await StoreSink.start(store, { startedAt: '2026-07-01T00:00:00.000Z', toolVersion: 'test', options: {}, vantage: null, source: null }, { warn: (m) => expect.fail(m), batchSize: 1000 });
+  for (let i = 0; i < 4; i++) {
+    const t = syntheticTarget(i);
+    await sink.host(t.hosts[0]!, { ...t });
+    await sink.target(t);
+    if (i === 1 || i === 3) await sink.flush();
+  }
+  // No finish(): what `kill -9` leaves. The listing counts the rows the run really holds, not 0.
+  const [r] = await store.listRuns(1);
+  expect(r).toMatchObject({ state: 'running', targetCount: 4, hostCount: 4, probeCount: 4 * syntheticTarget(0).hosts[0]!.probes.length });
+  expect(await store.getRun(r!.id)).toMatchObject({ state: 'running', hostCount: 4 });
+}
+
 contract('SQLite', async () => openSqliteStore(join(dir, 'contract.db'), { busyTimeoutMs: 10_000 }));
 
 let pgServer: PgServer | null = null;
@@ -160,6 +175,16 @@ describe.skipIf(SKIP_PG)('PostgreSQL server', () => {
   }, 120_000);
   afterAll(async () => pgServer?.stop(), 60_000);
   contract('PostgreSQL', async () => openPgStore(pgServer!.url('contract'), { connectTimeoutMs: 10_000 }));
+
+  it('an unfinished run (its process killed) lists the rows it holds, not 0', async () => {
+    await pgServer!.createDb('unfinished');
+    const store = await openPgStore(pgServer!.url('unfinished'), { connectTimeoutMs: 10_000 });
+    try {
+      await unfinishedRunCounts(store);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 
   it('migrations 5 and 6: the unused host indexes are gone, the JSON columns compress with lz4', async () => {
     await pgServer!.createDb('m56');
@@ -184,6 +209,15 @@ describe.skipIf(SKIP_PG)('PostgreSQL server', () => {
 });
 
 describe('SQLite specifics', () => {
+  it('an unfinished run (its process killed) lists the rows it holds, not 0', async () => {
+    const store = openSqliteStore(join(dir, 'unfinished.db'), { busyTimeoutMs: 5000 });
+    try {
+      await unfinishedRunCounts(store);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('WAL mode, and the migrations recorded once however often the file is opened', async () => {
     const p = join(dir, 'wal.db');
     for (let i = 0; i < 3; i++) await openSqliteStore(p, { busyTimeoutMs: 1000 }).close();
