@@ -106,7 +106,10 @@ export const RULES: readonly ClassifyRule[] = [
     codes: [454, '5xx'],
     // "501 Syntax error (no parameters allowed)", "503 Channel already secured" / "TLS already active":
     // the command was malformed or repeated, which says nothing about the server's TLS.
-    unless: /\b(must|required|mandatory)\b|\bsyntax\b|\bparameters?\b|\barguments?\b|\balready (active|secured|started|running|in (tls|progress))\b/i,
+    // A refusal at STARTTLS that names a block list is the client being refused, not the server's TLS
+    // failing: the blocklist rule reads it ("554 host [192.0.2.47] is blacklisted by zen.spamhaus.org").
+    unless:
+      /\b(must|required|mandatory)\b|\bsyntax\b|\bparameters?\b|\barguments?\b|\balready (active|secured|started|running|in (tls|progress))\b|\b(black|block)[- ]?list(ed)?\b|\bblocked using\b|\b(dnsbl|rbl|spamhaus|spamcop)\b|\blisted (at|in|on|by)\b/i,
     cause: 'tls-unavailable',
     source: 'RFC 3207 §4 454 "TLS not available due to temporary reason"; Postfix "454 4.7.0 TLS not available due to local problem"; Exim "454 TLS currently unavailable"; 502/500 to an advertised STARTTLS',
   },

@@ -12,6 +12,8 @@
  * - A sending quota ("Organization queue quota exceeded") is not the recipient's mailbox quota.
  * - "Authentication is required for relay" refuses relaying, it is not an SPF/DKIM check.
  * - A 5xx greeting that is only the server's host name gives no reason: unknown.
+ * - At STARTTLS, a refusal that names a block list is a block-list refusal, not "TLS unavailable"
+ *   (after blind9 was scored: "554 host [ip] is blacklisted by zen.spamhaus.org" at STARTTLS).
  */
 import { describe, expect, it } from 'vitest';
 import { classify, type Classification } from '../../src/analysis/classify.js';
@@ -51,6 +53,11 @@ const CASES: Case[] = [
   // near misses: a host name followed by a reason is judged on that reason
   ['connect', '554 mx.example.org Your IP 192.0.2.9 is blacklisted', 'blocklist'],
   ['connect', '554 mx.example.org Access denied', 'policy'],
+  // at STARTTLS, a reply naming a block list refuses the client; the TLS wording stays tls-unavailable
+  ['starttls', '454 4.7.1 Client [192.0.2.9] listed at bl.spamcop.net', 'blocklist', 'blocklist-text'],
+  ['starttls', '554 5.7.1 Your address is blacklisted, no TLS for you', 'blocklist', 'blocklist-text'],
+  ['starttls', '454 4.7.0 TLS not available due to local problem', 'tls-unavailable', 'starttls-unavailable'],
+  ['starttls', '502 5.5.1 Command not recognized', 'tls-unavailable', 'starttls-unavailable'],
 ];
 
 describe('sixth-round rule changes (issue 13, blind8 studied)', () => {
