@@ -19,8 +19,8 @@ import { expectWellFormedBlindSet, missesOf, readBlindTsv } from '../helpers/bli
 
 const a = readBlindTsv('test/fixtures/blind9.tsv');
 const b = readBlindTsv('test/fixtures/blind9b.tsv');
-/** Misses on all 48 rows with the session-5 classifier (measured once, see above). */
-const BLIND9_MISSES_MAX = 9;
+/** Misses on all 48 rows: 9 at the one blind run; 8 since the STARTTLS block-list fix made after it (in-sample). */
+const BLIND9_MISSES_MAX = 8;
 
 describe('blind set 9 (spent after its one run in session 5)', () => {
   it('both parts are well formed: the vocabulary, no duplicates across them, a source on every row', () => {
