@@ -17,17 +17,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CAUSES, classify, type Classification } from '../../src/analysis/classify.js';
+import { CAUSES } from '../../src/analysis/classify.js';
 import { explainClassification } from '../../src/analysis/classify-explain.js';
 import { replyFeatures } from '../../src/analysis/classify-features.js';
-import { parseClassifyInput } from '../../src/analysis/log-line.js';
 import type { Cause, Stage } from '../../src/results.js';
-import { readBlindTsv } from '../helpers/blind-tsv.js';
+import { classifyReply, readBlindTsv } from '../helpers/blind-tsv.js';
 
-function run(stage: Stage, reply: string): Classification {
-  const p = parseClassifyInput(reply, stage);
-  return classify({ stage: p.stage ?? stage, code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text });
-}
+const run = classifyReply;
 
 type Case = [stage: Stage, reply: string, cause: Cause, rule?: string];
 

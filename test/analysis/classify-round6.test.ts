@@ -16,14 +16,10 @@
  *   (after blind9 was scored: "554 host [ip] is blacklisted by zen.spamhaus.org" at STARTTLS).
  */
 import { describe, expect, it } from 'vitest';
-import { classify, type Classification } from '../../src/analysis/classify.js';
-import { parseClassifyInput } from '../../src/analysis/log-line.js';
 import type { Cause, Stage } from '../../src/results.js';
+import { classifyReply } from '../helpers/blind-tsv.js';
 
-function run(stage: Stage, reply: string): Classification {
-  const p = parseClassifyInput(reply, stage);
-  return classify({ stage: p.stage ?? stage, code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text });
-}
+const run = classifyReply;
 
 type Case = [stage: Stage, reply: string, cause: Cause, rule?: string];
 

@@ -11,15 +11,12 @@
  * - A count or limit on the recipient's mailbox or on the message data is not a sending rate.
  */
 import { describe, expect, it } from 'vitest';
-import { MODEL_TEXT_LIFT, MODEL_THRESHOLD_NO_RULE, classify, type Classification } from '../../src/analysis/classify.js';
+import { MODEL_TEXT_LIFT, MODEL_THRESHOLD_NO_RULE } from '../../src/analysis/classify.js';
 import { explainClassification } from '../../src/analysis/classify-explain.js';
-import { parseClassifyInput } from '../../src/analysis/log-line.js';
 import type { Cause, Stage } from '../../src/results.js';
+import { classifyReply } from '../helpers/blind-tsv.js';
 
-function run(stage: Stage, reply: string): Classification {
-  const p = parseClassifyInput(reply, stage);
-  return classify({ stage: p.stage ?? stage, code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text });
-}
+const run = classifyReply;
 
 type Case = [stage: Stage, reply: string, cause: Cause, rule?: string];
 

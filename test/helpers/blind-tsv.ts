@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { CAUSES, classify } from '../../src/analysis/classify.js';
+import { CAUSES, classify, type Classification } from '../../src/analysis/classify.js';
 import { parseClassifyInput } from '../../src/analysis/log-line.js';
 import type { Cause, Outcome, Stage } from '../../src/results.js';
 
@@ -48,9 +48,14 @@ export interface Scored {
   ok: boolean;
 }
 
+/** Classify one reply as `mxprobe classify` does: the code and enhanced code parsed from the text. */
+export function classifyReply(stage: Stage, reply: string): Classification {
+  const p = parseClassifyInput(reply, stage);
+  return classify({ stage: p.stage ?? stage, code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text });
+}
+
 export function scoreRow(row: TsvRow): Scored {
-  const p = parseClassifyInput(row.reply, row.stage);
-  const c = classify({ stage: p.stage ?? row.stage, code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text });
+  const c = classifyReply(row.stage, row.reply);
   return { row, got: { outcome: c.outcome, cause: c.cause }, ok: c.outcome === row.outcome && row.causes.includes(c.cause) };
 }
 
