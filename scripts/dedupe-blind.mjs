@@ -42,6 +42,10 @@ const refs = [
   'test/fixtures/train8.tsv',
   // blind9b (session 5, part b of blind9) also dedupes against blind9 itself.
   'test/fixtures/blind9.tsv',
+  // blind10 (session 6) also dedupes against blind9b and the second labellers' copies of blind8/blind9.
+  'test/fixtures/blind9b.tsv',
+  'test/fixtures/blind8-second-labeller.tsv',
+  'test/fixtures/blind9-second-labeller.tsv',
   ...readdirSync(join(root, 'test/analysis'))
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `test/analysis/${f}`),
