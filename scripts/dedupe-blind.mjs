@@ -42,7 +42,8 @@ const refs = [
   'test/fixtures/train8.tsv',
   // blind9b (session 5, part b of blind9) also dedupes against blind9 itself.
   'test/fixtures/blind9.tsv',
-  // blind10 (session 6) also dedupes against blind9b and the second labellers' copies of blind8/blind9.
+  // blind10/blind10b (session 6) also dedupe against blind9b and the second labellers' files, i.e. every
+  // test/fixtures/*.tsv that was not in the list yet.
   'test/fixtures/blind9b.tsv',
   'test/fixtures/blind8-second-labeller.tsv',
   'test/fixtures/blind9-second-labeller.tsv',
