@@ -144,3 +144,16 @@ export function providerCodePattern(cause: Cause): RegExp | null {
 
 /** The causes that have at least one provider code, in first-appearance order (stable rule order). */
 export const PROVIDER_CODE_CAUSES: readonly Cause[] = [...new Set(PROVIDER_CODES.map((c) => c.cause))];
+
+/**
+ * The first documented provider code in a (normalised) reply text, with the entry that documents it: what
+ * `--explain` shows instead of the rule's list of patterns. Null when the text holds none.
+ */
+export function providerCodeIn(text: string): { code: string; entry: ProviderCode } | null {
+  let best: { code: string; entry: ProviderCode; at: number } | null = null;
+  for (const entry of PROVIDER_CODES) {
+    const m = new RegExp(`(?<![\\w:-])(?:${entry.code})(?![\\w-])`, 'i').exec(text);
+    if (m !== null && (best === null || m.index < best.at)) best = { code: m[0], entry, at: m.index };
+  }
+  return best === null ? null : { code: best.code, entry: best.entry };
+}

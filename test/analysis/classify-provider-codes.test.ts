@@ -111,3 +111,15 @@ describe('terse wordings of the seventh round', () => {
     if (rule !== undefined) expect(c.rule).toBe(rule);
   });
 });
+
+describe('--explain names the provider code and its documentation', () => {
+  it('shows the code found in the reply and the page that documents it, not the list of patterns', async () => {
+    const { explainClassification } = await import('../../src/analysis/classify-explain.js');
+    const e = explainClassification({ stage: 'mail', code: 451, text: 'MI:SFQ 163 smtp7,C8CowAAnpFyamC9fa52cAg--.56912S2 1596954778' });
+    expect(e.firstRule?.id).toBe('provider-code-rate-limit');
+    expect(e.firstRule?.source).toMatch(/^NetEase code MI:SFQ: .*15 minutes/);
+    // any other rule keeps its own source
+    const f = explainClassification({ stage: 'rcpt', code: 550, text: '5.1.1 <a@example.org>: Recipient address rejected: User unknown' });
+    expect(f.firstRule?.source).not.toMatch(/ code /);
+  });
+});
