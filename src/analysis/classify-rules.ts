@@ -440,7 +440,9 @@ export const RULES: readonly ClassifyRule[] = [
       `^(?!.*\\b${HELO}\\b).*\\bbad ip\\b(?! (address )?(syntax|format|literal))`,
       '\\bip (address )?(is )?(in|into) (prison|jail)\\b|\\b(jailed|imprisoned) ip\\b',
       '\\b(block|blocked|banned|rejected)( [\\w-]+)? (for|due to|because of) (spam|spamming|abuse)\\b',
-      'too much spam|(spam|abuse) (from|originating from|coming from) (this|your) (ip|host|server|network|address)',
+      // Free.fr blocks an IP for up to 24 h on its count of spams and errors (postmaster.free.fr): "421 Too many
+      // spams from your IP (192.0.2.1)" - the plural too.
+      'too (much|many) spams?\\b|(spams?|abuse) (from|originating from|coming from) (this|your) (ip|host|server|network|address)',
       '(identified|detected|classified|known|listed|flagged) as (a |an )?(spammer|spam source|source of spam)',
     ),
     // Microsoft 5.7.703 "blocked by your organization using Tenant Allow Block List": the tenant's

@@ -60,6 +60,10 @@ const FAMILIES: Case[] = [
   // the client's IP judged in two words
   ['rcpt', '554 5.7.1 Bad IP 192.0.2.7 - go away', 'blocklist', 'blocklist-text'],
   ['connect', '550 Your IP is in jail for 24 hours', 'blocklist', 'blocklist-text'],
+  // an IP blocked on a count of spams (Free.fr's postmaster page: blocks of up to 24 h from spam statistics)
+  ['connect', '421 Too many spams from your IP (192.0.2.9), please visit http://postmaster.example.net/', 'blocklist', 'blocklist-text'],
+  // near miss: too many recipients is a rate, not spam
+  ['rcpt', '452 4.5.3 Too many recipients', 'rate-limit'],
   // blind9/blind8b families, on other wordings: the early talker whose command was "received" before the
   // greeting; a recipient check with its source named; the RCPT argument that "doesn't exist"; a mailbox
   // address (not an IP) on the receiver's list at MAIL
