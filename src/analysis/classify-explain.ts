@@ -22,6 +22,7 @@ import {
   type Classification,
 } from './classify.js';
 import { MODEL_CLASSES } from './classify-model.js';
+import { providerCodeIn } from './classify-provider-codes.js';
 
 export interface FeatureWeight {
   feature: string;
@@ -61,9 +62,12 @@ export function explainClassification(input: ClassifyInput): Explanation {
   const weightFor = (f: string): number => (k < 0 ? 0 : (modelWeights(f)?.find(([i]) => i === k)?.[1] ?? 0));
   const weighted = features.map((feature) => ({ feature, weight: weightFor(feature) }));
   const top = [...probs.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
+  // A provider-code rule lists every code of its cause; name the one in this reply and the page documenting it.
+  const code = rule !== null && rule.id.startsWith('provider-code-') ? providerCodeIn(p.text) : null;
+  const source = code === null ? rule?.source : `${code.entry.provider} code ${code.code}: ${code.entry.source}`;
   return {
     input: { stage: p.stage, code: p.code, enhanced: p.enhanced, text: p.text },
-    firstRule: rule === null ? null : { id: rule.id, cause: rule.cause, source: rule.source, generic: isGenericRule(rule), precision: rulePrecision(rule.id) },
+    firstRule: rule === null ? null : { id: rule.id, cause: rule.cause, source: source ?? rule.source, generic: isGenericRule(rule), precision: rulePrecision(rule.id) },
     rulesMatched: matchingRules(p).map((r) => r.id),
     modelTop: [...probs.entries()]
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))

@@ -21,6 +21,7 @@
  * (the default) a HELO or client restriction is only reported at RCPT TO.
  */
 import type { Cause, Stage } from '../results.js';
+import { PROVIDER_CODE_CAUSES, PROVIDER_CODES, providerCodePattern } from './classify-provider-codes.js';
 
 export type CodeSpec = number | '4xx' | '5xx';
 
@@ -154,6 +155,21 @@ export const RULES: readonly ClassifyRule[] = [
     cause: 'tls-required',
     source: 'Postfix "530 5.7.0 Must issue a STARTTLS command first" / "Session encryption is required"; Sendmail "(TLS required)"; Gmail 4.7.0 TLS, 4.7.29/5.7.29 "not using a TLS connection"; Microsoft 4.7.66 TLS version',
   },
+
+  // ───────────── Provider codes documented by the provider (classify-provider-codes.ts) ─────────────
+  // Issue 13, seventh round: "550 DY-001 ... Hotmail does not relay dynamically-assigned IP ranges" is a
+  // dynamic-IP block list, not a relay refusal; "451 MI:SFQ 163 smtp7,..." is NetEase's per-sender rate limit,
+  // whatever words follow. The provider's own table decides, before any rule reads the words around the code.
+  ...PROVIDER_CODE_CAUSES.map(
+    (cause): ClassifyRule => ({
+      id: `provider-code-${cause}`,
+      text: providerCodePattern(cause) as RegExp,
+      cause,
+      source: PROVIDER_CODES.filter((c) => c.cause === cause)
+        .map((c) => `${c.provider} ${c.code}`)
+        .join('; '),
+    }),
+  ),
 
   // ───────────── Postfix "Helo command rejected:" (smtpd_helo_restrictions, RFC 5321 §4.1.1.1) ─────────────
   {
@@ -419,13 +435,19 @@ export const RULES: readonly ClassifyRule[] = [
       '\\(bl\\)$',
       '\\b(dyn:t\\d|rtr:(du|bb|rd|ch|bg)|rly:b\\d)\\b',
       'client host blocked|ip (address )?blocked',
+      // Issue 13, seventh round (terse wordings): "554 5.7.1 Rejected because Bad IP", "550 ip in prison" -
+      // the client's address is judged, not a HELO literal or an address's syntax.
+      `^(?!.*\\b${HELO}\\b).*\\bbad ip\\b(?! (address )?(syntax|format|literal))`,
+      '\\bip (address )?(is )?(in|into) (prison|jail)\\b|\\b(jailed|imprisoned) ip\\b',
       '\\b(block|blocked|banned|rejected)( [\\w-]+)? (for|due to|because of) (spam|spamming|abuse)\\b',
-      'too much spam|(spam|abuse) (from|originating from|coming from) (this|your) (ip|host|server|network|address)',
+      // Free.fr blocks an IP for up to 24 h on its count of spams and errors (postmaster.free.fr): "421 Too many
+      // spams from your IP (192.0.2.1)" - the plural too.
+      'too (much|many) spams?\\b|(spams?|abuse) (from|originating from|coming from) (this|your) (ip|host|server|network|address)',
       '(identified|detected|classified|known|listed|flagged) as (a |an )?(spammer|spam source|source of spam)',
     ),
     // Microsoft 5.7.703 "blocked by your organization using Tenant Allow Block List": the tenant's
     // own policy entry, not a reputation list.
-    unless: /greylist|allow[ /]?block list|\b(sender|sender address|envelope sender|from address)\b( <[^>]*>)? (is|has been|was) (black|block|deny)[- ]?listed|\brecipient <[^>]*> (is |has been )?(black|block|deny)[- ]?listed/i,
+    unless: /greylist|allow[ /]?block list|\b(sender|sender address|envelope sender|from address|your e-?mail address)\b( <[^>]*>)? (is|has been|was) (black|block|deny)[- ]?listed|\brecipient <[^>]*> (is |has been )?(black|block|deny)[- ]?listed/i,
     cause: 'blocklist',
     source: 'Postfix reject_rbl_client / postscreen "blocked using zen.spamhaus.org"; Exim "is in a black list at"; Microsoft S3150 "block list"; Proofpoint ipcheck; Cisco IronPort "poor reputation"; Gmail "likely unsolicited mail"; Comcast "block for spam"; tiscali "Too much Spam from this IP"; Postfix client access "identified as a spammer"',
   },
@@ -711,6 +733,13 @@ export const RULES: readonly ClassifyRule[] = [
       '\\bno relaying\\b',
       'non[- ]accepted domain',
       "(isn't|is not|not) in my list of allowed (rcpt)?hosts",
+      // Issue 13, seventh round: "550 Domain of forward path is not allowed" (Trend Micro InterScan, KB
+      // 1106332: the recipient's domain is not in its Relay Domains list; RFC 5321 §4.1.1.3 calls the
+      // recipient the forward-path).
+      '\\bdomain of (the )?forward[- ]path (is )?not (allowed|permitted|accepted|local)',
+      // A receiver that tells a client at port 25 to use authenticated submission for outgoing mail
+      // ("501 5.1.8 Use Submission for outgoing SMTP", RFC 6409 port 587) refuses to relay for it.
+      '\\buse (the )?(message )?submission\\b|\\b(use|via|through|on) (the )?(tcp )?port 587\\b',
     ),
     cause: 'relay-denied',
     source: 'Postfix reject_unauth_destination "Relay access denied"; Exim "relay not permitted"; Sendmail "Relaying denied"; Exchange "Unable to relay"; qmail "not in my list of allowed rcpthosts"',
@@ -734,6 +763,8 @@ export const RULES: readonly ClassifyRule[] = [
       // A sender ADDRESS on a list (spamdyke "Your sender address has been blacklisted", chkuser
       // "sender is blacklisted", qmail badmailfrom): an envelope rule, not the host's reputation.
       '\\b(sender|sender address|envelope sender|from address)\\b( <[^>]*>)? (is|has been|was) (black|block|deny)[- ]?listed',
+      // "553 Sorry, your email address has been blacklisted" (blind9): a mailbox address is the envelope, not the IP.
+      '\\byour e-?mail address\\b( <[^>]*>)? (is|has been|was) (black|block|deny)[- ]?listed',
       '\\bbadmailfrom\\b',
       'sender domain[^.;]{0,30}\\b(does not exist|not found|must resolve|unresolvable|has null mx)',
       '\\bfrom:? ?domain (must|does not|doesn\'t|did not) resolve',
@@ -777,6 +808,10 @@ export const RULES: readonly ClassifyRule[] = [
       'invalid (recipient|mailbox|user|address)\\b',
       'mailbox (is )?(unavailable|not found|does not exist|disabled|inactive|full|quota|over quota|suspended)',
       '(account|mailbox|user|address)[^.;]{0,40}\\b(does not|doesn\'t|did not) exist',
+      // Issue 13, seventh round (blind8b): the RCPT argument named as such, a misspelt "doesn't", Sendmail's
+      // run-together "nosuchuser" ("554 RCPT (user@example.com) dosn't exist").
+      `\\b(rcpt|recipient)\\b${GAP}{0,60}\\b(does not|doe?sn'?t|did not) exist`,
+      '\\bnosuchuser\\b',
       'that you tried to reach (does not exist|is disabled|is over|is inactive|has been disabled)',
       // Not a SENDING quota: Microsoft "450 4.7.3 Organization queue quota exceeded", "daily sending
       // quota exceeded" limit the sender's traffic (rate-text), not the recipient's mailbox.
@@ -789,7 +824,8 @@ export const RULES: readonly ClassifyRule[] = [
       "doesn't have an? [\\w. ]{1,40} account",
       'restricted characters in address',
       // Baruwa "550 Recipient verification failed".
-      'recipient verif(y|ication) (failed|failure)',
+      // "554 5.7.1 recipient verify from ldap failed" (blind9): the check's source between the words.
+      'recipient verif(y|ication)( [\\w-]+){0,3} (failed|failure)',
       // spamdyke "554 Improper recipient address. Try supplying a domain name."
       'improper (recipient|rcpt|destination)( address)?',
       // The RCPT TO argument itself: Postal "501 RCPT TO should not be empty", hMailServer "Invalid
@@ -1034,7 +1070,8 @@ export const RULES: readonly ClassifyRule[] = [
       'pregreet',
       // Issue 13 session 4 (family: the client spoke before its turn, the "early talker" test of
       // postscreen, Exim's "input sent without waiting for greeting", ghsmtp "input before greeting").
-      '\\b(input|data|commands?|text)( sent)? (before|without waiting for) (the |a )?(greeting|banner)\\b',
+      // "550 5.5.1 Command received before SMTP greeting" (blind9).
+      '\\b(input|data|commands?|text)( (sent|received|issued))? (before|without waiting for) (the |a )?(smtp |server |initial )?(greeting|banner)\\b',
       '\\bearly talker\\b|\\btalk(ed|ing|s)? (too )?(soon|early)\\b|\\bspoke too soon\\b',
       // Directory harvest / dictionary attack detection (many recipients tried): a client policy.
       '\\b(dictionary|directory harvest(ing)?) attack\\b|\\bdha\\b',

@@ -203,7 +203,7 @@ const ROWS: BlindRow[] = [
   // "Mail refused" naming the IP with a blocks URL: an IP block
   { stage: 'connect', reply: '554 5.7.1 - ERROR: Mail refused - <192.0.2.1> - See http://att.net/blocks', outcome: 'rejected', cause: 'blocklist', source: 'ipblacklistremoval.com top-10 list (AT&T)' },
   // RTR:BL: AOL block-list code
-  { stage: 'connect', reply: '554 (RTR:BL)', outcome: 'rejected', cause: 'blocklist', source: 'ipblacklistremoval.com top-10 list (AOL)', holdout: true, miss: 'policy' },
+  { stage: 'connect', reply: '554 (RTR:BL)', outcome: 'rejected', cause: 'blocklist', source: 'ipblacklistremoval.com top-10 list (AOL)', holdout: true },
 ];
 
 runBlindSet('blind reply set 3', ROWS, { rows: 100, holdout: 50 });

@@ -31,9 +31,10 @@ const a = readBlindTsv('test/fixtures/blind8.tsv');
 const b = readBlindTsv('test/fixtures/blind8b.tsv');
 /**
  * Misses on all 101 rows: 23 with the session-5 classifier (measured once, see above); 9 after the sixth round,
- * in-sample (both parts train the model since the sixth round).
+ * in-sample (both parts train the model since the sixth round); 5 after the seventh round (session 6: provider
+ * codes, "domain of forward path", "Use Submission", "Bad IP", "ip in prison"; in-sample too).
  */
-const BLIND8_MISSES_MAX = 9;
+const BLIND8_MISSES_MAX = 5;
 
 describe('blind set 8 (spent after its one run in session 5)', () => {
   it('both parts are well formed: the vocabulary, no duplicates, a source on every row', () => {

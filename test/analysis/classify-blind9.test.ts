@@ -12,15 +12,20 @@
  *   before 38/48 = 79.2%   after 39/48 = 81.3%   (goal 90%: missed)
  * A second labeller who saw only the text (test/fixtures/blind9-second-labeller.tsv) agrees on 45/48 (93.8%).
  *
- * SPENT from now on: a regression pin on all 48 rows, not a blind result.
+ * SPENT from now on: a regression pin on all 48 rows, not a blind result. From the seventh round (session 6) on, both
+ * parts are training data (scripts/train-classifier.mjs) and their misses were read.
  */
 import { describe, expect, it } from 'vitest';
 import { expectWellFormedBlindSet, missesOf, readBlindTsv } from '../helpers/blind-tsv.js';
 
 const a = readBlindTsv('test/fixtures/blind9.tsv');
 const b = readBlindTsv('test/fixtures/blind9b.tsv');
-/** Misses on all 48 rows: 9 at the one blind run; 8 since the STARTTLS block-list fix made after it (in-sample). */
-const BLIND9_MISSES_MAX = 8;
+/**
+ * Misses on all 48 rows: 9 at the one blind run; 8 since the STARTTLS block-list fix made after it (in-sample); 3
+ * after the seventh round (session 6), in which both parts train the model and are held-out sets of `--loso`
+ * (leave-one-set-out before/after the round: blind9 20/27 -> 24/27, blind9b 20/21 -> 20/21).
+ */
+const BLIND9_MISSES_MAX = 3;
 
 describe('blind set 9 (spent after its one run in session 5)', () => {
   it('both parts are well formed: the vocabulary, no duplicates across them, a source on every row', () => {

@@ -312,7 +312,8 @@ describe('rule table', () => {
     // the real replies that need them live in those TSV files (and train7.tsv), not in VECTORS. A row
     // counts only when the rule that decided it gave an accepted cause.
     // Sixth round: blind8/8b (spent, training data) hold the quoted replies its rules came from.
-    for (const file of ['blind4', 'blind5', 'blind6', 'train7', 'blind8', 'blind8b']) {
+    // Seventh round: blind9/9b (spent) and train10 (providers' documentation) hold the provider codes.
+    for (const file of ['blind4', 'blind5', 'blind6', 'train7', 'blind8', 'blind8b', 'blind9', 'blind9b', 'train10']) {
       for (const row of readBlindTsv(`test/fixtures/${file}.tsv`)) {
         const p = parseClassifyInput(row.reply, row.stage);
         const c = classify({ stage: p.stage ?? row.stage, code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text });
