@@ -598,6 +598,14 @@ async function main() {
           checks.push({ id: 'align-c200-85pct', detail: `whole process, alignment on, C=200 L=${L}: ${fmt(r.fractionOfBound * 100, 0)}% of bound over spawn→exit (goal >= 85%; load average ${r.loadavg})`, pass: r.fractionOfBound >= 0.85 });
           checks.push({ id: 'align-c200-cpu', detail: `whole process, alignment on: ${fmt(r.cpuSPer1000, 3)} ms CPU per probe (user+sys of mxprobe; DNS server ${r.dns.cpuS} s, farm ${r.farm.cpuS} s apart) (goal <= 0.5 ms)`, pass: r.cpuSPer1000 !== null && r.cpuSPer1000 <= 0.5 });
           log(`align-c200: ${r.probesPerSec}/s over wall (${fmt(r.fractionOfBound * 100, 0)}% of bound; run window ${r.probesPerSecWindow}/s), cpu ${r.cpuSPer1000} ms/probe, dns ${r.dns.queriesPerProbe} queries/probe ${JSON.stringify(r.dns.byType)}, alignment ${JSON.stringify(r.alignment)}, load ${r.loadavg}`);
+          // Session 6: the same command on ONE target is the fixed cost of a run (node start-up,
+          // module graph, mailauth for the one SPF check, the sender's DNS): what is left over 4000
+          // probes is the cost per probe. Printed beside the DNS server's CPU per query.
+          const one = await runMxprobe(farm, { ...spec, id: 'align-c200-fixed', targets: 1 });
+          const perProbe = r.cpuS !== null && one.cpuS !== null ? round(((r.cpuS - one.cpuS) / (r.sessions - 1)) * 1000, 3) : null;
+          results.push({ id: 'align-c200-fixed', tool: 'mxprobe', skipTable: true, cpuS: round(one.cpuS, 2), wallMs: one.wallMs, marginalMsPerProbe: perProbe, dnsServerUsPerQuery: r.dns.queries > 0 ? round((r.dns.cpuS / r.dns.queries) * 1e6, 1) : null });
+          checks.push({ id: 'align-c200-split', detail: `whole process, alignment on: fixed cost (1 target) ${round(one.cpuS, 2)} s CPU, ${round(one.wallMs)} ms wall; per probe beyond it ${perProbe} ms; DNS server ${r.dns.queries > 0 ? round((r.dns.cpuS / r.dns.queries) * 1e6, 1) : '?'} µs CPU per query`, pass: null });
+          log(`align-c200 fixed cost: 1 target ${round(one.cpuS, 2)} s CPU; per probe beyond it ${perProbe} ms`);
         }
         if (PROFILE && want('profile-align')) {
           const p = await profileRun(farm, { id: 'profile-align-c200', ...spec });
@@ -607,6 +615,14 @@ async function main() {
       } finally {
         await dns.close();
       }
+    }
+    if (want('floor') || want('align-c200')) {
+      // The floor (bench/floor.mjs, its own farm): a bare Node client, same 4000 addresses and C.
+      const f = spawnSync(process.execPath, [join(here, 'floor.mjs')], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, BENCH_LATENCY_MS: String(L) } });
+      const m = /CPU ([\d.]+) s .*= ([\d.]+) ms per session/.exec(f.stdout ?? '');
+      results.push({ id: 'floor', tool: 'floor', skipTable: true, cpuS: m ? Number(m[1]) : null, msPerSession: m ? Number(m[2]) : null, line: (f.stdout ?? '').trim() });
+      checks.push({ id: 'floor', detail: `floor (bare net.connect, 3 reads, 2 writes, close; same C and L): ${m ? `${m[2]} ms CPU per session` : `failed: ${(f.stderr ?? '').slice(-200)}`}`, pass: null });
+      log((f.stdout ?? '').trim() || `floor failed: ${(f.stderr ?? '').slice(-200)}`);
     }
     for (const C of [50, 200]) {
       const id = `matrix-c${C}`;
