@@ -187,6 +187,12 @@ export function rangeHash(text: string, a: number, b: number): number {
   for (let i = b - a > 12 ? b - 12 : a; i < b; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
   return (h ^ (h >>> 16)) & 0xffff;
 }
+/** rangeHash() of ASCII bytes u[a, b): the same value as of the characters they are. */
+export function rangeHashBytes(u: Uint8Array, a: number, b: number): number {
+  let h = 0;
+  for (let i = b - a > 12 ? b - 12 : a; i < b; i++) h = (Math.imul(h, 31) + u[i]!) | 0;
+  return (h ^ (h >>> 16)) & 0xffff;
+}
 export function keyHash(k: string): number {
   return rangeHash(k, 0, k.length);
 }
@@ -448,6 +454,8 @@ export interface LogSummary {
 }
 
 const OTHER_DOMAINS = '(other domains)';
+/** Slots of the in-place destination index (destAt): a power of two, over 3x LIMITS.destinations. */
+const DEST_INDEX = 1 << 16;
 
 export class LogAggregator {
   private readonly opts: Required<AggregateOptions>;
@@ -597,6 +605,99 @@ export class LogAggregator {
     this.other++;
     if (this.tail === null && !this.sessions.mayHold(rangeHash(text, a, b))) return;
     this.sessionEnd(text.slice(a, b));
+  }
+
+  /**
+   * The byte-level fast path's entries (fastbytes.ts; never on a parallel range): addRemoved() and
+   * addSessionEnd() with the key's rangeHash computed in place on the bytes.
+   */
+  addRemovedH(t: number, h: number, text: string, a: number, b: number): void {
+    if (!this.admit(t)) return;
+    this.other++;
+    if (!this.deferredQids.mayHold(h) && !this.pending.mayHold(h)) return;
+    this.removed(text.slice(a, b));
+  }
+  addSessionEndH(t: number, h: number, text: string, a: number, b: number): void {
+    if (!this.admit(t)) return;
+    this.other++;
+    if (!this.sessions.mayHold(h)) return;
+    this.sessionEnd(text.slice(a, b));
+  }
+
+  /**
+   * addSent() on positions of the line text[..] = u[..] (ASCII): queue id [qa, qb), recipient
+   * [ta, tb) (its domain already lower case), domain [da, db), relay= field [ra, re) with "[" at
+   * lb (or -1) and the address up to ie. The same counting, without the substrings: the domain is
+   * found in place (destAt), the queue id and recipient are sliced only when a deferral may be
+   * pending for that queue id, the MX host only when its record is made.
+   */
+  addSentAt(t: number, relay: string, text: string, u: Uint8Array, qa: number, qb: number, ta: number, tb: number, da: number, db: number, ra: number, lb: number, ie: number, re: number): void {
+    if (!this.admit(t)) return;
+    const rs = this.relay(relay);
+    const d = this.destAt(text, u, da, db);
+    let mx: MxState | undefined;
+    const ip = lb >= 0 ? text.slice(lb + 1, ie) : null;
+    let key = ip;
+    if (key === null) {
+      const host = text.slice(ra, re);
+      key = host === 'none' ? null : host;
+    }
+    if (key !== null) {
+      if (d.lastMxKey === key) mx = d.lastMx;
+      else {
+        const host = lb >= 0 ? text.slice(ra, lb) : key;
+        mx = this.mxOf(d, host === 'none' ? null : host, ip);
+      }
+    }
+    this.totals.delivered++;
+    this.bucket(t, 'delivered');
+    rs.sent++;
+    d.sent++;
+    if (mx) mx.sent++;
+    if (!this.pending.mayHold(rangeHashBytes(u, qa, qb))) return;
+    if (this.takePending(text.slice(qa, qb), text.slice(ta, tb))) {
+      this.totals.deliveredAfterDeferral++;
+      rs.deliveredAfterDeferral++;
+      d.deliveredAfterDeferral++;
+      if (mx) mx.deliveredAfterDeferral++;
+    }
+  }
+
+  /**
+   * dest() of the domain u[a, b) (ASCII), found in place: an open-addressing index of the
+   * destinations by a hash of their bytes, each entry checked byte for byte. A miss goes through
+   * dest() with the substring, and the domain joins the index only when dest() stored it under its
+   * own name (not "(other domains)" past the cap). Entries of `dests` are never replaced, so an
+   * indexed record stays the right one.
+   */
+  private readonly destIdx = new Int32Array(DEST_INDEX);
+  private readonly destIdxKeys: Uint8Array[] = [];
+  private readonly destIdxVals: DestState[] = [];
+  private destAt(text: string, u: Uint8Array, a: number, b: number): DestState {
+    let h = 0x811c9dc5 | 0;
+    for (let i = a; i < b; i++) h = Math.imul(h ^ u[i]!, 0x01000193);
+    const mask = DEST_INDEX - 1;
+    let slot = (h ^ (h >>> 15)) & mask;
+    const n = b - a;
+    for (;;) {
+      const at = this.destIdx[slot]!;
+      if (at === 0) break;
+      const k = this.destIdxKeys[at - 1]!;
+      if (k.length === n) {
+        let j = 0;
+        while (j < n && k[j] === u[a + j]) j++;
+        if (j === n) return this.destIdxVals[at - 1]!;
+      }
+      slot = (slot + 1) & mask;
+    }
+    const domain = text.slice(a, b);
+    const d = this.dest(domain);
+    if (this.dests.get(domain) === d && this.destIdxVals.length < LIMITS.destinations + 1) {
+      this.destIdxKeys.push(Uint8Array.prototype.slice.call(u, a, b)); // (a copy: Buffer#slice would be a view pinning the chunk)
+      this.destIdxVals.push(d);
+      this.destIdx[slot] = this.destIdxVals.length;
+    }
+    return d;
   }
 
   /** True for a parallel range (see startRange): the fast path then reports births. */
