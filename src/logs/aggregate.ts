@@ -77,6 +77,14 @@ export interface ReplyState {
   enhanced: string | null;
   example: string;
 }
+/** One memoised reply of LogAggregator.refusal(). */
+interface RefusalMemo {
+  stage: string | null;
+  code: number | null;
+  enhanced: string | null;
+  cause: Cause;
+  p: ReplyState | null;
+}
 export interface BucketState {
   received: number;
   delivered: number;
@@ -813,7 +821,11 @@ export class LogAggregator {
     const hit = this.classifyCache.get(key);
     if (hit !== undefined) return hit;
     const cause = classify({ stage, code, enhanced: r?.enhanced ?? null, text: r ? r.text : ev.reason }).cause;
-    if (this.classifyCache.size >= LIMITS.classifyCache) this.classifyCache.clear();
+    if (this.classifyCache.size >= LIMITS.classifyCache) {
+      this.classifyCache.clear();
+      // (The memo repeats this cache's answers: it must forget them with it, see refusal.)
+      this.refusalMemo.clear();
+    }
     this.classifyCache.set(detach(key), cause);
     return cause;
   }
@@ -952,9 +964,54 @@ export class LogAggregator {
     return true;
   }
 
+  /**
+   * What refusal() derives from a reply, by its text, then its stage, code and enhanced code: the
+   * cause (causeOf: normaliseReply, the classifier's cache) and the distinct-reply record (or null
+   * when the record cap was reached without it). Each is a function of those four values and of
+   * the caches' state, and those only ever grow (classifyCache is cleared when full, and this memo
+   * with it; `replies` never loses an entry): so a repeated reply skips the normalised-text key
+   * strings. Bounded like the caches it repeats.
+   */
+  private readonly refusalMemo = new Map<string, RefusalMemo[]>();
+
   private refusal(ev: DeliveryEvent, rs: RelayState, d: DestState, field: 'deferrals' | 'bounced'): void {
-    const norm = normaliseReply(ev.reply ? ev.reply.text : ev.reason);
+    const r = ev.reply;
+    const text = r ? r.text : ev.reason;
+    const stage = r ? r.stage : null;
+    const code = r ? r.code : null;
+    const enhanced = r ? r.enhanced : null;
+    const memo = this.refusalMemo.get(text);
+    if (memo !== undefined) {
+      for (const m of memo) {
+        if (m.stage === stage && m.code === code && m.enhanced === enhanced) {
+          this.countRefusal(ev, rs, d, field, m.cause);
+          if (m.p !== null) m.p.count++;
+          else this.repliesOverflow++;
+          return;
+        }
+      }
+    }
+    const norm = normaliseReply(text);
     const cause = this.causeOf(ev, norm);
+    this.countRefusal(ev, rs, d, field, cause);
+    const pk = `${ev.reply?.code ?? ''} ${ev.reply?.enhanced ?? ''} ${norm}`;
+    let p = this.replies.get(pk);
+    if (!p && this.replies.size < LIMITS.replies) {
+      p = { count: 0, cause, stage: ev.reply?.stage ?? null, code: ev.reply?.code ?? null, enhanced: ev.reply?.enhanced === null || ev.reply?.enhanced === undefined ? null : detach(ev.reply.enhanced), example: detach(norm) };
+      this.replies.set(detach(pk), p);
+    }
+    if (p) p.count++;
+    else this.repliesOverflow++;
+    if (text.length <= 600) {
+      if (this.refusalMemo.size >= 4096) this.refusalMemo.clear();
+      const entry: RefusalMemo = { stage, code, enhanced, cause, p: p ?? null };
+      if (memo !== undefined) memo.push(entry);
+      else this.refusalMemo.set(detach(text), [entry]);
+    }
+  }
+
+  /** The per-relay, per-destination and relay × destination × cause counts of one refusal. */
+  private countRefusal(ev: DeliveryEvent, rs: RelayState, d: DestState, field: 'deferrals' | 'bounced', cause: Cause): void {
     rs.causes.set(cause, (rs.causes.get(cause) ?? 0) + 1);
     d.causes.set(cause, (d.causes.get(cause) ?? 0) + 1);
     const rk = `${ev.relay}\t${ev.domain}\t${cause}`;
@@ -964,17 +1021,6 @@ export class LogAggregator {
       else this.refusals.set(detach(rk), (r = { deferrals: 0, bounced: 0 }));
     }
     if (r) r[field]++;
-    const pk = `${ev.reply?.code ?? ''} ${ev.reply?.enhanced ?? ''} ${norm}`;
-    let p = this.replies.get(pk);
-    if (!p) {
-      if (this.replies.size >= LIMITS.replies) {
-        this.repliesOverflow++;
-        return;
-      }
-      p = { count: 0, cause, stage: ev.reply?.stage ?? null, code: ev.reply?.code ?? null, enhanced: ev.reply?.enhanced === null || ev.reply?.enhanced === undefined ? null : detach(ev.reply.enhanced), example: detach(norm) };
-      this.replies.set(detach(pk), p);
-    }
-    p.count++;
   }
 
   private reject(ev: RejectEvent): void {

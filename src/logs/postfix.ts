@@ -129,23 +129,51 @@ function delivery(msg: string, time: number | null, relay: string, agent: string
 const REPLY_CACHE = 2048;
 const REPLY_CACHE_TEXT = 600;
 const replies = new Map<string, RemoteReply>();
+const saidReplies = new Map<string, RemoteReply>();
 function copy(s: string): string {
   return s.length === 0 ? '' : Buffer.from(s, 'utf8').toString('utf8');
 }
 function remoteReply(reason: string): RemoteReply {
-  let r = replies.get(reason);
+  // "host mx.example[192.0.2.1] said: 450 ...": the part from "said: " on is the key when the host
+  // field holds no ":" and no space. Then neither the classifier's log patterns nor stageOf() can
+  // match inside the prefix (each needs a ":" or a space there), so the reply read from the whole
+  // reason is the one read from that part, and one deferral text repeated to 2,000 destinations is
+  // parsed once. The first time, both are parsed and compared: a part that reads differently (no
+  // reply code after "said:", parsed raw with the prefix in its text) is never keyed this way.
+  // (Keyed parts have their own map: a whole reason may itself start with "said: ".)
+  let key = reason;
+  let map = replies;
+  if (reason.startsWith('host ')) {
+    const sp = reason.indexOf(' ', 5);
+    if (sp > 5 && reason.startsWith('said: ', sp + 1) && reason.lastIndexOf(':', sp) < 5) {
+      key = reason.slice(sp + 1);
+      map = saidReplies;
+    }
+  }
+  let r = map.get(key);
   if (r === undefined) {
-    const p = parseClassifyInput(reason);
-    r = { code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text, stage: stageOf(reason, p.stage) };
-    if (reason.length <= REPLY_CACHE_TEXT) {
-      if (replies.size >= REPLY_CACHE) replies.clear();
+    r = readReply(reason);
+    if (map === saidReplies) {
+      const t = readReply(key);
+      if (t.code !== r.code || t.enhanced !== r.enhanced || t.text !== r.text || t.stage !== r.stage) {
+        key = reason;
+        map = replies;
+      }
+    }
+    if (key.length <= REPLY_CACHE_TEXT) {
+      if (map.size >= REPLY_CACHE) map.clear();
       // Copies: a substring kept here would pin the whole read chunk it came from.
       r.text = copy(r.text);
       if (r.enhanced !== null) r.enhanced = copy(r.enhanced);
-      replies.set(copy(reason), r);
+      map.set(copy(key), r);
     }
   }
   return { code: r.code, enhanced: r.enhanced, text: r.text, stage: r.stage };
+}
+
+function readReply(reason: string): RemoteReply {
+  const p = parseClassifyInput(reason);
+  return { code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text, stage: stageOf(reason, p.stage) };
 }
 
 /** parseClassifyInput drops "end of DATA" (mxprobe's Stage has no data); the log report keeps it. */
