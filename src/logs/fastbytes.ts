@@ -29,7 +29,7 @@ import { detach, rangeHashBytes, type LogAggregator } from './aggregate.js';
 import { colonSpace } from './fast.js';
 import type { YearTracker } from './header.js';
 import type { ParseContext } from './parse.js';
-import { parsePostfix, postfixService } from './postfix.js';
+import { KNOWN_CLEANUP_REJECT, KNOWN_DELIVERY, KNOWN_SMTPD_INFO, KNOWN_SMTPD_REJECT, parsePostfixKnown, postfixService } from './postfix.js';
 
 export const HANDLED = 1;
 export const TRY_STRINGS = 0;
@@ -283,7 +283,7 @@ export function fastBytes(text: string, u: Uint8Array, s: number, e: number, ctx
   const r0 = r < e ? u[r]! : -1;
   if (r0 === 116 /* t */ && eqAt(u, r, e, TO)) {
     if (sentBytes(text, u, e, hd, m0, c, r, t, agg)) return HANDLED;
-    return slowB(text, e, hd, sp, colon, t, agg);
+    return slowB(KNOWN_DELIVERY, text, e, hd, sp, colon, r, t, agg);
   }
   if (session) {
     if (r0 === 99 /* c */ && eqAt(u, r, e, CLIENT)) {
@@ -291,9 +291,10 @@ export function fastBytes(text: string, u: Uint8Array, s: number, e: number, ctx
       else agg.addOther(t);
       return HANDLED;
     }
-    if ((r0 === 114 /* r */ && (eqAt(u, r, e, REJECT) || eqAt(u, r, e, REJECT_WARNING))) || (r0 === 109 /* m */ && eqAt(u, r, e, MILTER_REJECT)) || (r0 === 105 /* i */ && eqAt(u, r, e, INFO))) {
-      return slowB(text, e, hd, sp, colon, t, agg);
+    if ((r0 === 114 /* r */ && (eqAt(u, r, e, REJECT) || eqAt(u, r, e, REJECT_WARNING))) || (r0 === 109 /* m */ && eqAt(u, r, e, MILTER_REJECT))) {
+      return slowB(KNOWN_SMTPD_REJECT, text, e, hd, sp, colon, r, t, agg);
     }
+    if (r0 === 105 /* i */ && eqAt(u, r, e, INFO)) return slowB(KNOWN_SMTPD_INFO, text, e, hd, sp, colon, r, t, agg);
     agg.addOther(t);
     return HANDLED;
   }
@@ -307,15 +308,19 @@ export function fastBytes(text: string, u: Uint8Array, s: number, e: number, ctx
     return HANDLED;
   }
   if (kind === K_CLEANUP && (eqAt(u, r, e, REJECT) || eqAt(u, r, e, MILTER_REJECT))) {
-    return slowB(text, e, hd, sp, colon, t, agg);
+    return slowB(KNOWN_CLEANUP_REJECT, text, e, hd, sp, colon, r, t, agg);
   }
   agg.addOther(t);
   return HANDLED;
 }
 
-/** fast.ts slow(): parsePostfix() with exactly parseLine()'s arguments, then add(). */
-function slowB(text: string, e: number, hd: Head, sp: number, colon: number, t: number, agg: LogAggregator): typeof HANDLED {
-  agg.add(parsePostfix(hd.service as string, hd.program, text.slice(colon + 2, e), t, hd.host, text.slice(sp + 1, colon)), '');
+/**
+ * fast.ts slow(): parsePostfix() with exactly parseLine()'s arguments, then add(); the tests
+ * fastBytes made (message kind, first ": ") are the ones parsePostfix() makes, so it is told their
+ * answer (parsePostfixKnown).
+ */
+function slowB(known: number, text: string, e: number, hd: Head, sp: number, colon: number, r: number, t: number, agg: LogAggregator): typeof HANDLED {
+  agg.add(parsePostfixKnown(known, hd.service as string, hd.program, text.slice(colon + 2, e), r - colon - 2, t, hd.host, text.slice(sp + 1, colon)), '');
   return HANDLED;
 }
 

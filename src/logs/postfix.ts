@@ -55,11 +55,7 @@ export function parsePostfix(service: string, program: string, msg: string, time
     if (msg.startsWith('reject: ', r) || msg.startsWith('reject_warning: ', r) || msg.startsWith('milter-reject: ', r)) {
       return smtpdReject(program, msg.slice(r), time, relay, proc);
     }
-    if (msg.startsWith('info: ', r)) {
-      const rest = msg.slice(r);
-      const helo = heloOf(rest);
-      if (helo !== null) return { kind: 'helo', helo, clientIp: clientIpOf(rest), session: proc, time, relay };
-    }
+    if (msg.startsWith('info: ', r)) return smtpdInfo(msg.slice(r), time, relay, proc);
     return { kind: 'other', time, relay };
   }
   if (service === 'qmgr') {
@@ -72,6 +68,31 @@ export function parsePostfix(service: string, program: string, msg: string, time
   if (service === 'cleanup' && (msg.startsWith('reject: ', r) || msg.startsWith('milter-reject: ', r))) {
     return cleanupReject(program, msg.slice(r), time, relay);
   }
+  return { kind: 'other', time, relay };
+}
+
+/** What parsePostfix() found a message to be, for parsePostfixKnown(). */
+export const KNOWN_DELIVERY = 0;
+export const KNOWN_SMTPD_REJECT = 1;
+export const KNOWN_SMTPD_INFO = 2;
+export const KNOWN_CLEANUP_REJECT = 3;
+
+/**
+ * parsePostfix() for a caller (fastbytes.ts) that has already made, on the same message, the very
+ * tests parsePostfix() makes before it reads a delivery ("to=<" after the first ": "), an smtpd
+ * reject or info line, or a cleanup reject: the same event, without repeating those tests. `r` is
+ * the index after the message's first ": ".
+ */
+export function parsePostfixKnown(known: number, service: string, program: string, msg: string, r: number, time: number, relay: string, proc: string): LogEvent {
+  if (known === KNOWN_DELIVERY) return delivery(msg, time, relay, service) ?? { kind: 'other', time, relay };
+  if (known === KNOWN_SMTPD_REJECT) return smtpdReject(program, msg.slice(r), time, relay, proc);
+  if (known === KNOWN_SMTPD_INFO) return smtpdInfo(msg.slice(r), time, relay, proc);
+  return cleanupReject(program, msg.slice(r), time, relay);
+}
+
+function smtpdInfo(rest: string, time: number | null, relay: string, proc: string | null): LogEvent {
+  const helo = heloOf(rest);
+  if (helo !== null) return { kind: 'helo', helo, clientIp: clientIpOf(rest), session: proc, time, relay };
   return { kind: 'other', time, relay };
 }
 
@@ -210,6 +231,7 @@ function clientIpOf(s: string): string | null {
   return m ? (m[1] as string) : null;
 }
 
+const rejectReplies = new Map<string, { code: number | null; enhanced: string | null; text: string; check: RejectCheck }>();
 const SMTPD_REJECT_RE = /^(reject|reject_warning|milter-reject): (\S+) from ([^\s[]*)\[([^\]]*)\](?::\d+)?: (.*)$/;
 
 function smtpdReject(program: string, rest: string, time: number | null, relay: string, proc: string | null): LogEvent {
@@ -222,10 +244,21 @@ function smtpdReject(program: string, rest: string, time: number | null, relay: 
   if (cut < 0) cut = Math.max(reply.lastIndexOf('; proto='), reply.lastIndexOf(', proto='));
   if (cut >= 0) reply = reply.slice(0, cut);
   if (reply.length > MAX_REASON) reply = reply.slice(0, MAX_REASON);
-  const cm = /^(\d{3})[ -](?:([245]\.\d{1,3}\.\d{1,3}) )?(.*)$/s.exec(reply);
-  const code = cm ? Number(cm[1]) : null;
-  const enhanced = cm ? (cm[2] ?? null) : (/^([245]\.\d{1,3}\.\d{1,3}) /.exec(reply)?.[1] ?? null);
-  const text = cm ? (cm[3] as string) : reply;
+  // The reply's code, enhanced code, text and check are a function of the reply alone: memoised
+  // (the same HELO or PTR refusal repeats thousands of times), bounded like the other caches.
+  let rt = rejectReplies.get(reply);
+  if (rt === undefined) {
+    const cm = /^(\d{3})[ -](?:([245]\.\d{1,3}\.\d{1,3}) )?(.*)$/s.exec(reply);
+    const text = cm ? (cm[3] as string) : reply;
+    rt = { code: cm ? Number(cm[1]) : null, enhanced: cm ? (cm[2] ?? null) : (/^([245]\.\d{1,3}\.\d{1,3}) /.exec(reply)?.[1] ?? null), text, check: postfixCheck(text) };
+    if (reply.length <= REPLY_CACHE_TEXT) {
+      if (rejectReplies.size >= REPLY_CACHE) rejectReplies.clear();
+      rt.text = copy(rt.text);
+      if (rt.enhanced !== null) rt.enhanced = copy(rt.enhanced);
+      rejectReplies.set(copy(reply), rt);
+    }
+  }
+  const { code, enhanced, text } = rt;
   return {
     kind: 'reject',
     source: 'postfix',
@@ -237,7 +270,7 @@ function smtpdReject(program: string, rest: string, time: number | null, relay: 
     code,
     enhanced,
     text,
-    check: kind === 'milter-reject' ? 'milter' : postfixCheck(text),
+    check: kind === 'milter-reject' ? 'milter' : rt.check,
     session: proc,
     // pflogsumm counts smtpd "reject:" lines only (see the file comment).
     counted: kind === 'reject',

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseClassifyInput } from '../../src/analysis/log-line.js';
 import { LIMITS, LogAggregator } from '../../src/logs/aggregate.js';
 import type { DeliveryEvent } from '../../src/logs/events.js';
-import { parsePostfix } from '../../src/logs/postfix.js';
+import { KNOWN_CLEANUP_REJECT, KNOWN_DELIVERY, KNOWN_SMTPD_INFO, KNOWN_SMTPD_REJECT, parsePostfix, parsePostfixKnown } from '../../src/logs/postfix.js';
 
 function deliveryReply(reason: string, status = 'deferred') {
   const ev = parsePostfix('smtp', 'postfix/smtp', `4ABC: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=4.7.1, status=${status} (${reason})`, 0, 'r1', 'postfix/smtp[1]') as DeliveryEvent;
@@ -116,5 +116,36 @@ describe('LogAggregator.refusal memo', () => {
     expect(s.limits.repliesOverflow).toBe(5);
     expect(s.replies.reduce((n, r) => n + r.count, 0)).toBe(LIMITS.replies + 3);
     expect(s.totals.deferrals).toBe(LIMITS.replies + 8);
+  });
+});
+
+describe('smtpd reject replies memoised; parsePostfixKnown', () => {
+  it('the same reply after other clients and HELOs: the same code, enhanced code, text and check; the rest from the line', () => {
+    const reply = '450 4.7.1 <nx.invalid.test>: Helo command rejected: Host not found';
+    for (const [client, helo] of [['unknown[203.0.113.5]', 'nx.invalid.test'], ['a.example[203.0.113.6]:25', 'x'], ['b[203.0.113.7]', 'y']]) {
+      const ev = parsePostfix('smtpd', 'postfix/smtpd', `NOQUEUE: reject: RCPT from ${client}: ${reply}; from=<a@b> to=<c@d> proto=ESMTP helo=<${helo}>`, 0, 'r1', 'postfix/smtpd[1]');
+      expect(ev).toMatchObject({ kind: 'reject', code: 450, enhanced: '4.7.1', text: '<nx.invalid.test>: Helo command rejected: Host not found', check: 'reject_unknown_helo_hostname', helo, counted: true });
+    }
+    const m = parsePostfix('smtpd', 'postfix/smtpd', `NOQUEUE: milter-reject: RCPT from b[203.0.113.7]: ${reply}; from=<a@b> to=<c@d> proto=ESMTP helo=<h>`, 0, 'r1', 'postfix/smtpd[1]');
+    expect(m).toMatchObject({ check: 'milter', counted: false, code: 450 });
+  });
+
+  it('parsePostfixKnown gives the event parsePostfix gives, for each kind it is told', () => {
+    const cases: Array<[number, string, string]> = [
+      [KNOWN_DELIVERY, 'smtp', '4ABC: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=4.7.1, status=deferred (host mx[192.0.2.1] said: 450 4.7.1 no PTR (in reply to RCPT TO command))'],
+      [KNOWN_DELIVERY, 'smtp', '4ABC: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=undeliverable (x)'],
+      [KNOWN_DELIVERY, 'smtpd', '4ABC: to=<broken'],
+      [KNOWN_SMTPD_REJECT, 'smtpd', 'NOQUEUE: reject: RCPT from x[1.2.3.4]: 554 5.7.1 Service unavailable; Client host [1.2.3.4] blocked using zen; from=<> to=<b@c> proto=ESMTP helo=<h>'],
+      [KNOWN_SMTPD_REJECT, 'postscreen', 'NOQUEUE: reject_warning: RCPT from x[1.2.3.4]: 450 4.7.1 x, from=<a>, to=<b>, proto=ESMTP, helo=<h>'],
+      [KNOWN_SMTPD_REJECT, 'smtpd', 'NOQUEUE: reject: nonsense'],
+      [KNOWN_SMTPD_INFO, 'smtpd', 'NOQUEUE: info: RCPT from x[1.2.3.4]: whatever; helo=<h>'],
+      [KNOWN_SMTPD_INFO, 'smtpd', 'NOQUEUE: info: no helo here'],
+      [KNOWN_CLEANUP_REJECT, 'cleanup', '4ABD: reject: header Subject: x from y[1.2.3.4]; from=<> to=<> proto=ESMTP helo=<h>: 5.7.1 no'],
+      [KNOWN_CLEANUP_REJECT, 'cleanup', '4ABD: milter-reject: END-OF-MESSAGE from y[1.2.3.4]: 5.7.1 spam; from=<> to=<> proto=ESMTP helo=<h>'],
+    ];
+    for (const [known, service, msg] of cases) {
+      const r = msg.indexOf(': ') + 2;
+      expect(parsePostfixKnown(known, service, `postfix/${service}`, msg, r, 5, 'r1', `postfix/${service}[9]`), msg).toEqual(parsePostfix(service, `postfix/${service}`, msg, 5, 'r1', `postfix/${service}[9]`));
+    }
   });
 });
