@@ -153,33 +153,45 @@ interface Head {
   kind: number;
 }
 
-/** Direct-mapped by a hash of the header's bytes; a clash replaces the entry (bounded, whatever the log). */
-const HEADS = 256;
+/**
+ * Two-way set-associative by a hash of the header's bytes (a clash between two busy headers must
+ * not make both miss on every line); a miss replaces the older way. Bounded, whatever the log.
+ */
+const HEADS = 1024;
 const heads: Array<Head | null> = new Array<Head | null>(HEADS).fill(null);
 
+function sameHead(hd: Head | null, u: Uint8Array, h0: number, sp: number, br: number): boolean {
+  if (hd === null) return false;
+  const b = hd.bytes;
+  const n = b.length;
+  if (n !== br + 1 - h0 || hd.hostLen !== sp - h0) return false;
+  let j = 0;
+  while (j < n && u[h0 + j] === b[j]) j++;
+  return j === n;
+}
+
 function headAt(u: Uint8Array, text: string, h0: number, sp: number, br: number, hash: number): Head {
-  const slot = (hash ^ (hash >>> 8) ^ (hash >>> 16)) & (HEADS - 1);
-  const hd = heads[slot];
-  if (hd !== null && hd !== undefined) {
-    const b = hd.bytes;
-    const n = b.length;
-    if (n === br + 1 - h0 && hd.hostLen === sp - h0) {
-      let j = 0;
-      while (j < n && u[h0 + j] === b[j]) j++;
-      if (j === n) return hd;
-    }
-  }
+  const slot = (Math.imul(hash, 0x9e3779b1) >>> 22) & (HEADS - 2);
+  const a = heads[slot] ?? null;
+  if (sameHead(a, u, h0, sp, br)) return a as Head;
+  const b = heads[slot + 1] ?? null;
+  if (sameHead(b, u, h0, sp, br)) return b as Head;
   const program = detach(text.slice(sp + 1, br));
   const service = postfixService(program);
   const kind = service === 'smtpd' || service === 'postscreen' ? K_SESSION : service === 'qmgr' ? K_QMGR : service === 'pickup' ? K_PICKUP : service === 'cleanup' ? K_CLEANUP : K_OTHER;
   const made: Head = { bytes: Uint8Array.prototype.slice.call(u, h0, br + 1), // (a copy, not a view of the chunk)
     hostLen: sp - h0, host: detach(text.slice(h0, sp)), program, service, kind };
+  heads[slot + 1] = a;
   heads[slot] = made;
   return made;
 }
 
-/** Guessed headers (see fastBytes), by a hash of the host and three tag bytes: bounded, replaced on a clash. */
-const guesses: Array<Head | null> = new Array<Head | null>(256).fill(null);
+/** Guessed headers (see fastBytes), by a hash of the host and three tag bytes: two-way, bounded. */
+const GUESSES = 1024;
+const guesses: Array<Head | null> = new Array<Head | null>(GUESSES).fill(null);
+function guessSlot(hostHash: number, u: Uint8Array, sp: number): number {
+  return (Math.imul(hostHash ^ Math.imul(u[sp + 9]! | (u[sp + 10]! << 8) | (u[sp + 13]! << 16), 0x01000193), 0x9e3779b1) >>> 22) & (GUESSES - 2);
+}
 
 /** The host's hash as fastBytes computes it while it looks for the host's end. */
 function hash0(u: Uint8Array, h0: number, sp: number): number {
@@ -215,8 +227,10 @@ export function fastBytes(text: string, u: Uint8Array, s: number, e: number, ctx
   let hd: Head | null = null;
   let br = -1;
   if (sp + 14 <= e) {
-    const g = guesses[(hash ^ Math.imul(u[sp + 9]! | (u[sp + 10]! << 8) | (u[sp + 13]! << 16), 0x9e3779b1)) >>> 24]!;
-    if (g !== null) {
+    const gs = guessSlot(hash, u, sp);
+    for (let w = 0; w < 2; w++) {
+      const g = guesses[gs + w] ?? null;
+      if (g === null) break;
       const b = g.bytes;
       const n = b.length;
       if (h0 + n <= e) {
@@ -225,6 +239,7 @@ export function fastBytes(text: string, u: Uint8Array, s: number, e: number, ctx
         if (j === n) {
           hd = g;
           br = h0 + n - 1;
+          break;
         }
       }
     }
@@ -243,7 +258,11 @@ export function fastBytes(text: string, u: Uint8Array, s: number, e: number, ctx
     }
     if (br <= sp + 1) return TRY_STRINGS;
     hd = headAt(u, text, h0, sp, br, hash);
-    if (sp + 14 <= e) guesses[((hash0(u, h0, sp)) ^ Math.imul(u[sp + 9]! | (u[sp + 10]! << 8) | (u[sp + 13]! << 16), 0x9e3779b1)) >>> 24] = hd;
+    if (sp + 14 <= e) {
+      const gs = guessSlot(hash0(u, h0, sp), u, sp);
+      guesses[gs + 1] = guesses[gs] ?? null;
+      guesses[gs] = hd;
+    }
   }
   if (hd.service === null) return SLOW; // not Postfix: fastLine declines too
   // colonSpace(text, br + 1, e) on bytes: the first ": " after the "[".
