@@ -462,8 +462,8 @@ export interface LogSummary {
 }
 
 const OTHER_DOMAINS = '(other domains)';
-/** Slots of the in-place destination index (destAt): a power of two, over 3x LIMITS.destinations. */
-const DEST_INDEX = 1 << 16;
+/** Slots of the in-place destination index (destAt) at first: it doubles when half full. */
+const DEST_INDEX_MIN = 1 << 10;
 
 export class LogAggregator {
   private readonly opts: Required<AggregateOptions>;
@@ -678,23 +678,27 @@ export class LogAggregator {
    * own name (not "(other domains)" past the cap). Entries of `dests` are never replaced, so an
    * indexed record stays the right one.
    */
-  private readonly destIdx = new Int32Array(DEST_INDEX);
+  private destIdx = new Int32Array(DEST_INDEX_MIN);
   private readonly destIdxKeys: Uint8Array[] = [];
+  private readonly destIdxHashes: number[] = [];
   private readonly destIdxVals: DestState[] = [];
   private destAt(text: string, u: Uint8Array, a: number, b: number): DestState {
     let h = 0x811c9dc5 | 0;
     for (let i = a; i < b; i++) h = Math.imul(h ^ u[i]!, 0x01000193);
-    const mask = DEST_INDEX - 1;
+    const idx = this.destIdx;
+    const mask = idx.length - 1;
     let slot = (h ^ (h >>> 15)) & mask;
     const n = b - a;
     for (;;) {
-      const at = this.destIdx[slot]!;
+      const at = idx[slot]!;
       if (at === 0) break;
-      const k = this.destIdxKeys[at - 1]!;
-      if (k.length === n) {
-        let j = 0;
-        while (j < n && k[j] === u[a + j]) j++;
-        if (j === n) return this.destIdxVals[at - 1]!;
+      if (this.destIdxHashes[at - 1] === h) {
+        const k = this.destIdxKeys[at - 1]!;
+        if (k.length === n) {
+          let j = 0;
+          while (j < n && k[j] === u[a + j]) j++;
+          if (j === n) return this.destIdxVals[at - 1]!;
+        }
       }
       slot = (slot + 1) & mask;
     }
@@ -702,8 +706,21 @@ export class LogAggregator {
     const d = this.dest(domain);
     if (this.dests.get(domain) === d && this.destIdxVals.length < LIMITS.destinations + 1) {
       this.destIdxKeys.push(Uint8Array.prototype.slice.call(u, a, b)); // (a copy: Buffer#slice would be a view pinning the chunk)
+      this.destIdxHashes.push(h);
       this.destIdxVals.push(d);
-      this.destIdx[slot] = this.destIdxVals.length;
+      idx[slot] = this.destIdxVals.length;
+      // At most half full: a small table stays in the cache (most logs have a few hundred domains).
+      if (this.destIdxVals.length * 2 > idx.length) {
+        const big = new Int32Array(idx.length * 2);
+        const m2 = big.length - 1;
+        for (let e = 0; e < this.destIdxHashes.length; e++) {
+          const hh = this.destIdxHashes[e]!;
+          let sl = (hh ^ (hh >>> 15)) & m2;
+          while (big[sl] !== 0) sl = (sl + 1) & m2;
+          big[sl] = e + 1;
+        }
+        this.destIdx = big;
+      }
     }
     return d;
   }
