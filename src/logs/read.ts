@@ -53,6 +53,12 @@ export interface LineSink {
    * with any other byte). Valid until the next call.
    */
   chunk?(bytes: Uint8Array | null, text: string | null): void;
+  /**
+   * All the lines of an ASCII text (it ends with LF) decoded from `bytes`, at once: the sink splits
+   * them as emit() does (range.ts lineSink) and returns how many, or -1 to have them handed out one
+   * by one (then chunk() and line() are called as usual).
+   */
+  asciiChunk?(text: string, bytes: Uint8Array, maxLine: number): number;
 }
 
 function toBuf(c: unknown): Buffer {
@@ -196,11 +202,15 @@ export async function readLines(src: AsyncIterable<unknown>, label: string, sink
       }
       if (from <= last) {
         const text = chunk.toString('utf8', from, last + 1);
+        let done = -1;
         if (sink.chunk !== undefined) {
           const bytes = chunk.subarray(from, last + 1);
-          sink.chunk(isAscii(bytes) ? bytes : null, text);
+          const ascii = isAscii(bytes);
+          if (ascii && sink.asciiChunk !== undefined) done = sink.asciiChunk(text, bytes, maxLine);
+          if (done < 0) sink.chunk(ascii ? bytes : null, text);
         }
-        emit(text, false);
+        if (done >= 0) lines += done;
+        else emit(text, false);
       }
       // Copied: the source may reuse its buffer (and a subarray would pin the whole chunk).
       carry = last + 1 < chunk.length ? Buffer.from(chunk.subarray(last + 1)) : null;

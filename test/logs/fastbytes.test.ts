@@ -15,7 +15,7 @@ import { LogAggregator, type AggregateOptions } from '../../src/logs/aggregate.j
 import type { LogFormat } from '../../src/logs/events.js';
 import { newParseContext, parseLine } from '../../src/logs/parse.js';
 import { lineSink } from '../../src/logs/range.js';
-import { readLines } from '../../src/logs/read.js';
+import { MAX_LINE, readLines } from '../../src/logs/read.js';
 
 const REF = new Date('2026-11-30T12:00:00Z');
 
@@ -42,7 +42,11 @@ async function both(lines: string[], cuts: number[] = [], format: LogFormat = 'a
   // The reference: each line as the reader hands it out (a CR before the LF dropped), parseLine only.
   const cs = newParseContext(format, REF, 'r0');
   for (const raw of lines) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    let line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.length > MAX_LINE) {
+      slow.noteCapped();
+      line = line.slice(0, MAX_LINE);
+    }
     slow.add(parseLine(line, cs), line);
   }
   return { fast: fast.summary(), slow: slow.summary(), bytes: stats.bytes };
@@ -185,6 +189,17 @@ describe('fastBytes (the byte-level fast path)', () => {
     expect(r.fast).toEqual(r.slow);
     expect(r.fast.destinations.length).toBe(997);
     expect(r.bytes).toBeGreaterThan(8000);
+  });
+
+  it('a line over the cap inside an ASCII chunk is cut and counted, the lines around it read on bytes', async () => {
+    const long = `Nov  1 01:00:00 relay1 postfix/smtp[5]: 4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent (${'x'.repeat(70_000)})`;
+    const lines = [...generated.slice(0, 200), long, `${long}\r`, ...generated.slice(200, 400)];
+    for (const cuts of [[], [1_000_000], [20_000, 60_000, 90_000, 130_000, 200_000]]) {
+      const r = await both(lines, cuts);
+      expect(r.fast).toEqual(r.slow);
+      expect(r.fast.lines.capped).toBe(2);
+      expect(r.bytes).toBeGreaterThan(390);
+    }
   });
 
   it('any chunk cuts of a mixed log (non-ASCII lines, CRLF, hostile lines) give the same counts (property)', async () => {
