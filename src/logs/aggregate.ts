@@ -77,6 +77,14 @@ export interface ReplyState {
   enhanced: string | null;
   example: string;
 }
+/** One memoised reply of LogAggregator.refusal(). */
+interface RefusalMemo {
+  stage: string | null;
+  code: number | null;
+  enhanced: string | null;
+  cause: Cause;
+  p: ReplyState | null;
+}
 export interface BucketState {
   received: number;
   delivered: number;
@@ -185,6 +193,12 @@ export function detach(s: string): string {
 export function rangeHash(text: string, a: number, b: number): number {
   let h = 0;
   for (let i = b - a > 12 ? b - 12 : a; i < b; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  return (h ^ (h >>> 16)) & 0xffff;
+}
+/** rangeHash() of ASCII bytes u[a, b): the same value as of the characters they are. */
+export function rangeHashBytes(u: Uint8Array, a: number, b: number): number {
+  let h = 0;
+  for (let i = b - a > 12 ? b - 12 : a; i < b; i++) h = (Math.imul(h, 31) + u[i]!) | 0;
   return (h ^ (h >>> 16)) & 0xffff;
 }
 export function keyHash(k: string): number {
@@ -448,6 +462,8 @@ export interface LogSummary {
 }
 
 const OTHER_DOMAINS = '(other domains)';
+/** Slots of the in-place destination index (destAt) at first: it doubles when half full. */
+const DEST_INDEX_MIN = 1 << 10;
 
 export class LogAggregator {
   private readonly opts: Required<AggregateOptions>;
@@ -599,6 +615,116 @@ export class LogAggregator {
     this.sessionEnd(text.slice(a, b));
   }
 
+  /**
+   * The byte-level fast path's entries (fastbytes.ts; never on a parallel range): addRemoved() and
+   * addSessionEnd() with the key's rangeHash computed in place on the bytes.
+   */
+  addRemovedH(t: number, h: number, text: string, a: number, b: number): void {
+    if (!this.admit(t)) return;
+    this.other++;
+    if (!this.deferredQids.mayHold(h) && !this.pending.mayHold(h)) return;
+    this.removed(text.slice(a, b));
+  }
+  addSessionEndH(t: number, h: number, text: string, a: number, b: number): void {
+    if (!this.admit(t)) return;
+    this.other++;
+    if (!this.sessions.mayHold(h)) return;
+    this.sessionEnd(text.slice(a, b));
+  }
+
+  /**
+   * addSent() on positions of the line text[..] = u[..] (ASCII): queue id [qa, qb), recipient
+   * [ta, tb) (its domain already lower case), domain [da, db), relay= field [ra, re) with "[" at
+   * lb (or -1) and the address up to ie. The same counting, without the substrings: the domain is
+   * found in place (destAt), the queue id and recipient are sliced only when a deferral may be
+   * pending for that queue id, the MX host only when its record is made.
+   */
+  addSentAt(t: number, relay: string, text: string, u: Uint8Array, qa: number, qb: number, ta: number, tb: number, da: number, db: number, ra: number, lb: number, ie: number, re: number): void {
+    if (!this.admit(t)) return;
+    const rs = this.relay(relay);
+    const d = this.destAt(text, u, da, db);
+    let mx: MxState | undefined;
+    const ip = lb >= 0 ? text.slice(lb + 1, ie) : null;
+    let key = ip;
+    if (key === null) {
+      const host = text.slice(ra, re);
+      key = host === 'none' ? null : host;
+    }
+    if (key !== null) {
+      if (d.lastMxKey === key) mx = d.lastMx;
+      else {
+        const host = lb >= 0 ? text.slice(ra, lb) : key;
+        mx = this.mxOf(d, host === 'none' ? null : host, ip);
+      }
+    }
+    this.totals.delivered++;
+    this.bucket(t, 'delivered');
+    rs.sent++;
+    d.sent++;
+    if (mx) mx.sent++;
+    if (!this.pending.mayHold(rangeHashBytes(u, qa, qb))) return;
+    if (this.takePending(text.slice(qa, qb), text.slice(ta, tb))) {
+      this.totals.deliveredAfterDeferral++;
+      rs.deliveredAfterDeferral++;
+      d.deliveredAfterDeferral++;
+      if (mx) mx.deliveredAfterDeferral++;
+    }
+  }
+
+  /**
+   * dest() of the domain u[a, b) (ASCII), found in place: an open-addressing index of the
+   * destinations by a hash of their bytes, each entry checked byte for byte. A miss goes through
+   * dest() with the substring, and the domain joins the index only when dest() stored it under its
+   * own name (not "(other domains)" past the cap). Entries of `dests` are never replaced, so an
+   * indexed record stays the right one.
+   */
+  private destIdx = new Int32Array(DEST_INDEX_MIN);
+  private readonly destIdxKeys: Uint8Array[] = [];
+  private readonly destIdxHashes: number[] = [];
+  private readonly destIdxVals: DestState[] = [];
+  private destAt(text: string, u: Uint8Array, a: number, b: number): DestState {
+    let h = 0x811c9dc5 | 0;
+    for (let i = a; i < b; i++) h = Math.imul(h ^ u[i]!, 0x01000193);
+    const idx = this.destIdx;
+    const mask = idx.length - 1;
+    let slot = (h ^ (h >>> 15)) & mask;
+    const n = b - a;
+    for (;;) {
+      const at = idx[slot]!;
+      if (at === 0) break;
+      if (this.destIdxHashes[at - 1] === h) {
+        const k = this.destIdxKeys[at - 1]!;
+        if (k.length === n) {
+          let j = 0;
+          while (j < n && k[j] === u[a + j]) j++;
+          if (j === n) return this.destIdxVals[at - 1]!;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+    const domain = text.slice(a, b);
+    const d = this.dest(domain);
+    if (this.dests.get(domain) === d && this.destIdxVals.length < LIMITS.destinations + 1) {
+      this.destIdxKeys.push(Uint8Array.prototype.slice.call(u, a, b)); // (a copy: Buffer#slice would be a view pinning the chunk)
+      this.destIdxHashes.push(h);
+      this.destIdxVals.push(d);
+      idx[slot] = this.destIdxVals.length;
+      // At most half full: a small table stays in the cache (most logs have a few hundred domains).
+      if (this.destIdxVals.length * 2 > idx.length) {
+        const big = new Int32Array(idx.length * 2);
+        const m2 = big.length - 1;
+        for (let e = 0; e < this.destIdxHashes.length; e++) {
+          const hh = this.destIdxHashes[e]!;
+          let sl = (hh ^ (hh >>> 15)) & m2;
+          while (big[sl] !== 0) sl = (sl + 1) & m2;
+          big[sl] = e + 1;
+        }
+        this.destIdx = big;
+      }
+    }
+    return d;
+  }
+
   /** True for a parallel range (see startRange): the fast path then reports births. */
   get ranged(): boolean {
     return this.tail !== null;
@@ -712,7 +838,11 @@ export class LogAggregator {
     const hit = this.classifyCache.get(key);
     if (hit !== undefined) return hit;
     const cause = classify({ stage, code, enhanced: r?.enhanced ?? null, text: r ? r.text : ev.reason }).cause;
-    if (this.classifyCache.size >= LIMITS.classifyCache) this.classifyCache.clear();
+    if (this.classifyCache.size >= LIMITS.classifyCache) {
+      this.classifyCache.clear();
+      // (The memo repeats this cache's answers: it must forget them with it, see refusal.)
+      this.refusalMemo.clear();
+    }
     this.classifyCache.set(detach(key), cause);
     return cause;
   }
@@ -851,9 +981,54 @@ export class LogAggregator {
     return true;
   }
 
+  /**
+   * What refusal() derives from a reply, by its text, then its stage, code and enhanced code: the
+   * cause (causeOf: normaliseReply, the classifier's cache) and the distinct-reply record (or null
+   * when the record cap was reached without it). Each is a function of those four values and of
+   * the caches' state, and those only ever grow (classifyCache is cleared when full, and this memo
+   * with it; `replies` never loses an entry): so a repeated reply skips the normalised-text key
+   * strings. Bounded like the caches it repeats.
+   */
+  private readonly refusalMemo = new Map<string, RefusalMemo[]>();
+
   private refusal(ev: DeliveryEvent, rs: RelayState, d: DestState, field: 'deferrals' | 'bounced'): void {
-    const norm = normaliseReply(ev.reply ? ev.reply.text : ev.reason);
+    const r = ev.reply;
+    const text = r ? r.text : ev.reason;
+    const stage = r ? r.stage : null;
+    const code = r ? r.code : null;
+    const enhanced = r ? r.enhanced : null;
+    const memo = this.refusalMemo.get(text);
+    if (memo !== undefined) {
+      for (const m of memo) {
+        if (m.stage === stage && m.code === code && m.enhanced === enhanced) {
+          this.countRefusal(ev, rs, d, field, m.cause);
+          if (m.p !== null) m.p.count++;
+          else this.repliesOverflow++;
+          return;
+        }
+      }
+    }
+    const norm = normaliseReply(text);
     const cause = this.causeOf(ev, norm);
+    this.countRefusal(ev, rs, d, field, cause);
+    const pk = `${ev.reply?.code ?? ''} ${ev.reply?.enhanced ?? ''} ${norm}`;
+    let p = this.replies.get(pk);
+    if (!p && this.replies.size < LIMITS.replies) {
+      p = { count: 0, cause, stage: ev.reply?.stage ?? null, code: ev.reply?.code ?? null, enhanced: ev.reply?.enhanced === null || ev.reply?.enhanced === undefined ? null : detach(ev.reply.enhanced), example: detach(norm) };
+      this.replies.set(detach(pk), p);
+    }
+    if (p) p.count++;
+    else this.repliesOverflow++;
+    if (text.length <= 600) {
+      if (this.refusalMemo.size >= 4096) this.refusalMemo.clear();
+      const entry: RefusalMemo = { stage, code, enhanced, cause, p: p ?? null };
+      if (memo !== undefined) memo.push(entry);
+      else this.refusalMemo.set(detach(text), [entry]);
+    }
+  }
+
+  /** The per-relay, per-destination and relay × destination × cause counts of one refusal. */
+  private countRefusal(ev: DeliveryEvent, rs: RelayState, d: DestState, field: 'deferrals' | 'bounced', cause: Cause): void {
     rs.causes.set(cause, (rs.causes.get(cause) ?? 0) + 1);
     d.causes.set(cause, (d.causes.get(cause) ?? 0) + 1);
     const rk = `${ev.relay}\t${ev.domain}\t${cause}`;
@@ -863,17 +1038,6 @@ export class LogAggregator {
       else this.refusals.set(detach(rk), (r = { deferrals: 0, bounced: 0 }));
     }
     if (r) r[field]++;
-    const pk = `${ev.reply?.code ?? ''} ${ev.reply?.enhanced ?? ''} ${norm}`;
-    let p = this.replies.get(pk);
-    if (!p) {
-      if (this.replies.size >= LIMITS.replies) {
-        this.repliesOverflow++;
-        return;
-      }
-      p = { count: 0, cause, stage: ev.reply?.stage ?? null, code: ev.reply?.code ?? null, enhanced: ev.reply?.enhanced === null || ev.reply?.enhanced === undefined ? null : detach(ev.reply.enhanced), example: detach(norm) };
-      this.replies.set(detach(pk), p);
-    }
-    p.count++;
   }
 
   private reject(ev: RejectEvent): void {

@@ -94,7 +94,7 @@ function isQid(text: string, start: number, end: number): boolean {
  * only as far as the next colon, and every line that gets here has two in its stamp: a hostile
  * chunk cannot make these searches quadratic.
  */
-function colonSpace(text: string, from: number, e: number): number {
+export function colonSpace(text: string, from: number, e: number): number {
   let i = text.indexOf(':', from);
   while (i >= 0 && i < e - 1) {
     if (text.charCodeAt(i + 1) === 32) return i;

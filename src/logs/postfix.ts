@@ -55,11 +55,7 @@ export function parsePostfix(service: string, program: string, msg: string, time
     if (msg.startsWith('reject: ', r) || msg.startsWith('reject_warning: ', r) || msg.startsWith('milter-reject: ', r)) {
       return smtpdReject(program, msg.slice(r), time, relay, proc);
     }
-    if (msg.startsWith('info: ', r)) {
-      const rest = msg.slice(r);
-      const helo = heloOf(rest);
-      if (helo !== null) return { kind: 'helo', helo, clientIp: clientIpOf(rest), session: proc, time, relay };
-    }
+    if (msg.startsWith('info: ', r)) return smtpdInfo(msg.slice(r), time, relay, proc);
     return { kind: 'other', time, relay };
   }
   if (service === 'qmgr') {
@@ -72,6 +68,31 @@ export function parsePostfix(service: string, program: string, msg: string, time
   if (service === 'cleanup' && (msg.startsWith('reject: ', r) || msg.startsWith('milter-reject: ', r))) {
     return cleanupReject(program, msg.slice(r), time, relay);
   }
+  return { kind: 'other', time, relay };
+}
+
+/** What parsePostfix() found a message to be, for parsePostfixKnown(). */
+export const KNOWN_DELIVERY = 0;
+export const KNOWN_SMTPD_REJECT = 1;
+export const KNOWN_SMTPD_INFO = 2;
+export const KNOWN_CLEANUP_REJECT = 3;
+
+/**
+ * parsePostfix() for a caller (fastbytes.ts) that has already made, on the same message, the very
+ * tests parsePostfix() makes before it reads a delivery ("to=<" after the first ": "), an smtpd
+ * reject or info line, or a cleanup reject: the same event, without repeating those tests. `r` is
+ * the index after the message's first ": ".
+ */
+export function parsePostfixKnown(known: number, service: string, program: string, msg: string, r: number, time: number, relay: string, proc: string): LogEvent {
+  if (known === KNOWN_DELIVERY) return delivery(msg, time, relay, service) ?? { kind: 'other', time, relay };
+  if (known === KNOWN_SMTPD_REJECT) return smtpdReject(program, msg.slice(r), time, relay, proc);
+  if (known === KNOWN_SMTPD_INFO) return smtpdInfo(msg.slice(r), time, relay, proc);
+  return cleanupReject(program, msg.slice(r), time, relay);
+}
+
+function smtpdInfo(rest: string, time: number | null, relay: string, proc: string | null): LogEvent {
+  const helo = heloOf(rest);
+  if (helo !== null) return { kind: 'helo', helo, clientIp: clientIpOf(rest), session: proc, time, relay };
   return { kind: 'other', time, relay };
 }
 
@@ -129,23 +150,51 @@ function delivery(msg: string, time: number | null, relay: string, agent: string
 const REPLY_CACHE = 2048;
 const REPLY_CACHE_TEXT = 600;
 const replies = new Map<string, RemoteReply>();
+const saidReplies = new Map<string, RemoteReply>();
 function copy(s: string): string {
   return s.length === 0 ? '' : Buffer.from(s, 'utf8').toString('utf8');
 }
 function remoteReply(reason: string): RemoteReply {
-  let r = replies.get(reason);
+  // "host mx.example[192.0.2.1] said: 450 ...": the part from "said: " on is the key when the host
+  // field holds no ":" and no space. Then neither the classifier's log patterns nor stageOf() can
+  // match inside the prefix (each needs a ":" or a space there), so the reply read from the whole
+  // reason is the one read from that part, and one deferral text repeated to 2,000 destinations is
+  // parsed once. The first time, both are parsed and compared: a part that reads differently (no
+  // reply code after "said:", parsed raw with the prefix in its text) is never keyed this way.
+  // (Keyed parts have their own map: a whole reason may itself start with "said: ".)
+  let key = reason;
+  let map = replies;
+  if (reason.startsWith('host ')) {
+    const sp = reason.indexOf(' ', 5);
+    if (sp > 5 && reason.startsWith('said: ', sp + 1) && reason.lastIndexOf(':', sp) < 5) {
+      key = reason.slice(sp + 1);
+      map = saidReplies;
+    }
+  }
+  let r = map.get(key);
   if (r === undefined) {
-    const p = parseClassifyInput(reason);
-    r = { code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text, stage: stageOf(reason, p.stage) };
-    if (reason.length <= REPLY_CACHE_TEXT) {
-      if (replies.size >= REPLY_CACHE) replies.clear();
+    r = readReply(reason);
+    if (map === saidReplies) {
+      const t = readReply(key);
+      if (t.code !== r.code || t.enhanced !== r.enhanced || t.text !== r.text || t.stage !== r.stage) {
+        key = reason;
+        map = replies;
+      }
+    }
+    if (key.length <= REPLY_CACHE_TEXT) {
+      if (map.size >= REPLY_CACHE) map.clear();
       // Copies: a substring kept here would pin the whole read chunk it came from.
       r.text = copy(r.text);
       if (r.enhanced !== null) r.enhanced = copy(r.enhanced);
-      replies.set(copy(reason), r);
+      map.set(copy(key), r);
     }
   }
   return { code: r.code, enhanced: r.enhanced, text: r.text, stage: r.stage };
+}
+
+function readReply(reason: string): RemoteReply {
+  const p = parseClassifyInput(reason);
+  return { code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text, stage: stageOf(reason, p.stage) };
 }
 
 /** parseClassifyInput drops "end of DATA" (mxprobe's Stage has no data); the log report keeps it. */
@@ -182,6 +231,7 @@ function clientIpOf(s: string): string | null {
   return m ? (m[1] as string) : null;
 }
 
+const rejectReplies = new Map<string, { code: number | null; enhanced: string | null; text: string; check: RejectCheck }>();
 const SMTPD_REJECT_RE = /^(reject|reject_warning|milter-reject): (\S+) from ([^\s[]*)\[([^\]]*)\](?::\d+)?: (.*)$/;
 
 function smtpdReject(program: string, rest: string, time: number | null, relay: string, proc: string | null): LogEvent {
@@ -194,10 +244,21 @@ function smtpdReject(program: string, rest: string, time: number | null, relay: 
   if (cut < 0) cut = Math.max(reply.lastIndexOf('; proto='), reply.lastIndexOf(', proto='));
   if (cut >= 0) reply = reply.slice(0, cut);
   if (reply.length > MAX_REASON) reply = reply.slice(0, MAX_REASON);
-  const cm = /^(\d{3})[ -](?:([245]\.\d{1,3}\.\d{1,3}) )?(.*)$/s.exec(reply);
-  const code = cm ? Number(cm[1]) : null;
-  const enhanced = cm ? (cm[2] ?? null) : (/^([245]\.\d{1,3}\.\d{1,3}) /.exec(reply)?.[1] ?? null);
-  const text = cm ? (cm[3] as string) : reply;
+  // The reply's code, enhanced code, text and check are a function of the reply alone: memoised
+  // (the same HELO or PTR refusal repeats thousands of times), bounded like the other caches.
+  let rt = rejectReplies.get(reply);
+  if (rt === undefined) {
+    const cm = /^(\d{3})[ -](?:([245]\.\d{1,3}\.\d{1,3}) )?(.*)$/s.exec(reply);
+    const text = cm ? (cm[3] as string) : reply;
+    rt = { code: cm ? Number(cm[1]) : null, enhanced: cm ? (cm[2] ?? null) : (/^([245]\.\d{1,3}\.\d{1,3}) /.exec(reply)?.[1] ?? null), text, check: postfixCheck(text) };
+    if (reply.length <= REPLY_CACHE_TEXT) {
+      if (rejectReplies.size >= REPLY_CACHE) rejectReplies.clear();
+      rt.text = copy(rt.text);
+      if (rt.enhanced !== null) rt.enhanced = copy(rt.enhanced);
+      rejectReplies.set(copy(reply), rt);
+    }
+  }
+  const { code, enhanced, text } = rt;
   return {
     kind: 'reject',
     source: 'postfix',
@@ -209,7 +270,7 @@ function smtpdReject(program: string, rest: string, time: number | null, relay: 
     code,
     enhanced,
     text,
-    check: kind === 'milter-reject' ? 'milter' : postfixCheck(text),
+    check: kind === 'milter-reject' ? 'milter' : rt.check,
     session: proc,
     // pflogsumm counts smtpd "reject:" lines only (see the file comment).
     counted: kind === 'reject',
