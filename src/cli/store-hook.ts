@@ -19,6 +19,7 @@ import type { StoreSink } from '../store/sink.js';
 import { StoreError, type HostTarget, type Store } from '../store/types.js';
 import { startWorkerRun, workerModule, type RemoteRun } from '../store/worker-sink.js';
 import { serialiseHost, type HostStrings } from '../store/serialise.js';
+import { StoreTrace } from './store-trace.js';
 
 export interface StoreFlags {
   store?: string;
@@ -82,6 +83,8 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
   // (store/worker-sink.ts: this thread builds the rows, the worker inserts and commits). See
   // WORKER_DEFAULT for which is the default and why.
   let remote: RemoteRun | null = null;
+  const trace = ctx.env['MXPROBE_STORE_TRACE'] === '1' ? new StoreTrace() : null;
+  trace?.mark('before the store');
   const warn = (m: string) => void ctx.stderr.write(`mxprobe: warning: ${m}\n`);
   if (spec !== undefined) {
     const runMeta = { ...meta, vantage: ctx.env['MXPROBE_VANTAGE'] ?? null, source: null };
@@ -94,11 +97,20 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
         sink = StoreSink.over(remote.writer, { warn });
       } else {
         // Loaded only here: a run without --store never loads better-sqlite3 or pg.
-        const { openStore } = await import('../store/open.js');
-        store = await openStore(spec, { cwd: ctx.cwd, env: ctx.env });
+        const { openStore, loadDriver } = await import('../store/open.js');
+        trace?.mark('load open.js');
+        if (trace) {
+          await loadDriver(spec, ctx.cwd);
+          trace.mark('load driver');
+        }
+        // MXPROBE_STORE_CHECKPOINT=main keeps SQLite's WAL checkpoints on this thread (for comparison).
+        store = await openStore(spec, { cwd: ctx.cwd, env: ctx.env, backgroundCheckpoint: flags.resumeInto === undefined && ctx.env['MXPROBE_STORE_CHECKPOINT'] !== 'main' });
+        trace?.mark('open + migrate');
         if (flags.resumeInto === undefined) {
           const { StoreSink } = await import('../store/sink.js');
-          sink = await StoreSink.start(store, runMeta, { warn });
+          const w = await store.beginRun(runMeta);
+          sink = StoreSink.over(trace ? trace.writer(w) : w, { warn });
+          trace?.mark('begin run');
         }
       }
     } catch (e) {
@@ -114,7 +126,7 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
   return {
     hostLine(host, target) {
       if (!sink) return undefined;
-      const pre = serialiseHost(host, target);
+      const pre = trace ? trace.time('serialise host', () => serialiseHost(host, target)) : serialiseHost(host, target);
       if (pre === null) return undefined;
       made = { host, pre };
       return pre.line;
@@ -123,13 +135,16 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
       metrics?.addHost(host, target, now);
       const pre = made !== null && made.host === host ? made.pre : null;
       made = null;
+      if (trace && sink) return trace.time('host rows', () => sink!.host(host, target, pre));
       return sink?.host(host, target, pre);
     },
     target(t) {
+      if (trace && sink) return trace.time('target rows', () => sink!.target(t));
       return sink?.target(t);
     },
     async finish(finishedAt, summary, interrupted) {
       let lost = false;
+      trace?.reset();
       if (store && flags.resumeInto !== undefined) {
         try {
           const { importResultsFile } = await import('../store/import.js');
@@ -150,8 +165,10 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
       }
       if (sink && store) {
         await sink.finish(finishedAt, interrupted ? 'interrupted' : 'complete');
+        trace?.mark('finish (flush + row)');
         lost = sink.lost;
         await store.close().catch(() => {});
+        trace?.mark('close');
         if (!lost && !quiet) ctx.stderr.write(`stored as run ${sink.runId} in ${store.label}\n`);
       }
       if (metrics && metricsPath) {
@@ -170,6 +187,7 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
           lost = true;
         }
       }
+      if (trace) ctx.stderr.write(trace.render());
       return lost;
     },
   };

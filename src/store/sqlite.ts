@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
 import { INSERT_PROBE, INSERT_TARGET, insertRunRow, sqliteImportWriter } from './sqlite-import.js';
 import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, RUNS_SELECT, runFromRow, type RowBatch } from './rows.js';
@@ -18,6 +19,11 @@ export interface SqliteOptions {
   busyTimeoutMs: number;
   /** Open only to read (history, diff): no migrations are written; a missing file is an error. */
   readOnly?: boolean;
+  /**
+   * Checkpoint the WAL in a thread of its own after each committed batch (checkpointer.ts), not
+   * on the writer's thread: for `probe --store`, whose event loop runs the probes.
+   */
+  backgroundCheckpoint?: boolean;
 }
 
 function sqliteCode(e: unknown): string {
@@ -81,7 +87,8 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
     if (e instanceof StoreError) throw e;
     throw explain(path, e, 'open', opts.busyTimeoutMs);
   }
-  return new SqliteStore(db, path, opts.busyTimeoutMs, schema);
+  const ck = opts.backgroundCheckpoint === true && !opts.readOnly ? startCheckpointer({ path, busyTimeoutMs: opts.busyTimeoutMs }) : null;
+  return new SqliteStore(db, path, opts.busyTimeoutMs, schema, ck);
 }
 
 /**
@@ -128,6 +135,7 @@ class SqliteStore implements Store {
     private readonly busyMs: number,
     /** The schema version in effect: below 3 (an older store opened to read), no usable briefs. */
     private readonly schema: number,
+    private readonly ck: Checkpointer | null = null,
   ) {}
 
   private stmt(sql: string): Database.Statement {
@@ -165,14 +173,17 @@ class SqliteStore implements Store {
       for (const r of rows.targets) insTarget.run(id, r.tkey, r.input, r.origin, r.kind, r.domain, r.port, r.dnsStatus, r.record);
     });
     const guard = this.guard.bind(this);
+    const ck = this.ck;
     return {
       runId: id,
       async writeBatch(hosts, targets) {
         const rows = batchRows(hosts, targets);
         guard('write', () => batch.immediate(rows));
+        ck?.committed();
       },
       async writeRows(rows) {
         guard('write', () => batch.immediate(rows));
+        ck?.committed();
       },
       async finish(info) {
         guard('write', () => finish.run(info.finishedAt, info.state, info.targetCount, info.hostCount, info.probeCount, info.targetsDigest, id));
@@ -293,6 +304,9 @@ class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    // The checkpointer copies what is left first; closing the last connection then has nothing
+    // to copy (it still checkpoints whatever the thread could not, e.g. when it failed).
+    await this.ck?.close().catch(() => {});
     this.db.close();
   }
 }

@@ -1,0 +1,65 @@
+/**
+ * `probe --store` on SQLite checkpoints the WAL in a thread of its own (store/checkpointer.ts):
+ * after a committed batch, the frames reach the database file without the writer's connection
+ * checkpointing (its wal_autocheckpoint mark is far away) and before it closes. Runs the built
+ * module (dist/), since the thread loads the compiled worker file, as `mxprobe` does.
+ */
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/cli.js';
+import { syntheticTarget } from './fixture.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mxprobe-store-ckpt-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+type OpenStore = typeof import('../../src/store/open.js').openStore;
+
+/**
+ * Bytes of the database file itself. In WAL mode a commit appends to PATH-wal only; the database
+ * file grows only when a checkpoint copies the frames into it (sqlite.org/wal.html#ckpt).
+ */
+const dbBytes = (path: string): number => statSync(path).size;
+
+describe('SQLite WAL checkpoints off the prober thread', () => {
+  it.each([true, false])('backgroundCheckpoint %s: rows committed, WAL copied by the thread only when asked; close leaves no WAL', async (background) => {
+    const { openStore } = (await import(join(ROOT, 'dist', 'store', 'open.js'))) as { openStore: OpenStore };
+    const path = join(dir, `ck-${background}.db`);
+    const store = await openStore(path, { cwd: dir, env: {}, backgroundCheckpoint: background });
+    const w = await store.beginRun({ startedAt: new Date().toISOString(), toolVersion: 'test', options: {}, vantage: null, source: null });
+    const targets = Array.from({ length: 40 }, (_, i) => syntheticTarget(i));
+    await w.writeBatch(
+      targets.flatMap((t) => t.hosts.map((host) => ({ host, target: t }))),
+      targets,
+    );
+    // Read through a second connection while the writer's is open: the WAL holds the batch.
+    const reader = () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return (db.prepare('SELECT count(*) AS n FROM hosts').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    expect(reader()).toBe(40);
+    const wal = statSync(`${path}-wal`).size;
+    // The batch (40 hosts with their probe records) is far more than the empty schema's pages.
+    expect(wal).toBeGreaterThan(100_000);
+    if (background) {
+      // The thread copies the committed frames soon after the commit (poll, no timing claim).
+      for (let i = 0; i < 400 && dbBytes(path) < 100_000; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(dbBytes(path)).toBeGreaterThan(100_000);
+    } else {
+      // Without the thread nothing copies them before close (the autocheckpoint mark is 10000 pages).
+      await new Promise((r) => setTimeout(r, 300));
+      expect(dbBytes(path)).toBeLessThan(100_000);
+    }
+    await w.finish({ finishedAt: new Date().toISOString(), state: 'complete', targetCount: 40, hostCount: 40, probeCount: 40, targetsDigest: 'x' });
+    await store.close();
+    // The last connection closed after a full checkpoint: SQLite removes the WAL file.
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    expect(reader()).toBe(40);
+  }, 60_000);
+});
