@@ -126,6 +126,23 @@ function migrate(db: Db, readOnly: boolean): number {
 /** A probe record reduced to BRIEF_PROBE_FIELDS (+ capabilities.plain), built by SQLite's JSON functions. */
 const BRIEF_SQLITE = `json_object(${BRIEF_PROBE_FIELDS.map((f) => `'${f}', json_extract(p.record, '$.${f}')`).join(', ')}, 'capabilities', json_object('plain', json_extract(p.record, '$.capabilities.plain'), 'tls', json_extract(p.record, '$.capabilities.tls')))`;
 
+/**
+ * `history TARGET`: the hosts whose target key is TARGET (lower case), whose exchange is TARGET
+ * (as given or lower case), or whose IP is TARGET. (The target's domain needs no term of its own:
+ * a domain target's key is its domain in lower case.) A UNION of one lookup per key, each run by
+ * run (CROSS JOIN: SQLite keeps runs as the outer loop, sqlite.org/optoverview.html#crossjoin)
+ * through an index led by run_id (hosts_run_key: an hkey is the tkey, U+001F, ...; migration
+ * 7: hosts_run_exchange, hosts_run_ip), instead of one OR over the columns, which no index serves
+ * (a scan of every stored host). test/store/history-plan.test.ts checks the plan.
+ */
+export const HISTORY_SQL_SQLITE = `SELECT h.id, h.run_id, h.hkey, h.tkey, h.record, r.started_at FROM hosts h JOIN runs r ON r.id = h.run_id
+WHERE h.id IN (
+  SELECT k.id FROM runs kr CROSS JOIN hosts k ON k.run_id = kr.id AND k.hkey >= :q || char(31) AND k.hkey < :q || char(32) WHERE k.tkey = :q
+  UNION ALL SELECT k.id FROM runs kr CROSS JOIN hosts k ON k.run_id = kr.id AND k.exchange IN (:q, :raw)
+  UNION ALL SELECT k.id FROM runs kr CROSS JOIN hosts k ON k.run_id = kr.id AND k.ip = :raw
+)
+ORDER BY h.hkey, r.started_at, h.id LIMIT :limit`;
+
 class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly pageStmts = new Map<string, Database.Statement>();
@@ -279,13 +296,7 @@ class SqliteStore implements Store {
 
   async history(query: string, limit: number): Promise<HistoryEntry[]> {
     return this.guard('read', () => {
-      const q = query.toLowerCase();
-      const rows = this.db
-        .prepare(
-          `SELECT h.id, h.run_id, h.hkey, h.tkey, h.record, r.started_at FROM hosts h JOIN runs r ON r.id = h.run_id
-           WHERE h.domain = ? OR h.tkey = ? OR h.exchange = ? OR h.exchange = ? OR h.ip = ? ORDER BY h.hkey, r.started_at, h.id LIMIT ?`,
-        )
-        .all(q, q, q, query, query, limit) as Array<Record<string, unknown>>;
+      const rows = this.db.prepare(HISTORY_SQL_SQLITE).all({ q: query.toLowerCase(), raw: query, limit }) as Array<Record<string, unknown>>;
       return this.withProbes(rows) as HistoryEntry[];
     });
   }

@@ -186,14 +186,14 @@ describe.skipIf(SKIP_PG)('PostgreSQL server', () => {
     }
   }, 60_000);
 
-  it('migrations 5 and 6: the unused host indexes are gone, the JSON columns compress with lz4', async () => {
+  it('migrations 5, 6 and 7: the global host indexes are gone, the JSON columns compress with lz4, history has its per-run indexes', async () => {
     await pgServer!.createDb('m56');
     await (await openPgStore(pgServer!.url('m56'), { connectTimeoutMs: 10_000 })).close();
     const c = new pg.Client({ connectionString: pgServer!.url('m56') });
     await c.connect();
     try {
-      expect((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r: { version: number }) => r.version)).toEqual([1, 2, 3, 4, 5, 6]);
-      expect((await c.query("SELECT indexname FROM pg_indexes WHERE tablename = 'hosts' ORDER BY indexname")).rows.map((r: { indexname: string }) => r.indexname)).toEqual(['hosts_import_key', 'hosts_pkey', 'hosts_run_key']);
+      expect((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r: { version: number }) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect((await c.query("SELECT indexname FROM pg_indexes WHERE tablename = 'hosts' ORDER BY indexname")).rows.map((r: { indexname: string }) => r.indexname)).toEqual(['hosts_import_key', 'hosts_pkey', 'hosts_run_exchange', 'hosts_run_ip', 'hosts_run_key']);
       // Debian's PostgreSQL 15 is built --with-lz4 (pg_config --configure): the DO block took effect.
       const comp = (await c.query("SELECT attrelid::regclass::text AS t, attname, attcompression FROM pg_attribute WHERE attname IN ('record', 'brief') AND attrelid::regclass::text IN ('hosts', 'probes', 'targets') ORDER BY 1, 2")).rows;
       expect(comp).toEqual([
@@ -223,10 +223,11 @@ describe('SQLite specifics', () => {
     for (let i = 0; i < 3; i++) await openSqliteStore(p, { busyTimeoutMs: 1000 }).close();
     const db = new Database(p, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
-    // Migration 5: the host indexes no query used are gone; those diff and import read remain.
+    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }, { version: 7 }]);
+    // Migration 5: the global host indexes no query used are gone; those diff and import read
+    // remain; migration 7: history's per-run ones (history-plan.test.ts).
     const idx = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'hosts' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
-    expect(idx).toEqual(['hosts_import_key', 'hosts_run_key']);
+    expect(idx).toEqual(['hosts_import_key', 'hosts_run_exchange', 'hosts_run_ip', 'hosts_run_key']);
     expect(db.prepare("SELECT name FROM pragma_table_info('probes') WHERE name = 'vantage'").all()).toHaveLength(1);
     expect(db.prepare("SELECT name FROM pragma_table_info('runs') WHERE name = 'vantage'").all()).toHaveLength(1);
     db.close();
