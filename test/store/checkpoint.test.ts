@@ -1,21 +1,18 @@
 /**
  * `probe --store` on SQLite checkpoints the WAL in a thread of its own (store/checkpointer.ts):
  * after a committed batch, the frames reach the database file without the writer's connection
- * checkpointing (its wal_autocheckpoint mark is far away) and before it closes. Runs the built
- * module (dist/), since the thread loads the compiled worker file, as `mxprobe` does.
+ * checkpointing (its wal_autocheckpoint mark is far away) and before it closes.
  */
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/cli.js';
+import { openStore } from '../../src/store/open.js';
 import { syntheticTarget } from './fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mxprobe-store-ckpt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-type OpenStore = typeof import('../../src/store/open.js').openStore;
 
 /**
  * Bytes of the database file itself. In WAL mode a commit appends to PATH-wal only; the database
@@ -25,7 +22,6 @@ const dbBytes = (path: string): number => statSync(path).size;
 
 describe('SQLite WAL checkpoints off the prober thread', () => {
   it.each([true, false])('backgroundCheckpoint %s: rows committed, WAL copied by the thread only when asked; close leaves no WAL', async (background) => {
-    const { openStore } = (await import(join(ROOT, 'dist', 'store', 'open.js'))) as { openStore: OpenStore };
     const path = join(dir, `ck-${background}.db`);
     const store = await openStore(path, { cwd: dir, env: {}, backgroundCheckpoint: background });
     const w = await store.beginRun({ startedAt: new Date().toISOString(), toolVersion: 'test', options: {}, vantage: null, source: null });
