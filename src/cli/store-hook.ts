@@ -103,8 +103,11 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
           await loadDriver(spec, ctx.cwd);
           trace.mark('load driver');
         }
-        // MXPROBE_STORE_CHECKPOINT=main keeps SQLite's WAL checkpoints on this thread (for comparison).
-        store = await openStore(spec, { cwd: ctx.cwd, env: ctx.env, backgroundCheckpoint: flags.resumeInto === undefined && ctx.env['MXPROBE_STORE_CHECKPOINT'] !== 'main' });
+        // SQLite's WAL checkpoints run in a thread of their own once 1 MB of rows were committed
+        // (store/checkpointer.ts). MXPROBE_STORE_CHECKPOINT=main keeps them on this thread,
+        // =thread starts the thread at the first commit (for comparison and tests).
+        const ckMode = ctx.env['MXPROBE_STORE_CHECKPOINT'];
+        store = await openStore(spec, { cwd: ctx.cwd, env: ctx.env, backgroundCheckpoint: flags.resumeInto === undefined && ckMode !== 'main', ...(ckMode === 'thread' ? { checkpointAfterBytes: 0 } : {}) });
         trace?.mark('open + migrate');
         if (flags.resumeInto === undefined) {
           const { StoreSink } = await import('../store/sink.js');

@@ -26,6 +26,8 @@ export interface OpenStoreOptions {
   readOnly?: boolean;
   /** SQLite: checkpoint the WAL in a thread of its own (sqlite.ts, checkpointer.ts). */
   backgroundCheckpoint?: boolean;
+  /** ... once this many bytes of rows were committed (default 1 MB). */
+  checkpointAfterBytes?: number;
 }
 
 /** How long an SQLite writer waits for a lock held by another process (MXPROBE_STORE_BUSY_MS). */
@@ -48,7 +50,7 @@ export async function openStore(spec: string, opts: OpenStoreOptions): Promise<S
   const u = parseStoreUrl(spec, opts.cwd);
   if (u.kind === 'sqlite') {
     const { openSqliteStore } = await import('./sqlite.js');
-    return openSqliteStore(u.path, { busyTimeoutMs: busyMs(opts.env), ...(opts.readOnly ? { readOnly: true } : {}), ...(opts.backgroundCheckpoint ? { backgroundCheckpoint: true } : {}) });
+    return openSqliteStore(u.path, { busyTimeoutMs: busyMs(opts.env), ...(opts.readOnly ? { readOnly: true } : {}), ...(opts.backgroundCheckpoint ? { backgroundCheckpoint: true } : {}), ...(opts.checkpointAfterBytes !== undefined ? { checkpointAfterBytes: opts.checkpointAfterBytes } : {}) });
   }
   const { openPgStore } = await importPg();
   return openPgStore(u.url, { connectTimeoutMs: 10_000, ...(opts.readOnly ? { readOnly: true } : {}) });

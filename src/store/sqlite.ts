@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { startCheckpointer, type Checkpointer } from './checkpointer.js';
+import { lazyCheckpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
 import { INSERT_PROBE, INSERT_TARGET, insertRunRow, sqliteImportWriter } from './sqlite-import.js';
 import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, RUNS_SELECT, runFromRow, type RowBatch } from './rows.js';
@@ -24,6 +24,8 @@ export interface SqliteOptions {
    * on the writer's thread: for `probe --store`, whose event loop runs the probes.
    */
   backgroundCheckpoint?: boolean;
+  /** Start that thread once this many bytes of rows were committed (default 1 MB, checkpointer.ts). */
+  checkpointAfterBytes?: number;
 }
 
 function sqliteCode(e: unknown): string {
@@ -87,7 +89,7 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
     if (e instanceof StoreError) throw e;
     throw explain(path, e, 'open', opts.busyTimeoutMs);
   }
-  const ck = opts.backgroundCheckpoint === true && !opts.readOnly ? startCheckpointer({ path, busyTimeoutMs: opts.busyTimeoutMs }) : null;
+  const ck = opts.backgroundCheckpoint === true && !opts.readOnly ? lazyCheckpointer({ path, busyTimeoutMs: opts.busyTimeoutMs }, opts.checkpointAfterBytes) : null;
   return new SqliteStore(db, path, opts.busyTimeoutMs, schema, ck);
 }
 
@@ -143,6 +145,17 @@ WHERE h.id IN (
 )
 ORDER BY h.hkey, r.started_at, h.id LIMIT :limit`;
 
+/** About how many bytes a batch adds to the WAL: its text columns (the records dominate). */
+function rowBytes(rows: RowBatch): number {
+  let n = 0;
+  for (const { h, probes } of rows.hosts) {
+    n += h.record.length + h.brief.length;
+    for (const p of probes) n += p.record.length;
+  }
+  for (const t of rows.targets) n += t.record.length;
+  return n;
+}
+
 class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly pageStmts = new Map<string, Database.Statement>();
@@ -152,7 +165,7 @@ class SqliteStore implements Store {
     private readonly busyMs: number,
     /** The schema version in effect: below 3 (an older store opened to read), no usable briefs. */
     private readonly schema: number,
-    private readonly ck: Checkpointer | null = null,
+    private readonly ck: ReturnType<typeof lazyCheckpointer> | null = null,
   ) {}
 
   private stmt(sql: string): Database.Statement {
@@ -196,11 +209,11 @@ class SqliteStore implements Store {
       async writeBatch(hosts, targets) {
         const rows = batchRows(hosts, targets);
         guard('write', () => batch.immediate(rows));
-        ck?.committed();
+        ck?.committed(rowBytes(rows));
       },
       async writeRows(rows) {
         guard('write', () => batch.immediate(rows));
-        ck?.committed();
+        ck?.committed(rowBytes(rows));
       },
       async finish(info) {
         guard('write', () => finish.run(info.finishedAt, info.state, info.targetCount, info.hostCount, info.probeCount, info.targetsDigest, id));

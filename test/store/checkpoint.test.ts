@@ -21,11 +21,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const dbBytes = (path: string): number => statSync(path).size;
 
 describe('SQLite WAL checkpoints off the prober thread', () => {
-  it.each([true, false])('backgroundCheckpoint %s: rows committed, WAL copied by the thread only when asked; close leaves no WAL', async (background) => {
-    const path = join(dir, `ck-${background}.db`);
+  // [backgroundCheckpoint, targets, whether the thread checkpoints]: a run under
+  // CHECKPOINTER_AFTER_BYTES (1 MB of rows) never starts it.
+  it.each([
+    [true, 600, true],
+    [false, 600, false],
+    [true, 40, false],
+  ] as const)('backgroundCheckpoint %s, %i hosts: WAL copied by the thread: %s; close leaves no WAL', async (background, n, copied) => {
+    const path = join(dir, `ck-${background}-${n}.db`);
+    const targets = Array.from({ length: n }, (_, i) => syntheticTarget(i));
     const store = await openStore(path, { cwd: dir, env: {}, backgroundCheckpoint: background });
     const w = await store.beginRun({ startedAt: new Date().toISOString(), toolVersion: 'test', options: {}, vantage: null, source: null });
-    const targets = Array.from({ length: 40 }, (_, i) => syntheticTarget(i));
     await w.writeBatch(
       targets.flatMap((t) => t.hosts.map((host) => ({ host, target: t }))),
       targets,
@@ -39,23 +45,24 @@ describe('SQLite WAL checkpoints off the prober thread', () => {
         db.close();
       }
     };
-    expect(reader()).toBe(40);
+    expect(reader()).toBe(n);
     const wal = statSync(`${path}-wal`).size;
-    // The batch (40 hosts with their probe records) is far more than the empty schema's pages.
+    // The batch (hosts with their probe records) is far more than the empty schema's pages.
     expect(wal).toBeGreaterThan(100_000);
-    if (background) {
+    if (copied) {
       // The thread copies the committed frames soon after the commit (poll, no timing claim).
       for (let i = 0; i < 400 && dbBytes(path) < 100_000; i++) await new Promise((r) => setTimeout(r, 50));
       expect(dbBytes(path)).toBeGreaterThan(100_000);
     } else {
       // Without the thread nothing copies them before close (the autocheckpoint mark is 10000 pages).
+      expect(wal).toBeLessThan(10_000 * 4096);
       await new Promise((r) => setTimeout(r, 300));
       expect(dbBytes(path)).toBeLessThan(100_000);
     }
-    await w.finish({ finishedAt: new Date().toISOString(), state: 'complete', targetCount: 40, hostCount: 40, probeCount: 40, targetsDigest: 'x' });
+    await w.finish({ finishedAt: new Date().toISOString(), state: 'complete', targetCount: n, hostCount: n, probeCount: n, targetsDigest: 'x' });
     await store.close();
     // The last connection closed after a full checkpoint: SQLite removes the WAL file.
     expect(existsSync(`${path}-wal`)).toBe(false);
-    expect(reader()).toBe(40);
+    expect(reader()).toBe(n);
   }, 60_000);
 });

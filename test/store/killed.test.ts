@@ -1,11 +1,12 @@
 /**
  * A `probe --store` process killed outright (SIGKILL) in the middle of a run, with its WAL being
- * checkpointed by the store's checkpointer thread (store/checkpointer.ts): the SQLite file is
+ * checkpointed by the store's checkpointer thread (store/checkpointer.ts; MXPROBE_STORE_CHECKPOINT=
+ * thread starts it at the first commit instead of after 1 MB): the SQLite file is
  * intact (integrity_check), the batches committed before the kill are all there, and `store runs`
  * lists the run as still running with the counts it really holds.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -33,7 +34,7 @@ describe('probe --store killed mid-run (SQLite)', () => {
     const rcvs = await Promise.all(hosts.map((host) => startResponder(policy, { host })));
     const db = join(dir, 'killed.db');
     try {
-      const child = spawn(process.execPath, [BIN, 'probe', ...rcvs.map((r) => `${r.host}:${r.port}`), '--helo', 'probe.example.test', '--stop-after', 'ehlo', '--no-starttls', '--concurrency', '1', '--host-gap', '0', '--no-alignment', '--quiet', '--format', 'ndjson', '-o', join(dir, 'out.ndjson'), '--store', db], { cwd: ROOT, env: { ...process.env } });
+      const child = spawn(process.execPath, [BIN, 'probe', ...rcvs.map((r) => `${r.host}:${r.port}`), '--helo', 'probe.example.test', '--stop-after', 'ehlo', '--no-starttls', '--concurrency', '1', '--host-gap', '0', '--no-alignment', '--quiet', '--format', 'ndjson', '-o', join(dir, 'out.ndjson'), '--store', db], { cwd: ROOT, env: { ...process.env, MXPROBE_STORE_CHECKPOINT: 'thread' } });
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
       const exited = new Promise<NodeJS.Signals | null>((r) => child.on('close', (_c, sig) => r(sig)));
@@ -48,6 +49,10 @@ describe('probe --store killed mid-run (SQLite)', () => {
         }
       }
       expect(seen, stderr).toBeGreaterThanOrEqual(2);
+      // The checkpointer thread (started at the first commit here) has copied frames into the
+      // database file itself: it grows only by checkpoints (sqlite.org/wal.html#ckpt).
+      for (let i = 0; i < 200 && statSync(db).size < 32_768; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(statSync(db).size).toBeGreaterThanOrEqual(32_768);
       child.kill('SIGKILL');
       expect(await exited).toBe('SIGKILL');
       const ok = new Database(db, { readonly: true });
