@@ -47,12 +47,17 @@ export interface StoreHook {
 }
 
 /**
- * Whether `probe --store` writes through the store writer thread when MXPROBE_STORE_WORKER is
- * unset. Measured with bench/store.mjs (rows probe-slowdown-sqlite vs -sqlite-worker, -pg vs
- * -pg-worker) on the shared 2-core machine: the thread costs ~0.2 s more CPU per 2000 hosts
- * (its start, loading the driver twice, cloning the rows) and won wall time only when a core was
- * idle (quiet: 3.15 s vs 3.23 s, plain 2.72 s); under load it lost (4.92 s vs 4.68 s, plain
- * 4.23 s). So off by default; MXPROBE_STORE_WORKER=1 for a machine with cores to spare.
+ * Whether `probe --store` writes through the store writer thread (store/worker-sink.ts) when
+ * MXPROBE_STORE_WORKER is unset: no. The thread takes the inserts and commits (SQLite) or the
+ * batch statement (PostgreSQL) off this thread, but this thread still builds every row, then
+ * clones each batch to the thread, and the thread costs its start and its own copy of the driver
+ * (~50 ms): more CPU in all, which pays only while a core is idle. The part that blocked this
+ * thread longest, SQLite's WAL checkpoints with their fsyncs, now runs in a thread of its own
+ * without any rows crossing (store/checkpointer.ts), and a PostgreSQL batch is asynchronous here
+ * anyway. bench/store.mjs measures both ways (rows probe-slowdown-*-worker; session 6, 2000
+ * hosts, median of 5, load 8: CPU SQLite 3.02 s in the writer thread vs 3.15 s here, PostgreSQL
+ * 3.54 s vs 2.83 s, plain 2.52 s; wall at that load says nothing). MXPROBE_STORE_WORKER=1 for a
+ * machine with cores to spare.
  */
 const WORKER_DEFAULT = false;
 
