@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
-import { finishRunRow, insertRunRow, packJson, pgImportWriter, UNPACK } from './pg-import.js';
+import { deleteRunsSql, finishRunRow, insertRunRow, packJson, pgImportWriter, UNPACK } from './pg-import.js';
 import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, RUNS_SELECT, runFromRow, type RowBatch } from './rows.js';
 import { StoreError, type HistoryEntry, type ImportWriter, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
@@ -298,7 +298,7 @@ class PgStore implements Store {
   }
 
   async prune(before: string): Promise<number> {
-    return this.guard('write', async () => (await this.pool.query('DELETE FROM runs WHERE started_at < $1', [before])).rowCount ?? 0);
+    return this.guard('write', async () => (await this.pool.query(deleteRunsSql('started_at < $1'), [before])).rowCount ?? 0);
   }
 
   async close(): Promise<void> {
