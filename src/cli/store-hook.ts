@@ -51,10 +51,9 @@ export interface StoreHook {
  * MXPROBE_STORE_WORKER is unset: no. The thread takes the inserts and commits (SQLite) or the
  * batch statement (PostgreSQL) off this thread, but this thread still builds every row, then
  * clones each batch to the thread, and the thread costs its start and its own copy of the driver
- * (~50 ms): more CPU in all, which pays only while a core is idle. The part that blocked this
- * thread longest, SQLite's WAL checkpoints with their fsyncs, now runs in a thread of its own
- * without any rows crossing (store/checkpointer.ts), and a PostgreSQL batch is asynchronous here
- * anyway. bench/store.mjs measures both ways (rows probe-slowdown-*-worker; session 6, 2000
+ * (~50 ms): more CPU in all, which pays only while a core is idle. A thread doing only SQLite's WAL
+ * checkpoints, without any rows crossing (store/checkpointer.ts, MXPROBE_STORE_CHECKPOINT=thread),
+ * did not pay either (see below), and a PostgreSQL batch is asynchronous here anyway. bench/store.mjs measures both ways (rows probe-slowdown-*-worker; session 6, 2000
  * hosts, median of 5, load 8: CPU SQLite 3.02 s in the writer thread vs 3.15 s here, PostgreSQL
  * 3.54 s vs 2.83 s, plain 2.52 s; wall at that load says nothing). MXPROBE_STORE_WORKER=1 for a
  * machine with cores to spare.
@@ -108,11 +107,15 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
           await loadDriver(spec, ctx.cwd);
           trace.mark('load driver');
         }
-        // SQLite's WAL checkpoints run in a thread of their own once 1 MB of rows were committed
-        // (store/checkpointer.ts). MXPROBE_STORE_CHECKPOINT=main keeps them on this thread,
-        // =thread starts the thread at the first commit (for comparison and tests).
-        const ckMode = ctx.env['MXPROBE_STORE_CHECKPOINT'];
-        store = await openStore(spec, { cwd: ctx.cwd, env: ctx.env, backgroundCheckpoint: flags.resumeInto === undefined && ckMode !== 'main', ...(ckMode === 'thread' ? { checkpointAfterBytes: 0 } : {}) });
+        // SQLite's WAL checkpoints stay on this thread unless MXPROBE_STORE_CHECKPOINT=thread
+        // (store/checkpointer.ts: a thread of their own from the first commit). Measured on the
+        // shared 2-core machine (2000 hosts, 7 interleaved rounds, twice, load ~3): the thread
+        // took ~100 ms of fsync stalls off the event loop at close, yet the run cost more in all,
+        // 2.87/2.82 s wall and 2.49/2.23 s CPU against 2.73/2.56 s and 2.28/2.07 s without it:
+        // its start and its copying compete for the cores the prober and the receivers use,
+        // where an fsync only waits. So off by default, like the writer thread (WORKER_DEFAULT).
+        const threadCk = ctx.env['MXPROBE_STORE_CHECKPOINT'] === 'thread' && flags.resumeInto === undefined;
+        store = await openStore(spec, { cwd: ctx.cwd, env: ctx.env, ...(threadCk ? { backgroundCheckpoint: true, checkpointAfterBytes: 0 } : {}) });
         trace?.mark('open + migrate');
         if (flags.resumeInto === undefined) {
           const { StoreSink } = await import('../store/sink.js');

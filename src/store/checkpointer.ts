@@ -14,10 +14,13 @@
  * frames are copied, and restarts the WAL from its start once all were copied.
  *
  * The price is the thread: ~50 ms of CPU to start a worker and load the driver in it (measured on
- * Node 20: an ES module worker cost ~75 ms, this CommonJS one given as source ~50 ms), against
- * ~100-150 ms of the prober's wall per 2000 hosts. Optional by construction: when the thread
- * cannot start or dies, the writer's own connection checkpoints as before (wal_autocheckpoint,
- * and on close).
+ * Node 20: an ES module worker cost ~75 ms, this CommonJS one given as source ~50 ms), and its
+ * copying runs on a core the prober or the receivers would use. In isolation it took ~200 ms of
+ * blocking off the writer's thread per 2000 hosts for +51 ms CPU; in whole `probe --store` runs on
+ * the 2-core bench machine it lost (more wall and CPU than without), so `probe --store` uses it
+ * only with MXPROBE_STORE_CHECKPOINT=thread (cli/store-hook.ts). Optional by construction: when
+ * the thread cannot start or dies, the writer's own connection checkpoints as before
+ * (wal_autocheckpoint, and on close).
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
