@@ -19,6 +19,7 @@ import type { StoreSink } from '../store/sink.js';
 import { StoreError, type HostTarget, type Store } from '../store/types.js';
 import { startWorkerRun, workerModule, type RemoteRun } from '../store/worker-sink.js';
 import { serialiseHost, type HostStrings } from '../store/serialise.js';
+import { StoreTrace } from './store-trace.js';
 
 export interface StoreFlags {
   store?: string;
@@ -46,12 +47,16 @@ export interface StoreHook {
 }
 
 /**
- * Whether `probe --store` writes through the store writer thread when MXPROBE_STORE_WORKER is
- * unset. Measured with bench/store.mjs (rows probe-slowdown-sqlite vs -sqlite-worker, -pg vs
- * -pg-worker) on the shared 2-core machine: the thread costs ~0.2 s more CPU per 2000 hosts
- * (its start, loading the driver twice, cloning the rows) and won wall time only when a core was
- * idle (quiet: 3.15 s vs 3.23 s, plain 2.72 s); under load it lost (4.92 s vs 4.68 s, plain
- * 4.23 s). So off by default; MXPROBE_STORE_WORKER=1 for a machine with cores to spare.
+ * Whether `probe --store` writes through the store writer thread (store/worker-sink.ts) when
+ * MXPROBE_STORE_WORKER is unset: no. The thread takes the inserts and commits (SQLite) or the
+ * batch statement (PostgreSQL) off this thread, but this thread still builds every row, then
+ * clones each batch to the thread, and the thread costs its start and its own copy of the driver
+ * (~50 ms): more CPU in all, which pays only while a core is idle. A thread doing only SQLite's WAL
+ * checkpoints, without any rows crossing (store/checkpointer.ts, MXPROBE_STORE_CHECKPOINT=thread),
+ * did not pay either (see below), and a PostgreSQL batch is asynchronous here anyway. bench/store.mjs measures both ways (rows probe-slowdown-*-worker; session 6, 2000
+ * hosts, median of 5, load 8: CPU SQLite 3.02 s in the writer thread vs 3.15 s here, PostgreSQL
+ * 3.54 s vs 2.83 s, plain 2.52 s; wall at that load says nothing). MXPROBE_STORE_WORKER=1 for a
+ * machine with cores to spare.
  */
 const WORKER_DEFAULT = false;
 
@@ -82,6 +87,8 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
   // (store/worker-sink.ts: this thread builds the rows, the worker inserts and commits). See
   // WORKER_DEFAULT for which is the default and why.
   let remote: RemoteRun | null = null;
+  const trace = ctx.env['MXPROBE_STORE_TRACE'] === '1' ? new StoreTrace() : null;
+  trace?.mark('before the store');
   const warn = (m: string) => void ctx.stderr.write(`mxprobe: warning: ${m}\n`);
   if (spec !== undefined) {
     const runMeta = { ...meta, vantage: ctx.env['MXPROBE_VANTAGE'] ?? null, source: null };
@@ -94,11 +101,27 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
         sink = StoreSink.over(remote.writer, { warn });
       } else {
         // Loaded only here: a run without --store never loads better-sqlite3 or pg.
-        const { openStore } = await import('../store/open.js');
-        store = await openStore(spec, { cwd: ctx.cwd, env: ctx.env });
+        const { openStore, loadDriver } = await import('../store/open.js');
+        trace?.mark('load open.js');
+        if (trace) {
+          await loadDriver(spec, ctx.cwd);
+          trace.mark('load driver');
+        }
+        // SQLite's WAL checkpoints stay on this thread unless MXPROBE_STORE_CHECKPOINT=thread
+        // (store/checkpointer.ts: a thread of their own from the first commit). Measured on the
+        // shared 2-core machine (2000 hosts, 7 interleaved rounds, twice, load ~3): the thread
+        // took ~100 ms of fsync stalls off the event loop at close, yet the run cost more in all,
+        // 2.87/2.82 s wall and 2.49/2.23 s CPU against 2.73/2.56 s and 2.28/2.07 s without it:
+        // its start and its copying compete for the cores the prober and the receivers use,
+        // where an fsync only waits. So off by default, like the writer thread (WORKER_DEFAULT).
+        const threadCk = ctx.env['MXPROBE_STORE_CHECKPOINT'] === 'thread' && flags.resumeInto === undefined;
+        store = await openStore(spec, { cwd: ctx.cwd, env: ctx.env, ...(threadCk ? { backgroundCheckpoint: true, checkpointAfterBytes: 0 } : {}) });
+        trace?.mark('open + migrate');
         if (flags.resumeInto === undefined) {
           const { StoreSink } = await import('../store/sink.js');
-          sink = await StoreSink.start(store, runMeta, { warn });
+          const w = await store.beginRun(runMeta);
+          sink = StoreSink.over(trace ? trace.writer(w) : w, { warn });
+          trace?.mark('begin run');
         }
       }
     } catch (e) {
@@ -114,7 +137,7 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
   return {
     hostLine(host, target) {
       if (!sink) return undefined;
-      const pre = serialiseHost(host, target);
+      const pre = trace ? trace.time('serialise host', () => serialiseHost(host, target)) : serialiseHost(host, target);
       if (pre === null) return undefined;
       made = { host, pre };
       return pre.line;
@@ -123,13 +146,16 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
       metrics?.addHost(host, target, now);
       const pre = made !== null && made.host === host ? made.pre : null;
       made = null;
+      if (trace && sink) return trace.time('host rows', () => sink!.host(host, target, pre));
       return sink?.host(host, target, pre);
     },
     target(t) {
+      if (trace && sink) return trace.time('target rows', () => sink!.target(t));
       return sink?.target(t);
     },
     async finish(finishedAt, summary, interrupted) {
       let lost = false;
+      trace?.reset();
       if (store && flags.resumeInto !== undefined) {
         try {
           const { importResultsFile } = await import('../store/import.js');
@@ -150,8 +176,10 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
       }
       if (sink && store) {
         await sink.finish(finishedAt, interrupted ? 'interrupted' : 'complete');
+        trace?.mark('finish (flush + row)');
         lost = sink.lost;
         await store.close().catch(() => {});
+        trace?.mark('close');
         if (!lost && !quiet) ctx.stderr.write(`stored as run ${sink.runId} in ${store.label}\n`);
       }
       if (metrics && metricsPath) {
@@ -170,6 +198,7 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
           lost = true;
         }
       }
+      if (trace) ctx.stderr.write(trace.render());
       return lost;
     },
   };

@@ -150,4 +150,32 @@ DROP INDEX IF EXISTS hosts_ip;`),
 EXCEPTION WHEN feature_not_supported OR syntax_error OR invalid_parameter_value THEN NULL;
 END $$;`,
   },
+  {
+    version: 7,
+    name: 'hosts_run_exchange, hosts_run_ip: history of an MX host or an IP by index, per run',
+    // `history` finds a host by its target key, exchange or IP (sqlite.ts/pg.ts HISTORY_SQL): a
+    // UNION of lookups, one per key, each run by run (runs is small: one row per run). The target
+    // key is served by hosts_run_key (an hkey starts with the tkey and U+001F); these two serve the
+    // others. Led by run_id, unlike the global indexes migration 5 dropped: a run's inserts touch
+    // only that run's part of each index, so their cost does not grow with the runs stored before
+    // it (bench/store.mjs measures it on a store holding earlier runs).
+    ...both(`CREATE INDEX hosts_run_exchange ON hosts (run_id, exchange);
+CREATE INDEX hosts_run_ip ON hosts (run_id, ip);`),
+  },
+  {
+    version: 8,
+    name: 'PostgreSQL: no foreign keys on hosts, probes, targets (prune deletes the children itself)',
+    // PostgreSQL checks a foreign key with a trigger per inserted row (a query on the parent with
+    // a KEY SHARE row lock): EXPLAIN ANALYZE of `probe --store`'s batch statement, 500 hosts, gave
+    // 25 ms of triggers (hosts_run_id, probes_host_id, probes_run_id, targets_run_id) in 81 ms of
+    // execution, on the server's CPU, which shares the machine with the prober. The rows are
+    // only ever written by mxprobe, each batch with its parents in the same statement, and runs
+    // are deleted only by prune and by a discarded import, which now delete the hosts, probes and
+    // targets of those runs in the same statement (pg-import.ts deleteRunsSql). SQLite keeps its foreign keys:
+    // there a check is a rowid lookup, not measurable (insert CPU the same with them off).
+    sqlite: '',
+    postgres: `ALTER TABLE probes DROP CONSTRAINT IF EXISTS probes_host_id_fkey, DROP CONSTRAINT IF EXISTS probes_run_id_fkey;
+ALTER TABLE hosts DROP CONSTRAINT IF EXISTS hosts_run_id_fkey;
+ALTER TABLE targets DROP CONSTRAINT IF EXISTS targets_run_id_fkey;`,
+  },
 ];

@@ -24,6 +24,10 @@ export interface OpenStoreOptions {
   cwd: string;
   env: Record<string, string | undefined>;
   readOnly?: boolean;
+  /** SQLite: checkpoint the WAL in a thread of its own (sqlite.ts, checkpointer.ts). */
+  backgroundCheckpoint?: boolean;
+  /** ... once this many bytes of rows were committed (default 1 MB). */
+  checkpointAfterBytes?: number;
 }
 
 /** How long an SQLite writer waits for a lock held by another process (MXPROBE_STORE_BUSY_MS). */
@@ -35,11 +39,18 @@ export function busyMs(env: Record<string, string | undefined>): number {
   return Number.isInteger(v) && v >= 0 ? v : 15_000;
 }
 
+/** Load the driver module a store URL needs (better-sqlite3 or pg), without opening anything. */
+export async function loadDriver(spec: string, cwd: string): Promise<void> {
+  const u = parseStoreUrl(spec, cwd);
+  if (u.kind === 'sqlite') await import('./sqlite.js');
+  else await importPg();
+}
+
 export async function openStore(spec: string, opts: OpenStoreOptions): Promise<Store> {
   const u = parseStoreUrl(spec, opts.cwd);
   if (u.kind === 'sqlite') {
     const { openSqliteStore } = await import('./sqlite.js');
-    return openSqliteStore(u.path, { busyTimeoutMs: busyMs(opts.env), ...(opts.readOnly ? { readOnly: true } : {}) });
+    return openSqliteStore(u.path, { busyTimeoutMs: busyMs(opts.env), ...(opts.readOnly ? { readOnly: true } : {}), ...(opts.backgroundCheckpoint ? { backgroundCheckpoint: true } : {}), ...(opts.checkpointAfterBytes !== undefined ? { checkpointAfterBytes: opts.checkpointAfterBytes } : {}) });
   }
   const { openPgStore } = await importPg();
   return openPgStore(u.url, { connectTimeoutMs: 10_000, ...(opts.readOnly ? { readOnly: true } : {}) });

@@ -23,6 +23,19 @@ export function packJson(records: readonly string[]): string {
 /** The SQL for a packJson parameter as text[]. */
 export const UNPACK = (param: string): string => `string_to_array(${param}::text, chr(30))`;
 
+/**
+ * Delete the runs matching `where` (on runs) with their probes, hosts and targets, in one
+ * statement (atomic; data-modifying CTEs all run, PostgreSQL docs "WITH Queries"): since
+ * migration 8 no foreign key cascades it. The row count is the runs deleted.
+ */
+export function deleteRunsSql(where: string): string {
+  return `WITH old AS MATERIALIZED (SELECT id FROM runs WHERE ${where}),
+  p AS (DELETE FROM probes WHERE run_id IN (SELECT id FROM old)),
+  h AS (DELETE FROM hosts WHERE run_id IN (SELECT id FROM old)),
+  t AS (DELETE FROM targets WHERE run_id IN (SELECT id FROM old))
+DELETE FROM runs WHERE id IN (SELECT id FROM old)`;
+}
+
 /** A new run row in state 'running'; its id. `probe --store` (pg.ts) and `store import` share it. */
 export async function insertRunRow(pool: pg.Pool, meta: RunMetaIn): Promise<number> {
   const r = await pool.query('INSERT INTO runs (started_at, tool_version, options, vantage, state, source) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id', [
@@ -141,7 +154,8 @@ export async function pgImportWriter(pool: pg.Pool, meta: RunMetaIn, guard: Guar
     finish: (info) => guard('write', () => finishRunRow(pool, id, info)),
     discard: () =>
       guard('write', async () => {
-        await pool.query('DELETE FROM runs WHERE id = $1', [id]);
+        // Its hosts, probes and targets too: no foreign key cascades since migration 8.
+        await pool.query(deleteRunsSql('id = $1'), [id]);
       }),
   };
 }

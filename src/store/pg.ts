@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
-import { finishRunRow, insertRunRow, packJson, pgImportWriter, UNPACK } from './pg-import.js';
+import { deleteRunsSql, finishRunRow, insertRunRow, packJson, pgImportWriter, UNPACK } from './pg-import.js';
 import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, RUNS_SELECT, runFromRow, type RowBatch } from './rows.js';
 import { StoreError, type HistoryEntry, type ImportWriter, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
@@ -103,6 +103,18 @@ const WRITE_BATCH_SQL = `WITH ids AS MATERIALIZED (
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM h) AS hosts, (SELECT count(*) FROM p) AS probes, (SELECT count(*) FROM t) AS targets`;
+
+/**
+ * `history TARGET` ($1 lower case, $2 as given): the same lookups as sqlite.ts HISTORY_SQL_SQLITE,
+ * each by an index led by run_id. hkey is COLLATE "C", so the range is in byte order.
+ */
+export const HISTORY_SQL_PG = `SELECT h.id, h.run_id, h.hkey, h.tkey, h.record, r.started_at FROM hosts h JOIN runs r ON r.id = h.run_id
+WHERE h.id IN (
+  SELECT k.id FROM runs kr JOIN hosts k ON k.run_id = kr.id AND k.hkey >= $1 || chr(31) AND k.hkey < $1 || chr(32) WHERE k.tkey = $1
+  UNION ALL SELECT k.id FROM runs kr JOIN hosts k ON k.run_id = kr.id AND k.exchange IN ($1, $2)
+  UNION ALL SELECT k.id FROM runs kr JOIN hosts k ON k.run_id = kr.id AND k.ip = $2
+)
+ORDER BY h.hkey, r.started_at, h.id LIMIT $3`;
 
 class PgStore implements Store {
   readonly kind = 'postgres' as const;
@@ -271,12 +283,7 @@ class PgStore implements Store {
 
   async history(query: string, limit: number): Promise<HistoryEntry[]> {
     return this.guard('read', async () => {
-      const q = query.toLowerCase();
-      const rows = await this.pool.query(
-        `SELECT h.id, h.run_id, h.hkey, h.tkey, h.record, r.started_at FROM hosts h JOIN runs r ON r.id = h.run_id
-         WHERE h.domain = $1 OR h.tkey = $1 OR h.exchange = $1 OR h.exchange = $2 OR h.ip = $2 ORDER BY h.hkey, r.started_at, h.id LIMIT $3`,
-        [q, query, limit],
-      );
+      const rows = await this.pool.query(HISTORY_SQL_PG, [query.toLowerCase(), query, limit]);
       return (await this.withProbes(rows.rows)) as HistoryEntry[];
     });
   }
@@ -291,7 +298,7 @@ class PgStore implements Store {
   }
 
   async prune(before: string): Promise<number> {
-    return this.guard('write', async () => (await this.pool.query('DELETE FROM runs WHERE started_at < $1', [before])).rowCount ?? 0);
+    return this.guard('write', async () => (await this.pool.query(deleteRunsSql('started_at < $1'), [before])).rowCount ?? 0);
   }
 
   async close(): Promise<void> {

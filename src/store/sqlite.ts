@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { lazyCheckpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
 import { INSERT_PROBE, INSERT_TARGET, insertRunRow, sqliteImportWriter } from './sqlite-import.js';
 import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, RUNS_SELECT, runFromRow, type RowBatch } from './rows.js';
@@ -18,6 +19,13 @@ export interface SqliteOptions {
   busyTimeoutMs: number;
   /** Open only to read (history, diff): no migrations are written; a missing file is an error. */
   readOnly?: boolean;
+  /**
+   * Checkpoint the WAL in a thread of its own after each committed batch (checkpointer.ts), not
+   * on the writer's thread: for `probe --store`, whose event loop runs the probes.
+   */
+  backgroundCheckpoint?: boolean;
+  /** Start that thread once this many bytes of rows were committed (default 1 MB, checkpointer.ts). */
+  checkpointAfterBytes?: number;
 }
 
 function sqliteCode(e: unknown): string {
@@ -81,7 +89,8 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
     if (e instanceof StoreError) throw e;
     throw explain(path, e, 'open', opts.busyTimeoutMs);
   }
-  return new SqliteStore(db, path, opts.busyTimeoutMs, schema);
+  const ck = opts.backgroundCheckpoint === true && !opts.readOnly ? lazyCheckpointer({ path, busyTimeoutMs: opts.busyTimeoutMs }, opts.checkpointAfterBytes) : null;
+  return new SqliteStore(db, path, opts.busyTimeoutMs, schema, ck);
 }
 
 /**
@@ -119,6 +128,34 @@ function migrate(db: Db, readOnly: boolean): number {
 /** A probe record reduced to BRIEF_PROBE_FIELDS (+ capabilities.plain), built by SQLite's JSON functions. */
 const BRIEF_SQLITE = `json_object(${BRIEF_PROBE_FIELDS.map((f) => `'${f}', json_extract(p.record, '$.${f}')`).join(', ')}, 'capabilities', json_object('plain', json_extract(p.record, '$.capabilities.plain'), 'tls', json_extract(p.record, '$.capabilities.tls')))`;
 
+/**
+ * `history TARGET`: the hosts whose target key is TARGET (lower case), whose exchange is TARGET
+ * (as given or lower case), or whose IP is TARGET. (The target's domain needs no term of its own:
+ * a domain target's key is its domain in lower case.) A UNION of one lookup per key, each run by
+ * run (CROSS JOIN: SQLite keeps runs as the outer loop, sqlite.org/optoverview.html#crossjoin)
+ * through an index led by run_id (hosts_run_key: an hkey is the tkey, U+001F, ...; migration
+ * 7: hosts_run_exchange, hosts_run_ip), instead of one OR over the columns, which no index serves
+ * (a scan of every stored host). test/store/history-plan.test.ts checks the plan.
+ */
+export const HISTORY_SQL_SQLITE = `SELECT h.id, h.run_id, h.hkey, h.tkey, h.record, r.started_at FROM hosts h JOIN runs r ON r.id = h.run_id
+WHERE h.id IN (
+  SELECT k.id FROM runs kr CROSS JOIN hosts k ON k.run_id = kr.id AND k.hkey >= :q || char(31) AND k.hkey < :q || char(32) WHERE k.tkey = :q
+  UNION ALL SELECT k.id FROM runs kr CROSS JOIN hosts k ON k.run_id = kr.id AND k.exchange IN (:q, :raw)
+  UNION ALL SELECT k.id FROM runs kr CROSS JOIN hosts k ON k.run_id = kr.id AND k.ip = :raw
+)
+ORDER BY h.hkey, r.started_at, h.id LIMIT :limit`;
+
+/** About how many bytes a batch adds to the WAL: its text columns (the records dominate). */
+function rowBytes(rows: RowBatch): number {
+  let n = 0;
+  for (const { h, probes } of rows.hosts) {
+    n += h.record.length + h.brief.length;
+    for (const p of probes) n += p.record.length;
+  }
+  for (const t of rows.targets) n += t.record.length;
+  return n;
+}
+
 class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly pageStmts = new Map<string, Database.Statement>();
@@ -128,6 +165,7 @@ class SqliteStore implements Store {
     private readonly busyMs: number,
     /** The schema version in effect: below 3 (an older store opened to read), no usable briefs. */
     private readonly schema: number,
+    private readonly ck: ReturnType<typeof lazyCheckpointer> | null = null,
   ) {}
 
   private stmt(sql: string): Database.Statement {
@@ -165,14 +203,17 @@ class SqliteStore implements Store {
       for (const r of rows.targets) insTarget.run(id, r.tkey, r.input, r.origin, r.kind, r.domain, r.port, r.dnsStatus, r.record);
     });
     const guard = this.guard.bind(this);
+    const ck = this.ck;
     return {
       runId: id,
       async writeBatch(hosts, targets) {
         const rows = batchRows(hosts, targets);
         guard('write', () => batch.immediate(rows));
+        ck?.committed(rowBytes(rows));
       },
       async writeRows(rows) {
         guard('write', () => batch.immediate(rows));
+        ck?.committed(rowBytes(rows));
       },
       async finish(info) {
         guard('write', () => finish.run(info.finishedAt, info.state, info.targetCount, info.hostCount, info.probeCount, info.targetsDigest, id));
@@ -268,13 +309,7 @@ class SqliteStore implements Store {
 
   async history(query: string, limit: number): Promise<HistoryEntry[]> {
     return this.guard('read', () => {
-      const q = query.toLowerCase();
-      const rows = this.db
-        .prepare(
-          `SELECT h.id, h.run_id, h.hkey, h.tkey, h.record, r.started_at FROM hosts h JOIN runs r ON r.id = h.run_id
-           WHERE h.domain = ? OR h.tkey = ? OR h.exchange = ? OR h.exchange = ? OR h.ip = ? ORDER BY h.hkey, r.started_at, h.id LIMIT ?`,
-        )
-        .all(q, q, q, query, query, limit) as Array<Record<string, unknown>>;
+      const rows = this.db.prepare(HISTORY_SQL_SQLITE).all({ q: query.toLowerCase(), raw: query, limit }) as Array<Record<string, unknown>>;
       return this.withProbes(rows) as HistoryEntry[];
     });
   }
@@ -293,6 +328,9 @@ class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    // The checkpointer copies what is left first; closing the last connection then has nothing
+    // to copy (it still checkpoints whatever the thread could not, e.g. when it failed).
+    await this.ck?.close().catch(() => {});
     this.db.close();
   }
 }

@@ -171,11 +171,22 @@ export function hostKey(tkey: string, h: { exchange: string; ip: string; port: n
   return [tkey, h.exchange.toLowerCase(), h.ip, String(h.port)].join(SEP);
 }
 
-/** A readable form of an hkey: "example.org mx1.example.org 192.0.2.1:25". */
+/**
+ * A readable form of an hkey: "example.org mx1.example.org 192.0.2.1:25"; the target's name is
+ * left out when it is the exchange ("mx1.example.org 192.0.2.1:25", a host-name target), and a
+ * bare-address target (192.0.2.1, 192.0.2.1:2525, [2001:db8::1]:25) reads as its address alone
+ * ("192.0.2.1:2525"), not as the address three times.
+ */
 export function showHostKey(hkey: string): string {
   const [t, ex, ip, port] = hkey.split(SEP);
   const addr = ip !== undefined && ip.includes(':') ? `[${ip}]` : ip;
-  return t === ex ? `${ex} ${addr}:${port}` : `${t} ${ex} ${addr}:${port}`;
+  const at = `${addr}:${port}`;
+  if (ex !== undefined && ip !== undefined && ex === ip.toLowerCase()) {
+    // No MX name: the exchange is the address itself (an IP target).
+    const lower = ip.toLowerCase();
+    return t === lower || t === `[${lower}]` || t === at.toLowerCase() ? at : `${t} ${at}`;
+  }
+  return t === ex ? `${ex} ${at}` : `${t} ${ex} ${at}`;
 }
 
 /**

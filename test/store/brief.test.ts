@@ -221,6 +221,8 @@ describe('hosts.brief', () => {
     raw.prepare('DELETE FROM schema_migrations WHERE version >= 3').run();
     raw.prepare('DROP INDEX targets_tkey').run();
     raw.prepare('DROP INDEX hosts_import_key').run(); // migration 4
+    raw.prepare('DROP INDEX hosts_run_exchange').run(); // migration 7
+    raw.prepare('DROP INDEX hosts_run_ip').run();
     raw.prepare('ALTER TABLE hosts DROP COLUMN import_key').run();
     raw.close();
     const diffOf = async (s: Store) => {

@@ -90,6 +90,7 @@ function contract(name: string, open: () => Promise<Store>, skip = false): void 
       expect(await store.prune('2026-05-02T12:00:00.000Z')).toBe(2);
       expect(await store.getRun(id1)).toBeNull();
       expect(await store.hostPage(id1, null, 10)).toEqual([]);
+      expect(await store.targetPage(id1, null, 10)).toEqual([]);
       id1 = await writeRun(store, run1, '2026-05-01T00:00:00.000Z');
       id2 = await writeRun(store, run2, '2026-05-02T00:00:00.000Z');
     });
@@ -186,14 +187,45 @@ describe.skipIf(SKIP_PG)('PostgreSQL server', () => {
     }
   }, 60_000);
 
-  it('migrations 5 and 6: the unused host indexes are gone, the JSON columns compress with lz4', async () => {
+  it('prune and a discarded import delete their runs\' hosts, probes and targets (no foreign key cascades since migration 8)', async () => {
+    await pgServer!.createDb('orphans');
+    const store = await openPgStore(pgServer!.url('orphans'), { connectTimeoutMs: 10_000 });
+    const c = new pg.Client({ connectionString: pgServer!.url('orphans') });
+    await c.connect();
+    const rows = async (run: number) =>
+      Object.fromEntries(
+        await Promise.all(['hosts', 'probes', 'targets'].map(async (t) => [t, Number((await c.query(`SELECT count(*) AS n FROM ${t} WHERE run_id = $1`, [run])).rows[0].n)])),
+      ) as Record<string, number>;
+    try {
+      const old = await writeRun(store, run1.slice(0, 5), '2026-04-01T00:00:00.000Z');
+      const kept = await writeRun(store, run1.slice(0, 5), '2026-04-02T00:00:00.000Z');
+      expect(await rows(old)).toEqual({ hosts: 5, probes: 5 * run1[0]!.hosts[0]!.probes.length, targets: 5 });
+      expect(await store.prune('2026-04-01T12:00:00.000Z')).toBe(1);
+      expect(await rows(old)).toEqual({ hosts: 0, probes: 0, targets: 0 });
+      expect(await rows(kept)).toEqual({ hosts: 5, probes: 5 * run1[0]!.hosts[0]!.probes.length, targets: 5 });
+      const imp = await store.beginImport({ startedAt: '2026-04-03T00:00:00.000Z', toolVersion: 'test', options: {}, vantage: null, source: 'x.ndjson' });
+      const t = run1[0]!;
+      await imp.writeBatch({ insert: t.hosts.map((host) => ({ ikey: null, host, target: { input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, mx: t.mx } })), replace: [], targets: [t], firstWins: false });
+      expect((await rows(imp.runId)).hosts).toBe(t.hosts.length);
+      await imp.discard();
+      expect(await rows(imp.runId)).toEqual({ hosts: 0, probes: 0, targets: 0 });
+      expect(await store.getRun(imp.runId)).toBeNull();
+    } finally {
+      await c.end();
+      await store.close();
+    }
+  }, 60_000);
+
+  it('migrations 5, 6, 7 and 8: the global host indexes are gone, the JSON columns compress with lz4, history has its per-run indexes, no foreign keys', async () => {
     await pgServer!.createDb('m56');
     await (await openPgStore(pgServer!.url('m56'), { connectTimeoutMs: 10_000 })).close();
     const c = new pg.Client({ connectionString: pgServer!.url('m56') });
     await c.connect();
     try {
-      expect((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r: { version: number }) => r.version)).toEqual([1, 2, 3, 4, 5, 6]);
-      expect((await c.query("SELECT indexname FROM pg_indexes WHERE tablename = 'hosts' ORDER BY indexname")).rows.map((r: { indexname: string }) => r.indexname)).toEqual(['hosts_import_key', 'hosts_pkey', 'hosts_run_key']);
+      expect((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r: { version: number }) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect((await c.query("SELECT indexname FROM pg_indexes WHERE tablename = 'hosts' ORDER BY indexname")).rows.map((r: { indexname: string }) => r.indexname)).toEqual(['hosts_import_key', 'hosts_pkey', 'hosts_run_exchange', 'hosts_run_ip', 'hosts_run_key']);
+      // Migration 8: no foreign keys left on PostgreSQL (prune and a discarded import delete the children).
+      expect((await c.query("SELECT conname FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text IN ('hosts', 'probes', 'targets')")).rows).toEqual([]);
       // Debian's PostgreSQL 15 is built --with-lz4 (pg_config --configure): the DO block took effect.
       const comp = (await c.query("SELECT attrelid::regclass::text AS t, attname, attcompression FROM pg_attribute WHERE attname IN ('record', 'brief') AND attrelid::regclass::text IN ('hosts', 'probes', 'targets') ORDER BY 1, 2")).rows;
       expect(comp).toEqual([
@@ -223,10 +255,11 @@ describe('SQLite specifics', () => {
     for (let i = 0; i < 3; i++) await openSqliteStore(p, { busyTimeoutMs: 1000 }).close();
     const db = new Database(p, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
-    // Migration 5: the host indexes no query used are gone; those diff and import read remain.
+    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }, { version: 7 }, { version: 8 }]);
+    // Migration 5: the global host indexes no query used are gone; those diff and import read
+    // remain; migration 7: history's per-run ones (history-plan.test.ts).
     const idx = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'hosts' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
-    expect(idx).toEqual(['hosts_import_key', 'hosts_run_key']);
+    expect(idx).toEqual(['hosts_import_key', 'hosts_run_exchange', 'hosts_run_ip', 'hosts_run_key']);
     expect(db.prepare("SELECT name FROM pragma_table_info('probes') WHERE name = 'vantage'").all()).toHaveLength(1);
     expect(db.prepare("SELECT name FROM pragma_table_info('runs') WHERE name = 'vantage'").all()).toHaveLength(1);
     db.close();
