@@ -16,6 +16,7 @@ import type { LogFormat } from '../../src/logs/events.js';
 import { newParseContext, parseLine } from '../../src/logs/parse.js';
 import { lineSink } from '../../src/logs/range.js';
 import { MAX_LINE, readLines } from '../../src/logs/read.js';
+import { sentShapes } from './sent-shapes.js';
 
 const REF = new Date('2026-11-30T12:00:00Z');
 
@@ -121,27 +122,7 @@ describe('fastBytes (the byte-level fast path)', () => {
       'Nov 30 14:29:21 other.host.example postfix/submission/smtpd[9]: 4ABD: client=x[1.2.3.4]',
       `${at}4ABD: to=<a@b>, relay=none, delay=1, dsn=4.4.1, status=deferred (connect to b[192.0.2.9]:25: Connection refused)`,
       `${at}4ABD: to=<a@b>, relay=none, delay=1, status=undeliverable (x)`,
-      `${at}4ABD: to=<a@b.example>, orig_to=<x@y>, relay=mx[192.0.2.1]:25, conn_use=2, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)`,
-      `${at}4ABD: to=<a@b.example>, relay=mx.b.example[192.0.2.2]:25, delay=1, status=sent`,
-      `${at}4ABD: to=<a@b.example>, relay=local, delay=1, status=sent (delivered to mailbox)`,
-      `${at}4ABD: to=<a@b.example>, relay=none, delay=1, status=sent (x)`,
-      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.3, delay=1, status=sent (no closing bracket)`,
-      `${at}4ABD: to=<ab.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent (no @)`,
-      `${at}4ABD: to=<>, relay=mx[192.0.2.1]:25, delay=1, status=sent (empty)`,
-      `${at}4ABD: to=<a@c@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent (two @)`,
-      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=2.0.0, status=sent (250 ok: forwarded as 4ABE)`,
-      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sentx (250 ok)`,
-      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent\t(250 ok)`,
-      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent (250\rok)`,
-      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent (250 ok)\r`,
-      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=, status=sent (empty delay)`,
-      `${at}4ABD: to=<a@b.example>, relay=, delay=1, status=sent (empty relay)`,
-      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1,status=sent (x)`,
-      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=2.0.0 status=sent (x)`,
-      `${at}4A:BD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent (x)`,
-      `${at}4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=`,
-      `${at}4ABD: to=<a@b.example`,
-      `${at}4ABD: to=<a@b.example>, orig_to=<x@y`,
+      ...sentShapes(at),
       'Nov 30 14:29:21 host postfix/smtpd[1: x]: disconnect from x',
       'Nov 30 14:29:21 host postfix/smtpd [1]: connect from x',
       'Nov 30 14:29:21 host [1]: connect from x',
