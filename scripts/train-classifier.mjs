@@ -61,6 +61,7 @@ const { MODEL_THRESHOLD: THRESHOLD, MODEL_THRESHOLD_NO_RULE: THRESHOLD_NO_RULE, 
 
 const MIN_DF = 2;
 const DROP = new Set(process.argv.includes('--drop') ? process.argv[process.argv.indexOf('--drop') + 1].split(',') : []);
+const DROP_FEATURES = process.argv.includes('--drop-features') ? process.argv[process.argv.indexOf('--drop-features') + 1].split(',') : [];
 const USE_RULE_FEATURES = !process.argv.includes('--no-rule-features');
 const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
 // 800 (session 4, was 400): the 10-fold figure is the same (928/954 with 400, 800, or L2 0.001),
@@ -116,18 +117,48 @@ function tsRows(file, origin) {
   return rows;
 }
 
+/**
+ * Training relabels of spent blind sets, by data row (1-based, as the second labeller's ids count them). blind10's
+ * labeller followed the README's old wording of `recipient` ("the recipient is unknown") and labelled a full or
+ * over-quota mailbox `unknown`; the README defines `recipient` as "the recipient cannot take mail: unknown,
+ * disabled, or its mailbox full or over quota" (commit 65855e9), which is what every other set, the second
+ * labeller (test/fixtures/blind10-second-labeller.tsv: recipient on all 8) and the rules always did. The file keeps
+ * its labels (they are what was scored once); the trainer reads these 8 rows as `recipient`. Each entry names a
+ * word its text must contain, so a changed file fails loudly instead of relabelling the wrong row.
+ */
+const RELABEL = {
+  'test/fixtures/blind10.tsv': new Map([
+    [25, ['recipient', /out of storage/]],
+    [45, ['recipient', /Mailbox is full/]],
+    [51, ['recipient', /out of storage/]],
+    [53, ['recipient', /over quota/]],
+    [54, ['recipient', /quota exceeded/]],
+    [67, ['recipient', /mailbox quota/]],
+    [77, ['recipient', /Mailbox size limit/]],
+    [80, ['recipient', /Mailbox full/]],
+  ]),
+};
+
 function tsvRows(file) {
   const rows = [];
   let header = false;
+  let n = 0;
   for (const line of readFileSync(join(root, file), 'utf8').split('\n')) {
     if (line.trim() === '' || line.startsWith('#')) continue;
     if (!header) {
       header = true;
       continue;
     }
+    n++;
     const [stage, reply, outcome, causes] = line.split('\t');
-    const accepted = causes.split('|');
-    rows.push({ stage, reply: reply.replace(/\\n/g, '\n'), outcome, cause: accepted[0], accepted, holdout: false, origin: file });
+    let accepted = causes.split('|');
+    const relabel = RELABEL[file]?.get(n);
+    if (relabel) {
+      if (!relabel[1].test(reply)) throw new Error(`${file} row ${n}: relabel expects ${relabel[1]} in: ${reply}`);
+      accepted = [relabel[0]];
+    }
+    // scoredAs: the labels as the file has them (what the lead scored once), for --chrono's second column.
+    rows.push({ stage, reply: reply.replace(/\\n/g, '\n'), outcome, cause: accepted[0], accepted, scoredAs: causes.split('|'), holdout: false, origin: file, n });
   }
   return rows;
 }
@@ -167,6 +198,12 @@ export function corpus() {
     // Seventh round (session 6): reply texts from providers' and vendors' own documentation of their codes,
     // labelled by the documented cause before any run; training only, never a measure (see its header).
     ...tsvRows('test/fixtures/train10.tsv'),
+    // blind10 (+blind10b) was session 6's strictly blind set of quoted replies, scored once by the lead (82.2%);
+    // SPENT since, and development and training data from session 7 on (its test's header says so); blind10's
+    // full-mailbox rows are read as `recipient` (RELABEL above). The session-7 blind set is collected on other
+    // branches and never read here.
+    ...tsvRows('test/fixtures/blind10.tsv'),
+    ...tsvRows('test/fixtures/blind10b.tsv'),
   ];
   const out = [];
   const seen = new Set();
@@ -185,7 +222,10 @@ export function corpus() {
     // that is one of them: the row then agrees with the rules instead of pulling the model away from
     // an answer the labeller also accepted. Otherwise the first cause written.
     const cause = r.accepted && rule && r.accepted.includes(rule.cause) ? rule.cause : r.cause;
-    out.push({ ...r, cause, prepared: p, features: USE_RULE_FEATURES ? featuresOf(p).filter((f) => !DROP.has(f.slice(2)) || !f.startsWith('r:')) : replyFeatures(p.stage, p.code, p.enhanced, p.text), rule });
+    let features = USE_RULE_FEATURES ? featuresOf(p).filter((f) => !DROP.has(f.slice(2)) || !f.startsWith('r:')) : replyFeatures(p.stage, p.code, p.enhanced, p.text);
+    // --drop-features PREFIX,PREFIX: an ablation of feature families (e.g. "e:,es:,se:" for the enhanced code).
+    if (DROP_FEATURES.length > 0) features = features.filter((f) => !DROP_FEATURES.some((x) => f.startsWith(x)));
+    out.push({ ...r, cause, prepared: p, features, rule });
   }
   return out;
 }
@@ -296,9 +336,16 @@ const CODE_FEATURE = /^(e|es|c|s|se|sc):/;
 /** Same list as classify.ts FUNCTION_WORDS. */
 const FUNCTION_WORDS = new Set('a an and are at be by for from here in is it no not of on or our please sorry that the this to us we with you your'.split(' '));
 
-function combine(row, shipped, precision, threshold, floor = 0, noRuleThreshold = threshold, lift = LIFT) {
+function combine(row, shipped, precision, threshold, floor = 0, noRuleThreshold = threshold, lift = LIFT, specificOverride = Infinity) {
   const rule = row.rule;
-  if (!isWeak(rule)) return rule.cause;
+  if (!isWeak(rule)) {
+    // --chrono's sweep only: would the model beat a specific rule when it is this sure of another cause?
+    if (specificOverride <= 1) {
+      const m = predict(shipped, row.features);
+      if (m.p >= specificOverride) return m.cause;
+    }
+    return rule.cause;
+  }
   const m = predict(shipped, row.features);
   // Mirrors classify.ts: with no rule, the model decides at the no-rule threshold when the words (not the
   // code features alone) raise its cause by MODEL_TEXT_LIFT; with a generic rule, at the main threshold.
@@ -424,6 +471,86 @@ if (process.argv.includes('--loso')) {
     }
   }
   printMisses(got[0]);
+  process.exit(0);
+}
+
+if (process.argv.includes('--chrono')) {
+  // Train on what came before, test on what came next (session 7): the most honest simulation of a fresh blind
+  // set this corpus allows. For each late blind set (blind7; blind8+8b; blind9+9b; blind10+10b) the model and
+  // the rule precisions are trained only on the sets that existed before it (corpus() lists them in the order
+  // they were made), and the set is classified through the same combination as classify.ts. The rules are the
+  // current ones: rules written after reading blind7-9's misses make those figures partly in-sample; blind10's
+  // misses were first read in session 7, so for the rules as they stood before session 7 the blind10 figure is
+  // honest, and any rule written since from its misses is in-sample there (say so when reporting).
+  // Scored twice: by the labels as the lead scored them (blind10's full-mailbox rows `unknown`) and by the
+  // README's definition (RELABEL above: those rows `recipient`).
+  const origins = Object.keys(byOrigin);
+  const GROUPS = [['blind7'], ['blind8', 'blind8b'], ['blind9', 'blind9b'], ['blind10', 'blind10b']];
+  const base = (o) => o.replace(/^.*\//, '').replace(/\.tsv$/, '');
+  const sweep = [
+    { name: 'shipped', t: THRESHOLD, nr: THRESHOLD_NO_RULE, floor: FLOOR, lift: LIFT },
+    ...[0.5, 0.6, 0.8, 0.9, 1.01].map((t) => ({ name: `τ=${t}`, t, nr: THRESHOLD_NO_RULE, floor: FLOOR, lift: LIFT })),
+    ...[0.4, 0.5, 0.6, 0.7, 1.01].map((nr) => ({ name: `no-rule τ=${nr}`, t: THRESHOLD, nr, floor: FLOOR, lift: LIFT })),
+    ...[0, 0.5, 0.6, 0.7].map((floor) => ({ name: `floor=${floor}`, t: THRESHOLD, nr: THRESHOLD_NO_RULE, floor, lift: LIFT })),
+    ...[0, 0.2, 0.3].map((lift) => ({ name: `text lift=${lift}`, t: THRESHOLD, nr: THRESHOLD_NO_RULE, floor: FLOOR, lift })),
+    ...[0.6, 0.8, 0.9, 0.95].map((so) => ({ name: `model over a specific rule at p≥${so}`, t: THRESHOLD, nr: THRESHOLD_NO_RULE, floor: FLOOR, lift: LIFT, so })),
+  ];
+  const lines = sweep.map((sw) => [sw.name]);
+  const disagree = {}; // kind -> [rule right, model right, neither, rows]
+  const tally = (kind, r, ruleCause, modelCause) => {
+    const d = (disagree[kind] ??= [0, 0, 0, 0]);
+    d[0] += isRight(r, ruleCause) ? 1 : 0;
+    d[1] += isRight(r, modelCause) ? 1 : 0;
+    d[2] += !isRight(r, ruleCause) && !isRight(r, modelCause) ? 1 : 0;
+    d[3] += 1;
+  };
+  const misses = [];
+  const perRule = {}; // first rule id -> [rule right, model right, combined right, rows]
+  for (const g of GROUPS) {
+    const inGroup = origins.filter((o) => g.includes(base(o)));
+    if (inGroup.length === 0) continue;
+    const first = Math.min(...inGroup.map((o) => origins.indexOf(o)));
+    const before = new Set(origins.slice(0, first));
+    const trainRows = rows.filter((r) => before.has(r.origin));
+    const test = rows.filter((r) => inGroup.includes(r.origin));
+    const shipped = ship(train(trainRows));
+    const precision = rulePrecision(trainRows);
+    const score = (fn, labels) => test.filter((r) => { const c = fn(r); const acc = labels === 'scored' ? (r.scoredAs ?? r.accepted ?? [r.cause]) : (r.accepted ?? [r.cause]); return acc.includes(c) || (labels !== 'scored' && c === r.cause); }).length;
+    const label = `${g.join('+')} (${test.length}; trained on ${trainRows.length})`;
+    const both = (fn) => {
+      const a = score(fn, 'scored');
+      const b = score(fn, 'readme');
+      return a === b ? `${a}` : `${a} [${b}]`;
+    };
+    sweep.forEach((sw, i) => lines[i].push(`${label} ${both((r) => combine(r, shipped, precision, sw.t, sw.floor, sw.nr, sw.lift, sw.so))}`));
+    console.log(`${label}: rules alone ${both((r) => r.rule?.cause ?? 'unknown')}, model alone ${both((r) => predict(shipped, r.features).cause)}`);
+    for (const r of test) {
+      const m = predict(shipped, r.features);
+      const rc = r.rule?.cause ?? 'unknown';
+      const kind = r.rule === null ? 'no rule (unknown) vs model' : isWeak(r.rule) ? 'generic rule vs model' : 'specific rule vs model';
+      if (rc !== m.cause) tally(kind, r, rc, m.cause);
+      const pr = (perRule[r.rule?.id ?? 'no-rule'] ??= [0, 0, 0, 0]);
+      pr[0] += isRight(r, rc) ? 1 : 0;
+      pr[1] += isRight(r, m.cause) ? 1 : 0;
+      pr[2] += isRight(r, combine(r, shipped, precision, THRESHOLD, FLOOR, THRESHOLD_NO_RULE, LIFT)) ? 1 : 0;
+      pr[3] += 1;
+      const c = combine(r, shipped, precision, THRESHOLD, FLOOR, THRESHOLD_NO_RULE, LIFT);
+      if (!isRight(r, c)) misses.push(`  ${base(r.origin)}: want ${r.accepted?.join('|') ?? r.cause} got ${c} (rule ${r.rule?.id ?? '-'}; model ${m.cause} ${m.p.toFixed(2)}) :: ${r.stage} ${r.reply.slice(0, 110).replace(/\n/g, '\\n')}`);
+    }
+    process.stderr.write(`held out ${g.join('+')}        \r`);
+  }
+  console.log('train on the sets before, test on the next (right rows; [by the README definition] where it differs):');
+  for (const l of lines) console.log(`  ${l[0]}: ${l.slice(1).join(' | ')}`);
+  console.log('where the first rule and the model disagree (rule right / model right / neither, of rows):');
+  for (const [k, [a, b, n, t]] of Object.entries(disagree)) console.log(`  ${k}: ${a} / ${b} / ${n} of ${t}`);
+  if (process.argv.includes('--rules')) {
+    console.log('per first rule on the held-out sets (rule right / model right / as shipped right, of rows; generic rules marked *):');
+    for (const [id, [a, b, c, n]] of Object.entries(perRule).sort((x, y) => y[1][3] - x[1][3])) {
+      const rule = RULES.find((x) => x.id === id) ?? null;
+      console.log(`  ${isWeak(rule) ? '*' : ' '}${id}: ${a} / ${b} / ${c} of ${n}`);
+    }
+  }
+  if (process.argv.includes('-v')) console.log(misses.join('\n'));
   process.exit(0);
 }
 
