@@ -59,6 +59,27 @@ function re(...parts: string[]): RegExp {
 }
 
 export const RULES: readonly ClassifyRule[] = [
+  // ───────────── Address verification results that quote another server's answer ─────────────
+  // Issue 13 session 7 (family, like Exim's sender verify below): Postfix reject_unverified_sender /
+  // reject_unverified_recipient say "Sender address rejected: unverified address:" or "Recipient address rejected:
+  // unverified address:" and then quote what the verified address's own server said ("host mx[ip] said: 457
+  // Greylisted", "... 550 5.1.1 user unknown"). The quoted words are about that address, not about us: the check of
+  // the envelope sender is policy, of the recipient the recipient (Postfix ADDRESS_VERIFICATION_README). First, so a
+  // quoted "greylisted" or "blacklisted" does not decide.
+  {
+    id: 'postfix-unverified-sender',
+    text: /\bsender address rejected: unverified address\b/i,
+    cause: 'policy',
+    source: 'Postfix reject_unverified_sender: "450 4.1.7 <a@example.org>: Sender address rejected: unverified address: host mx.example.org[192.0.2.1] said: ..."',
+  },
+  {
+    id: 'postfix-unverified-recipient',
+    stages: ['rcpt'],
+    text: /\brecipient address rejected: unverified address\b/i,
+    cause: 'recipient',
+    source: 'Postfix reject_unverified_recipient: "450 4.1.1 <a@example.org>: Recipient address rejected: unverified address: host mx.example.org[192.0.2.1] said: 550 5.1.1 ..."',
+  },
+
   // ───────────── Greylisting: a deferral that a retry from the same IP will pass ─────────────
   {
     id: 'greylist-word',
@@ -106,11 +127,13 @@ export const RULES: readonly ClassifyRule[] = [
     stages: ['starttls'],
     codes: [454, '5xx'],
     // "501 Syntax error (no parameters allowed)", "503 Channel already secured" / "TLS already active":
-    // the command was malformed or repeated, which says nothing about the server's TLS.
+    // the command was malformed or repeated, which says nothing about the server's TLS. Nor does a sequencing
+    // complaint ("503 5.5.1 EHLO/HELO first", RFC 5321 §4.1.4 / RFC 3207 §4: STARTTLS before EHLO): the HELO rules
+    // read it (session 7).
     // A refusal at STARTTLS that names a block list is the client being refused, not the server's TLS
     // failing: the blocklist rule reads it ("554 host [192.0.2.47] is blacklisted by zen.spamhaus.org").
     unless:
-      /\b(must|required|mandatory)\b|\bsyntax\b|\bparameters?\b|\barguments?\b|\balready (active|secured|started|running|in (tls|progress))\b|\b(black|block)[- ]?list(ed)?\b|\bblocked using\b|\b(dnsbl|rbl|spamhaus|spamcop)\b|\blisted (at|in|on|by)\b/i,
+      /\b(must|required|mandatory|first)\b|\bsyntax\b|\bparameters?\b|\barguments?\b|\balready (active|secured|started|running|in (tls|progress))\b|\b(black|block)[- ]?list(ed)?\b|\bblocked using\b|\b(dnsbl|rbl|spamhaus|spamcop)\b|\blisted (at|in|on|by)\b/i,
     cause: 'tls-unavailable',
     source: 'RFC 3207 §4 454 "TLS not available due to temporary reason"; Postfix "454 4.7.0 TLS not available due to local problem"; Exim "454 TLS currently unavailable"; 502/500 to an advertised STARTTLS',
   },
@@ -447,7 +470,9 @@ export const RULES: readonly ClassifyRule[] = [
     ),
     // Microsoft 5.7.703 "blocked by your organization using Tenant Allow Block List": the tenant's
     // own policy entry, not a reputation list.
-    unless: /greylist|allow[ /]?block list|\b(sender|sender address|envelope sender|from address|your e-?mail address)\b( <[^>]*>)? (is|has been|was) (black|block|deny)[- ]?listed|\brecipient <[^>]*> (is |has been )?(black|block|deny)[- ]?listed/i,
+    // Session 7 (family): a listing offered as one guess among others is no finding: cPanel Exim's "The account or
+    // domain may not exist, they may be blacklisted, or missing the proper dns entries" (the recipient rules read it).
+    unless: /greylist|allow[ /]?block list|\b(may|might|could) (be|have been) (black|block)[- ]?listed\b|\b(sender|sender address|envelope sender|from address|your e-?mail address)\b( <[^>]*>)? (is|has been|was) (black|block|deny)[- ]?listed|\brecipient <[^>]*> (is |has been )?(black|block|deny)[- ]?listed/i,
     cause: 'blocklist',
     source: 'Postfix reject_rbl_client / postscreen "blocked using zen.spamhaus.org"; Exim "is in a black list at"; Microsoft S3150 "block list"; Proofpoint ipcheck; Cisco IronPort "poor reputation"; Gmail "likely unsolicited mail"; Comcast "block for spam"; tiscali "Too much Spam from this IP"; Postfix client access "identified as a spammer"',
   },

@@ -219,6 +219,19 @@ export function normaliseText(code: number | null, text: string): string {
   return out.join(' ').replace(/\s+/g, ' ').trim();
 }
 
+/**
+ * MTA log fields pasted along with a reply ("Addressee unknown, relay=[192.0.2.59]", sendmail's and Postfix's
+ * "relay=mx.example[ip]:25, delay=3, dsn=5.1.1") name the hop and the timing, not the reason: their keys are not
+ * words of the reply, and "relay=" must not read as a relay refusal (session 7, blind10's misses). Only keys whose
+ * value is metadata; sendmail's "stat=" carries the reason text and stays.
+ */
+const LOG_FIELD = /(?<![\w.-])(?:relay|ctladdr|mailer|pri|delay|delays|xdelay|dsn|proto|nrcpts|msgid|tries|conn_use)=(?:\[[^\]\s]*\](?::\d+)?|[^\s,;]*)[,;]?/gi;
+
+export function stripLogFields(text: string): string {
+  if (!text.includes('=')) return text;
+  return text.replace(LOG_FIELD, ' ').replace(/\s+/g, ' ').trim();
+}
+
 /** The enhanced code given, or the one that starts the text when its class matches the code. */
 export function enhancedOf(code: number | null, enhanced: string | null | undefined, text: string): string | null {
   if (typeof enhanced === 'string' && VALID_ENHANCED.test(enhanced.trim())) return enhanced.trim();
@@ -265,7 +278,7 @@ export function prepareInput(input: ClassifyInput): PreparedInput {
   // matching time stays bounded whatever a caller passes.
   const raw = typeof input.text === 'string' ? input.text.slice(0, MAX_TEXT) : '';
   const enhanced = enhancedOf(code, input.enhanced, raw) ?? '';
-  return { stage, code, enhanced, text: normaliseText(code, raw) };
+  return { stage, code, enhanced, text: stripLogFields(normaliseText(code, raw)) };
 }
 
 /** The first rule that matches a prepared input, or null. */
