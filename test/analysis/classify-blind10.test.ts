@@ -24,8 +24,8 @@ import { expectWellFormedBlindSet, missesOf, readBlindTsv } from '../helpers/bli
 
 const a = readBlindTsv('test/fixtures/blind10.tsv');
 const b = readBlindTsv('test/fixtures/blind10b.tsv');
-/** Misses on all 182 rows after the seventh round (18 in blind10, 14 in blind10b). */
-const BLIND10_MISSES_MAX = 32;
+/** Misses on all 182 rows: 32 after the seventh round (18 in blind10, 14 in blind10b); 20 after session 7 (13 + 7), in-sample since blind10 trains the model and its misses were read. */
+const BLIND10_MISSES_MAX = 20;
 
 describe('blind set 10 (spent after its one run in session 6)', () => {
   it('both parts are well formed: the vocabulary, no duplicates across them, a source on every row', () => {
