@@ -10,6 +10,7 @@
 import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import type { Bucket } from '../logs/aggregate.js';
 import { LOG_FORMATS, type LogFormat } from '../logs/events.js';
@@ -95,6 +96,13 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       if (files.filter((f) => f === '-').length > 1) return usage('"-" (stdin) can be given once');
       if (flags.relay !== undefined && (flags.relay === '' || /[\s\0-\x1f]/.test(flags.relay))) return usage('--relay must be a non-empty name without spaces or control characters');
 
+      // V8 first runs a regex on bytecode and compiles it to machine code when it runs again: the
+      // classifier's rules are large alternations (up to 2,400 characters, case-insensitive), and
+      // a reply no specific rule matches runs all of them, which cost ~50 ms of bytecode compiling
+      // and peephole optimising here against ~25 ms compiled straight to machine code; the parser's
+      // regexes run thousands of times and were compiled twice. Same matches either way (only how
+      // the regex is compiled changes); process-wide, so the worker thread has it too.
+      setFlagsFromString('--no-regexp-tier-up');
       const sources: LogSource[] = orderRotated(files).map((f) => (f === '-' ? streamSource('-', ctx.stdin as AsyncIterable<unknown>) : fileSource(f, ctx.cwd)));
       // With MXPROBE_LOGS_THREADS=2 a plain file of 16 to 256 MiB is read in two ranges, the second in
       // a worker thread (src/logs/range.ts), same output. Opt-in: on a quiet 2-core machine one thread
@@ -111,7 +119,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         parallel = { run: threadRange, minBytes: Number.isInteger(min) && min >= 0 ? min : 16 * 1024 * 1024, maxBytes: 256 * 1024 * 1024, share: 0.52 };
         if (ctx.env['MXPROBE_LOGS_DEBUG'] === '1') {
           parallel.onFallback = (f, why) => void ctx.stderr.write(`mxprobe logs: ${stripControl(f)}: read on one thread: ${why}\n`);
-          parallel.onMerged = (f, ms) => void ctx.stderr.write(`mxprobe logs: ${stripControl(f)}: second range merged (worker thread CPU ${ms} ms)\n`);
+          parallel.onMerged = (f, ms, waited) => void ctx.stderr.write(`mxprobe logs: ${stripControl(f)}: second range merged (worker thread CPU ${ms} ms; waited for it ${waited} ms)\n`);
         }
       }
       const run = await analyseLogs(sources, {
