@@ -91,7 +91,9 @@ export async function runLogsBench() {
     const threads = (stderr) => {
       const w = /worker thread CPU (\d+) ms/.exec(stderr);
       const m2 = /main thread CPU (\d+) ms/.exec(stderr);
-      return `${m2 ? m2[1] : '?'} ms main${w ? ` + ${w[1]} ms worker` : ''}`;
+      // How long the main thread sat idle waiting for the worker after its own range (the cut's balance).
+      const wt = /waited for it (\d+) ms/.exec(stderr);
+      return `${m2 ? m2[1] : '?'} ms main${w ? ` + ${w[1]} ms worker` : ''}${wt ? ` (main waited ${wt[1]} ms)` : ''}`;
     };
     const variants = [
       // The default is one thread (measured quiet, session 4: 1 thread 1.73 s wall / 1.98 s CPU against

@@ -10,6 +10,7 @@
 import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import type { Bucket } from '../logs/aggregate.js';
 import { LOG_FORMATS, type LogFormat } from '../logs/events.js';
@@ -95,23 +96,35 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       if (files.filter((f) => f === '-').length > 1) return usage('"-" (stdin) can be given once');
       if (flags.relay !== undefined && (flags.relay === '' || /[\s\0-\x1f]/.test(flags.relay))) return usage('--relay must be a non-empty name without spaces or control characters');
 
+      // V8 first runs a regex on bytecode and compiles it to machine code when it runs again: the
+      // classifier's rules are large alternations (up to 2,400 characters, case-insensitive), and
+      // a reply no specific rule matches runs all of them, which cost ~50 ms of bytecode compiling
+      // and peephole optimising here against ~25 ms compiled straight to machine code; the parser's
+      // regexes run thousands of times and were compiled twice. Same matches either way (only how
+      // the regex is compiled changes); process-wide, so the worker thread has it too.
+      setFlagsFromString('--no-regexp-tier-up');
       const sources: LogSource[] = orderRotated(files).map((f) => (f === '-' ? streamSource('-', ctx.stdin as AsyncIterable<unknown>) : fileSource(f, ctx.cwd)));
       // With MXPROBE_LOGS_THREADS=2 a plain file of 16 to 256 MiB is read in two ranges, the second in
-      // a worker thread (src/logs/range.ts), same output. Opt-in: on a quiet 2-core machine one thread
-      // was faster (1M lines: 1.73 s wall / 1.98 s CPU against 2.06 s / 3.6 s), because each range
-      // pays start-up, classifier warm-up and its own young-generation GC.
+      // a worker thread (src/logs/range.ts), same output. Opt-in: on a 2-core machine one thread is
+      // not slower (lead, quiet, 1M lines: 0.85 s wall / 1.09 s CPU against 1.20 s / 1.88 s), because
+      // the one-thread run already keeps the second core busy with V8's optimising compiler and GC,
+      // and a second isolate repeats all of its fixed work: bootstrap, module compile, classifier
+      // regexes, optimising compiles (1.65 G more instructions on 200k lines, valgrind: the extra is
+      // that fixed work, not per line). See bench/results/logs-2026-12-01-logsfast4.md.
       let parallel: ParallelOptions | undefined;
       if (ctx.env['MXPROBE_LOGS_THREADS'] === '2') {
         const { threadRange } = await import('../logs/range-thread.js');
-        // MXPROBE_LOGS_SPLIT_MIN (bytes) lowers the size for tests; the first range is a little the
-        // larger, as this thread also starts first and renders the report.
+        // MXPROBE_LOGS_SPLIT_MIN (bytes) lowers the size for tests. The first range is the larger:
+        // this thread starts first (the worker thread begins ~0.1 s later, after its own bootstrap and
+        // module compile); its merge and rendering are shorter than that (thread CPU, 1M lines: main
+        // 760-840 ms with start-up, merge and output at 0.52, worker 770-880 ms).
         const min = Number(ctx.env['MXPROBE_LOGS_SPLIT_MIN']);
         // Up to 256 MiB (~2M lines): peak RSS 138 MB at 2M lines with two threads; above, one thread
         // keeps memory flat (the 150 MB goal), see ParallelOptions.maxBytes.
-        parallel = { run: threadRange, minBytes: Number.isInteger(min) && min >= 0 ? min : 16 * 1024 * 1024, maxBytes: 256 * 1024 * 1024, share: 0.52 };
+        parallel = { run: threadRange, minBytes: Number.isInteger(min) && min >= 0 ? min : 16 * 1024 * 1024, maxBytes: 256 * 1024 * 1024, share: 0.56 };
         if (ctx.env['MXPROBE_LOGS_DEBUG'] === '1') {
           parallel.onFallback = (f, why) => void ctx.stderr.write(`mxprobe logs: ${stripControl(f)}: read on one thread: ${why}\n`);
-          parallel.onMerged = (f, ms) => void ctx.stderr.write(`mxprobe logs: ${stripControl(f)}: second range merged (worker thread CPU ${ms} ms)\n`);
+          parallel.onMerged = (f, ms, waited) => void ctx.stderr.write(`mxprobe logs: ${stripControl(f)}: second range merged (worker thread CPU ${ms} ms; waited for it ${waited} ms)\n`);
         }
       }
       const run = await analyseLogs(sources, {

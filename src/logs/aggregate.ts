@@ -616,19 +616,20 @@ export class LogAggregator {
   }
 
   /**
-   * The byte-level fast path's entries (fastbytes.ts; never on a parallel range): addRemoved() and
-   * addSessionEnd() with the key's rangeHash computed in place on the bytes.
+   * The byte-level fast path's entries (fastbytes.ts): addRemoved() and addSessionEnd() with the
+   * key's rangeHash computed in place on the bytes. (A parallel range must see every key: an
+   * unknown one is recorded for the merge.)
    */
   addRemovedH(t: number, h: number, text: string, a: number, b: number): void {
     if (!this.admit(t)) return;
     this.other++;
-    if (!this.deferredQids.mayHold(h) && !this.pending.mayHold(h)) return;
+    if (this.tail === null && !this.deferredQids.mayHold(h) && !this.pending.mayHold(h)) return;
     this.removed(text.slice(a, b));
   }
   addSessionEndH(t: number, h: number, text: string, a: number, b: number): void {
     if (!this.admit(t)) return;
     this.other++;
-    if (!this.sessions.mayHold(h)) return;
+    if (this.tail === null && !this.sessions.mayHold(h)) return;
     this.sessionEnd(text.slice(a, b));
   }
 
@@ -662,6 +663,16 @@ export class LogAggregator {
     rs.sent++;
     d.sent++;
     if (mx) mx.sent++;
+    const tail = this.tail;
+    if (tail !== null) {
+      // sent() on a parallel range: a queue id not born here is recorded, with the strings sent()
+      // would record (addSent's relay, the line's domain, the MX key mxOf used).
+      const qid = text.slice(qa, qb);
+      if (!tail.localQids.has(qid)) {
+        tail.qid(['s', own(qid), own(text.slice(ta, tb)), own(relay), own(text.slice(da, db)), mx ? own(key as string) : null], qid);
+        return;
+      }
+    }
     if (!this.pending.mayHold(rangeHashBytes(u, qa, qb))) return;
     if (this.takePending(text.slice(qa, qb), text.slice(ta, tb))) {
       this.totals.deliveredAfterDeferral++;

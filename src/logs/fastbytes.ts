@@ -45,6 +45,7 @@ function eqAt(u: Uint8Array, i: number, e: number, p: Uint8Array): boolean {
 }
 const lit = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 const DISCONNECT = lit('disconnect from ');
+const CONNECT = lit('connect from ');
 const TO = lit('to=<');
 const CLIENT = lit('client=');
 const REJECT = lit('reject: ');
@@ -202,7 +203,9 @@ function hash0(u: Uint8Array, h0: number, sp: number): number {
 
 /**
  * Count the line text[s, e) (= u[s, e), ASCII) if fast.ts would count it, the same way. The caller
- * has checked the format (auto or syslog) and that the aggregator is not a parallel range.
+ * has checked the format (auto or syslog). On a parallel range (agg.ranged) it also reports what
+ * fast.ts reports there: the queue ids and sessions born in the range (bornQid, bornSession); the
+ * aggregator's entries record the operations that need earlier state.
  */
 export function fastBytes(text: string, u: Uint8Array, s: number, e: number, ctx: ParseContext, agg: LogAggregator): ByteVerdict {
   if (ctx.format === 'auto') {
@@ -295,6 +298,8 @@ export function fastBytes(text: string, u: Uint8Array, s: number, e: number, ctx
     break;
   }
   if (c <= m0) {
+    // A parallel range notes the sessions it sees open (fast.ts does the same): their HELOs need no earlier state.
+    if (session && agg.ranged && eqAt(u, m0, e, CONNECT)) agg.bornSession(text.slice(h0, colon));
     agg.addOther(t);
     return HANDLED;
   }
@@ -306,8 +311,10 @@ export function fastBytes(text: string, u: Uint8Array, s: number, e: number, ctx
   }
   if (session) {
     if (r0 === 99 /* c */ && eqAt(u, r, e, CLIENT)) {
-      if (isQidB(u, m0, c)) agg.addReceived(t);
-      else agg.addOther(t);
+      if (isQidB(u, m0, c)) {
+        if (agg.ranged) agg.bornQid(text.slice(m0, c));
+        agg.addReceived(t);
+      } else agg.addOther(t);
       return HANDLED;
     }
     if ((r0 === 114 /* r */ && (eqAt(u, r, e, REJECT) || eqAt(u, r, e, REJECT_WARNING))) || (r0 === 109 /* m */ && eqAt(u, r, e, MILTER_REJECT))) {
@@ -323,6 +330,7 @@ export function fastBytes(text: string, u: Uint8Array, s: number, e: number, ctx
     return HANDLED;
   }
   if (kind === K_PICKUP && (eqAt(u, r, e, UID) || eqAt(u, r, e, SENDER))) {
+    if (agg.ranged) agg.bornQid(text.slice(m0, c));
     agg.addReceived(t);
     return HANDLED;
   }

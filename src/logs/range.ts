@@ -68,8 +68,7 @@ export function lineSink(ctx: ParseContext, agg: LogAggregator, stats?: { bytes:
   const classic = ctx.format === 'auto' || ctx.format === 'syslog';
   return {
     chunk(b: Uint8Array | null, text: string | null): void {
-      // (A parallel range records births and operations: fast.ts does that, fastbytes.ts does not.)
-      const on = b !== null && classic && !agg.ranged;
+      const on = b !== null && classic;
       bytes = on ? b : null;
       btext = on ? text : null;
     },
@@ -95,7 +94,8 @@ export function lineSink(ctx: ParseContext, agg: LogAggregator, stats?: { bytes:
      * dropped, a line over `maxLine` cut (counted by capped()) and read from the cut string.
      */
     asciiChunk(text: string, b: Uint8Array, maxLine: number): number {
-      if (!classic || agg.ranged) return -1;
+      if (!classic) return -1;
+      const ranged = agg.ranged;
       let pos = 0;
       let lines = 0;
       const n = text.length;
@@ -114,6 +114,7 @@ export function lineSink(ctx: ParseContext, agg: LogAggregator, stats?: { bytes:
           if (v === HANDLED) {
             if (stats !== undefined) stats.bytes++;
           } else if (!(v === TRY_STRINGS && fastLine(text, pos, end, ctx, agg))) {
+            if (ranged && b[pos] === 123 /* { */) agg.refuseRange(); // (as line() does)
             const line = text.slice(pos, end);
             agg.add(parseLine(line, ctx), line);
           }

@@ -12,8 +12,6 @@ import { isAscii } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { MxprobeError } from '../errors.js';
 
 export const MAX_LINE = 65_536;
@@ -49,8 +47,8 @@ export interface LineSink {
   /**
    * Called before the lines of each text handed out: `bytes` when the text was decoded from exactly
    * these bytes and they are all ASCII (so character i of the text is byte i: fastbytes.ts reads
-   * them instead of the characters), else null (a line joined across chunks, a cut line, a chunk
-   * with any other byte). Valid until the next call.
+   * them instead of the characters), else null (a cut line, a text with any other byte). Valid
+   * until the next call.
    */
   chunk?(bytes: Uint8Array | null, text: string | null): void;
   /**
@@ -81,6 +79,9 @@ async function* decoded(src: AsyncIterable<unknown>, onGzip: () => void, gunzip:
   }
   if (gunzip && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
     onGzip();
+    // Loaded here, not with the module: a plain file never needs them, and the worker thread of a
+    // parallel range (range-worker.ts) would otherwise compile stream and zlib at its start.
+    const [{ createGunzip }, { Readable }] = await Promise.all([import('node:zlib'), import('node:stream')]);
     const gz = createGunzip();
     const raw = Readable.from(rest());
     raw.on('error', (e) => gz.destroy(e));
@@ -196,8 +197,11 @@ export async function readLines(src: AsyncIterable<unknown>, label: string, sink
         const first = chunk.indexOf(LF);
         const joined = Buffer.concat([carry, chunk.subarray(0, first + 1)]);
         carry = null;
-        sink.chunk?.(null, null);
-        emit(joined.toString('utf8'), false);
+        const jt = joined.toString('utf8');
+        // Its bytes too when ASCII: one such line per chunk (~1,900 per 1M lines) was enough to
+        // make V8 optimise the whole character path (fast.ts) as well, a second large compile.
+        sink.chunk?.(isAscii(joined) ? joined : null, jt);
+        emit(jt, false);
         from = first + 1;
       }
       if (from <= last) {

@@ -46,8 +46,11 @@ export interface ParallelOptions {
   share?: number;
   /** Told why a planned split was not merged (tests, MXPROBE_LOGS_DEBUG). */
   onFallback?: (file: string, reason: string) => void;
-  /** Told when a split was merged, with the worker thread's CPU time (MXPROBE_LOGS_DEBUG, the bench). */
-  onMerged?: (file: string, workerCpuMs: number | null) => void;
+  /**
+   * Told when a split was merged, with the worker thread's CPU time and how long this thread waited
+   * for it after its own range (MXPROBE_LOGS_DEBUG, the bench: where to cut, see `share`).
+   */
+  onMerged?: (file: string, workerCpuMs: number | null, waitedMs: number) => void;
 }
 
 export async function analyseLogs(sources: readonly LogSource[], opts: LogRunOptions, parallel?: ParallelOptions): Promise<LogRun> {
@@ -75,13 +78,15 @@ export async function analyseLogs(sources: readonly LogSource[], opts: LogRunOpt
         let why: string | null = y !== plan.yearState[0] || m !== plan.yearState[1] ? 'the year state at the cut differs from the guess' : ctx.afterSpaced ? 'an Exim entry may continue across the cut' : null;
         let second = 0;
         if (why === null) {
+          const waitFrom = performance.now();
           const r = await job.result;
+          const waited = performance.now() - waitFrom;
           if (!r.ok) why = `range failed: ${r.reason}`;
           else {
             why = agg.mergeRefusal(r.snapshot);
             if (why === null && agg.mergeRange(r.snapshot)) {
               second = r.lines;
-              parallel.onMerged?.(src.label, r.cpuMs);
+              parallel.onMerged?.(src.label, r.cpuMs, Math.round(waited));
             }
           }
         } else job.cancel();

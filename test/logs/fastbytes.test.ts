@@ -55,6 +55,102 @@ async function both(lines: string[], cuts: number[] = [], format: LogFormat = 'a
 
 const generated: string[] = (generateText(30_000) as string).split('\n').slice(0, -1);
 
+/** Odd headers, messages and delivery lines (hand-picked edge cases of both fast paths). */
+function edgeLines(): string[] {
+  const at = 'Nov 30 14:29:21 host postfix/smtp[5]: ';
+  return [
+    'Nov 30 14:29:21 host postfix/smtpd[1]: disconnect from x[1.2.3.4]',
+    'Nov 30 14:29:21 host postfix/smtpd: disconnect from x[1.2.3.4]', // no pid: fast.ts reads it
+    'Nov 30 14:29:21 host post:fix/smtpd[1]: connect from x', // ":" in the tag
+    'Nov 30 14:29:21 host postfix/smtpd[1]: info: RCPT from x[1.2.3.4]: helo=<a b>',
+    'Nov 30 14:29:21 host postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 450 4.7.1 <a>: Helo command rejected: Host not found; from=<> to=<b@c> proto=ESMTP helo=<a>',
+    'Nov 30 14:29:21 host postfix/smtpd[1]: NOQUEUE: reject_warning: RCPT from x[1.2.3.4]: 450 4.7.1 <a>: Helo command rejected: Host not found; from=<> to=<b@c> proto=ESMTP helo=<a>',
+    'Nov 30 14:29:21 host postfix/smtpd[1]: NOQUEUE: milter-reject: END-OF-MESSAGE from x[1.2.3.4]: 5.7.1 spam; from=<> to=<b@c> proto=ESMTP helo=<a>',
+    'Nov 30 14:29:21 host postfix/smtpd[1]: 4ABC: client=x[1.2.3.4]',
+    'Nov 30 14:29:21 host postfix/smtpd[1]: 4A-BC: client=x[1.2.3.4]',
+    `${at}4ABC: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=4.7.1, status=deferred (host mx[192.0.2.1] said: 450 4.7.1 no PTR (in reply to RCPT TO command))`,
+    'Nov 30 14:29:21 host postfix/qmgr[2]: 4ABC: removed ',
+    'Nov 30 14:29:21 host postfix/qmgr[2]: 4ABC: removedx',
+    'Nov 30 14:29:21 host postfix/qmgr[2]: 4ABC:removed',
+    'Nov 30 14:29:21 host postfix/qmgrx[2]: 4ABC: removed',
+    `${at}4ABC: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=2.0.0, status=sent (250 ok)`,
+    `${at}4ABF: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=4.7.1, status=deferred (host mx[192.0.2.1] said: 450 4.7.1 no PTR (in reply to RCPT TO command))`,
+    'Nov 30 14:29:21 host postfix/qmgr[2]: 4ABF: removed',
+    `${at}4ABF: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=2.0.0, status=sent (250 ok)`,
+    `${at}4ABG: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=4.7.1, status=deferred (x)`,
+    `${at}4ABG: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=2.0.0, status=sent (250 ok)`,
+    'Nov 30 14:29:21 host postfix/smtpd[7]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 504 5.5.2 <h>: Helo command rejected: need fully-qualified hostname; from=<> to=<b@c> proto=ESMTP helo=<h>',
+    'Nov 30 14:29:21 host postfix/smtpd[7]: disconnect  from x[1.2.3.4]',
+    'Nov 30 14:29:21 host postfix/smtpd[7]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 504 5.5.2 <h>: Helo command rejected: need fully-qualified hostname; from=<> to=<b@c> proto=ESMTP helo=<h>',
+    'Nov 30 14:29:21 host postfix/smtpd[7]: disconnect from x[1.2.3.4]',
+    'Nov 30 14:29:21 host postfix/smtpd[7]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 504 5.5.2 <h>: Helo command rejected: need fully-qualified hostname; from=<> to=<b@c> proto=ESMTP helo=<h>',
+    'Nov 30 15:29:21 host postfix/pickup[8]: 4ABH: sender=<a>',
+    'Nov 30 14:29:21 host postfix/pickup[3]: 4ABD: uid=0 from=<root>',
+    'Nov 30 14:29:21 host postfix/pickup[3]: 4ABD: other',
+    'Nov 30 14:29:21 host postfix/cleanup[4]: 4ABD: reject: header Subject: x from y[1.2.3.4]; from=<> to=<> proto=ESMTP helo=<h>: 5.7.1 no',
+    'Nov 30 14:29:21 host postfix/cleanup[4]: 4ABD: message-id=<x@y>',
+    'Nov 30 14:29:21 host postfix/bounce[4]: 4ABD: sender non-delivery notification: 4ABE',
+    'Nov 30 14:29:21 host postfix-out/smtp[5]: 4ABD: to=<a@B.example>, relay=mx[192.0.2.1]:25, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)',
+    'Nov 30 14:29:21 other.host.example postfix/submission/smtpd[9]: 4ABD: client=x[1.2.3.4]',
+    `${at}4ABD: to=<a@b>, relay=none, delay=1, dsn=4.4.1, status=deferred (connect to b[192.0.2.9]:25: Connection refused)`,
+    `${at}4ABD: to=<a@b>, relay=none, delay=1, status=undeliverable (x)`,
+    ...sentShapes(at),
+    'Nov 30 14:29:21 host postfix/smtpd[1: x]: disconnect from x',
+    'Nov 30 14:29:21 host postfix/smtpd [1]: connect from x',
+    'Nov 30 14:29:21 host [1]: connect from x',
+    'Nov 30 14:29:21  postfix/smtpd[1]: connect from x',
+    'Nov 30 14:29:21 host postfix/smtpd[1]:connect',
+    'Nov 30 14:29:21 host postfix/smtpd[1]: ',
+    'Nov 30 14:29:21 host postfix/smtpd[1]: x: ',
+    'Nov 30 14:29:21 host postfix/smtpd[1]',
+    'Nov 30 14:29:21 host',
+    'Nov 31 14:29:21 host postfix/smtpd[1]: connect from x',
+    'Nov 30 24:29:21 host postfix/smtpd[1]: connect from x',
+    'Nov 3a 14:29:21 host postfix/smtpd[1]: connect from x',
+    'Nov 00 14:29:21 host postfix/smtpd[1]: connect from x',
+    'Nov 30 14:60:21 host postfix/smtpd[1]: connect from x',
+    'Nov 30 14:29:61 host postfix/smtpd[1]: connect from x',
+    'Nov 30 14:29:60 host postfix/smtpd[1]: connect from x',
+    'Nox 30 14:29:21 host postfix/smtpd[1]: connect from x',
+    'nov 30 14:29:21 host postfix/smtpd[1]: connect from x',
+    'Dec 31 23:59:59 host postfix/qmgr[2]: 4ABC: removed',
+    'Jan  1 00:00:00 host postfix/qmgr[2]: 4ABC: removed', // year wrap
+    'Jan  1 00:00:01 host rspamd[9]: <abc>; task; rspamd_task_write_log: id: <x>, qid: <4ABC>, ip: 1.2.3.4, from: <a@b>, (default: F (no action): [1.50/15.00] [HFILTER_HELO_NORES_A_OR_MX(0.30){x;}])',
+    'Jan  1 00:00:02 host spamd[9]: spamd: result: . 2 - RDNS_NONE,HELO_DYNAMIC_IPADDR scantime=0.1',
+    '2026-11-30T14:29:21.123456+00:00 host postfix/smtpd[1]: connect from x',
+    '',
+    'garbage',
+  ];
+}
+
+/**
+ * A parallel range (the second part of a split file, LogAggregator.startRange): the lines through
+ * the run's sink on bytes (fastbytes.ts), against the same sink handed characters only (fast.ts,
+ * which records the range's births and operations by its own code). The whole snapshot (counters,
+ * recorded operations, the births' Bloom filters) must be equal.
+ */
+async function bothRanged(lines: string[], cuts: number[] = []) {
+  const o: AggregateOptions = { bucket: 'hour', since: null, until: null };
+  const bytes = new LogAggregator(o);
+  const chars = new LogAggregator(o);
+  bytes.startRange(16);
+  chars.startRange(16);
+  const stats = { bytes: 0 };
+  const text = lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  await readLines(Readable.from(pieces(Buffer.from(text, 'utf8'), cuts)), 'test', lineSink(newParseContext('auto', REF, 'r0'), bytes, stats), MAX_LINE, { fileStart: false });
+  const sink = lineSink(newParseContext('auto', REF, 'r0'), chars);
+  for (const raw of lines) {
+    let line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.length > MAX_LINE) {
+      sink.capped();
+      line = line.slice(0, MAX_LINE);
+    }
+    sink.chunk(null, null);
+    sink.line(line, 0, line.length);
+  }
+  return { bytes: bytes.snapshot(), chars: chars.snapshot(), taken: stats.bytes };
+}
+
 describe('fastBytes (the byte-level fast path)', () => {
   it('counts a generated 30,000-line Postfix log exactly as parseLine + add, nearly all of it on bytes', async () => {
     const r = await both(generated, [65_536, 131_072, 1_000_000, 1_000_001]);
@@ -85,70 +181,7 @@ describe('fastBytes (the byte-level fast path)', () => {
   });
 
   it('odd headers, messages and delivery lines: the same counts (hand-picked edge cases)', async () => {
-    const at = 'Nov 30 14:29:21 host postfix/smtp[5]: ';
-    const lines = [
-      'Nov 30 14:29:21 host postfix/smtpd[1]: disconnect from x[1.2.3.4]',
-      'Nov 30 14:29:21 host postfix/smtpd: disconnect from x[1.2.3.4]', // no pid: fast.ts reads it
-      'Nov 30 14:29:21 host post:fix/smtpd[1]: connect from x', // ":" in the tag
-      'Nov 30 14:29:21 host postfix/smtpd[1]: info: RCPT from x[1.2.3.4]: helo=<a b>',
-      'Nov 30 14:29:21 host postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 450 4.7.1 <a>: Helo command rejected: Host not found; from=<> to=<b@c> proto=ESMTP helo=<a>',
-      'Nov 30 14:29:21 host postfix/smtpd[1]: NOQUEUE: reject_warning: RCPT from x[1.2.3.4]: 450 4.7.1 <a>: Helo command rejected: Host not found; from=<> to=<b@c> proto=ESMTP helo=<a>',
-      'Nov 30 14:29:21 host postfix/smtpd[1]: NOQUEUE: milter-reject: END-OF-MESSAGE from x[1.2.3.4]: 5.7.1 spam; from=<> to=<b@c> proto=ESMTP helo=<a>',
-      'Nov 30 14:29:21 host postfix/smtpd[1]: 4ABC: client=x[1.2.3.4]',
-      'Nov 30 14:29:21 host postfix/smtpd[1]: 4A-BC: client=x[1.2.3.4]',
-      `${at}4ABC: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=4.7.1, status=deferred (host mx[192.0.2.1] said: 450 4.7.1 no PTR (in reply to RCPT TO command))`,
-      'Nov 30 14:29:21 host postfix/qmgr[2]: 4ABC: removed ',
-      'Nov 30 14:29:21 host postfix/qmgr[2]: 4ABC: removedx',
-      'Nov 30 14:29:21 host postfix/qmgr[2]: 4ABC:removed',
-      'Nov 30 14:29:21 host postfix/qmgrx[2]: 4ABC: removed',
-      `${at}4ABC: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=2.0.0, status=sent (250 ok)`,
-      `${at}4ABF: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=4.7.1, status=deferred (host mx[192.0.2.1] said: 450 4.7.1 no PTR (in reply to RCPT TO command))`,
-      'Nov 30 14:29:21 host postfix/qmgr[2]: 4ABF: removed',
-      `${at}4ABF: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=2.0.0, status=sent (250 ok)`,
-      `${at}4ABG: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=4.7.1, status=deferred (x)`,
-      `${at}4ABG: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, dsn=2.0.0, status=sent (250 ok)`,
-      'Nov 30 14:29:21 host postfix/smtpd[7]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 504 5.5.2 <h>: Helo command rejected: need fully-qualified hostname; from=<> to=<b@c> proto=ESMTP helo=<h>',
-      'Nov 30 14:29:21 host postfix/smtpd[7]: disconnect  from x[1.2.3.4]',
-      'Nov 30 14:29:21 host postfix/smtpd[7]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 504 5.5.2 <h>: Helo command rejected: need fully-qualified hostname; from=<> to=<b@c> proto=ESMTP helo=<h>',
-      'Nov 30 14:29:21 host postfix/smtpd[7]: disconnect from x[1.2.3.4]',
-      'Nov 30 14:29:21 host postfix/smtpd[7]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 504 5.5.2 <h>: Helo command rejected: need fully-qualified hostname; from=<> to=<b@c> proto=ESMTP helo=<h>',
-      'Nov 30 15:29:21 host postfix/pickup[8]: 4ABH: sender=<a>',
-      'Nov 30 14:29:21 host postfix/pickup[3]: 4ABD: uid=0 from=<root>',
-      'Nov 30 14:29:21 host postfix/pickup[3]: 4ABD: other',
-      'Nov 30 14:29:21 host postfix/cleanup[4]: 4ABD: reject: header Subject: x from y[1.2.3.4]; from=<> to=<> proto=ESMTP helo=<h>: 5.7.1 no',
-      'Nov 30 14:29:21 host postfix/cleanup[4]: 4ABD: message-id=<x@y>',
-      'Nov 30 14:29:21 host postfix/bounce[4]: 4ABD: sender non-delivery notification: 4ABE',
-      'Nov 30 14:29:21 host postfix-out/smtp[5]: 4ABD: to=<a@B.example>, relay=mx[192.0.2.1]:25, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)',
-      'Nov 30 14:29:21 other.host.example postfix/submission/smtpd[9]: 4ABD: client=x[1.2.3.4]',
-      `${at}4ABD: to=<a@b>, relay=none, delay=1, dsn=4.4.1, status=deferred (connect to b[192.0.2.9]:25: Connection refused)`,
-      `${at}4ABD: to=<a@b>, relay=none, delay=1, status=undeliverable (x)`,
-      ...sentShapes(at),
-      'Nov 30 14:29:21 host postfix/smtpd[1: x]: disconnect from x',
-      'Nov 30 14:29:21 host postfix/smtpd [1]: connect from x',
-      'Nov 30 14:29:21 host [1]: connect from x',
-      'Nov 30 14:29:21  postfix/smtpd[1]: connect from x',
-      'Nov 30 14:29:21 host postfix/smtpd[1]:connect',
-      'Nov 30 14:29:21 host postfix/smtpd[1]: ',
-      'Nov 30 14:29:21 host postfix/smtpd[1]: x: ',
-      'Nov 30 14:29:21 host postfix/smtpd[1]',
-      'Nov 30 14:29:21 host',
-      'Nov 31 14:29:21 host postfix/smtpd[1]: connect from x',
-      'Nov 30 24:29:21 host postfix/smtpd[1]: connect from x',
-      'Nov 3a 14:29:21 host postfix/smtpd[1]: connect from x',
-      'Nov 00 14:29:21 host postfix/smtpd[1]: connect from x',
-      'Nov 30 14:60:21 host postfix/smtpd[1]: connect from x',
-      'Nov 30 14:29:61 host postfix/smtpd[1]: connect from x',
-      'Nov 30 14:29:60 host postfix/smtpd[1]: connect from x',
-      'Nox 30 14:29:21 host postfix/smtpd[1]: connect from x',
-      'nov 30 14:29:21 host postfix/smtpd[1]: connect from x',
-      'Dec 31 23:59:59 host postfix/qmgr[2]: 4ABC: removed',
-      'Jan  1 00:00:00 host postfix/qmgr[2]: 4ABC: removed', // year wrap
-      'Jan  1 00:00:01 host rspamd[9]: <abc>; task; rspamd_task_write_log: id: <x>, qid: <4ABC>, ip: 1.2.3.4, from: <a@b>, (default: F (no action): [1.50/15.00] [HFILTER_HELO_NORES_A_OR_MX(0.30){x;}])',
-      'Jan  1 00:00:02 host spamd[9]: spamd: result: . 2 - RDNS_NONE,HELO_DYNAMIC_IPADDR scantime=0.1',
-      '2026-11-30T14:29:21.123456+00:00 host postfix/smtpd[1]: connect from x',
-      '',
-      'garbage',
-    ];
+    const lines = edgeLines();
     // Each line alone in its chunk, all in one chunk, and in the one chunk twice (the header table warm).
     const r1 = await both(lines, lines.map((_, i) => lines.slice(0, i + 1).reduce((n, l) => n + l.length + 1, 0)));
     expect(r1.fast).toEqual(r1.slow);
@@ -218,6 +251,54 @@ describe('fastBytes (the byte-level fast path)', () => {
         expect(m.fast).toEqual(m.slow);
       }),
       { numRuns: 150, seed: 14 },
+    );
+  });
+});
+
+describe('fastBytes on a parallel range (src/logs/range.ts: the worker thread reads on bytes too)', () => {
+  it('the second half of a generated log: the same snapshot as fast.ts, births and recorded operations included', async () => {
+    const r = await bothRanged(generated.slice(14_321), [65_536, 200_000]);
+    expect(r.bytes).toEqual(r.chars);
+    // The operations the byte path records itself were met: a delivery, a removal and a disconnect
+    // of a queue id or session born before the range.
+    const kinds = new Set(r.bytes.ops.map((op) => op[0]));
+    for (const k of ['s', 'r', 'e'] as const) expect(kinds.has(k)).toBe(true);
+    expect(r.bytes.ops.length).toBeGreaterThan(50);
+    expect(r.bytes.overflow).toBeNull();
+    expect(r.taken).toBeGreaterThanOrEqual(generated.length - 14_321 - 3);
+  });
+
+  it('the hand-picked edge cases, alone in their chunks and twice in one: the same snapshot', async () => {
+    const lines = edgeLines();
+    const r1 = await bothRanged(lines, lines.map((_, i) => lines.slice(0, i + 1).reduce((n, l) => n + l.length + 1, 0)));
+    expect(r1.bytes).toEqual(r1.chars);
+    const r2 = await bothRanged([...lines, ...lines]);
+    expect(r2.bytes).toEqual(r2.chars);
+    expect(r2.taken).toBeGreaterThan(40);
+  });
+
+  it('a journald JSON line in an ASCII chunk refuses the range, as on characters', async () => {
+    const json = '{"MESSAGE":"x","SYSLOG_IDENTIFIER":"postfix/smtp","_HOSTNAME":"h","__REALTIME_TIMESTAMP":"1764512961000000"}';
+    const r = await bothRanged([...generated.slice(100, 200), json, ...generated.slice(200, 300)]);
+    expect(r.bytes).toEqual(r.chars);
+    expect(r.bytes.overflow).toBe('a journald JSON line in the range');
+  });
+
+  it('random mutations of real lines: the same snapshot (property)', async () => {
+    const base = generated.slice(5000, 5400);
+    const alphabet = [' ', ':', ': ', '[', ']', 'x', '\r', '0', 'removed', 'to=<', 'client=', 'connect from ', 'disconnect from ', 'uid=', 'sender=', 'postfix/', ', ', '>', '@', 'A', 'status=sent', 'status=deferred', 'status=bounced', 'dsn=2.0.0, ', 'reject: ', 'info: ', '{'];
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.nat(base.length - 1), fc.nat(200), fc.nat(12), fc.constantFrom(...alphabet)), { minLength: 1, maxLength: 80 }), async (edits) => {
+        const lines = [...base.slice(0, 40)];
+        for (const [i, at, cut, ins] of edits) {
+          const l = base[i] as string;
+          const p = Math.min(at, l.length);
+          lines.push(l.slice(0, p) + ins + l.slice(p + (cut % 3 === 0 ? cut : 0)), base[(i + 1) % base.length] as string);
+        }
+        const r = await bothRanged(lines, [3000]);
+        expect(r.bytes).toEqual(r.chars);
+      }),
+      { numRuns: 100, seed: 14 },
     );
   });
 });
