@@ -252,6 +252,9 @@ const RESUME_SENSITIVE = ['helo', 'identities', 'customIdentities', 'sources', '
 function targetFailed(t: TargetResult): boolean {
   if (t.dns.status !== 'ok' && t.dns.status !== 'not-needed' && t.dns.status !== 'null-mx') return true;
   if (t.hosts.length === 0 && t.dns.status !== 'null-mx') return true;
+  // An exchanger (or one address family) whose lookup failed was never probed (RFC 5321 §5.1:
+  // every MX counts); the probed ones cannot speak for it.
+  if ((t.dns.unresolved?.length ?? 0) > 0) return true;
   return t.hosts.some(
     (h) =>
       h.probes.some((p) => p.status !== 'success' && p.status !== 'not-tried') ||
