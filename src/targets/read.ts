@@ -109,6 +109,30 @@ async function* splitLines(chunks: AsyncIterable<unknown>): AsyncGenerator<RawLi
   if (partial !== '' || tooLong) yield emit();
 }
 
+/** How far into a source NUL bytes mean "binary" (git's and `mxprobe logs`' heuristic). */
+const BINARY_SNIFF_BYTES = 8 * 1024;
+
+/**
+ * Pass the chunks through, refusing the source when a NUL byte appears in its first 8 KiB: a
+ * binary file is not a targets list, and read line by line it gave one garbage error per LF byte,
+ * while /dev/zero (no LF ever) was read forever. A NUL later in a text file is still reported on
+ * its own line by the parser.
+ */
+async function* refuseBinary(chunks: AsyncIterable<unknown>, source: string): AsyncGenerator<unknown> {
+  let seen = 0;
+  for await (const chunk of chunks) {
+    if (seen < BINARY_SNIFF_BYTES) {
+      const head = typeof chunk === 'string' ? chunk.slice(0, BINARY_SNIFF_BYTES - seen) : (chunk as Buffer).subarray(0, BINARY_SNIFF_BYTES - seen);
+      const nul = typeof head === 'string' ? head.indexOf('\0') : head.indexOf(0);
+      if (nul !== -1) {
+        throw new TargetInputError([{ source, line: 0, input: '', reason: `binary file (NUL byte at offset ${seen + nul}, within the first ${BINARY_SNIFF_BYTES} bytes): not a targets list` }]);
+      }
+      seen += head.length;
+    }
+    yield chunk;
+  }
+}
+
 function describeError(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : 'EIO';
@@ -136,7 +160,7 @@ async function* fileLines(spec: TargetSourceSpec, file: string): AsyncGenerator<
     throw new TargetInputError([{ source: file, line: 0, input: '', reason: describeError(err) }]);
   }
   try {
-    yield* splitLines(stream);
+    yield* splitLines(refuseBinary(stream, file));
   } catch (err) {
     // Read errors (EISDIR surfaces here on Linux, EIO on a failing disk). Consumer errors never come
     // back into a generator through `yield`, so this only wraps I/O failures.
@@ -161,11 +185,12 @@ async function* stdinLines(stdin: NodeJS.ReadableStream, keep: boolean): AsyncGe
   }
   const lines: RawLine[] = [];
   try {
-    for await (const line of splitLines(stdin)) {
+    for await (const line of splitLines(refuseBinary(stdin, 'stdin'))) {
       if (keep && line.text.trim() !== '') lines.push(line);
       yield line;
     }
   } catch (err) {
+    if (err instanceof TargetInputError) throw err;
     throw new TargetInputError([{ source: 'stdin', line: 0, input: '', reason: `cannot read targets from stdin: ${describeError(err).replace(/^cannot read targets file: /, '')}` }]);
   }
   if (keep) stdinReplay.set(stdin, lines);
