@@ -151,6 +151,18 @@ function describeError(err: unknown): string {
   }
 }
 
+/**
+ * The lines of any line-oriented input file the CLI reads besides targets (`lint --fleet`), with
+ * the same bounds: refused as binary on NUL in the first 8 KiB, and a line over MAX_LINE_LENGTH
+ * is a TargetInputError at `path:line` instead of a buffer that grows until the process dies.
+ */
+export async function* boundedTextLines(chunks: AsyncIterable<unknown>, source: string): AsyncGenerator<string> {
+  for await (const raw of splitLines(refuseBinary(chunks, source))) {
+    if (raw.tooLong) throw new TargetInputError([{ source, line: raw.lineNo, input: raw.text, reason: `line longer than ${MAX_LINE_LENGTH} characters` }]);
+    yield raw.text;
+  }
+}
+
 async function* fileLines(spec: TargetSourceSpec, file: string): AsyncGenerator<RawLine> {
   let stream;
   try {
