@@ -125,7 +125,7 @@ async function* refuseBinary(chunks: AsyncIterable<unknown>, source: string): As
       const head = typeof chunk === 'string' ? chunk.slice(0, BINARY_SNIFF_BYTES - seen) : (chunk as Buffer).subarray(0, BINARY_SNIFF_BYTES - seen);
       const nul = typeof head === 'string' ? head.indexOf('\0') : head.indexOf(0);
       if (nul !== -1) {
-        throw new TargetInputError([{ source, line: 0, input: '', reason: `binary file (NUL byte at offset ${seen + nul}, within the first ${BINARY_SNIFF_BYTES} bytes): not a targets list` }]);
+        throw new TargetInputError([{ source, line: 0, input: '', reason: `binary file (NUL byte at offset ${seen + nul}, within the first ${BINARY_SNIFF_BYTES} bytes), not a text list` }]);
       }
       seen += head.length;
     }
