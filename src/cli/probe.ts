@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CliContext } from './context.js';
-import { TargetInputError, UsageError } from '../errors.js';
+import { InterruptedError, TargetInputError, UsageError } from '../errors.js';
 import type { IdentityKind, RunResult, StopAfter, TargetResult } from '../results.js';
 import { createResolver } from '../dns/resolver.js';
 import type { Resolver } from '../dns/types.js';
@@ -279,7 +279,16 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   // Validate every target line first: no probe starts while the input has errors (file:line).
   // Up to KEEP_TARGETS valid targets are kept by the validation pass, so a run of that size parses
   // its input once; a longer input is streamed a second time (bounded memory).
-  const validation = await validateTargets(inv.targets, { keep: KEEP_TARGETS });
+  let validation: Awaited<ReturnType<typeof validateTargets>>;
+  try {
+    validation = await validateTargets(inv.targets, { keep: KEEP_TARGETS, signal: ctx.signal });
+  } catch (err) {
+    // SIGINT/SIGTERM before anything was probed (a FIFO or pipe still open): nothing to write.
+    if (!(err instanceof InterruptedError)) throw err;
+    ctx.stderr.write(`mxprobe: ${err.message}\n`);
+    ctx.setExitCode(130);
+    return;
+  }
   if (validation.problems.length > 0) {
     if (!flags.skipInvalid) throw new TargetInputError(validation.problems);
     ctx.stderr.write(`${new TargetInputError(validation.problems).message}\nskipping ${validation.invalid} invalid line(s) (--skip-invalid)\n`);

@@ -22,7 +22,7 @@
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { TargetInputError, UsageError } from '../errors.js';
+import { InterruptedError, TargetInputError, UsageError } from '../errors.js';
 import { MAX_LINE_LENGTH, parseTargetLine, targetKey, type ParseLine, type Target } from './parse.js';
 
 export interface TargetSourceSpec {
@@ -312,6 +312,11 @@ export interface ValidationResult {
 export interface ValidateOptions {
   /** Keep the valid targets when there are at most this many (see ValidationResult.targets). */
   keep?: number;
+  /**
+   * Abort the reading (SIGINT/SIGTERM): rejects with InterruptedError at once, even while a read
+   * is pending on a FIFO or a pipe whose writer stays open.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -334,7 +339,28 @@ export async function validateTargets(spec: TargetSourceSpec, options: ValidateO
     if (problems.length < MAX_PROBLEMS) problems.push(p);
   };
   const lines = iterate(spec, { onDuplicate: () => void duplicates++ }, { keepStdin: true, onUnreadable: addProblem });
-  for await (const line of lines) {
+  const signal = options.signal;
+  const interrupted = () => new InterruptedError('interrupted while reading the targets: nothing was probed');
+  if (signal?.aborted) throw interrupted();
+  // A pending read cannot be cancelled from outside the generator, so each next() races the
+  // signal; the CLI exits right after, which closes whatever was still open.
+  let onAbort: (() => void) | undefined;
+  const aborted = signal === undefined ? null : new Promise<never>((_, reject) => {
+    onAbort = () => reject(interrupted());
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted?.catch(() => {});
+  const next = (): Promise<IteratorResult<TargetLine>> => (aborted === null ? lines.next() : Promise.race([lines.next(), aborted]));
+  try {
+    for (let r = await next(); r.done !== true; r = await next()) {
+      processLine(r.value);
+    }
+  } finally {
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+  }
+  return { problems, count, duplicates, invalid, ipTargets, ...(kept !== null ? { targets: kept } : {}) };
+
+  function processLine(line: TargetLine): void {
     if (line.ok === true) {
       count++;
       if (line.target.kind === 'ip') ipTargets++;
@@ -344,7 +370,6 @@ export async function validateTargets(spec: TargetSourceSpec, options: ValidateO
       }
     } else if (line.ok === false) addProblem({ source: line.source, line: line.lineNo, input: line.input, reason: line.reason });
   }
-  return { problems, count, duplicates, invalid, ipTargets, ...(kept !== null ? { targets: kept } : {}) };
 }
 
 /** The error for "no targets at all" (every source empty or only comments). The CLI exits with 2. */
