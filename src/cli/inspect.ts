@@ -45,7 +45,7 @@ export function registerInspect(program: Command, ctx: CliContext): void {
         }
         let sel;
         try {
-          sel = await selectMessage(splitLines(input), flags.token);
+          sel = await selectMessage(splitLines(refuseBinary(input, file === '-' ? 'stdin' : file)), flags.token);
         } catch (err) {
           if (err instanceof MxprobeError) throw err;
           throw new UsageError(`${file}: cannot read: ${describeErrno(err).text}`);
@@ -64,4 +64,22 @@ export function registerInspect(program: Command, ctx: CliContext): void {
         throw err;
       }
     });
+}
+
+/**
+ * RFC 5322 §2.3 (and RFC 6152 for 8BITMIME) allow no NUL in a message: a NUL in the first 8 KiB
+ * means binary input, refused at once. /dev/zero (no LF, ever) was otherwise read forever.
+ */
+async function* refuseBinary(chunks: AsyncIterable<Buffer | string>, name: string): AsyncGenerator<Buffer | string> {
+  const SNIFF = 8 * 1024;
+  let seen = 0;
+  for await (const c of chunks) {
+    if (seen < SNIFF) {
+      const head = typeof c === 'string' ? Buffer.from(c.slice(0, SNIFF - seen)) : c.subarray(0, SNIFF - seen);
+      const nul = head.indexOf(0);
+      if (nul !== -1) throw new UsageError(`${name}: binary input (NUL byte at offset ${seen + nul}): not an e-mail message (RFC 5322 §2.3)`);
+      seen += head.length;
+    }
+    yield c;
+  }
 }
