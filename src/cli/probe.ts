@@ -3,13 +3,14 @@
  * Results stream: NDJSON is written host by host, JSON target by target, so an interrupted run
  * loses nothing it had finished (and the JSON document is still closed properly).
  */
-import { readFileSync, truncateSync } from 'node:fs';
+import { truncateSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CliContext } from './context.js';
 import { InterruptedError, TargetInputError, UsageError } from '../errors.js';
+import { readSmallTextFile } from './small-file.js';
 import type { IdentityKind, RunResult, StopAfter, TargetResult } from '../results.js';
 import { createResolver } from '../dns/resolver.js';
 import type { Resolver } from '../dns/types.js';
@@ -205,12 +206,7 @@ function loadPolicy(flags: ProbeFlags, cwd: string): PolicyRule[] {
   const rules: PolicyRule[] = [];
   if (flags.failOn) rules.push(...parsePolicy(flags.failOn));
   if (flags.policy) {
-    let text: string;
-    try {
-      text = readFileSync(resolvePath(cwd, flags.policy), 'utf8');
-    } catch (err) {
-      throw new UsageError(`--policy: cannot read ${flags.policy}: ${(err as Error).message}`);
-    }
+    const text = readSmallTextFile(resolvePath(cwd, flags.policy), '--policy');
     rules.push(...parsePolicyFile(text, flags.policy));
   }
   return rules;
