@@ -3,7 +3,7 @@
  * (HELO, rDNS and IP the receiver recorded), Authentication-Results and spam-filter symbols.
  * Exit codes: 0 inspected, 2 usage error (unreadable input, unknown --token).
  */
-import { createReadStream } from 'node:fs';
+import { openInputStream } from '../targets/read.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { inspectSelected, type InspectOptions } from '../analysis/inspect.js';
@@ -35,13 +35,11 @@ export function registerInspect(program: Command, ctx: CliContext): void {
         let input: AsyncIterable<Buffer | string>;
         if (file === '-') input = ctx.stdin as AsyncIterable<Buffer>;
         else {
-          const stream = createReadStream(resolvePath(ctx.cwd, file));
-          const opened = await new Promise<Error | null>((res) => {
-            stream.once('open', () => res(null));
-            stream.once('error', (e) => res(e));
-          });
-          if (opened) throw new UsageError(`${file}: cannot read: ${describeErrno(opened).text}`);
-          input = stream as AsyncIterable<Buffer>;
+          try {
+            input = (await openInputStream(resolvePath(ctx.cwd, file))) as AsyncIterable<Buffer>;
+          } catch (err) {
+            throw new UsageError(`${file}: cannot read: ${describeErrno(err).text}`);
+          }
         }
         let sel;
         try {

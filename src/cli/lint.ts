@@ -4,13 +4,12 @@
  * Exit codes: 0 aligned, 3 a check failed at fail level, 4 inconclusive (a DNS lookup failed, so
  * some check judged nothing, and nothing failed), 2 usage error.
  */
-import { createReadStream } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { lintFleet } from '../analysis/fleet.js';
 import { TargetInputError } from '../errors.js';
-import { boundedTextLines } from '../targets/read.js';
+import { boundedTextLines, openInputStream } from '../targets/read.js';
 import { lint } from '../analysis/lint.js';
 import { createResolver } from '../dns/resolver.js';
 import { fleetInconclusive, formatFleetTable, formatLintTable, lintVerdict } from '../report/lint.js';
@@ -56,12 +55,12 @@ export function registerLint(program: Command, ctx: CliContext): void {
       if (opts.fleet !== undefined) {
         if (heloArg !== undefined) return usage('give either <helo-name> or --fleet <file>, not both');
         const file = resolvePath(ctx.cwd, opts.fleet);
-        const stream = createReadStream(file);
-        const opened = await new Promise<Error | null>((res) => {
-          stream.once('open', () => res(null));
-          stream.once('error', (e) => res(e));
-        });
-        if (opened) return usage(`--fleet: cannot read ${opts.fleet}: ${opened.message}`);
+        let stream: Awaited<ReturnType<typeof openInputStream>>;
+        try {
+          stream = await openInputStream(file);
+        } catch (err) {
+          return usage(`--fleet: cannot read ${opts.fleet}: ${(err as Error).message}`);
+        }
         let result: Awaited<ReturnType<typeof lintFleet>>;
         try {
           result = await lintFleet(boundedTextLines(stream, opts.fleet), opts.fleet, resolver);

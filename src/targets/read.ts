@@ -19,7 +19,8 @@
  * of at most that many then skips the second pass entirely (issue 13: parsing twice was a visible
  * part of a short run's CPU); a longer input is streamed again as before, so memory stays bounded.
  */
-import { open } from 'node:fs/promises';
+import { createReadStream, fstatSync, open as fsOpen } from 'node:fs';
+import { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { InterruptedError, TargetInputError, UsageError } from '../errors.js';
@@ -163,11 +164,27 @@ export async function* boundedTextLines(chunks: AsyncIterable<unknown>, source: 
   }
 }
 
+/**
+ * A readable stream over a path. A FIFO (`mkfifo`, `<(…)`) is read through a libuv pipe, not the
+ * thread pool: a thread-pool read() blocked on a FIFO whose writer stays open kept the process
+ * from exiting even after process.exit (a signal while reading targets hung instead of exiting).
+ */
+export async function openInputStream(path: string): Promise<NodeJS.ReadableStream & { destroy(): void }> {
+  const fd = await new Promise<number>((res, rej) => fsOpen(path, 'r', (err, fd) => (err ? rej(err) : res(fd))));
+  let fifo = false;
+  try {
+    fifo = fstatSync(fd).isFIFO();
+  } catch {
+    // Not knowing is fine: the thread-pool reader works for everything.
+  }
+  if (fifo) return new Socket({ fd, readable: true, writable: false });
+  return createReadStream('', { fd, highWaterMark: 64 * 1024 });
+}
+
 async function* fileLines(spec: TargetSourceSpec, file: string): AsyncGenerator<RawLine> {
   let stream;
   try {
-    const fh = await open(resolve(spec.cwd ?? process.cwd(), file), 'r');
-    stream = fh.createReadStream({ highWaterMark: 64 * 1024 });
+    stream = await openInputStream(resolve(spec.cwd ?? process.cwd(), file));
   } catch (err) {
     throw new TargetInputError([{ source: file, line: 0, input: '', reason: describeError(err) }]);
   }
