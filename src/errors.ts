@@ -41,6 +41,13 @@ export class UsageError extends MxprobeError {
 }
 
 /** One or more invalid target lines; each issue names file:line. */
+/** A signal (SIGINT/SIGTERM) arrived before any work started, e.g. while the targets were read. */
+export class InterruptedError extends MxprobeError {
+  constructor(message: string) {
+    super('E_INTERRUPTED', message);
+  }
+}
+
 export class TargetInputError extends MxprobeError {
   constructor(readonly problems: ReadonlyArray<{ source: string; line: number; input: string; reason: string }>) {
     super(

@@ -281,6 +281,13 @@ export interface MxEntry {
 
 export type TargetKind = 'domain' | 'host' | 'ip';
 
+/** An exchanger whose address lookup failed, in whole or for one family (`detail` says which). */
+export interface UnresolvedExchanger {
+  exchange: string;
+  status: DnsStatus;
+  detail?: string;
+}
+
 export interface TargetResult {
   /** The line as the user gave it. */
   input: string;
@@ -292,7 +299,12 @@ export interface TargetResult {
   /** The Unicode form for display, when different from `domain`. */
   displayDomain?: string;
   port: number;
-  dns: { status: DnsStatus; detail?: string };
+  /**
+   * `unresolved`: exchangers (or, for a host target, the host) whose A or AAAA lookup failed
+   * (timeout, SERVFAIL, REFUSED, error): addresses that may exist were not probed, so the target
+   * was not fully probed (exit 1). NXDOMAIN/NODATA are answers, not failures, and are not listed.
+   */
+  dns: { status: DnsStatus; detail?: string; unresolved?: UnresolvedExchanger[] };
   mx: MxEntry[];
   hosts: HostResult[];
   /** MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) for a domain target, when checked. */

@@ -3,7 +3,7 @@
  * (HELO, rDNS and IP the receiver recorded), Authentication-Results and spam-filter symbols.
  * Exit codes: 0 inspected, 2 usage error (unreadable input, unknown --token).
  */
-import { createReadStream } from 'node:fs';
+import { openInputStream } from '../targets/read.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { inspectSelected, type InspectOptions } from '../analysis/inspect.js';
@@ -35,17 +35,15 @@ export function registerInspect(program: Command, ctx: CliContext): void {
         let input: AsyncIterable<Buffer | string>;
         if (file === '-') input = ctx.stdin as AsyncIterable<Buffer>;
         else {
-          const stream = createReadStream(resolvePath(ctx.cwd, file));
-          const opened = await new Promise<Error | null>((res) => {
-            stream.once('open', () => res(null));
-            stream.once('error', (e) => res(e));
-          });
-          if (opened) throw new UsageError(`${file}: cannot read: ${describeErrno(opened).text}`);
-          input = stream as AsyncIterable<Buffer>;
+          try {
+            input = (await openInputStream(resolvePath(ctx.cwd, file))) as AsyncIterable<Buffer>;
+          } catch (err) {
+            throw new UsageError(`${file}: cannot read: ${describeErrno(err).text}`);
+          }
         }
         let sel;
         try {
-          sel = await selectMessage(splitLines(input), flags.token);
+          sel = await selectMessage(splitLines(refuseBinary(input, file === '-' ? 'stdin' : file)), flags.token);
         } catch (err) {
           if (err instanceof MxprobeError) throw err;
           throw new UsageError(`${file}: cannot read: ${describeErrno(err).text}`);
@@ -64,4 +62,22 @@ export function registerInspect(program: Command, ctx: CliContext): void {
         throw err;
       }
     });
+}
+
+/**
+ * RFC 5322 §2.3 (and RFC 6152 for 8BITMIME) allow no NUL in a message: a NUL in the first 8 KiB
+ * means binary input, refused at once. /dev/zero (no LF, ever) was otherwise read forever.
+ */
+async function* refuseBinary(chunks: AsyncIterable<Buffer | string>, name: string): AsyncGenerator<Buffer | string> {
+  const SNIFF = 8 * 1024;
+  let seen = 0;
+  for await (const c of chunks) {
+    if (seen < SNIFF) {
+      const head = typeof c === 'string' ? Buffer.from(c.slice(0, SNIFF - seen)) : c.subarray(0, SNIFF - seen);
+      const nul = head.indexOf(0);
+      if (nul !== -1) throw new UsageError(`${name}: binary input (NUL byte at offset ${seen + nul}): not an e-mail message (RFC 5322 §2.3)`);
+      seen += head.length;
+    }
+    yield c;
+  }
 }

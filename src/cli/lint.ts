@@ -4,12 +4,12 @@
  * Exit codes: 0 aligned, 3 a check failed at fail level, 4 inconclusive (a DNS lookup failed, so
  * some check judged nothing, and nothing failed), 2 usage error.
  */
-import { createReadStream } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { isIP } from 'node:net';
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { lintFleet } from '../analysis/fleet.js';
+import { TargetInputError } from '../errors.js';
+import { boundedTextLines, openInputStream } from '../targets/read.js';
 import { lint } from '../analysis/lint.js';
 import { createResolver } from '../dns/resolver.js';
 import { fleetInconclusive, formatFleetTable, formatLintTable, lintVerdict } from '../report/lint.js';
@@ -55,13 +55,23 @@ export function registerLint(program: Command, ctx: CliContext): void {
       if (opts.fleet !== undefined) {
         if (heloArg !== undefined) return usage('give either <helo-name> or --fleet <file>, not both');
         const file = resolvePath(ctx.cwd, opts.fleet);
-        const stream = createReadStream(file, 'utf8');
-        const opened = await new Promise<Error | null>((res) => {
-          stream.once('open', () => res(null));
-          stream.once('error', (e) => res(e));
-        });
-        if (opened) return usage(`--fleet: cannot read ${opts.fleet}: ${opened.message}`);
-        const result = await lintFleet(createInterface({ input: stream, crlfDelay: Infinity }), opts.fleet, resolver);
+        let stream: Awaited<ReturnType<typeof openInputStream>>;
+        try {
+          stream = await openInputStream(file);
+        } catch (err) {
+          return usage(`--fleet: cannot read ${opts.fleet}: ${(err as Error).message}`);
+        }
+        let result: Awaited<ReturnType<typeof lintFleet>>;
+        try {
+          result = await lintFleet(boundedTextLines(stream, opts.fleet), opts.fleet, resolver);
+        } catch (err) {
+          // A binary file or an endless line: one line, exit 2 (readline grew its buffer until
+          // "RangeError: Invalid string length").
+          if (err instanceof TargetInputError) return usage(`--fleet: ${err.problems.map((p) => `${p.source}${p.line > 0 ? `:${p.line}` : ''}: ${p.reason}`).join('; ')}`);
+          throw err;
+        } finally {
+          stream.destroy();
+        }
         ctx.stdout.write(opts.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatFleetTable(result));
         if (result.errors.length) ctx.setExitCode(2);
         else if (result.failed) ctx.setExitCode(3);

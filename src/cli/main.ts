@@ -113,8 +113,14 @@ export async function main(): Promise<void> {
   const controller = new AbortController();
   let code = 0;
   let signals = 0;
+  // Only these have sessions to QUIT and results to close on a signal; any other command
+  // (classify, inspect, logs, lint, report, store, …) ends at once with 130, as a filter would,
+  // instead of printing "finishing open sessions" and reading on until a second signal.
+  const graceful = new Set(['probe', 'demo', 'deliver', 'worker']);
+  const command = subcommandOf(process.argv.slice(2));
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
+    if (command === undefined || !graceful.has(command)) process.exit(130);
     if (signals === 1) {
       process.stderr.write(`\nmxprobe: ${sig}: finishing open sessions and writing results…\n`);
       controller.abort();

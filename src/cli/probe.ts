@@ -3,13 +3,14 @@
  * Results stream: NDJSON is written host by host, JSON target by target, so an interrupted run
  * loses nothing it had finished (and the JSON document is still closed properly).
  */
-import { readFileSync, truncateSync } from 'node:fs';
+import { truncateSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CliContext } from './context.js';
-import { TargetInputError, UsageError } from '../errors.js';
+import { InterruptedError, TargetInputError, UsageError } from '../errors.js';
+import { readSmallTextFile } from './small-file.js';
 import type { IdentityKind, RunResult, StopAfter, TargetResult } from '../results.js';
 import { createResolver } from '../dns/resolver.js';
 import type { Resolver } from '../dns/types.js';
@@ -205,12 +206,7 @@ function loadPolicy(flags: ProbeFlags, cwd: string): PolicyRule[] {
   const rules: PolicyRule[] = [];
   if (flags.failOn) rules.push(...parsePolicy(flags.failOn));
   if (flags.policy) {
-    let text: string;
-    try {
-      text = readFileSync(resolvePath(cwd, flags.policy), 'utf8');
-    } catch (err) {
-      throw new UsageError(`--policy: cannot read ${flags.policy}: ${(err as Error).message}`);
-    }
+    const text = readSmallTextFile(resolvePath(cwd, flags.policy), '--policy');
     rules.push(...parsePolicyFile(text, flags.policy));
   }
   return rules;
@@ -252,6 +248,9 @@ const RESUME_SENSITIVE = ['helo', 'identities', 'customIdentities', 'sources', '
 function targetFailed(t: TargetResult): boolean {
   if (t.dns.status !== 'ok' && t.dns.status !== 'not-needed' && t.dns.status !== 'null-mx') return true;
   if (t.hosts.length === 0 && t.dns.status !== 'null-mx') return true;
+  // An exchanger (or one address family) whose lookup failed was never probed (RFC 5321 §5.1:
+  // every MX counts); the probed ones cannot speak for it.
+  if ((t.dns.unresolved?.length ?? 0) > 0) return true;
   return t.hosts.some(
     (h) =>
       h.probes.some((p) => p.status !== 'success' && p.status !== 'not-tried') ||
@@ -276,7 +275,16 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   // Validate every target line first: no probe starts while the input has errors (file:line).
   // Up to KEEP_TARGETS valid targets are kept by the validation pass, so a run of that size parses
   // its input once; a longer input is streamed a second time (bounded memory).
-  const validation = await validateTargets(inv.targets, { keep: KEEP_TARGETS });
+  let validation: Awaited<ReturnType<typeof validateTargets>>;
+  try {
+    validation = await validateTargets(inv.targets, { keep: KEEP_TARGETS, signal: ctx.signal });
+  } catch (err) {
+    // SIGINT/SIGTERM before anything was probed (a FIFO or pipe still open): nothing to write.
+    if (!(err instanceof InterruptedError)) throw err;
+    ctx.stderr.write(`mxprobe: ${err.message}\n`);
+    ctx.setExitCode(130);
+    return;
+  }
   if (validation.problems.length > 0) {
     if (!flags.skipInvalid) throw new TargetInputError(validation.problems);
     ctx.stderr.write(`${new TargetInputError(validation.problems).message}\nskipping ${validation.invalid} invalid line(s) (--skip-invalid)\n`);

@@ -4,11 +4,12 @@
  *
  * Nothing is probed again; the renderers are pure functions of the saved results.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { CliContext } from './context.js';
 import { UsageError } from '../errors.js';
+import { readSmallTextFile } from './small-file.js';
 import type { RunResult } from '../results.js';
 import { evaluatePolicy, formatViolations, parsePolicy, parsePolicyFile, POLICY_RULES_HELP, type PolicyRule } from '../analysis/policy.js';
 import { loadResultsForCli } from './results-input.js';
@@ -73,12 +74,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
       const rules: PolicyRule[] = [];
       for (const spec of flags.failOn ?? []) rules.push(...parsePolicy(spec));
       for (const p of flags.policy ?? []) {
-        let text: string;
-        try {
-          text = await readFile(resolve(ctx.cwd, p), 'utf8');
-        } catch (e) {
-          throw new UsageError(`cannot read policy file ${p}: ${e instanceof Error ? e.message : String(e)}`);
-        }
+        const text = readSmallTextFile(resolve(ctx.cwd, p), '--policy');
         rules.push(...parsePolicyFile(text, p));
       }
       let now = new Date();

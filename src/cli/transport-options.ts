@@ -2,7 +2,7 @@
  * The transport-security part of `probe` / `demo`: --no-dane, --no-mta-sts, --ca-file, and the
  * sink wrapper that adds DANE, MTA-STS and TLS-RPT to the results (src/transport/).
  */
-import { readFileSync } from 'node:fs';
+import { readSmallTextFile } from './small-file.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
@@ -55,11 +55,7 @@ export async function wrapTransportSink(
   ]);
   let extraCa: string[] = [...(ctx.lab?.extraCa ?? [])];
   if (flags.caFile) {
-    try {
-      extraCa.push(readFileSync(resolvePath(ctx.cwd, flags.caFile), 'utf8'));
-    } catch (err) {
-      throw new UsageError(`--ca-file: cannot read ${flags.caFile}: ${(err as Error).message}`);
-    }
+    extraCa.push(readSmallTextFile(resolvePath(ctx.cwd, flags.caFile), '--ca-file'));
   }
   let anchors;
   try {

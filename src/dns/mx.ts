@@ -8,7 +8,8 @@ import type { DnsAnswer, Resolver } from './types.js';
 import { normalizeName } from './cache.js';
 
 export type ExchangerLookup = { status: DnsStatus; mx: MxEntry[]; nullMx: boolean; detail?: string };
-export type AddressLookup = { status: DnsStatus; addresses: Array<{ ip: string; family: 4 | 6 }>; detail?: string };
+/** `failed`: the families whose lookup failed (timeout, SERVFAIL, …), also when the other answered. */
+export type AddressLookup = { status: DnsStatus; addresses: Array<{ ip: string; family: 4 | 6 }>; detail?: string; failed?: Array<{ type: 'A' | 'AAAA'; status: DnsStatus }> };
 
 /** A human line for a failed answer ("timeout", "error ECONNREFUSED: ..."). */
 export function describeAnswer(answer: DnsAnswer<unknown>): string {
@@ -129,16 +130,20 @@ export async function lookupAddresses(host: string, resolver: Resolver, family: 
   const failures = asked.filter(([, ans]) => ans.status !== 'ok' && ans.status !== 'nodata' && ans.status !== 'nxdomain');
   const failureText = failures.map(([type, ans]) => `${type}: ${describeAnswer(ans)}`).join('; ');
 
+  const failed = failures.map(([type, ans]) => ({ type: type as 'A' | 'AAAA', status: ans.status as DnsStatus }));
   if (addresses.length > 0) {
     const result: AddressLookup = { status: 'ok', addresses };
-    if (failures.length > 0) result.detail = failureText;
+    if (failures.length > 0) {
+      result.detail = failureText;
+      result.failed = failed;
+    }
     return result;
   }
   if (failures.length > 0) {
     // Nothing found and something failed: the failure is the fact worth reporting (the name may
     // well have addresses we could not see).
     const first = failures[0]?.[1];
-    return { status: first?.status ?? 'error', addresses: [], detail: failureText };
+    return { status: first?.status ?? 'error', addresses: [], detail: failureText, failed };
   }
   // Only NXDOMAIN/NODATA left. NXDOMAIN for every asked type means the name does not exist; any
   // NODATA means it exists without addresses (RFC 2308 §2.2).

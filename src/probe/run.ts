@@ -10,9 +10,9 @@
  *  4. Each host result goes to the sink when done (ndjson flushes it), then the target.
  */
 import { isIP } from 'node:net';
-import type { HostResult, Identity, IdentityKind, MxEntry, TargetResult } from '../results.js';
+import type { HostResult, Identity, IdentityKind, MxEntry, TargetResult, UnresolvedExchanger } from '../results.js';
 import type { Resolver } from '../dns/types.js';
-import { lookupAddresses, lookupExchangers } from '../dns/mx.js';
+import { lookupAddresses, lookupExchangers, type AddressLookup } from '../dns/mx.js';
 import type { Connector } from '../net/connector.js';
 import { predictSourceAddress } from '../net/route.js';
 import type { Target } from '../targets/parse.js';
@@ -105,8 +105,9 @@ async function resolveTarget(
   }
   if (t.kind === 'host') {
     const a = await lookupAddresses(t.name, resolver, family);
+    const unresolved = a.status === 'ok' ? unresolvedOf(t.name, a) : [];
     return {
-      result: { ...base, dns: { status: a.status, ...(a.detail ? { detail: a.detail } : {}) }, mx: [] },
+      result: { ...base, dns: { status: a.status, ...(a.detail ? { detail: a.detail } : {}), ...(unresolved.length ? { unresolved } : {}) }, mx: [] },
       addresses: a.addresses.map((x) => ({ exchange: t.name, ip: x.ip, family: x.family, servername: t.name })),
     };
   }
@@ -118,8 +119,10 @@ async function resolveTarget(
   const lookups = await Promise.all(ex.mx.map((m) => lookupAddresses(m.exchange, resolver, family)));
   const addresses: Address[] = [];
   const problems: string[] = ex.detail ? [ex.detail] : [];
+  const unresolved: UnresolvedExchanger[] = [];
   ex.mx.forEach((m, i) => {
     const l = lookups[i];
+    if (l) unresolved.push(...unresolvedOf(m.exchange, l));
     if (!l || l.status !== 'ok' || l.addresses.length === 0) {
       problems.push(`${m.exchange}: ${l?.status ?? 'error'}${l?.detail ? ` (${l.detail})` : ''}`);
       return;
@@ -127,10 +130,23 @@ async function resolveTarget(
     for (const x of l.addresses) addresses.push({ exchange: m.exchange, ip: x.ip, family: x.family, servername: m.exchange });
   });
   const status = addresses.length > 0 ? 'ok' : (lookups.find((l) => l.status !== 'ok')?.status ?? 'nodata');
+  // Only worth listing beside hosts that were probed: without any, the target status says it all.
+  const partial = status === 'ok' && unresolved.length > 0;
   return {
-    result: { ...base, dns: { status, ...(problems.length ? { detail: problems.join('; ') } : {}) }, mx: ex.mx },
+    result: { ...base, dns: { status, ...(problems.length ? { detail: problems.join('; ') } : {}), ...(partial ? { unresolved } : {}) }, mx: ex.mx },
     addresses,
   };
+}
+
+/**
+ * The lookup failures of one exchanger's addresses: the whole lookup (no address seen, status a
+ * failure), or one family failing beside a family that answered (status ok; `failed` names the
+ * family). NXDOMAIN and NODATA are answers (RFC 2308 §2), never failures, never listed.
+ */
+function unresolvedOf(exchange: string, l: AddressLookup): UnresolvedExchanger[] {
+  const first = l.failed?.[0];
+  if (first === undefined) return [];
+  return [{ exchange, status: l.status === 'ok' ? first.status : l.status, ...(l.detail ? { detail: l.detail } : {}) }];
 }
 
 function defaultRcpt(t: Target, a: Address): string {

@@ -169,7 +169,16 @@ export function csvRows(target: TargetResult): string {
       any = true;
     }
   }
-  return any ? out : line(emptyRow(target));
+  if (!any) return line(emptyRow(target));
+  // Exchangers whose address lookup failed were not probed: a row each, with their DNS status.
+  for (const u of target.dns.unresolved ?? []) {
+    const row = emptyRow(target);
+    row.dns_status = u.status;
+    row.exchange = u.exchange;
+    row.error = u.detail ?? `address lookup ${u.status}`;
+    out += line(row);
+  }
+  return out;
 }
 
 /** Whole-run convenience: header plus every target's rows. */

@@ -544,10 +544,12 @@ ${h.probes.map(renderProbe).join('\n')}
 </details>`;
   });
   const unprobed = targets.filter((t) => t.hosts.length === 0);
+  // Exchangers whose address lookup failed beside probed ones (dns.unresolved): not probed either.
+  const unresolved = targets.flatMap((t) => (t.dns.unresolved ?? []).map((u) => ({ t, u })));
   const unprobedHtml =
-    unprobed.length === 0
+    unprobed.length === 0 && unresolved.length === 0
       ? ''
-      : `<h3>Targets not probed</h3><ul class="unprobed">${unprobed.map((t) => `<li><span class="mono">${esc(t.input)}</span> <span class="muted">(${esc(t.origin)})</span>: DNS ${esc(t.dns.status)}${t.dns.detail !== undefined ? ` — ${esc(t.dns.detail)}` : ''}</li>`).join('')}</ul>`;
+      : `<h3>Targets not probed</h3><ul class="unprobed">${unprobed.map((t) => `<li><span class="mono">${esc(t.input)}</span> <span class="muted">(${esc(t.origin)})</span>: DNS ${esc(t.dns.status)}${t.dns.detail !== undefined ? ` — ${esc(t.dns.detail)}` : ''}</li>`).join('')}${unresolved.map(({ t, u }) => `<li><span class="mono">${esc(t.input)}</span> MX <span class="mono">${esc(u.exchange)}</span> <span class="muted">(${esc(t.origin)})</span>: DNS ${esc(u.status)}${u.detail !== undefined ? ` — ${esc(u.detail)}` : ''}</li>`).join('')}</ul>`;
   return `<section aria-labelledby="h-hosts"><h2 id="h-hosts">Hosts</h2>${hostParts.join('\n')}${unprobedHtml}</section>`;
 }
 

@@ -5,7 +5,7 @@
  * One identity: one row per host (banner name, EHLO/HELO, STARTTLS, TLS, AUTH, SIZE, outcome).
  * Several identities: the hosts × identities grid, then per-identity acceptance and causes.
  */
-import type { HostResult, ProbeResult, RunResult, TargetResult } from '../results.js';
+import type { HostResult, ProbeResult, RunResult, TargetResult, UnresolvedExchanger } from '../results.js';
 import { stripControl, truncate } from './sanitize.js';
 import { renderSummaryBlock } from './summary.js';
 import { displayWidth, padEndWidth } from './width.js';
@@ -150,6 +150,12 @@ function hostRow(t: TargetResult, h: HostResult, maxText: number): string[] {
   ];
 }
 
+/** An exchanger whose address lookup failed (`dns.unresolved`): a row, so it is not silently left out. */
+function unresolvedRow(t: TargetResult, u: UnresolvedExchanger): string[] {
+  const detail = u.detail ? ` (${u.detail})` : '';
+  return [targetLabel(t), stripControl(u.exchange), '-', '-', '-', '-', '-', '-', '-', truncate(stripControl(`dns ${u.status}${detail}`), 60)];
+}
+
 function targetOnlyRow(t: TargetResult): string[] {
   const detail = t.dns.detail ? ` (${t.dns.detail})` : '';
   return [targetLabel(t), '-', '-', '-', '-', '-', '-', '-', '-', truncate(stripControl(`dns ${t.dns.status}${detail}`), 60)];
@@ -247,6 +253,9 @@ export class TableBuilder {
       this.rows.push({ origin: t.origin, label, hostRow: hostRow(t, h, maxText), hostCell: stripControl(`${h.exchange} ${h.family === 6 ? `[${h.ip}]` : h.ip}`), cells });
       const broken = starttlsBrokenLine(h);
       if (broken !== null) this.starttlsBroken.add(broken);
+    }
+    for (const u of t.dns.unresolved ?? []) {
+      this.rows.push({ origin: t.origin, label, hostRow: unresolvedRow(t, u), hostCell: truncate(stripControl(`${u.exchange} dns ${u.status}`), 40), cells: null });
     }
   }
 

@@ -168,6 +168,25 @@ function decide(stage: Stage, reply: SmtpReply): Decision {
   return { outcome: outcomeOf(reply.code), stage, reply };
 }
 
+/**
+ * The success replies RFC 5321 §4.3.2 defines per command (RFC 3207 §4 for STARTTLS). A 2xx/3xx
+ * outside this list (a 354 to RCPT, a 250 banner) is a broken or hostile server, not the receiver
+ * accepting us: it is `unknown`, never `accepted`, like a 2xx other than 250 to EHLO.
+ */
+const SUCCESS: Readonly<Record<Stage, readonly number[]>> = {
+  connect: [220],
+  ehlo: [250],
+  helo: [250],
+  starttls: [220],
+  mail: [250],
+  rcpt: [250, 251],
+};
+
+function decideStrict(stage: Stage, reply: SmtpReply, success: readonly number[] = SUCCESS[stage]): Decision {
+  if (reply.code < 400 && !success.includes(reply.code)) return { outcome: 'unknown', stage, reply };
+  return decide(stage, reply);
+}
+
 /** A 421 ends the session at once: the server is closing (RFC 5321 §3.8), so no QUIT. */
 function closed421(state: SessionState, stage: Stage, reply: SmtpReply, extra: Partial<Facts>): StepResult {
   return next(state, 'done', { ...extra, decision: decide(stage, reply), closedBy421: true }, [{ type: 'close' }]);
@@ -211,7 +230,7 @@ export function step(state: SessionState, event: SessionEvent): StepResult {
       if (code === 421) return closed421(state, 'connect', reply, { banner: reply });
       if (code !== 220) {
         // e.g. "554 No SMTP service here" (RFC 5321 §3.1): the client should send QUIT.
-        return next(state, 'quit', { banner: reply, decision: decide('connect', reply) }, [QUIT()]);
+        return next(state, 'quit', { banner: reply, decision: decideStrict('connect', reply) }, [QUIT()]);
       }
       const facts: Partial<Facts> = { banner: reply, decision: decide('connect', reply), reached: 'connect' };
       if (cfg.stopAfter === 'banner') return next(state, 'quit', facts, [QUIT()]);
@@ -257,7 +276,7 @@ export function step(state: SessionState, event: SessionEvent): StepResult {
       // (500/502: RFC 5321 §4.1.1.1), the HELO reply is the real verdict; otherwise the server
       // refused our identity at EHLO already, and that first refusal stays the decision.
       const ehloUnsupported = f.ehloReply !== null && (f.ehloReply.code === 500 || f.ehloReply.code === 502);
-      const decision = ehloUnsupported ? decide('helo', reply) : f.decision;
+      const decision = ehloUnsupported ? decideStrict('helo', reply) : f.decision;
       return next(state, 'quit', { heloReply: reply, greetingCommand: 'HELO', decision }, [QUIT()]);
     }
     case 'starttls': {
@@ -267,7 +286,7 @@ export function step(state: SessionState, event: SessionEvent): StepResult {
       // finding and the decision. Opportunistic (default): it says nothing about the identity;
       // go on in plaintext like Postfix (smtp_tls_security_level = may) or Exim, so the EHLO
       // decision stands and MAIL/RCPT still get asked. The refusal stays on record (starttlsReply).
-      if (cfg.starttlsFallback === false) return next(state, 'quit', { starttlsReply: reply, decision: decide('starttls', reply) }, [QUIT()]);
+      if (cfg.starttlsFallback === false) return next(state, 'quit', { starttlsReply: reply, decision: decideStrict('starttls', reply) }, [QUIT()]);
       if (goesPast(cfg, 'starttls')) return next(state, 'mail', { starttlsReply: reply }, [send(mailFromCommand(cfg.mailFrom), 'mail')]);
       return next(state, 'quit', { starttlsReply: reply }, [QUIT()]);
     }
@@ -281,7 +300,7 @@ export function step(state: SessionState, event: SessionEvent): StepResult {
           caps,
         );
       }
-      return next(state, 'quit', { ehloTlsReply: reply, decision: decide('starttls', reply) }, [QUIT()]);
+      return next(state, 'quit', { ehloTlsReply: reply, decision: decideStrict('starttls', reply, SUCCESS.ehlo) /* the EHLO after TLS */ }, [QUIT()]);
     }
     case 'mail': {
       if (code === 421) return closed421(state, 'mail', reply, { mailReply: reply });
@@ -290,7 +309,7 @@ export function step(state: SessionState, event: SessionEvent): StepResult {
         if (!goesPast(cfg, 'mail')) return next(state, 'rset', facts, [RSET()]);
         return next(state, 'rcpt', facts, [send(rcptToCommand(cfg.rcpt), 'rcpt')]);
       }
-      return next(state, 'rset', { mailReply: reply, decision: decide('mail', reply) }, [RSET()]);
+      return next(state, 'rset', { mailReply: reply, decision: decideStrict('mail', reply) }, [RSET()]);
     }
     case 'rcpt': {
       if (code === 421) return closed421(state, 'rcpt', reply, { rcptReply: reply });
@@ -298,7 +317,7 @@ export function step(state: SessionState, event: SessionEvent): StepResult {
       return next(
         state,
         'rset',
-        { rcptReply: reply, decision: decide('rcpt', reply), ...(ok ? { reached: 'rcpt' as const } : {}) },
+        { rcptReply: reply, decision: decideStrict('rcpt', reply), ...(ok ? { reached: 'rcpt' as const } : {}) },
         [RSET()],
       );
     }

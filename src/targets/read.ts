@@ -19,10 +19,11 @@
  * of at most that many then skips the second pass entirely (issue 13: parsing twice was a visible
  * part of a short run's CPU); a longer input is streamed again as before, so memory stays bounded.
  */
-import { open } from 'node:fs/promises';
+import { createReadStream, fstatSync, open as fsOpen } from 'node:fs';
+import { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { TargetInputError, UsageError } from '../errors.js';
+import { InterruptedError, TargetInputError, UsageError } from '../errors.js';
 import { MAX_LINE_LENGTH, parseTargetLine, targetKey, type ParseLine, type Target } from './parse.js';
 
 export interface TargetSourceSpec {
@@ -109,6 +110,30 @@ async function* splitLines(chunks: AsyncIterable<unknown>): AsyncGenerator<RawLi
   if (partial !== '' || tooLong) yield emit();
 }
 
+/** How far into a source NUL bytes mean "binary" (git's and `mxprobe logs`' heuristic). */
+const BINARY_SNIFF_BYTES = 8 * 1024;
+
+/**
+ * Pass the chunks through, refusing the source when a NUL byte appears in its first 8 KiB: a
+ * binary file is not a targets list, and read line by line it gave one garbage error per LF byte,
+ * while /dev/zero (no LF ever) was read forever. A NUL later in a text file is still reported on
+ * its own line by the parser.
+ */
+async function* refuseBinary(chunks: AsyncIterable<unknown>, source: string): AsyncGenerator<unknown> {
+  let seen = 0;
+  for await (const chunk of chunks) {
+    if (seen < BINARY_SNIFF_BYTES) {
+      const head = typeof chunk === 'string' ? chunk.slice(0, BINARY_SNIFF_BYTES - seen) : (chunk as Buffer).subarray(0, BINARY_SNIFF_BYTES - seen);
+      const nul = typeof head === 'string' ? head.indexOf('\0') : head.indexOf(0);
+      if (nul !== -1) {
+        throw new TargetInputError([{ source, line: 0, input: '', reason: `binary file (NUL byte at offset ${seen + nul}, within the first ${BINARY_SNIFF_BYTES} bytes), not a text list` }]);
+      }
+      seen += head.length;
+    }
+    yield chunk;
+  }
+}
+
 function describeError(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : 'EIO';
@@ -127,16 +152,44 @@ function describeError(err: unknown): string {
   }
 }
 
+/**
+ * The lines of any line-oriented input file the CLI reads besides targets (`lint --fleet`), with
+ * the same bounds: refused as binary on NUL in the first 8 KiB, and a line over MAX_LINE_LENGTH
+ * is a TargetInputError at `path:line` instead of a buffer that grows until the process dies.
+ */
+export async function* boundedTextLines(chunks: AsyncIterable<unknown>, source: string): AsyncGenerator<string> {
+  for await (const raw of splitLines(refuseBinary(chunks, source))) {
+    if (raw.tooLong) throw new TargetInputError([{ source, line: raw.lineNo, input: raw.text, reason: `line longer than ${MAX_LINE_LENGTH} characters` }]);
+    yield raw.text;
+  }
+}
+
+/**
+ * A readable stream over a path. A FIFO (`mkfifo`, `<(…)`) is read through a libuv pipe, not the
+ * thread pool: a thread-pool read() blocked on a FIFO whose writer stays open kept the process
+ * from exiting even after process.exit (a signal while reading targets hung instead of exiting).
+ */
+export async function openInputStream(path: string): Promise<NodeJS.ReadableStream & { destroy(): void }> {
+  const fd = await new Promise<number>((res, rej) => fsOpen(path, 'r', (err, fd) => (err ? rej(err) : res(fd))));
+  let fifo = false;
+  try {
+    fifo = fstatSync(fd).isFIFO();
+  } catch {
+    // Not knowing is fine: the thread-pool reader works for everything.
+  }
+  if (fifo) return new Socket({ fd, readable: true, writable: false });
+  return createReadStream('', { fd, highWaterMark: 64 * 1024 });
+}
+
 async function* fileLines(spec: TargetSourceSpec, file: string): AsyncGenerator<RawLine> {
   let stream;
   try {
-    const fh = await open(resolve(spec.cwd ?? process.cwd(), file), 'r');
-    stream = fh.createReadStream({ highWaterMark: 64 * 1024 });
+    stream = await openInputStream(resolve(spec.cwd ?? process.cwd(), file));
   } catch (err) {
     throw new TargetInputError([{ source: file, line: 0, input: '', reason: describeError(err) }]);
   }
   try {
-    yield* splitLines(stream);
+    yield* splitLines(refuseBinary(stream, file));
   } catch (err) {
     // Read errors (EISDIR surfaces here on Linux, EIO on a failing disk). Consumer errors never come
     // back into a generator through `yield`, so this only wraps I/O failures.
@@ -161,11 +214,12 @@ async function* stdinLines(stdin: NodeJS.ReadableStream, keep: boolean): AsyncGe
   }
   const lines: RawLine[] = [];
   try {
-    for await (const line of splitLines(stdin)) {
+    for await (const line of splitLines(refuseBinary(stdin, 'stdin'))) {
       if (keep && line.text.trim() !== '') lines.push(line);
       yield line;
     }
   } catch (err) {
+    if (err instanceof TargetInputError) throw err;
     throw new TargetInputError([{ source: 'stdin', line: 0, input: '', reason: `cannot read targets from stdin: ${describeError(err).replace(/^cannot read targets file: /, '')}` }]);
   }
   if (keep) stdinReplay.set(stdin, lines);
@@ -275,6 +329,11 @@ export interface ValidationResult {
 export interface ValidateOptions {
   /** Keep the valid targets when there are at most this many (see ValidationResult.targets). */
   keep?: number;
+  /**
+   * Abort the reading (SIGINT/SIGTERM): rejects with InterruptedError at once, even while a read
+   * is pending on a FIFO or a pipe whose writer stays open.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -297,7 +356,28 @@ export async function validateTargets(spec: TargetSourceSpec, options: ValidateO
     if (problems.length < MAX_PROBLEMS) problems.push(p);
   };
   const lines = iterate(spec, { onDuplicate: () => void duplicates++ }, { keepStdin: true, onUnreadable: addProblem });
-  for await (const line of lines) {
+  const signal = options.signal;
+  const interrupted = () => new InterruptedError('interrupted while reading the targets: nothing was probed');
+  if (signal?.aborted) throw interrupted();
+  // A pending read cannot be cancelled from outside the generator, so each next() races the
+  // signal; the CLI exits right after, which closes whatever was still open.
+  let onAbort: (() => void) | undefined;
+  const aborted = signal === undefined ? null : new Promise<never>((_, reject) => {
+    onAbort = () => reject(interrupted());
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted?.catch(() => {});
+  const next = (): Promise<IteratorResult<TargetLine>> => (aborted === null ? lines.next() : Promise.race([lines.next(), aborted]));
+  try {
+    for (let r = await next(); r.done !== true; r = await next()) {
+      processLine(r.value);
+    }
+  } finally {
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+  }
+  return { problems, count, duplicates, invalid, ipTargets, ...(kept !== null ? { targets: kept } : {}) };
+
+  function processLine(line: TargetLine): void {
     if (line.ok === true) {
       count++;
       if (line.target.kind === 'ip') ipTargets++;
@@ -307,7 +387,6 @@ export async function validateTargets(spec: TargetSourceSpec, options: ValidateO
       }
     } else if (line.ok === false) addProblem({ source: line.source, line: line.lineNo, input: line.input, reason: line.reason });
   }
-  return { problems, count, duplicates, invalid, ipTargets, ...(kept !== null ? { targets: kept } : {}) };
 }
 
 /** The error for "no targets at all" (every source empty or only comments). The CLI exits with 2. */

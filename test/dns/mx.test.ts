@@ -165,6 +165,7 @@ describe('lookupAddresses', () => {
       status: 'ok',
       addresses: [{ ip: '192.0.2.63', family: 4 }],
       detail: 'AAAA: servfail',
+      failed: [{ type: 'AAAA', status: 'servfail' }],
     });
   });
 

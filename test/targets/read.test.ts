@@ -85,17 +85,47 @@ describe('readTargets', () => {
     ]);
   });
 
-  it('reports a lone CR or a NUL inside a line instead of splitting or passing it', async () => {
-    const f = await file('ctl.txt', 'exam\rple.com\nexa\0mple.com\nok.example\n');
+  it('reports a lone CR inside a line instead of splitting or passing it', async () => {
+    const f = await file('ctl.txt', 'exam\rple.com\nok.example\n');
     const lines = await collect({ args: [], files: [f] });
     expect(lines.map((l) => [l.lineNo, l.ok])).toEqual([
       [1, false],
-      [2, false],
-      [3, true],
+      [2, true],
     ]);
-    const [cr, nul] = lines;
+    const [cr] = lines;
     if (cr?.ok === false) expect(cr.reason).toMatch(/carriage return/);
+  });
+
+  it('a NUL past the first 8 KiB is reported on its line, not passed', async () => {
+    const f = await file('late-nul.txt', `${'ok.example\n'.repeat(1000)}exa\0mple.com\n`);
+    const lines = await collect({ args: [], files: [f] });
+    const nul = lines.find((l) => l.lineNo === 1001);
+    expect(nul?.ok).toBe(false);
     if (nul?.ok === false) expect(nul.reason).toMatch(/NUL/);
+  });
+
+  // Like `mxprobe logs` and git: NUL in the first 8 KiB means a binary file, not a targets list.
+  // Read line by line, a binary file gave one garbage error line per LF byte, and /dev/zero (no
+  // LF ever) was read forever.
+  it('a file with NUL in its first 8 KiB is refused as binary, at once, naming the file', async () => {
+    const f = await file('bin.dat', Buffer.concat([Buffer.from('example.com\n'), Buffer.alloc(64, 0), Buffer.from('\nexample.net\n')]));
+    await expect(collect({ args: [], files: [f] })).rejects.toThrow(/bin\.dat.*binary/s);
+    const v = await validateTargets({ args: [], files: [f] });
+    expect(v.problems).toEqual([expect.objectContaining({ source: f, line: 0, reason: expect.stringMatching(/binary/) })]);
+    expect(v.invalid).toBe(1);
+  });
+
+  it('/dev/zero as a targets file ends at once as binary instead of reading forever', async () => {
+    if (!existsSync('/dev/zero')) return;
+    const started = Date.now();
+    const v = await validateTargets({ args: [], files: ['/dev/zero'] });
+    expect(v.problems[0]?.reason).toMatch(/binary/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('binary stdin is refused the same way', async () => {
+    const v = await validateTargets({ args: [], files: ['-'], stdin: stdinOf('a.example\n', Buffer.alloc(10, 0)) });
+    expect(v.problems).toEqual([expect.objectContaining({ source: 'stdin', line: 0, reason: expect.stringMatching(/binary/) })]);
   });
 
   it('decodes UTF-8 split across chunk boundaries', async () => {
