@@ -9,7 +9,7 @@
  * complete line before the damage was delivered (the partial line at the break is dropped).
  */
 import { isAscii } from 'node:buffer';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, open, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { MxprobeError } from '../errors.js';
@@ -260,7 +260,11 @@ const CHUNK = 1 << 16;
  * the byte range [start, end) of the file (a parallel range, run.ts); the end is the file's end.
  */
 export async function* fileChunks(path: string, start = 0, end = Infinity): AsyncGenerator<Buffer> {
-  const fd = openSync(path, 'r');
+  yield* fdChunks(openSync(path, 'r'), start, end);
+}
+
+/** fileChunks on a descriptor already open on a regular file; closes it when done. */
+async function* fdChunks(fd: number, start = 0, end = Infinity): AsyncGenerator<Buffer> {
   try {
     let pos = start;
     // After a first chunk that is not gzip, one buffer serves every read: readLines() is done
@@ -283,12 +287,43 @@ export async function* fileChunks(path: string, start = 0, end = Infinity): Asyn
   }
 }
 
+/**
+ * Any path's bytes: a regular file through positioned reads (fdChunks); anything else (a FIFO,
+ * `<(zcat …)`'s /dev/fd/N pipe, a character device) cannot seek (positioned reads fail with ESPIPE),
+ * so it is read in order from the same descriptor. Never closed and opened again: closing a FIFO's
+ * only reader loses what the writer already put in the pipe. A FIFO is read through a libuv pipe,
+ * as openInputStream (src/targets/read.ts) does, so a signal can still end the process; the open
+ * itself goes to the thread pool, since opening a FIFO waits for its writer.
+ */
+async function* pathChunks(path: string): AsyncGenerator<Buffer> {
+  const fd = await new Promise<number>((res, rej) => open(path, 'r', (err, fd) => (err ? rej(err) : res(fd))));
+  let st;
+  try {
+    st = fstatSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  if (st.isFile()) {
+    yield* fdChunks(fd);
+    return;
+  }
+  const stream: AsyncIterable<Buffer> & { destroy(): void } = st.isFIFO()
+    ? new (await import('node:net')).Socket({ fd, readable: true, writable: false })
+    : createReadStream('', { fd, highWaterMark: CHUNK });
+  try {
+    for await (const chunk of stream) yield chunk;
+  } finally {
+    stream.destroy();
+  }
+}
+
 export function fileSource(path: string, cwd: string): LogSource {
   const full = resolve(cwd, path);
   return {
     label: path,
     path: full,
-    open: () => fileChunks(full),
+    open: () => pathChunks(full),
     reference: async () => {
       try {
         return (await stat(full)).mtime;

@@ -128,3 +128,33 @@ describe('orderRotated', () => {
     expect(orderRotated(['mail.log', '-'])).toEqual(['mail.log', '-']);
   });
 });
+
+describe('fileSource on a path that cannot seek', () => {
+  // A FIFO (or bash's <(zcat …), a /dev/fd/N pipe) failed with "ESPIPE: invalid seek": positioned
+  // reads only work on regular files. It must give the same bytes as the regular file.
+  it('reads a FIFO in order, the same lines as the file', async () => {
+    const { execFileSync, spawn } = await import('node:child_process');
+    const { writeFileSync } = await import('node:fs');
+    const { fileSource } = await import('../../src/logs/read.js');
+    const dir = mkdtempSync(join(tmpdir(), 'mxprobe-fifo-'));
+    try {
+      const text = Array.from({ length: 5000 }, (_, i) => `Nov  1 00:00:${String(i % 60).padStart(2, '0')} relay1 postfix/qmgr[1]: line ${i}`).join('\n') + '\n';
+      writeFileSync(join(dir, 'plain.log'), text);
+      const fifo = join(dir, 'pipe.log');
+      execFileSync('mkfifo', [fifo]);
+      const linesOf = async (path: string) => {
+        const lines: string[] = [];
+        await readLines(fileSource(path, dir).open(), path, { lines: (b) => lines.push(...b), capped: () => {} });
+        return lines;
+      };
+      const fromFile = await linesOf(join(dir, 'plain.log'));
+      // The writer is another process, as with `cat x > fifo &` or bash's <(…).
+      const writer = spawn('sh', ['-c', 'cat plain.log > pipe.log'], { cwd: dir, stdio: 'ignore' });
+      const fromFifo = await linesOf(fifo).finally(() => writer.kill());
+      expect(fromFile.length).toBe(5000);
+      expect(fromFifo).toEqual(fromFile);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 20_000);
+});
