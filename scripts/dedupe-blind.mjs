@@ -47,6 +47,12 @@ const refs = [
   'test/fixtures/blind9b.tsv',
   'test/fixtures/blind8-second-labeller.tsv',
   'test/fixtures/blind9-second-labeller.tsv',
+  // blind11a/blind11b (session 7) also dedupe against the session-6 sets: blind10, blind10b, blind10's second
+  // labeller and the session-6 training set train10.
+  'test/fixtures/blind10.tsv',
+  'test/fixtures/blind10b.tsv',
+  'test/fixtures/blind10-second-labeller.tsv',
+  'test/fixtures/train10.tsv',
   ...readdirSync(join(root, 'test/analysis'))
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `test/analysis/${f}`),
