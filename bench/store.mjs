@@ -267,13 +267,18 @@ async function main() {
       };
       return { wallSpread: r((x) => x.wallS), cpuSpread: r((x) => x.cpuS) };
     };
+    /** The end of a failing round's stderr: a non-zero exit (failed hosts, a store warning) says why. */
+    const failed = (xs) => {
+      const x = xs.find((y) => y.code !== 0);
+      return x ? { failedStderr: x.stderr.trim().slice(-300) } : {};
+    };
     const plain = { wallS: med(runs.plain, (x) => x.wallS), cpuS: med(runs.plain, (x) => x.cpuS), rssMb: med(runs.plain, (x) => x.rssMb) };
     const sq = { wallS: med(runs.sq, (x) => x.wallS), cpuS: med(runs.sq, (x) => x.cpuS), rssMb: med(runs.sq, (x) => x.rssMb), code: runs.sq.find((x) => x.code !== 0)?.code ?? 0 };
-    rows.push({ id: 'probe-slowdown-sqlite', what: `probe ${FARM} hosts (ehlo, L=${L} ms), --store sqlite vs none, median of ${ROUNDS}`, wallS: sq.wallS, baseS: plain.wallS, slowdownPct: round(((sq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: sq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((sq.cpuS - plain.cpuS) / plain.cpuS) * 100), rssMb: sq.rssMb, baseRssMb: plain.rssMb, code: sq.code, load: loadavg()[0], ...spread(runs.sq), base: spread(runs.plain) });
+    rows.push({ id: 'probe-slowdown-sqlite', what: `probe ${FARM} hosts (ehlo, L=${L} ms), --store sqlite vs none, median of ${ROUNDS}`, wallS: sq.wallS, baseS: plain.wallS, slowdownPct: round(((sq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: sq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((sq.cpuS - plain.cpuS) / plain.cpuS) * 100), rssMb: sq.rssMb, baseRssMb: plain.rssMb, code: sq.code, load: loadavg()[0], ...spread(runs.sq), base: spread(runs.plain), ...failed(runs.sq), ...(failed(runs.plain).failedStderr ? { plainFailedStderr: failed(runs.plain).failedStderr } : {}) });
     // The same rows for the BENCH_CLI_BEFORE build, against the same no-store runs.
     const row = (id, what, xs) => {
       const m = { wallS: med(xs, (x) => x.wallS), cpuS: med(xs, (x) => x.cpuS), rssMb: med(xs, (x) => x.rssMb), serverCpuS: med(xs, (x) => x.serverCpuS), code: xs.find((x) => x.code !== 0)?.code ?? 0 };
-      rows.push({ id, what, wallS: m.wallS, baseS: plain.wallS, slowdownPct: round(((m.wallS - plain.wallS) / plain.wallS) * 100), cpuS: m.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((m.cpuS - plain.cpuS) / plain.cpuS) * 100), ...(m.serverCpuS !== null ? { serverCpuS: round(m.serverCpuS, 2) } : {}), rssMb: m.rssMb, code: m.code, load: loadavg()[0], ...spread(xs) });
+      rows.push({ id, what, wallS: m.wallS, baseS: plain.wallS, slowdownPct: round(((m.wallS - plain.wallS) / plain.wallS) * 100), cpuS: m.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((m.cpuS - plain.cpuS) / plain.cpuS) * 100), ...(m.serverCpuS !== null ? { serverCpuS: round(m.serverCpuS, 2) } : {}), rssMb: m.rssMb, code: m.code, load: loadavg()[0], ...spread(xs), ...failed(xs) });
     };
     if (CLI_BEFORE) row('probe-slowdown-sqlite-before', `probe ${FARM} hosts, --store sqlite with ${CLI_BEFORE} vs none, median of ${ROUNDS}`, runs.sqB);
     if (pgBUrl) row('probe-slowdown-pg-before', `probe ${FARM} hosts, --store postgres with ${CLI_BEFORE} vs none, median of ${ROUNDS}`, runs.pgB);
@@ -285,7 +290,7 @@ async function main() {
     }
     if (pgUrl) {
       const pq = { wallS: med(runs.pg, (x) => x.wallS), cpuS: med(runs.pg, (x) => x.cpuS), rssMb: med(runs.pg, (x) => x.rssMb), serverCpuS: med(runs.pg, (x) => x.serverCpuS), code: runs.pg.find((x) => x.code !== 0)?.code ?? 0 };
-      rows.push({ id: 'probe-slowdown-pg', what: `probe ${FARM} hosts, --store postgres vs none, median of ${ROUNDS}`, wallS: pq.wallS, baseS: plain.wallS, slowdownPct: round(((pq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: pq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((pq.cpuS - plain.cpuS) / plain.cpuS) * 100), serverCpuS: round(pq.serverCpuS, 2), rssMb: pq.rssMb, code: pq.code, load: loadavg()[0], ...spread(runs.pg) });
+      rows.push({ id: 'probe-slowdown-pg', what: `probe ${FARM} hosts, --store postgres vs none, median of ${ROUNDS}`, wallS: pq.wallS, baseS: plain.wallS, slowdownPct: round(((pq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: pq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((pq.cpuS - plain.cpuS) / plain.cpuS) * 100), serverCpuS: round(pq.serverCpuS, 2), rssMb: pq.rssMb, code: pq.code, load: loadavg()[0], ...spread(runs.pg), ...failed(runs.pg) });
       if (WITH_WORKER) {
       const pw = { wallS: med(runs.pgW, (x) => x.wallS), cpuS: med(runs.pgW, (x) => x.cpuS), rssMb: med(runs.pgW, (x) => x.rssMb), serverCpuS: med(runs.pgW, (x) => x.serverCpuS), code: runs.pgW.find((x) => x.code !== 0)?.code ?? 0 };
       rows.push({ id: 'probe-slowdown-pg-worker', what: `probe ${FARM} hosts, --store postgres with MXPROBE_STORE_WORKER=1 vs none, median of ${ROUNDS}`, wallS: pw.wallS, baseS: plain.wallS, slowdownPct: round(((pw.wallS - plain.wallS) / plain.wallS) * 100), cpuS: pw.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((pw.cpuS - plain.cpuS) / plain.cpuS) * 100), serverCpuS: round(pw.serverCpuS, 2), rssMb: pw.rssMb, code: pw.code, load: loadavg()[0] });
