@@ -7,7 +7,15 @@
  *  3. `mxprobe diff` of two stored runs of 100k hosts each: wall time and peak RSS.
  * PostgreSQL runs in a temp cluster (initdb + pg_ctl as user postgres when root); skipped with the
  * reason when not installed. BENCH_QUICK=1 uses 10k probes and a 2k farm. Writes bench/results/store-*.json.
- * BENCH_STORE_ONLY=probe runs only part 1 (BENCH_ROUNDS rounds, default 3). BENCH_STORE_ONLY=diff runs only part 3 (plus the imports it needs); BENCH_STORE_DIR=DIR works in
+ * BENCH_STORE_ONLY=probe runs only part 1 (BENCH_ROUNDS rounds, default 3).
+ * BENCH_STORE_HOSTS=100000 sets part 1's farm size (default 10,000, quick 2,000): the issue's
+ * "storing 100k probes from a farm run" is 100,000 hosts of one probe each, so 100k host rows and
+ * 100k probe rows per run, as a real audit of 100k MX hosts writes them. Not 10k hosts x 10
+ * identities: the scheduler keeps one connection per IP at a time, so ten identities per address
+ * make the run wait on the farm's latency (2000 hosts x 10: 27 s wall for 9 s CPU), which hides the
+ * store's CPU instead of measuring it. The farm is split over several processes (FARM_CHUNK
+ * addresses each: one listening socket per address, under the default open-file limit).
+ * Each part-1 row prints the median and the spread (min-max) of its rounds. BENCH_STORE_ONLY=diff runs only part 3 (plus the imports it needs); BENCH_STORE_DIR=DIR works in
  * DIR and keeps it, reusing the NDJSON files and databases already there (a full 100k build takes
  * minutes): e.g. the same stores diffed by two builds (BENCH_CLI) side by side. BENCH_STORE_PG=0
  * skips PostgreSQL.
@@ -25,7 +33,9 @@ const root = join(here, '..');
 const CLI = process.env.BENCH_CLI ?? join(root, 'bin', 'mxprobe.js');
 const QUICK = process.env.BENCH_QUICK === '1';
 const N = QUICK ? 10_000 : 100_000;
-const FARM = QUICK ? 2_000 : 10_000;
+const FARM = Number(process.env.BENCH_STORE_HOSTS ?? (QUICK ? 2_000 : 10_000));
+/** Addresses per farm process: each listens on one socket per address (bench/farm.mjs). */
+const FARM_CHUNK = Number(process.env.BENCH_FARM_CHUNK ?? 15_000);
 const L = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const KEEP = process.env.BENCH_STORE_DIR;
 const ONLY_DIFF = process.env.BENCH_STORE_ONLY === 'diff';
@@ -58,14 +68,24 @@ function timed(args, env = {}, cli = CLI) {
   });
 }
 
-function startFarm(count) {
+function startFarm(count, offset = 0) {
   return new Promise((resolve, reject) => {
-    const child = fork(join(here, 'farm.mjs'), [JSON.stringify({ offset: 0, count, port: 0, latencyMs: L, tls: false })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(join(here, 'farm.mjs'), [JSON.stringify({ offset, count, port: 0, latencyMs: L, tls: false })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.on('message', (m) => {
       if (m.type === 'ready') resolve({ port: m.port, close: () => new Promise((r) => (child.once('exit', r), child.send({ type: 'close' }))) });
       if (m.type === 'error') reject(new Error(m.message));
     });
   });
+}
+
+/** `count` farm addresses over ceil(count / FARM_CHUNK) farm processes; target(i) is host i's "ip:port". */
+async function startFarms(count) {
+  const farms = [];
+  for (let offset = 0; offset < count; offset += FARM_CHUNK) farms.push({ offset, farm: await startFarm(Math.min(FARM_CHUNK, count - offset), offset) });
+  return {
+    target: (i) => `${addressAt(i)}:${farms[Math.floor(i / FARM_CHUNK)].farm.port}`,
+    close: () => Promise.all(farms.map((f) => f.farm.close())),
+  };
 }
 
 async function freePort() {
@@ -188,9 +208,9 @@ async function main() {
   try {
     // 1. Probe-run slowdown with --store, on the farm (ehlo sessions, plaintext).
     if (!ONLY_DIFF) {
-    const farm = await startFarm(FARM);
+    const farm = await startFarms(FARM);
     const targets = join(work, 'targets.txt');
-    writeFileSync(targets, Array.from({ length: FARM }, (_, i) => `${addressAt(i)}:${farm.port}`).join('\n') + '\n');
+    writeFileSync(targets, Array.from({ length: FARM }, (_, i) => farm.target(i)).join('\n') + '\n');
     const base = ['probe', '-f', targets, '--stop-after', 'ehlo', '--concurrency', '500', '--host-gap', '0', '--helo', 'probe.bench.example', '--quiet', '--no-alignment', '--format', 'ndjson'];
     // The stores exist before the timed runs (a cron audit writes to an existing store): the one-off
     // schema creation is not part of the per-run cost. Rounds are interleaved (none, sqlite, pg) so
@@ -239,13 +259,26 @@ async function main() {
       const v = xs.map(f).filter((x) => x !== null && x !== undefined).sort((a, b) => a - b);
       return v.length === 0 ? null : v[Math.floor((v.length - 1) / 2)];
     };
+    /** min-max of the rounds, wall and CPU: a median alone hides how far the rounds moved. */
+    const spread = (xs) => {
+      const r = (f) => {
+        const v = xs.map(f).filter((x) => x !== null && x !== undefined);
+        return v.length === 0 ? null : `${round(Math.min(...v), 2)}-${round(Math.max(...v), 2)}`;
+      };
+      return { wallSpread: r((x) => x.wallS), cpuSpread: r((x) => x.cpuS) };
+    };
+    /** The end of a failing round's stderr: a non-zero exit (failed hosts, a store warning) says why. */
+    const failed = (xs) => {
+      const x = xs.find((y) => y.code !== 0);
+      return x ? { failedStderr: x.stderr.trim().slice(-300) } : {};
+    };
     const plain = { wallS: med(runs.plain, (x) => x.wallS), cpuS: med(runs.plain, (x) => x.cpuS), rssMb: med(runs.plain, (x) => x.rssMb) };
     const sq = { wallS: med(runs.sq, (x) => x.wallS), cpuS: med(runs.sq, (x) => x.cpuS), rssMb: med(runs.sq, (x) => x.rssMb), code: runs.sq.find((x) => x.code !== 0)?.code ?? 0 };
-    rows.push({ id: 'probe-slowdown-sqlite', what: `probe ${FARM} hosts (ehlo, L=${L} ms), --store sqlite vs none, median of ${ROUNDS}`, wallS: sq.wallS, baseS: plain.wallS, slowdownPct: round(((sq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: sq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((sq.cpuS - plain.cpuS) / plain.cpuS) * 100), rssMb: sq.rssMb, baseRssMb: plain.rssMb, code: sq.code, load: loadavg()[0] });
+    rows.push({ id: 'probe-slowdown-sqlite', what: `probe ${FARM} hosts (ehlo, L=${L} ms), --store sqlite vs none, median of ${ROUNDS}`, wallS: sq.wallS, baseS: plain.wallS, slowdownPct: round(((sq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: sq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((sq.cpuS - plain.cpuS) / plain.cpuS) * 100), rssMb: sq.rssMb, baseRssMb: plain.rssMb, code: sq.code, load: loadavg()[0], ...spread(runs.sq), base: spread(runs.plain), ...failed(runs.sq), ...(failed(runs.plain).failedStderr ? { plainFailedStderr: failed(runs.plain).failedStderr } : {}) });
     // The same rows for the BENCH_CLI_BEFORE build, against the same no-store runs.
     const row = (id, what, xs) => {
       const m = { wallS: med(xs, (x) => x.wallS), cpuS: med(xs, (x) => x.cpuS), rssMb: med(xs, (x) => x.rssMb), serverCpuS: med(xs, (x) => x.serverCpuS), code: xs.find((x) => x.code !== 0)?.code ?? 0 };
-      rows.push({ id, what, wallS: m.wallS, baseS: plain.wallS, slowdownPct: round(((m.wallS - plain.wallS) / plain.wallS) * 100), cpuS: m.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((m.cpuS - plain.cpuS) / plain.cpuS) * 100), ...(m.serverCpuS !== null ? { serverCpuS: round(m.serverCpuS, 2) } : {}), rssMb: m.rssMb, code: m.code, load: loadavg()[0] });
+      rows.push({ id, what, wallS: m.wallS, baseS: plain.wallS, slowdownPct: round(((m.wallS - plain.wallS) / plain.wallS) * 100), cpuS: m.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((m.cpuS - plain.cpuS) / plain.cpuS) * 100), ...(m.serverCpuS !== null ? { serverCpuS: round(m.serverCpuS, 2) } : {}), rssMb: m.rssMb, code: m.code, load: loadavg()[0], ...spread(xs), ...failed(xs) });
     };
     if (CLI_BEFORE) row('probe-slowdown-sqlite-before', `probe ${FARM} hosts, --store sqlite with ${CLI_BEFORE} vs none, median of ${ROUNDS}`, runs.sqB);
     if (pgBUrl) row('probe-slowdown-pg-before', `probe ${FARM} hosts, --store postgres with ${CLI_BEFORE} vs none, median of ${ROUNDS}`, runs.pgB);
@@ -257,7 +290,7 @@ async function main() {
     }
     if (pgUrl) {
       const pq = { wallS: med(runs.pg, (x) => x.wallS), cpuS: med(runs.pg, (x) => x.cpuS), rssMb: med(runs.pg, (x) => x.rssMb), serverCpuS: med(runs.pg, (x) => x.serverCpuS), code: runs.pg.find((x) => x.code !== 0)?.code ?? 0 };
-      rows.push({ id: 'probe-slowdown-pg', what: `probe ${FARM} hosts, --store postgres vs none, median of ${ROUNDS}`, wallS: pq.wallS, baseS: plain.wallS, slowdownPct: round(((pq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: pq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((pq.cpuS - plain.cpuS) / plain.cpuS) * 100), serverCpuS: round(pq.serverCpuS, 2), rssMb: pq.rssMb, code: pq.code, load: loadavg()[0] });
+      rows.push({ id: 'probe-slowdown-pg', what: `probe ${FARM} hosts, --store postgres vs none, median of ${ROUNDS}`, wallS: pq.wallS, baseS: plain.wallS, slowdownPct: round(((pq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: pq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((pq.cpuS - plain.cpuS) / plain.cpuS) * 100), serverCpuS: round(pq.serverCpuS, 2), rssMb: pq.rssMb, code: pq.code, load: loadavg()[0], ...spread(runs.pg), ...failed(runs.pg) });
       if (WITH_WORKER) {
       const pw = { wallS: med(runs.pgW, (x) => x.wallS), cpuS: med(runs.pgW, (x) => x.cpuS), rssMb: med(runs.pgW, (x) => x.rssMb), serverCpuS: med(runs.pgW, (x) => x.serverCpuS), code: runs.pgW.find((x) => x.code !== 0)?.code ?? 0 };
       rows.push({ id: 'probe-slowdown-pg-worker', what: `probe ${FARM} hosts, --store postgres with MXPROBE_STORE_WORKER=1 vs none, median of ${ROUNDS}`, wallS: pw.wallS, baseS: plain.wallS, slowdownPct: round(((pw.wallS - plain.wallS) / plain.wallS) * 100), cpuS: pw.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((pw.cpuS - plain.cpuS) / plain.cpuS) * 100), serverCpuS: round(pw.serverCpuS, 2), rssMb: pw.rssMb, code: pw.code, load: loadavg()[0] });
@@ -327,9 +360,9 @@ async function main() {
     if (!pg.reason) pg.stop();
     if (!KEEP) rmSync(work, { recursive: true, force: true });
   }
-  const lines = [`## store bench (${QUICK ? 'quick' : 'full'}, ${N} probes, farm ${FARM}, L=${L} ms)`, '', '| id | what | wall s | rows/s | peak RSS MB | other |', '|---|---|--:|--:|--:|---|'];
+  const lines = [`## store bench (${QUICK ? 'quick' : 'full'}, ${N} probes, farm ${FARM}${process.env.BENCH_STORE_HOSTS ? ' (BENCH_STORE_HOSTS)' : ''}, L=${L} ms)`, '', '| id | what | wall s | rows/s | peak RSS MB | other |', '|---|---|--:|--:|--:|---|'];
   for (const r of rows) {
-    const other = [r.baseS !== undefined ? `without --store ${r.baseS} s, slowdown ${r.slowdownPct}%` : '', r.cpuS !== undefined && r.cpuS !== null ? `CPU ${round(r.cpuS, 2)} s${r.baseCpuS !== undefined ? ` (without ${round(r.baseCpuS, 2)} s, +${r.cpuPct}%)` : ''}` : '', r.serverCpuS !== undefined ? `PostgreSQL server CPU ${r.serverCpuS} s` : '', r.load !== undefined ? `load ${round(r.load, 1)}` : '', r.kbPer1kProbes !== undefined ? `${r.kbPer1kProbes} KB per 1k probes` : '', r.changes !== undefined ? `${r.changes} changes` : '', r.rounds ? `CPU s ${JSON.stringify(r.rounds)}; wall s ${JSON.stringify(r.wallRounds)}` : '', r.code ? `exit ${r.code}` : ''].filter(Boolean).join('; ');
+    const other = [r.baseS !== undefined ? `without --store ${r.baseS} s, slowdown ${r.slowdownPct}%` : '', r.cpuS !== undefined && r.cpuS !== null ? `CPU ${round(r.cpuS, 2)} s${r.baseCpuS !== undefined ? ` (without ${round(r.baseCpuS, 2)} s, +${r.cpuPct}%)` : ''}` : '', r.serverCpuS !== undefined ? `PostgreSQL server CPU ${r.serverCpuS} s` : '', r.wallSpread ? `rounds: wall ${r.wallSpread} s, CPU ${r.cpuSpread} s${r.base ? ` (without: wall ${r.base.wallSpread} s, CPU ${r.base.cpuSpread} s)` : ''}` : '', r.load !== undefined ? `load ${round(r.load, 1)}` : '', r.kbPer1kProbes !== undefined ? `${r.kbPer1kProbes} KB per 1k probes` : '', r.changes !== undefined ? `${r.changes} changes` : '', r.rounds ? `CPU s ${JSON.stringify(r.rounds)}; wall s ${JSON.stringify(r.wallRounds)}` : '', r.code ? `exit ${r.code}` : ''].filter(Boolean).join('; ');
     lines.push(`| ${r.id} | ${r.what} | ${r.wallS ?? ''} | ${r.rowsPerS ?? ''} | ${r.rssMb ?? ''} | ${other} |`);
   }
   const text = lines.join('\n');
@@ -337,7 +370,7 @@ async function main() {
   mkdirSync(join(here, 'results'), { recursive: true });
   // BENCH_LABEL (e.g. "before") and the CLI measured go into the file, so runs of two builds side by side are told apart.
   const label = process.env.BENCH_LABEL ? `-${process.env.BENCH_LABEL.replace(/[^\w-]/g, '')}` : '';
-  writeFileSync(join(here, 'results', `store-${new Date().toISOString().replace(/[:.]/g, '-')}${QUICK ? '-quick' : ''}${label}.json`), `${JSON.stringify({ cli: CLI, label: process.env.BENCH_LABEL ?? null, rows, markdown: text }, null, 2)}\n`);
+  writeFileSync(join(here, 'results', `store-${new Date().toISOString().replace(/[:.]/g, '-')}${QUICK ? '-quick' : ''}${process.env.BENCH_STORE_HOSTS ? `-hosts${FARM}` : ''}${label}.json`), `${JSON.stringify({ cli: CLI, label: process.env.BENCH_LABEL ?? null, rows, markdown: text }, null, 2)}\n`);
 }
 
 try {

@@ -413,7 +413,8 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
           out.write(jsonTarget(t, firstTarget));
           firstTarget = false;
         }
-        if (flags.format === 'ndjson') out.write(ndjsonTarget(t));
+        // --store: the target's record is serialised once for this line and the store, as the host's.
+        if (flags.format === 'ndjson') out.write(storeHook?.targetLine(t) ?? ndjsonTarget(t));
         if (csv) out.write(csv.csvRows(t));
         // The table keeps only its rendered cells per finished target (report/table.ts
         // TableBuilder), not the results. The HTML page shows everything, transcripts included.

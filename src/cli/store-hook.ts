@@ -18,7 +18,7 @@ import { storeSpec } from '../store/open.js';
 import type { StoreSink } from '../store/sink.js';
 import { StoreError, type HostTarget, type Store } from '../store/types.js';
 import { startWorkerRun, workerModule, type RemoteRun } from '../store/worker-sink.js';
-import { serialiseHost, type HostStrings } from '../store/serialise.js';
+import { serialiseHost, serialiseTarget, type HostStrings, type TargetStrings } from '../store/serialise.js';
 import { StoreTrace } from './store-trace.js';
 
 export interface StoreFlags {
@@ -41,6 +41,8 @@ export interface StoreHook {
    */
   hostLine(host: HostResult, target: HostTarget): string | undefined;
   host(host: HostResult, target: HostTarget): Promise<void> | undefined;
+  /** The NDJSON target line (= ndjsonTarget), made once for the writer and the store, as hostLine. */
+  targetLine(t: TargetResult): string | undefined;
   target(t: TargetResult): Promise<void> | undefined;
   /** Finish the stored run and write the metrics file. Resolves with true when something was lost. */
   finish(finishedAt: string, summary: Summary, interrupted: boolean): Promise<boolean>;
@@ -134,6 +136,8 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
   const now = new Date();
   /** The strings hostLine() made for the host host() is about to get. */
   let made: { host: HostResult; pre: HostStrings } | null = null;
+  /** The same for the target target() is about to get. */
+  let madeTarget: { t: TargetResult; pre: TargetStrings } | null = null;
   return {
     hostLine(host, target) {
       if (!sink) return undefined;
@@ -149,9 +153,18 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
       if (trace && sink) return trace.time('host rows', () => sink!.host(host, target, pre));
       return sink?.host(host, target, pre);
     },
+    targetLine(t) {
+      if (!sink) return undefined;
+      const pre = trace ? trace.time('serialise target', () => serialiseTarget(t)) : serialiseTarget(t);
+      if (pre === null) return undefined;
+      madeTarget = { t, pre };
+      return pre.line;
+    },
     target(t) {
-      if (trace && sink) return trace.time('target rows', () => sink!.target(t));
-      return sink?.target(t);
+      const record = madeTarget !== null && madeTarget.t === t ? madeTarget.pre.record : null;
+      madeTarget = null;
+      if (trace && sink) return trace.time('target rows', () => sink!.target(t, record));
+      return sink?.target(t, record);
     },
     async finish(finishedAt, summary, interrupted) {
       let lost = false;

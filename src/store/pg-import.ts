@@ -132,7 +132,7 @@ export async function pgImportWriter(pool: pg.Pool, meta: RunMetaIn, guard: Guar
           await insertProbes(client, withIds);
           let added: string[] = [];
           if (b.targets.length > 0) {
-            const tr = b.targets.map(targetRow);
+            const tr = b.targets.map((t) => targetRow(t));
             const res = await client.query(
               `INSERT INTO targets (run_id, tkey, input, origin, kind, domain, port, dns_status, record)
                SELECT $1::bigint, u.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], ${UNPACK('$9')}) AS u(tkey, input, origin, kind, domain, port, dns, rec)

@@ -49,7 +49,6 @@ export interface TargetRow {
 /** `pre`: the record already serialised (serialise.ts), else it is made here. */
 export function hostRow(host: HostResult, target: HostTarget, pre?: HostStrings | null): HostRow {
   const tkey = targetKey(target);
-  const { probes: _probes, ...rest } = host;
   return {
     hkey: hostKey(tkey, host),
     tkey,
@@ -59,9 +58,15 @@ export function hostRow(host: HostResult, target: HostTarget, pre?: HostStrings 
     ip: host.ip,
     port: host.port,
     family: host.family,
-    record: pre?.record ?? JSON.stringify({ ...rest, target: { input: target.input, domain: target.domain } }),
+    record: pre?.record ?? hostRecord(host, target),
     brief: hostBrief(host, target),
   };
+}
+
+/** The host's `record` column: the host without its probes, with its target's input and domain. */
+function hostRecord(host: HostResult, target: HostTarget): string {
+  const { probes: _probes, ...rest } = host;
+  return JSON.stringify({ ...rest, target: { input: target.input, domain: target.domain } });
 }
 
 /**
@@ -219,13 +224,18 @@ export interface RowBatch {
 export function batchRows(hosts: ReadonlyArray<{ host: HostResult; target: HostTarget; pre?: HostStrings | null }>, targets: readonly TargetResult[]): RowBatch {
   return {
     hosts: hosts.map(({ host, target, pre }) => ({ h: hostRow(host, target, pre), probes: host.probes.map((p, seq) => probeRow(p, seq, pre?.probes[seq])) })),
-    targets: targets.map(targetRow),
+    targets: targets.map((t) => targetRow(t)),
   };
 }
 
-export function targetRow(t: TargetResult): TargetRow {
-  const { hosts: _hosts, ...rest } = t;
-  return { tkey: targetKey(t), input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, port: t.port, dnsStatus: t.dns.status, record: JSON.stringify(rest) };
+/** `record`: the target without its hosts, already serialised (serialise.ts serialiseTarget), else made here. */
+export function targetRow(t: TargetResult, record?: string): TargetRow {
+  let rec = record;
+  if (rec === undefined) {
+    const { hosts: _hosts, ...rest } = t;
+    rec = JSON.stringify(rest);
+  }
+  return { tkey: targetKey(t), input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, port: t.port, dnsStatus: t.dns.status, record: rec };
 }
 
 /** Parse a JSON column (TEXT in both dialects). */

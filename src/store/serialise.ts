@@ -11,7 +11,7 @@
  * (rows.ts hostRow). test/store/lines.test.ts checks the line against ndjsonHost and the stored
  * rows against those written without it.
  */
-import type { HostResult } from '../results.js';
+import type { HostResult, TargetResult } from '../results.js';
 import type { HostTarget } from './types.js';
 
 export interface HostStrings {
@@ -48,4 +48,24 @@ export function serialiseHost(host: HostResult, target: HostTarget): HostStrings
     record: `{${recParts.join(',')}}`,
     probes,
   };
+}
+
+export interface TargetStrings {
+  /** ndjsonTarget(target), LF included. */
+  line: string;
+  /** rows.ts targetRow's `record` column: the target without its hosts. */
+  record: string;
+}
+
+/**
+ * The target's NDJSON line and its stored record from one JSON.stringify: ndjsonTarget writes
+ * `{ type: 'target', ...rest }` and targetRow stores `rest` (the target without `hosts`), so the
+ * line is the record with `"type":"target",` put in front of its first key. null when the target
+ * has a `type` key of its own (the spread would overwrite it; then the ordinary path is taken).
+ */
+export function serialiseTarget(target: TargetResult): TargetStrings | null {
+  if ('type' in target) return null;
+  const { hosts: _hosts, ...rest } = target;
+  const record = JSON.stringify(rest);
+  return { line: record.length > 2 ? `{"type":"target",${record.slice(1)}\n` : '{"type":"target"}\n', record };
 }

@@ -101,12 +101,14 @@ export class StoreSink {
     return this.pending > MAX_PENDING ? done : Promise.resolve();
   }
 
-  target(t: TargetResult): Promise<void> {
+  /** `record`: the target without its hosts, already serialised (serialise.ts serialiseTarget). */
+  target(t: TargetResult, record?: string | null): Promise<void> {
     if (this.failed) return Promise.resolve();
     this.digest.add(targetKey(t));
     try {
-      // The target record repeats its hosts; only its own fields are stored.
-      this.rows.targets.push(targetRow({ ...t, hosts: [] }));
+      // The target record repeats its hosts; only its own fields are stored (targetRow leaves
+      // `hosts` out, without copying the target).
+      this.rows.targets.push(targetRow(t, record ?? undefined));
     } catch (e) {
       this.fail(e);
       return Promise.resolve();

@@ -48,6 +48,19 @@ function explain(path: string, e: unknown, what: string, busyMs: number): StoreE
   return new StoreError('E_STORE_OPEN', `store ${path}: ${what}: ${msg}`, { cause: e });
 }
 
+/**
+ * The page size of a new SQLite store (SQLite allows 512 to 65536). Measured in session 7
+ * (bench/results/store-2026-12-01-storeperf4.md), a 2000-host farm run's rows written through
+ * StoreSink in a fresh process (batches, finish; then close), CPU medians of 8 interleaved runs:
+ * 4 KiB 330 + 28 ms, 16 KiB 285 + 11 ms, 32 KiB 235 + 9 ms, 64 KiB 251 + 7 ms. A diff of two
+ * stored runs of 100k hosts did not get slower with larger pages (64 KiB: 5.1 s CPU, 4 KiB: 7.4 s):
+ * it reads the hosts in key order, which follows the order they were written closely enough.
+ */
+export const STORE_PAGE_SIZE = 32768;
+
+/** WAL bytes between two automatic checkpoints (wal_autocheckpoint counts pages). */
+const WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024;
+
 export function openSqliteStore(path: string, opts: SqliteOptions): Store {
   let db: Db;
   let schema = 0;
@@ -65,10 +78,16 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
     db.pragma('schema_version');
     db.pragma('foreign_keys = ON');
     if (!opts.readOnly) {
+      // A new store gets larger pages than SQLite's default 4 KiB (sqlite.org/pragma.html#pragma_page_size;
+      // it can only be chosen before the file's first write, so an existing store keeps its own). A
+      // probe row is ~2.7 KB with its transcript: one per 4 KiB page, the rest of the page empty, and
+      // the cost of writing a batch (WAL frames, their checksums, page allocation) and of the
+      // checkpoint at close follows the number of pages more than the bytes. See STORE_PAGE_SIZE.
+      if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma(`page_size = ${STORE_PAGE_SIZE}`);
       // WAL: readers (history, diff) never block the writer, and commits are cheap (sqlite.org/wal.html).
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
-      // Checkpoint every 10000 WAL pages (40 MB) instead of SQLite's 1000: a checkpoint runs inside
+      // Checkpoint every 40 MB of WAL (10000 pages of 4 KiB) instead of SQLite's 1000 pages: a checkpoint runs inside
       // the commit that crosses the mark, on the prober's thread, and fsyncs the WAL and the
       // database file (sqlite.org/wal.html#ckpt); at 1000 pages a 2000-host run paid about three
       // of them mid-run. Closing the last connection still checkpoints everything, and the WAL
@@ -76,7 +95,9 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
       // synchronous=NORMAL's (sqlite.org/pragma.html#pragma_synchronous): if the process dies,
       // every committed batch is in the WAL file and is kept; a power loss may roll back the
       // commits since the last WAL sync (now up to one checkpoint interval), never corrupt the file.
-      db.pragma('wal_autocheckpoint = 10000');
+      // The mark is counted in pages: 40 MB whatever the store's page size (4 KiB in a store
+      // made before STORE_PAGE_SIZE, STORE_PAGE_SIZE in a new one).
+      db.pragma(`wal_autocheckpoint = ${Math.round(WAL_CHECKPOINT_BYTES / (db.pragma('page_size', { simple: true }) as number))}`);
     }
     schema = migrate(db, opts.readOnly === true);
     if (!opts.readOnly) {

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TargetResult } from '../../src/results.js';
-import { ndjsonHost } from '../../src/report/json.js';
-import { serialiseHost } from '../../src/store/serialise.js';
+import { ndjsonHost, ndjsonTarget } from '../../src/report/json.js';
+import { serialiseHost, serialiseTarget } from '../../src/store/serialise.js';
 import { StoreSink } from '../../src/store/sink.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { SAMPLE, syntheticTarget } from './fixture.js';
@@ -46,7 +46,11 @@ async function write(path: string, via: 'objects' | 'serialised'): Promise<void>
         await sink.host(h, info, pre);
       } else await sink.host(h, info);
     }
-    await sink.target(t);
+    if (via === 'serialised') {
+      const pre = serialiseTarget(t);
+      expect(pre?.line).toBe(ndjsonTarget(t));
+      await sink.target(t, pre?.record);
+    } else await sink.target(t);
   }
   await sink.finish('2026-05-01T00:01:00.000Z', 'complete');
   await store.close();
@@ -90,5 +94,17 @@ describe('one serialisation for the NDJSON line and the store', () => {
     const bare = { exchange: 'a', ip: '192.0.2.1', port: 25, family: 4, probes: [] } as unknown as typeof h;
     expect(serialiseHost(bare, info)!.line).toBe(ndjsonHost(bare, info));
     expect(serialiseHost({ ...h, type: 'x' } as unknown as typeof h, info)).toBeNull();
+  });
+
+  it('serialiseTarget: the NDJSON target line byte for byte (hosts left out wherever they stand); null for a type key', () => {
+    for (const t of targets()) expect(serialiseTarget(t)!.line).toBe(ndjsonTarget(t));
+    const t = structuredClone(SAMPLE.targets[0]!);
+    // hosts first, a late key, an undefined one; hosts only.
+    const reordered = Object.assign({ hosts: t.hosts, zz: [1] }, t, { u: undefined }) as unknown as typeof t;
+    expect(serialiseTarget(reordered)!.line).toBe(ndjsonTarget(reordered));
+    expect(JSON.parse(serialiseTarget(reordered)!.record)).not.toHaveProperty('hosts');
+    const hostsOnly = { hosts: [] } as unknown as typeof t;
+    expect(serialiseTarget(hostsOnly)!.line).toBe(ndjsonTarget(hostsOnly));
+    expect(serialiseTarget({ ...t, type: 'x' } as unknown as typeof t)).toBeNull();
   });
 });
