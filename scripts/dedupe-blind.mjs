@@ -53,6 +53,9 @@ const refs = [
   'test/fixtures/blind10b.tsv',
   'test/fixtures/blind10-second-labeller.tsv',
   'test/fixtures/train10.tsv',
+  // The next set (after session 7) also dedupes against blind11a/blind11b, spent in session 7.
+  'test/fixtures/blind11a.tsv',
+  'test/fixtures/blind11b.tsv',
   ...readdirSync(join(root, 'test/analysis'))
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `test/analysis/${f}`),
