@@ -38,6 +38,11 @@ function formatFromPath(path: string | undefined): ReportFormat | null {
   if (/\.csv$/i.test(path)) return 'csv';
   if (/\.json$/i.test(path)) return 'json';
   if (/\.txt$/i.test(path)) return 'table';
+  // NDJSON is what `probe -o` writes; report renders a whole run and has no NDJSON form. Falling
+  // through to the table would put text into a file a script will read as NDJSON.
+  if (/\.(ndjson|jsonl)$/i.test(path)) {
+    throw new UsageError(`-o ${path}: report does not write NDJSON; it writes html, table, csv or json (name the file .json, or pass --format)`);
+  }
   return null;
 }
 
@@ -83,10 +88,11 @@ export function registerReport(program: Command, ctx: CliContext): void {
         if (Number.isNaN(now.getTime())) throw new UsageError(`--now: not a date: ${flags.now}`);
       }
 
+      // Decided before the results are read: a usage error costs nothing.
+      const format = flags.format ?? formatFromPath(flags.output) ?? 'table';
       const loaded = await loadResultsForCli(ctx, file);
       if (loaded === null) return;
 
-      const format = flags.format ?? formatFromPath(flags.output) ?? 'table';
       const color = flags.color !== false && flags.output === undefined && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true;
       const notes = loaded.interrupted ? ['Interrupted run: these results are partial.', ...loaded.warnings] : [];
       const text = render(loaded.run, format, notes, color, tableWidth(ctx.stdout, ctx.env, flags.output !== undefined));
