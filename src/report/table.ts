@@ -218,6 +218,8 @@ export class TableBuilder {
    * per host (mismatch avoids each receiver's own name) lists its names, never just the first host's.
    */
   private readonly names = new Map<string, { first: string[]; more: Set<string> }>();
+  /** Per identity key, the first name of a probe never sent (a 421 or a drop ended the host first). */
+  private readonly unsent = new Map<string, string>();
   /** Hosts that offered STARTTLS and could not do it (issue 12 §A), once per host. */
   private readonly starttlsBroken = new Set<string>();
   /** Transport-security lines per target (origin order at render). */
@@ -244,7 +246,9 @@ export class TableBuilder {
         const source = p.identity.source ?? 'default';
         this.sources.add(source);
         cells.push([kind, source, stripControl(gridCell(p))]);
-        if (p.identity.name) this.addName(kind + SOURCE_SEP + source, p.identity.name);
+        // The legend says what was SENT: a not-tried probe's name never went on the wire.
+        if (p.identity.name && p.status !== 'not-tried') this.addName(kind + SOURCE_SEP + source, p.identity.name);
+        else if (p.identity.name && !this.unsent.has(kind + SOURCE_SEP + source)) this.unsent.set(kind + SOURCE_SEP + source, p.identity.name);
         if (p.status === 'not-tried' && p.notTried) {
           const r = stripControl(`${h.exchange} ${h.ip}: ${p.notTried.reason}`);
           this.notTried.set(r, (this.notTried.get(r) ?? 0) + 1);
@@ -294,6 +298,9 @@ export class TableBuilder {
           const extra = e.more.size > 0 ? ` (+${e.more.size} more)` : '';
           const per = e.first.length > 1 ? ' (per host)' : '';
           legend.push(`  ${padEndWidth(stripControl(k), 12)} ${e.first.map((n) => stripControl(n)).join(', ')}${extra}${per}`);
+        } else {
+          const never = this.unsent.get(kind + SOURCE_SEP + source);
+          if (never !== undefined) legend.push(`  ${padEndWidth(stripControl(k), 12)} never sent (would have been ${stripControl(never)})`);
         }
       }
     const gridRows = rows.map((r) => {

@@ -89,4 +89,25 @@ describe('"Identities sent" footer', () => {
     expect(line).toContain(', example.test');
     expect(line).toContain('per host');
   });
+
+  // A 421 (or a drop) ends a host's matrix: its remaining identities are not-tried, never sent.
+  const notTried = (kind: ProbeResult['identity']['kind'], name: string): ProbeResult => ({ ...probe(kind, name), status: 'not-tried', verdict: null, reached: null, notTried: { reason: 'server sent 421 earlier in this matrix' } } as unknown as ProbeResult);
+  const legendLine = (text: string, kind: string) => text.split('\n').find((l) => l.trimStart().startsWith(kind)) ?? '';
+  it('does not list a name as sent when its probe was never tried', () => {
+    const h: HostResult = { exchange: 'mx.example.test', ip: '192.0.2.30', port: 25, family: 4, probes: [probe('primary', 'relay.example.test'), notTried('localhost', 'localhost')] };
+    const t: TargetResult = { input: 'example.test', origin: 'argv', kind: 'domain', domain: 'example.test', port: 25, dns: { status: 'ok' }, mx: [], hosts: [h] };
+    const text = renderMatrix([t]);
+    expect(text).toContain('Identities sent:');
+    expect(legendLine(text, 'localhost')).toMatch(/never sent/);
+    expect(legendLine(text, 'primary')).toContain('relay.example.test');
+  });
+  it('lists only the names that went out when one host sent a kind and another did not', () => {
+    const sent: HostResult = { exchange: 'a.example.test', ip: '192.0.2.31', port: 25, family: 4, probes: [probe('primary', 'relay.example.test'), probe('mismatch', 'www.example.test')] };
+    const cut: HostResult = { exchange: 'b.example.test', ip: '192.0.2.32', port: 25, family: 4, probes: [probe('primary', 'relay.example.test'), notTried('mismatch', 'other.example.test')] };
+    const t: TargetResult = { input: 'example.test', origin: 'argv', kind: 'domain', domain: 'example.test', port: 25, dns: { status: 'ok' }, mx: [], hosts: [sent, cut] };
+    const line = legendLine(renderMatrix([t]), 'mismatch');
+    expect(line).toContain('www.example.test');
+    expect(line).not.toContain('other.example.test');
+    expect(line).not.toMatch(/never sent/);
+  });
 });
