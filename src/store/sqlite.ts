@@ -4,7 +4,7 @@
  * of hosts, prepared statements. Opening checks that the file is a database and writable, so a
  * read-only or corrupt file is a clear error before any probing starts.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { lazyCheckpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
@@ -67,11 +67,21 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
   // A reader (diff, history, store runs) never creates the file it was asked to read: a missing
   // store is said to be missing (better-sqlite3 reports it as "unable to open database file").
   if (opts.readOnly && !existsSync(path)) throw new StoreError('E_STORE_NOT_FOUND', `store ${path} does not exist (write one with: mxprobe probe … --store ${path})`);
+  // A store this open creates and then cannot set up (a full disk) is removed again, with its
+  // -wal/-shm: a leftover empty "store" would make the next command report "disk I/O error" or "not a
+  // database" instead of what happened. Never a file that was there before, and never on a lock error
+  // (another process may have just created the same new store and be using it).
+  const created = opts.readOnly !== true && !existsSync(path);
+  const failed = (e: unknown): StoreError => {
+    const err = e instanceof StoreError ? e : explain(path, e, 'open', opts.busyTimeoutMs);
+    if (created && err.code !== 'E_STORE_LOCKED') for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+    return err;
+  };
   try {
     db = new Database(path, { fileMustExist: opts.readOnly === true, timeout: opts.busyTimeoutMs });
   } catch (e) {
     if (opts.readOnly && /does not exist/i.test(String(e))) throw new StoreError('E_STORE_NOT_FOUND', `store ${path} does not exist (write one with: mxprobe probe … --store ${path})`, { cause: e });
-    throw explain(path, e, 'open', opts.busyTimeoutMs);
+    throw failed(e);
   }
   try {
     // Reading the schema is the first touch of the file: a corrupt header fails here.
@@ -107,8 +117,7 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
     }
   } catch (e) {
     db.close();
-    if (e instanceof StoreError) throw e;
-    throw explain(path, e, 'open', opts.busyTimeoutMs);
+    throw failed(e);
   }
   const ck = opts.backgroundCheckpoint === true && !opts.readOnly ? lazyCheckpointer({ path, busyTimeoutMs: opts.busyTimeoutMs }, opts.checkpointAfterBytes) : null;
   return new SqliteStore(db, path, opts.busyTimeoutMs, schema, ck);
