@@ -8,7 +8,7 @@
  * rebuilt from what was saved. A malformed line anywhere else is an error naming file:line.
  */
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { MxprobeError } from '../errors.js';
 import type { HostResult, NdjsonRecord, RunResult, TargetResult } from '../results.js';
@@ -92,7 +92,33 @@ export async function loadResults(path: string): Promise<RunResult> {
 
 /** Like loadResults, but also says whether the run was interrupted and what was tolerated. */
 export async function loadResultsDetailed(path: string): Promise<LoadedResults> {
+  await refuseBinary(path);
   return (await isNdjsonFile(path)) ? loadNdjson(path) : loadJson(path);
+}
+
+/**
+ * A NUL in the first 8 KiB: not a results file (JSON text has no raw NUL, RFC 8259 §7), said at once;
+ * `report /dev/zero` used to read ~600 MB before failing. The rule `logs` and the targets reader use.
+ * Not on a FIFO: the sniff would consume bytes the reader needs.
+ */
+async function refuseBinary(path: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw ioError(path, e);
+  }
+  try {
+    const st = await fh.stat();
+    if (st.isFIFO()) return;
+    const buf = Buffer.alloc(8192);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, st.isFile() ? 0 : null);
+    if (buf.subarray(0, bytesRead).includes(0)) throw new ResultsInputError(`${path}: refusing a binary file (NUL bytes in the first 8192 bytes); not an mxprobe results file`);
+  } catch (e) {
+    throw e instanceof ResultsInputError ? e : ioError(path, e);
+  } finally {
+    await fh.close();
+  }
 }
 
 /**
