@@ -3,6 +3,7 @@
  * (HELO, rDNS and IP the receiver recorded), Authentication-Results and spam-filter symbols.
  * Exit codes: 0 inspected, 2 usage error (unreadable input, unknown --token).
  */
+import { BINARY_SNIFF_BYTES } from '../io/input.js';
 import { openInputStream } from '../targets/read.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
@@ -69,7 +70,7 @@ export function registerInspect(program: Command, ctx: CliContext): void {
  * means binary input, refused at once. /dev/zero (no LF, ever) was otherwise read forever.
  */
 async function* refuseBinary(chunks: AsyncIterable<Buffer | string>, name: string): AsyncGenerator<Buffer | string> {
-  const SNIFF = 8 * 1024;
+  const SNIFF = BINARY_SNIFF_BYTES;
   let seen = 0;
   for await (const c of chunks) {
     if (seen < SNIFF) {

@@ -9,13 +9,13 @@
  * complete line before the damage was delivered (the partial line at the break is dropped).
  */
 import { isAscii } from 'node:buffer';
-import { closeSync, createReadStream, fstatSync, open, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { MxprobeError } from '../errors.js';
+import { BINARY_SNIFF_BYTES, openForRead, streamOfFd } from '../io/input.js';
 
 export const MAX_LINE = 65_536;
-const BINARY_PROBE = 8192;
 
 export type LogInputProblem = 'binary' | 'truncated-gzip' | 'corrupt-gzip' | 'unreadable';
 
@@ -174,8 +174,8 @@ export async function readLines(src: AsyncIterable<unknown>, label: string, sink
     for await (let chunk of decoded(src, () => (gzip = true), fileStart)) {
       if (!probed) {
         probed = true;
-        const probe = chunk.subarray(0, BINARY_PROBE);
-        if (probe.includes(0)) throw new LogInputError('binary', label, 0, `${label}: refusing a binary file (NUL bytes in the first ${BINARY_PROBE} bytes); pass a text mail log or a .gz of one`);
+        const probe = chunk.subarray(0, BINARY_SNIFF_BYTES);
+        if (probe.includes(0)) throw new LogInputError('binary', label, 0, `${label}: refusing a binary file (NUL bytes in the first ${BINARY_SNIFF_BYTES} bytes); pass a text mail log or a .gz of one`);
       }
       if (skipping) {
         // Still inside an over-long line: drop everything up to its end.
@@ -290,27 +290,15 @@ async function* fdChunks(fd: number, start = 0, end = Infinity): AsyncGenerator<
 /**
  * Any path's bytes: a regular file through positioned reads (fdChunks); anything else (a FIFO,
  * `<(zcat …)`'s /dev/fd/N pipe, a character device) cannot seek (positioned reads fail with ESPIPE),
- * so it is read in order from the same descriptor. Never closed and opened again: closing a FIFO's
- * only reader loses what the writer already put in the pipe. A FIFO is read through a libuv pipe,
- * as openInputStream (src/targets/read.ts) does, so a signal can still end the process; the open
- * itself goes to the thread pool, since opening a FIFO waits for its writer.
+ * so it is read in order from the same descriptor (src/io/input.ts).
  */
 async function* pathChunks(path: string): AsyncGenerator<Buffer> {
-  const fd = await new Promise<number>((res, rej) => open(path, 'r', (err, fd) => (err ? rej(err) : res(fd))));
-  let st;
-  try {
-    st = fstatSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    throw e;
-  }
-  if (st.isFile()) {
+  const { fd, stat } = await openForRead(path);
+  if (stat.isFile()) {
     yield* fdChunks(fd);
     return;
   }
-  const stream: AsyncIterable<Buffer> & { destroy(): void } = st.isFIFO()
-    ? new (await import('node:net')).Socket({ fd, readable: true, writable: false })
-    : createReadStream('', { fd, highWaterMark: CHUNK });
+  const stream = await streamOfFd(fd, stat);
   try {
     for await (const chunk of stream) yield chunk;
   } finally {

@@ -11,6 +11,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { MxprobeError } from '../errors.js';
+import { BINARY_SNIFF_BYTES } from '../io/input.js';
 import type { HostResult, NdjsonRecord, RunResult, TargetResult } from '../results.js';
 import { SCHEMA_VERSION } from '../results.js';
 import { SummaryBuilder } from './summary.js';
@@ -111,9 +112,9 @@ async function refuseBinary(path: string): Promise<void> {
   try {
     const st = await fh.stat();
     if (st.isFIFO()) return;
-    const buf = Buffer.alloc(8192);
+    const buf = Buffer.alloc(BINARY_SNIFF_BYTES);
     const { bytesRead } = await fh.read(buf, 0, buf.length, st.isFile() ? 0 : null);
-    if (buf.subarray(0, bytesRead).includes(0)) throw new ResultsInputError(`${path}: refusing a binary file (NUL bytes in the first 8192 bytes); not an mxprobe results file`);
+    if (buf.subarray(0, bytesRead).includes(0)) throw new ResultsInputError(`${path}: refusing a binary file (NUL bytes in the first ${BINARY_SNIFF_BYTES} bytes); not an mxprobe results file`);
   } catch (e) {
     throw e instanceof ResultsInputError ? e : ioError(path, e);
   } finally {

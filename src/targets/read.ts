@@ -19,8 +19,7 @@
  * of at most that many then skips the second pass entirely (issue 13: parsing twice was a visible
  * part of a short run's CPU); a longer input is streamed again as before, so memory stays bounded.
  */
-import { createReadStream, fstatSync, open as fsOpen } from 'node:fs';
-import { Socket } from 'node:net';
+import { BINARY_SNIFF_BYTES, openForRead, streamOfFd } from '../io/input.js';
 import { resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { InterruptedError, TargetInputError, UsageError } from '../errors.js';
@@ -110,9 +109,6 @@ async function* splitLines(chunks: AsyncIterable<unknown>): AsyncGenerator<RawLi
   if (partial !== '' || tooLong) yield emit();
 }
 
-/** How far into a source NUL bytes mean "binary" (git's and `mxprobe logs`' heuristic). */
-const BINARY_SNIFF_BYTES = 8 * 1024;
-
 /**
  * Pass the chunks through, refusing the source when a NUL byte appears in its first 8 KiB: a
  * binary file is not a targets list, and read line by line it gave one garbage error per LF byte,
@@ -164,21 +160,10 @@ export async function* boundedTextLines(chunks: AsyncIterable<unknown>, source: 
   }
 }
 
-/**
- * A readable stream over a path. A FIFO (`mkfifo`, `<(…)`) is read through a libuv pipe, not the
- * thread pool: a thread-pool read() blocked on a FIFO whose writer stays open kept the process
- * from exiting even after process.exit (a signal while reading targets hung instead of exiting).
- */
+/** A readable stream over a path, FIFOs included (src/io/input.ts). */
 export async function openInputStream(path: string): Promise<NodeJS.ReadableStream & { destroy(): void }> {
-  const fd = await new Promise<number>((res, rej) => fsOpen(path, 'r', (err, fd) => (err ? rej(err) : res(fd))));
-  let fifo = false;
-  try {
-    fifo = fstatSync(fd).isFIFO();
-  } catch {
-    // Not knowing is fine: the thread-pool reader works for everything.
-  }
-  if (fifo) return new Socket({ fd, readable: true, writable: false });
-  return createReadStream('', { fd, highWaterMark: 64 * 1024 });
+  const { fd, stat } = await openForRead(path);
+  return streamOfFd(fd, stat);
 }
 
 async function* fileLines(spec: TargetSourceSpec, file: string): AsyncGenerator<RawLine> {
