@@ -69,12 +69,15 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
   if (opts.readOnly && !existsSync(path)) throw new StoreError('E_STORE_NOT_FOUND', `store ${path} does not exist (write one with: mxprobe probe … --store ${path})`);
   // A store this open creates and then cannot set up (a full disk) is removed again, with its
   // -wal/-shm: a leftover empty "store" would make the next command report "disk I/O error" or "not a
-  // database" instead of what happened. Never a file that was there before, and never on a lock error
-  // (another process may have just created the same new store and be using it).
+  // database" instead of what happened. Never a file that was there before, and only on a disk error
+  // (SQLITE_FULL, SQLITE_IOERR*): on any other error another process may have just created the same
+  // new store and be using it.
   const created = opts.readOnly !== true && !existsSync(path);
   const failed = (e: unknown): StoreError => {
     const err = e instanceof StoreError ? e : explain(path, e, 'open', opts.busyTimeoutMs);
-    if (created && err.code !== 'E_STORE_LOCKED') for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+    const sqliteCode = (e as { code?: unknown }).code;
+    const diskFailed = typeof sqliteCode === 'string' && /^SQLITE_(FULL|IOERR)/.test(sqliteCode);
+    if (created && diskFailed) for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
     return err;
   };
   try {
