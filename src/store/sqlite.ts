@@ -49,6 +49,33 @@ function explain(path: string, e: unknown, what: string, busyMs: number): StoreE
 }
 
 /**
+ * Run `step` again while SQLite answers SQLITE_BUSY, for up to `busyMs` in all, then let the error
+ * through (explain() turns it into E_STORE_LOCKED, and the message's "for more than N ms" is then
+ * true). For a step the busy timeout does not cover: SQLite may return SQLITE_BUSY at once, without
+ * calling the busy handler, when waiting could deadlock (sqlite.org/c3ref/busy_handler.html), i.e.
+ * when this connection already holds a read lock and needs a write lock. Switching a new (rollback
+ * journal) file to WAL does exactly that: it reads page 1, then takes the write lock to set the
+ * file-format bytes 18-19 to 2 (sqlite.org/fileformat2.html#file_format_version_numbers). Two
+ * processes creating one store at once each hold their read lock; one of them got SQLITE_BUSY after
+ * ~50 ms (test/store/concurrent-open.test.ts). Retrying from the start is safe: the failed statement
+ * released its locks, and a retry that finds the file already in WAL changes nothing.
+ */
+function retryBusy<T>(step: () => T, busyMs: number): T {
+  const deadline = Date.now() + busyMs;
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
+    try {
+      return step();
+    } catch (e) {
+      const left = deadline - Date.now();
+      if (!sqliteCode(e).startsWith('SQLITE_BUSY') || left <= 0) throw e;
+      // The open is synchronous already (better-sqlite3's busy timeout blocks the thread too).
+      Atomics.wait(sleeper, 0, 0, Math.min(pause, left));
+    }
+  }
+}
+
+/**
  * The page size of a new SQLite store (SQLite allows 512 to 65536). Measured in session 7
  * (bench/results/store-2026-12-01-storeperf4.md), a 2000-host farm run's rows written through
  * StoreSink in a fresh process (batches, finish; then close), CPU medians of 8 interleaved runs:
@@ -98,7 +125,9 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
       // checkpoint at close follows the number of pages more than the bytes. See STORE_PAGE_SIZE.
       if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma(`page_size = ${STORE_PAGE_SIZE}`);
       // WAL: readers (history, diff) never block the writer, and commits are cheap (sqlite.org/wal.html).
-      db.pragma('journal_mode = WAL');
+      // Through retryBusy: on a new file this is the one step of the open that the busy timeout
+      // does not cover (see retryBusy), and two processes creating one store at once both reach it.
+      retryBusy(() => db.pragma('journal_mode = WAL'), opts.busyTimeoutMs);
       db.pragma('synchronous = NORMAL');
       // Checkpoint every 40 MB of WAL (10000 pages of 4 KiB) instead of SQLite's 1000 pages: a checkpoint runs inside
       // the commit that crosses the mark, on the prober's thread, and fsyncs the WAL and the
