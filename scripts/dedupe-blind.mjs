@@ -56,6 +56,12 @@ const refs = [
   // The next set (after session 7) also dedupes against blind11a/blind11b, spent in session 7.
   'test/fixtures/blind11a.tsv',
   'test/fixtures/blind11b.tsv',
+  // ... and their second labellers' files (the same replies; listed in session 8, they were missing).
+  'test/fixtures/blind11a-second-labeller.tsv',
+  'test/fixtures/blind11b-second-labeller.tsv',
+  // The set after session 8 also dedupes against blind12 and its second labels, spent in session 8.
+  'test/fixtures/blind12.tsv',
+  'test/fixtures/blind12-second-labeller.tsv',
   ...readdirSync(join(root, 'test/analysis'))
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `test/analysis/${f}`),

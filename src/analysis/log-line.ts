@@ -69,10 +69,33 @@ function stageFromCommand(command: string): LogStage {
 }
 
 /**
+ * A literal "\n" (or "\r\n") written where a reply line ends, just before the next line's reply code: what a user
+ * types to paste a multi-line reply as one argument, and what Exim writes in its main log, which escapes the line
+ * breaks of a remote multi-line reply ("SMTP error from remote mail server after RCPT TO:<a@example.com>: 550-5.1.1 The
+ * email account that you tried to reach does not exist. Please try\n550-5.1.1 double-checking ...").
+ */
+const LITERAL_BREAK = /(?:\\r)?\\n(?=\d{3}[ -])/;
+
+/**
+ * Real line breaks for literal ones (LITERAL_BREAK), in a text that has none of its own. Without this the reply
+ * parser sees one line, so every continuation line's code and enhanced code stay in the text and the words either
+ * side of each break are fused with them ("literal\n451", "try\n550-5.1.1 double-checking"): the rules and the
+ * model then read different words than for the same reply pasted with real breaks (issue 13, session 8).
+ */
+export function literalBreaks(text: string): string {
+  return !/\n/.test(text) && LITERAL_BREAK.test(text) ? text.split(LITERAL_BREAK).join('\n') : text;
+}
+
+/**
  * Split a reply that a log joined onto one line back into lines: "550-5.7.1 a 550-5.7.1 b 550 5.7.1 c".
- * Only when the first line says it continues ("NNN-"), and only at the same code.
+ * Only when the first line says it continues ("NNN-"), and only at the same code. A reply with line breaks of its
+ * own, real or literal (Exim's "\n", LITERAL_BREAK), is split there and nowhere else: a code inside a line
+ * ("550-Response: 550 5.1.1 <a@example.org>: User unknown", Exim quoting a verify answer) is text, not a new line.
  */
 function unjoin(reply: string): string {
+  if (reply.includes('\n')) return reply;
+  const broken = literalBreaks(reply);
+  if (broken !== reply) return broken;
   const m = /^(\d{3})-/.exec(reply);
   if (!m) return reply;
   const code = m[1] as string;
@@ -114,7 +137,12 @@ const EXIM_SERVER = /\b(?:temporarily )?rejected (EHLO or HELO|EHLO|HELO|MAIL|RC
 const EXIM_CONNECT = /\brejected connection in "connect" ACL(?::\s*(.*))?$/s;
 /** Longer inputs are not treated as log lines (see parseClassifyInput). */
 export const MAX_LOG_LINE = 16384;
-const TRANSCRIPT_PREFIX = /^(?:S:\s*|<<<\s*|<\*\*\s*|<~\s*|<-\s*|<\s+)/;
+/**
+ * Transcript prefixes a pasted reply line may carry: "S: " (RFC examples), "<<< " (many clients' debug logs), and
+ * swaks' "<- " (a reply), "<~ " (a reply inside TLS) and "<** " (an error reply). Shared with `mxprobe classify -`'s
+ * stdin splitter (cli/classify.ts), so a multi-line reply behind any of them is kept together there too.
+ */
+export const TRANSCRIPT_PREFIX = /^(?:S:\s*|<<<\s*|<\*\*\s*|<~\s*|<-\s*|<\s+)/;
 
 export function parseClassifyInput(input: string, flagStage?: Stage): ParsedInput {
   const p = parseClassifyLine(input, flagStage);
@@ -202,13 +230,15 @@ function parseLogLine(trimmed: string, flagStage: Flag): ClassifiedLine | null {
 
 /** 4. A raw reply (possibly with a transcript prefix on each line, or literal "\n" separators). */
 function parseRaw(trimmed: string, flagStage: Flag): ClassifiedLine {
-  let raw = trimmed;
-  const LITERAL_BREAK = /(?:\\r)?\\n(?=\d{3}[ -])/;
-  if (!/\n/.test(raw) && LITERAL_BREAK.test(raw)) raw = raw.split(LITERAL_BREAK).join('\n');
-  raw = raw
+  let raw = literalBreaks(trimmed)
     .split(/\r?\n/)
     .map((l) => l.trim().replace(TRANSCRIPT_PREFIX, ''))
     .join('\n');
+  // A multi-line reply that arrives on ONE line ("550-5.7.1 first part 550 5.7.1 second part"): copied from a
+  // Postfix log, which joins the lines with a space, or from a page that lost the breaks. Its first line says more
+  // lines follow (RFC 5321 §4.2.1 "550-"), so split it back at its own code as the log forms above do; otherwise
+  // the later lines' codes and enhanced codes would be read as words.
+  raw = unjoin(raw);
   if (/^\d{3}(?:[\s-]|$)/.test(raw)) {
     const reply = parseReply(raw);
     return withStage(reply, undefined, flagStage, reply.code !== null && reply.code >= 200 && reply.code <= 599 ? 'reply' : 'none');

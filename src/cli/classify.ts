@@ -19,7 +19,7 @@
 import type { Command } from 'commander';
 import { classify, type ClassifyInput } from '../analysis/classify.js';
 import type { Explanation } from '../analysis/classify-explain.js';
-import { parseClassifyLine, type ClassifyStage } from '../analysis/log-line.js';
+import { parseClassifyLine, TRANSCRIPT_PREFIX, type ClassifyStage } from '../analysis/log-line.js';
 import { classifyJson, renderClassifyTable, type ClassifyRow } from '../report/classify.js';
 import { stripControl } from '../report/sanitize.js';
 import type { CliContext } from './context.js';
@@ -28,8 +28,12 @@ export const CLASSIFY_STAGES: readonly ClassifyStage[] = ['connect', 'ehlo', 'he
 const FORMATS = ['table', 'json'] as const;
 type Format = (typeof FORMATS)[number];
 
-/** A reply line, possibly behind a transcript prefix ("S: ", "<<< "): code, then "-", " " or end. */
-const REPLY_LINE = /^\s*(?:S:\s*|<<<\s*)?(\d{3})(-|\s|$)/;
+/**
+ * A reply line, possibly behind a transcript prefix: code, then "-", " " or end. The prefixes are the parser's own
+ * (TRANSCRIPT_PREFIX): this list once knew only "S: " and "<<< ", so a swaks multi-line reply ("<** 550-...",
+ * "<** 550 ...") was split into one input per line and its last line classified without the words above it.
+ */
+const REPLY_LINE = new RegExp(`^\\s*(?:${TRANSCRIPT_PREFIX.source.replace(/^\^/, '')})?(\\d{3})(-|\\s|$)`);
 
 /** Split stdin into inputs (rule in the file comment). */
 export function splitClassifyInputs(text: string): string[] {

@@ -181,9 +181,26 @@ describe('splitClassifyInputs', () => {
     ['a different code ends the group', '550-a\n450 b', ['550-a', '450 b']],
     ['a log line ends an unfinished group and stands alone', '550-a\npostfix/smtpd[1]: x', ['550-a', 'postfix/smtpd[1]: x']],
     ['transcript prefixes keep the group', 'S: 250-mx\nS: 250 OK', ['S: 250-mx\nS: 250 OK']],
+    // swaks' prefixes (session 8): "<** " an error reply, "<~  " a reply inside TLS, "<-  " a reply; the parser strips
+    // them, and the splitter once did not know them, so each line became its own input.
+    ['swaks error prefix keeps the group', '<** 550-5.7.1 first line\n<** 550 5.7.1 second line', ['<** 550-5.7.1 first line\n<** 550 5.7.1 second line']],
+    ['swaks TLS prefix keeps the group', '<~  250-mx.example.org\n<~  250 HELP\n<~  550 x', ['<~  250-mx.example.org\n<~  250 HELP', '<~  550 x']],
+    ['swaks reply prefix keeps the group', '<-  451-a\n<-  451 b', ['<-  451-a\n<-  451 b']],
     ['nothing', '  \n\n', []],
   ])('%s', (_n, text, expected) => {
     expect(splitClassifyInputs(text)).toEqual(expected);
+  });
+});
+
+describe('mxprobe classify - with a swaks transcript (session 8)', () => {
+  it('classifies a multi-line reply behind "<** " as one reply with the words of all its lines', async () => {
+    const stdin = ['<** 451-HELO/EHLO must contain a FQDN or IP literal', '<** 451 Please see RFC 2821 section 4.1.1.1', ''].join('\n');
+    const r = await run(['classify', '--format', 'json', '--stage', 'ehlo', '-'], stdin);
+    expect(r.exitCode).toBeUndefined();
+    const rows = JSON.parse(r.stdout) as JsonRow[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.cause).toBe('helo-not-fqdn');
+    expect(rows[0]?.code).toBe(451);
   });
 });
 
