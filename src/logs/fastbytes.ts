@@ -29,12 +29,15 @@ import { detach, rangeHashBytes, type LogAggregator } from './aggregate.js';
 import { colonSpace } from './fast.js';
 import type { YearTracker } from './header.js';
 import type { ParseContext } from './parse.js';
-import { KNOWN_CLEANUP_REJECT, KNOWN_DELIVERY, KNOWN_SMTPD_INFO, KNOWN_SMTPD_REJECT, parsePostfixKnown, postfixService } from './postfix.js';
+import { KNOWN_CLEANUP_REJECT, KNOWN_DELIVERY, KNOWN_SMTPD_INFO, KNOWN_SMTPD_REJECT, MAX_REASON, parsePostfixKnown, postfixService, rejectReply } from './postfix.js';
 
 export const HANDLED = 1;
 export const TRY_STRINGS = 0;
 export const SLOW = 2;
 export type ByteVerdict = typeof HANDLED | typeof TRY_STRINGS | typeof SLOW;
+
+/** Lines the byte readers of data lines took (tests: the path really ran, not only its fallback). */
+export const taken = { rejects: 0 };
 
 /** u[i, i + p.length) === p, inside the line (i + p.length <= e). */
 function eqAt(u: Uint8Array, i: number, e: number, p: Uint8Array): boolean {
@@ -63,6 +66,13 @@ const DELAYS = lit('delays=');
 const DSN = lit('dsn=');
 const STATUS_SENT = lit('status=sent');
 const FORWARDED = lit('forwarded as ');
+const FROM_ = lit(' from ');
+const GT = lit('>');
+const HELO_ = lit(' helo=<');
+const SEMI_FROM = lit('; from=<');
+const COMMA_FROM = lit(', from=<');
+const SEMI_PROTO = lit('; proto=');
+const COMMA_PROTO = lit(', proto=');
 
 /** The first byte `ch` in u[from, e), or -1. */
 function findB(u: Uint8Array, from: number, e: number, ch: number): number {
@@ -317,7 +327,11 @@ export function fastBytes(text: string, u: Uint8Array, s: number, e: number, ctx
       } else agg.addOther(t);
       return HANDLED;
     }
-    if ((r0 === 114 /* r */ && (eqAt(u, r, e, REJECT) || eqAt(u, r, e, REJECT_WARNING))) || (r0 === 109 /* m */ && eqAt(u, r, e, MILTER_REJECT))) {
+    if (r0 === 114 /* r */ && eqAt(u, r, e, REJECT)) {
+      if (rejectBytes(text, u, e, hd, h0, colon, r, t, agg)) return HANDLED;
+      return slowB(KNOWN_SMTPD_REJECT, text, e, hd, sp, colon, r, t, agg);
+    }
+    if ((r0 === 114 /* r */ && eqAt(u, r, e, REJECT_WARNING)) || (r0 === 109 /* m */ && eqAt(u, r, e, MILTER_REJECT))) {
       return slowB(KNOWN_SMTPD_REJECT, text, e, hd, sp, colon, r, t, agg);
     }
     if (r0 === 105 /* i */ && eqAt(u, r, e, INFO)) return slowB(KNOWN_SMTPD_INFO, text, e, hd, sp, colon, r, t, agg);
@@ -406,5 +420,72 @@ function sentBytes(text: string, u: Uint8Array, e: number, hd: Head, m0: number,
   const lb = findB(u, relayStart, relayEnd, 91);
   const rb = lb >= 0 ? findB(u, lb + 1, relayEnd, 93) : -1;
   agg.addSentAt(t, hd.host, text, u, m0, c, toStart, gt, at >= 0 ? at + 1 : gt, gt, relayStart, lb, rb < 0 ? relayEnd : rb, relayEnd);
+  return true;
+}
+
+/** The last i in [a, b - p.length] with u[i, i + p.length) === p, or -1 (String#lastIndexOf on bytes). */
+function lastB(u: Uint8Array, a: number, b: number, p: Uint8Array): number {
+  const n = p.length;
+  const p0 = p[0];
+  for (let i = b - n; i >= a; i--) {
+    if (u[i] !== p0) continue;
+    let j = 1;
+    while (j < n && u[i + j] === p[j]) j++;
+    if (j === n) return i;
+  }
+  return -1;
+}
+
+/** \s of a regex, on an ASCII byte: TAB, LF, VT, FF, CR, space. */
+function isSpaceB(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/**
+ * postfix.ts smtpdReject() of an smtpd "QUEUEID: reject: ..." message (at r), on bytes: when
+ * SMTPD_REJECT_RE matches it, count what reject() counts, with the same strings, and return true;
+ * false (nothing counted) for any other shape, which then takes slowB (the regex). The regex's
+ * parts are read in order; none of them can backtrack into another (each stops at a byte the next
+ * part must start with), so a match is found exactly where these scans succeed:
+ *   "reject: " (\S+) " from " ([^\s[]*) "[" ([^\]]*) "]" (":" \d+)? ": " (.*)
+ * and `.` matches no CR (the line holds no LF; ASCII holds no U+2028/U+2029).
+ */
+function rejectBytes(text: string, u: Uint8Array, e: number, hd: Head, h0: number, colon: number, r: number, t: number, agg: LogAggregator): boolean {
+  let p = r + 8;
+  const c0 = p;
+  while (p < e && !isSpaceB(u[p]!)) p++;
+  if (p === c0 || !eqAt(u, p, e, FROM_)) return false;
+  p += 6;
+  while (p < e && u[p] !== 91 /* [ */ && !isSpaceB(u[p]!)) p++;
+  if (p >= e || u[p] !== 91) return false;
+  p = findB(u, p + 1, e, 93 /* ] */);
+  if (p < 0) return false;
+  p++;
+  if (p < e && u[p] === 58 /* : */ && p + 1 < e && u[p + 1]! >= 48 && u[p + 1]! <= 57) {
+    let d = p + 1;
+    while (d < e && u[d]! >= 48 && u[d]! <= 57) d++;
+    p = d;
+  }
+  // ": " (with nothing after it, (.*) still matches).
+  if (!(p + 2 <= e && u[p] === 58 && u[p + 1] === 32)) return false;
+  const rs = p + 2;
+  for (let i = p; i < e; i++) if (u[i] === 13) return false;
+  // heloOf(reply), in the reply's own offsets.
+  const hi = lastB(u, rs, e, HELO_);
+  let helo: string | null = null;
+  if (hi >= 0) {
+    const gt = lastB(u, rs, e, GT);
+    const i = hi - rs;
+    const end = gt < 0 ? -1 : gt - rs;
+    helo = end > i + 7 ? text.slice(hi + 7, gt) : end === i + 7 ? '' : null;
+  }
+  let cut = Math.max(lastB(u, rs, e, SEMI_FROM), lastB(u, rs, e, COMMA_FROM));
+  if (cut < 0) cut = Math.max(lastB(u, rs, e, SEMI_PROTO), lastB(u, rs, e, COMMA_PROTO));
+  let re = cut >= 0 ? cut : e;
+  if (re - rs > MAX_REASON) re = rs + MAX_REASON;
+  const check = rejectReply(text.slice(rs, re)).check;
+  const key = text.slice(h0, colon);
+  agg.addRejectAt(t, hd.host, hd.program, key.slice(hd.hostLen + 1), key, helo, check);
+  taken.rejects++;
   return true;
 }

@@ -232,20 +232,13 @@ function clientIpOf(s: string): string | null {
 }
 
 const rejectReplies = new Map<string, { code: number | null; enhanced: string | null; text: string; check: RejectCheck }>();
-const SMTPD_REJECT_RE = /^(reject|reject_warning|milter-reject): (\S+) from ([^\s[]*)\[([^\]]*)\](?::\d+)?: (.*)$/;
 
-function smtpdReject(program: string, rest: string, time: number | null, relay: string, proc: string | null): LogEvent {
-  const m = SMTPD_REJECT_RE.exec(rest);
-  if (!m) return { kind: 'other', time, relay };
-  const kind = m[1] as string;
-  let reply = m[5] as string;
-  const helo = heloOf(reply);
-  let cut = Math.max(reply.lastIndexOf('; from=<'), reply.lastIndexOf(', from=<'));
-  if (cut < 0) cut = Math.max(reply.lastIndexOf('; proto='), reply.lastIndexOf(', proto='));
-  if (cut >= 0) reply = reply.slice(0, cut);
-  if (reply.length > MAX_REASON) reply = reply.slice(0, MAX_REASON);
-  // The reply's code, enhanced code, text and check are a function of the reply alone: memoised
-  // (the same HELO or PTR refusal repeats thousands of times), bounded like the other caches.
+/**
+ * The code, enhanced code, text and check of an smtpd reject's reply (the part before "; from=<"),
+ * a function of the reply alone: memoised (the same HELO or PTR refusal repeats thousands of
+ * times), bounded like the other caches. (smtpdReject, and the byte path's rejectBytes.)
+ */
+export function rejectReply(reply: string): { code: number | null; enhanced: string | null; text: string; check: RejectCheck } {
   let rt = rejectReplies.get(reply);
   if (rt === undefined) {
     const cm = /^(\d{3})[ -](?:([245]\.\d{1,3}\.\d{1,3}) )?(.*)$/s.exec(reply);
@@ -258,6 +251,21 @@ function smtpdReject(program: string, rest: string, time: number | null, relay: 
       rejectReplies.set(copy(reply), rt);
     }
   }
+  return rt;
+}
+const SMTPD_REJECT_RE = /^(reject|reject_warning|milter-reject): (\S+) from ([^\s[]*)\[([^\]]*)\](?::\d+)?: (.*)$/;
+
+function smtpdReject(program: string, rest: string, time: number | null, relay: string, proc: string | null): LogEvent {
+  const m = SMTPD_REJECT_RE.exec(rest);
+  if (!m) return { kind: 'other', time, relay };
+  const kind = m[1] as string;
+  let reply = m[5] as string;
+  const helo = heloOf(reply);
+  let cut = Math.max(reply.lastIndexOf('; from=<'), reply.lastIndexOf(', from=<'));
+  if (cut < 0) cut = Math.max(reply.lastIndexOf('; proto='), reply.lastIndexOf(', proto='));
+  if (cut >= 0) reply = reply.slice(0, cut);
+  if (reply.length > MAX_REASON) reply = reply.slice(0, MAX_REASON);
+  const rt = rejectReply(reply);
   const { code, enhanced, text } = rt;
   return {
     kind: 'reject',

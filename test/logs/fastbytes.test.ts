@@ -14,6 +14,7 @@ import { generateText } from '../../bench/logs-gen.mjs';
 import { LogAggregator, type AggregateOptions } from '../../src/logs/aggregate.js';
 import type { LogFormat } from '../../src/logs/events.js';
 import { newParseContext, parseLine } from '../../src/logs/parse.js';
+import { taken } from '../../src/logs/fastbytes.js';
 import { lineSink } from '../../src/logs/range.js';
 import { MAX_LINE, readLines } from '../../src/logs/read.js';
 import { sentShapes } from './sent-shapes.js';
@@ -84,6 +85,7 @@ function edgeLines(): string[] {
     'Nov 30 14:29:21 host postfix/smtpd[7]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 504 5.5.2 <h>: Helo command rejected: need fully-qualified hostname; from=<> to=<b@c> proto=ESMTP helo=<h>',
     'Nov 30 14:29:21 host postfix/smtpd[7]: disconnect from x[1.2.3.4]',
     'Nov 30 14:29:21 host postfix/smtpd[7]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 504 5.5.2 <h>: Helo command rejected: need fully-qualified hostname; from=<> to=<b@c> proto=ESMTP helo=<h>',
+    ...rejectShapes(),
     'Nov 30 15:29:21 host postfix/pickup[8]: 4ABH: sender=<a>',
     'Nov 30 14:29:21 host postfix/pickup[3]: 4ABD: uid=0 from=<root>',
     'Nov 30 14:29:21 host postfix/pickup[3]: 4ABD: other',
@@ -120,6 +122,52 @@ function edgeLines(): string[] {
     '2026-11-30T14:29:21.123456+00:00 host postfix/smtpd[1]: connect from x',
     '',
     'garbage',
+  ];
+}
+
+/** smtpd "reject:" lines the byte path reads (rejectBytes) and shapes it must leave to the regex. */
+function rejectShapes(): string[] {
+  const h = 'Nov 30 14:29:22 relay9 postfix/smtpd[71]: ';
+  const r = '450 4.7.1 <a.b>: Helo command rejected: Host not found';
+  return [
+    `${h}connect from x[1.2.3.4]`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]:25: ${r}; from=<> to=<b@c> proto=ESMTP helo=<a.b>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]:25: ${r}; from=<> to=<b@c> proto=ESMTP helo=<a.b>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: ${r}; from=<> to=<b@c> proto=ESMTP helo=<other>`,
+    `${h}disconnect from x[1.2.3.4]`,
+    `${h}4ABQ: reject: RCPT from x[1.2.3.4]: ${r}, from=<a@b> to=<b@c> proto=ESMTP helo=<a.b>`,
+    `${h}NOQUEUE: reject: CONNECT from [1.2.3.4]:5555: 550 5.3.2 Service currently unavailable; proto=SMTP`,
+    `${h}NOQUEUE: reject: CONNECT from [1.2.3.4]:5555: 550 5.3.2 Service currently unavailable, proto=SMTP helo=<>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: ${r}; from=<> to=<b@c> proto=ESMTP helo=<>`,
+    // Where the reply is cut decides the check: the text after each cut names another one.
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: 554 5.7.1 no; from=<Relay access denied> to=<b@c> proto=ESMTP helo=<a>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: 554 5.7.1 no, from=<Relay access denied> to=<b@c> proto=ESMTP helo=<a>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: 554 5.7.1 no; proto=Relay access denied helo=<a>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: 554 5.7.1 no, proto=Relay access denied helo=<a>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: 554 5.7.1 no; from=<a> Relay access denied; from=<b>, proto=x helo=<a>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: 554 5.7.1 no, from=<a> Relay access denied; from=<b>, from=<c> helo=<a>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: ${r}; from=<> to=<b@c> proto=ESMTP helo=<abc`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: ${r} helo=<q> x>y`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: `,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]:`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]:abc: ${r}`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]:25 ${r}`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]::25: ${r}`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2 .3.4]: ${r}; helo=<s p>`,
+    `${h}NOQUEUE: reject: RCPT\tfrom x[1.2.3.4]: ${r}`,
+    `${h}NOQUEUE: reject: RCPT  from x[1.2.3.4]: ${r}`,
+    `${h}NOQUEUE: reject:  RCPT from x[1.2.3.4]: ${r}`,
+    `${h}NOQUEUE: reject: RCPT from x y[1.2.3.4]: ${r}`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4: ${r}`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: ${r}\r; from=<> helo=<a>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: ${r}\u000b; from=<> helo=<a\u000cb>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: ${'x'.repeat(3000)}; from=<> helo=<a>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: ${'y'.repeat(3000)} helo=<a>`,
+    `${h}NOQUEUE: reject: RCPT from unknown[1.2.3.4]: 554 5.7.1 Service unavailable; Client host [1.2.3.4] blocked using zen.spamhaus.org; from=<> to=<b@c> proto=ESMTP helo=<dyn>`,
+    `${h}NOQUEUE: reject: RCPT from unknown[1.2.3.4]: 501 5.5.2 <bad_name!>: Helo command rejected: Invalid name; from=<> to=<b@c> proto=ESMTP helo=<bad_name!>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: 550 5.1.1 <b@c>: Recipient address rejected: User unknown; from=<> to=<b@c> proto=ESMTP`,
+    'Nov 30 14:29:22 relay9 postfix/postscreen[72]: NOQUEUE: reject: RCPT from [1.2.3.4]:4444: 550 5.7.1 Service unavailable; client [1.2.3.4] blocked using zen; from=<a@b>, to=<b@c>, proto=ESMTP, helo=<h.example>',
+    'Nov 30 14:29:22 relay9 postfix/strict/smtpd[73]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 450 4.7.1 <a>: Helo command rejected: Host not found; from=<> to=<b@c> proto=ESMTP helo=<a>',
   ];
 }
 
@@ -182,12 +230,15 @@ describe('fastBytes (the byte-level fast path)', () => {
 
   it('odd headers, messages and delivery lines: the same counts (hand-picked edge cases)', async () => {
     const lines = edgeLines();
+    const rejects = taken.rejects;
     // Each line alone in its chunk, all in one chunk, and in the one chunk twice (the header table warm).
     const r1 = await both(lines, lines.map((_, i) => lines.slice(0, i + 1).reduce((n, l) => n + l.length + 1, 0)));
     expect(r1.fast).toEqual(r1.slow);
     const r2 = await both([...lines, ...lines]);
     expect(r2.fast).toEqual(r2.slow);
     expect(r2.bytes).toBeGreaterThan(40);
+    // smtpd reject lines are read on bytes (rejectBytes), not only handed to the regex.
+    expect(taken.rejects - rejects).toBeGreaterThan(3 * 15);
   });
 
   it('many hosts and programs (the header table replaces entries), and many destinations (the in-place index)', async () => {
@@ -234,7 +285,7 @@ describe('fastBytes (the byte-level fast path)', () => {
 
   it('random mutations of real lines: the same counts (property)', async () => {
     const base = generated.slice(0, 400);
-    const alphabet = [' ', ':', ': ', '[', ']', 'x', '\r', '0', '9', 'removed', 'to=<', 'client=', 'disconnect from ', 'postfix/', ', ', ',', '>', '<', '@', 'A', 'Z', '\t', 'forwarded as ', 'status=sent', 'status=deferred', 'orig_to=<a@b>, ', 'conn_use=2, ', 'delays=1, ', 'dsn=2.0.0, ', 'reject: ', 'info: ', 'uid=', 'Dec', ' 1', '\u00e9'];
+    const alphabet = [' ', ':', ': ', '[', ']', 'x', '\r', '0', '9', 'removed', 'to=<', 'client=', 'disconnect from ', 'postfix/', ', ', ',', '>', '<', '@', 'A', 'Z', '\t', 'forwarded as ', 'status=sent', 'status=deferred', 'orig_to=<a@b>, ', 'conn_use=2, ', 'delays=1, ', 'dsn=2.0.0, ', 'reject: ', 'info: ', 'uid=', 'Dec', ' 1', '\u00e9', ' helo=<', '; from=<', ', from=<', '; proto=', ', proto=', ' from ', ']:25: '];
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.nat(base.length - 1), fc.nat(200), fc.nat(12), fc.constantFrom(...alphabet)), { minLength: 1, maxLength: 60 }), async (edits) => {
         const lines = edits.map(([i, at, cut, ins]) => {
