@@ -29,7 +29,7 @@ import { detach, rangeHashBytes, type LogAggregator } from './aggregate.js';
 import { colonSpace } from './fast.js';
 import type { YearTracker } from './header.js';
 import type { ParseContext } from './parse.js';
-import { KNOWN_CLEANUP_REJECT, KNOWN_DELIVERY, KNOWN_SMTPD_INFO, KNOWN_SMTPD_REJECT, MAX_REASON, parsePostfixKnown, postfixService, rejectReply } from './postfix.js';
+import { deliveryEvent, KNOWN_CLEANUP_REJECT, KNOWN_DELIVERY, KNOWN_SMTPD_INFO, KNOWN_SMTPD_REJECT, MAX_REASON, parsePostfixKnown, postfixService, rejectReply } from './postfix.js';
 
 export const HANDLED = 1;
 export const TRY_STRINGS = 0;
@@ -37,7 +37,7 @@ export const SLOW = 2;
 export type ByteVerdict = typeof HANDLED | typeof TRY_STRINGS | typeof SLOW;
 
 /** Lines the byte readers of data lines took (tests: the path really ran, not only its fallback). */
-export const taken = { rejects: 0 };
+export const taken = { rejects: 0, failures: 0 };
 
 /** u[i, i + p.length) === p, inside the line (i + p.length <= e). */
 function eqAt(u: Uint8Array, i: number, e: number, p: Uint8Array): boolean {
@@ -65,6 +65,9 @@ const DELAY = lit('delay=');
 const DELAYS = lit('delays=');
 const DSN = lit('dsn=');
 const STATUS_SENT = lit('status=sent');
+const STATUS = lit('status=');
+const DEFERRED = lit('deferred');
+const BOUNCED = lit('bounced');
 const FORWARDED = lit('forwarded as ');
 const FROM_ = lit(' from ');
 const GT = lit('>');
@@ -316,7 +319,7 @@ export function fastBytes(text: string, u: Uint8Array, s: number, e: number, ctx
   const r = c + 2;
   const r0 = r < e ? u[r]! : -1;
   if (r0 === 116 /* t */ && eqAt(u, r, e, TO)) {
-    if (sentBytes(text, u, e, hd, m0, c, r, t, agg)) return HANDLED;
+    if (sentBytes(text, u, e, hd, m0, c, r, t, agg) || failBytes(text, u, e, hd, m0, c, r, t, agg)) return HANDLED;
     return slowB(KNOWN_DELIVERY, text, e, hd, sp, colon, r, t, agg);
   }
   if (session) {
@@ -487,5 +490,88 @@ function rejectBytes(text: string, u: Uint8Array, e: number, hd: Head, h0: numbe
   const key = text.slice(h0, colon);
   agg.addRejectAt(t, hd.host, hd.program, key.slice(hd.hostLen + 1), key, helo, check);
   taken.rejects++;
+  return true;
+}
+
+/**
+ * postfix.ts delivery() of a "QUEUEID: to=<...>, ... status=deferred|bounced (reason)" message, on
+ * bytes: when STATUS_RE matches it with one of those two words, the same event (the same strings,
+ * the reply read by the same memoised reader) goes to add(), and true; false for any other shape
+ * (nothing counted), which then takes slowB (the regex). The fields up to "status=" are read as
+ * sentBytes reads them (see there why that is where the regex matches); then (\S+) is the whole run
+ * of non-space bytes, " ?" one space if there is one, and (.*) the rest, which holds no CR.
+ */
+function failBytes(text: string, u: Uint8Array, e: number, hd: Head, m0: number, c: number, r: number, t: number, agg: LogAggregator): boolean {
+  if (!isQidB(u, m0, c)) return false;
+  const toStart = r + 4;
+  const gt = findB(u, toStart, e, 62);
+  if (gt < 0 || gt + 2 >= e || u[gt + 1] !== 44 || u[gt + 2] !== 32) return false;
+  let q = gt + 3;
+  if (eqAt(u, q, e, ORIG_TO)) {
+    const g2 = findB(u, q + 9, e, 62);
+    if (g2 < 0 || g2 + 2 >= e || u[g2 + 1] !== 44 || u[g2 + 2] !== 32) return false;
+    q = g2 + 3;
+  }
+  if (!eqAt(u, q, e, RELAY)) return false;
+  const relayStart = q + 6;
+  q = fieldB(u, relayStart, e);
+  if (q < 0) return false;
+  const relayEnd = q - 2;
+  if (eqAt(u, q, e, CONN_USE) && (q = fieldB(u, q + 9, e)) < 0) return false;
+  if (!eqAt(u, q, e, DELAY) || (q = fieldB(u, q + 6, e)) < 0) return false;
+  if (eqAt(u, q, e, DELAYS) && (q = fieldB(u, q + 7, e)) < 0) return false;
+  let dsnStart = -1;
+  let dsnEnd = -1;
+  if (eqAt(u, q, e, DSN)) {
+    dsnStart = q + 4;
+    if ((q = fieldB(u, dsnStart, e)) < 0) return false;
+    dsnEnd = q - 2;
+  }
+  if (!eqAt(u, q, e, STATUS)) return false;
+  const w0 = q + 7;
+  let w = w0;
+  while (w < e && !isSpaceB(u[w]!)) w++;
+  let status: 'deferred' | 'bounced';
+  if (w - w0 === 8 && eqAt(u, w0, e, DEFERRED)) status = 'deferred';
+  else if (w - w0 === 7 && eqAt(u, w0, e, BOUNCED)) status = 'bounced';
+  else return false;
+  for (let i = w; i < e; i++) if (u[i] === 13) return false;
+  // The recipient's domain must already be lower case (lowerDomain() would copy it otherwise).
+  let at = -1;
+  for (let i = gt - 1; i >= toStart; i--) {
+    if (u[i] === 64 /* @ */) {
+      at = i;
+      break;
+    }
+  }
+  if (at >= 0) {
+    for (let i = at + 1; i < gt; i++) {
+      const ch = u[i]!;
+      if (ch >= 65 && ch <= 90) return false;
+    }
+  }
+  // reason = m[6].trim(), then one pair of enclosing parentheses dropped, then capped.
+  let a = w < e && u[w] === 32 ? w + 1 : w;
+  let b = e;
+  while (a < b && isSpaceB(u[a]!)) a++;
+  while (b > a && isSpaceB(u[b - 1]!)) b--;
+  if (b - a >= 2 && u[a] === 40 /* ( */ && u[b - 1] === 41 /* ) */) {
+    a++;
+    b--;
+  }
+  if (b - a > MAX_REASON) b = a + MAX_REASON;
+  // relay=host[ip]:port: the host before "[", the address up to "]" (or the field's end).
+  const lb = findB(u, relayStart, relayEnd, 91);
+  let mxHost: string | null;
+  let mxIp: string | null = null;
+  if (lb >= 0) {
+    mxHost = text.slice(relayStart, lb);
+    const rb = findB(u, lb + 1, relayEnd, 93);
+    mxIp = text.slice(lb + 1, rb < 0 ? relayEnd : rb);
+  } else mxHost = text.slice(relayStart, relayEnd);
+  if (mxHost === 'none') mxHost = null;
+  const ev = deliveryEvent(text.slice(m0, c), text.slice(toStart, gt), at >= 0 ? text.slice(at + 1, gt) : '', mxHost, mxIp, hd.service as string, status, dsnStart >= 0 ? text.slice(dsnStart, dsnEnd) : null, text.slice(a, b), false, t, hd.host);
+  agg.add(ev, '');
+  taken.failures++;
   return true;
 }

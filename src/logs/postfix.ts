@@ -119,27 +119,19 @@ function delivery(msg: string, time: number | null, relay: string, agent: string
   if (reason.startsWith('(') && reason.endsWith(')')) reason = reason.slice(1, -1);
   if (reason.length > MAX_REASON) reason = reason.slice(0, MAX_REASON);
   const forwarded = status === 'sent' && reason.includes('forwarded as ');
+  return deliveryEvent(m[1] as string, to, at >= 0 ? to.slice(at + 1) : '', mxHost, mxIp, agent, status, m[4] ?? null, reason, forwarded, time, relay);
+}
+
+/**
+ * The event of a delivery line read apart (delivery(), and the byte path's failBytes for
+ * status=deferred/bounced): the reason's quoted reply is read here.
+ */
+export function deliveryEvent(queueId: string, to: string, domain: string, mxHost: string | null, mxIp: string | null, agent: string, status: DeliveryStatus, dsn: string | null, reason: string, forwarded: boolean, time: number | null, relay: string): DeliveryEvent {
   let reply: RemoteReply | null = null;
   if (status !== 'sent' && (reason.includes(' said: ') || reason.includes('refused to talk to me: '))) {
     reply = remoteReply(reason);
   }
-  return {
-    kind: 'delivery',
-    source: 'postfix',
-    queueId: m[1] as string,
-    to,
-    domain: at >= 0 ? to.slice(at + 1) : '',
-    mxHost,
-    mxIp,
-    agent,
-    status,
-    dsn: m[4] ?? null,
-    reason,
-    reply,
-    forwarded,
-    time,
-    relay,
-  };
+  return { kind: 'delivery', source: 'postfix', queueId, to, domain, mxHost, mxIp, agent, status, dsn, reason, reply, forwarded, time, relay };
 }
 
 /**

@@ -86,6 +86,7 @@ function edgeLines(): string[] {
     'Nov 30 14:29:21 host postfix/smtpd[7]: disconnect from x[1.2.3.4]',
     'Nov 30 14:29:21 host postfix/smtpd[7]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 504 5.5.2 <h>: Helo command rejected: need fully-qualified hostname; from=<> to=<b@c> proto=ESMTP helo=<h>',
     ...rejectShapes(),
+    ...failShapes(),
     'Nov 30 15:29:21 host postfix/pickup[8]: 4ABH: sender=<a>',
     'Nov 30 14:29:21 host postfix/pickup[3]: 4ABD: uid=0 from=<root>',
     'Nov 30 14:29:21 host postfix/pickup[3]: 4ABD: other',
@@ -122,6 +123,44 @@ function edgeLines(): string[] {
     '2026-11-30T14:29:21.123456+00:00 host postfix/smtpd[1]: connect from x',
     '',
     'garbage',
+  ];
+}
+
+/** status=deferred/bounced lines the byte path reads (failBytes) and shapes it must leave to the regex. */
+function failShapes(): string[] {
+  const h = 'Nov 30 14:29:23 relay8 postfix/smtp[81]: ';
+  const said = 'host mx.d.example[192.0.2.7] said: 450 4.7.1 Client host rejected: cannot find your reverse hostname, [198.51.100.3] (in reply to RCPT TO command)';
+  return [
+    `${h}4AF1: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, delays=0.1/0/5/0, dsn=4.7.1, status=deferred (${said})`,
+    `${h}4AF1: to=<u@d.example>, orig_to=<v@d.example>, relay=mx.d.example[192.0.2.7]:25, conn_use=2, delay=5, dsn=4.7.1, status=deferred (${said})`,
+    `${h}4AF1: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, delays=0.1/0/5/0, dsn=2.0.0, status=sent (250 ok)`,
+    `${h}4AF2: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, status=bounced (${said.replace('450 4.7.1', '550 5.7.1')})`,
+    `${h}4AF3: to=<u@d.example>, relay=none, delay=5, dsn=4.4.1, status=deferred (connect to mx.d.example[192.0.2.7]:25: Connection timed out)`,
+    `${h}4AF3: to=<u@d.example>, relay=mx.d.example, delay=5, dsn=4.4.1, status=deferred (host mx.d.example refused to talk to me: 554 go away)`,
+    `${h}4AF3: to=<u@d.example>, relay=mx.d.example[192.0.2.7, delay=5, dsn=4.4.1, status=deferred (x)`,
+    `${h}4AF4: to=<u@D.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred (${said})`,
+    `${h}4AF4: to=<u>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=bounced (${said})`,
+    `${h}4AF4: to=<U@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=bounced (${said})`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred `,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred ()`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred (`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred )`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred  \t( ${said} ) \t`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred\t(${said})`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred(${said})`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferredx (${said})`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=bounce (${said})`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=expired (${said})`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred (${said}\r x)`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred (${'z'.repeat(3000)})`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1,status=deferred (${said})`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=, status=deferred (${said})`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, status=deferred (${said})`,
+    `${h}4A-F5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, status=deferred (${said})`,
+    `${h}4AF6: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=5.0.0, status=bounced (host mx.d.example[192.0.2.7] said: 550 5.1.1 <u@d.example>: Recipient address rejected: User unknown (in reply to end of DATA command))`,
+    'Nov 30 14:29:23 relay8 postfix/qmgr[82]: 4AF1: removed',
+    `${h}4AF1: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=2.0.0, status=sent (250 ok)`,
   ];
 }
 
@@ -231,6 +270,7 @@ describe('fastBytes (the byte-level fast path)', () => {
   it('odd headers, messages and delivery lines: the same counts (hand-picked edge cases)', async () => {
     const lines = edgeLines();
     const rejects = taken.rejects;
+    const failures = taken.failures;
     // Each line alone in its chunk, all in one chunk, and in the one chunk twice (the header table warm).
     const r1 = await both(lines, lines.map((_, i) => lines.slice(0, i + 1).reduce((n, l) => n + l.length + 1, 0)));
     expect(r1.fast).toEqual(r1.slow);
@@ -239,6 +279,7 @@ describe('fastBytes (the byte-level fast path)', () => {
     expect(r2.bytes).toBeGreaterThan(40);
     // smtpd reject lines are read on bytes (rejectBytes), not only handed to the regex.
     expect(taken.rejects - rejects).toBeGreaterThan(3 * 15);
+    expect(taken.failures - failures).toBeGreaterThan(3 * 10);
   });
 
   it('many hosts and programs (the header table replaces entries), and many destinations (the in-place index)', async () => {
@@ -285,7 +326,7 @@ describe('fastBytes (the byte-level fast path)', () => {
 
   it('random mutations of real lines: the same counts (property)', async () => {
     const base = generated.slice(0, 400);
-    const alphabet = [' ', ':', ': ', '[', ']', 'x', '\r', '0', '9', 'removed', 'to=<', 'client=', 'disconnect from ', 'postfix/', ', ', ',', '>', '<', '@', 'A', 'Z', '\t', 'forwarded as ', 'status=sent', 'status=deferred', 'orig_to=<a@b>, ', 'conn_use=2, ', 'delays=1, ', 'dsn=2.0.0, ', 'reject: ', 'info: ', 'uid=', 'Dec', ' 1', '\u00e9', ' helo=<', '; from=<', ', from=<', '; proto=', ', proto=', ' from ', ']:25: '];
+    const alphabet = [' ', ':', ': ', '[', ']', 'x', '\r', '0', '9', 'removed', 'to=<', 'client=', 'disconnect from ', 'postfix/', ', ', ',', '>', '<', '@', 'A', 'Z', '\t', 'forwarded as ', 'status=sent', 'status=deferred', 'orig_to=<a@b>, ', 'conn_use=2, ', 'delays=1, ', 'dsn=2.0.0, ', 'reject: ', 'info: ', 'uid=', 'Dec', ' 1', '\u00e9', ' helo=<', '; from=<', ', from=<', '; proto=', ', proto=', ' from ', ']:25: ', 'status=bounced', ' (', ')', 'relay=none, ', 'delay=1, '];
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.nat(base.length - 1), fc.nat(200), fc.nat(12), fc.constantFrom(...alphabet)), { minLength: 1, maxLength: 60 }), async (edits) => {
         const lines = edits.map(([i, at, cut, ins]) => {
