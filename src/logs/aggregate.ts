@@ -1051,34 +1051,18 @@ export class LogAggregator {
     if (r) r[field]++;
   }
 
-  /**
-   * add() of a counted Postfix smtpd reject event (fastbytes.ts rejectBytes: "reject:", not
-   * reject_warning or milter-reject) on the strings reject() would read from it: the line's relay,
-   * syslog tag (`service`), smtpd process (`session`, "postfix/smtpd[pid]") and their session key
-   * `${relay} ${session}` (the line's "host tag[pid]", sliced as one piece), the HELO or null, the check.
-   */
-  addRejectAt(t: number, relay: string, service: string, session: string, key: string, helo: string | null, check: RejectCheck): void {
-    if (!this.admit(t)) return;
-    if (helo !== null) this.helo(helo, relay, session, key);
-    this.countReject(t, relay, service, check);
-  }
-
   private reject(ev: RejectEvent): void {
     if (ev.helo !== null) this.helo(ev.helo, ev.relay, ev.session);
     if (!ev.counted) {
       this.inboundWarnings++;
       return;
     }
-    this.countReject(ev.time, ev.relay, ev.service, ev.check);
-  }
-
-  private countReject(t: number | null, relay: string, service: string, check: RejectCheck): void {
     this.totals.rejected++;
     this.inboundRejected++;
-    this.bucket(t, 'rejected');
-    this.relay(relay).rejected++;
-    this.rejectsByCheck.set(check, (this.rejectsByCheck.get(check) ?? 0) + 1);
-    const sk = `${service}\t${relay}\t${check}`;
+    this.bucket(ev.time, 'rejected');
+    this.relay(ev.relay).rejected++;
+    this.rejectsByCheck.set(ev.check, (this.rejectsByCheck.get(ev.check) ?? 0) + 1);
+    const sk = `${ev.service}\t${ev.relay}\t${ev.check}`;
     const n = this.rejectsByService.get(sk);
     if (n !== undefined) this.rejectsByService.set(sk, n + 1);
     else if (this.rejectsByService.size < LIMITS.refusals) this.rejectsByService.set(detach(sk), 1);
@@ -1089,8 +1073,9 @@ export class LogAggregator {
    * reject/info line (each RCPT), so lines from the same smtpd process before its "disconnect"
    * count once. Sessions are bounded (oldest forgotten past the cap).
    */
-  private helo(name: string, relay = '', session: string | null = null, key = session === null ? '' : `${relay} ${session}`): void {
+  private helo(name: string, relay = '', session: string | null = null): void {
     if (session !== null) {
+      const key = `${relay} ${session}`;
       const tail = this.tail;
       if (tail !== null && !tail.localSessions.has(key)) {
         tail.openSessions.add(own(key));

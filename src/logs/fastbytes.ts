@@ -29,15 +29,12 @@ import { detach, rangeHashBytes, type LogAggregator } from './aggregate.js';
 import { colonSpace } from './fast.js';
 import type { YearTracker } from './header.js';
 import type { ParseContext } from './parse.js';
-import { deliveryEvent, KNOWN_CLEANUP_REJECT, KNOWN_DELIVERY, KNOWN_SMTPD_INFO, KNOWN_SMTPD_REJECT, MAX_REASON, parsePostfixKnown, postfixService, rejectReply } from './postfix.js';
+import { KNOWN_CLEANUP_REJECT, KNOWN_DELIVERY, KNOWN_SMTPD_INFO, KNOWN_SMTPD_REJECT, parsePostfixKnown, postfixService } from './postfix.js';
 
 export const HANDLED = 1;
 export const TRY_STRINGS = 0;
 export const SLOW = 2;
 export type ByteVerdict = typeof HANDLED | typeof TRY_STRINGS | typeof SLOW;
-
-/** Lines the byte readers of data lines took (tests: the path really ran, not only its fallback). */
-export const taken = { rejects: 0, failures: 0 };
 
 /** u[i, i + p.length) === p, inside the line (i + p.length <= e). */
 function eqAt(u: Uint8Array, i: number, e: number, p: Uint8Array): boolean {
@@ -65,17 +62,7 @@ const DELAY = lit('delay=');
 const DELAYS = lit('delays=');
 const DSN = lit('dsn=');
 const STATUS_SENT = lit('status=sent');
-const STATUS = lit('status=');
-const DEFERRED = lit('deferred');
-const BOUNCED = lit('bounced');
 const FORWARDED = lit('forwarded as ');
-const FROM_ = lit(' from ');
-const GT = lit('>');
-const HELO_ = lit(' helo=<');
-const SEMI_FROM = lit('; from=<');
-const COMMA_FROM = lit(', from=<');
-const SEMI_PROTO = lit('; proto=');
-const COMMA_PROTO = lit(', proto=');
 
 /** The first byte `ch` in u[from, e), or -1. */
 function findB(u: Uint8Array, from: number, e: number, ch: number): number {
@@ -319,7 +306,7 @@ export function fastBytes(text: string, u: Uint8Array, s: number, e: number, ctx
   const r = c + 2;
   const r0 = r < e ? u[r]! : -1;
   if (r0 === 116 /* t */ && eqAt(u, r, e, TO)) {
-    if (sentBytes(text, u, e, hd, m0, c, r, t, agg) || failBytes(text, u, e, hd, m0, c, r, t, agg)) return HANDLED;
+    if (sentBytes(text, u, e, hd, m0, c, r, t, agg)) return HANDLED;
     return slowB(KNOWN_DELIVERY, text, e, hd, sp, colon, r, t, agg);
   }
   if (session) {
@@ -330,11 +317,7 @@ export function fastBytes(text: string, u: Uint8Array, s: number, e: number, ctx
       } else agg.addOther(t);
       return HANDLED;
     }
-    if (r0 === 114 /* r */ && eqAt(u, r, e, REJECT)) {
-      if (rejectBytes(text, u, e, hd, h0, colon, r, t, agg)) return HANDLED;
-      return slowB(KNOWN_SMTPD_REJECT, text, e, hd, sp, colon, r, t, agg);
-    }
-    if ((r0 === 114 /* r */ && eqAt(u, r, e, REJECT_WARNING)) || (r0 === 109 /* m */ && eqAt(u, r, e, MILTER_REJECT))) {
+    if ((r0 === 114 /* r */ && (eqAt(u, r, e, REJECT) || eqAt(u, r, e, REJECT_WARNING))) || (r0 === 109 /* m */ && eqAt(u, r, e, MILTER_REJECT))) {
       return slowB(KNOWN_SMTPD_REJECT, text, e, hd, sp, colon, r, t, agg);
     }
     if (r0 === 105 /* i */ && eqAt(u, r, e, INFO)) return slowB(KNOWN_SMTPD_INFO, text, e, hd, sp, colon, r, t, agg);
@@ -423,155 +406,5 @@ function sentBytes(text: string, u: Uint8Array, e: number, hd: Head, m0: number,
   const lb = findB(u, relayStart, relayEnd, 91);
   const rb = lb >= 0 ? findB(u, lb + 1, relayEnd, 93) : -1;
   agg.addSentAt(t, hd.host, text, u, m0, c, toStart, gt, at >= 0 ? at + 1 : gt, gt, relayStart, lb, rb < 0 ? relayEnd : rb, relayEnd);
-  return true;
-}
-
-/** The last i in [a, b - p.length] with u[i, i + p.length) === p, or -1 (String#lastIndexOf on bytes). */
-function lastB(u: Uint8Array, a: number, b: number, p: Uint8Array): number {
-  const n = p.length;
-  const p0 = p[0];
-  for (let i = b - n; i >= a; i--) {
-    if (u[i] !== p0) continue;
-    let j = 1;
-    while (j < n && u[i + j] === p[j]) j++;
-    if (j === n) return i;
-  }
-  return -1;
-}
-
-/** \s of a regex, on an ASCII byte: TAB, LF, VT, FF, CR, space. */
-function isSpaceB(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
-}
-
-/**
- * postfix.ts smtpdReject() of an smtpd "QUEUEID: reject: ..." message (at r), on bytes: when
- * SMTPD_REJECT_RE matches it, count what reject() counts, with the same strings, and return true;
- * false (nothing counted) for any other shape, which then takes slowB (the regex). The regex's
- * parts are read in order; none of them can backtrack into another (each stops at a byte the next
- * part must start with), so a match is found exactly where these scans succeed:
- *   "reject: " (\S+) " from " ([^\s[]*) "[" ([^\]]*) "]" (":" \d+)? ": " (.*)
- * and `.` matches no CR (the line holds no LF; ASCII holds no U+2028/U+2029).
- */
-function rejectBytes(text: string, u: Uint8Array, e: number, hd: Head, h0: number, colon: number, r: number, t: number, agg: LogAggregator): boolean {
-  let p = r + 8;
-  const c0 = p;
-  while (p < e && !isSpaceB(u[p]!)) p++;
-  if (p === c0 || !eqAt(u, p, e, FROM_)) return false;
-  p += 6;
-  while (p < e && u[p] !== 91 /* [ */ && !isSpaceB(u[p]!)) p++;
-  if (p >= e || u[p] !== 91) return false;
-  p = findB(u, p + 1, e, 93 /* ] */);
-  if (p < 0) return false;
-  p++;
-  if (p < e && u[p] === 58 /* : */ && p + 1 < e && u[p + 1]! >= 48 && u[p + 1]! <= 57) {
-    let d = p + 1;
-    while (d < e && u[d]! >= 48 && u[d]! <= 57) d++;
-    p = d;
-  }
-  // ": " (with nothing after it, (.*) still matches).
-  if (!(p + 2 <= e && u[p] === 58 && u[p + 1] === 32)) return false;
-  const rs = p + 2;
-  for (let i = p; i < e; i++) if (u[i] === 13) return false;
-  // heloOf(reply), in the reply's own offsets.
-  const hi = lastB(u, rs, e, HELO_);
-  let helo: string | null = null;
-  if (hi >= 0) {
-    const gt = lastB(u, rs, e, GT);
-    const i = hi - rs;
-    const end = gt < 0 ? -1 : gt - rs;
-    helo = end > i + 7 ? text.slice(hi + 7, gt) : end === i + 7 ? '' : null;
-  }
-  let cut = Math.max(lastB(u, rs, e, SEMI_FROM), lastB(u, rs, e, COMMA_FROM));
-  if (cut < 0) cut = Math.max(lastB(u, rs, e, SEMI_PROTO), lastB(u, rs, e, COMMA_PROTO));
-  let re = cut >= 0 ? cut : e;
-  if (re - rs > MAX_REASON) re = rs + MAX_REASON;
-  const check = rejectReply(text.slice(rs, re)).check;
-  const key = text.slice(h0, colon);
-  agg.addRejectAt(t, hd.host, hd.program, key.slice(hd.hostLen + 1), key, helo, check);
-  taken.rejects++;
-  return true;
-}
-
-/**
- * postfix.ts delivery() of a "QUEUEID: to=<...>, ... status=deferred|bounced (reason)" message, on
- * bytes: when STATUS_RE matches it with one of those two words, the same event (the same strings,
- * the reply read by the same memoised reader) goes to add(), and true; false for any other shape
- * (nothing counted), which then takes slowB (the regex). The fields up to "status=" are read as
- * sentBytes reads them (see there why that is where the regex matches); then (\S+) is the whole run
- * of non-space bytes, " ?" one space if there is one, and (.*) the rest, which holds no CR.
- */
-function failBytes(text: string, u: Uint8Array, e: number, hd: Head, m0: number, c: number, r: number, t: number, agg: LogAggregator): boolean {
-  if (!isQidB(u, m0, c)) return false;
-  const toStart = r + 4;
-  const gt = findB(u, toStart, e, 62);
-  if (gt < 0 || gt + 2 >= e || u[gt + 1] !== 44 || u[gt + 2] !== 32) return false;
-  let q = gt + 3;
-  if (eqAt(u, q, e, ORIG_TO)) {
-    const g2 = findB(u, q + 9, e, 62);
-    if (g2 < 0 || g2 + 2 >= e || u[g2 + 1] !== 44 || u[g2 + 2] !== 32) return false;
-    q = g2 + 3;
-  }
-  if (!eqAt(u, q, e, RELAY)) return false;
-  const relayStart = q + 6;
-  q = fieldB(u, relayStart, e);
-  if (q < 0) return false;
-  const relayEnd = q - 2;
-  if (eqAt(u, q, e, CONN_USE) && (q = fieldB(u, q + 9, e)) < 0) return false;
-  if (!eqAt(u, q, e, DELAY) || (q = fieldB(u, q + 6, e)) < 0) return false;
-  if (eqAt(u, q, e, DELAYS) && (q = fieldB(u, q + 7, e)) < 0) return false;
-  let dsnStart = -1;
-  let dsnEnd = -1;
-  if (eqAt(u, q, e, DSN)) {
-    dsnStart = q + 4;
-    if ((q = fieldB(u, dsnStart, e)) < 0) return false;
-    dsnEnd = q - 2;
-  }
-  if (!eqAt(u, q, e, STATUS)) return false;
-  const w0 = q + 7;
-  let w = w0;
-  while (w < e && !isSpaceB(u[w]!)) w++;
-  let status: 'deferred' | 'bounced';
-  if (w - w0 === 8 && eqAt(u, w0, e, DEFERRED)) status = 'deferred';
-  else if (w - w0 === 7 && eqAt(u, w0, e, BOUNCED)) status = 'bounced';
-  else return false;
-  for (let i = w; i < e; i++) if (u[i] === 13) return false;
-  // The recipient's domain must already be lower case (lowerDomain() would copy it otherwise).
-  let at = -1;
-  for (let i = gt - 1; i >= toStart; i--) {
-    if (u[i] === 64 /* @ */) {
-      at = i;
-      break;
-    }
-  }
-  if (at >= 0) {
-    for (let i = at + 1; i < gt; i++) {
-      const ch = u[i]!;
-      if (ch >= 65 && ch <= 90) return false;
-    }
-  }
-  // reason = m[6].trim(), then one pair of enclosing parentheses dropped, then capped.
-  let a = w < e && u[w] === 32 ? w + 1 : w;
-  let b = e;
-  while (a < b && isSpaceB(u[a]!)) a++;
-  while (b > a && isSpaceB(u[b - 1]!)) b--;
-  if (b - a >= 2 && u[a] === 40 /* ( */ && u[b - 1] === 41 /* ) */) {
-    a++;
-    b--;
-  }
-  if (b - a > MAX_REASON) b = a + MAX_REASON;
-  // relay=host[ip]:port: the host before "[", the address up to "]" (or the field's end).
-  const lb = findB(u, relayStart, relayEnd, 91);
-  let mxHost: string | null;
-  let mxIp: string | null = null;
-  if (lb >= 0) {
-    mxHost = text.slice(relayStart, lb);
-    const rb = findB(u, lb + 1, relayEnd, 93);
-    mxIp = text.slice(lb + 1, rb < 0 ? relayEnd : rb);
-  } else mxHost = text.slice(relayStart, relayEnd);
-  if (mxHost === 'none') mxHost = null;
-  const ev = deliveryEvent(text.slice(m0, c), text.slice(toStart, gt), at >= 0 ? text.slice(at + 1, gt) : '', mxHost, mxIp, hd.service as string, status, dsnStart >= 0 ? text.slice(dsnStart, dsnEnd) : null, text.slice(a, b), false, t, hd.host);
-  agg.add(ev, '');
-  taken.failures++;
   return true;
 }

@@ -119,19 +119,27 @@ function delivery(msg: string, time: number | null, relay: string, agent: string
   if (reason.startsWith('(') && reason.endsWith(')')) reason = reason.slice(1, -1);
   if (reason.length > MAX_REASON) reason = reason.slice(0, MAX_REASON);
   const forwarded = status === 'sent' && reason.includes('forwarded as ');
-  return deliveryEvent(m[1] as string, to, at >= 0 ? to.slice(at + 1) : '', mxHost, mxIp, agent, status, m[4] ?? null, reason, forwarded, time, relay);
-}
-
-/**
- * The event of a delivery line read apart (delivery(), and the byte path's failBytes for
- * status=deferred/bounced): the reason's quoted reply is read here.
- */
-export function deliveryEvent(queueId: string, to: string, domain: string, mxHost: string | null, mxIp: string | null, agent: string, status: DeliveryStatus, dsn: string | null, reason: string, forwarded: boolean, time: number | null, relay: string): DeliveryEvent {
   let reply: RemoteReply | null = null;
   if (status !== 'sent' && (reason.includes(' said: ') || reason.includes('refused to talk to me: '))) {
     reply = remoteReply(reason);
   }
-  return { kind: 'delivery', source: 'postfix', queueId, to, domain, mxHost, mxIp, agent, status, dsn, reason, reply, forwarded, time, relay };
+  return {
+    kind: 'delivery',
+    source: 'postfix',
+    queueId: m[1] as string,
+    to,
+    domain: at >= 0 ? to.slice(at + 1) : '',
+    mxHost,
+    mxIp,
+    agent,
+    status,
+    dsn: m[4] ?? null,
+    reason,
+    reply,
+    forwarded,
+    time,
+    relay,
+  };
 }
 
 /**
@@ -224,27 +232,6 @@ function clientIpOf(s: string): string | null {
 }
 
 const rejectReplies = new Map<string, { code: number | null; enhanced: string | null; text: string; check: RejectCheck }>();
-
-/**
- * The code, enhanced code, text and check of an smtpd reject's reply (the part before "; from=<"),
- * a function of the reply alone: memoised (the same HELO or PTR refusal repeats thousands of
- * times), bounded like the other caches. (smtpdReject, and the byte path's rejectBytes.)
- */
-export function rejectReply(reply: string): { code: number | null; enhanced: string | null; text: string; check: RejectCheck } {
-  let rt = rejectReplies.get(reply);
-  if (rt === undefined) {
-    const cm = /^(\d{3})[ -](?:([245]\.\d{1,3}\.\d{1,3}) )?(.*)$/s.exec(reply);
-    const text = cm ? (cm[3] as string) : reply;
-    rt = { code: cm ? Number(cm[1]) : null, enhanced: cm ? (cm[2] ?? null) : (/^([245]\.\d{1,3}\.\d{1,3}) /.exec(reply)?.[1] ?? null), text, check: postfixCheck(text) };
-    if (reply.length <= REPLY_CACHE_TEXT) {
-      if (rejectReplies.size >= REPLY_CACHE) rejectReplies.clear();
-      rt.text = copy(rt.text);
-      if (rt.enhanced !== null) rt.enhanced = copy(rt.enhanced);
-      rejectReplies.set(copy(reply), rt);
-    }
-  }
-  return rt;
-}
 const SMTPD_REJECT_RE = /^(reject|reject_warning|milter-reject): (\S+) from ([^\s[]*)\[([^\]]*)\](?::\d+)?: (.*)$/;
 
 function smtpdReject(program: string, rest: string, time: number | null, relay: string, proc: string | null): LogEvent {
@@ -257,7 +244,20 @@ function smtpdReject(program: string, rest: string, time: number | null, relay: 
   if (cut < 0) cut = Math.max(reply.lastIndexOf('; proto='), reply.lastIndexOf(', proto='));
   if (cut >= 0) reply = reply.slice(0, cut);
   if (reply.length > MAX_REASON) reply = reply.slice(0, MAX_REASON);
-  const rt = rejectReply(reply);
+  // The reply's code, enhanced code, text and check are a function of the reply alone: memoised
+  // (the same HELO or PTR refusal repeats thousands of times), bounded like the other caches.
+  let rt = rejectReplies.get(reply);
+  if (rt === undefined) {
+    const cm = /^(\d{3})[ -](?:([245]\.\d{1,3}\.\d{1,3}) )?(.*)$/s.exec(reply);
+    const text = cm ? (cm[3] as string) : reply;
+    rt = { code: cm ? Number(cm[1]) : null, enhanced: cm ? (cm[2] ?? null) : (/^([245]\.\d{1,3}\.\d{1,3}) /.exec(reply)?.[1] ?? null), text, check: postfixCheck(text) };
+    if (reply.length <= REPLY_CACHE_TEXT) {
+      if (rejectReplies.size >= REPLY_CACHE) rejectReplies.clear();
+      rt.text = copy(rt.text);
+      if (rt.enhanced !== null) rt.enhanced = copy(rt.enhanced);
+      rejectReplies.set(copy(reply), rt);
+    }
+  }
   const { code, enhanced, text } = rt;
   return {
     kind: 'reject',
