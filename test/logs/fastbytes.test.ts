@@ -84,6 +84,8 @@ function edgeLines(): string[] {
     'Nov 30 14:29:21 host postfix/smtpd[7]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 504 5.5.2 <h>: Helo command rejected: need fully-qualified hostname; from=<> to=<b@c> proto=ESMTP helo=<h>',
     'Nov 30 14:29:21 host postfix/smtpd[7]: disconnect from x[1.2.3.4]',
     'Nov 30 14:29:21 host postfix/smtpd[7]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 504 5.5.2 <h>: Helo command rejected: need fully-qualified hostname; from=<> to=<b@c> proto=ESMTP helo=<h>',
+    ...rejectShapes(),
+    ...failShapes(),
     'Nov 30 15:29:21 host postfix/pickup[8]: 4ABH: sender=<a>',
     'Nov 30 14:29:21 host postfix/pickup[3]: 4ABD: uid=0 from=<root>',
     'Nov 30 14:29:21 host postfix/pickup[3]: 4ABD: other',
@@ -120,6 +122,90 @@ function edgeLines(): string[] {
     '2026-11-30T14:29:21.123456+00:00 host postfix/smtpd[1]: connect from x',
     '',
     'garbage',
+  ];
+}
+
+/** status=deferred/bounced lines (the byte path hands them to the regex, slowB): odd reason, relay and status fields. */
+function failShapes(): string[] {
+  const h = 'Nov 30 14:29:23 relay8 postfix/smtp[81]: ';
+  const said = 'host mx.d.example[192.0.2.7] said: 450 4.7.1 Client host rejected: cannot find your reverse hostname, [198.51.100.3] (in reply to RCPT TO command)';
+  return [
+    `${h}4AF1: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, delays=0.1/0/5/0, dsn=4.7.1, status=deferred (${said})`,
+    `${h}4AF1: to=<u@d.example>, orig_to=<v@d.example>, relay=mx.d.example[192.0.2.7]:25, conn_use=2, delay=5, dsn=4.7.1, status=deferred (${said})`,
+    `${h}4AF1: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, delays=0.1/0/5/0, dsn=2.0.0, status=sent (250 ok)`,
+    `${h}4AF2: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, status=bounced (${said.replace('450 4.7.1', '550 5.7.1')})`,
+    `${h}4AF3: to=<u@d.example>, relay=none, delay=5, dsn=4.4.1, status=deferred (connect to mx.d.example[192.0.2.7]:25: Connection timed out)`,
+    `${h}4AF3: to=<u@d.example>, relay=mx.d.example, delay=5, dsn=4.4.1, status=deferred (host mx.d.example refused to talk to me: 554 go away)`,
+    `${h}4AF3: to=<u@d.example>, relay=mx.d.example[192.0.2.7, delay=5, dsn=4.4.1, status=deferred (x)`,
+    `${h}4AF4: to=<u@D.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred (${said})`,
+    `${h}4AF4: to=<u>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=bounced (${said})`,
+    `${h}4AF4: to=<U@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=bounced (${said})`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred `,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred ()`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred (`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred )`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred  \t( ${said} ) \t`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred\t(${said})`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred(${said})`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferredx (${said})`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=bounce (${said})`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=expired (${said})`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred (${said}\r x)`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1, status=deferred (${'z'.repeat(3000)})`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=4.7.1,status=deferred (${said})`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=, status=deferred (${said})`,
+    `${h}4AF5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, status=deferred (${said})`,
+    `${h}4A-F5: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, status=deferred (${said})`,
+    `${h}4AF6: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=5.0.0, status=bounced (host mx.d.example[192.0.2.7] said: 550 5.1.1 <u@d.example>: Recipient address rejected: User unknown (in reply to end of DATA command))`,
+    'Nov 30 14:29:23 relay8 postfix/qmgr[82]: 4AF1: removed',
+    `${h}4AF1: to=<u@d.example>, relay=mx.d.example[192.0.2.7]:25, delay=5, dsn=2.0.0, status=sent (250 ok)`,
+  ];
+}
+
+/** smtpd "reject:" lines (the byte path hands them to the regex, slowB): ports, cuts, HELOs, odd fields. */
+function rejectShapes(): string[] {
+  const h = 'Nov 30 14:29:22 relay9 postfix/smtpd[71]: ';
+  const r = '450 4.7.1 <a.b>: Helo command rejected: Host not found';
+  return [
+    `${h}connect from x[1.2.3.4]`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]:25: ${r}; from=<> to=<b@c> proto=ESMTP helo=<a.b>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]:25: ${r}; from=<> to=<b@c> proto=ESMTP helo=<a.b>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: ${r}; from=<> to=<b@c> proto=ESMTP helo=<other>`,
+    `${h}disconnect from x[1.2.3.4]`,
+    `${h}4ABQ: reject: RCPT from x[1.2.3.4]: ${r}, from=<a@b> to=<b@c> proto=ESMTP helo=<a.b>`,
+    `${h}NOQUEUE: reject: CONNECT from [1.2.3.4]:5555: 550 5.3.2 Service currently unavailable; proto=SMTP`,
+    `${h}NOQUEUE: reject: CONNECT from [1.2.3.4]:5555: 550 5.3.2 Service currently unavailable, proto=SMTP helo=<>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: ${r}; from=<> to=<b@c> proto=ESMTP helo=<>`,
+    // Where the reply is cut decides the check: the text after each cut names another one.
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: 554 5.7.1 no; from=<Relay access denied> to=<b@c> proto=ESMTP helo=<a>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: 554 5.7.1 no, from=<Relay access denied> to=<b@c> proto=ESMTP helo=<a>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: 554 5.7.1 no; proto=Relay access denied helo=<a>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: 554 5.7.1 no, proto=Relay access denied helo=<a>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: 554 5.7.1 no; from=<a> Relay access denied; from=<b>, proto=x helo=<a>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: 554 5.7.1 no, from=<a> Relay access denied; from=<b>, from=<c> helo=<a>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: ${r}; from=<> to=<b@c> proto=ESMTP helo=<abc`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: ${r} helo=<q> x>y`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: `,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]:`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]:abc: ${r}`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]:25 ${r}`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]::25: ${r}`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2 .3.4]: ${r}; helo=<s p>`,
+    `${h}NOQUEUE: reject: RCPT\tfrom x[1.2.3.4]: ${r}`,
+    `${h}NOQUEUE: reject: RCPT  from x[1.2.3.4]: ${r}`,
+    `${h}NOQUEUE: reject:  RCPT from x[1.2.3.4]: ${r}`,
+    `${h}NOQUEUE: reject: RCPT from x y[1.2.3.4]: ${r}`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4: ${r}`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: ${r}\r; from=<> helo=<a>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: ${r}\u000b; from=<> helo=<a\u000cb>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: ${'x'.repeat(3000)}; from=<> helo=<a>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: ${'y'.repeat(3000)} helo=<a>`,
+    `${h}NOQUEUE: reject: RCPT from unknown[1.2.3.4]: 554 5.7.1 Service unavailable; Client host [1.2.3.4] blocked using zen.spamhaus.org; from=<> to=<b@c> proto=ESMTP helo=<dyn>`,
+    `${h}NOQUEUE: reject: RCPT from unknown[1.2.3.4]: 501 5.5.2 <bad_name!>: Helo command rejected: Invalid name; from=<> to=<b@c> proto=ESMTP helo=<bad_name!>`,
+    `${h}NOQUEUE: reject: RCPT from x[1.2.3.4]: 550 5.1.1 <b@c>: Recipient address rejected: User unknown; from=<> to=<b@c> proto=ESMTP`,
+    'Nov 30 14:29:22 relay9 postfix/postscreen[72]: NOQUEUE: reject: RCPT from [1.2.3.4]:4444: 550 5.7.1 Service unavailable; client [1.2.3.4] blocked using zen; from=<a@b>, to=<b@c>, proto=ESMTP, helo=<h.example>',
+    'Nov 30 14:29:22 relay9 postfix/strict/smtpd[73]: NOQUEUE: reject: RCPT from x[1.2.3.4]: 450 4.7.1 <a>: Helo command rejected: Host not found; from=<> to=<b@c> proto=ESMTP helo=<a>',
   ];
 }
 
@@ -234,7 +320,7 @@ describe('fastBytes (the byte-level fast path)', () => {
 
   it('random mutations of real lines: the same counts (property)', async () => {
     const base = generated.slice(0, 400);
-    const alphabet = [' ', ':', ': ', '[', ']', 'x', '\r', '0', '9', 'removed', 'to=<', 'client=', 'disconnect from ', 'postfix/', ', ', ',', '>', '<', '@', 'A', 'Z', '\t', 'forwarded as ', 'status=sent', 'status=deferred', 'orig_to=<a@b>, ', 'conn_use=2, ', 'delays=1, ', 'dsn=2.0.0, ', 'reject: ', 'info: ', 'uid=', 'Dec', ' 1', '\u00e9'];
+    const alphabet = [' ', ':', ': ', '[', ']', 'x', '\r', '0', '9', 'removed', 'to=<', 'client=', 'disconnect from ', 'postfix/', ', ', ',', '>', '<', '@', 'A', 'Z', '\t', 'forwarded as ', 'status=sent', 'status=deferred', 'orig_to=<a@b>, ', 'conn_use=2, ', 'delays=1, ', 'dsn=2.0.0, ', 'reject: ', 'info: ', 'uid=', 'Dec', ' 1', '\u00e9', ' helo=<', '; from=<', ', from=<', '; proto=', ', proto=', ' from ', ']:25: ', 'status=bounced', ' (', ')', 'relay=none, ', 'delay=1, '];
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.nat(base.length - 1), fc.nat(200), fc.nat(12), fc.constantFrom(...alphabet)), { minLength: 1, maxLength: 60 }), async (edits) => {
         const lines = edits.map(([i, at, cut, ins]) => {
