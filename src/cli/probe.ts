@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CliContext } from './context.js';
 import { InterruptedError, TargetInputError, UsageError } from '../errors.js';
-import { readSmallTextFile } from './small-file.js';
+import { readSmallTextFile } from '../io/small-file.js';
 import type { IdentityKind, RunResult, StopAfter, TargetResult } from '../results.js';
 import { createResolver } from '../dns/resolver.js';
 import type { Resolver } from '../dns/types.js';
