@@ -19,6 +19,7 @@ import type { CliContext } from './context.js';
 interface LintOptions {
   sourceIp?: string;
   resolver: string[];
+  dnsTimeout?: string;
   timeout?: string;
   format: string;
   fleet?: string;
@@ -31,7 +32,8 @@ export function registerLint(program: Command, ctx: CliContext): void {
     .argument('[helo-name]', 'the name your MTA announces in EHLO/HELO')
     .option('--source-ip <ip>', 'the public IP you send from')
     .option('--resolver <ip[:port]>', 'DNS server to ask (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--timeout <ms>', 'per DNS query deadline in ms', undefined)
+    .option('--dns-timeout <ms>', 'deadline for each DNS query in ms (as on probe)', undefined)
+    .option('--timeout <ms>', 'the old name of --dns-timeout, still accepted', undefined)
     .option('--format <format>', 'table | json', 'table')
     .option('--fleet <file>', 'lint every "source-ip helo-name" line of a file')
     .action(async (heloArg: string | undefined, opts: LintOptions) => {
@@ -40,10 +42,14 @@ export function registerLint(program: Command, ctx: CliContext): void {
         ctx.setExitCode(2);
       };
       if (opts.format !== 'table' && opts.format !== 'json') return usage(`--format: "${opts.format}" is not one of table, json`);
+      // --dns-timeout is the name probe uses for the same deadline; --timeout was lint's name first
+      // and stays as an alias so scripts keep working. Both with different values is a usage error.
       let timeoutMs: number | undefined;
-      if (opts.timeout !== undefined) {
-        if (!/^\d+$/.test(opts.timeout) || Number(opts.timeout) < 1 || Number(opts.timeout) > 600_000) return usage(`--timeout: "${opts.timeout}" is not a number of milliseconds (1-600000)`);
-        timeoutMs = Number(opts.timeout);
+      for (const [flag, value] of [['--dns-timeout', opts.dnsTimeout], ['--timeout', opts.timeout]] as const) {
+        if (value === undefined) continue;
+        if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 600_000) return usage(`${flag}: "${value}" is not a number of milliseconds (1-600000)`);
+        if (timeoutMs !== undefined && timeoutMs !== Number(value)) return usage('--dns-timeout and --timeout (its old name) disagree: give one');
+        timeoutMs = Number(value);
       }
       let resolver: ReturnType<typeof createResolver>;
       try {
