@@ -62,7 +62,7 @@ export function registerDeliver(program: Command, ctx: CliContext): void {
     .option('--results <file>', 'a probe run (JSON or NDJSON, at most 64 MiB) whose verdicts for the route go into the body')
     .option('--dry-run', 'print what would be sent and where, then stop')
     .option('--format <format>', 'table | json', 'table')
-    .option('--resolver <ip[:port]>', 'DNS server to ask (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--resolver <ip[:port]>', 'DNS server to ask (repeatable); IPv6 with a port in brackets: [::1]:5353', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--timeout <ms>', 'connect/reply timeout in ms', '30000')
     .action(async (flags: DeliverFlags) => {
       try {

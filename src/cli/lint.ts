@@ -31,7 +31,7 @@ export function registerLint(program: Command, ctx: CliContext): void {
     .description('check that a HELO name, its source IP and their DNS (PTR, FCrDNS, SPF) align; print the fix')
     .argument('[helo-name]', 'the name your MTA announces in EHLO/HELO')
     .option('--source-ip <ip>', 'the public IP you send from')
-    .option('--resolver <ip[:port]>', 'DNS server to ask (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--resolver <ip[:port]>', 'DNS server to ask (repeatable); IPv6 with a port in brackets: [::1]:5353', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--dns-timeout <ms>', 'deadline for each DNS query in ms (as on probe)', undefined)
     .option('--timeout <ms>', 'the old name of --dns-timeout, still accepted', undefined)
     .option('--format <format>', 'table | json', 'table')
@@ -55,7 +55,9 @@ export function registerLint(program: Command, ctx: CliContext): void {
       try {
         resolver = createResolver({ servers: opts.resolver, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
       } catch (err) {
-        return usage(`--resolver: ${err instanceof Error ? err.message : String(err)}`);
+        const msg = err instanceof Error ? err.message : String(err);
+        // parseResolverAddress already names the option: say it once.
+        return usage(msg.startsWith('--resolver') ? msg : `--resolver: ${msg}`);
       }
 
       if (opts.fleet !== undefined) {
