@@ -58,7 +58,9 @@ export function registerDiff(program: Command, ctx: CliContext): void {
     .option('--expiry-days <n>', 'report certificates expiring within this many days', intOption('--expiry-days', 0, 3650), 14)
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(async (a: string | undefined, b: string | undefined, flags: DiffFlags) => {
-      const rules: ChangeRule[] = flags.failOnChange ? parseChangeRules(flags.failOnChange) : [];
+      // `--fail-on-change "$RULES"` with RULES empty must not quietly turn the alert off: an empty
+      // value is "no rule given" (exit 2), as "," already was.
+      const rules: ChangeRule[] = flags.failOnChange !== undefined ? parseChangeRules(flags.failOnChange) : [];
       let store: Store | null = null;
       const getStore = async () => (store ??= await openStoreFor(flags.store, ctx, true));
       const warn = (s: string) => void ctx.stderr.write(`mxprobe: warning: ${s}\n`);

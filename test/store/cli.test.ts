@@ -192,6 +192,10 @@ describe('store import, runs, prune; diff and history', () => {
     const bad = await runCliProcess(['diff', fa, fb, '--fail-on-change', 'everything']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown rule "everything"/);
+    // `--fail-on-change "$RULES"` with RULES empty: a usage error, not a diff that can never fire.
+    const empty = await runCliProcess(['diff', fa, fb, '--fail-on-change', '']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/--fail-on-change: no rule given/);
   });
 
   it('prune --keep removes runs older than the window', async () => {
