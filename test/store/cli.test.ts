@@ -206,6 +206,11 @@ describe('store import, runs, prune; diff and history', () => {
     expect(all.stdout).toMatch(/pruned 2 run/);
     const bad = await runCliProcess(['store', 'prune', '--keep', 'forever', '--store', db]);
     expect(bad.code).toBe(2);
+    // A cut-off before the first date a Date holds was an internal RangeError with a stack trace.
+    const huge = await runCliProcess(['store', 'prune', '--keep', '99999999999d', '--store', db]);
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toMatch(/^mxprobe: --keep: "99999999999d" is longer than 10000 years/);
+    expect(huge.stderr).not.toMatch(/internal error|RangeError/);
   });
 });
 
