@@ -51,7 +51,7 @@ export function registerDiff(program: Command, ctx: CliContext): void {
     .command('diff')
     .description('what changed between two runs (run ids or results files; default: the last two stored runs of the same targets)')
     .argument('[a]', 'the earlier run: a run id in the store or a results file')
-    .argument('[b]', 'the later run (default: the newest run in the store)')
+    .argument('[b]', 'the later run (default: the newest finished run in the store)')
     .option('--store <url>', 'the store: sqlite:PATH, PATH.db or postgres://… (default $MXPROBE_STORE)')
     .addOption(new Option('--format <format>', 'output format').argParser(choice('--format', CHANGE_FORMATS)).default('table'))
     .option('--fail-on-change <rules>', 'exit 3 on: starttls-lost, tls-downgrade, cert-changed, verdict-worse[:kind], mx-changed, new-refusal, dane-broken, mta-sts-worse')
@@ -73,8 +73,14 @@ export function registerDiff(program: Command, ctx: CliContext): void {
             sb = await sideOf(b, getStore, warn);
           } else if (a !== undefined) {
             sa = await sideOf(a, getStore, warn);
-            const newest = (await (await getStore()).listRuns(1))[0];
-            if (!newest) throw new UsageError('diff: the store has no run to compare with');
+            // The newest FINISHED run, as with no argument: a run still being written (or whose
+            // writer was killed) has only some of its hosts, and compared as if complete every
+            // other host "disappeared", exit 0. Give its id to compare with it anyway (warned).
+            const runs = await (await getStore()).listRuns(1000);
+            const newest = runs.find((r) => r.state !== 'running');
+            if (!newest) throw new UsageError(runs.length > 0 ? 'diff: the store has no finished run to compare with' : 'diff: the store has no run to compare with');
+            const skipped = runs.slice(0, runs.indexOf(newest));
+            if (skipped.length > 0) warn(`left out run ${skipped.map((r) => r.id).join(', ')}: not finished (still running, or its writer died); comparing with run ${newest.id}, the newest finished run`);
             sb = storeSide(await getStore(), newest);
           } else {
             const pair = pickPair(await (await getStore()).listRuns(1000));
