@@ -83,7 +83,11 @@ export function registerDiff(program: Command, ctx: CliContext): void {
             if (skipped.length > 0) warn(`left out run ${skipped.map((r) => r.id).join(', ')}: not finished (still running, or its writer died); comparing with run ${newest.id}, the newest finished run`);
             sb = storeSide(await getStore(), newest);
           } else {
-            const pair = pickPair(await (await getStore()).listRuns(1000));
+            const runs = await (await getStore()).listRuns(1000);
+            const firstDone = runs.findIndex((r) => r.state !== 'running');
+            const unfinished = runs.slice(0, firstDone === -1 ? runs.length : firstDone);
+            if (unfinished.length > 0) warn(`left out run ${unfinished.map((r) => r.id).join(', ')}: not finished (still running, or its writer died)`);
+            const pair = pickPair(runs);
             if ('reason' in pair) {
               ctx.stderr.write(`mxprobe: diff: ${pair.reason}\n`);
               ctx.setExitCode(1);

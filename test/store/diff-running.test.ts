@@ -35,6 +35,12 @@ describe('diff A with a newer run that never finished', () => {
     expect(r.code, r.stderr).toBe(1);
   });
 
+  it('with no run given, the last two finished runs are compared and the unfinished one is named', async () => {
+    const r = await runCliProcess(['diff', '--store', db]);
+    expect(r.stdout).toMatch(/mxprobe diff: run 1 → run 2/);
+    expect(r.stderr).toMatch(/warning: left out run 3: not finished/);
+  });
+
   it('the unfinished run can still be named explicitly (warned)', async () => {
     const r = await runCliProcess(['diff', '1', '3', '--store', db]);
     expect(r.stdout).toMatch(/run 1 → run 3/);
