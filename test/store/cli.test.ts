@@ -163,6 +163,10 @@ describe('store import, runs, prune; diff and history', () => {
     const none = await runCliProcess(['history', '198.51.100.250', '--store', db]);
     expect(none.code).toBe(1);
     expect(none.stdout).toMatch(/nothing stored for 198\.51\.100\.250/);
+    // An empty name (an unset shell variable) is a usage error, not "nothing stored for ".
+    const empty = await runCliProcess(['history', '', '--store', db]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/history: give a domain, an MX host name or an IP address/);
   });
 
   it('diff of two files in every format; markdown and html escape server text', async () => {
