@@ -100,6 +100,9 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       if (since !== null && until !== null && until <= since) return usage('--until must be later than --since');
       if (files.length === 0) return usage('no log given: pass log files (mail.log, mail.log.1, mail.log.2.gz), or "-" to read stdin');
       if (files.filter((f) => f === '-').length > 1) return usage('"-" (stdin) can be given once');
+      // Said before the logs are read: an empty name (an unset variable) failed only at the end, as
+      // "cannot write --emit-targets : EISDIR" after the whole report.
+      if (flags.emitTargets !== undefined && flags.emitTargets.trim() === '') return usage('--emit-targets needs a file name');
       if (flags.relay !== undefined && (flags.relay === '' || /[\s\0-\x1f]/.test(flags.relay))) return usage('--relay must be a non-empty name without spaces or control characters');
 
       // V8 first runs a regex on bytecode and compiles it to machine code when it runs again: the
