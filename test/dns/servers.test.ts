@@ -78,3 +78,14 @@ describe('parseResolverAddress', () => {
     expect((caught as UsageError).message).toMatch(/--resolver/);
   });
 });
+
+describe('pickServer (DANE/MTA-STS queries) reads node:dns forms, not user input', () => {
+  it('a bare IPv6 from the system list (or a formatted --resolver) is an address on port 53, never ambiguous', async () => {
+    const { pickServer } = await import('../../src/transport/dns-query.js');
+    // e.g. "nameserver 2001:db8::1:53" in resolv.conf: getServers() gives it bare.
+    expect(pickServer(['2001:db8::1:53'])).toEqual({ ip: '2001:db8::1:53', family: 6, port: 53 });
+    expect(pickServer([parseResolverAddress('[::1:53]')])).toEqual({ ip: '::1:53', family: 6, port: 53 });
+    expect(pickServer([parseResolverAddress('[::1]:5353')])).toEqual({ ip: '::1', family: 6, port: 5353 });
+    expect(pickServer(['127.0.0.1:5353'])).toEqual({ ip: '127.0.0.1', family: 4, port: 5353 });
+  });
+});
