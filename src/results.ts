@@ -288,6 +288,17 @@ export interface UnresolvedExchanger {
   detail?: string;
 }
 
+/**
+ * An exchanger whose name answered without an address: NXDOMAIN (the MX points at a name that does
+ * not exist) or NODATA (no A/AAAA, or none of the family asked with -4/-6). A fact of the domain
+ * (RFC 2308 §2), not a failed lookup: listed so an audit sees it, with no effect on the exit code.
+ */
+export interface AddresslessExchanger {
+  exchange: string;
+  status: 'nxdomain' | 'nodata';
+  detail?: string;
+}
+
 export interface TargetResult {
   /** The line as the user gave it. */
   input: string;
@@ -303,8 +314,10 @@ export interface TargetResult {
    * `unresolved`: exchangers (or, for a host target, the host) whose A or AAAA lookup failed
    * (timeout, SERVFAIL, REFUSED, error): addresses that may exist were not probed, so the target
    * was not fully probed (exit 1). NXDOMAIN/NODATA are answers, not failures, and are not listed.
+   * `noAddress`: exchangers whose name answered NXDOMAIN or NODATA beside probed ones (a backup MX
+   * that does not exist): nothing to probe there, and no effect on the exit code.
    */
-  dns: { status: DnsStatus; detail?: string; unresolved?: UnresolvedExchanger[] };
+  dns: { status: DnsStatus; detail?: string; unresolved?: UnresolvedExchanger[]; noAddress?: AddresslessExchanger[] };
   mx: MxEntry[];
   hosts: HostResult[];
   /** MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) for a domain target, when checked. */

@@ -6,13 +6,13 @@
  * Safety: the recipient comes only from --to. There is deliberately no targets-file option: a
  * probe target list must never turn into a mailing list.
  */
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { deliver, MAX_COUNT, type DeliverOptions, type TlsPolicy } from '../deliver/deliver.js';
 import { formatDeliverText } from '../deliver/format.js';
 import { readHostResults } from '../deliver/results-file.js';
+import { readSmallTextFile } from '../io/small-file.js';
 import { createResolver } from '../dns/resolver.js';
 import { MxprobeError, UsageError } from '../errors.js';
 import type { CliContext } from './context.js';
@@ -35,6 +35,9 @@ interface DeliverFlags {
   timeout?: string;
 }
 
+/** deliver --results is read whole: a probe run of a few thousand hosts with transcripts fits. */
+const RESULTS_FILE_MAX = 64 * 1024 * 1024;
+
 const USAGE_CODES = new Set(['E_USAGE', 'E_COMMAND_UNSAFE', 'E_INVALID_IP']);
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {
@@ -56,10 +59,10 @@ export function registerDeliver(program: Command, ctx: CliContext): void {
     .option('--port <n>', 'port for MX delivery', '25')
     .option('--tls <mode>', 'require | opportunistic | none', 'opportunistic')
     .option('--count <n>', `messages to send (1-${MAX_COUNT})`, '1')
-    .option('--results <file>', 'a probe run (JSON or NDJSON) whose verdicts for the route go into the body')
+    .option('--results <file>', 'a probe run (JSON or NDJSON, at most 64 MiB) whose verdicts for the route go into the body')
     .option('--dry-run', 'print what would be sent and where, then stop')
     .option('--format <format>', 'table | json', 'table')
-    .option('--resolver <ip[:port]>', 'DNS server to ask (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--resolver <ip[:port]>', 'DNS server to ask (repeatable); IPv6 with a port in brackets: [::1]:5353', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--timeout <ms>', 'connect/reply timeout in ms', '30000')
     .action(async (flags: DeliverFlags) => {
       try {
@@ -83,12 +86,9 @@ export function registerDeliver(program: Command, ctx: CliContext): void {
         if (flags.via !== undefined) opts.via = flags.via;
         if (flags.dryRun === true) opts.dryRun = true;
         if (flags.results !== undefined) {
-          let text: string;
-          try {
-            text = readFileSync(resolvePath(ctx.cwd, flags.results), 'utf8');
-          } catch (err) {
-            throw new UsageError(`--results ${flags.results}: ${err instanceof Error ? err.message : String(err)}`);
-          }
+          // Read whole (the verdicts of the routed hosts are picked after DNS), so with a cap and never
+          // binary: readFileSync on /dev/zero grew without bound before anything was sent.
+          const text = readSmallTextFile(resolvePath(ctx.cwd, flags.results), '--results', RESULTS_FILE_MAX, 'give a results file of only the hosts deliver sends to');
           opts.results = { source: flags.results, hosts: readHostResults(text, flags.results) };
         }
         const resolver = createResolver({ servers: flags.resolver, timeoutMs: Math.min(timeoutMs, 5000) });

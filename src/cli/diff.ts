@@ -51,14 +51,16 @@ export function registerDiff(program: Command, ctx: CliContext): void {
     .command('diff')
     .description('what changed between two runs (run ids or results files; default: the last two stored runs of the same targets)')
     .argument('[a]', 'the earlier run: a run id in the store or a results file')
-    .argument('[b]', 'the later run (default: the newest run in the store)')
+    .argument('[b]', 'the later run (default: the newest finished run in the store)')
     .option('--store <url>', 'the store: sqlite:PATH, PATH.db or postgres://… (default $MXPROBE_STORE)')
     .addOption(new Option('--format <format>', 'output format').argParser(choice('--format', CHANGE_FORMATS)).default('table'))
     .option('--fail-on-change <rules>', 'exit 3 on: starttls-lost, tls-downgrade, cert-changed, verdict-worse[:kind], mx-changed, new-refusal, dane-broken, mta-sts-worse')
     .option('--expiry-days <n>', 'report certificates expiring within this many days', intOption('--expiry-days', 0, 3650), 14)
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(async (a: string | undefined, b: string | undefined, flags: DiffFlags) => {
-      const rules: ChangeRule[] = flags.failOnChange ? parseChangeRules(flags.failOnChange) : [];
+      // `--fail-on-change "$RULES"` with RULES empty must not quietly turn the alert off: an empty
+      // value is "no rule given" (exit 2), as "," already was.
+      const rules: ChangeRule[] = flags.failOnChange !== undefined ? parseChangeRules(flags.failOnChange) : [];
       let store: Store | null = null;
       const getStore = async () => (store ??= await openStoreFor(flags.store, ctx, true));
       const warn = (s: string) => void ctx.stderr.write(`mxprobe: warning: ${s}\n`);
@@ -71,11 +73,21 @@ export function registerDiff(program: Command, ctx: CliContext): void {
             sb = await sideOf(b, getStore, warn);
           } else if (a !== undefined) {
             sa = await sideOf(a, getStore, warn);
-            const newest = (await (await getStore()).listRuns(1))[0];
-            if (!newest) throw new UsageError('diff: the store has no run to compare with');
+            // The newest FINISHED run, as with no argument: a run still being written (or whose
+            // writer was killed) has only some of its hosts, and compared as if complete every
+            // other host "disappeared", exit 0. Give its id to compare with it anyway (warned).
+            const runs = await (await getStore()).listRuns(1000);
+            const newest = runs.find((r) => r.state !== 'running');
+            if (!newest) throw new UsageError(runs.length > 0 ? 'diff: the store has no finished run to compare with' : 'diff: the store has no run to compare with');
+            const skipped = runs.slice(0, runs.indexOf(newest));
+            if (skipped.length > 0) warn(`left out run ${skipped.map((r) => r.id).join(', ')}: not finished (still running, or its writer died); comparing with run ${newest.id}, the newest finished run`);
             sb = storeSide(await getStore(), newest);
           } else {
-            const pair = pickPair(await (await getStore()).listRuns(1000));
+            const runs = await (await getStore()).listRuns(1000);
+            const firstDone = runs.findIndex((r) => r.state !== 'running');
+            const unfinished = runs.slice(0, firstDone === -1 ? runs.length : firstDone);
+            if (unfinished.length > 0) warn(`left out run ${unfinished.map((r) => r.id).join(', ')}: not finished (still running, or its writer died)`);
+            const pair = pickPair(runs);
             if ('reason' in pair) {
               ctx.stderr.write(`mxprobe: diff: ${pair.reason}\n`);
               ctx.setExitCode(1);

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CliContext } from './context.js';
+import { UsageError } from '../errors.js';
 import { changeRenderer, CHANGE_FORMATS, type ChangeFormat } from '../report/changes.js';
 import { diffHost, diffTarget } from '../store/diff.js';
 import { showHostKey, type HistoryEntry } from '../store/types.js';
@@ -32,6 +33,8 @@ export function registerHistory(program: Command, ctx: CliContext): void {
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(async (target: string, flags: HistoryFlags) => {
       await storeCommand(ctx, async () => {
+        // An empty name (an unset shell variable) matches nothing: a usage error, not exit 1 "nothing stored for ".
+        if (target.trim() === '') throw new UsageError('history: give a domain, an MX host name or an IP address');
         const store = await openStoreFor(flags.store, ctx, true);
         try {
           const entries = await store.history(target, flags.limit);

@@ -19,6 +19,7 @@ import type { CliContext } from './context.js';
 interface LintOptions {
   sourceIp?: string;
   resolver: string[];
+  dnsTimeout?: string;
   timeout?: string;
   format: string;
   fleet?: string;
@@ -30,8 +31,9 @@ export function registerLint(program: Command, ctx: CliContext): void {
     .description('check that a HELO name, its source IP and their DNS (PTR, FCrDNS, SPF) align; print the fix')
     .argument('[helo-name]', 'the name your MTA announces in EHLO/HELO')
     .option('--source-ip <ip>', 'the public IP you send from')
-    .option('--resolver <ip[:port]>', 'DNS server to ask (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--timeout <ms>', 'per DNS query deadline in ms', undefined)
+    .option('--resolver <ip[:port]>', 'DNS server to ask (repeatable); IPv6 with a port in brackets: [::1]:5353', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--dns-timeout <ms>', 'deadline for each DNS query in ms (as on probe)', undefined)
+    .option('--timeout <ms>', 'the old name of --dns-timeout, still accepted', undefined)
     .option('--format <format>', 'table | json', 'table')
     .option('--fleet <file>', 'lint every "source-ip helo-name" line of a file')
     .action(async (heloArg: string | undefined, opts: LintOptions) => {
@@ -40,16 +42,22 @@ export function registerLint(program: Command, ctx: CliContext): void {
         ctx.setExitCode(2);
       };
       if (opts.format !== 'table' && opts.format !== 'json') return usage(`--format: "${opts.format}" is not one of table, json`);
+      // --dns-timeout is the name probe uses for the same deadline; --timeout was lint's name first
+      // and stays as an alias so scripts keep working. Both with different values is a usage error.
       let timeoutMs: number | undefined;
-      if (opts.timeout !== undefined) {
-        if (!/^\d+$/.test(opts.timeout) || Number(opts.timeout) < 1 || Number(opts.timeout) > 600_000) return usage(`--timeout: "${opts.timeout}" is not a number of milliseconds (1-600000)`);
-        timeoutMs = Number(opts.timeout);
+      for (const [flag, value] of [['--dns-timeout', opts.dnsTimeout], ['--timeout', opts.timeout]] as const) {
+        if (value === undefined) continue;
+        if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 600_000) return usage(`${flag}: "${value}" is not a number of milliseconds (1-600000)`);
+        if (timeoutMs !== undefined && timeoutMs !== Number(value)) return usage('--dns-timeout and --timeout (its old name) disagree: give one');
+        timeoutMs = Number(value);
       }
       let resolver: ReturnType<typeof createResolver>;
       try {
         resolver = createResolver({ servers: opts.resolver, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
       } catch (err) {
-        return usage(`--resolver: ${err instanceof Error ? err.message : String(err)}`);
+        const msg = err instanceof Error ? err.message : String(err);
+        // parseResolverAddress already names the option: say it once.
+        return usage(msg.startsWith('--resolver') ? msg : `--resolver: ${msg}`);
       }
 
       if (opts.fleet !== undefined) {

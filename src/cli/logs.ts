@@ -43,7 +43,13 @@ interface LogsFlags {
 export function parseWhen(v: string, now: number): number | null {
   const d = /^(\d+)([mhd])$/.exec(v.trim());
   if (d) return now - Number(d[1]) * ({ m: 60_000, h: 3_600_000, d: 86_400_000 } as const)[d[2] as 'm' | 'h' | 'd'];
-  if (!/^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.test(v.trim())) return null;
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(v.trim());
+  if (m === null) return null;
+  // Date.parse rolls a day past the month's end over ("2026-02-30" was 2 March): a date that is not
+  // in the calendar is a typo to report, not a window to guess. 24:00 is ISO 8601's end of day only.
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
+  if (m[4] === '24' && (m[5] !== '00' || (m[6] !== undefined && m[6] !== '00'))) return null;
   let s = v.trim().replace(' ', 'T');
   if (s.length === 10) s += 'T00:00:00Z';
   else if (!/(?:Z|[+-]\d{2}:?\d{2})$/.test(s)) s += 'Z';
@@ -94,6 +100,9 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       if (since !== null && until !== null && until <= since) return usage('--until must be later than --since');
       if (files.length === 0) return usage('no log given: pass log files (mail.log, mail.log.1, mail.log.2.gz), or "-" to read stdin');
       if (files.filter((f) => f === '-').length > 1) return usage('"-" (stdin) can be given once');
+      // Said before the logs are read: an empty name (an unset variable) failed only at the end, as
+      // "cannot write --emit-targets : EISDIR" after the whole report.
+      if (flags.emitTargets !== undefined && flags.emitTargets.trim() === '') return usage('--emit-targets needs a file name');
       if (flags.relay !== undefined && (flags.relay === '' || /[\s\0-\x1f]/.test(flags.relay))) return usage('--relay must be a non-empty name without spaces or control characters');
 
       // V8 first runs a regex on bytecode and compiles it to machine code when it runs again: the

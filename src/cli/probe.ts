@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CliContext } from './context.js';
 import { InterruptedError, TargetInputError, UsageError } from '../errors.js';
-import { readSmallTextFile } from './small-file.js';
+import { readSmallTextFile } from '../io/small-file.js';
 import type { IdentityKind, RunResult, StopAfter, TargetResult } from '../results.js';
 import { createResolver } from '../dns/resolver.js';
 import type { Resolver } from '../dns/types.js';
@@ -473,7 +473,7 @@ export function registerProbe(program: Command, ctx: CliContext): void {
     .description('probe SMTP receivers: banner, EHLO/HELO, capabilities, STARTTLS, and how they treat your HELO')
     .argument('[targets...]', 'domains, host:port, IPv4, [IPv6] or [IPv6]:port; "-" reads stdin')
     .option('-f, --targets-file <path>', 'file with one target per line (repeatable; "-" for stdin)', collect)
-    .option('--resolver <ip[:port]>', 'DNS server to use (repeatable; default: the system resolvers)', collect)
+    .option('--resolver <ip[:port]>', 'DNS server to use (repeatable; default: the system resolvers); IPv6 with a port in brackets: [::1]:5353', collect)
     .option('--port <n>', 'SMTP port when a target gives none (default: 25; 465 with --implicit-tls)', intOption('--port', 1, 65535))
     .option('--skip-invalid', 'probe the valid targets even if some lines are invalid')
     .option('--resume <results.ndjson>', 'skip the (target, ip, identity, source) cells this NDJSON file already has, and append to it')

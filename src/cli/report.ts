@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { CliContext } from './context.js';
 import { UsageError } from '../errors.js';
-import { readSmallTextFile } from './small-file.js';
+import { readSmallTextFile } from '../io/small-file.js';
 import type { RunResult } from '../results.js';
 import { evaluatePolicy, formatViolations, parsePolicy, parsePolicyFile, POLICY_RULES_HELP, type PolicyRule } from '../analysis/policy.js';
 import { loadResultsForCli } from './results-input.js';

@@ -63,5 +63,11 @@ export function parseDuration(flag: string, s: string): number {
   const m = /^(\d+)([hdw])$/.exec(s.trim());
   if (!m) throw new UsageError(`${flag}: "${s}" is not a duration (e.g. 90d, 12h, 2w)`);
   const n = Number(m[1]);
-  return n * { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 }[m[2] as 'h' | 'd' | 'w'];
+  const ms = n * { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 }[m[2] as 'h' | 'd' | 'w'];
+  // `--keep 99999999999d` put the cut-off before the first date a Date can hold: an internal
+  // RangeError with a stack trace. 10,000 years is "keep everything" for any store.
+  if (ms > MAX_DURATION_MS) throw new UsageError(`${flag}: "${s}" is longer than 10000 years (e.g. 90d, 12h, 2w)`);
+  return ms;
 }
+
+const MAX_DURATION_MS = 3_652_500 * 86_400_000;

@@ -2,7 +2,7 @@
  * The transport-security part of `probe` / `demo`: --no-dane, --no-mta-sts, --ca-file, and the
  * sink wrapper that adds DANE, MTA-STS and TLS-RPT to the results (src/transport/).
  */
-import { readSmallTextFile } from './small-file.js';
+import { readSmallTextFile } from '../io/small-file.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';

@@ -39,7 +39,7 @@ export function registerWorker(program: Command, ctx: CliContext): void {
     .requiredOption('--vantage <name>', 'this relay\'s vantage name (letters, digits, . _ -)')
     .option('--helo <name>', 'this relay\'s HELO name (its smtp_helo_name; default: this host name)')
     .option('--source <ip>', 'local source address to probe from (repeatable)', ipOption('--source'))
-    .option('--resolver <ip[:port]>', 'DNS server to use (repeatable; default: the system resolvers)', collect)
+    .option('--resolver <ip[:port]>', 'DNS server to use (repeatable; default: the system resolvers); IPv6 with a port in brackets: [::1]:5353', collect)
     .option('--concurrency <n>', 'targets (and sessions) at once on this worker', intOption('--concurrency', 1, 1000), 4)
     .option('--heartbeat <ms>', 'heartbeat interval; the worker counts as dead after 3 missed', intOption('--heartbeat', 200, 600_000), 5_000)
     .option('--lock-ms <ms>', 'BullMQ lock: a job of a killed worker is retried elsewhere after this', intOption('--lock-ms', 1_000, 3_600_000), 30_000)

@@ -4,11 +4,11 @@
  * heartbeats. ioredis reconnects by itself after Redis restarts (retryStrategy) and understands
  * redis://user:pass@host:port/db and rediss:// (TLS); a private CA comes from --queue-ca.
  */
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { Redis, type RedisOptions } from 'ioredis';
 import { UsageError } from '../errors.js';
+import { readSmallTextFile, SMALL_FILE_MAX } from '../io/small-file.js';
 import { parseRedisUrl, redactRedisUrl } from './url.js';
 
 export interface RedisSpec {
@@ -21,11 +21,9 @@ export interface RedisSpec {
 export function redisSpec(url: string, caFile?: string): RedisSpec {
   parseRedisUrl(url);
   if (caFile === undefined) return { url };
-  try {
-    return { url, tls: { ca: readFileSync(caFile) } };
-  } catch (err) {
-    throw new UsageError(`--queue-ca: cannot read ${caFile}: ${(err as Error).message}`);
-  }
+  // PEM text (node:tls takes no DER here), with a cap: /dev/zero or a disk image given by mistake
+  // grew the process without bound in one synchronous read. A CA bundle is a few hundred KiB.
+  return { url, tls: { ca: readSmallTextFile(caFile, '--queue-ca', SMALL_FILE_MAX, 'not a PEM CA file') } };
 }
 
 /** ioredis options for a spec: TLS for rediss:// (with the CA, if any), reconnect with a capped back-off. */

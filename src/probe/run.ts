@@ -10,7 +10,7 @@
  *  4. Each host result goes to the sink when done (ndjson flushes it), then the target.
  */
 import { isIP } from 'node:net';
-import type { HostResult, Identity, IdentityKind, MxEntry, TargetResult, UnresolvedExchanger } from '../results.js';
+import type { AddresslessExchanger, HostResult, Identity, IdentityKind, MxEntry, TargetResult, UnresolvedExchanger } from '../results.js';
 import type { Resolver } from '../dns/types.js';
 import { lookupAddresses, lookupExchangers, type AddressLookup } from '../dns/mx.js';
 import type { Connector } from '../net/connector.js';
@@ -120,9 +120,11 @@ async function resolveTarget(
   const addresses: Address[] = [];
   const problems: string[] = ex.detail ? [ex.detail] : [];
   const unresolved: UnresolvedExchanger[] = [];
+  const noAddress: AddresslessExchanger[] = [];
   ex.mx.forEach((m, i) => {
     const l = lookups[i];
     if (l) unresolved.push(...unresolvedOf(m.exchange, l));
+    if (l && (l.status === 'nxdomain' || l.status === 'nodata')) noAddress.push(addresslessOf(m.exchange, l.status, family));
     if (!l || l.status !== 'ok' || l.addresses.length === 0) {
       problems.push(`${m.exchange}: ${l?.status ?? 'error'}${l?.detail ? ` (${l.detail})` : ''}`);
       return;
@@ -132,8 +134,13 @@ async function resolveTarget(
   const status = addresses.length > 0 ? 'ok' : (lookups.find((l) => l.status !== 'ok')?.status ?? 'nodata');
   // Only worth listing beside hosts that were probed: without any, the target status says it all.
   const partial = status === 'ok' && unresolved.length > 0;
+  const someAddressless = status === 'ok' && noAddress.length > 0;
   return {
-    result: { ...base, dns: { status, ...(problems.length ? { detail: problems.join('; ') } : {}), ...(partial ? { unresolved } : {}) }, mx: ex.mx },
+    result: {
+      ...base,
+      dns: { status, ...(problems.length ? { detail: problems.join('; ') } : {}), ...(partial ? { unresolved } : {}), ...(someAddressless ? { noAddress } : {}) },
+      mx: ex.mx,
+    },
     addresses,
   };
 }
@@ -147,6 +154,13 @@ function unresolvedOf(exchange: string, l: AddressLookup): UnresolvedExchanger[]
   const first = l.failed?.[0];
   if (first === undefined) return [];
   return [{ exchange, status: l.status === 'ok' ? first.status : l.status, ...(l.detail ? { detail: l.detail } : {}) }];
+}
+
+/** An exchanger whose name answered without addresses (NXDOMAIN, or NODATA for what was asked). */
+function addresslessOf(exchange: string, status: 'nxdomain' | 'nodata', family: RunOptions['family']): AddresslessExchanger {
+  if (status === 'nxdomain') return { exchange, status, detail: 'the MX name does not exist' };
+  const asked = family === 4 ? 'no A record (-4)' : family === 6 ? 'no AAAA record (-6)' : 'no A or AAAA record';
+  return { exchange, status, detail: `the MX name has ${asked}` };
 }
 
 function defaultRcpt(t: Target, a: Address): string {

@@ -170,8 +170,9 @@ export function csvRows(target: TargetResult): string {
     }
   }
   if (!any) return line(emptyRow(target));
-  // Exchangers whose address lookup failed were not probed: a row each, with their DNS status.
-  for (const u of target.dns.unresolved ?? []) {
+  // Exchangers not probed, a row each with their DNS status: the address lookup failed
+  // (dns.unresolved), or the name has no address (dns.noAddress: NXDOMAIN, NODATA).
+  for (const u of [...(target.dns.unresolved ?? []), ...(target.dns.noAddress ?? [])]) {
     const row = emptyRow(target);
     row.dns_status = u.status;
     row.exchange = u.exchange;

@@ -545,7 +545,8 @@ ${h.probes.map(renderProbe).join('\n')}
   });
   const unprobed = targets.filter((t) => t.hosts.length === 0);
   // Exchangers whose address lookup failed beside probed ones (dns.unresolved): not probed either.
-  const unresolved = targets.flatMap((t) => (t.dns.unresolved ?? []).map((u) => ({ t, u })));
+  // And those whose name has no address (dns.noAddress: a backup MX that does not exist).
+  const unresolved = targets.flatMap((t) => [...(t.dns.unresolved ?? []), ...(t.dns.noAddress ?? [])].map((u) => ({ t, u })));
   const unprobedHtml =
     unprobed.length === 0 && unresolved.length === 0
       ? ''

@@ -5,7 +5,7 @@
  * One identity: one row per host (banner name, EHLO/HELO, STARTTLS, TLS, AUTH, SIZE, outcome).
  * Several identities: the hosts × identities grid, then per-identity acceptance and causes.
  */
-import type { HostResult, ProbeResult, RunResult, TargetResult, UnresolvedExchanger } from '../results.js';
+import type { AddresslessExchanger, HostResult, ProbeResult, RunResult, TargetResult, UnresolvedExchanger } from '../results.js';
 import { stripControl, truncate } from './sanitize.js';
 import { renderSummaryBlock } from './summary.js';
 import { displayWidth, padEndWidth } from './width.js';
@@ -150,8 +150,11 @@ function hostRow(t: TargetResult, h: HostResult, maxText: number): string[] {
   ];
 }
 
-/** An exchanger whose address lookup failed (`dns.unresolved`): a row, so it is not silently left out. */
-function unresolvedRow(t: TargetResult, u: UnresolvedExchanger): string[] {
+/**
+ * An exchanger that was not probed, a row each so it is not silently left out: its address lookup
+ * failed (`dns.unresolved`), or its name has no address (`dns.noAddress`: NXDOMAIN, NODATA).
+ */
+function unresolvedRow(t: TargetResult, u: UnresolvedExchanger | AddresslessExchanger): string[] {
   const detail = u.detail ? ` (${u.detail})` : '';
   return [targetLabel(t), stripControl(u.exchange), '-', '-', '-', '-', '-', '-', '-', truncate(stripControl(`dns ${u.status}${detail}`), 60)];
 }
@@ -258,7 +261,7 @@ export class TableBuilder {
       const broken = starttlsBrokenLine(h);
       if (broken !== null) this.starttlsBroken.add(broken);
     }
-    for (const u of t.dns.unresolved ?? []) {
+    for (const u of [...(t.dns.unresolved ?? []), ...(t.dns.noAddress ?? [])]) {
       this.rows.push({ origin: t.origin, label, hostRow: unresolvedRow(t, u), hostCell: truncate(stripControl(`${u.exchange} dns ${u.status}`), 40), cells: null });
     }
   }

@@ -6,7 +6,7 @@
  * Answers are cached for the run (bounded LRU).
  */
 import { createSocket } from 'node:dgram';
-import { connect } from 'node:net';
+import { connect, isIPv6 } from 'node:net';
 import { getServers } from 'node:dns';
 import { randomInt } from 'node:crypto';
 import dnsPacket from 'dns-packet';
@@ -134,6 +134,10 @@ export function pickServer(servers: readonly string[]): ResolverAddress {
   const list = servers.length > 0 ? servers : getServers();
   const first = list[0];
   if (first === undefined) return { ip: '127.0.0.1', family: 4, port: 53 };
+  // Both lists are in node:dns's form (a --resolver was parsed and formatted already): a bare IPv6
+  // is an address on port 53, never "address:port". The ambiguity rule is for what users type; a
+  // system resolver such as 2001:db8::1:53 in resolv.conf must not become a usage error.
+  if (isIPv6(first)) return { ip: first.toLowerCase(), family: 6, port: 53 };
   return splitResolverAddress(first);
 }
 

@@ -53,6 +53,17 @@ describe('lint with failed DNS', () => {
     }, 30_000);
   }
 
+  it('--dns-timeout (probe\'s name for the same deadline) is the DNS deadline; --timeout stays its alias', async () => {
+    for (const flag of ['--dns-timeout', '--timeout']) {
+      const r = await runCliProcess(['lint', 'good.example.test', '--source-ip', '127.0.0.10', '--resolver', addr(silent), flag, '300', '--format', 'json']);
+      expect(r.code, `${flag}: ${r.stderr}`).toBe(4);
+      expect((JSON.parse(r.stdout) as { unjudged: string[] }).unjudged.length).toBeGreaterThan(0);
+    }
+    const help = await runCliProcess(['lint', '--help']);
+    expect(help.stdout).toMatch(/--dns-timeout <ms> +deadline for each DNS query/);
+    expect(help.stdout).toMatch(/--timeout <ms> +the old name of --dns-timeout/);
+  }, 30_000);
+
   it('JSON says result "inconclusive" with the failed lookups', async () => {
     const r = await runCliProcess(['lint', 'good.example.test', '--source-ip', '127.0.0.10', '--resolver', addr(refusing), '--format', 'json']);
     expect(r.code).toBe(4);

@@ -73,7 +73,11 @@ describe('mxprobe lint', () => {
     [['bad\r\nname.example'], /CR, LF or NUL/],
     [['good.example.test', '--format', 'xml'], /--format/],
     [['good.example.test', '--timeout', 'soon'], /--timeout/],
+    [['good.example.test', '--dns-timeout', 'soon'], /--dns-timeout: "soon" is not a number of milliseconds/],
+    [['good.example.test', '--dns-timeout', '0'], /--dns-timeout: "0"/],
+    [['good.example.test', '--dns-timeout', '1000', '--timeout', '2000'], /--dns-timeout and --timeout \(its old name\) disagree/],
     [[], /missing <helo-name>/],
+    [['good.example.test', '--resolver', '::1:53'], /^mxprobe lint: --resolver "::1:53" is ambiguous: write \[::1\]:53 for port 53/],
   ])('usage error %j exits 2', async (args, msg) => {
     const r = await run([...args, '--resolver', server.address]);
     expect(r.code).toBe(2);

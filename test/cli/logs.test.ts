@@ -92,6 +92,12 @@ describe('mxprobe logs (built CLI)', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^mxprobe logs: /);
     }
+    // An empty --emit-targets is refused before the log is read, not after the whole report.
+    const log = join(FX, 'postfix-classic.txt');
+    const empty = await runCliProcess(['logs', log, '--emit-targets', '']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toBe('mxprobe logs: --emit-targets needs a file name\n');
+    expect(empty.stdout).toBe('');
   });
 
   it('hostile log text: no terminal escapes in table output, escaped in HTML, neutralised in CSV', async () => {

@@ -4,7 +4,8 @@
  * not be looked up was never probed, so the run cannot say "every MX is fine": exit 1 (README,
  * "Exit codes": some target could not be probed), the JSON names it under `dns.unresolved`, and
  * the table and CSV show it as a row instead of leaving it out. A backup MX that does not exist
- * (NXDOMAIN) is a fact of the domain, not a failed lookup: no exit 1 for it.
+ * (NXDOMAIN) or has no address (NODATA) is a fact of the domain, not a failed lookup: no exit 1
+ * for it, but it is named (JSON `dns.noAddress`) and shown as a row, not silently left out.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliBuilt, runCli, smtpScript, startHostile, type HostileServer } from '../helpers/hostile.js';
@@ -26,6 +27,8 @@ beforeAll(async () => {
         'v6fail.example': { MX: [{ exchange: 'mx.v6fail.example', priority: 10 }] },
         'mx.v6fail.example': { A: ['127.0.0.1'] },
         'nxbackup.example': { MX: [{ exchange: 'mx1.half.example', priority: 10 }, { exchange: 'gone.nxbackup.example', priority: 20 }] },
+        'nodatabackup.example': { MX: [{ exchange: 'mx1.half.example', priority: 10 }, { exchange: 'txt.nodatabackup.example', priority: 20 }] },
+        'txt.nodatabackup.example': { TXT: ['no address here'] },
       },
       { servfail: ['mx2.half.example', 'mx.v6fail.example AAAA'], drop: ['mx2.slowmx.example'] },
     ),
@@ -66,10 +69,43 @@ describe('an MX set that only partly resolves', () => {
     expect((JSON.parse(r4.stdout) as RunResult).targets[0]?.dns.unresolved).toBeUndefined();
   });
 
-  it('a backup MX that does not exist (NXDOMAIN) is not a failed lookup: exit 0', async () => {
+  it('a backup MX that does not exist (NXDOMAIN) is not a failed lookup: exit 0, named in dns.noAddress', async () => {
     const r = await runCli([...base(), '--format', 'json', 'nxbackup.example']);
     expect(r.code).toBe(0);
-    expect((JSON.parse(r.stdout) as RunResult).targets[0]?.dns.unresolved).toBeUndefined();
+    const t = (JSON.parse(r.stdout) as RunResult).targets[0];
+    expect(t?.dns.unresolved).toBeUndefined();
+    expect(t?.hosts.map((h) => h.exchange)).toEqual(['mx1.half.example']);
+    expect(t?.dns.noAddress).toEqual([{ exchange: 'gone.nxbackup.example', status: 'nxdomain', detail: 'the MX name does not exist' }]);
+    // NDJSON carries the same target record.
+    const nd = await runCli([...base(), '--format', 'ndjson', 'nxbackup.example']);
+    const rec = nd.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; dns?: RunResult['targets'][number]['dns'] }).find((x) => x.type === 'target');
+    expect(rec?.dns?.noAddress).toEqual([expect.objectContaining({ exchange: 'gone.nxbackup.example', status: 'nxdomain' })]);
+  });
+
+  it('a backup MX with no A/AAAA (NODATA) is named too, exit 0; under -4 an IPv6-only MX says so', async () => {
+    const r = await runCli([...base(), '--format', 'json', 'nodatabackup.example']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as RunResult).targets[0]?.dns.noAddress).toEqual([{ exchange: 'txt.nodatabackup.example', status: 'nodata', detail: 'the MX name has no A or AAAA record' }]);
+    const r4 = await runCli([...base(), '-4', '--format', 'json', 'nodatabackup.example']);
+    expect((JSON.parse(r4.stdout) as RunResult).targets[0]?.dns.noAddress?.[0]?.detail).toBe('the MX name has no A record (-4)');
+  });
+
+  it('a domain whose MX all answer has no dns.noAddress (control)', async () => {
+    const r = await runCli([...base(), '--format', 'json', 'v6fail.example', '-4']);
+    expect((JSON.parse(r.stdout) as RunResult).targets[0]?.dns.noAddress).toBeUndefined();
+  });
+
+  it('the table and the CSV show the NXDOMAIN backup MX as a row of its own', async () => {
+    const table = await runCli([...base(), 'nxbackup.example']);
+    expect(table.code).toBe(0);
+    const row = table.stdout.split('\n').find((l) => l.includes('gone.nxbackup.example'));
+    expect(row).toMatch(/dns nxdomain \(the MX name does not exist\)/);
+    const grid = await runCli([...base(), '--identities', 'primary,bare-ip', 'nxbackup.example']);
+    expect(grid.stdout).toMatch(/gone\.nxbackup\.example dns nxdomain/);
+    const csv = await runCli([...base(), '--format', 'csv', 'nxbackup.example']);
+    const rows = csv.stdout.trim().split('\r\n');
+    expect(rows).toHaveLength(3);
+    expect(rows.find((l) => l.includes('gone.nxbackup.example'))).toMatch(/,nxdomain,gone\.nxbackup\.example,/);
   });
 
   it('the table and the CSV show the unresolved MX as a row of its own', async () => {
@@ -85,6 +121,12 @@ describe('an MX set that only partly resolves', () => {
 });
 
 describe('an MX set that only partly resolves, in HTML', () => {
+  it('the HTML report lists an NXDOMAIN backup MX under "Targets not probed"', async () => {
+    const r = await runCli([...base(), '--format', 'html', 'nxbackup.example']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/<li><span class="mono">nxbackup\.example<\/span> MX <span class="mono">gone\.nxbackup\.example<\/span>[^<]*<span class="muted">\([^)]*\)<\/span>: DNS nxdomain — the MX name does not exist<\/li>/);
+  });
+
   it('the HTML report lists the unresolved MX under "Targets not probed"', async () => {
     const r = await runCli([...base(), '--format', 'html', 'half.example']);
     expect(r.code).toBe(1);

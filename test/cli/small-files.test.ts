@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliBuilt, runCli, smtpScript, startHostile, type HostileServer } from '../helpers/hostile.js';
-import { readSmallTextFile } from '../../src/cli/small-file.js';
+import { readSmallTextFile } from '../../src/io/small-file.js';
 
 let dir: string;
 let server: HostileServer;

@@ -163,6 +163,10 @@ describe('store import, runs, prune; diff and history', () => {
     const none = await runCliProcess(['history', '198.51.100.250', '--store', db]);
     expect(none.code).toBe(1);
     expect(none.stdout).toMatch(/nothing stored for 198\.51\.100\.250/);
+    // An empty name (an unset shell variable) is a usage error, not "nothing stored for ".
+    const empty = await runCliProcess(['history', '', '--store', db]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/history: give a domain, an MX host name or an IP address/);
   });
 
   it('diff of two files in every format; markdown and html escape server text', async () => {
@@ -192,6 +196,10 @@ describe('store import, runs, prune; diff and history', () => {
     const bad = await runCliProcess(['diff', fa, fb, '--fail-on-change', 'everything']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown rule "everything"/);
+    // `--fail-on-change "$RULES"` with RULES empty: a usage error, not a diff that can never fire.
+    const empty = await runCliProcess(['diff', fa, fb, '--fail-on-change', '']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/--fail-on-change: no rule given/);
   });
 
   it('prune --keep removes runs older than the window', async () => {
@@ -202,6 +210,11 @@ describe('store import, runs, prune; diff and history', () => {
     expect(all.stdout).toMatch(/pruned 2 run/);
     const bad = await runCliProcess(['store', 'prune', '--keep', 'forever', '--store', db]);
     expect(bad.code).toBe(2);
+    // A cut-off before the first date a Date holds was an internal RangeError with a stack trace.
+    const huge = await runCliProcess(['store', 'prune', '--keep', '99999999999d', '--store', db]);
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toMatch(/^mxprobe: --keep: "99999999999d" is longer than 10000 years/);
+    expect(huge.stderr).not.toMatch(/internal error|RangeError/);
   });
 });
 
