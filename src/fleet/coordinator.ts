@@ -20,6 +20,7 @@ import type { RunOptions, RunSink, TargetInfo } from '../probe/run.js';
 import type { Target } from '../targets/parse.js';
 import { FLEET_JOB_VERSION, jobId, queueName, type FleetJob } from './job.js';
 import type { RedisSpec } from './redis.js';
+import type { Redis } from 'ioredis';
 import { ConnectionSet } from './bull.js';
 import type { FleetResult, Heartbeat } from './types.js';
 import { liveWorkers, prepareFleet, type PreparedFleet } from './prepare.js';
@@ -168,7 +169,11 @@ export async function runFleet(
       const q = new Queue(queueName(v), { connection: conns.make() });
       q.on('error', (err) => cfg.log(`queue ${v}: ${err.message}`));
       queues.set(v, q);
-      const ev = new QueueEvents(queueName(v), { connection: conns.make() });
+      // Events are read from the stream position taken here, before any job of this run is added.
+      // QueueEvents' default start is '$' (entries after its first XREAD), and that first XREAD
+      // may reach Redis after a fast worker has already completed a job: its 'completed' entry
+      // would never be seen, and without --wait the run would wait for it forever.
+      const ev = new QueueEvents(queueName(v), { connection: conns.make(), lastEventId: await eventsCursor(redis, q.toKey('events')) });
       ev.on('error', (err) => cfg.log(`events ${v}: ${err.message}`));
       ev.on('completed', ({ jobId: id, returnvalue }) => void serial(() => accept(id, typeof returnvalue === 'string' ? safeParse(returnvalue) : returnvalue)));
       ev.on('failed', ({ jobId: id, failedReason }) =>
@@ -326,7 +331,9 @@ export async function runFleet(
         const job = q ? await Job.fromId(q, id).catch(() => undefined) : undefined;
         const state = job ? await job.getState().catch(() => 'unknown') : 'unknown';
         if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized')) await job.remove().catch(() => undefined);
-        await serial(() => giveUp(id, `${why} (job ${state})`));
+        // Finished, its event not (yet) read: the stored result, through the same validation.
+        if (job && state === 'completed') await serial(() => accept(id, typeof job.returnvalue === 'string' ? safeParse(job.returnvalue) : job.returnvalue));
+        else await serial(() => giveUp(id, `${why} (job ${state})`));
       }
       // Targets read but whose every vantage was already accounted for are flushed by giveUp.
     }
@@ -338,6 +345,15 @@ export async function runFleet(
     redis.disconnect();
   }
   return { runId, vantages, heartbeats, missing, deadVantages, completed };
+}
+
+/**
+ * The id of the newest entry in a queue's events stream ('0-0' when it is empty): a QueueEvents
+ * started from it sees every event written after this call, whenever its first XREAD happens.
+ */
+export async function eventsCursor(redis: Pick<Redis, 'xrevrange'>, eventsKey: string): Promise<string> {
+  const last = await redis.xrevrange(eventsKey, '+', '-', 'COUNT', 1);
+  return last[0]?.[0] ?? '0-0';
 }
 
 function safeParse(s: string): unknown {
