@@ -12,7 +12,9 @@
  * writer thread's client) is loaded only when a run asks for a store or a metrics file, not by
  * every `mxprobe probe` (start-up CPU, issue 13).
  */
-import { resolve as resolvePath } from 'node:path';
+import { constants as fsConstants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { UsageError } from '../errors.js';
@@ -55,10 +57,24 @@ export interface StoreHook {
  * (usually "interrupted"), as history.
  */
 export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resumeInto?: string }, ctx: CliContext, meta: { startedAt: string; toolVersion: string; options: Record<string, unknown> }): Promise<StoreHook | null> {
+  // An empty value is what an unset shell variable gives (`--store "$DB"`): never read as "no store".
+  // MXPROBE_STORE='' stays "no default", as an unset variable.
+  if (flags.store !== undefined && flags.store.trim() === '') throw new UsageError('--store: empty value (an unset variable?); give sqlite:PATH, PATH.db or postgres://…');
+  if (flags.metricsFile !== undefined && flags.metricsFile.trim() === '') throw new UsageError('--metrics-file: empty path (an unset variable?)');
   const spec = storeSpec(flags.store, ctx.env);
   if (flags.metricsPerHost && !flags.metricsFile) throw new UsageError('--metrics-per-host needs --metrics-file');
   const metricsPath = flags.metricsFile ? resolvePath(ctx.cwd, flags.metricsFile) : null;
   if (metricsPath !== null && !metricsPath.endsWith('.prom')) throw new UsageError('--metrics-file: the textfile collector reads only files ending in .prom');
+  if (metricsPath !== null) {
+    // The file is written (temp file + rename) only when the run ends: a directory it can never
+    // be written into is found now, before anything is probed, as --store's problems are.
+    const dir = dirname(metricsPath);
+    try {
+      await access(dir, fsConstants.W_OK | fsConstants.X_OK);
+    } catch (e) {
+      throw new UsageError(`--metrics-file ${flags.metricsFile}: cannot write into ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
   if (spec === undefined && metricsPath === null) return null;
   const { openStoreHook } = await import('./store-hook-open.js');
   return openStoreHook(flags, ctx, meta, spec, metricsPath);

@@ -40,6 +40,27 @@ describe('probe --store: a bad store stops the run before anything is probed', (
     expect(existsSync(out)).toBe(false);
   }
 
+  it('an empty --store (an unset shell variable) is a usage error, not a run that stores nothing', async () => {
+    await refused('', /--store: empty value/);
+    await refused('  ', /--store: empty value/);
+  });
+
+  it('--metrics-file empty, or in a directory that does not exist: refused before probing, not after the whole run', async () => {
+    for (const [metrics, pattern] of [
+      ['', /--metrics-file: empty path/],
+      [join(dir, 'no-such-dir', 'm.prom'), /--metrics-file .*no-such-dir.*: cannot write into .*ENOENT/],
+    ] as const) {
+      const out = join(dir, `out-${Math.random().toString(36).slice(2)}.json`);
+      const before = mx.sessions.length + mx.commands.length;
+      const args = probeArgs(join(dir, 'metrics-unused.db'), out).slice(0, -2);
+      const r = await runCliProcess([...args, '--metrics-file', metrics]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(pattern);
+      expect(mx.sessions.length + mx.commands.length).toBe(before);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
   it('not a store URL', async () => {
     await refused('mysql://x/y', /not a store URL; use sqlite:PATH/);
   });
