@@ -10,6 +10,9 @@ import { stripControl } from '../report/sanitize.js';
 import { intOption } from './options.js';
 import { openStoreFor, parseDuration, storeCommand } from './store-common.js';
 
+/** How long a run still marked 'running' is kept by prune, whatever --keep says. */
+const RUNNING_GRACE_MS = 7 * 86_400_000;
+
 export function registerStore(program: Command, ctx: CliContext): void {
   const cmd = program.command('store').description('the results store: import results files, prune old runs, list runs');
   cmd
@@ -52,9 +55,14 @@ export function registerStore(program: Command, ctx: CliContext): void {
       await storeCommand(ctx, async () => {
         const store = await openStoreFor(flags.store, ctx, false);
         try {
-          const before = new Date(Date.now() - ms).toISOString();
-          const n = await store.prune(before);
-          ctx.stdout.write(`pruned ${n} run(s) started before ${before}\n`);
+          const now = Date.now();
+          const before = new Date(now - ms).toISOString();
+          // A run still being written is never pruned under it; one that has said nothing for a
+          // week (its process was killed) goes, so --keep 1h next to a long run is safe.
+          const runningBefore = new Date(Math.min(now - ms, now - RUNNING_GRACE_MS)).toISOString();
+          const { pruned, keptRunning } = await store.prune(before, runningBefore);
+          ctx.stdout.write(`pruned ${pruned} run(s) started before ${before}\n`);
+          if (keptRunning > 0) ctx.stderr.write(`mxprobe: note: kept ${keptRunning} run(s) still marked running (being written, or killed); they are pruned once they started before ${runningBefore}\n`);
           ctx.setExitCode(0);
         } finally {
           await store.close().catch(() => {});

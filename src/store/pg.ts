@@ -297,8 +297,12 @@ class PgStore implements Store {
     });
   }
 
-  async prune(before: string): Promise<number> {
-    return this.guard('write', async () => (await this.pool.query(deleteRunsSql('started_at < $1'), [before])).rowCount ?? 0);
+  async prune(before: string, runningBefore: string): Promise<{ pruned: number; keptRunning: number }> {
+    return this.guard('write', async () => {
+      const pruned = (await this.pool.query(deleteRunsSql("started_at < $1 AND (state <> 'running' OR started_at < $2)"), [before, runningBefore])).rowCount ?? 0;
+      const kept = await this.pool.query("SELECT count(*) AS n FROM runs WHERE started_at < $1 AND state = 'running'", [before]);
+      return { pruned, keptRunning: Number((kept.rows[0] as { n: string | number }).n) };
+    });
   }
 
   async close(): Promise<void> {

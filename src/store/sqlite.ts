@@ -385,8 +385,14 @@ class SqliteStore implements Store {
     });
   }
 
-  async prune(before: string): Promise<number> {
-    return this.guard('write', () => this.db.prepare('DELETE FROM runs WHERE started_at < ?').run(before).changes);
+  async prune(before: string, runningBefore: string): Promise<{ pruned: number; keptRunning: number }> {
+    return this.guard('write', () =>
+      this.db.transaction(() => {
+        const pruned = this.db.prepare("DELETE FROM runs WHERE started_at < ? AND (state <> 'running' OR started_at < ?)").run(before, runningBefore).changes;
+        const kept = this.db.prepare("SELECT count(*) AS n FROM runs WHERE started_at < ? AND state = 'running'").get(before) as { n: number };
+        return { pruned, keptRunning: kept.n };
+      })(),
+    );
   }
 
   async close(): Promise<void> {

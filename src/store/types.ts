@@ -143,8 +143,13 @@ export interface Store {
    * start: the domain-level facts (MX set, MTA-STS, TLS-RPT) for `history`.
    */
   targetHistory(tkey: string, limit: number): Promise<Array<StoredTarget & { startedAt: string }>>;
-  /** Delete runs that started before `before` (ISO); returns how many. */
-  prune(before: string): Promise<number>;
+  /**
+   * Delete runs that started before `before` (ISO). A run still 'running' is deleted only when it
+   * also started before `runningBefore`: it may be a long run being written right now (deleting
+   * it would make its next batch fail), or one whose process was killed (it must still go, later).
+   * Returns how many runs were deleted, and how many running ones older than `before` were kept.
+   */
+  prune(before: string, runningBefore: string): Promise<{ pruned: number; keptRunning: number }>;
   close(): Promise<void>;
 }
 

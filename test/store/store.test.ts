@@ -78,6 +78,20 @@ function contract(name: string, open: () => Promise<Store>, skip = false): void 
     }, 120_000);
     afterAll(async () => store?.close());
 
+    it('prune keeps a run still being written (state running) until it is older than the running horizon; its writes go on', async () => {
+      const w = await store.beginRun({ startedAt: '2026-03-01T00:00:00.000Z', toolVersion: 'test', options: {}, vantage: null, source: null });
+      const t = run1[0]!;
+      await w.writeBatch([{ host: t.hosts[0]!, target: { input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, mx: t.mx } }], []);
+      // Older than --keep, younger than the running horizon: kept, and the writer is not broken.
+      expect(await store.prune('2026-03-02T00:00:00.000Z', '2026-02-20T00:00:00.000Z')).toEqual({ pruned: 0, keptRunning: 1 });
+      await w.writeBatch([{ host: t.hosts[0]!, target: { input: `${t.input}-2`, origin: t.origin, kind: t.kind, domain: t.domain, mx: t.mx } }], [t]);
+      expect((await store.getRun(w.runId))!.state).toBe('running');
+      // Older than the running horizon too (a killed run): pruned.
+      expect(await store.prune('2026-03-02T00:00:00.000Z', '2026-03-01T12:00:00.000Z')).toEqual({ pruned: 1, keptRunning: 0 });
+      expect(await store.getRun(w.runId)).toBeNull();
+      expect(await store.hostPage(w.runId, null, 10)).toEqual([]);
+    });
+
     it('records each run with its counts, state and an equal target digest only for equal target sets', async () => {
       const [r2, r1] = await store.listRuns(10);
       expect(r1).toMatchObject({ id: id1, state: 'complete', targetCount: N, hostCount: N, probeCount: N * run1[0]!.hosts[0]!.probes.length, vantage: null });
@@ -87,7 +101,7 @@ function contract(name: string, open: () => Promise<Store>, skip = false): void 
       id3 = await writeRun(store, run2.slice().reverse(), '2026-05-03T00:00:00.000Z');
       expect((await store.getRun(id3))!.targetsDigest).toBe(r2!.targetsDigest);
       // Prune removes the two older runs (and, by cascade, their hosts and probes); rewrite them.
-      expect(await store.prune('2026-05-02T12:00:00.000Z')).toBe(2);
+      expect(await store.prune('2026-05-02T12:00:00.000Z', '2026-05-02T12:00:00.000Z')).toEqual({ pruned: 2, keptRunning: 0 });
       expect(await store.getRun(id1)).toBeNull();
       expect(await store.hostPage(id1, null, 10)).toEqual([]);
       expect(await store.targetPage(id1, null, 10)).toEqual([]);
@@ -200,7 +214,7 @@ describe.skipIf(SKIP_PG)('PostgreSQL server', () => {
       const old = await writeRun(store, run1.slice(0, 5), '2026-04-01T00:00:00.000Z');
       const kept = await writeRun(store, run1.slice(0, 5), '2026-04-02T00:00:00.000Z');
       expect(await rows(old)).toEqual({ hosts: 5, probes: 5 * run1[0]!.hosts[0]!.probes.length, targets: 5 });
-      expect(await store.prune('2026-04-01T12:00:00.000Z')).toBe(1);
+      expect(await store.prune('2026-04-01T12:00:00.000Z', '2026-04-01T12:00:00.000Z')).toEqual({ pruned: 1, keptRunning: 0 });
       expect(await rows(old)).toEqual({ hosts: 0, probes: 0, targets: 0 });
       expect(await rows(kept)).toEqual({ hosts: 5, probes: 5 * run1[0]!.hosts[0]!.probes.length, targets: 5 });
       const imp = await store.beginImport({ startedAt: '2026-04-03T00:00:00.000Z', toolVersion: 'test', options: {}, vantage: null, source: 'x.ndjson' });
