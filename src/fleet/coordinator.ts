@@ -173,7 +173,10 @@ export async function runFleet(
       // QueueEvents' default start is '$' (entries after its first XREAD), and that first XREAD
       // may reach Redis after a fast worker has already completed a job: its 'completed' entry
       // would never be seen, and without --wait the run would wait for it forever.
-      const ev = new QueueEvents(queueName(v), { connection: conns.make(), lastEventId: await eventsCursor(redis, q.toKey('events')) });
+      // Read on the events connection itself: like BullMQ's own commands on it, the read waits
+      // through a Redis restart instead of failing the run with an internal error.
+      const evConn = conns.make();
+      const ev = new QueueEvents(queueName(v), { connection: evConn, lastEventId: await eventsCursor(evConn, q.toKey('events')) });
       ev.on('error', (err) => cfg.log(`events ${v}: ${err.message}`));
       ev.on('completed', ({ jobId: id, returnvalue }) => void serial(() => accept(id, typeof returnvalue === 'string' ? safeParse(returnvalue) : returnvalue)));
       ev.on('failed', ({ jobId: id, failedReason }) =>
