@@ -2,30 +2,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heloSpf } from '../../src/analysis/spf.js';
 import { createResolver } from '../../src/dns/resolver.js';
-import { startDnsServer, withPtr, zone, type DnsServerHandle } from '../helpers/dns-zone.js';
+import type { DnsServerHandle } from '../helpers/dns-zone.js';
+import { startSpfDns } from './spf-zone.js';
 
 let server: DnsServerHandle;
 let resolver: ReturnType<typeof createResolver>;
 
 beforeAll(async () => {
-  let z = zone({
-    'pass.test': { A: ['127.0.0.10'], TXT: ['v=spf1 a -all'] },
-    'mx.pass.test': { A: ['127.0.0.20'] },
-    'mxmech.test': { MX: [{ exchange: 'mx.pass.test', priority: 10 }], TXT: ['v=spf1 mx -all'] },
-    'ptrmech.test': { TXT: ['v=spf1 ptr -all'] },
-    'host.ptrmech.test': { A: ['127.0.0.30'] },
-    'fail.test': { TXT: ['v=spf1 ip4:192.0.2.0/24 -all'] },
-    'soft.test': { TXT: ['v=spf1 ~all'] },
-    'neutral.test': { TXT: ['v=spf1 ?all'] },
-    'none.test': { A: ['127.0.0.10'] },
-    'perm.test': { TXT: ['v=spf1 include:missing.test -all'] },
-    'two.test': { TXT: ['v=spf1 -all', 'v=spf1 +all'] },
-    'incl.test': { TXT: ['v=spf1 include:pass.test -all'] },
-    'v6.test': { TXT: ['v=spf1 ip6:2001:db8::/32 -all'] },
-  }, { servfail: ['temp.test'] });
-  z = withPtr(z, '127.0.0.30', 'host.ptrmech.test');
-  server = await startDnsServer(z, { host: '127.0.0.1', port: 0 });
-  resolver = createResolver({ servers: [server.address], timeoutMs: 1000 });
+  ({ server, resolver } = await startSpfDns());
 });
 afterAll(async () => server.close());
 
