@@ -8,11 +8,11 @@ import { ResultsInputError } from '../report/load.js';
 import { openStore, storeSpec } from '../store/open.js';
 import { StoreError, type Store } from '../store/types.js';
 
-export async function openStoreFor(flag: string | undefined, ctx: CliContext, readOnly: boolean): Promise<Store> {
+export async function openStoreFor(flag: string | undefined, ctx: CliContext, readOnly: boolean, mustExist = false): Promise<Store> {
   const spec = storeSpec(flag, ctx.env);
   if (spec === undefined) throw new UsageError('no store: give --store sqlite:PATH|PATH.db|postgres://… or set MXPROBE_STORE');
   try {
-    return await openStore(spec, { cwd: ctx.cwd, env: ctx.env, readOnly });
+    return await openStore(spec, { cwd: ctx.cwd, env: ctx.env, readOnly, ...(mustExist ? { mustExist: true } : {}) });
   } catch (e) {
     if (e instanceof StoreError) throw new UsageError(`--store: ${e.message}`);
     throw e;

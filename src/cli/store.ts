@@ -53,7 +53,7 @@ export function registerStore(program: Command, ctx: CliContext): void {
     .action(async (flags: { keep: string; store?: string }) => {
       const ms = parseDuration('--keep', flags.keep);
       await storeCommand(ctx, async () => {
-        const store = await openStoreFor(flags.store, ctx, false);
+        const store = await openStoreFor(flags.store, ctx, false, true);
         try {
           const now = Date.now();
           const before = new Date(now - ms).toISOString();

@@ -24,6 +24,8 @@ export interface OpenStoreOptions {
   cwd: string;
   env: Record<string, string | undefined>;
   readOnly?: boolean;
+  /** SQLite: the file must exist already (a command that changes a store but never starts one). */
+  mustExist?: boolean;
   /** SQLite: checkpoint the WAL in a thread of its own (sqlite.ts, checkpointer.ts). */
   backgroundCheckpoint?: boolean;
   /** ... once this many bytes of rows were committed (default 1 MB). */
@@ -50,7 +52,7 @@ export async function openStore(spec: string, opts: OpenStoreOptions): Promise<S
   const u = parseStoreUrl(spec, opts.cwd);
   if (u.kind === 'sqlite') {
     const { openSqliteStore } = await import('./sqlite.js');
-    return openSqliteStore(u.path, { busyTimeoutMs: busyMs(opts.env), ...(opts.readOnly ? { readOnly: true } : {}), ...(opts.backgroundCheckpoint ? { backgroundCheckpoint: true } : {}), ...(opts.checkpointAfterBytes !== undefined ? { checkpointAfterBytes: opts.checkpointAfterBytes } : {}) });
+    return openSqliteStore(u.path, { busyTimeoutMs: busyMs(opts.env), ...(opts.readOnly ? { readOnly: true } : {}), ...(opts.mustExist ? { mustExist: true } : {}), ...(opts.backgroundCheckpoint ? { backgroundCheckpoint: true } : {}), ...(opts.checkpointAfterBytes !== undefined ? { checkpointAfterBytes: opts.checkpointAfterBytes } : {}) });
   }
   const { openPgStore } = await importPg();
   return openPgStore(u.url, { connectTimeoutMs: 10_000, ...(opts.readOnly ? { readOnly: true } : {}) });

@@ -19,6 +19,8 @@ export interface SqliteOptions {
   busyTimeoutMs: number;
   /** Open only to read (history, diff): no migrations are written; a missing file is an error. */
   readOnly?: boolean;
+  /** Write to an existing store only (prune): a missing file is an error, never a new empty store. */
+  mustExist?: boolean;
   /**
    * Checkpoint the WAL in a thread of its own after each committed batch (checkpointer.ts), not
    * on the writer's thread: for `probe --store`, whose event loop runs the probes.
@@ -93,7 +95,8 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
   let schema = 0;
   // A reader (diff, history, store runs) never creates the file it was asked to read: a missing
   // store is said to be missing (better-sqlite3 reports it as "unable to open database file").
-  if (opts.readOnly && !existsSync(path)) throw new StoreError('E_STORE_NOT_FOUND', `store ${path} does not exist (write one with: mxprobe probe … --store ${path})`);
+  // Nor does prune: a typo in a cron line must not create an empty store and report "pruned 0".
+  if ((opts.readOnly || opts.mustExist) && !existsSync(path)) throw new StoreError('E_STORE_NOT_FOUND', `store ${path} does not exist (write one with: mxprobe probe … --store ${path})`);
   // A store this open creates and then cannot set up (a full disk) is removed again, with its
   // -wal/-shm: a leftover empty "store" would make the next command report "disk I/O error" or "not a
   // database" instead of what happened. Never a file that was there before, and only on a disk error
