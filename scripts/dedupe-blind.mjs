@@ -62,6 +62,8 @@ const refs = [
   // The set after session 8 also dedupes against blind12 and its second labels, spent in session 8.
   'test/fixtures/blind12.tsv',
   'test/fixtures/blind12-second-labeller.tsv',
+  // Session 9: a second collector (blind13c) dedupes against blind13, the first collector's set of that session.
+  'test/fixtures/blind13.tsv',
   ...readdirSync(join(root, 'test/analysis'))
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `test/analysis/${f}`),
