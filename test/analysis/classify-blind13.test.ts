@@ -1,0 +1,42 @@
+/**
+ * Blind set 13 (issue 13, session 9): a fourth fresh strictly blind set, from two collectors working apart:
+ * test/fixtures/blind13.tsv (52 rows) and test/fixtures/blind13c.tsv (29 rows), each collected and labelled before
+ * any run (method in their headers), each with blind second labels from stage and reply alone
+ * (blind13-second-labeller.tsv, blind13c-second-labeller.tsv; accepted causes overlap on 81/81).
+ *
+ * SCORED BLIND ONCE by the lead (bench/results/session9-blind13-scoring.md, rules declared before the run) with the
+ * classifier as it stood at the end of session 8: 46/52 and 25/29, together 71/81 = 87.7% against the first labels
+ * (10 misses); 47/52 and 24/29 against the second. THAT is the blind figure. No classifier change followed in
+ * session 9, so the pins below are the blind figures themselves.
+ *
+ * SPENT from now on: a regression pin on all 81 rows, not a blind result.
+ */
+import { describe, expect, it } from 'vitest';
+import { expectWellFormedBlindSet, missesOf, readBlindTsv } from '../helpers/blind-tsv.js';
+
+const sets = [
+  { name: 'blind13', rows: 52, missesMax: 6, secondMissesMax: 5 },
+  { name: 'blind13c', rows: 29, missesMax: 4, secondMissesMax: 5 },
+];
+
+describe.each(sets)('blind set $name (spent after its one run in session 9)', ({ name, rows, missesMax, secondMissesMax }) => {
+  const first = readBlindTsv(`test/fixtures/${name}.tsv`);
+  const second = readBlindTsv(`test/fixtures/${name}-second-labeller.tsv`);
+
+  it('both label files are well formed and hold the same stage+reply pairs', () => {
+    expect(first.length).toBe(rows);
+    expectWellFormedBlindSet(first, rows);
+    expectWellFormedBlindSet(second, rows);
+    expect(second.map((r) => `${r.stage} ${r.reply}`).sort()).toEqual(first.map((r) => `${r.stage} ${r.reply}`).sort());
+  });
+
+  it('scores no worse than when it was scored blind (a regression pin)', () => {
+    const missed = missesOf(first);
+    expect(missed.length, missed.join('\n')).toBeLessThanOrEqual(missesMax);
+  });
+
+  it('against the second labels too', () => {
+    const missed = missesOf(second);
+    expect(missed.length, missed.join('\n')).toBeLessThanOrEqual(secondMissesMax);
+  });
+});
