@@ -64,6 +64,10 @@ const refs = [
   'test/fixtures/blind12-second-labeller.tsv',
   // Session 9: a second collector (blind13c) dedupes against blind13, the first collector's set of that session.
   'test/fixtures/blind13.tsv',
+  // The set after session 9 also dedupes against blind13c and both second labellers' files, spent in session 9.
+  'test/fixtures/blind13c.tsv',
+  'test/fixtures/blind13-second-labeller.tsv',
+  'test/fixtures/blind13c-second-labeller.tsv',
   ...readdirSync(join(root, 'test/analysis'))
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `test/analysis/${f}`),
