@@ -108,21 +108,27 @@ export function hostBrief(host: HostResult, target: { input: string; domain: str
     }
     return b;
   });
-  const brief: Record<string, unknown> = {
+  // The object { q, target, probes, alignment?, transport? } written as JSON member by member and
+  // joined once: the same bytes as JSON.stringify of the whole (a nested value is written as it is
+  // alone; none of these values is undefined), but one flat string. JSON.stringify returns a long
+  // result as a tree of ConsStrings, which better-sqlite3 flattens (copies) when it binds it, by
+  // then in the old generation (see serialise.ts serialiseHost).
+  const parts = [
     // First, so a reader finds it without parsing the rest (parseBriefHeader).
-    q: briefHeader(host),
-    target: { input: target.input, domain: target.domain },
-    probes,
-  };
-  if (host.alignment) brief['alignment'] = { checks: briefChecks(host.alignment.checks) };
+    `{"q":${JSON.stringify(briefHeader(host))}`,
+    `"target":${JSON.stringify({ input: target.input, domain: target.domain })}`,
+    `"probes":${JSON.stringify(probes)}`,
+  ];
+  if (host.alignment) parts.push(`"alignment":${JSON.stringify({ checks: briefChecks(host.alignment.checks) })}`);
   // Migration 3: the DANE verdict (RFC 7672) and the DNSSEC status of its TLSA answer.
   const dane = host.transport?.dane;
   if (dane) {
     const d: Record<string, unknown> = { status: dane.status, dnssec: dane.dnssec };
     if (dane.detail !== undefined) d['detail'] = dane.detail;
-    brief['transport'] = { dane: d };
+    parts.push(`"transport":${JSON.stringify({ dane: d })}`);
   }
-  return JSON.stringify(brief);
+  parts[parts.length - 1] += '}';
+  return parts.join(',');
 }
 
 function briefChecks(list: AlignmentCheck[]): AlignmentCheck[] {

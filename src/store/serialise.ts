@@ -23,16 +23,33 @@ export interface HostStrings {
   probes: string[];
 }
 
-/** null when the host has a key the shortcut does not model (then the ordinary path is taken). */
+/**
+ * null when the host has a key the shortcut does not model (then the ordinary path is taken).
+ *
+ * The line is made by one Array.prototype.join, which gives a flat string, and each probe's
+ * record is a slice of it (`String.prototype.slice` of a flat string is a SlicedString: no copy).
+ * Why (session 9, bench/results/store-2026-12-01-storeperf7.md): JSON.stringify returns a long
+ * result as a tree of ConsStrings (V8 builds it in parts), and better-sqlite3 binds a string
+ * through v8::String::Utf8Value, which flattens a ConsString first: a new copy of every probe
+ * record, made when the batch is written, by then in the old generation, and so in fresh memory
+ * (page faults) in a short run; the tree's parts had been promoted there too. Now a probe's record
+ * costs no bytes beyond the line, which the writer needs anyway: the batch keeps the line alive
+ * (~300 bytes more per host than the record alone) until it is written.
+ */
 export function serialiseHost(host: HostResult, target: HostTarget): HostStrings | null {
   const h = host as unknown as Record<string, unknown>;
   if ('type' in h || 'target' in h || !Array.isArray(h['probes'])) return null;
-  const probes = host.probes.map((p) => JSON.stringify(p));
-  const lineParts: string[] = [];
+  const json = host.probes.map((p) => JSON.stringify(p));
+  const info = JSON.stringify({ input: target.input, origin: target.origin, kind: target.kind, domain: target.domain, mx: target.mx });
+  // lineParts[0] is the line's head; the parts are joined with ',' once, at the end.
+  const lineParts: string[] = [`{"type":"host","target":${info}`];
   const recParts: string[] = [];
+  /** Index in lineParts of the "probes" part (-1: none, e.g. a key order without it). */
+  let probesAt = -1;
   for (const k of Object.keys(h)) {
     if (k === 'probes') {
-      lineParts.push(`"probes":[${probes.join(',')}]`);
+      probesAt = lineParts.length;
+      lineParts.push(`"probes":[${json.join(',')}]`);
       continue;
     }
     const v = JSON.stringify(h[k]);
@@ -41,13 +58,27 @@ export function serialiseHost(host: HostResult, target: HostTarget): HostStrings
     lineParts.push(part);
     recParts.push(part);
   }
-  const info = JSON.stringify({ input: target.input, origin: target.origin, kind: target.kind, domain: target.domain, mx: target.mx });
   recParts.push(`"target":${JSON.stringify({ input: target.input, domain: target.domain })}`);
-  return {
-    line: `{"type":"host","target":${info}${lineParts.length > 0 ? ',' : ''}${lineParts.join(',')}}\n`,
-    record: `{${recParts.join(',')}}`,
-    probes,
-  };
+  // The closing brace and LF go into the last part, so that the join's result is the whole line
+  // (a `+ '}\n'` after it would make a ConsString again, and slicing that would flatten it).
+  lineParts[lineParts.length - 1] += '}\n';
+  const line = lineParts.join(',');
+  let probes = json;
+  if (probesAt >= 0) {
+    // Where the probes part starts in the line: the parts before it, each followed by ','.
+    let at = 0;
+    for (let i = 0; i < probesAt; i++) at += lineParts[i]!.length + 1;
+    at += '"probes":['.length;
+    probes = json.map((s) => {
+      const slice = line.slice(at, at + s.length);
+      at += s.length + 1;
+      return slice;
+    });
+  }
+  // The host's record, flat for the same reason: '{' and '}' inside the first and last parts.
+  recParts[0] = `{${recParts[0]!}`;
+  recParts[recParts.length - 1] += '}';
+  return { line, record: recParts.join(','), probes };
 }
 
 export interface TargetStrings {

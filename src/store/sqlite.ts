@@ -87,6 +87,25 @@ function retryBusy<T>(step: () => T, busyMs: number): T {
  */
 export const STORE_PAGE_SIZE = 32768;
 
+/**
+ * The page cache of a run's writer grows with what the run has written: it starts at
+ * RUN_CACHE_MIN_KIB and is raised after each committed batch to a quarter of the bytes of rows
+ * committed so far, up to RUN_CACHE_MAX_KIB (better-sqlite3's compiled default, -16000). Why: the
+ * pages a run appends (table rows, the records) are written once and never read again, yet SQLite
+ * gives each new page a fresh buffer until the cache is full, and zeroes it (allocateBtreePage);
+ * on the first touch every such 4 KiB of fresh memory costs the process a page fault. With the
+ * default 16 MB cache a 2000-host run (~7 MB of rows) put every page it wrote into fresh memory:
+ * ~1,600 of the ~3,700 page faults of its batch writes and about half of their CPU (session 9,
+ * bench/results/store-2026-12-01-storeperf7.md: "cold batches" ~150 ms against ~35 ms when
+ * another file had been written first, i.e. when glibc could hand back freed memory). A small
+ * cache recycles its buffers. What a cache is for here is the index pages a batch updates at
+ * scattered keys (hosts_run_key and the other run-scoped indexes, targets_tkey), about 7% of the
+ * bytes of a run: a quarter of the bytes written keeps them cached, and a 100k-host run reaches
+ * the full 16 MB after ~64 MB of rows, as before (a fixed 2 MB cache made the 100k writes slower).
+ */
+const RUN_CACHE_MIN_KIB = 2048;
+const RUN_CACHE_MAX_KIB = 16000;
+
 /** WAL bytes between two automatic checkpoints (wal_autocheckpoint counts pages). */
 const WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024;
 
@@ -269,16 +288,30 @@ class SqliteStore implements Store {
     });
     const guard = this.guard.bind(this);
     const ck = this.ck;
+    // See RUN_CACHE_MIN_KIB: the cache grows with the bytes this run committed.
+    let cacheKib = RUN_CACHE_MIN_KIB;
+    let written = 0;
+    db.pragma(`cache_size = -${cacheKib}`);
+    const committed = (rows: RowBatch) => {
+      const n = rowBytes(rows);
+      written += n;
+      ck?.committed(n);
+      const want = Math.min(RUN_CACHE_MAX_KIB, Math.floor(written / 4 / 1024));
+      if (want > cacheKib) {
+        cacheKib = want;
+        db.pragma(`cache_size = -${cacheKib}`);
+      }
+    };
     return {
       runId: id,
       async writeBatch(hosts, targets) {
         const rows = batchRows(hosts, targets);
         guard('write', () => batch.immediate(rows));
-        ck?.committed(rowBytes(rows));
+        committed(rows);
       },
       async writeRows(rows) {
         guard('write', () => batch.immediate(rows));
-        ck?.committed(rowBytes(rows));
+        committed(rows);
       },
       async finish(info) {
         guard('write', () => finish.run(info.finishedAt, info.state, info.targetCount, info.hostCount, info.probeCount, info.targetsDigest, id));

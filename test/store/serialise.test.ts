@@ -29,6 +29,12 @@ function targets(): TargetResult[] {
   (h as unknown as Record<string, unknown>)['extra'] = undefined;
   const p = h.probes[0]!;
   if (p.banner) p.banner = { ...p.banner, lines: [...p.banner.lines, 'ünïcødé \u0007 text'] };
+  // Beyond Latin-1 (a two-byte line, whose probe records are slices of it), a surrogate pair and a
+  // lone surrogate (JSON.stringify escapes it), in a second host's second probe so that the slices
+  // after it are checked too.
+  const p2 = out[0]!.hosts[1]!.probes[1]!;
+  if (!p2.banner) throw new Error('fixture: the second host\'s second probe has no banner any more');
+  p2.banner = { ...p2.banner, lines: [...p2.banner.lines, 'mx → 日本 😀 \ud800 end'] };
   for (let i = 0; i < 30; i++) out.push(syntheticTarget(i));
   return out;
 }
