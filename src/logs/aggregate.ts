@@ -810,18 +810,26 @@ export class LogAggregator {
       return;
     }
     let b = this.buckets.get(key);
-    if (!b) {
-      if (this.buckets.size >= LIMITS.buckets) {
+    // The first calls run all of this branch: a function's feedback vector is allocated only after
+    // some calls, and code first run after its callers were optimised (at the log's second hour,
+    // the new-bucket code) deoptimised addSentAt, addReceived and reject once each. Setting an
+    // entry again with the same value changes nothing (a Map keeps a key's first place).
+    const warm = this.bucketWarm > 0;
+    if (b === undefined || warm) {
+      if (this.buckets.size >= LIMITS.buckets && b === undefined) {
         this.bucketsDropped++;
         return;
       }
-      b = { received: 0, delivered: 0, deferrals: 0, bounced: 0, rejected: 0 };
+      if (b === undefined) b = { received: 0, delivered: 0, deferrals: 0, bounced: 0, rejected: 0 };
       this.buckets.set(key, b);
     }
-    this.lastBucketKey = key;
+    if (warm) this.bucketWarm--;
+    else this.lastBucketKey = key; // (while warm it stays unset: the next call comes here again)
     this.lastBucket = b;
     b[field]++;
   }
+  /** Calls of bucket() that run its whole Map branch before it remembers the bucket (see there). */
+  private bucketWarm = 64;
 
   private dest(domain: string): DestState {
     let d = this.dests.get(domain);
