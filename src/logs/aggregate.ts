@@ -402,7 +402,7 @@ export interface RangeSnapshot {
   deferredPeak: number;
   deferredEvicted: number;
   rejectsByCheck: Map<RejectCheck, number>;
-  rejectsByService: Map<string, number>;
+  rejectsByService: Map<string, { count: number }>;
   inboundRejected: number;
   inboundWarnings: number;
   sessions: Map<string, string>;
@@ -472,6 +472,25 @@ export interface LogSummary {
   limits: { inFlightEvicted: number; deferredQueueIdsEvicted: number; destinationsOverflow: number; refusalsOverflow: number; repliesOverflow: number; heloNamesOverflow: number };
 }
 
+/**
+ * A map by three strings, as nested Maps: the names come from the line (the relay from the
+ * header table, the cause and check as constants), so their hashes are mostly cached in the
+ * strings already, where a joined key is a fresh string to build, flatten and hash on every line.
+ */
+class Key3<V> {
+  private readonly m = new Map<string, Map<string, Map<string, V>>>();
+  get(a: string, b: string, c: string): V | undefined {
+    return this.m.get(a)?.get(b)?.get(c);
+  }
+  set(a: string, b: string, c: string, v: V): void {
+    let mb = this.m.get(a);
+    if (mb === undefined) this.m.set(detach(a), (mb = new Map()));
+    let mc = mb.get(b);
+    if (mc === undefined) mb.set(detach(b), (mc = new Map()));
+    mc.set(detach(c), v);
+  }
+}
+
 const OTHER_DOMAINS = '(other domains)';
 /** Slots of the in-place destination index (destAt) at first: it doubles when half full. */
 const DEST_INDEX_MIN = 1 << 10;
@@ -491,7 +510,15 @@ export class LogAggregator {
   private readonly pending = new Bounded<string[]>(LIMITS.inFlight);
   private readonly deferredQids = new Bounded<1>(LIMITS.inFlight);
   private readonly rejectsByCheck = new Map<RejectCheck, number>();
-  private readonly rejectsByService = new Map<string, number>();
+  private readonly rejectsByService = new Map<string, { count: number }>();
+  /**
+   * The records of `refusals` and `rejectsByService` by the three names of their keys: a line finds
+   * its record without building and hashing the joined key. A miss looks the joined key up (a
+   * merged range adds records under it) and remembers what it found; nothing is remembered past
+   * the caps, so an overflow is counted as before.
+   */
+  private readonly refusalAt = new Key3<{ deferrals: number; bounced: number }>();
+  private readonly rejectAt = new Key3<{ count: number }>();
   private inboundRejected = 0;
   private inboundWarnings = 0;
   /** Open smtpd sessions (relay + "postfix/smtpd[pid]") -> the HELO already counted for it. */
@@ -1061,11 +1088,15 @@ export class LogAggregator {
   private countRefusal(ev: DeliveryEvent, rs: RelayState, d: DestState, field: 'deferrals' | 'bounced', cause: Cause): void {
     rs.causes.set(cause, (rs.causes.get(cause) ?? 0) + 1);
     d.causes.set(cause, (d.causes.get(cause) ?? 0) + 1);
-    const rk = `${ev.relay}\t${ev.domain}\t${cause}`;
-    let r = this.refusals.get(rk);
-    if (!r) {
-      if (this.refusals.size >= LIMITS.refusals) this.refusalsOverflow++;
-      else this.refusals.set(detach(rk), (r = { deferrals: 0, bounced: 0 }));
+    let r = this.refusalAt.get(ev.relay, ev.domain, cause);
+    if (r === undefined) {
+      const rk = `${ev.relay}\t${ev.domain}\t${cause}`;
+      r = this.refusals.get(rk);
+      if (!r) {
+        if (this.refusals.size >= LIMITS.refusals) this.refusalsOverflow++;
+        else this.refusals.set(detach(rk), (r = { deferrals: 0, bounced: 0 }));
+      }
+      if (r) this.refusalAt.set(ev.relay, ev.domain, cause, r);
     }
     if (r) r[field]++;
   }
@@ -1081,10 +1112,14 @@ export class LogAggregator {
     this.bucket(ev.time, 'rejected');
     this.relay(ev.relay).rejected++;
     this.rejectsByCheck.set(ev.check, (this.rejectsByCheck.get(ev.check) ?? 0) + 1);
-    const sk = `${ev.service}\t${ev.relay}\t${ev.check}`;
-    const n = this.rejectsByService.get(sk);
-    if (n !== undefined) this.rejectsByService.set(sk, n + 1);
-    else if (this.rejectsByService.size < LIMITS.refusals) this.rejectsByService.set(detach(sk), 1);
+    let n = this.rejectAt.get(ev.service, ev.relay, ev.check);
+    if (n === undefined) {
+      const sk = `${ev.service}\t${ev.relay}\t${ev.check}`;
+      n = this.rejectsByService.get(sk);
+      if (n === undefined && this.rejectsByService.size < LIMITS.refusals) this.rejectsByService.set(detach(sk), (n = { count: 0 }));
+      if (n !== undefined) this.rejectAt.set(ev.service, ev.relay, ev.check, n);
+    }
+    if (n !== undefined) n.count++;
   }
 
   /**
@@ -1326,7 +1361,7 @@ export class LogAggregator {
     }
     mergeCounted(this.replies, r.replies);
     addNums(this.rejectsByCheck, r.rejectsByCheck);
-    addNums(this.rejectsByService, r.rejectsByService);
+    mergeCounted(this.rejectsByService, r.rejectsByService);
     this.inboundRejected += r.inboundRejected;
     this.inboundWarnings += r.inboundWarnings;
     mergeCounted(this.heloNames, r.heloNames);
@@ -1435,7 +1470,7 @@ export class LogAggregator {
         warnings: this.inboundWarnings,
         rejects: rec(this.rejectsByCheck),
         byService: [...this.rejectsByService]
-          .map(([k, count]) => {
+          .map(([k, { count }]) => {
             const [service = '', relay = '', check = 'other'] = k.split('\t');
             return { service, relay, check: check as RejectCheck, count };
           })
