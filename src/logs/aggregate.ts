@@ -121,6 +121,31 @@ export function byCodeUnits(a: string, b: string): number {
 }
 
 /** The share accepted among final outcomes: sent / (sent + bounced); null when neither happened. */
+/**
+ * b[field]++ with the field named in code: `b[field]` with a variable key went through V8's
+ * megamorphic keyed load and store (five names), ~70 M instructions on the 1M-line log. Inlined
+ * into a caller that passes a constant, the switch folds away.
+ */
+function countIn(b: BucketState, field: keyof BucketState): void {
+  switch (field) {
+    case 'received':
+      b.received++;
+      return;
+    case 'delivered':
+      b.delivered++;
+      return;
+    case 'deferrals':
+      b.deferrals++;
+      return;
+    case 'bounced':
+      b.bounced++;
+      return;
+    case 'rejected':
+      b.rejected++;
+      return;
+  }
+}
+
 export function acceptanceRate(c: Pick<Counts, 'sent' | 'bounced'>): number | null {
   const d = c.sent + c.bounced;
   return d === 0 ? null : Math.round((c.sent / d) * 10000) / 10000;
@@ -833,7 +858,7 @@ export class LogAggregator {
     const key = Math.floor(t / size) * size;
     // Lines come in time order: nearly every line falls in the bucket of the line before.
     if (key === this.lastBucketKey && this.lastBucket !== null) {
-      this.lastBucket[field]++;
+      countIn(this.lastBucket, field);
       return;
     }
     let b = this.buckets.get(key);
@@ -853,7 +878,7 @@ export class LogAggregator {
     if (warm) this.bucketWarm--;
     else this.lastBucketKey = key; // (while warm it stays unset: the next call comes here again)
     this.lastBucket = b;
-    b[field]++;
+    countIn(b, field);
   }
   /** Calls of bucket() that run its whole Map branch before it remembers the bucket (see there). */
   private bucketWarm = 64;
@@ -1098,7 +1123,10 @@ export class LogAggregator {
       }
       if (r) this.refusalAt.set(ev.relay, ev.domain, cause, r);
     }
-    if (r) r[field]++;
+    if (r) {
+      if (field === 'deferrals') r.deferrals++;
+      else r.bounced++; // (named: a keyed r[field]++ is a megamorphic access, see countIn)
+    }
   }
 
   private reject(ev: RejectEvent): void {
