@@ -109,7 +109,43 @@ function newMx(host: string | null, ip: string | null): MxState {
   return { sent: 0, deferred: 0, deferrals: 0, bounced: 0, deliveredAfterDeferral: 0, host, ip };
 }
 
+/**
+ * The order of names in reports: by UTF-16 code units (JavaScript's default string order), the
+ * same on every machine. `localeCompare` used the process's default locale, taken from LANG /
+ * LC_ALL, so one log sorted differently on two machines (under et_EE "z" sorts before "t"; under
+ * en_US "a.c" before "ab" and "z" before "Z"), and its first call loaded ICU's collator (71 M
+ * instructions, 1% of a 1M-line run).
+ */
+export function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The share accepted among final outcomes: sent / (sent + bounced); null when neither happened. */
+/**
+ * b[field]++ with the field named in code: `b[field]` with a variable key went through V8's
+ * megamorphic keyed load and store (five names), ~70 M instructions on the 1M-line log. Inlined
+ * into a caller that passes a constant, the switch folds away.
+ */
+function countIn(b: BucketState, field: keyof BucketState): void {
+  switch (field) {
+    case 'received':
+      b.received++;
+      return;
+    case 'delivered':
+      b.delivered++;
+      return;
+    case 'deferrals':
+      b.deferrals++;
+      return;
+    case 'bounced':
+      b.bounced++;
+      return;
+    case 'rejected':
+      b.rejected++;
+      return;
+  }
+}
+
 export function acceptanceRate(c: Pick<Counts, 'sent' | 'bounced'>): number | null {
   const d = c.sent + c.bounced;
   return d === 0 ? null : Math.round((c.sent / d) * 10000) / 10000;
@@ -391,7 +427,7 @@ export interface RangeSnapshot {
   deferredPeak: number;
   deferredEvicted: number;
   rejectsByCheck: Map<RejectCheck, number>;
-  rejectsByService: Map<string, number>;
+  rejectsByService: Map<string, { count: number }>;
   inboundRejected: number;
   inboundWarnings: number;
   sessions: Map<string, string>;
@@ -461,6 +497,25 @@ export interface LogSummary {
   limits: { inFlightEvicted: number; deferredQueueIdsEvicted: number; destinationsOverflow: number; refusalsOverflow: number; repliesOverflow: number; heloNamesOverflow: number };
 }
 
+/**
+ * A map by three strings, as nested Maps: the names come from the line (the relay from the
+ * header table, the cause and check as constants), so their hashes are mostly cached in the
+ * strings already, where a joined key is a fresh string to build, flatten and hash on every line.
+ */
+class Key3<V> {
+  private readonly m = new Map<string, Map<string, Map<string, V>>>();
+  get(a: string, b: string, c: string): V | undefined {
+    return this.m.get(a)?.get(b)?.get(c);
+  }
+  set(a: string, b: string, c: string, v: V): void {
+    let mb = this.m.get(a);
+    if (mb === undefined) this.m.set(detach(a), (mb = new Map()));
+    let mc = mb.get(b);
+    if (mc === undefined) mb.set(detach(b), (mc = new Map()));
+    mc.set(detach(c), v);
+  }
+}
+
 const OTHER_DOMAINS = '(other domains)';
 /** Slots of the in-place destination index (destAt) at first: it doubles when half full. */
 const DEST_INDEX_MIN = 1 << 10;
@@ -480,7 +535,15 @@ export class LogAggregator {
   private readonly pending = new Bounded<string[]>(LIMITS.inFlight);
   private readonly deferredQids = new Bounded<1>(LIMITS.inFlight);
   private readonly rejectsByCheck = new Map<RejectCheck, number>();
-  private readonly rejectsByService = new Map<string, number>();
+  private readonly rejectsByService = new Map<string, { count: number }>();
+  /**
+   * The records of `refusals` and `rejectsByService` by the three names of their keys: a line finds
+   * its record without building and hashing the joined key. A miss looks the joined key up (a
+   * merged range adds records under it) and remembers what it found; nothing is remembered past
+   * the caps, so an overflow is counted as before.
+   */
+  private readonly refusalAt = new Key3<{ deferrals: number; bounced: number }>();
+  private readonly rejectAt = new Key3<{ count: number }>();
   private inboundRejected = 0;
   private inboundWarnings = 0;
   /** Open smtpd sessions (relay + "postfix/smtpd[pid]") -> the HELO already counted for it. */
@@ -795,22 +858,30 @@ export class LogAggregator {
     const key = Math.floor(t / size) * size;
     // Lines come in time order: nearly every line falls in the bucket of the line before.
     if (key === this.lastBucketKey && this.lastBucket !== null) {
-      this.lastBucket[field]++;
+      countIn(this.lastBucket, field);
       return;
     }
     let b = this.buckets.get(key);
-    if (!b) {
-      if (this.buckets.size >= LIMITS.buckets) {
+    // The first calls run all of this branch: a function's feedback vector is allocated only after
+    // some calls, and code first run after its callers were optimised (at the log's second hour,
+    // the new-bucket code) deoptimised addSentAt, addReceived and reject once each. Setting an
+    // entry again with the same value changes nothing (a Map keeps a key's first place).
+    const warm = this.bucketWarm > 0;
+    if (b === undefined || warm) {
+      if (this.buckets.size >= LIMITS.buckets && b === undefined) {
         this.bucketsDropped++;
         return;
       }
-      b = { received: 0, delivered: 0, deferrals: 0, bounced: 0, rejected: 0 };
+      if (b === undefined) b = { received: 0, delivered: 0, deferrals: 0, bounced: 0, rejected: 0 };
       this.buckets.set(key, b);
     }
-    this.lastBucketKey = key;
+    if (warm) this.bucketWarm--;
+    else this.lastBucketKey = key; // (while warm it stays unset: the next call comes here again)
     this.lastBucket = b;
-    b[field]++;
+    countIn(b, field);
   }
+  /** Calls of bucket() that run its whole Map branch before it remembers the bucket (see there). */
+  private bucketWarm = 64;
 
   private dest(domain: string): DestState {
     let d = this.dests.get(domain);
@@ -1042,13 +1113,20 @@ export class LogAggregator {
   private countRefusal(ev: DeliveryEvent, rs: RelayState, d: DestState, field: 'deferrals' | 'bounced', cause: Cause): void {
     rs.causes.set(cause, (rs.causes.get(cause) ?? 0) + 1);
     d.causes.set(cause, (d.causes.get(cause) ?? 0) + 1);
-    const rk = `${ev.relay}\t${ev.domain}\t${cause}`;
-    let r = this.refusals.get(rk);
-    if (!r) {
-      if (this.refusals.size >= LIMITS.refusals) this.refusalsOverflow++;
-      else this.refusals.set(detach(rk), (r = { deferrals: 0, bounced: 0 }));
+    let r = this.refusalAt.get(ev.relay, ev.domain, cause);
+    if (r === undefined) {
+      const rk = `${ev.relay}\t${ev.domain}\t${cause}`;
+      r = this.refusals.get(rk);
+      if (!r) {
+        if (this.refusals.size >= LIMITS.refusals) this.refusalsOverflow++;
+        else this.refusals.set(detach(rk), (r = { deferrals: 0, bounced: 0 }));
+      }
+      if (r) this.refusalAt.set(ev.relay, ev.domain, cause, r);
     }
-    if (r) r[field]++;
+    if (r) {
+      if (field === 'deferrals') r.deferrals++;
+      else r.bounced++; // (named: a keyed r[field]++ is a megamorphic access, see countIn)
+    }
   }
 
   private reject(ev: RejectEvent): void {
@@ -1062,10 +1140,14 @@ export class LogAggregator {
     this.bucket(ev.time, 'rejected');
     this.relay(ev.relay).rejected++;
     this.rejectsByCheck.set(ev.check, (this.rejectsByCheck.get(ev.check) ?? 0) + 1);
-    const sk = `${ev.service}\t${ev.relay}\t${ev.check}`;
-    const n = this.rejectsByService.get(sk);
-    if (n !== undefined) this.rejectsByService.set(sk, n + 1);
-    else if (this.rejectsByService.size < LIMITS.refusals) this.rejectsByService.set(detach(sk), 1);
+    let n = this.rejectAt.get(ev.service, ev.relay, ev.check);
+    if (n === undefined) {
+      const sk = `${ev.service}\t${ev.relay}\t${ev.check}`;
+      n = this.rejectsByService.get(sk);
+      if (n === undefined && this.rejectsByService.size < LIMITS.refusals) this.rejectsByService.set(detach(sk), (n = { count: 0 }));
+      if (n !== undefined) this.rejectAt.set(ev.service, ev.relay, ev.check, n);
+    }
+    if (n !== undefined) n.count++;
   }
 
   /**
@@ -1307,7 +1389,7 @@ export class LogAggregator {
     }
     mergeCounted(this.replies, r.replies);
     addNums(this.rejectsByCheck, r.rejectsByCheck);
-    addNums(this.rejectsByService, r.rejectsByService);
+    mergeCounted(this.rejectsByService, r.rejectsByService);
     this.inboundRejected += r.inboundRejected;
     this.inboundWarnings += r.inboundWarnings;
     mergeCounted(this.heloNames, r.heloNames);
@@ -1390,7 +1472,7 @@ export class LogAggregator {
       totals: { ...this.totals },
       relays: [...this.relays]
         .map(([relay, r]) => ({ relay, sent: r.sent, deferred: r.deferred, deferrals: r.deferrals, bounced: r.bounced, deliveredAfterDeferral: r.deliveredAfterDeferral, acceptanceRate: acceptanceRate(r), rejected: r.rejected, causes: rec(r.causes) }))
-        .sort((a, b) => a.relay.localeCompare(b.relay)),
+        .sort((a, b) => byCodeUnits(a.relay, b.relay)),
       destinations: [...this.dests]
         .map(([domain, d]) => ({
           domain,
@@ -1403,25 +1485,25 @@ export class LogAggregator {
           causes: rec(d.causes),
           mx: [...d.mx.values()].map((m) => ({ host: m.host, ip: m.ip, sent: m.sent, deferred: m.deferred, deferrals: m.deferrals, bounced: m.bounced, acceptanceRate: acceptanceRate(m) })).sort((a, b) => b.sent + b.deferrals + b.bounced - (a.sent + a.deferrals + a.bounced)),
         }))
-        .sort((a, b) => b.sent + b.deferrals + b.bounced - (a.sent + a.deferrals + a.bounced) || a.domain.localeCompare(b.domain)),
+        .sort((a, b) => b.sent + b.deferrals + b.bounced - (a.sent + a.deferrals + a.bounced) || byCodeUnits(a.domain, b.domain)),
       refusals: [...this.refusals]
         .map(([k, v]) => {
           const [relay = '', domain = '', cause = 'unknown'] = k.split('\t');
           return { relay, domain, cause: cause as Cause, heloOrPtr: HELO_PTR_CAUSES.has(cause as Cause), deferrals: v.deferrals, bounced: v.bounced };
         })
-        .sort((a, b) => Number(b.heloOrPtr) - Number(a.heloOrPtr) || b.deferrals + b.bounced - (a.deferrals + a.bounced) || a.relay.localeCompare(b.relay)),
+        .sort((a, b) => Number(b.heloOrPtr) - Number(a.heloOrPtr) || b.deferrals + b.bounced - (a.deferrals + a.bounced) || byCodeUnits(a.relay, b.relay)),
       replies: [...this.replies.values()].sort((a, b) => b.count - a.count).map((p) => ({ text: p.example, count: p.count, cause: p.cause, stage: p.stage, code: p.code, enhanced: p.enhanced })),
       inbound: {
         rejected: this.inboundRejected,
         warnings: this.inboundWarnings,
         rejects: rec(this.rejectsByCheck),
         byService: [...this.rejectsByService]
-          .map(([k, count]) => {
+          .map(([k, { count }]) => {
             const [service = '', relay = '', check = 'other'] = k.split('\t');
             return { service, relay, check: check as RejectCheck, count };
           })
           .sort((a, b) => b.count - a.count),
-        heloNames: [...this.heloNames].map(([name, h]) => ({ name, count: h.count, form: h.form })).sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)),
+        heloNames: [...this.heloNames].map(([name, h]) => ({ name, count: h.count, form: h.form })).sort((a, b) => b.count - a.count || byCodeUnits(a.name, b.name)),
         heloObserved: this.heloObserved,
         heloRules: [
           { rule: 'reject_invalid_helo_hostname', failing: this.heloInvalid, observed: this.heloObserved, share: share(this.heloInvalid) },

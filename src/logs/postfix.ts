@@ -103,8 +103,11 @@ function delivery(msg: string, time: number | null, relay: string, agent: string
   let status: DeliveryStatus;
   if (statusWord === 'sent' || statusWord === 'deferred' || statusWord === 'bounced' || statusWord === 'expired') status = statusWord;
   else return null; // "undeliverable"/"deliverable" are address-verification probes, not deliveries
-  const to = lowerDomain(m[2] as string);
-  const at = to.lastIndexOf('@');
+  const addr = m[2] as string;
+  // (String#lastIndexOf is a runtime call in V8: searched once, for lowerDomain and the domain.
+  // Lowering the part after the last "@" leaves that "@" where it was, and the last one.)
+  const at = addr.lastIndexOf('@');
+  const to = lowerDomain(addr, at);
   const relayField = m[3] as string;
   let mxHost: string | null = relayField;
   let mxIp: string | null = null;
@@ -205,8 +208,8 @@ function stageOf(reason: string, stage: RemoteReply['stage']): RemoteReply['stag
   return null;
 }
 
-function lowerDomain(addr: string): string {
-  const at = addr.lastIndexOf('@');
+/** `addr` with the part after its last "@" (at `at`, or -1 for none) in lower case. */
+function lowerDomain(addr: string, at: number): string {
   if (at < 0) return addr;
   // Nearly every domain is logged in lower case already: then the address is its own answer, and
   // no concatenation (a cons string, flattened again by every later search) is made.
@@ -226,6 +229,22 @@ function heloOf(s: string): string | null {
   return end > i + 7 ? s.slice(i + 7, end) : end === i + 7 ? '' : null;
 }
 
+/**
+ * Math.max(s.lastIndexOf(`;${field}`), s.lastIndexOf(`,${field}`)) for `field` starting with a
+ * space, in one search in the usual case: the last `field` that follows a ";" or ",", at that
+ * character. (String#lastIndexOf is a runtime call in V8: two per smtpd reject line were 53k calls
+ * on the 1M-line bench log.)
+ */
+export function lastFieldCut(s: string, field: string): number {
+  let i = s.lastIndexOf(field);
+  while (i > 0) {
+    const c = s.charCodeAt(i - 1);
+    if (c === 59 /* ; */ || c === 44 /* , */) return i - 1;
+    i = s.lastIndexOf(field, i - 1);
+  }
+  return -1;
+}
+
 function clientIpOf(s: string): string | null {
   const m = / from [^\s[]*\[([^\]]+)\]/.exec(s);
   return m ? (m[1] as string) : null;
@@ -240,8 +259,8 @@ function smtpdReject(program: string, rest: string, time: number | null, relay: 
   const kind = m[1] as string;
   let reply = m[5] as string;
   const helo = heloOf(reply);
-  let cut = Math.max(reply.lastIndexOf('; from=<'), reply.lastIndexOf(', from=<'));
-  if (cut < 0) cut = Math.max(reply.lastIndexOf('; proto='), reply.lastIndexOf(', proto='));
+  let cut = lastFieldCut(reply, ' from=<');
+  if (cut < 0) cut = lastFieldCut(reply, ' proto=');
   if (cut >= 0) reply = reply.slice(0, cut);
   if (reply.length > MAX_REASON) reply = reply.slice(0, MAX_REASON);
   // The reply's code, enhanced code, text and check are a function of the reply alone: memoised

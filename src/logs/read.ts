@@ -205,11 +205,13 @@ export async function readLines(src: AsyncIterable<unknown>, label: string, sink
         from = first + 1;
       }
       if (from <= last) {
-        const text = chunk.toString('utf8', from, last + 1);
+        const bytes = chunk.subarray(from, last + 1);
+        const ascii = isAscii(bytes);
+        // ASCII bytes decode to the same characters as latin1 and as UTF-8; latin1 is a plain copy,
+        // where the UTF-8 decoder scans the block again (110 M instructions on the 1M-line log).
+        const text = chunk.toString(ascii ? 'latin1' : 'utf8', from, last + 1);
         let done = -1;
         if (sink.chunk !== undefined) {
-          const bytes = chunk.subarray(from, last + 1);
-          const ascii = isAscii(bytes);
           if (ascii && sink.asciiChunk !== undefined) done = sink.asciiChunk(text, bytes, maxLine);
           if (done < 0) sink.chunk(ascii ? bytes : null, text);
         }

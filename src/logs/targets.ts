@@ -3,7 +3,7 @@
  * cause, as a targets file for `mxprobe probe -f FILE --identities all` (targets/parse.ts reads
  * one domain per line and `#` comments).
  */
-import { HELO_PTR_CAUSES, type LogSummary } from './aggregate.js';
+import { byCodeUnits, HELO_PTR_CAUSES, type LogSummary } from './aggregate.js';
 
 export interface HeloPtrTarget {
   domain: string;
@@ -19,7 +19,7 @@ export function heloPtrTargets(s: LogSummary): HeloPtrTarget[] {
     if (causes.length === 0) continue;
     out.push({ domain: d.domain, causes, refusals: causes.reduce((n, c) => n + (d.causes[c] ?? 0), 0) });
   }
-  return out.sort((a, b) => b.refusals - a.refusals || a.domain.localeCompare(b.domain));
+  return out.sort((a, b) => b.refusals - a.refusals || byCodeUnits(a.domain, b.domain));
 }
 
 /** The targets file text: a comment per domain says why it is there. Domains are safe: they came through the log parser's address split. */

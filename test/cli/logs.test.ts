@@ -118,4 +118,25 @@ describe('mxprobe logs (built CLI)', () => {
     expect(reply).not.toMatch(/[\u001b\u0007]/);
     expect(c.stdout).not.toMatch(/,=HYPERLINK/);
   });
+
+  it('names tie-break in code-unit order whatever LANG / LC_ALL say (one log, one report on every machine)', async () => {
+    // Under et_EE "z" sorts before "t" and under en_US "a.c" before "ab" and "z" before "Z": the
+    // order used to follow the process's locale. Each HELO name here is seen once (a tie on count).
+    const names = ['t.example', 'z.example', 'Z.example', 'ab.example', 'a.c.example', 'a-b.example'];
+    const log = join(dir, 'order.log');
+    writeFileSync(
+      log,
+      names.map((n, i) => `Nov 30 10:00:0${i} r1 postfix/smtpd[${100 + i}]: NOQUEUE: reject: RCPT from unknown[203.0.113.${i + 1}]: 450 4.7.1 <${n}>: Helo command rejected: Host not found; from=<a@b.test> to=<c@our.test> proto=ESMTP helo=<${n}>\n`).join(''),
+    );
+    const byCodeUnits = [...names].sort(); // (Array#sort's default order is by UTF-16 code units)
+    const outs: string[] = [];
+    for (const lang of ['C', 'en_US.UTF-8', 'et_EE.UTF-8']) {
+      const r = await runCliProcess(['logs', log, '--format', 'json', '--year', '2026'], { env: { LANG: lang, LC_ALL: lang } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).inbound.heloNames.map((h: { name: string }) => h.name)).toEqual(byCodeUnits);
+      outs.push(r.stdout);
+    }
+    expect(outs[1]).toBe(outs[0]);
+    expect(outs[2]).toBe(outs[0]);
+  });
 });

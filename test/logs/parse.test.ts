@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/logs/events.js';
 import { YearTracker, parseClassic } from '../../src/logs/header.js';
 import { newParseContext, parseLine } from '../../src/logs/parse.js';
+import { lastFieldCut } from '../../src/logs/postfix.js';
 import { parseRspamdSymbols, parseSpamdResult, isHostnameSymbol } from '../../src/logs/spam.js';
 
 const fixture = (name: string): string[] =>
@@ -171,5 +172,22 @@ describe('spam filters', () => {
   it('hostname-related symbols are told from the rest', () => {
     expect(['HFILTER_HELO_5', 'HFILTER_HOSTNAME_UNKNOWN', 'RDNS_NONE', 'RDNS_DYNAMIC', 'HELO_DYNAMIC_IPADDR', 'RCVD_NUMERIC_HELO', 'FSL_HELO_BARE_IP_2'].every(isHostnameSymbol)).toBe(true);
     expect(['BAYES_SPAM', 'R_SPF_ALLOW', 'MIME_GOOD', 'URIBL_BLOCKED', 'DKIM_VALID'].some(isHostnameSymbol)).toBe(false);
+  });
+});
+
+describe('lastFieldCut (the cut of an smtpd reject reply before its "; from=<" or "; proto=")', () => {
+  it('equals the larger of the two lastIndexOf searches it replaces, on every string of up to 4 of these pieces', () => {
+    // Exhaustive over the pieces that decide it: the separators, the field, a near-miss and filler.
+    const pieces = [';', ',', ' ', ' from=<', '; from=<', ', from=<', 'x from=<', ' proto=', 'x'];
+    let checked = 0;
+    const walk = (s: string, depth: number): void => {
+      for (const f of [' from=<', ' proto=']) {
+        expect(lastFieldCut(s, f), JSON.stringify([s, f])).toBe(Math.max(s.lastIndexOf(`;${f}`), s.lastIndexOf(`,${f}`)));
+        checked++;
+      }
+      if (depth < 4) for (const p of pieces) walk(s + p, depth + 1);
+    };
+    walk('', 0);
+    expect(checked).toBeGreaterThan(10_000);
   });
 });
