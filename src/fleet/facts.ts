@@ -5,6 +5,7 @@
 import type { AlignmentCheck } from '../results.js';
 import type { VantageFacts } from './consistency.js';
 import type { Heartbeat } from './types.js';
+import { byCodeUnits } from '../report/order.js';
 
 export interface RecordedVantage {
   name: string;
@@ -22,7 +23,7 @@ export function recordVantages(heartbeats: Heartbeat[]): RecordedVantage[] {
     if (r) r.workers++;
     else by.set(h.vantage, { name: h.vantage, helo: h.helo, sources: h.sources, workers: 1, lint: h.lint });
   }
-  return [...by.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...by.values()].sort((a, b) => byCodeUnits(a.name, b.name));
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

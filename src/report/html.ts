@@ -15,6 +15,7 @@ import type { AlignmentCheck, HostResult, IdentityKind, ProbeResult, RunResult, 
 import { escapeHtml } from './sanitize.js';
 import { cellOutcome, hostFacts, type CellOutcome, type HostFacts } from './summary.js';
 import { renderTransportHtml } from './transport.js';
+import { byCodeUnits } from './order.js';
 
 export interface HtmlOptions {
   /** Notes shown under the header (e.g. "interrupted run" warnings from loadResultsDetailed). */
@@ -158,7 +159,7 @@ interface HostRef {
 /** "key n" items, largest first, each kept on one line (escaped HTML). */
 function histogramHtml(rec: Record<string, number | undefined>): string {
   const e = Object.entries(rec).filter((x): x is [string, number] => typeof x[1] === 'number' && x[1] > 0);
-  e.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  e.sort((a, b) => b[1] - a[1] || byCodeUnits(a[0], b[0]));
   return e.map(([k, v]) => `<span class="nw">${esc(k)} ${v}</span>`).join(' · ');
 }
 
@@ -237,7 +238,7 @@ function matrixColumns(refs: readonly HostRef[]): Column[] {
     const i = (KIND_ORDER as readonly string[]).indexOf(k);
     return i === -1 ? KIND_ORDER.length : i;
   };
-  return [...cols.values()].sort((a, b) => rank(a.kind) - rank(b.kind) || a.kind.localeCompare(b.kind) || (a.source ?? '').localeCompare(b.source ?? ''));
+  return [...cols.values()].sort((a, b) => rank(a.kind) - rank(b.kind) || byCodeUnits(a.kind, b.kind) || byCodeUnits(a.source ?? '', b.source ?? ''));
 }
 
 function cellEntry(p: ProbeResult): string {
@@ -301,7 +302,7 @@ function renderChart(s: Summary): string {
   const kinds = Object.keys(s.identities).sort((a, b) => {
     const ra = (KIND_ORDER as readonly string[]).indexOf(a);
     const rb = (KIND_ORDER as readonly string[]).indexOf(b);
-    return (ra === -1 ? 99 : ra) - (rb === -1 ? 99 : rb) || a.localeCompare(b);
+    return (ra === -1 ? 99 : ra) - (rb === -1 ? 99 : rb) || byCodeUnits(a, b);
   });
   if (kinds.length === 0) return '';
   const rowH = 30;

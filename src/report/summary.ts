@@ -19,6 +19,7 @@ import type {
   TlsDetails,
 } from '../results.js';
 import { stripControl } from './sanitize.js';
+import { byCodeUnits } from './order.js';
 
 /** Certificate outcome buckets used in `summary.certificates` and by the HTML/CSV renderers. */
 export type CertOutcome = 'valid' | 'self-signed' | 'expired' | 'name-mismatch' | 'untrusted';
@@ -265,7 +266,7 @@ function pct(rate: number | null): string {
 function histogram(rec: Record<string, number | undefined>): string {
   const entries = Object.entries(rec).filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] > 0);
   if (entries.length === 0) return '-';
-  entries.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  entries.sort((a, b) => b[1] - a[1] || byCodeUnits(a[0], b[0]));
   return entries.map(([k, v]) => `${stripControl(k)} ${v}`).join(', ');
 }
 

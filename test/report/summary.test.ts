@@ -116,4 +116,9 @@ describe('renderSummaryBlock', () => {
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
     expect(text).toContain('TLSv9 1');
   });
+  it('breaks count ties by code units, the same under every LANG (localeCompare put "a" before "Z")', () => {
+    const s = summarize([]);
+    Object.assign(s.tlsVersions, { b: 1, Z: 1, a: 1, 'a.c': 1, ab: 1 });
+    expect(renderSummaryBlock(s)).toContain('TLS versions  Z 1, a 1, a.c 1, ab 1, b 1');
+  });
 });
