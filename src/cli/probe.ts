@@ -30,7 +30,7 @@ import { VERSION } from '../version.js';
 import { startProgress } from './progress.js';
 import { openFileOut, tableWidth } from './output.js';
 import { domainName, heloName, identityWord, mailboxValue } from './wire-values.js';
-import { addTransportOptions, assertTransportRulesCheckable, transportApplies, transportInconclusive, transportRecordedOptions, wrapTransportSink, type TransportFlags, type TransportLab } from './transport-options.js';
+import { addTransportOptions, assertTransportRulesCheckable, loadTransportCa, transportApplies, transportInconclusive, transportRecordedOptions, wrapTransportSink, type TransportFlags, type TransportLab } from './transport-options.js';
 import { addStoreOptions, startStoreHook, type StoreFlags } from './store-hook.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'html';
@@ -137,7 +137,9 @@ function buildRunOptions(flags: ProbeFlags, defaultPort: number): { options: Run
   // An explicit --helo must be a Domain or address literal (RFC 5321 §4.1.1.1); this host's own
   // name is taken as the system has it (a warning below says when it is not qualified).
   if (flags.helo !== undefined) heloName('--helo', helo);
-  const kinds = flags.identities ? parseIdentityKinds(flags.identities) : (['primary'] as IdentityKind[]);
+  // `--identities ''` (an unset shell variable) is an empty list, as `,` is: it used to fall back to
+  // the primary alone, silently dropping the matrix the command line asked for.
+  const kinds = flags.identities !== undefined ? parseIdentityKinds(flags.identities) : (['primary'] as IdentityKind[]);
   const custom = (flags.identity ?? []).map((n) => {
     safeWireValue('--identity', n);
     if (n.trim() === '' || /\s/.test(n)) throw new UsageError(`--identity: "${n}" must be one word`);
@@ -202,12 +204,20 @@ function aLabel(flag: string, name: string): string {
   return r.ascii;
 }
 
-function loadPolicy(flags: ProbeFlags, cwd: string): PolicyRule[] {
+function loadPolicy(flags: ProbeFlags, cwd: string, warn: (line: string) => void): PolicyRule[] {
   const rules: PolicyRule[] = [];
-  if (flags.failOn) rules.push(...parsePolicy(flags.failOn));
-  if (flags.policy) {
+  // An empty --fail-on or --policy (an unset shell variable in a CI line) is a usage error, as
+  // `--fail-on ,` is and `report --fail-on ''` was: read as "no rules", it turned the audit off and
+  // the run exited 0 whatever it found.
+  if (flags.failOn !== undefined) rules.push(...parsePolicy(flags.failOn));
+  if (flags.policy !== undefined) {
+    if (flags.policy.trim() === '') throw new UsageError('--policy: empty path');
     const text = readSmallTextFile(resolvePath(cwd, flags.policy), '--policy');
-    rules.push(...parsePolicyFile(text, flags.policy));
+    const fromFile = parsePolicyFile(text, flags.policy);
+    // A rule-less file is allowed (a policy file committed before its rules), but never silently:
+    // the run's exit code then says nothing about the audit.
+    if (fromFile.length === 0) warn(`mxprobe: warning: --policy ${flags.policy} has no rules (only comments and blank lines): nothing is audited\n`);
+    rules.push(...fromFile);
   }
   return rules;
 }
@@ -265,12 +275,11 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   if (flags.output !== undefined && flags.output.trim() === '') throw new UsageError('-o/--output: empty file name');
   const { options } = buildRunOptions(flags, inv.defaultPort ?? 25);
   for (const source of flags.source ?? []) await assertLocalAddress('--source', source);
-  if (flags.helo === undefined && flags.queue === undefined && !options.helo.includes('.') && !flags.quiet) {
-    ctx.stderr.write(`mxprobe: warning: --helo not given and this host's name "${options.helo}" is not fully qualified; receivers will judge exactly that (give --helo <fqdn>)\n`);
-  }
-  const rules = loadPolicy(flags, ctx.cwd);
+  const rules = loadPolicy(flags, ctx.cwd, (line) => void ctx.stderr.write(line));
   assertTransportRulesCheckable(rules, flags, options);
   const servers = (flags.resolver ?? []).map((r) => parseResolverAddress(r));
+  // --ca-file is read and checked here, before -o is opened (and truncated): see loadTransportCa.
+  const transportCa = flags.queue === undefined ? await loadTransportCa(flags, options, ctx.cwd, inv.transportLab) : null;
 
   // Validate every target line first: no probe starts while the input has errors (file:line).
   // Up to KEEP_TARGETS valid targets are kept by the validation pass, so a run of that size parses
@@ -290,6 +299,11 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     ctx.stderr.write(`${new TargetInputError(validation.problems).message}\nskipping ${validation.invalid} invalid line(s) (--skip-invalid)\n`);
   }
   if (validation.count === 0) throw noTargetsError(inv.targets);
+  // Only once the flags and targets are known to be usable: printed before a usage error, the
+  // warning read as part of it.
+  if (flags.helo === undefined && flags.queue === undefined && !options.helo.includes('.') && !flags.quiet) {
+    ctx.stderr.write(`mxprobe: warning: --helo not given and this host's name "${options.helo}" is not fully qualified; receivers will judge exactly that (give --helo <fqdn>)\n`);
+  }
   if (validation.duplicates > 0 && !flags.quiet) ctx.stderr.write(`note: ${validation.duplicates} duplicate target(s) ignored\n`);
   if (validation.ipTargets > 0 && flags.rcpt === undefined && (options.stopAfter === 'rcpt') && !flags.quiet) {
     // RFC 5321 §4.1.3 allows postmaster@[ip], but many receivers refuse domain literals at RCPT
@@ -328,7 +342,9 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
 
   // --resume: skip the cells an earlier run of this file finished, and append to it.
   let resume: ResumeSet | null = null;
-  if (flags.resume) {
+  if (flags.resume !== undefined) {
+    // `--resume ''` used to be ignored: the run started over and wrote to stdout.
+    if (flags.resume.trim() === '') throw new UsageError('--resume: empty path');
     if (flags.format !== 'ndjson') throw new UsageError('--resume works with --format ndjson (the file it appends to)');
     if (flags.output && resolvePath(ctx.cwd, flags.output) !== resolvePath(ctx.cwd, flags.resume)) {
       throw new UsageError('--resume appends to its own file: leave out -o, or give the same path');
@@ -428,7 +444,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     // Fleet results come back as JSON without the chain's DER, so the coordinator does not judge them.
     if (fleet) failed = (await fleet.run(targetsIter, options, sink)) || failed;
     else {
-      const transportSink = await wrapTransportSink(sink, { flags, options, resolver, servers, dnsTimeoutMs: flags.dnsTimeout, cwd: ctx.cwd, ...(inv.transportLab ? { lab: inv.transportLab } : {}) });
+      const transportSink = await wrapTransportSink(sink, { flags, options, resolver, servers, dnsTimeoutMs: flags.dnsTimeout, cwd: ctx.cwd, ca: transportCa, ...(inv.transportLab ? { lab: inv.transportLab } : {}) });
       await runProbes(targetsIter, options, { resolver, signal: ctx.signal, ...enrich, ...(resume?.exists ? { skip: resume } : {}) }, transportSink);
     }
   } catch (err) {
@@ -484,7 +500,7 @@ export function registerProbe(program: Command, ctx: CliContext): void {
     .option('--run-id <id>', 'fleet mode: job ids derive from it; the same id again reuses finished jobs instead of probing twice');
   addProbeOptions(cmd);
   cmd.action(async (targets: string[], flags: ProbeFlags) => {
-    if (flags.resume && cmd.getOptionValueSource('format') !== 'cli') flags.format = 'ndjson';
+    if (flags.resume !== undefined && cmd.getOptionValueSource('format') !== 'cli') flags.format = 'ndjson';
     const args = targets.filter((t) => t !== '-');
     const files = [...(flags.targetsFile ?? []), ...(targets.includes('-') ? ['-'] : [])];
     await executeProbe({ flags, targets: { args, files, stdin: ctx.stdin, cwd: ctx.cwd } }, ctx);

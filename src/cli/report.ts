@@ -79,8 +79,13 @@ export function registerReport(program: Command, ctx: CliContext): void {
       const rules: PolicyRule[] = [];
       for (const spec of flags.failOn ?? []) rules.push(...parsePolicy(spec));
       for (const p of flags.policy ?? []) {
+        // '' resolved to the working directory: "cannot read …: EISDIR" did not say what was wrong.
+        if (p.trim() === '') throw new UsageError('--policy: empty path');
         const text = readSmallTextFile(resolve(ctx.cwd, p), '--policy');
-        rules.push(...parsePolicyFile(text, p));
+        const fromFile = parsePolicyFile(text, p);
+        // Allowed (a policy file committed before its rules), but said: exit 0 then audits nothing.
+        if (fromFile.length === 0) ctx.stderr.write(`mxprobe: warning: --policy ${p} has no rules (only comments and blank lines): nothing is audited\n`);
+        rules.push(...fromFile);
       }
       let now = new Date();
       if (flags.now !== undefined) {
