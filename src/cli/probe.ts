@@ -269,6 +269,19 @@ function targetFailed(t: TargetResult): boolean {
   );
 }
 
+/** Cells a signal cut short or kept from starting (as report/load.ts interruptedCell tells them). */
+function countCutCells(t: TargetResult): number {
+  let n = 0;
+  for (const h of t.hosts) for (const p of h.probes) if (p.error?.code === 'E_INTERRUPTED' || (p.status === 'not-tried' && p.notTried?.reason === 'run interrupted')) n++;
+  return n;
+}
+
+function partialNote(cut: number, missing: number, total: number): string {
+  const parts = [`${cut} probe(s) cut short or never started (error E_INTERRUPTED)`];
+  if (missing > 0) parts.push(`${missing} of ${total} target(s) not listed at all`);
+  return `Interrupted run: these results are partial: ${parts.join('; ')}.`;
+}
+
 export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promise<void> {
   const flags = inv.flags;
   // `-o ''` is a slip (an unset shell variable), not a request for stdout.
@@ -406,6 +419,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   })();
 
   let interrupted = false;
+  let cutCells = 0;
   const onAbort = () => {
     interrupted = true;
   };
@@ -422,6 +436,8 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
       },
       target(t) {
         progress.target(t.input);
+        // Only targets that end after the signal can hold cells it cut short.
+        if (ctx.signal.aborted) cutCells += countCutCells(t);
         summary.addTarget(t);
         if (targetFailed(t) || transportInconclusive(t)) failed = true;
         if (rules.length > 0) violations.push(...evaluateTargetPolicy(t, rules, policyNow));
@@ -465,10 +481,13 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   if (flags.format === 'json') out.write(jsonFooter(finishedAt, sum, interrupted));
   if (flags.format === 'ndjson') out.write(ndjsonSummary(finishedAt, sum, interrupted));
   const run: RunResult = { schemaVersion: 1, tool: meta.tool, startedAt, finishedAt, options: recordedOptions, targets: collected, summary: sum };
-  if (table) out.write(table.render(sum));
+  // A table or page cut short by a signal looked like a complete run of fewer targets: JSON and
+  // NDJSON carry "interrupted", CSV has no place for it, these two say it in words (as `report` does).
+  const partial = interrupted ? partialNote(cutCells, validation.count - sum.targets, validation.count) : null;
+  if (table) out.write(table.render(sum) + (partial !== null ? `\n${partial}\n` : ''));
   // More than one vantage: the relay-consistency report follows the table.
   if (consistency) out.write(`\n${consistency.render()}`);
-  if (flags.format === 'html') out.write((await import('../report/html.js')).renderHtml(run));
+  if (flags.format === 'html') out.write((await import('../report/html.js')).renderHtml(run, partial !== null ? { notes: [partial] } : {}));
   await out.close();
   const storeLost = (await storeHook?.finish(finishedAt, sum, interrupted)) === true;
 

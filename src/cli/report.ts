@@ -55,7 +55,9 @@ function render(run: RunResult, format: ReportFormat, notes: string[], color: bo
     case 'json':
       return renderJson(run);
     case 'table':
-      return renderTable(run, { color, ...(width !== undefined ? { width } : {}) });
+      // The table says it too, not only the HTML page and stderr (the first note is fixed text;
+      // the warnings name files and are on stderr already).
+      return renderTable(run, { color, ...(width !== undefined ? { width } : {}) }) + (notes.length > 0 ? `\n${notes[0]}\n` : '');
   }
 }
 
