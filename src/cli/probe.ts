@@ -3,7 +3,7 @@
  * Results stream: NDJSON is written host by host, JSON target by target, so an interrupted run
  * loses nothing it had finished (and the JSON document is still closed properly).
  */
-import { truncateSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
@@ -269,6 +269,65 @@ function targetFailed(t: TargetResult): boolean {
   );
 }
 
+/**
+ * --resume appends to its file. Two runs resuming one file at once (an hourly cron job overlapping
+ * the previous one) both appended, and both truncated a file that did not exist yet: records
+ * interleaved and lines were torn in the middle of the file, which `report` then refuses whole.
+ * FILE.lock, created exclusively (O_EXCL), holds the owner's PID until its process exits; a lock
+ * whose process is gone (kill -9) is taken over. Two runs taking over one stale lock at the same
+ * moment are not kept apart: that needs a kill -9 and two starts within the same instant.
+ */
+function lockResumeFile(path: string): void {
+  const lock = `${path}.lock`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(lock, 'wx');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new UsageError(`--resume: cannot create the lock file ${lock}: ${(err as Error).message}`);
+      let owner = NaN;
+      try {
+        owner = Number.parseInt(readFileSync(lock, 'utf8'), 10);
+      } catch {
+        continue; // removed in between: try again
+      }
+      // Our own PID: a lock left by an earlier run in this process (the CLI run in-process).
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
+        throw new UsageError(`--resume: ${path} is being written by another mxprobe (pid ${owner}); wait for it to end, or remove ${lock} if that process is not mxprobe`);
+      }
+      try {
+        unlinkSync(lock);
+      } catch {
+        // Another run took it over first: the next attempt sees its lock.
+      }
+      continue;
+    }
+    writeSync(fd, `${process.pid}\n`);
+    closeSync(fd);
+    const release = (): void => {
+      try {
+        if (Number.parseInt(readFileSync(lock, 'utf8'), 10) === process.pid) unlinkSync(lock);
+      } catch {
+        // Already gone.
+      }
+    };
+    process.once('exit', release);
+    return;
+  }
+  throw new UsageError(`--resume: cannot lock ${path} (${lock} keeps changing)`);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Cells a signal cut short or kept from starting (as report/load.ts interruptedCell tells them). */
 function countCutCells(t: TargetResult): number {
   let n = 0;
@@ -363,6 +422,9 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
       throw new UsageError('--resume appends to its own file: leave out -o, or give the same path');
     }
     flags.output = resolvePath(ctx.cwd, flags.resume);
+    // Held until the process exits; taken before the file is read, so the cells skipped are the
+    // cells in the file this run appends to.
+    lockResumeFile(flags.output);
     // Cells, not targets: a target finished under fewer identities or sources is planned again.
     const { loadCompleted } = await import('../probe/resume.js');
     resume = await loadCompleted(flags.output, {
@@ -373,9 +435,12 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     if (resume.exists) {
       // A write cut short by a crash is dropped before appending; a final record without its LF gets one.
       if (resume.truncatedTail) truncateSync(flags.output, resume.validBytes);
-      const before = resume.runOptions ?? {};
-      const changed = RESUME_SENSITIVE.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(recordedOptions[k]));
+      const before = resume.runOptions;
+      // A file without a run record says nothing about its options: listing every option as
+      // "different" (as it did) accused the user of a change nobody made.
+      const changed = before === null ? [] : RESUME_SENSITIVE.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(recordedOptions[k]));
       if (changed.length > 0) ctx.stderr.write(`mxprobe: warning: --resume with different ${changed.join(', ')} than the earlier run\n`);
+      if (before === null && resume.size > 0) ctx.stderr.write(`mxprobe: warning: --resume: ${flags.resume} has no run record, so its options cannot be compared with this run's\n`);
       if (!flags.quiet) ctx.stderr.write(`resuming ${flags.resume}: ${resume.size} finished cell(s), ${resume.targets} finished target(s) skipped\n`);
     }
   }
