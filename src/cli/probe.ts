@@ -132,6 +132,9 @@ export interface ProbeInvocation {
 function buildRunOptions(flags: ProbeFlags, defaultPort: number): { options: RunOptions; kinds: IdentityKind[] } {
   if (flags.ipv4 && flags.ipv6) throw new UsageError('-4 and -6 exclude each other');
   if (flags.nullSender && flags.mailFrom !== undefined) throw new UsageError('--null-sender and --mail-from exclude each other');
+  // `--mail-from ''` (an unset shell variable) silently became the null reverse-path, which
+  // receivers judge differently (bounces); the null path is asked for as '<>' or --null-sender.
+  if (flags.mailFrom !== undefined && flags.mailFrom.trim() === '') throw new UsageError("--mail-from: empty; for the null reverse-path (RFC 5321 §4.5.5) give '<>' or --null-sender");
   const helo = aLabel('--helo', safeWireValue('--helo', flags.helo ?? hostname()));
   if (helo.trim() === '' || /\s/.test(helo)) throw new UsageError(`--helo: "${helo}" must be one word`);
   // An explicit --helo must be a Domain or address literal (RFC 5321 §4.1.1.1); this host's own

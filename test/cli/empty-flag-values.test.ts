@@ -39,6 +39,7 @@ describe('probe: an empty option value is a usage error, before any connection',
     ['--policy', /--policy: empty path/],
     ['--resume', /--resume: empty path/],
     ['--ca-file', /--ca-file: empty path/],
+    ['--mail-from', /--mail-from: empty; for the null reverse-path .* give '<>' or --null-sender/],
   ] as const) {
     it(`${flag} ''`, async () => {
       const before = server.connections();
@@ -49,6 +50,14 @@ describe('probe: an empty option value is a usage error, before any connection',
       expect(server.connections()).toBe(before);
     });
   }
+
+  it("--mail-from '<>' still asks for the null reverse-path (control)", async () => {
+    const r = await runCli([...base(), good(), '--stop-after', 'mail', '--mail-from', '<>', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { targets: Array<{ hosts: Array<{ probes: Array<{ transcript?: Array<{ dir: string; line: string }> }> }> }> };
+    const sent = doc.targets[0]?.hosts[0]?.probes[0]?.transcript?.filter((l) => l.dir === 'C').map((l) => l.line) ?? [];
+    expect(sent).toContain('MAIL FROM:<>');
+  });
 
   it('the same flags with a value still work (control)', async () => {
     const policy = join(dir, 'policy.txt');
