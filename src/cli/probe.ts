@@ -3,7 +3,7 @@
  * Results stream: NDJSON is written host by host, JSON target by target, so an interrupted run
  * loses nothing it had finished (and the JSON document is still closed properly).
  */
-import { closeSync, openSync, readFileSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
@@ -331,6 +331,33 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * `-f list.txt -o list.txt` (a slip, or a script's variable naming both) emptied the targets file
+ * and left the results in its place; above KEEP_TARGETS targets the second pass over the list
+ * would read the results being written as targets. The same file (device and inode, so a symlink
+ * or hard link counts too) is refused before anything is opened.
+ */
+function assertNotATargetsFile(out: string, spec: TargetSourceSpec, flag: string): void {
+  let o: ReturnType<typeof statSync>;
+  try {
+    o = statSync(out);
+  } catch {
+    return; // not there yet: it cannot be one of the inputs
+  }
+  for (const f of spec.files) {
+    if (f === '-') continue;
+    let t: ReturnType<typeof statSync>;
+    try {
+      t = statSync(resolvePath(spec.cwd ?? process.cwd(), f));
+    } catch {
+      continue; // the targets reader reports an unreadable file
+    }
+    if (t.dev === o.dev && t.ino === o.ino && o.isFile()) {
+      throw new UsageError(`${flag} ${out} is the targets file ${f}: the results would overwrite the targets (write them elsewhere)`);
+    }
+  }
+}
+
 /** Cells a signal cut short or kept from starting (as report/load.ts interruptedCell tells them). */
 function countCutCells(t: TargetResult): number {
   let n = 0;
@@ -348,6 +375,8 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   const flags = inv.flags;
   // `-o ''` is a slip (an unset shell variable), not a request for stdout.
   if (flags.output !== undefined && flags.output.trim() === '') throw new UsageError('-o/--output: empty file name');
+  if (flags.output !== undefined) assertNotATargetsFile(resolvePath(ctx.cwd, flags.output), inv.targets, '-o');
+  if (flags.resume !== undefined && flags.resume.trim() !== '') assertNotATargetsFile(resolvePath(ctx.cwd, flags.resume), inv.targets, '--resume');
   const { options } = buildRunOptions(flags, inv.defaultPort ?? 25);
   for (const source of flags.source ?? []) await assertLocalAddress('--source', source);
   const rules = loadPolicy(flags, ctx.cwd, (line) => void ctx.stderr.write(line));

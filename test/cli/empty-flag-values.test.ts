@@ -133,3 +133,19 @@ describe('the "--helo not given" warning', () => {
     expect(ok.stderr).toMatch(/--helo not given/);
   });
 });
+
+describe('-o or --resume naming the targets file', () => {
+  // It used to overwrite the target list with the results (exit 0), or append results to it.
+  for (const flag of ['-o', '--resume'] as const) {
+    it(`${flag}: exit 2, the list left as it was, no connection`, async () => {
+      const list = join(dir, `list${flag.replace(/-/g, '')}.txt`);
+      await writeFile(list, `${good()}\n`);
+      const before = server.connections();
+      const r = await runCli([...base(), '-f', list, flag, list]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`${flag} .* is the targets file`));
+      expect(await readFile(list, 'utf8')).toBe(`${good()}\n`);
+      expect(server.connections()).toBe(before);
+    });
+  }
+});
