@@ -5,6 +5,7 @@
  * Nothing is probed again; the renderers are pure functions of the saved results.
  */
 import { writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { CliContext } from './context.js';
@@ -61,6 +62,16 @@ function render(run: RunResult, format: ReportFormat, notes: string[], color: bo
   }
 }
 
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.isFile() && x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false; // one of them does not exist (yet): not the same file
+  }
+}
+
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function registerReport(program: Command, ctx: CliContext): void {
@@ -77,6 +88,12 @@ export function registerReport(program: Command, ctx: CliContext): void {
     .addHelpText('after', `\nPolicy rules:\n  ${POLICY_RULES_HELP.join('\n  ')}\n\nExit codes: 0 ok, 2 unreadable results or bad policy, 3 policy violated.\n`)
     .action(async (file: string, flags: ReportFlags) => {
       if (flags.output !== undefined && flags.output.trim() === '') throw new UsageError('-o/--output: empty file name');
+      // `report run.json -o run.json` replaced the results with their rendering (a table, a page, or
+      // JSON without what the loader merged or noted): the one copy of a run, gone. Same device and
+      // inode, so a symlink counts too.
+      if (flags.output !== undefined && sameFile(resolve(ctx.cwd, flags.output), resolve(ctx.cwd, file))) {
+        throw new UsageError(`-o ${flags.output} is the results file being read: write the report elsewhere`);
+      }
       // Parse the policy first: a typo in --fail-on should fail before any output is written.
       const rules: PolicyRule[] = [];
       for (const spec of flags.failOn ?? []) rules.push(...parsePolicy(spec));
