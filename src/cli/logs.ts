@@ -204,7 +204,8 @@ async function emitTargetsProblem(path: string, logs: string[]): Promise<string 
     for (const log of logs) {
       try {
         const l = await stat(log);
-        if (l.dev === st.dev && l.ino === st.ino) return 'it is one of the logs being read (it would be overwritten)';
+        // Regular files only: /dev/stdin and /dev/stdout on one terminal are the same device.
+        if (st.isFile() && l.dev === st.dev && l.ino === st.ino) return 'it is one of the logs being read (it would be overwritten)';
       } catch {
         // An unreadable log is reported by the reader.
       }
