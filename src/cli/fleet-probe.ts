@@ -19,7 +19,7 @@ export interface FleetRun {
 }
 
 export async function openFleetRun(flags: ProbeFlags, ctx: CliContext, recorded: Record<string, unknown>): Promise<FleetRun> {
-  if (flags.resume) throw new UsageError('--resume and --queue exclude each other (a fleet run re-uses finished jobs with the same --run-id instead)');
+  if (flags.resume !== undefined) throw new UsageError('--resume and --queue exclude each other (a fleet run re-uses finished jobs with the same --run-id instead)');
   if (flags.source?.length) throw new UsageError('--source with --queue: each worker probes from its own --source (mxprobe worker --source …)');
   const { redisSpec } = await import('../fleet/redis.js');
   const { prepareFleet } = await import('../fleet/prepare.js');

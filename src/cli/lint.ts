@@ -62,6 +62,8 @@ export function registerLint(program: Command, ctx: CliContext): void {
 
       if (opts.fleet !== undefined) {
         if (heloArg !== undefined) return usage('give either <helo-name> or --fleet <file>, not both');
+        // '' (an unset shell variable) resolved to the working directory.
+        if (opts.fleet.trim() === '') return usage('--fleet: empty path');
         const file = resolvePath(ctx.cwd, opts.fleet);
         let stream: Awaited<ReturnType<typeof openInputStream>>;
         try {
@@ -88,6 +90,9 @@ export function registerLint(program: Command, ctx: CliContext): void {
       }
 
       if (heloArg === undefined) return usage('missing <helo-name> (or use --fleet <file>)');
+      // `lint "$HELO"` with the variable unset linted the empty name and exited 3 (a lint failure)
+      // instead of saying the command line was wrong.
+      if (heloArg.trim() === '') return usage('<helo-name> is empty');
       // RFC 5321 §2.3.8: CR, LF or NUL would end the command line; refuse rather than lint it.
       if (/[\r\n\0]/.test(heloArg)) return usage('<helo-name> contains CR, LF or NUL');
       let sourceIp: string | null = null;

@@ -7,9 +7,9 @@
  * truncated gzip, unreadable): the report for everything read, including that source's lines before
  * the break, is still written, and stderr names the file.
  */
-import { writeFile } from 'node:fs/promises';
+import { access, constants as fsConstants, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import type { Bucket } from '../logs/aggregate.js';
@@ -103,6 +103,13 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       // Said before the logs are read: an empty name (an unset variable) failed only at the end, as
       // "cannot write --emit-targets : EISDIR" after the whole report.
       if (flags.emitTargets !== undefined && flags.emitTargets.trim() === '') return usage('--emit-targets needs a file name');
+      if (flags.emitTargets !== undefined) {
+        // Checked before the logs are read, not after: a path that cannot be written failed only at
+        // the end of the whole report (found by qa8), and a log named as --emit-targets was read,
+        // then overwritten with the targets list.
+        const problem = await emitTargetsProblem(resolve(ctx.cwd, flags.emitTargets), files.filter((f) => f !== '-').map((f) => resolve(ctx.cwd, f)));
+        if (problem !== null) return usage(`cannot write --emit-targets ${flags.emitTargets}: ${problem}`);
+      }
       if (flags.relay !== undefined && (flags.relay === '' || /[\s\0-\x1f]/.test(flags.relay))) return usage('--relay must be a non-empty name without spaces or control characters');
 
       // V8 first runs a regex on bytecode and compiles it to machine code when it runs again: the
@@ -179,4 +186,36 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         ctx.setExitCode(1);
       }
     });
+}
+
+/**
+ * Why --emit-targets cannot be written, or null. Nothing is created: a run that fails later
+ * leaves no empty file behind. A log being read is refused (same device and inode).
+ */
+async function emitTargetsProblem(path: string, logs: string[]): Promise<string | null> {
+  let st: Awaited<ReturnType<typeof stat>> | null = null;
+  try {
+    st = await stat(path);
+  } catch {
+    // Not there yet: its directory must take a new file.
+  }
+  if (st !== null) {
+    if (st.isDirectory()) return 'it is a directory';
+    for (const log of logs) {
+      try {
+        const l = await stat(log);
+        // Regular files only: /dev/stdin and /dev/stdout on one terminal are the same device.
+        if (st.isFile() && l.dev === st.dev && l.ino === st.ino) return 'it is one of the logs being read (it would be overwritten)';
+      } catch {
+        // An unreadable log is reported by the reader.
+      }
+    }
+  }
+  try {
+    await access(st !== null ? path : dirname(path), fsConstants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'no such directory' : code === 'EROFS' ? 'read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error).message;
+  }
+  return null;
 }

@@ -3,7 +3,7 @@
  * Results stream: NDJSON is written host by host, JSON target by target, so an interrupted run
  * loses nothing it had finished (and the JSON document is still closed properly).
  */
-import { truncateSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
@@ -30,7 +30,7 @@ import { VERSION } from '../version.js';
 import { startProgress } from './progress.js';
 import { openFileOut, tableWidth } from './output.js';
 import { domainName, heloName, identityWord, mailboxValue } from './wire-values.js';
-import { addTransportOptions, assertTransportRulesCheckable, transportApplies, transportInconclusive, transportRecordedOptions, wrapTransportSink, type TransportFlags, type TransportLab } from './transport-options.js';
+import { addTransportOptions, assertTransportRulesCheckable, loadTransportCa, transportApplies, transportInconclusive, transportRecordedOptions, wrapTransportSink, type TransportFlags, type TransportLab } from './transport-options.js';
 import { addStoreOptions, startStoreHook, type StoreFlags } from './store-hook.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'html';
@@ -132,12 +132,17 @@ export interface ProbeInvocation {
 function buildRunOptions(flags: ProbeFlags, defaultPort: number): { options: RunOptions; kinds: IdentityKind[] } {
   if (flags.ipv4 && flags.ipv6) throw new UsageError('-4 and -6 exclude each other');
   if (flags.nullSender && flags.mailFrom !== undefined) throw new UsageError('--null-sender and --mail-from exclude each other');
+  // `--mail-from ''` (an unset shell variable) silently became the null reverse-path, which
+  // receivers judge differently (bounces); the null path is asked for as '<>' or --null-sender.
+  if (flags.mailFrom !== undefined && flags.mailFrom.trim() === '') throw new UsageError("--mail-from: empty; for the null reverse-path (RFC 5321 §4.5.5) give '<>' or --null-sender");
   const helo = aLabel('--helo', safeWireValue('--helo', flags.helo ?? hostname()));
   if (helo.trim() === '' || /\s/.test(helo)) throw new UsageError(`--helo: "${helo}" must be one word`);
   // An explicit --helo must be a Domain or address literal (RFC 5321 §4.1.1.1); this host's own
   // name is taken as the system has it (a warning below says when it is not qualified).
   if (flags.helo !== undefined) heloName('--helo', helo);
-  const kinds = flags.identities ? parseIdentityKinds(flags.identities) : (['primary'] as IdentityKind[]);
+  // `--identities ''` (an unset shell variable) is an empty list, as `,` is: it used to fall back to
+  // the primary alone, silently dropping the matrix the command line asked for.
+  const kinds = flags.identities !== undefined ? parseIdentityKinds(flags.identities) : (['primary'] as IdentityKind[]);
   const custom = (flags.identity ?? []).map((n) => {
     safeWireValue('--identity', n);
     if (n.trim() === '' || /\s/.test(n)) throw new UsageError(`--identity: "${n}" must be one word`);
@@ -202,12 +207,20 @@ function aLabel(flag: string, name: string): string {
   return r.ascii;
 }
 
-function loadPolicy(flags: ProbeFlags, cwd: string): PolicyRule[] {
+function loadPolicy(flags: ProbeFlags, cwd: string, warn: (line: string) => void): PolicyRule[] {
   const rules: PolicyRule[] = [];
-  if (flags.failOn) rules.push(...parsePolicy(flags.failOn));
-  if (flags.policy) {
+  // An empty --fail-on or --policy (an unset shell variable in a CI line) is a usage error, as
+  // `--fail-on ,` is and `report --fail-on ''` was: read as "no rules", it turned the audit off and
+  // the run exited 0 whatever it found.
+  if (flags.failOn !== undefined) rules.push(...parsePolicy(flags.failOn));
+  if (flags.policy !== undefined) {
+    if (flags.policy.trim() === '') throw new UsageError('--policy: empty path');
     const text = readSmallTextFile(resolvePath(cwd, flags.policy), '--policy');
-    rules.push(...parsePolicyFile(text, flags.policy));
+    const fromFile = parsePolicyFile(text, flags.policy);
+    // A rule-less file is allowed (a policy file committed before its rules), but never silently:
+    // the run's exit code then says nothing about the audit.
+    if (fromFile.length === 0) warn(`mxprobe: warning: --policy ${flags.policy} has no rules (only comments and blank lines): nothing is audited\n`);
+    rules.push(...fromFile);
   }
   return rules;
 }
@@ -259,18 +272,118 @@ function targetFailed(t: TargetResult): boolean {
   );
 }
 
+/**
+ * --resume appends to its file. Two runs resuming one file at once (an hourly cron job overlapping
+ * the previous one) both appended, and both truncated a file that did not exist yet: records
+ * interleaved and lines were torn in the middle of the file, which `report` then refuses whole.
+ * FILE.lock, created exclusively (O_EXCL), holds the owner's PID until its process exits; a lock
+ * whose process is gone (kill -9) is taken over. Two runs taking over one stale lock at the same
+ * moment are not kept apart: that needs a kill -9 and two starts within the same instant.
+ */
+function lockResumeFile(path: string): void {
+  const lock = `${path}.lock`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(lock, 'wx');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new UsageError(`--resume: cannot create the lock file ${lock}: ${(err as Error).message}`);
+      let owner = NaN;
+      try {
+        owner = Number.parseInt(readFileSync(lock, 'utf8'), 10);
+      } catch {
+        continue; // removed in between: try again
+      }
+      // Our own PID: a lock left by an earlier run in this process (the CLI run in-process).
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
+        throw new UsageError(`--resume: ${path} is being written by another mxprobe (pid ${owner}); wait for it to end, or remove ${lock} if that process is not mxprobe`);
+      }
+      try {
+        unlinkSync(lock);
+      } catch {
+        // Another run took it over first: the next attempt sees its lock.
+      }
+      continue;
+    }
+    writeSync(fd, `${process.pid}\n`);
+    closeSync(fd);
+    const release = (): void => {
+      try {
+        if (Number.parseInt(readFileSync(lock, 'utf8'), 10) === process.pid) unlinkSync(lock);
+      } catch {
+        // Already gone.
+      }
+    };
+    process.once('exit', release);
+    return;
+  }
+  throw new UsageError(`--resume: cannot lock ${path} (${lock} keeps changing)`);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * `-f list.txt -o list.txt` (a slip, or a script's variable naming both) emptied the targets file
+ * and left the results in its place; above KEEP_TARGETS targets the second pass over the list
+ * would read the results being written as targets. The same file (device and inode, so a symlink
+ * or hard link counts too) is refused before anything is opened.
+ */
+function assertNotATargetsFile(out: string, spec: TargetSourceSpec, flag: string): void {
+  let o: ReturnType<typeof statSync>;
+  try {
+    o = statSync(out);
+  } catch {
+    return; // not there yet: it cannot be one of the inputs
+  }
+  for (const f of spec.files) {
+    if (f === '-') continue;
+    let t: ReturnType<typeof statSync>;
+    try {
+      t = statSync(resolvePath(spec.cwd ?? process.cwd(), f));
+    } catch {
+      continue; // the targets reader reports an unreadable file
+    }
+    if (t.dev === o.dev && t.ino === o.ino && o.isFile()) {
+      throw new UsageError(`${flag} ${out} is the targets file ${f}: the results would overwrite the targets (write them elsewhere)`);
+    }
+  }
+}
+
+/** Cells a signal cut short or kept from starting (as report/load.ts interruptedCell tells them). */
+function countCutCells(t: TargetResult): number {
+  let n = 0;
+  for (const h of t.hosts) for (const p of h.probes) if (p.error?.code === 'E_INTERRUPTED' || (p.status === 'not-tried' && p.notTried?.reason === 'run interrupted')) n++;
+  return n;
+}
+
+function partialNote(cut: number, missing: number, total: number): string {
+  const parts = [`${cut} probe(s) cut short or never started (error E_INTERRUPTED)`];
+  if (missing > 0) parts.push(`${missing} of ${total} target(s) not listed at all`);
+  return `Interrupted run: these results are partial: ${parts.join('; ')}.`;
+}
+
 export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promise<void> {
   const flags = inv.flags;
   // `-o ''` is a slip (an unset shell variable), not a request for stdout.
   if (flags.output !== undefined && flags.output.trim() === '') throw new UsageError('-o/--output: empty file name');
+  if (flags.output !== undefined) assertNotATargetsFile(resolvePath(ctx.cwd, flags.output), inv.targets, '-o');
+  if (flags.resume !== undefined && flags.resume.trim() !== '') assertNotATargetsFile(resolvePath(ctx.cwd, flags.resume), inv.targets, '--resume');
   const { options } = buildRunOptions(flags, inv.defaultPort ?? 25);
   for (const source of flags.source ?? []) await assertLocalAddress('--source', source);
-  if (flags.helo === undefined && flags.queue === undefined && !options.helo.includes('.') && !flags.quiet) {
-    ctx.stderr.write(`mxprobe: warning: --helo not given and this host's name "${options.helo}" is not fully qualified; receivers will judge exactly that (give --helo <fqdn>)\n`);
-  }
-  const rules = loadPolicy(flags, ctx.cwd);
+  const rules = loadPolicy(flags, ctx.cwd, (line) => void ctx.stderr.write(line));
   assertTransportRulesCheckable(rules, flags, options);
   const servers = (flags.resolver ?? []).map((r) => parseResolverAddress(r));
+  // --ca-file is read and checked here, before -o is opened (and truncated): see loadTransportCa.
+  const transportCa = flags.queue === undefined ? await loadTransportCa(flags, options, ctx.cwd, inv.transportLab) : null;
 
   // Validate every target line first: no probe starts while the input has errors (file:line).
   // Up to KEEP_TARGETS valid targets are kept by the validation pass, so a run of that size parses
@@ -290,6 +403,11 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     ctx.stderr.write(`${new TargetInputError(validation.problems).message}\nskipping ${validation.invalid} invalid line(s) (--skip-invalid)\n`);
   }
   if (validation.count === 0) throw noTargetsError(inv.targets);
+  // Only once the flags and targets are known to be usable: printed before a usage error, the
+  // warning read as part of it.
+  if (flags.helo === undefined && flags.queue === undefined && !options.helo.includes('.') && !flags.quiet) {
+    ctx.stderr.write(`mxprobe: warning: --helo not given and this host's name "${options.helo}" is not fully qualified; receivers will judge exactly that (give --helo <fqdn>)\n`);
+  }
   if (validation.duplicates > 0 && !flags.quiet) ctx.stderr.write(`note: ${validation.duplicates} duplicate target(s) ignored\n`);
   if (validation.ipTargets > 0 && flags.rcpt === undefined && (options.stopAfter === 'rcpt') && !flags.quiet) {
     // RFC 5321 §4.1.3 allows postmaster@[ip], but many receivers refuse domain literals at RCPT
@@ -328,12 +446,17 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
 
   // --resume: skip the cells an earlier run of this file finished, and append to it.
   let resume: ResumeSet | null = null;
-  if (flags.resume) {
+  if (flags.resume !== undefined) {
+    // `--resume ''` used to be ignored: the run started over and wrote to stdout.
+    if (flags.resume.trim() === '') throw new UsageError('--resume: empty path');
     if (flags.format !== 'ndjson') throw new UsageError('--resume works with --format ndjson (the file it appends to)');
     if (flags.output && resolvePath(ctx.cwd, flags.output) !== resolvePath(ctx.cwd, flags.resume)) {
       throw new UsageError('--resume appends to its own file: leave out -o, or give the same path');
     }
     flags.output = resolvePath(ctx.cwd, flags.resume);
+    // Held until the process exits; taken before the file is read, so the cells skipped are the
+    // cells in the file this run appends to.
+    lockResumeFile(flags.output);
     // Cells, not targets: a target finished under fewer identities or sources is planned again.
     const { loadCompleted } = await import('../probe/resume.js');
     resume = await loadCompleted(flags.output, {
@@ -344,9 +467,12 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     if (resume.exists) {
       // A write cut short by a crash is dropped before appending; a final record without its LF gets one.
       if (resume.truncatedTail) truncateSync(flags.output, resume.validBytes);
-      const before = resume.runOptions ?? {};
-      const changed = RESUME_SENSITIVE.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(recordedOptions[k]));
+      const before = resume.runOptions;
+      // A file without a run record says nothing about its options: listing every option as
+      // "different" (as it did) accused the user of a change nobody made.
+      const changed = before === null ? [] : RESUME_SENSITIVE.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(recordedOptions[k]));
       if (changed.length > 0) ctx.stderr.write(`mxprobe: warning: --resume with different ${changed.join(', ')} than the earlier run\n`);
+      if (before === null && resume.size > 0) ctx.stderr.write(`mxprobe: warning: --resume: ${flags.resume} has no run record, so its options cannot be compared with this run's\n`);
       if (!flags.quiet) ctx.stderr.write(`resuming ${flags.resume}: ${resume.size} finished cell(s), ${resume.targets} finished target(s) skipped\n`);
     }
   }
@@ -390,6 +516,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   })();
 
   let interrupted = false;
+  let cutCells = 0;
   const onAbort = () => {
     interrupted = true;
   };
@@ -406,6 +533,8 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
       },
       target(t) {
         progress.target(t.input);
+        // Only targets that end after the signal can hold cells it cut short.
+        if (ctx.signal.aborted) cutCells += countCutCells(t);
         summary.addTarget(t);
         if (targetFailed(t) || transportInconclusive(t)) failed = true;
         if (rules.length > 0) violations.push(...evaluateTargetPolicy(t, rules, policyNow));
@@ -428,7 +557,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     // Fleet results come back as JSON without the chain's DER, so the coordinator does not judge them.
     if (fleet) failed = (await fleet.run(targetsIter, options, sink)) || failed;
     else {
-      const transportSink = await wrapTransportSink(sink, { flags, options, resolver, servers, dnsTimeoutMs: flags.dnsTimeout, cwd: ctx.cwd, ...(inv.transportLab ? { lab: inv.transportLab } : {}) });
+      const transportSink = await wrapTransportSink(sink, { flags, options, resolver, servers, dnsTimeoutMs: flags.dnsTimeout, cwd: ctx.cwd, ca: transportCa, ...(inv.transportLab ? { lab: inv.transportLab } : {}) });
       await runProbes(targetsIter, options, { resolver, signal: ctx.signal, ...enrich, ...(resume?.exists ? { skip: resume } : {}) }, transportSink);
     }
   } catch (err) {
@@ -449,10 +578,13 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   if (flags.format === 'json') out.write(jsonFooter(finishedAt, sum, interrupted));
   if (flags.format === 'ndjson') out.write(ndjsonSummary(finishedAt, sum, interrupted));
   const run: RunResult = { schemaVersion: 1, tool: meta.tool, startedAt, finishedAt, options: recordedOptions, targets: collected, summary: sum };
-  if (table) out.write(table.render(sum));
+  // A table or page cut short by a signal looked like a complete run of fewer targets: JSON and
+  // NDJSON carry "interrupted", CSV has no place for it, these two say it in words (as `report` does).
+  const partial = interrupted ? partialNote(cutCells, validation.count - sum.targets, validation.count) : null;
+  if (table) out.write(table.render(sum) + (partial !== null ? `\n${partial}\n` : ''));
   // More than one vantage: the relay-consistency report follows the table.
   if (consistency) out.write(`\n${consistency.render()}`);
-  if (flags.format === 'html') out.write((await import('../report/html.js')).renderHtml(run));
+  if (flags.format === 'html') out.write((await import('../report/html.js')).renderHtml(run, partial !== null ? { notes: [partial] } : {}));
   await out.close();
   const storeLost = (await storeHook?.finish(finishedAt, sum, interrupted)) === true;
 
@@ -484,7 +616,7 @@ export function registerProbe(program: Command, ctx: CliContext): void {
     .option('--run-id <id>', 'fleet mode: job ids derive from it; the same id again reuses finished jobs instead of probing twice');
   addProbeOptions(cmd);
   cmd.action(async (targets: string[], flags: ProbeFlags) => {
-    if (flags.resume && cmd.getOptionValueSource('format') !== 'cli') flags.format = 'ndjson';
+    if (flags.resume !== undefined && cmd.getOptionValueSource('format') !== 'cli') flags.format = 'ndjson';
     const args = targets.filter((t) => t !== '-');
     const files = [...(flags.targetsFile ?? []), ...(targets.includes('-') ? ['-'] : [])];
     await executeProbe({ flags, targets: { args, files, stdin: ctx.stdin, cwd: ctx.cwd } }, ctx);

@@ -5,6 +5,7 @@
  * Nothing is probed again; the renderers are pure functions of the saved results.
  */
 import { writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { CliContext } from './context.js';
@@ -55,7 +56,19 @@ function render(run: RunResult, format: ReportFormat, notes: string[], color: bo
     case 'json':
       return renderJson(run);
     case 'table':
-      return renderTable(run, { color, ...(width !== undefined ? { width } : {}) });
+      // The table says it too, not only the HTML page and stderr (the first note is fixed text;
+      // the warnings name files and are on stderr already).
+      return renderTable(run, { color, ...(width !== undefined ? { width } : {}) }) + (notes.length > 0 ? `\n${notes[0]}\n` : '');
+  }
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.isFile() && x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false; // one of them does not exist (yet): not the same file
   }
 }
 
@@ -75,12 +88,23 @@ export function registerReport(program: Command, ctx: CliContext): void {
     .addHelpText('after', `\nPolicy rules:\n  ${POLICY_RULES_HELP.join('\n  ')}\n\nExit codes: 0 ok, 2 unreadable results or bad policy, 3 policy violated.\n`)
     .action(async (file: string, flags: ReportFlags) => {
       if (flags.output !== undefined && flags.output.trim() === '') throw new UsageError('-o/--output: empty file name');
+      // `report run.json -o run.json` replaced the results with their rendering (a table, a page, or
+      // JSON without what the loader merged or noted): the one copy of a run, gone. Same device and
+      // inode, so a symlink counts too.
+      if (flags.output !== undefined && sameFile(resolve(ctx.cwd, flags.output), resolve(ctx.cwd, file))) {
+        throw new UsageError(`-o ${flags.output} is the results file being read: write the report elsewhere`);
+      }
       // Parse the policy first: a typo in --fail-on should fail before any output is written.
       const rules: PolicyRule[] = [];
       for (const spec of flags.failOn ?? []) rules.push(...parsePolicy(spec));
       for (const p of flags.policy ?? []) {
+        // '' resolved to the working directory: "cannot read …: EISDIR" did not say what was wrong.
+        if (p.trim() === '') throw new UsageError('--policy: empty path');
         const text = readSmallTextFile(resolve(ctx.cwd, p), '--policy');
-        rules.push(...parsePolicyFile(text, p));
+        const fromFile = parsePolicyFile(text, p);
+        // Allowed (a policy file committed before its rules), but said: exit 0 then audits nothing.
+        if (fromFile.length === 0) ctx.stderr.write(`mxprobe: warning: --policy ${p} has no rules (only comments and blank lines): nothing is audited\n`);
+        rules.push(...fromFile);
       }
       let now = new Date();
       if (flags.now !== undefined) {

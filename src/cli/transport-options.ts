@@ -41,30 +41,49 @@ export function transportApplies(options: RunOptions): boolean {
   return options.implicitTls || (options.starttls && options.stopAfter !== 'banner' && options.stopAfter !== 'ehlo');
 }
 
-export async function wrapTransportSink(
-  sink: RunSink,
-  ctx: { flags: TransportFlags; options: RunOptions; resolver: Resolver; servers: string[]; dnsTimeoutMs: number; cwd: string; lab?: TransportLab },
-): Promise<RunSink> {
-  const { flags, options } = ctx;
-  if (!transportApplies(options) || (flags.dane === false && flags.mtaSts === false)) return sink;
-  const [{ createSecureResolver, pickServer }, { createPolicyFetcher }, { parseCaBundle }, { withTransport }] = await Promise.all([
-    import('../transport/dns-query.js'),
-    import('../transport/https-fetch.js'),
-    import('../transport/pkix.js'),
-    import('../transport/enrich.js'),
-  ]);
-  let extraCa: string[] = [...(ctx.lab?.extraCa ?? [])];
-  if (flags.caFile) {
-    extraCa.push(readSmallTextFile(resolvePath(ctx.cwd, flags.caFile), '--ca-file'));
-  }
-  let anchors;
+/** The trust anchors MTA-STS uses beyond the system CAs: --ca-file's and the demo lab's. */
+export interface TransportCa {
+  extraCa: string[];
+  anchors: ReturnType<typeof import('../transport/pkix.js').parseCaBundle>;
+}
+
+/**
+ * Reads and checks --ca-file. A probe run calls this before it opens -o: a missing or broken file
+ * is a usage error, and a usage error must not first truncate the results file the user named
+ * (it used to be read only when the run began, after -o was emptied). Null when the run checks no
+ * transport security, as then nothing reads the file.
+ */
+export async function loadTransportCa(flags: TransportFlags, options: RunOptions, cwd: string, lab?: TransportLab): Promise<TransportCa | null> {
+  // `--ca-file ''` (an unset shell variable) was taken as "no file" and silently ignored.
+  if (flags.caFile !== undefined && flags.caFile.trim() === '') throw new UsageError('--ca-file: empty path');
+  if (!transportApplies(options) || (flags.dane === false && flags.mtaSts === false)) return null;
+  const { parseCaBundle } = await import('../transport/pkix.js');
+  const extraCa: string[] = [...(lab?.extraCa ?? [])];
+  if (flags.caFile !== undefined) extraCa.push(readSmallTextFile(resolvePath(cwd, flags.caFile), '--ca-file'));
+  let anchors: TransportCa['anchors'];
   try {
     anchors = extraCa.flatMap(parseCaBundle);
   } catch (err) {
     throw new UsageError(`--ca-file: ${flags.caFile ?? 'lab CA'}: not a PEM certificate bundle: ${(err as Error).message}`);
   }
-  if (flags.caFile && anchors.length === 0) throw new UsageError(`--ca-file: ${flags.caFile} holds no PEM certificate`);
-  extraCa = anchors.map((a) => a.toString());
+  if (flags.caFile !== undefined && anchors.length === 0) throw new UsageError(`--ca-file: ${flags.caFile} holds no PEM certificate`);
+  return { extraCa: anchors.map((a) => a.toString()), anchors };
+}
+
+export async function wrapTransportSink(
+  sink: RunSink,
+  ctx: { flags: TransportFlags; options: RunOptions; resolver: Resolver; servers: string[]; dnsTimeoutMs: number; cwd: string; lab?: TransportLab; ca?: TransportCa | null },
+): Promise<RunSink> {
+  const { flags, options } = ctx;
+  if (!transportApplies(options) || (flags.dane === false && flags.mtaSts === false)) return sink;
+  const [{ createSecureResolver, pickServer }, { createPolicyFetcher }, { withTransport }] = await Promise.all([
+    import('../transport/dns-query.js'),
+    import('../transport/https-fetch.js'),
+    import('../transport/enrich.js'),
+  ]);
+  const ca = ctx.ca ?? (await loadTransportCa(flags, options, ctx.cwd, ctx.lab));
+  const extraCa = ca?.extraCa ?? [];
+  const anchors = ca?.anchors ?? [];
   const server = pickServer(ctx.servers.length > 0 ? ctx.servers : ctx.lab ? [ctx.lab.server] : []);
   const lookup = async (host: string): Promise<string | null> => {
     const a = await ctx.resolver.a(host);

@@ -130,21 +130,21 @@ async function* refuseBinary(chunks: AsyncIterable<unknown>, source: string): As
   }
 }
 
-function describeError(err: unknown): string {
+function describeError(err: unknown, what = 'targets file'): string {
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : 'EIO';
   const message = typeof e.message === 'string' ? e.message : String(err);
   switch (code) {
     case 'ENOENT':
-      return 'cannot read targets file: no such file';
+      return `cannot read ${what}: no such file`;
     case 'EACCES':
     case 'EPERM':
-      return 'cannot read targets file: permission denied';
+      return `cannot read ${what}: permission denied`;
     case 'EISDIR':
-      return 'cannot read targets file: it is a directory';
+      return `cannot read ${what}: it is a directory`;
     default:
       // Node's message already starts with the code ("ENOTDIR: not a directory, open …"): say it once.
-      return `cannot read targets file: ${message.startsWith(`${code}: `) ? message : `${code}: ${message}`}`;
+      return `cannot read ${what}: ${message.startsWith(`${code}: `) ? message : `${code}: ${message}`}`;
   }
 }
 
@@ -154,9 +154,17 @@ function describeError(err: unknown): string {
  * is a TargetInputError at `path:line` instead of a buffer that grows until the process dies.
  */
 export async function* boundedTextLines(chunks: AsyncIterable<unknown>, source: string): AsyncGenerator<string> {
-  for await (const raw of splitLines(refuseBinary(chunks, source))) {
-    if (raw.tooLong) throw new TargetInputError([{ source, line: raw.lineNo, input: raw.text, reason: `line longer than ${MAX_LINE_LENGTH} characters` }]);
-    yield raw.text;
+  try {
+    for await (const raw of splitLines(refuseBinary(chunks, source))) {
+      if (raw.tooLong) throw new TargetInputError([{ source, line: raw.lineNo, input: raw.text, reason: `line longer than ${MAX_LINE_LENGTH} characters` }]);
+      yield raw.text;
+    }
+  } catch (err) {
+    // Read errors, as in fileLines: a directory opens and fails only at the first read (EISDIR),
+    // which `lint --fleet DIR` reported as "internal error", exit 1. Errors of the consumer never
+    // come back into a generator through `yield`, so only I/O failures are wrapped here.
+    if (err instanceof TargetInputError) throw err;
+    throw new TargetInputError([{ source, line: 0, input: '', reason: describeError(err, 'file') }]);
   }
 }
 

@@ -55,6 +55,25 @@ describe('lint --fleet with input that is not a fleet list', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('a directory: one line naming it, exit 2 (it was "internal error: Error: EISDIR", exit 1)', async () => {
+    const r = await lint(dir);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trim()).toBe(`mxprobe lint: --fleet: ${dir}: cannot read file: it is a directory`);
+  });
+
+  it("an empty --fleet path or <helo-name> (an unset shell variable) is a usage error, nothing linted", async () => {
+    const before = dns.queries();
+    const fleet = await lint('');
+    expect(fleet.code, fleet.stderr).toBe(2);
+    expect(fleet.stderr.trim()).toBe('mxprobe lint: --fleet: empty path');
+    // It used to lint "" and exit 3, a lint failure, as if a real name had been judged.
+    const helo = await runCli(['lint', '--resolver', dns.address, '--timeout', '1000', '', '--source-ip', '127.0.0.10']);
+    expect(helo.code, helo.stderr).toBe(2);
+    expect(helo.stderr.trim()).toBe('mxprobe lint: <helo-name> is empty');
+    expect(helo.stdout).toBe('');
+    expect(dns.queries()).toBe(before);
+  });
+
   it('a good fleet file still lints (control)', async () => {
     const f = join(dir, 'ok.txt');
     await writeFile(f, '# relays\r\n127.0.0.10 good.example.test\r\n');

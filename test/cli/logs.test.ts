@@ -2,7 +2,7 @@
  * `mxprobe logs` as a user runs it (the built CLI): the JSON contract names, csv/html safety,
  * stdin and .gz, --emit-targets, and the exit codes for bad input.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -98,6 +98,30 @@ describe('mxprobe logs (built CLI)', () => {
     expect(empty.code).toBe(2);
     expect(empty.stderr).toBe('mxprobe logs: --emit-targets needs a file name\n');
     expect(empty.stdout).toBe('');
+  });
+
+  it('an --emit-targets that cannot be written is refused before the log is read, and a log is never overwritten', async () => {
+    const log = join(dir, 'mail.log');
+    const text = readFileSync(join(FX, 'postfix-classic.txt'), 'utf8');
+    writeFileSync(log, text);
+    symlinkSync(log, join(dir, 'mail-link.log'));
+    for (const [target, why] of [
+      [join(dir, 'no-such-dir', 't.txt'), 'no such directory'],
+      [dir, 'it is a directory'],
+      // It used to read the log, then replace it with the targets list.
+      [log, 'it is one of the logs being read'],
+      [join(dir, 'mail-link.log'), 'it is one of the logs being read'],
+    ] as const) {
+      const r = await runCliProcess(['logs', log, '--emit-targets', target]);
+      expect(r.code, target).toBe(2);
+      // One line, and no report: the log was not read (it used to print the whole report first).
+      expect(r.stderr).toBe(`mxprobe logs: cannot write --emit-targets ${target}: ${why}${why.startsWith('it is one') ? ' (it would be overwritten)' : ''}\n`);
+      expect(r.stdout).toBe('');
+    }
+    expect(readFileSync(log, 'utf8')).toBe(text);
+    // A new file in a writable directory is still fine (control).
+    const ok = await runCliProcess(['logs', log, '--emit-targets', join(dir, 'new-targets.txt')]);
+    expect(ok.code, ok.stderr).toBe(0);
   });
 
   it('hostile log text: no terminal escapes in table output, escaped in HTML, neutralised in CSV', async () => {

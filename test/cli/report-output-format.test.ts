@@ -4,7 +4,7 @@
  * the table, silently: a script reading out.ndjson then got a text table. It is a usage error now,
  * before anything is read or written; any other extension still means the table.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,5 +40,23 @@ describe('report -o: the format from the extension', () => {
     expect((await runCliProcess(['report', FIXTURE, '-o', t])).code).toBe(0);
     expect(() => JSON.parse(readFileSync(j, 'utf8'))).not.toThrow();
     expect(() => JSON.parse(readFileSync(t, 'utf8'))).toThrow();
+  });
+});
+
+describe('report -o naming the results file it reads', () => {
+  it('is a usage error, and the results are left as they were (it replaced them with the rendering)', async () => {
+    const copy = join(dir, 'run.json');
+    const text = readFileSync(FIXTURE, 'utf8');
+    writeFileSync(copy, text);
+    symlinkSync(copy, join(dir, 'run-link.json'));
+    for (const args of [['-o', copy], ['-o', copy, '--format', 'json'], ['-o', join(dir, 'run-link.json'), '--format', 'html']]) {
+      const r = await runCliProcess(['report', copy, ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/is the results file being read/);
+      expect(readFileSync(copy, 'utf8')).toBe(text);
+    }
+    // Another file still works (control).
+    const ok = await runCliProcess(['report', copy, '-o', join(dir, 'other.json')]);
+    expect(ok.code, ok.stderr).toBe(0);
   });
 });

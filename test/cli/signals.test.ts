@@ -3,12 +3,12 @@
  * sessions, QUITs the open ones, writes every finished result, closes the document and exits 130.
  * Real child processes, real loopback servers; the tarpits never answer after the banner.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliBuilt, smtpScript, startCli, startHostile, waitFor, type HostileServer } from '../helpers/hostile.js';
+import { cliBuilt, runCli, smtpScript, startCli, startHostile, waitFor, type HostileServer } from '../helpers/hostile.js';
 import { startDnsServer, zone, type DnsServerHandle } from '../helpers/dns-zone.js';
 import type { NdjsonRecord, RunResult } from '../../src/results.js';
 
@@ -98,6 +98,47 @@ describe('signals', () => {
     // It did not wait for the graceful path: the JSON document was never closed.
     expect(() => JSON.parse(r.stdout)).toThrow();
     expect(r.stdout).toMatch(/"targets": \[/);
+  });
+});
+
+describe('an interrupted table or HTML page says it is partial', () => {
+  // JSON and NDJSON carry "interrupted"; a table or page used to look like a complete run of fewer
+  // targets (7 given, 3 listed, nothing said but the exit code).
+  for (const format of ['table', 'html'] as const) {
+    it(`--format ${format}`, async () => {
+      const stuckBefore = stuck();
+      const out = join(dir, `partial.${format}`);
+      const cli = startCli(args(['--format', format, '-o', out]), { timeoutMs: 30_000 });
+      await waitFor(() => fast.connections() > 0 && stuck() - stuckBefore >= 2, 10_000, 'two sessions stuck in tarpits');
+      cli.child.kill('SIGINT');
+      const r = await cli.done;
+      expect(r.code, r.stderr).toBe(130);
+      const text = await readFile(out, 'utf8');
+      // 7 targets on 7 addresses: the fast one finished, the two open sessions were cut short, and
+      // the 4 not started are listed as interrupted too (each address has its own queue).
+      expect(text).toMatch(/Interrupted run: these results are partial: 6 probe\(s\) cut short or never started \(error E_INTERRUPTED\)\./);
+    });
+  }
+
+  it('report renders the note in the table too, not only in HTML', async () => {
+    const stuckBefore = stuck();
+    const cli = startCli(args(['--format', 'json']), { timeoutMs: 30_000 });
+    await waitFor(() => fast.connections() > 0 && stuck() - stuckBefore >= 2, 10_000, 'two sessions stuck in tarpits');
+    cli.child.kill('SIGINT');
+    const r = await cli.done;
+    expect(r.code).toBe(130);
+    const saved = join(dir, 'partial.json');
+    await writeFile(saved, r.stdout);
+    const rep = await runCli(['report', saved]);
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(rep.stdout).toMatch(/\nInterrupted run: these results are partial\.\n$/);
+  });
+
+  it('a run that finished has no such note (control)', async () => {
+    const r = await runCli(['probe', '--resolver', dns.address, '--helo', 'probe.example.org', '--no-alignment', '-q', '--host-gap', '0', `${fast.host}:${fast.port}`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Summary/);
+    expect(r.stdout).not.toMatch(/Interrupted/);
   });
 });
 
