@@ -7,6 +7,7 @@
  * truncated gzip, unreadable): the report for everything read, including that source's lines before
  * the break, is still written, and stderr names the file.
  */
+import { sameFile } from '../io/same-file.js';
 import { access, constants as fsConstants, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -201,15 +202,7 @@ async function emitTargetsProblem(path: string, logs: string[]): Promise<string 
   }
   if (st !== null) {
     if (st.isDirectory()) return 'it is a directory';
-    for (const log of logs) {
-      try {
-        const l = await stat(log);
-        // Regular files only: /dev/stdin and /dev/stdout on one terminal are the same device.
-        if (st.isFile() && l.dev === st.dev && l.ino === st.ino) return 'it is one of the logs being read (it would be overwritten)';
-      } catch {
-        // An unreadable log is reported by the reader.
-      }
-    }
+    if (logs.some((log) => sameFile(path, log))) return 'it is one of the logs being read (it would be overwritten)';
   }
   try {
     await access(st !== null ? path : dirname(path), fsConstants.W_OK);

@@ -3,7 +3,7 @@
  * Results stream: NDJSON is written host by host, JSON target by target, so an interrupted run
  * loses nothing it had finished (and the JSON document is still closed properly).
  */
-import { closeSync, openSync, readFileSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
+import { truncateSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
@@ -30,6 +30,8 @@ import { VERSION } from '../version.js';
 import { startProgress } from './progress.js';
 import { openFileOut, tableWidth } from './output.js';
 import { domainName, heloName, identityWord, mailboxValue } from './wire-values.js';
+import { lockResumeFile } from '../io/lock-file.js';
+import { sameFile } from '../io/same-file.js';
 import { addTransportOptions, assertTransportRulesCheckable, loadTransportCa, transportApplies, transportInconclusive, transportRecordedOptions, wrapTransportSink, type TransportFlags, type TransportLab } from './transport-options.js';
 import { addStoreOptions, startStoreHook, type StoreFlags } from './store-hook.js';
 
@@ -273,86 +275,14 @@ function targetFailed(t: TargetResult): boolean {
 }
 
 /**
- * --resume appends to its file. Two runs resuming one file at once (an hourly cron job overlapping
- * the previous one) both appended, and both truncated a file that did not exist yet: records
- * interleaved and lines were torn in the middle of the file, which `report` then refuses whole.
- * FILE.lock, created exclusively (O_EXCL), holds the owner's PID until its process exits; a lock
- * whose process is gone (kill -9) is taken over. Two runs taking over one stale lock at the same
- * moment are not kept apart: that needs a kill -9 and two starts within the same instant.
- */
-function lockResumeFile(path: string): void {
-  const lock = `${path}.lock`;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(lock, 'wx');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new UsageError(`--resume: cannot create the lock file ${lock}: ${(err as Error).message}`);
-      let owner = NaN;
-      try {
-        owner = Number.parseInt(readFileSync(lock, 'utf8'), 10);
-      } catch {
-        continue; // removed in between: try again
-      }
-      // Our own PID: a lock left by an earlier run in this process (the CLI run in-process).
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
-        throw new UsageError(`--resume: ${path} is being written by another mxprobe (pid ${owner}); wait for it to end, or remove ${lock} if that process is not mxprobe`);
-      }
-      try {
-        unlinkSync(lock);
-      } catch {
-        // Another run took it over first: the next attempt sees its lock.
-      }
-      continue;
-    }
-    writeSync(fd, `${process.pid}\n`);
-    closeSync(fd);
-    const release = (): void => {
-      try {
-        if (Number.parseInt(readFileSync(lock, 'utf8'), 10) === process.pid) unlinkSync(lock);
-      } catch {
-        // Already gone.
-      }
-    };
-    process.once('exit', release);
-    return;
-  }
-  throw new UsageError(`--resume: cannot lock ${path} (${lock} keeps changing)`);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, under another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
  * `-f list.txt -o list.txt` (a slip, or a script's variable naming both) emptied the targets file
  * and left the results in its place; above KEEP_TARGETS targets the second pass over the list
  * would read the results being written as targets. The same file (device and inode, so a symlink
  * or hard link counts too) is refused before anything is opened.
  */
 function assertNotATargetsFile(out: string, spec: TargetSourceSpec, flag: string): void {
-  let o: ReturnType<typeof statSync>;
-  try {
-    o = statSync(out);
-  } catch {
-    return; // not there yet: it cannot be one of the inputs
-  }
   for (const f of spec.files) {
-    if (f === '-') continue;
-    let t: ReturnType<typeof statSync>;
-    try {
-      t = statSync(resolvePath(spec.cwd ?? process.cwd(), f));
-    } catch {
-      continue; // the targets reader reports an unreadable file
-    }
-    if (t.dev === o.dev && t.ino === o.ino && o.isFile()) {
+    if (f !== '-' && sameFile(out, resolvePath(spec.cwd ?? process.cwd(), f))) {
       throw new UsageError(`${flag} ${out} is the targets file ${f}: the results would overwrite the targets (write them elsewhere)`);
     }
   }

@@ -5,7 +5,7 @@
  * Nothing is probed again; the renderers are pure functions of the saved results.
  */
 import { writeFile } from 'node:fs/promises';
-import { statSync } from 'node:fs';
+import { sameFile } from '../io/same-file.js';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { CliContext } from './context.js';
@@ -59,16 +59,6 @@ function render(run: RunResult, format: ReportFormat, notes: string[], color: bo
       // The table says it too, not only the HTML page and stderr (the first note is fixed text;
       // the warnings name files and are on stderr already).
       return renderTable(run, { color, ...(width !== undefined ? { width } : {}) }) + (notes.length > 0 ? `\n${notes[0]}\n` : '');
-  }
-}
-
-function sameFile(a: string, b: string): boolean {
-  try {
-    const x = statSync(a);
-    const y = statSync(b);
-    return x.isFile() && x.dev === y.dev && x.ino === y.ino;
-  } catch {
-    return false; // one of them does not exist (yet): not the same file
   }
 }
 
