@@ -78,7 +78,9 @@ export async function receiverAlignment(input: ReceiverAlignmentInput, resolver:
 
   // banner-name / ehlo-name: MXToolbox's "Reverse DNS does not match SMTP banner". Nothing rejects
   // mail over it, so a mismatch is a warning.
-  const ptrNames = ptr.records.map(normalizeName);
+  // A loop, not map(): map()'s array is PACKED from the builtin and HOLEY once TurboFan inlines it (issue 13).
+  const ptrNames: string[] = [];
+  for (let i = 0; i < ptr.records.length; i++) ptrNames.push(normalizeName(ptr.records[i]!));
   const mxName = input.isIpTarget ? null : normalizeName(exchange);
   const compare = (id: string, label: string, name: string | null): void => {
     if (name === null || name === '') {

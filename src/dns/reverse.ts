@@ -48,8 +48,11 @@ export function expandIPv6(ip: string): string[] {
  */
 export function reverseName(ip: string): string {
   if (isIPv4(ip)) {
-    // Octets as numbers so "010" style (rejected by isIPv4 anyway) can never leak through.
-    return `${ip.split('.').map(Number).reverse().join('.')}.in-addr.arpa`;
+    // Octets as numbers so "010" style (rejected by isIPv4 anyway) can never leak through. Spelt
+    // out, not split().map().reverse(): TurboFan's inlined map() makes a HOLEY array where the
+    // builtin makes a PACKED one, which deoptimised the receiver alignment that inlines this (issue 13).
+    const o = ip.split('.');
+    return `${Number(o[3])}.${Number(o[2])}.${Number(o[1])}.${Number(o[0])}.in-addr.arpa`;
   }
   const nibbles = expandIPv6(ip).join('').split('').reverse();
   return `${nibbles.join('.')}.ip6.arpa`;

@@ -17,7 +17,19 @@ export interface Enrichers {
 
 type SenderChecks = Awaited<ReturnType<typeof senderAlignment>>;
 
-const copyChecks = (checks: SenderChecks['checks']): SenderChecks['checks'] => checks.map((c) => ({ ...c }));
+/**
+ * A loop and push, not map(): map()'s array is PACKED from the builtin and HOLEY from TurboFan's
+ * inlined copy, a second array map that deoptimised every optimised reader of the checks (issue 13).
+ * The fields are named (same order as check() builds them) so every copy shares one object map.
+ */
+const copyChecks = (checks: SenderChecks['checks']): SenderChecks['checks'] => {
+  const out: SenderChecks['checks'] = [];
+  for (let i = 0; i < checks.length; i++) {
+    const c = checks[i]!;
+    out.push({ id: c.id, status: c.status, detail: c.detail });
+  }
+  return out;
+};
 
 /** A deep copy of the sender-side result: checks are flat {id, status, detail} objects. */
 export function copySenderChecks(r: SenderChecks): SenderChecks {

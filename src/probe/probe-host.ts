@@ -231,7 +231,9 @@ export async function probeHost(job: HostJob, settings: ProbeSettings, deps: Hos
     }
     // After a signal, results are written at once: no more DNS work for alignment.
     if (deps.enrichProbe && !deps.signal?.aborted) await deps.enrichProbe(probe);
-    probes.push(probe);
+    // An indexed store, not push(): TurboFan's inlined push() on the empty (SMI elements) array
+    // guarded for a Smi and was deoptimised by the first probe object (issue 13).
+    probes[probes.length] = probe;
     if (probe.verdict.cause === 'greylist' && settings.retryGreylistSec !== null) {
       greylisted.push({ index: probes.length - 1, at: Date.now() });
     }

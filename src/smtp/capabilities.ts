@@ -58,9 +58,18 @@ function asciiUpper(s: string): string {
   return s.replace(/[a-z]+/g, (m) => m.toUpperCase());
 }
 
-/** The text of each line (after "250-" / "250 "). */
+/**
+ * The text of each line (after "250-" / "250 "). A loop and push, not Array.prototype.map: the
+ * array map() returns is PACKED when the builtin runs and HOLEY when TurboFan inlines it, so an
+ * optimised caller saw a second array map and was deoptimised and compiled again (issue 13).
+ */
 function lineTexts(reply: SmtpReply): string[] {
-  if (reply.lines.length > 0) return reply.lines.map((l) => l.slice(4));
+  const lines = reply.lines;
+  if (lines.length > 0) {
+    const out: string[] = [];
+    for (let i = 0; i < lines.length; i++) out.push(lines[i]!.slice(4));
+    return out;
+  }
   return reply.text === '' ? [] : reply.text.split('\n');
 }
 

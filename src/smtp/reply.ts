@@ -257,8 +257,13 @@ export class ReplyParser {
     this.#replyBytes += rawBytes;
     if (!crlf) this.#bareLf = true;
     const text = line.toString('utf8');
-    this.#lines.push(text);
-    this.#texts.push(text.slice(4));
+    // Indexed stores, not push(): each reply's arrays start empty (SMI elements), and TurboFan's
+    // inlined push() guards for a Smi there and was deoptimised by the first string (issue 13);
+    // a keyed store carries the elements-kind transition instead.
+    const lines = this.#lines;
+    const texts = this.#texts;
+    lines[lines.length] = text;
+    texts[texts.length] = text.slice(4);
     // "ddd-" continues the reply; "ddd " or a bare "ddd" ends it.
     if (line.length >= 4 && line[3] === HYPHEN) return null;
     const firstText = this.#texts[0] ?? '';
