@@ -20,6 +20,7 @@ import { noTargetsError, readTargets, validateTargets, type TargetSourceSpec } f
 import type { Target } from '../targets/parse.js';
 import { parseIdentityKinds } from '../probe/identities.js';
 import { runProbes, type RunOptions, type RunSink } from '../probe/run.js';
+import { isBackoffNotTried } from '../probe/probe-host.js';
 import { analysisEnrichers } from '../probe/enrich.js';
 import { SummaryBuilder } from '../report/summary.js';
 import { jsonFooter, jsonHeader, jsonTarget, ndjsonHost, ndjsonResume, ndjsonRun, ndjsonSummary, ndjsonTarget, type RunMeta } from '../report/json.js';
@@ -268,7 +269,7 @@ function targetFailed(t: TargetResult): boolean {
   if ((t.dns.unresolved?.length ?? 0) > 0) return true;
   return t.hosts.some(
     (h) =>
-      h.probes.some((p) => p.status !== 'success' && p.status !== 'not-tried') ||
+      h.probes.some((p) => (p.status !== 'success' && p.status !== 'not-tried') || isBackoffNotTried(p)) ||
       // Nothing at all was tried on this host (e.g. no source of its address family): not probed.
       (h.probes.length > 0 && h.probes.every((p) => p.status === 'not-tried' && p.notTried?.reason !== 'run interrupted')),
   );

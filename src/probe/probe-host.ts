@@ -141,11 +141,23 @@ function notTried(identity: Identity, reason: string): ProbeResult {
   };
 }
 
+/** The not-tried reason of cells a 421 kept from being tried (RFC 5321 §3.8: the host is leaving; we back off). */
+const BACKOFF_421 = 'host answered 421 at ';
+
+/**
+ * A cell left untried because its host answered 421: nothing was judged for that identity, so the
+ * run cannot say its matrix ran (exit 1), although the back-off itself is right (and --resume keeps
+ * it: probe/resume.ts).
+ */
+export function isBackoffNotTried(p: ProbeResult): boolean {
+  return p.status === 'not-tried' && p.notTried?.reason.startsWith(BACKOFF_421) === true;
+}
+
 /** Why the rest of this host's matrix must not be tried, or null to go on. */
 function stopReason(probe: ProbeResult, run: SessionRun): string | null {
   if (run.facts.closedBy421) {
     const stage = probe.verdict.stage ?? 'connect';
-    return `host answered 421 at ${stage} for identity ${probe.identity.kind} (${probe.identity.name}); backing off`;
+    return `${BACKOFF_421}${stage} for identity ${probe.identity.kind} (${probe.identity.name}); backing off`;
   }
   if (probe.status === 'success') return null;
   if (run.error?.code === 'E_INTERRUPTED') return 'run interrupted';
