@@ -64,6 +64,7 @@ const { parseClassifyInput } = await import(join(root, 'dist/analysis/log-line.j
 const { prepareInput, matchingRules, featuresOf, CAUSES } = await import(join(root, 'dist/analysis/classify.js'));
 const { replyFeatures } = await import(join(root, 'dist/analysis/classify-features.js'));
 const { RULES } = await import(join(root, 'dist/analysis/classify-rules.js'));
+const { requiredLiterals } = await import(join(root, 'dist/analysis/classify-prefilter.js'));
 const { MODEL_THRESHOLD: THRESHOLD, MODEL_THRESHOLD_NO_RULE: THRESHOLD_NO_RULE, CONFIDENCE_FLOOR: FLOOR, MODEL_TEXT_LIFT } = await import(join(root, 'dist/analysis/classify.js'));
 
 const MIN_DF = 2;
@@ -663,7 +664,32 @@ export const MODEL_BIAS: readonly number[] = ${JSON.stringify(shipped.bias)};
 export const MODEL_WEIGHTS: string = ${JSON.stringify(weightLines)};
 
 export const RULE_PRECISION: Readonly<Record<string, number>> = ${JSON.stringify(precision)};
+
+/**
+ * Per rule regex (text and unless), keyed by its source: lower-case strings one of which every text it
+ * matches contains (classify-prefilter.ts). classify.ts does not run, so never compiles, a regex none
+ * of whose strings is in the reply: that was most of a one-reply \`mxprobe classify\` (issue 13 part 2).
+ * Not about the model: written here so that retraining after a rule change refreshes it too; a source
+ * missing from it (a rule edited since) just runs.
+ */
+export const RULE_NEEDS: Readonly<Record<string, readonly string[]>> = ${ruleNeedsLiteral()};
 `;
+/** RULE_NEEDS as an object literal, one regex a line, in rule order (sources kept as JSON strings). */
+function ruleNeedsLiteral() {
+  const needs = new Map();
+  for (const rule of RULES) {
+    for (const re of [rule.text, rule.unless]) {
+      if (re === undefined) continue;
+      const need = requiredLiterals(re);
+      // One source under two sets of flags: keep an entry only when both give the same condition.
+      if (needs.has(re.source) && JSON.stringify(needs.get(re.source)) !== JSON.stringify(need)) needs.set(re.source, null);
+      else needs.set(re.source, need);
+    }
+  }
+  const lines = [...needs].filter(([, need]) => need !== null).map(([source, need]) => `  ${JSON.stringify(source)}: ${JSON.stringify(need)},`);
+  return `{\n${lines.join('\n')}\n}`;
+}
+
 const outIdx = process.argv.indexOf('--out');
 const outPath = outIdx > 0 ? process.argv[outIdx + 1] : join(root, 'src/analysis/classify-model.ts');
 writeFileSync(outPath, header + body);

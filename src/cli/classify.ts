@@ -143,56 +143,108 @@ export function registerClassify(program: Command, ctx: CliContext): void {
     .option('--stage <stage>', `the command the replies answered: ${CLASSIFY_STAGES.join('|')} (a log line's own stage wins)`)
     .option('--format <format>', 'output format: table|json', 'table')
     .option('--explain', 'show why: the rule that fired, the model\'s top causes, the word and code features that weighed most')
-    .action(async (replies: string[], opts: { stage?: string; format?: string; explain?: boolean }) => {
-      const stage = opts.stage;
-      if (stage !== undefined && !(CLASSIFY_STAGES as readonly string[]).includes(stage)) {
-        usage(ctx, `invalid --stage ${JSON.stringify(stage)}: expected one of ${CLASSIFY_STAGES.join(', ')}`);
-        return;
-      }
-      const format = opts.format ?? 'table';
-      if (!(FORMATS as readonly string[]).includes(format)) {
-        usage(ctx, `invalid --format ${JSON.stringify(format)}: expected table or json`);
-        return;
-      }
-      if (replies.length === 0) {
-        usage(ctx, 'no reply given: pass replies as arguments, or "-" to read them from stdin');
-        return;
-      }
-      const inputs: { text: string; where: string }[] = [];
-      let stdinRead = false;
-      for (const [i, r] of replies.entries()) {
-        if (r === '-') {
-          if (stdinRead) continue; // stdin can be read once; a second "-" adds nothing
-          stdinRead = true;
-          // A loop, not push(...items): a mail log of 100k+ lines would overflow the call stack.
-          for (const item of splitClassifyInputsAt(await readAll(ctx.stdin))) inputs.push({ text: item.text, where: `stdin:${item.line}` });
-        } else if (r.trim() !== '') {
-          inputs.push({ text: r, where: `argument ${i + 1}` });
-        }
-      }
-      const explain = opts.explain === true ? (await import('../analysis/classify-explain.js')).explainClassification : undefined;
-      const rows: ClassifyRow[] = [];
-      let refused = 0;
-      let firstRefused: { text: string; where: string } | null = null;
-      for (const input of inputs) {
-        const p = parseClassifyLine(input.text, stage as ClassifyStage | undefined);
-        if (p.kind === 'none') {
-          refused++;
-          firstRefused ??= input;
-          continue;
-        }
-        rows.push(classifyOne(input.text, p, explain));
-      }
-      if (refused > 0 && firstRefused !== null) {
-        const what = `${refused} of ${inputs.length} input${inputs.length === 1 ? '' : 's'} ${refused === 1 ? 'is' : 'are'} not an SMTP reply (RFC 5321 §4.2: a 2xx-5xx code first) or a known Postfix/Exim log line`;
-        const first = `first at ${firstRefused.where}: ${quote(firstRefused.text)}`;
-        if (rows.length === 0) {
-          usage(ctx, `refused: ${what}; nothing classified (${first})`);
-          return;
-        }
-        ctx.stderr.write(`mxprobe classify: ${what}; skipped them and classified the other ${rows.length} (${first})\n`);
-        ctx.setExitCode(2);
-      }
-      ctx.stdout.write((format as Format) === 'json' ? classifyJson(rows) : renderClassifyTable(rows));
-    });
+    .action(async (replies: string[], opts: ClassifyOptions) => runClassify(replies, opts, ctx));
+}
+
+/** The options of `mxprobe classify`, as commander gives them to the action. */
+export interface ClassifyOptions {
+  stage?: string;
+  format?: string;
+  explain?: boolean;
+}
+
+/**
+ * The arguments after `classify`, read without commander for the plain forms: replies (a word not
+ * starting with "-", or "-" itself), `--explain`, `--stage V`/`--stage=V`, `--format V`/`--format=V`,
+ * each option at most once. Anything else (help, "--", an unknown or repeated option, a value that
+ * starts with "-", an option without its value) gives null, and commander reads the command line as it
+ * always did. Why: importing commander was a fifth of a one-reply `mxprobe classify` (issue 13 part 2:
+ * shell loops pay start-up per reply); test/cli/classify-args.test.ts checks that both readings agree.
+ */
+export function parseClassifyArgs(args: readonly string[]): { replies: string[]; opts: ClassifyOptions } | null {
+  const replies: string[] = [];
+  const opts: ClassifyOptions = { format: 'table' };
+  const seen = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '-' || !a.startsWith('-')) {
+      replies.push(a);
+      continue;
+    }
+    if (a === '--explain') {
+      if (seen.has(a)) return null;
+      seen.add(a);
+      opts.explain = true;
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a : a.slice(0, eq);
+    if ((name !== '--stage' && name !== '--format') || seen.has(name)) return null;
+    seen.add(name);
+    let value: string;
+    if (eq >= 0) value = a.slice(eq + 1);
+    else {
+      const next = args[i + 1];
+      if (next === undefined || next.startsWith('-')) return null;
+      value = next;
+      i++;
+    }
+    if (name === '--stage') opts.stage = value;
+    else opts.format = value;
+  }
+  return { replies, opts };
+}
+
+/** `mxprobe classify`'s action: commander's, and main.ts's when parseClassifyArgs read the arguments. */
+export async function runClassify(replies: string[], opts: ClassifyOptions, ctx: CliContext): Promise<void> {
+  const stage = opts.stage;
+  if (stage !== undefined && !(CLASSIFY_STAGES as readonly string[]).includes(stage)) {
+    usage(ctx, `invalid --stage ${JSON.stringify(stage)}: expected one of ${CLASSIFY_STAGES.join(', ')}`);
+    return;
+  }
+  const format = opts.format ?? 'table';
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    usage(ctx, `invalid --format ${JSON.stringify(format)}: expected table or json`);
+    return;
+  }
+  if (replies.length === 0) {
+    usage(ctx, 'no reply given: pass replies as arguments, or "-" to read them from stdin');
+    return;
+  }
+  const inputs: { text: string; where: string }[] = [];
+  let stdinRead = false;
+  for (const [i, r] of replies.entries()) {
+    if (r === '-') {
+      if (stdinRead) continue; // stdin can be read once; a second "-" adds nothing
+      stdinRead = true;
+      // A loop, not push(...items): a mail log of 100k+ lines would overflow the call stack.
+      for (const item of splitClassifyInputsAt(await readAll(ctx.stdin))) inputs.push({ text: item.text, where: `stdin:${item.line}` });
+    } else if (r.trim() !== '') {
+      inputs.push({ text: r, where: `argument ${i + 1}` });
+    }
+  }
+  const explain = opts.explain === true ? (await import('../analysis/classify-explain.js')).explainClassification : undefined;
+  const rows: ClassifyRow[] = [];
+  let refused = 0;
+  let firstRefused: { text: string; where: string } | null = null;
+  for (const input of inputs) {
+    const p = parseClassifyLine(input.text, stage as ClassifyStage | undefined);
+    if (p.kind === 'none') {
+      refused++;
+      firstRefused ??= input;
+      continue;
+    }
+    rows.push(classifyOne(input.text, p, explain));
+  }
+  if (refused > 0 && firstRefused !== null) {
+    const what = `${refused} of ${inputs.length} input${inputs.length === 1 ? '' : 's'} ${refused === 1 ? 'is' : 'are'} not an SMTP reply (RFC 5321 §4.2: a 2xx-5xx code first) or a known Postfix/Exim log line`;
+    const first = `first at ${firstRefused.where}: ${quote(firstRefused.text)}`;
+    if (rows.length === 0) {
+      usage(ctx, `refused: ${what}; nothing classified (${first})`);
+      return;
+    }
+    ctx.stderr.write(`mxprobe classify: ${what}; skipped them and classified the other ${rows.length} (${first})\n`);
+    ctx.setExitCode(2);
+  }
+  ctx.stdout.write((format as Format) === 'json' ? classifyJson(rows) : renderClassifyTable(rows));
 }

@@ -75,20 +75,35 @@ function isVersionOnly(argv: readonly string[] | undefined): boolean {
   return argv !== undefined && argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V');
 }
 
-/** Run the CLI against a context; resolves with the exit code. */
-export async function runCli(argv: string[], ctx: CliContext & { exitCode(): number }): Promise<number> {
+/**
+ * Run the CLI against a context; resolves with the exit code. `commanderOnly` turns the classify fast
+ * path off (tests compare both readings of the same command line).
+ */
+export async function runCli(argv: string[], ctx: CliContext & { exitCode(): number }, how: { commanderOnly?: boolean } = {}): Promise<number> {
   // Start-up fast path (issue 13): the version alone loads no parser and no subcommand.
   if (isVersionOnly(argv)) {
     ctx.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const program = await buildProgram(ctx, argv);
-  const { CommanderError } = await import('commander');
+  let usedCommander = false;
   try {
+    // Start-up fast path (issue 13 part 2): a plain `classify` command line is read without commander
+    // (cli/classify.ts parseClassifyArgs; anything else, help included, goes to commander below).
+    if (argv[0] === 'classify' && how.commanderOnly !== true) {
+      const { parseClassifyArgs, runClassify } = await import('./classify.js');
+      const parsed = parseClassifyArgs(argv.slice(1));
+      if (parsed !== null) {
+        await runClassify(parsed.replies, parsed.opts, ctx);
+        return ctx.exitCode();
+      }
+    }
+    usedCommander = true;
+    const program = await buildProgram(ctx, argv);
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode();
   } catch (err) {
-    if (err instanceof CommanderError) {
+    const { CommanderError } = usedCommander ? await import('commander') : { CommanderError: null };
+    if (CommanderError !== null && err instanceof CommanderError) {
       // --help and --version end "with an error" of exit code 0.
       return err.exitCode === 0 ? 0 : 2;
     }
@@ -140,7 +155,10 @@ export async function main(): Promise<void> {
   const ctx = {
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
+    // A getter: process.stdin builds a stream (and its modules) when first read; most commands never read it.
+    get stdin() {
+      return process.stdin;
+    },
     stderrIsTty: process.stderr.isTTY === true,
     env: process.env,
     cwd: process.cwd(),
