@@ -219,7 +219,12 @@ export async function runClassify(replies: string[], opts: ClassifyOptions, ctx:
       stdinRead = true;
       // A loop, not push(...items): a mail log of 100k+ lines would overflow the call stack.
       for (const item of splitClassifyInputsAt(await readAll(ctx.stdin))) inputs.push({ text: item.text, where: `stdin:${item.line}` });
-    } else if (r.trim() !== '') {
+    } else if (r.trim() === '') {
+      // `classify "$reply"` with an unset variable: nothing was classified, which exit 0 and
+      // "No replies to classify." hid from the script.
+      usage(ctx, `argument ${i + 1} is empty: pass a reply, or "-" to read them from stdin`);
+      return;
+    } else {
       inputs.push({ text: r, where: `argument ${i + 1}` });
     }
   }

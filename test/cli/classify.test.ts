@@ -164,6 +164,15 @@ describe('mxprobe classify', () => {
     expect(b.stderr).toMatch(/no reply given/);
   });
 
+  it('an empty or blank reply argument (an unset shell variable) is a usage error, not "No replies", exit 0', async () => {
+    for (const args of [['classify', ''], ['classify', '  '], ['classify', '550 no', '']]) {
+      const r = await run(args);
+      expect(r.exitCode, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/argument \d is empty/);
+      expect(r.stdout).toBe('');
+    }
+  });
+
   it('prints an empty JSON array for empty stdin', async () => {
     const r = await run(['classify', '--format', 'json', '-'], '\n\n');
     expect(r.exitCode).toBeUndefined();
