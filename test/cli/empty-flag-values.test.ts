@@ -121,14 +121,18 @@ describe('a policy file without rules', () => {
 });
 
 describe('the "--helo not given" warning', () => {
-  // The warning only exists when this host's name has no dot; elsewhere there is nothing to order.
-  it.skipIf(hostname().includes('.'))('is not printed before a usage error (it read as part of it)', async () => {
-    const r = await runCli(['probe', '--resolver', dns.address, good(), '--fail-on', 'no-such-rule']);
+  // The warning exists only when this host's name has no dot: the CLI runs under a dotless name in its own UTS
+  // namespace (root, as CI is). Without root, on a machine whose name has a dot, it cannot run; in CI that fails.
+  const needsNamespace = hostname().includes('.');
+  const canRun = !needsNamespace || process.getuid?.() === 0;
+  const opts = needsNamespace ? { hostname: 'probehost' } : {};
+  it.skipIf(!canRun && process.env.CI !== 'true')('is not printed before a usage error (it read as part of it)', async () => {
+    const r = await runCli(['probe', '--resolver', dns.address, good(), '--fail-on', 'no-such-rule'], opts);
     expect(r.code).toBe(2);
     expect(r.stderr).not.toMatch(/--helo not given/);
     expect(r.stderr).toMatch(/unknown rule/);
     // ...and still printed on a run that goes ahead.
-    const ok = await runCli(['probe', '--resolver', dns.address, '--stop-after', 'ehlo', '--no-alignment', good()]);
+    const ok = await runCli(['probe', '--resolver', dns.address, '--stop-after', 'ehlo', '--no-alignment', good()], opts);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stderr).toMatch(/--helo not given/);
   });

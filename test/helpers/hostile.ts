@@ -262,8 +262,20 @@ export function cliBuilt(): boolean {
 }
 
 /** Start the CLI; it is killed (SIGKILL) if it outlives `timeoutMs`, so a hang fails the test, not the suite. */
-export function startCli(args: readonly string[], opts: { cwd?: string; stdin?: string; timeoutMs?: number } = {}): CliChild {
-  const child = spawn(process.execPath, [BIN, ...args], {
+export interface CliOptions {
+  cwd?: string;
+  stdin?: string;
+  timeoutMs?: number;
+  /**
+   * Run the CLI in its own UTS namespace with this host name (`unshare --uts`, root only): for what depends on the
+   * machine's name, such as the "--helo not given" warning, whatever the test machine is called.
+   */
+  hostname?: string;
+}
+
+export function startCli(args: readonly string[], opts: CliOptions = {}): CliChild {
+  const argv = opts.hostname === undefined ? [process.execPath, BIN, ...args] : ['unshare', '--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', opts.hostname, process.execPath, BIN, ...args];
+  const child = spawn(argv[0] as string, argv.slice(1), {
     cwd: opts.cwd ?? REPO,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -284,7 +296,7 @@ export function startCli(args: readonly string[], opts: { cwd?: string; stdin?: 
   return { child, stdout: () => out, stderr: () => err, done };
 }
 
-export function runCli(args: readonly string[], opts: { cwd?: string; stdin?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
   return startCli(args, opts).done;
 }
 
