@@ -89,7 +89,7 @@ function nothingBut(statement: string): RegExp {
     '\\[[^\\s\\[\\]\\d]*\\][^\\s\\w]*',
     '<[^\\s<>\\d]*>[^\\s\\w]*',
     // a host name without digits ("mx.example.org")
-    '[a-z-]+(?:\\.[a-z-]+)+\\.?[^\\s\\w]*',
+    '[a-z-]+(?:\\.[a-z-]+)+[^\\s\\w]*',
     // bare punctuation ("-")
     '[^\\s\\w\\[<]+',
   ].join('|');
@@ -1073,10 +1073,11 @@ export const RULES: readonly ClassifyRule[] = [
     // openspf's "Why?...&ip=", Facebook's "response_codes?ip=...#unavailable Recipient account is unavailable").
     id: 'blocklist-lookup-url',
     codes: ['4xx', '5xx'],
+    // The URL's parts are bounded and split at "?" and "&" only, so a hostile reply of URLs is read in linear time.
     text: re(
-      'https?:\\/\\/\\S*?[?&](?:ip|ipaddr|ip_?address|ipr|client_?ip|remote_?ip)=',
+      'https?:\\/\\/[^\\s?]{0,300}\\?(?:[^\\s&]{0,300}&){0,20}?(?:ip|ipaddr|ip_?address|ipr|client_?ip|remote_?ip)=',
       // (an empty query too: the IP stripped from a quoted "…/cgi-bin/block-lookup?")
-      'https?:\\/\\/\\S*?(?:look-?up|block|black|\\brbl\\b|dnsbl|reputation|ipcheck|ip-check|delist)\\S*?[?=\\/](?:\\[?\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|ip\\b|ip[._-]?add|\\?*(?=[\\s)\\]>"]|$))',
+      'https?:\\/\\/(?=[^\\s?]{0,300}(?:look-?up|block|black|\\brbl\\b|dnsbl|reputation|ipcheck|ip-check|delist))[^\\s?]{0,300}\\?(?:\\[?\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|ip\\b|ip[._-]?add|(?=[\\s)\\]>"]|$))',
     ),
     unless: /polic(y|ies)|\bspf\b|openspf|dkim|dmarc|recipient|mailbox|\buser\b|\baccount\b|reverse|\bptr\b|\brdns\b|\bhelo\b|\behlo\b|\brelay|too many|\brate\b|frequency|quota/i,
     cause: 'blocklist',

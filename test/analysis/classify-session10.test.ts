@@ -131,4 +131,11 @@ describe('session-10 rule changes (issue 13: no reason given, lookup pages, Post
     expect(classifyReply('connect', `421 ${tokens} unavailable spam`).rule).not.toBe('no-reason-unavailable');
     expect(classifyReply('connect', `421 ${tokens} unavailable`).rule).toBe('no-reason-unavailable');
   });
+
+  it('hostile replies made of URLs are read (the URL parts are bounded), and decided by the other rules', () => {
+    for (const text of ['http://'.repeat(9000), `http://a/lookup${'a'.repeat(60000)}`, `http://x/?${'a=b&'.repeat(15000)}`]) {
+      expect(classifyReply('connect', `550 ${text}`).rule).not.toBe('blocklist-lookup-url');
+    }
+    expect(classifyReply('connect', `550 Blocked - see http://x.example/?${'a=b&'.repeat(5)}ip=192.0.2.1`).rule).toBe('blocklist-lookup-url');
+  });
 });
