@@ -14,9 +14,14 @@
 import { describe, expect, it } from 'vitest';
 import { expectWellFormedBlindSet, missesOf, readBlindTsv } from '../helpers/blind-tsv.js';
 
+// Session 10 (cls13) fixed the no-reason, lookup-URL, Postfix-prefix and sender-list families these sets showed
+// (in-sample here; classify-session10.test.ts checks them on other texts): pins lowered from the blind figures (6, 4;
+// second labels 5, 5) to what the classifier gives now. Still missed: blind13c's vendor texts "502 Mailfrom account is
+// a local account" and "503 Rcptto account isn't a local account" (and, by the second labels only, blind13's "550
+// Connection refused", an explicit refusal with no reason, kept at policy, and blind13c's "472 Validating Sender").
 const sets = [
-  { name: 'blind13', rows: 52, missesMax: 6, secondMissesMax: 5 },
-  { name: 'blind13c', rows: 29, missesMax: 4, secondMissesMax: 5 },
+  { name: 'blind13', rows: 52, missesMax: 0, secondMissesMax: 1 },
+  { name: 'blind13c', rows: 29, missesMax: 2, secondMissesMax: 3 },
 ];
 
 describe.each(sets)('blind set $name (spent after its one run in session 9)', ({ name, rows, missesMax, secondMissesMax }) => {

@@ -82,7 +82,7 @@ const ROWS: BlindRow[] = [
   // no cause given
   { stage: 'connect', reply: '451 Please try another server', outcome: 'deferred', cause: 'unknown', source: 'nic.ru mail diagnostics', holdout: true },
   // no cause given
-  { stage: 'rcpt', reply: '451 4.7.1 Service unavailable - try again later', outcome: 'deferred', cause: 'unknown', source: 'smtp.codes/icloud', miss: 'policy' },
+  { stage: 'rcpt', reply: '451 4.7.1 Service unavailable - try again later', outcome: 'deferred', cause: 'unknown', source: 'smtp.codes/icloud' },
   { stage: 'rcpt', reply: '550 5.7.1 Your message was rejected due to example.com DMARC policy.', outcome: 'rejected', cause: 'policy', source: 'smtp.codes/icloud', holdout: true },
   // a domain in the content is on the Spamhaus DBL: a reputation list
   { stage: 'rcpt', reply: '550 5.7.1 Your email was rejected due to having a domain present in the Spamhaus DBL -- see https://www.spamhaus.org/dbl/', outcome: 'rejected', cause: 'blocklist', source: 'smtp.codes/icloud' },

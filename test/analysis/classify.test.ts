@@ -142,6 +142,7 @@ const VECTORS: V[] = [
   ['rcpt', '450 4.7.1 <b@example.org>: Recipient address rejected: Greylisted for 300 seconds (see http://isg.ee.ethz.ch/tools/postgrey/help/example.org.html)', 'deferred', 'greylist', 'postgrey newer text'],
   ['rcpt', '451 4.7.1 Try again later', 'deferred', 'greylist', 'rspamd greylist default message'],
   ['rcpt', '450 4.7.1 <b@example.org>: Recipient address rejected: Greylisted by SQLgrey-1.8.0', 'deferred', 'greylist', 'sqlgrey'],
+  ['rcpt', '450 4.7.1 <b@example.org>: Recipient address rejected: Service is unavailable', 'deferred', 'greylist', 'Postfix SMTPD_POLICY_README greylist.pl "defer_if_permit Service is unavailable"'],
   // ── Log lines as input (parseClassifyInput gives the stage) ──
   [null, 'postfix/smtpd[9]: NOQUEUE: reject: RCPT from unknown[192.0.2.7]: 550 5.7.1 <mx.example.org>: Helo command rejected: Host not found; from=<a@example.net> to=<b@example.org> proto=ESMTP helo=<mx.example.org>', 'rejected', 'helo-not-resolving', 'Postfix smtpd log, unknown_hostname_reject_code=550'],
   [null, 'postfix/smtpd[9]: NOQUEUE: reject: RCPT from unknown[192.0.2.7]: 501 5.5.2 <foo_bar>: Helo command rejected: Invalid name; from=<a@example.net> to=<b@example.org> proto=SMTP helo=<foo_bar>', 'rejected', 'helo-syntax', 'Postfix smtpd log, reject_invalid_helo_hostname'],
@@ -319,7 +320,10 @@ describe('rule table', () => {
     // Session 7: blind10/10b (spent) hold the quoted replies of its families.
     // Session 8: blind12 (spent after its one blind run; a pin, not training data) holds the reply of greylist-postgrey
     // (docker-mailserver's "Delayed by postgrey"); its other texts are in classify-session8.test.ts.
-    for (const file of ['blind4', 'blind5', 'blind6', 'train7', 'blind8', 'blind8b', 'blind9', 'blind9b', 'train10', 'blind10', 'blind10b', 'blind12']) {
+    // Session 10: blind13/13c (spent after their one blind run in session 9) hold the replies of the no-reason and
+    // lookup-URL families (blocklist-lookup-url, no-reason-unavailable); their other texts are in
+    // classify-session10.test.ts.
+    for (const file of ['blind4', 'blind5', 'blind6', 'train7', 'blind8', 'blind8b', 'blind9', 'blind9b', 'train10', 'blind10', 'blind10b', 'blind12', 'blind13', 'blind13c']) {
       for (const row of readBlindTsv(`test/fixtures/${file}.tsv`)) {
         const p = parseClassifyInput(row.reply, row.stage);
         const c = classify({ stage: p.stage ?? row.stage, code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text });
