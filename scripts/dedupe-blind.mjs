@@ -68,6 +68,11 @@ const refs = [
   'test/fixtures/blind13c.tsv',
   'test/fixtures/blind13-second-labeller.tsv',
   'test/fixtures/blind13c-second-labeller.tsv',
+  // The set after session 10 also dedupes against blind14/14c and their second labellers' files, spent in session 10.
+  'test/fixtures/blind14.tsv',
+  'test/fixtures/blind14c.tsv',
+  'test/fixtures/blind14-second-labeller.tsv',
+  'test/fixtures/blind14c-second-labeller.tsv',
   ...readdirSync(join(root, 'test/analysis'))
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `test/analysis/${f}`),
