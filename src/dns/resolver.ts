@@ -86,6 +86,11 @@ const LANE_QUERIES = 32;
 /** Sends of one query at most: the first, the resend at a third of the deadline, one more. */
 const MAX_ATTEMPTS = 3;
 
+function usedBy(sends: readonly Send[], lane: Lane): boolean {
+  for (let i = 0; i < sends.length; i++) if (sends[i]!.lane === lane) return true;
+  return false;
+}
+
 /** c-ares ended the query itself (its per-try timeout), as opposed to our cancel or an answer. */
 function isCaresTimeout(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ETIMEOUT';
@@ -100,6 +105,14 @@ interface Lane {
   expired: number;
   /** Takes no new queries; cancelled once live === expired. */
   draining: boolean;
+}
+
+/** One send of a query on a lane (a query has one, or more when it is sent again). */
+class Send {
+  settled = false;
+  /** Still out when the query's deadline fired: counted in its lane's `expired`. */
+  expired = false;
+  constructor(readonly lane: Lane) {}
 }
 
 export interface LookupOptions {
@@ -214,9 +227,9 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
    * The lane with room and the fewest queries, among those not in `avoid` (the lanes a resent
    * query already used); a new one when none fits (up to poolMax, then the least busy of all).
    */
-  const pickLane = (avoid: readonly Lane[]): Lane => {
+  const pickLane = (avoid: readonly Send[]): Lane => {
     let best: Lane | undefined;
-    for (const l of lanes) if (!avoid.includes(l) && (best === undefined || l.live < best.live)) best = l;
+    for (const l of lanes) if (!usedBy(avoid, l) && (best === undefined || l.live < best.live)) best = l;
     if (best !== undefined && (best.live < LANE_QUERIES || lanes.length >= poolMax)) return best;
     if (lanes.length >= poolMax) {
       for (const l of lanes) if (best === undefined || l.live < best.live) best = l;
@@ -286,25 +299,42 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
     let answered = false;
     let overdue = false;
     let out = 0;
-    let attempts = 0;
     let failure: DnsAnswer<unknown> | undefined;
-    const used: Lane[] = [];
-    const sends: Array<{ lane: Lane; settled: boolean; expired: boolean }> = [];
+    const sends: Send[] = [];
+    // One timer per query in the usual case (an answer within a third of the deadline): it is
+    // armed for the resend and, only if that fires, again for the rest of the deadline.
+    let timer: ReturnType<typeof setTimeout>;
     const answer = (a: DnsAnswer<unknown>): void => {
       answered = true;
-      clearTimeout(resendTimer);
-      // Sends still out keep the deadline timer, which retires their lanes (no linger, no cancel of
-      // anyone else's query); with none out it has nothing left to do.
-      if (out === 0) clearTimeout(deadline);
-      // ...without holding the process open for a query nobody waits for.
-      else deadline.unref();
+      // Sends still out keep the timer, so that the deadline retires their lanes (no linger, no
+      // cancel of anyone else's query), without holding the process open for them.
+      if (out === 0) clearTimeout(timer);
+      else timer.unref();
       done(a);
     };
+    const onDeadline = (): void => {
+      overdue = true;
+      for (const x of sends) {
+        if (x.settled) continue;
+        x.expired = true;
+        x.lane.expired++;
+        retire(x.lane);
+        cancelIfOnlyExpired(x.lane);
+      }
+      if (!answered) answer(failure ?? { status: 'timeout' });
+    };
+    const onResendDue = (): void => {
+      timer = setTimeout(onDeadline, timeoutMs - resendMs);
+      if (answered) timer.unref();
+      else if (sends.length < MAX_ATTEMPTS) {
+        // No answer after a third of the deadline: a second send, the first still counts.
+        stats.resent++;
+        attempt();
+      }
+    };
     const attempt = (): void => {
-      attempts++;
-      const lane = pickLane(used);
-      used.push(lane);
-      const me = { lane, settled: false, expired: false };
+      const lane = pickLane(sends);
+      const me = new Send(lane);
       sends.push(me);
       let query: Promise<unknown[]>;
       try {
@@ -322,13 +352,13 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
         if (me.expired) lane.expired--;
         cancelIfOnlyExpired(lane);
         if (answered) {
-          if (out === 0) clearTimeout(deadline);
+          if (out === 0) clearTimeout(timer);
           return;
         }
         if (a.status === 'ok' || a.status === 'nxdomain' || a.status === 'nodata') return answer(a);
         // c-ares ended the send before our deadline: a lost datagram, or an answer it gave up on
         // (its learned per-try timeout). Not the server's word: ask again while time is left.
-        if (caresGaveUp && !overdue && out === 0 && attempts < MAX_ATTEMPTS && Date.now() - started < timeoutMs) {
+        if (caresGaveUp && !overdue && out === 0 && sends.length < MAX_ATTEMPTS && Date.now() - started < timeoutMs) {
           stats.resent++;
           attempt();
           return;
@@ -343,24 +373,7 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
         (err: unknown) => settled(mapDnsError(err), isCaresTimeout(err)),
       );
     };
-    const deadline = setTimeout(() => {
-      overdue = true;
-      clearTimeout(resendTimer);
-      for (const x of sends) {
-        if (x.settled) continue;
-        x.expired = true;
-        x.lane.expired++;
-        retire(x.lane);
-        cancelIfOnlyExpired(x.lane);
-      }
-      if (!answered) answer(failure ?? { status: 'timeout' });
-    }, timeoutMs);
-    // No answer after a third of the deadline: a second send, the first still counts.
-    const resendTimer = setTimeout(() => {
-      if (answered || overdue || attempts >= MAX_ATTEMPTS) return;
-      stats.resent++;
-      attempt();
-    }, resendMs);
+    timer = setTimeout(onResendDue, resendMs);
     attempt();
   }
 
