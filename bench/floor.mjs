@@ -16,9 +16,12 @@
  *  - bare:     nothing (the floor above);
  *  - cares:    node:dns Resolver channels (c-ares), up to 32 queries per channel, as
  *              src/dns/resolver.ts's lanes use them, without its cache and bookkeeping;
- *  - resolver: mxprobe's own createResolver (dist/dns/resolver.js): lanes, cache, in-flight joins;
+ *  - resolver: mxprobe's own createResolver (dist/dns/resolver.js, or FLOOR_RESOLVER): lanes,
+ *              cache, in-flight joins;
  *  - dgram:    one connected node:dgram socket and a minimal hand-written query/answer codec, to
  *              tell c-ares's per-query cost from the syscalls' and the wake-ups'.
+ *  - driver:   no DNS; the session through mxprobe's own SMTP client (dist/net/session-driver.js)
+ *              instead of the bare one: what the client layers cost before probe results exist.
  */
 import { fork, spawn } from 'node:child_process';
 import { connect } from 'node:net';
@@ -34,7 +37,11 @@ if (process.argv[2] === 'client') {
   const port = Number(process.argv[3]);
   const rung = process.argv[4] ?? 'bare';
   const dnsPort = Number(process.argv[5] ?? 0);
-  const align = rung === 'bare' ? null : await dnsRung(rung, dnsPort);
+  const align = rung === 'bare' || rung === 'driver' ? null : await dnsRung(rung, dnsPort);
+  // driver: mxprobe's own SMTP client (dist/net/session-driver.js: connector, reply parser,
+  // capabilities, timers) instead of the bare session, nothing else of a probe run.
+  const runSession = rung === 'driver' ? (await import('../dist/net/session-driver.js')).runSession : null;
+  const config = { helo: 'probe.bench.example', stopAfter: 'ehlo', starttls: true, implicitTls: false, mailFrom: '', rcpt: 'postmaster@bench.example' };
   let next = 0;
   let done = 0;
   let dnsOk = 0;
@@ -56,7 +63,9 @@ if (process.argv[2] === 'client') {
       s.on('error', () => resolve());
     });
   const one = (ip) =>
-    align === null
+    runSession !== null
+      ? runSession(config, { ip, port, servername: null, source: null, timeoutMs: 10_000, deadlineMs: 60_000, transcript: false }).then((r) => { if (r.status !== 'success') throw new Error(`${ip}: ${r.status}`); })
+      : align === null
       ? session(ip)
       : Promise.all([session(ip), align(ip).then((ok) => { if (ok) dnsOk++; })]);
   const lane = async () => {
@@ -103,7 +112,8 @@ async function dnsRung(rung, dnsPort) {
   const server = `127.0.0.1:${dnsPort}`;
   const DEADLINE = 5000;
   if (rung === 'resolver') {
-    const { createResolver } = await import('../dist/dns/resolver.js');
+    // FLOOR_RESOLVER: another build's dist/dns/resolver.js, to compare two resolvers.
+    const { createResolver } = await import(process.env.FLOOR_RESOLVER ?? '../dist/dns/resolver.js');
     const r = createResolver({ servers: [server], timeoutMs: DEADLINE });
     return async (ip) => {
       const ptr = await r.ptr(ip);

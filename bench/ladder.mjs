@@ -55,10 +55,19 @@ const one = join(work, 'one.txt');
 writeFileSync(one, addressAt(0) + '\n');
 const isCli = (rung) => rung === 'notx' || rung === 'noalign' || rung === 'align' || rung === 'align1';
 
-function argsOf(rung, out) {
+/**
+ * A rung may name another build after '@' (LADDER_RUNGS=align,align@/tmp/before): mxprobe rungs
+ * run <build>/bin/mxprobe.js, the resolver rung imports <build>/dist/dns/resolver.js.
+ */
+const base = (rung) => rung.split('@')[0];
+const buildOf = (rung) => rung.split('@')[1];
+
+function argsOf(rungName, out) {
+  const rung = base(rungName);
+  const build = buildOf(rungName);
   if (isCli(rung)) {
     return [
-      CLI, 'probe', '-f', rung === 'align1' ? one : targets, '--port', String(farm.port), '--concurrency', String(C), '--host-gap', '0',
+      build ? join(build, 'bin', 'mxprobe.js') : CLI, 'probe', '-f', rung === 'align1' ? one : targets, '--port', String(farm.port), '--concurrency', String(C), '--host-gap', '0',
       '--stop-after', 'ehlo', '--helo', 'probe.bench.example', '--format', 'ndjson', '-o', out, '--quiet',
       '--timeout', String(Math.max(10_000, L * 20)),
       ...(rung === 'align' || rung === 'align1' ? ['--resolver', `127.0.0.1:${dns.port}`] : ['--no-alignment']),
@@ -67,12 +76,14 @@ function argsOf(rung, out) {
   }
   return [join(here, 'floor.mjs'), 'client', String(farm.port), rung, String(dns.port)];
 }
+const envOf = (rungName) => (buildOf(rungName) && base(rungName) === 'resolver' ? { ...process.env, FLOOR_RESOLVER: join(buildOf(rungName), 'dist', 'dns', 'resolver.js') } : process.env);
 
-async function runOnce(rung) {
+async function runOnce(rungName) {
+  const rung = base(rungName);
   const out = join(work, `${rung}.ndjson`);
   const q0 = await dnsQueries();
   const load = loadavg()[0].toFixed(1);
-  const child = spawn('/usr/bin/time', ['-f', 'BENCHTIME %e %U %S %M', process.execPath, ...argsOf(rung, out)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('/usr/bin/time', ['-f', 'BENCHTIME %e %U %S %M', process.execPath, ...argsOf(rungName, out)], { stdio: ['ignore', 'ignore', 'pipe'], env: envOf(rungName) });
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   await new Promise((r) => child.on('close', r));
@@ -91,7 +102,7 @@ async function runOnce(rung) {
     ok = s ? `${s[1]} sessions, ${s[2]} fcrdns` : '?';
   }
   const cpu = Number(m[2]) + Number(m[3]);
-  return { rung, wall: Number(m[1]), cpu, msPerProbe: (cpu / N) * 1000, rssMb: Math.round(Number(m[4]) / 1024), queries, ok, load };
+  return { rung: rungName, wall: Number(m[1]), cpu, msPerProbe: (cpu / N) * 1000, rssMb: Math.round(Number(m[4]) / 1024), queries, ok, load };
 }
 
 const all = [];
@@ -101,7 +112,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const rung of order) {
     const r = await runOnce(rung);
     all.push(r);
-    process.stdout.write(`round ${round + 1} ${rung.padEnd(8)} ${r.msPerProbe.toFixed(3)} ms/probe  cpu ${r.cpu.toFixed(2)} s  wall ${r.wall} s  rss ${r.rssMb} MB  dns ${r.queries}  ${r.ok}  load ${r.load}\n`);
+    process.stdout.write(`round ${round + 1} ${rung.padEnd(12)} ${r.msPerProbe.toFixed(3)} ms/probe  cpu ${r.cpu.toFixed(2)} s  wall ${r.wall} s  rss ${r.rssMb} MB  dns ${r.queries}  ${r.ok}  load ${r.load}\n`);
   }
 }
 const med = (xs) => {
