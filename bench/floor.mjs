@@ -22,6 +22,11 @@
  *              tell c-ares's per-query cost from the syscalls' and the wake-ups'.
  *  - driver:   no DNS; the session through mxprobe's own SMTP client (dist/net/session-driver.js)
  *              instead of the bare one: what the client layers cost before probe results exist.
+ *  - runner:   mxprobe's probe runner (dist/probe/run.js runProbes: planner, polite scheduler,
+ *              identities, probe-host, results) with the CLI's settings for the ehlo-c200 command
+ *              line, no alignment, no transcript, and a sink that drops the results;
+ *  - runner-json: the same, and each host and target record serialised to NDJSON (report/json)
+ *              and written to /dev/null, as the CLI's output does.
  */
 import { fork, spawn } from 'node:child_process';
 import { connect } from 'node:net';
@@ -37,6 +42,10 @@ if (process.argv[2] === 'client') {
   const port = Number(process.argv[3]);
   const rung = process.argv[4] ?? 'bare';
   const dnsPort = Number(process.argv[5] ?? 0);
+  if (rung === 'runner' || rung === 'runner-json') {
+    await runnerRung(rung, port, dnsPort);
+    process.exit(0);
+  }
   const align = rung === 'bare' || rung === 'driver' ? null : await dnsRung(rung, dnsPort);
   // driver: mxprobe's own SMTP client (dist/net/session-driver.js: connector, reply parser,
   // capabilities, timers) instead of the bare session, nothing else of a probe run.
@@ -260,4 +269,54 @@ function decode(msg, type) {
     o = rd + rdlen;
   }
   return out;
+}
+
+/** The runner rungs: runProbes on the farm's addresses as IP targets, no DNS, results dropped. */
+async function runnerRung(rung, port, dnsPort) {
+  const { runProbes } = await import('../dist/probe/run.js');
+  const { createResolver } = await import('../dist/dns/resolver.js');
+  const json = rung === 'runner-json' ? await import('../dist/report/json.js') : null;
+  const { openSync, writeSync } = await import('node:fs');
+  const fd = json ? openSync('/dev/null', 'w') : -1;
+  let hosts = 0;
+  let success = 0;
+  async function* targets() {
+    for (let i = 0; i < N; i++) {
+      const ip = addressAt(i);
+      yield { input: ip, origin: `ladder:${i + 1}`, kind: 'ip', name: ip, display: ip, port: null, family: 4 };
+    }
+  }
+  const options = {
+    port, concurrency: C, hostGapMs: 0, helo: 'probe.bench.example', identityKinds: ['primary'], customIdentities: [],
+    sources: [null], mailFrom: null, rcpt: null, mismatchName: null, family: 'any', shareHosts: true,
+    stopAfter: 'ehlo', starttls: true, starttlsFallback: true, implicitTls: false, timeoutMs: 10_000, deadlineMs: 60_000,
+    retries: 0, retryGreylistSec: null, transcript: false,
+  };
+  // Written in ~64 KB pieces, as the CLI's output batches its records.
+  let pending = [];
+  let size = 0;
+  const put = (line) => {
+    pending.push(line);
+    size += line.length;
+    if (size >= 65536) {
+      writeSync(fd, Buffer.from(pending.join('')));
+      pending = [];
+      size = 0;
+    }
+  };
+  const sink = {
+    host(host, target) {
+      hosts++;
+      for (const p of host.probes) if (p.status === 'success') success++;
+      if (json) put(json.ndjsonHost(host, target));
+    },
+    target(t) {
+      if (json) put(json.ndjsonTarget(t));
+    },
+  };
+  const t0 = performance.now();
+  await runProbes(targets(), options, { resolver: createResolver({ servers: [`127.0.0.1:${dnsPort || 53}`] }) }, sink);
+  if (json && size > 0) writeSync(fd, Buffer.from(pending.join('')));
+  if (success !== N) throw new Error(`runner: ${success} successes of ${N} (${hosts} hosts)`);
+  process.stderr.write(`FLOOR sessions ${success} wall ${((performance.now() - t0) / 1000).toFixed(2)} dnsok 0\n`);
 }
