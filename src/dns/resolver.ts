@@ -33,7 +33,9 @@
  *    sent again on another lane (a fresh id and socket), and one c-ares ended early is sent again
  *    at once; at most MAX_ATTEMPTS sends. The first ok/NXDOMAIN/NODATA wins, late answers are
  *    ignored, a failure counts only when no send is left out: two failures stay a failure
- *    (inconclusive, never an answer). The deadline itself is unchanged.
+ *    (inconclusive, never an answer). The deadline itself is unchanged. A send still out once
+ *    the query has its answer counts as expired on its lane (retired, cancelled when only expired
+ *    sends are left), so a lost send does not hold the process open until c-ares gives up on it.
  */
 import dns from 'node:dns';
 import type { DnsAnswer, MxRecord, Resolver } from './types.js';
@@ -289,8 +291,8 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
    * above): up to MAX_ATTEMPTS sends, each on a lane the earlier ones did not use, so each has a
    * fresh query id and socket. `done` gets exactly one answer: the first ok/NXDOMAIN/NODATA of
    * any send; a failure only once no send is left out (the first failure seen), or a timeout at
-   * the deadline. Every send keeps the lane accounting of the header comment; a send still out at
-   * the deadline counts as expired on its lane.
+   * the deadline. Every send keeps the lane accounting of the header comment; a send still out
+   * when the query is answered or its deadline passes counts as expired on its lane.
    */
   function sendNow(type: QueryType, name: string, done: (answer: DnsAnswer<unknown>) => void): void {
     stats.queries++;
@@ -304,29 +306,35 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
     // One timer per query in the usual case (an answer within a third of the deadline): it is
     // armed for the resend and, only if that fires, again for the rest of the deadline.
     let timer: ReturnType<typeof setTimeout>;
-    const answer = (a: DnsAnswer<unknown>): void => {
-      answered = true;
-      // Sends still out keep the timer, so that the deadline retires their lanes (no linger, no
-      // cancel of anyone else's query), without holding the process open for them.
-      if (out === 0) clearTimeout(timer);
-      else timer.unref();
-      done(a);
-    };
-    const onDeadline = (): void => {
-      overdue = true;
+    /**
+     * Sends still out once the query is answered (or its deadline passed) are counted expired on
+     * their lanes, as a timed-out query is: each lane is retired and cancelled once nothing but
+     * expired sends is left on it, so a lost send neither lingers nor holds the process open,
+     * and no one else's query is cancelled.
+     */
+    const abandonSendsOut = (): void => {
       for (const x of sends) {
-        if (x.settled) continue;
+        if (x.settled || x.expired) continue;
         x.expired = true;
         x.lane.expired++;
         retire(x.lane);
         cancelIfOnlyExpired(x.lane);
       }
+    };
+    const answer = (a: DnsAnswer<unknown>): void => {
+      answered = true;
+      clearTimeout(timer);
+      if (out > 0) abandonSendsOut();
+      done(a);
+    };
+    const onDeadline = (): void => {
+      overdue = true;
+      abandonSendsOut();
       if (!answered) answer(failure ?? { status: 'timeout' });
     };
     const onResendDue = (): void => {
       timer = setTimeout(onDeadline, timeoutMs - resendMs);
-      if (answered) timer.unref();
-      else if (sends.length < MAX_ATTEMPTS) {
+      if (sends.length < MAX_ATTEMPTS) {
         // No answer after a third of the deadline: a second send, the first still counts.
         stats.resent++;
         attempt();
@@ -351,10 +359,7 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
         lane.live--;
         if (me.expired) lane.expired--;
         cancelIfOnlyExpired(lane);
-        if (answered) {
-          if (out === 0) clearTimeout(timer);
-          return;
-        }
+        if (answered) return;
         if (a.status === 'ok' || a.status === 'nxdomain' || a.status === 'nodata') return answer(a);
         // c-ares ended the send before our deadline: a lost datagram, or an answer it gave up on
         // (its learned per-try timeout). Not the server's word: ask again while time is left.

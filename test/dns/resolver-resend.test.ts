@@ -133,3 +133,35 @@ describe('resolver: a lost exchange is asked again within the deadline', () => {
     expect(s.seen.get('A busy.test')).toBe(2);
   });
 });
+
+describe('resolver: a lost send does not outlive its answer', () => {
+  it('a process whose only lookup was answered by the resend exits at once, not when c-ares gives up on the lost send', async () => {
+    // The BUILT resolver in a child process (as test/helpers/cli.ts runs the CLI): the question is
+    // whether anything keeps its event loop alive. The first send is dropped; the resend at
+    // +1000 ms is answered; c-ares would hold the lost send until its own timeout (the 3000 ms
+    // deadline here) unless its lane is cancelled.
+    const { existsSync } = await import('node:fs');
+    const { spawn } = await import('node:child_process');
+    const dist = new URL('../../dist/dns/resolver.js', import.meta.url);
+    if (!existsSync(dist)) throw new Error('dist/ is missing: run `npm run build` (npm test does it)');
+    const s = await server((n) => (n === 1 ? 'drop' : { a: '192.0.2.9' }));
+    const script = `
+      const { createResolver } = await import(${JSON.stringify(dist.href)});
+      const r = createResolver({ servers: [${JSON.stringify(s.address)}], timeoutMs: 3000, cnames: false });
+      const t0 = Date.now();
+      const a = await r.a('exit.test');
+      const answeredAt = Date.now() - t0;
+      process.on('exit', () => process.stdout.write(JSON.stringify({ a, answeredAt, exitAt: Date.now() - t0 })));
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await new Promise((res) => child.on('close', res));
+    const r = JSON.parse(out) as { a: unknown; answeredAt: number; exitAt: number };
+    expect(r.a).toEqual({ status: 'ok', records: ['192.0.2.9'] });
+    // Answered by the resend (after a third of the deadline), and gone well before the deadline.
+    expect(r.answeredAt).toBeGreaterThanOrEqual(950);
+    expect(r.exitAt - r.answeredAt).toBeLessThan(1_000);
+    expect(s.seen.get('A exit.test')).toBe(2);
+  });
+});
