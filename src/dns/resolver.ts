@@ -23,6 +23,19 @@
  *    alignment checks need it: an MX target that is an alias breaks RFC 2181 §10.3. Turn it off
  *    with `cnames: false` to save that query.
  *  - PTR. resolvePtr on the reverse name (not dns.reverse) keeps NXDOMAIN and NODATA apart.
+ *  - Resend. With `tries: 1` one lost exchange used to cost the whole deadline, and the failure is
+ *    cached for the run (a sender-side check then makes every probe inconclusive). Worse, c-ares
+ *    1.34 ends a try on its own clock, not ours (ares_metrics.c): once a channel has seen 3
+ *    answers a try lasts 5 x their average latency, at least 250 ms, and a first try at most 5 s;
+ *    Node runs those timeouts on a 1 s timer before it reads the sockets, so when the event loop
+ *    is busy for over a second (valgrind, a load average of 20) an answer already waiting in the
+ *    socket buffer becomes ETIMEOUT. So a query with no answer after a third of our deadline is
+ *    sent again on another lane (a fresh id and socket), and one c-ares ended early is sent again
+ *    at once; at most MAX_ATTEMPTS sends. The first ok/NXDOMAIN/NODATA wins, late answers are
+ *    ignored, a failure counts only when no send is left out: two failures stay a failure
+ *    (inconclusive, never an answer). The deadline itself is unchanged. A send still out once
+ *    the query has its answer counts as expired on its lane (retired, cancelled when only expired
+ *    sends are left), so a lost send does not hold the process open until c-ares gives up on it.
  */
 import dns from 'node:dns';
 import type { DnsAnswer, MxRecord, Resolver } from './types.js';
@@ -62,6 +75,8 @@ export interface ResolverStats {
   peakConcurrent: number;
   /** c-ares channels (each with its own sockets) built so far: lanes shared by many queries. */
   channels: number;
+  /** Queries sent again because the first had no answer in time (see "Resend"); not in `queries`. */
+  resent: number;
 }
 
 type QueryType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'CNAME';
@@ -70,6 +85,18 @@ type NodeResolver = dns.promises.Resolver;
 const MAX_CNAME_HOPS = 8;
 /** Queries one lane (c-ares channel) carries at once before another lane is opened. */
 const LANE_QUERIES = 32;
+/** Sends of one query at most: the first, the resend at a third of the deadline, one more. */
+const MAX_ATTEMPTS = 3;
+
+function usedBy(sends: readonly Send[], lane: Lane): boolean {
+  for (let i = 0; i < sends.length; i++) if (sends[i]!.lane === lane) return true;
+  return false;
+}
+
+/** c-ares ended the query itself (its per-try timeout), as opposed to our cancel or an answer. */
+function isCaresTimeout(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ETIMEOUT';
+}
 
 /** A c-ares channel shared by up to LANE_QUERIES queries; see "Channels" above. */
 interface Lane {
@@ -80,6 +107,14 @@ interface Lane {
   expired: number;
   /** Takes no new queries; cancelled once live === expired. */
   draining: boolean;
+}
+
+/** One send of a query on a lane (a query has one, or more when it is sent again). */
+class Send {
+  settled = false;
+  /** Still out when the query's deadline fired: counted in its lane's `expired`. */
+  expired = false;
+  constructor(readonly lane: Lane) {}
 }
 
 export interface LookupOptions {
@@ -148,7 +183,7 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
   const poolMax = options.poolSize ?? 32;
   const cache = new LruCache<string, DnsAnswer<unknown>>(options.cacheSize ?? 50_000);
   const inflight = new Map<string, Promise<DnsAnswer<unknown>>>();
-  const stats: ResolverStats = { queries: 0, cacheHits: 0, inflightJoins: 0, peakConcurrent: 0, channels: 0 };
+  const stats: ResolverStats = { queries: 0, cacheHits: 0, inflightJoins: 0, peakConcurrent: 0, channels: 0, resent: 0 };
   const maxConcurrent = options.maxConcurrent ?? 256;
   let active = 0;
   const waiting: Array<() => void> = [];
@@ -167,6 +202,7 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
   };
 
   let perTryMs = timeoutMs;
+  const resendMs = Math.max(1, Math.floor(timeoutMs / 3));
   /** Lanes taking new queries; draining lanes live only in their queries' closures. */
   const lanes: Lane[] = [];
 
@@ -189,11 +225,18 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
     lanes.push({ channel: n === 1 ? first : newChannel(), live: 0, expired: 0, draining: false });
   }
 
-  /** The lane with room and the fewest queries; a new one when all are full (up to poolMax). */
-  const pickLane = (): Lane => {
+  /**
+   * The lane with room and the fewest queries, among those not in `avoid` (the lanes a resent
+   * query already used); a new one when none fits (up to poolMax, then the least busy of all).
+   */
+  const pickLane = (avoid: readonly Send[]): Lane => {
     let best: Lane | undefined;
-    for (const l of lanes) if (best === undefined || l.live < best.live) best = l;
+    for (const l of lanes) if (!usedBy(avoid, l) && (best === undefined || l.live < best.live)) best = l;
     if (best !== undefined && (best.live < LANE_QUERIES || lanes.length >= poolMax)) return best;
+    if (lanes.length >= poolMax) {
+      for (const l of lanes) if (best === undefined || l.live < best.live) best = l;
+      if (best !== undefined) return best;
+    }
     const lane: Lane = { channel: newChannel(), live: 0, expired: 0, draining: false };
     lanes.push(lane);
     return lane;
@@ -244,47 +287,99 @@ export function createResolver(options: ResolverOptions = {}): Resolver & { stat
   }
 
   /**
-   * One query on a lane, raced against our deadline: the c-ares promise and one timer, with the
-   * lane accounting of the header comment.
+   * One query, raced against our deadline, sent again when it may have been lost (see "Resend"
+   * above): up to MAX_ATTEMPTS sends, each on a lane the earlier ones did not use, so each has a
+   * fresh query id and socket. `done` gets exactly one answer: the first ok/NXDOMAIN/NODATA of
+   * any send; a failure only once no send is left out (the first failure seen), or a timeout at
+   * the deadline. Every send keeps the lane accounting of the header comment; a send still out
+   * when the query is answered or its deadline passes counts as expired on its lane.
    */
   function sendNow(type: QueryType, name: string, done: (answer: DnsAnswer<unknown>) => void): void {
     stats.queries++;
     if (active > stats.peakConcurrent) stats.peakConcurrent = active;
-    const lane = pickLane();
-    let query: Promise<unknown[]>;
-    try {
-      query = run(lane.channel, type, name);
-    } catch (err) {
-      // node:dns validates some arguments synchronously; a bad name is an answer, never a throw.
-      query = Promise.reject(err);
-    }
-    lane.live++;
+    const started = Date.now();
     let answered = false;
-    let expired = false;
-    const timer = setTimeout(() => {
-      expired = true;
-      lane.expired++;
-      retire(lane);
-      cancelIfOnlyExpired(lane);
-      if (answered) return;
-      answered = true;
-      done({ status: 'timeout' });
-    }, timeoutMs);
-    const settled = (answer: DnsAnswer<unknown>): void => {
-      lane.live--;
-      if (expired) lane.expired--;
-      cancelIfOnlyExpired(lane);
-      if (answered) return;
+    let overdue = false;
+    let out = 0;
+    let failure: DnsAnswer<unknown> | undefined;
+    const sends: Send[] = [];
+    // One timer per query in the usual case (an answer within a third of the deadline): it is
+    // armed for the resend and, only if that fires, again for the rest of the deadline.
+    let timer: ReturnType<typeof setTimeout>;
+    /**
+     * Sends still out once the query is answered (or its deadline passed) are counted expired on
+     * their lanes, as a timed-out query is: each lane is retired and cancelled once nothing but
+     * expired sends is left on it, so a lost send neither lingers nor holds the process open,
+     * and no one else's query is cancelled.
+     */
+    const abandonSendsOut = (): void => {
+      for (const x of sends) {
+        if (x.settled || x.expired) continue;
+        x.expired = true;
+        x.lane.expired++;
+        retire(x.lane);
+        cancelIfOnlyExpired(x.lane);
+      }
+    };
+    const answer = (a: DnsAnswer<unknown>): void => {
       answered = true;
       clearTimeout(timer);
-      done(answer);
+      if (out > 0) abandonSendsOut();
+      done(a);
     };
-    query.then(
-      // Frozen: the same answer object is handed to every caller through the cache. node:dns
-      // returns a fresh array per query; only MX records are objects (the rest are strings).
-      (records) => settled(records.length === 0 ? { status: 'nodata' } : { status: 'ok', records: Object.freeze(type === 'MX' ? records.map((r) => Object.freeze(r)) : records) as unknown[] }),
-      (err: unknown) => settled(mapDnsError(err)),
-    );
+    const onDeadline = (): void => {
+      overdue = true;
+      abandonSendsOut();
+      if (!answered) answer(failure ?? { status: 'timeout' });
+    };
+    const onResendDue = (): void => {
+      timer = setTimeout(onDeadline, timeoutMs - resendMs);
+      if (sends.length < MAX_ATTEMPTS) {
+        // No answer after a third of the deadline: a second send, the first still counts.
+        stats.resent++;
+        attempt();
+      }
+    };
+    const attempt = (): void => {
+      const lane = pickLane(sends);
+      const me = new Send(lane);
+      sends.push(me);
+      let query: Promise<unknown[]>;
+      try {
+        query = run(lane.channel, type, name);
+      } catch (err) {
+        // node:dns validates some arguments synchronously; a bad name is an answer, never a throw.
+        query = Promise.reject(err);
+      }
+      lane.live++;
+      out++;
+      const settled = (a: DnsAnswer<unknown>, caresGaveUp: boolean): void => {
+        me.settled = true;
+        out--;
+        lane.live--;
+        if (me.expired) lane.expired--;
+        cancelIfOnlyExpired(lane);
+        if (answered) return;
+        if (a.status === 'ok' || a.status === 'nxdomain' || a.status === 'nodata') return answer(a);
+        // c-ares ended the send before our deadline: a lost datagram, or an answer it gave up on
+        // (its learned per-try timeout). Not the server's word: ask again while time is left.
+        if (caresGaveUp && !overdue && out === 0 && sends.length < MAX_ATTEMPTS && Date.now() - started < timeoutMs) {
+          stats.resent++;
+          attempt();
+          return;
+        }
+        failure ??= a;
+        if (out === 0) answer(failure);
+      };
+      query.then(
+        // Frozen: the same answer object is handed to every caller through the cache. node:dns
+        // returns a fresh array per query; only MX records are objects (the rest are strings).
+        (records) => settled(records.length === 0 ? { status: 'nodata' } : { status: 'ok', records: Object.freeze(type === 'MX' ? records.map((r) => Object.freeze(r)) : records) as unknown[] }, false),
+        (err: unknown) => settled(mapDnsError(err), isCaresTimeout(err)),
+      );
+    };
+    timer = setTimeout(onResendDue, resendMs);
+    attempt();
   }
 
   function lookup<T>(type: QueryType, rawName: string): Promise<DnsAnswer<T>> {
