@@ -265,6 +265,13 @@ describe('store import, runs, prune; diff and history', () => {
     expect(all.stdout).toMatch(/pruned 2 run/);
     const bad = await runCliProcess(['store', 'prune', '--keep', 'forever', '--store', db]);
     expect(bad.code).toBe(2);
+    // A window of zero kept nothing: every run deleted, exit 0. Now refused before the store is touched.
+    for (const zero of ['0d', '0h', '0w', '000d']) {
+      const z = await runCliProcess(['store', 'prune', '--keep', zero, '--store', db]);
+      expect(z.code, z.stderr).toBe(2);
+      expect(z.stderr).toMatch(/keeps nothing/);
+    }
+    for (const nonsense of ['-1d', '90x', '', '1.5d', 'd']) expect((await runCliProcess(['store', 'prune', '--keep', nonsense, '--store', db])).code).toBe(2);
     // A cut-off before the first date a Date holds was an internal RangeError with a stack trace.
     const huge = await runCliProcess(['store', 'prune', '--keep', '99999999999d', '--store', db]);
     expect(huge.code).toBe(2);
