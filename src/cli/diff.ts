@@ -33,12 +33,23 @@ export function pickPair(runs: readonly RunRow[]): { a: RunRow; b: RunRow } | { 
   return { a, b };
 }
 
+/**
+ * A stored run that ended early holds only part of its targets' results: said, as `diff` of the
+ * same run's results file says it ("the run was interrupted before all targets finished"). The
+ * stored side said nothing, so a cron diff against a run cut short by SIGINT read like any other.
+ */
+function noteState(run: RunRow, warn: (s: string) => void): void {
+  if (run.state === 'interrupted') warn(`run ${run.id} was interrupted before all targets finished: its results are partial`);
+  else if (run.state === 'failed') warn(`run ${run.id} failed before it finished: its results are partial`);
+}
+
 async function sideOf(arg: string, store: () => Promise<Store>, warn: (s: string) => void): Promise<DiffSide> {
   if (/^\d+$/.test(arg)) {
     const s = await store();
     const run = await s.getRun(Number(arg));
     if (!run) throw new UsageError(`diff: no run ${arg} in the store (mxprobe store runs lists them)`);
     if (run.state === 'running') warn(`run ${run.id} has not finished (still running, or its writer died)`);
+    noteState(run, warn);
     return storeSide(s, run);
   }
   const { side, warnings } = await fileSide(arg);
@@ -53,7 +64,7 @@ export function registerDiff(program: Command, ctx: CliContext): void {
     .argument('[a]', 'the earlier run: a run id in the store or a results file')
     .argument('[b]', 'the later run (default: the newest finished run in the store)')
     .option('--store <url>', 'the store: sqlite:PATH, PATH.db or postgres://… (default $MXPROBE_STORE)')
-    .addOption(new Option('--format <format>', 'output format').argParser(choice('--format', CHANGE_FORMATS)).default('table'))
+    .addOption(new Option('--format <format>', `output format: ${CHANGE_FORMATS.join('|')}`).argParser(choice('--format', CHANGE_FORMATS)).default('table'))
     .option('--fail-on-change <rules>', 'exit 3 on: starttls-lost, tls-downgrade, cert-changed, verdict-worse[:kind], mx-changed, new-refusal, dane-broken, mta-sts-worse')
     .option('--expiry-days <n>', 'report certificates expiring within this many days', intOption('--expiry-days', 0, 3650), 14)
     .option('-o, --output <file>', 'write to a file instead of stdout')
@@ -69,6 +80,8 @@ export function registerDiff(program: Command, ctx: CliContext): void {
           let sa: DiffSide;
           let sb: DiffSide;
           if (a !== undefined && b !== undefined) {
+            // `diff 5 5` compares a run with itself: "no changes", exit 0, whatever the run holds.
+            if (a === b || (/^\d+$/.test(a) && /^\d+$/.test(b) && Number(a) === Number(b))) warn(`A and B are the same run (${a}): nothing can differ`);
             sa = await sideOf(a, getStore, warn);
             sb = await sideOf(b, getStore, warn);
           } else if (a !== undefined) {
@@ -81,6 +94,7 @@ export function registerDiff(program: Command, ctx: CliContext): void {
             if (!newest) throw new UsageError(runs.length > 0 ? 'diff: the store has no finished run to compare with' : 'diff: the store has no run to compare with');
             const skipped = runs.slice(0, runs.indexOf(newest));
             if (skipped.length > 0) warn(`left out run ${skipped.map((r) => r.id).join(', ')}: not finished (still running, or its writer died); comparing with run ${newest.id}, the newest finished run`);
+            noteState(newest, warn);
             sb = storeSide(await getStore(), newest);
           } else {
             const runs = await (await getStore()).listRuns(1000);
@@ -93,6 +107,8 @@ export function registerDiff(program: Command, ctx: CliContext): void {
               ctx.setExitCode(1);
               return;
             }
+            noteState(pair.a, warn);
+            noteState(pair.b, warn);
             sa = storeSide(await getStore(), pair.a);
             sb = storeSide(await getStore(), pair.b);
           }

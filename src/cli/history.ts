@@ -27,7 +27,7 @@ export function registerHistory(program: Command, ctx: CliContext): void {
     .description('what changed over time for a domain, MX host or IP, across the stored runs')
     .argument('<target>', 'a domain, an MX host name or an IP address')
     .option('--store <url>', 'the store: sqlite:PATH, PATH.db or postgres://… (default $MXPROBE_STORE)')
-    .addOption(new Option('--format <format>', 'output format').argParser(choice('--format', CHANGE_FORMATS)).default('table'))
+    .addOption(new Option('--format <format>', `output format: ${CHANGE_FORMATS.join('|')}`).argParser(choice('--format', CHANGE_FORMATS)).default('table'))
     .option('--limit <n>', 'at most this many stored host records', intOption('--limit', 1, 1_000_000), 10_000)
     .option('--expiry-days <n>', 'report certificates expiring within this many days', intOption('--expiry-days', 0, 3650), 14)
     .option('-o, --output <file>', 'write to a file instead of stdout')

@@ -63,6 +63,10 @@ export function parseDuration(flag: string, s: string): number {
   const m = /^(\d+)([hdw])$/.exec(s.trim());
   if (!m) throw new UsageError(`${flag}: "${s}" is not a duration (e.g. 90d, 12h, 2w)`);
   const n = Number(m[1]);
+  // `--keep 0d` kept nothing: every finished run deleted, exit 0 ("pruned 7 run(s)"). A retention
+  // window of zero is a slip (`--keep "${DAYS}d"` with DAYS=0, a typo for 90d), not a policy; to
+  // empty a store, delete its file.
+  if (n === 0) throw new UsageError(`${flag}: "${s}" keeps nothing: it would delete every finished run; give a window of at least 1h (e.g. 90d, 12h, 2w)`);
   const ms = n * { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 }[m[2] as 'h' | 'd' | 'w'];
   // `--keep 99999999999d` put the cut-off before the first date a Date can hold: an internal
   // RangeError with a stack trace. 10,000 years is "keep everything" for any store.

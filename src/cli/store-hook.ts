@@ -13,19 +13,24 @@
  * every `mxprobe probe` (start-up CPU, issue 13).
  */
 import { constants as fsConstants } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { UsageError } from '../errors.js';
 import type { HostResult, Summary, TargetResult } from '../results.js';
-import { storeSpec } from '../store/open.js';
+import { sameFile } from '../io/same-file.js';
+import { parseStoreUrl, storeSpec } from '../store/open.js';
 import type { HostTarget } from '../store/types.js';
 
 export interface StoreFlags {
   store?: string;
   metricsFile?: string;
   metricsPerHost?: boolean;
+  /** probe's own files, which --metrics-file must not name (the rename at the end would replace them). */
+  output?: string;
+  targetsFile?: string[];
+  resume?: string;
 }
 
 export function addStoreOptions(cmd: Command): Command {
@@ -74,9 +79,40 @@ export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resu
     } catch (e) {
       throw new UsageError(`--metrics-file ${flags.metricsFile}: cannot write into ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
+    // A directory named x.prom: rename(2) onto it fails (EISDIR) only after the whole run, which
+    // then ended with a warning and exit 1 and no metrics.
+    if ((await stat(metricsPath).catch(() => null))?.isDirectory()) throw new UsageError(`--metrics-file ${flags.metricsFile}: is a directory`);
+    assertNotOwnFile(metricsPath, flags, ctx.cwd, spec);
   }
   if (spec === undefined && metricsPath === null) return null;
   const { openStoreHook } = await import('./store-hook-open.js');
   return openStoreHook(flags, ctx, meta, spec, metricsPath);
 }
 
+
+/**
+ * `--metrics-file` naming one of the run's own files: the rename at the end replaced it with the
+ * metrics, exit 0. `-o run.prom --metrics-file run.prom` lost the results, `-f t.prom` the
+ * targets list, `--store sqlite:x.prom` the whole store. The same path, or the same existing file
+ * (device and inode: a symlink or hard link counts), is refused before anything is probed.
+ */
+function assertNotOwnFile(metricsPath: string, flags: StoreFlags, cwd: string, spec: string | undefined): void {
+  const own: Array<[string, string]> = [];
+  if (flags.output !== undefined && flags.output !== '') own.push(['-o', flags.output]);
+  if (flags.resume !== undefined && flags.resume !== '') own.push(['--resume', flags.resume]);
+  for (const f of flags.targetsFile ?? []) if (f !== '-') own.push(['--targets-file', f]);
+  if (spec !== undefined) {
+    try {
+      const u = parseStoreUrl(spec, cwd);
+      if (u.kind === 'sqlite') own.push(['--store', u.path]);
+    } catch {
+      // A bad store URL is reported by the store's own open, with its own message.
+    }
+  }
+  for (const [flag, f] of own) {
+    const p = resolvePath(cwd, f);
+    if (p === metricsPath || sameFile(p, metricsPath)) {
+      throw new UsageError(`--metrics-file ${flags.metricsFile} is the same file as ${flag} ${f}: the metrics would replace it (write them elsewhere)`);
+    }
+  }
+}

@@ -328,12 +328,19 @@ export async function runFleet(
     await chain;
     if (pending.size > 0) {
       const why = cfg.signal?.aborted ? 'run interrupted' : `not finished before --wait (${Math.round((cfg.waitMs ?? 0) / 1000)} s)`;
+      // BullMQ's commands wait for Redis to come back (they are queued while it reconnects): with
+      // Redis gone for good, the first Job.fromId here never returned and the run outlived --wait
+      // without end (a cron line hung; only a second SIGINT ended it, with no summary written).
+      // The take-back gets TAKE_BACK_MS in all; what it cannot ask Redis is reported as missing
+      // with state "unknown".
+      const takeBackEnd = Date.now() + TAKE_BACK_MS;
+      const ask = <T>(p: Promise<T>, fallback: T): Promise<T> => bounded(p, takeBackEnd - Date.now(), fallback);
       for (const [id, ref] of [...byJob]) {
         // Take back what no worker has started; an active job finishes on its worker unseen.
         const q = queues.get(ref.vantage);
-        const job = q ? await Job.fromId(q, id).catch(() => undefined) : undefined;
-        const state = job ? await job.getState().catch(() => 'unknown') : 'unknown';
-        if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized')) await job.remove().catch(() => undefined);
+        const job = q ? await ask(Job.fromId(q, id).catch(() => undefined), undefined) : undefined;
+        const state = job ? await ask(job.getState().catch(() => 'unknown'), 'unknown') : 'unknown';
+        if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized')) await ask(job.remove().catch(() => undefined), undefined);
         // Finished, its event not (yet) read: the stored result, through the same validation.
         if (job && state === 'completed') await serial(() => accept(id, typeof job.returnvalue === 'string' ? safeParse(job.returnvalue) : job.returnvalue));
         else await serial(() => giveUp(id, `${why} (job ${state})`));
@@ -342,12 +349,30 @@ export async function runFleet(
     }
     await chain;
   } finally {
-    await Promise.allSettled(events.map((e) => e.close()));
-    await Promise.allSettled([...queues.values()].map((q) => q.close()));
+    // Closing waits for Redis too (BullMQ closes its connections with QUIT): bounded, then the
+    // connections are dropped below whatever state they are in.
+    await bounded(Promise.allSettled(events.map((e) => e.close())), CLOSE_MS, undefined);
+    await bounded(Promise.allSettled([...queues.values()].map((q) => q.close())), CLOSE_MS, undefined);
     conns.close();
     redis.disconnect();
   }
   return { runId, vantages, heartbeats, missing, deadVantages, completed };
+}
+
+/** After --wait (or a signal): how long taking back the unfinished jobs may ask Redis, in all. */
+const TAKE_BACK_MS = 10_000;
+/** How long closing the queues and event readers may wait for Redis. */
+const CLOSE_MS = 5_000;
+
+/** `p`, or `fallback` once `ms` have passed (a Redis call that waits for a server that is gone). */
+function bounded<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  if (ms <= 0) return Promise.resolve(fallback);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    // Not unref'd: while it is the only thing pending, the process must wait for it, not exit.
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 /**

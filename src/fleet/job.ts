@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { MxprobeError } from '../errors.js';
 import { STOP_AFTER, type IdentityKind, type StopAfter } from '../results.js';
 import { parseTargetLine, type Target } from '../targets/parse.js';
-import { mailbox, safeWireValue } from '../cli/options.js';
+import { safeWireValue } from '../cli/options.js';
+import { domainName, identityWord, mailboxValue } from '../cli/wire-values.js';
 
 export const FLEET_JOB_VERSION = 1 as const;
 /** A job larger than this is refused whole (a target line is at most a few hundred octets). */
@@ -102,21 +103,38 @@ function wire(key: string, v: unknown, max = 320): string {
   }
 }
 
-function nullableMailbox(key: string, v: unknown): string | null {
-  if (v === null) return null;
-  const s = wire(key, v);
-  if (s === '') return '';
+/**
+ * The same syntax checks as the command line's (cli/wire-values.ts), so a job can carry nothing
+ * `probe` itself would refuse: a mailbox is local@domain (RFC 5321 §4.1.2), the null path only in
+ * MAIL FROM (`--rcpt '<>'` is refused, and so is a job's `rcpt: ""`), a Unicode domain goes out as
+ * A-labels. The coordinator writes the values those checks returned, so a genuine job passes
+ * unchanged.
+ */
+function checked<T>(key: string, f: () => T): T {
   try {
-    return mailbox(key, s);
+    return f();
   } catch (err) {
     throw new FleetJobError(`options.${key}: ${(err as Error).message}`);
   }
 }
 
-function oneWord(key: string, v: unknown): string {
+function nullableMailbox(key: 'mailFrom' | 'rcpt', v: unknown): string | null {
+  if (v === null) return null;
+  const s = wire(key, v);
+  return checked(key, () => mailboxValue(key, s, key === 'mailFrom' ? { nullAllowed: true } : { nullAllowed: false, postmasterAlone: true }));
+}
+
+/** A custom identity: one EHLO argument of printable ASCII, as `--identity` (a Unicode name as A-labels). */
+function identity(key: string, v: unknown): string {
   const s = wire(key, v, 253);
   if (s === '' || /\s/.test(s)) throw new FleetJobError(`options.${key}: "${s}" must be one word`);
-  return s;
+  return checked(key, () => identityWord(key, s));
+}
+
+/** The mismatch identity's name: a domain, as `--mismatch-name`. */
+function domain(key: string, v: unknown): string {
+  const s = wire(key, v, 253);
+  return checked(key, () => domainName(key, s));
 }
 
 /**
@@ -171,10 +189,10 @@ export function validateJob(raw: unknown, expectedVantage?: string): { job: Flee
     hostGapMs: int(o, 'hostGapMs', 0, 3_600_000),
     family,
     identityKinds: [...new Set(kinds as IdentityKind[])],
-    customIdentities: custom.map((n, i) => oneWord(`customIdentities[${i}]`, n)),
+    customIdentities: custom.map((n, i) => identity(`customIdentities[${i}]`, n)),
     mailFrom: nullableMailbox('mailFrom', o['mailFrom']),
-    rcpt: o['rcpt'] === null ? null : nullableMailbox('rcpt', o['rcpt']),
-    mismatchName: o['mismatchName'] === null ? null : oneWord('mismatchName', o['mismatchName']),
+    rcpt: nullableMailbox('rcpt', o['rcpt']),
+    mismatchName: o['mismatchName'] === null ? null : domain('mismatchName', o['mismatchName']),
   };
   // RFC 5321 §4.5.3.1.4: 512 octets per command line, CRLF included.
   for (const [k, line] of [['mailFrom', `MAIL FROM:<${options.mailFrom ?? ''}>`], ['rcpt', `RCPT TO:<${options.rcpt ?? ''}>`], ...options.customIdentities.map((n) => ['customIdentities', `EHLO ${n}`])] as const) {

@@ -26,6 +26,9 @@ import { checkRedis, commandClient, type RedisSpec } from './redis.js';
 import { ConnectionSet } from './bull.js';
 import { KEY_PREFIX, type FleetResult, type Heartbeat } from './types.js';
 
+
+/** After the last job in flight, how long close() waits for Redis before dropping the connections. */
+const CLOSE_MS = 5_000;
 export interface WorkerConfig {
   redis: RedisSpec;
   vantage: string;
@@ -98,7 +101,18 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   let completed = 0;
   let failed = 0;
 
+  // Jobs in the processor now: close() waits for them, and only for them, before it stops waiting for Redis.
+  let inFlight = 0;
+  let idle: (() => void) | null = null;
   const processor = async (job: Job): Promise<FleetResult> => {
+    inFlight++;
+    try {
+      return await runJob(job);
+    } finally {
+      if (--inFlight === 0) idle?.();
+    }
+  };
+  const runJob = async (job: Job): Promise<FleetResult> => {
     cfg.log(`start ${job.id ?? '?'} (attempt ${job.attemptsMade + 1})`);
     let valid: ReturnType<typeof validateJob>;
     try {
@@ -173,8 +187,22 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     stats: () => ({ completed, failed }),
     async close() {
       clearInterval(hbTimer);
-      await worker.close();
+      // BullMQ's close() lets the jobs in flight finish, then closes its connections, and waits
+      // for Redis to do so: with Redis down, SIGTERM never ended the worker (systemd's stop
+      // timeout, or a second signal, killed it). Once no job is in flight it gets CLOSE_MS more,
+      // then the connections are dropped; a job that finished unseen is retried after its lock.
+      const closing = worker.close();
+      const noneInFlight = inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => (idle = r));
+      let timer: NodeJS.Timeout | undefined;
+      const late = noneInFlight.then(() => new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), CLOSE_MS))));
+      const how = await Promise.race([closing.then(() => 'closed' as const), late]);
+      clearTimeout(timer);
+      if (how === 'late') {
+        cfg.log(`Redis did not answer within ${CLOSE_MS / 1000} s of the last job: closing without it`);
+        void closing.catch(() => undefined);
+      }
       try {
+        // Bounded by the command client's own retry limit (maxRetriesPerRequest).
         await redis.del(hbKey);
       } catch {
         // The heartbeat expires by itself.

@@ -39,6 +39,13 @@ describe('validateJob', () => {
     ['a wrong version', { v: 2 }, {}, /version/],
     ['an oversize job', { target: { input: 'example.com', origin: 'x'.repeat(20_000) } }, {}, /bytes/],
     ['a too-long RCPT', {}, { rcpt: `${'a'.repeat(300)}@${'b'.repeat(300)}` }, /rcpt/],
+    // What `probe` refuses on its command line (cli/wire-values.ts), a job must not carry either.
+    ['the null path as RCPT (RCPT TO:<>; --rcpt \'<>\' is refused)', {}, { rcpt: '' }, /options\.rcpt: .*null path/],
+    ['an RCPT that is not a mailbox', {}, { rcpt: 'nobody' }, /options\.rcpt: .*not a mailbox/],
+    ['a MAIL FROM whose domain is junk', {}, { mailFrom: 'a@b..c' }, /options\.mailFrom/],
+    ['a mismatch name that is not a domain', {}, { mismatchName: 'x!y' }, /options\.mismatchName: .*not a domain/],
+    ['a mismatch name that is an address literal', {}, { mismatchName: '[127.0.0.1]' }, /options\.mismatchName/],
+    ['a custom identity that is not printable ASCII nor a Unicode domain (it went out as raw UTF-8)', {}, { customIdentities: ['ü!x'] }, /customIdentities\[0\]/],
   ];
   for (const [name, over, opts, re] of bad) {
     it(`refuses ${name}`, () => {
@@ -46,6 +53,15 @@ describe('validateJob', () => {
       expect(() => validateJob(job(over, opts), 'relay1')).toThrow(re);
     });
   }
+
+  it('passes what the coordinator writes for the command line: null sender, Postmaster, A-labels', () => {
+    const { job: j } = validateJob(job({}, { mailFrom: '', rcpt: 'Postmaster', customIdentities: ['bücher.test', '[127.0.0.1]'], mismatchName: 'other.example.net' }), 'relay1');
+    expect(j.options.mailFrom).toBe('');
+    expect(j.options.rcpt).toBe('Postmaster');
+    // A Unicode name goes on the wire as A-labels (RFC 5321 §2.3.5), as `--identity bücher.test` does.
+    expect(j.options.customIdentities).toEqual(['xn--bcher-kva.test', '[127.0.0.1]']);
+    expect(j.options.mismatchName).toBe('other.example.net');
+  });
 
   it('refuses non-objects', () => {
     for (const raw of [null, 42, 'x', [], { v: 1 }]) expect(() => validateJob(raw)).toThrow(FleetJobError);

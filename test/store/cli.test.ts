@@ -3,7 +3,7 @@
  * connection reaches the receiver, -o is not created), import with report's merge rules, prune,
  * runs, history and diff on files.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -61,6 +61,39 @@ describe('probe --store: a bad store stops the run before anything is probed', (
       expect(existsSync(out)).toBe(false);
     }
   });
+
+  it('--metrics-file that is a directory, or the run\'s own -o, targets file or SQLite store: refused before probing, the file untouched', async () => {
+    const sub = mkdtempSync(join(dir, 'own-'));
+    const targets = join(sub, 'targets.prom');
+    writeFileSync(targets, `127.0.0.1:${mx.port}\n`);
+    const existingOut = join(sub, 'results.prom');
+    writeFileSync(existingOut, 'earlier results\n');
+    mkdirSync(join(sub, 'dir.prom'));
+    const base = ['probe', '--helo', 'probe.example.test', '--host-gap', '0', '--no-alignment', '--quiet', '--format', 'json'];
+    for (const [args, pattern, untouched] of [
+      // A directory named x.prom: the rename failed only after the whole run (a warning, exit 1).
+      [[`127.0.0.1:${mx.port}`, '-o', join(sub, 'a.json'), '--metrics-file', join(sub, 'dir.prom')], /--metrics-file .*dir\.prom: is a directory/, null],
+      // -o and --metrics-file on one path: the results were replaced by the metrics, exit 0.
+      [[`127.0.0.1:${mx.port}`, '-o', existingOut, '--metrics-file', existingOut], /is the same file as -o /, existingOut],
+      [[`127.0.0.1:${mx.port}`, '-o', join(sub, 'new.prom'), '--metrics-file', join(sub, '.', 'new.prom')], /is the same file as -o /, null],
+      [['-f', targets, '-o', join(sub, 'b.json'), '--metrics-file', targets], /is the same file as --targets-file /, targets],
+      [[`127.0.0.1:${mx.port}`, '-o', join(sub, 'c.json'), '--store', `sqlite:${join(sub, 'store.prom')}`, '--metrics-file', join(sub, 'store.prom')], /is the same file as --store /, null],
+    ] as const) {
+      const before = mx.sessions.length + mx.commands.length;
+      const kept = untouched === null ? null : readFileSync(untouched, 'utf8');
+      const r = await runCliProcess([...base, ...args]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(pattern);
+      expect(mx.sessions.length + mx.commands.length).toBe(before);
+      if (untouched !== null) expect(readFileSync(untouched, 'utf8')).toBe(kept);
+    }
+    expect(existsSync(join(sub, 'new.prom'))).toBe(false);
+    expect(existsSync(join(sub, 'store.prom'))).toBe(false);
+    // Control: a metrics file of its own is written, and the run stored.
+    const ok = await runCliProcess([...base, `127.0.0.1:${mx.port}`, '-o', join(sub, 'd.json'), '--metrics-file', join(sub, 'ok.prom')]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readFileSync(join(sub, 'ok.prom'), 'utf8')).toMatch(/^mxprobe_run_targets 1$/m);
+  }, 90_000);
 
   it('not a store URL', async () => {
     await refused('mysql://x/y', /not a store URL; use sqlite:PATH/);
@@ -232,12 +265,19 @@ describe('store import, runs, prune; diff and history', () => {
     expect(all.stdout).toMatch(/pruned 2 run/);
     const bad = await runCliProcess(['store', 'prune', '--keep', 'forever', '--store', db]);
     expect(bad.code).toBe(2);
+    // A window of zero kept nothing: every run deleted, exit 0. Now refused before the store is touched.
+    for (const zero of ['0d', '0h', '000w']) {
+      const z = await runCliProcess(['store', 'prune', '--keep', zero, '--store', db]);
+      expect(z.code, z.stderr).toBe(2);
+      expect(z.stderr).toMatch(/keeps nothing/);
+    }
+    for (const nonsense of ['-1d', '90x', '']) expect((await runCliProcess(['store', 'prune', '--keep', nonsense, '--store', db])).code).toBe(2);
     // A cut-off before the first date a Date holds was an internal RangeError with a stack trace.
     const huge = await runCliProcess(['store', 'prune', '--keep', '99999999999d', '--store', db]);
     expect(huge.code).toBe(2);
     expect(huge.stderr).toMatch(/^mxprobe: --keep: "99999999999d" is longer than 10000 years/);
     expect(huge.stderr).not.toMatch(/internal error|RangeError/);
-  });
+  }, 90_000);
 });
 
 describe('MXPROBE_STORE_BUSY_MS', () => {

@@ -47,3 +47,37 @@ describe('diff A with a newer run that never finished', () => {
     expect(r.stderr).toMatch(/run 3 has not finished/);
   });
 });
+
+/**
+ * A stored run that SIGINT cut short is `interrupted` and holds only part of its targets. `diff` of
+ * its results FILE says so ("the run was interrupted before all targets finished"); the same run
+ * read from the store was compared without a word, as a default `diff` of a cron store picks it.
+ */
+describe('diff with an interrupted stored run, or of a run with itself', () => {
+  const db2 = join(dir, 'interrupted.db');
+  beforeAll(async () => {
+    const r = await runCliProcess(['store', 'import', join(FIX, 'sample-run.json'), join(FIX, 'sample-run.json'), '--store', db2]);
+    expect(r.code, r.stderr).toBe(0);
+    const d = new Database(db2);
+    d.prepare("UPDATE runs SET state = 'interrupted' WHERE id = 2").run();
+    d.close();
+  });
+
+  it('the default pair, A alone and both ids: the interrupted run is named as partial', async () => {
+    for (const args of [['diff'], ['diff', '1'], ['diff', '1', '2'], ['diff', '2', '1']]) {
+      const r = await runCliProcess([...args, '--store', db2]);
+      expect(r.stdout).toMatch(/mxprobe diff: run [12] → run [12]/);
+      expect(r.stderr, args.join(' ')).toMatch(/warning: run 2 was interrupted before all targets finished: its results are partial/);
+    }
+  });
+
+  it('a run compared with itself is warned about', async () => {
+    const r = await runCliProcess(['diff', '1', '1', '--store', db2]);
+    expect(r.stderr).toMatch(/warning: A and B are the same run \(1\): nothing can differ/);
+  });
+
+  it('control: two complete runs get neither warning', async () => {
+    const r = await runCliProcess(['diff', '1', '2', '--store', db]);
+    expect(r.stderr).not.toMatch(/interrupted|same run/);
+  });
+});
