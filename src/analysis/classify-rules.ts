@@ -527,8 +527,9 @@ export const RULES: readonly ClassifyRule[] = [
     // Session 7 (family): a listing offered as one guess among others is no finding: cPanel Exim's "The account or
     // domain may not exist, they may be blacklisted, or missing the proper dns entries" (the recipient rules read it).
     // Session 10: the same for a sender ADDRESS on a domain's or a user's own list ("551 Sender is on domain's blacklist"):
-    // a per-domain sender list is the receiver's policy, not a DNSBL.
-    unless: /greylist|allow[ /]?block list|\b(may|might|could) (be|have been) (black|block)[- ]?listed\b|\b(sender|sender address|envelope sender|from address|your e-?mail address)\b( <[^>]*>)? (is|has been|was) (black|block|deny)[- ]?listed|\b(sender|sender address|envelope sender|from address)\b( <[^>]*>)? (is|has been|was) (on|in) (the |a |my |our |this |(the )?(domain|recipient|user)'?s? )?(black|block|deny)[- ]?list\b|\brecipient <[^>]*> (is |has been )?(black|block|deny)[- ]?listed/i,
+    // a per-domain sender list is the receiver's policy, not a DNSBL - unless the list is named by its DNS zone
+    // ("550 The sender is in a black list rbl.baruwa.net", blind4: a DNSBL).
+    unless: /greylist|allow[ /]?block list|\b(may|might|could) (be|have been) (black|block)[- ]?listed\b|\b(sender|sender address|envelope sender|from address|your e-?mail address)\b( <[^>]*>)? (is|has been|was) (black|block|deny)[- ]?listed|\b(sender|sender address|envelope sender|from address)\b( <[^>]*>)? (is|has been|was) (on|in) (the |a |my |our |this |(the )?(domain|recipient|user)'?s? )?(black|block|deny)[- ]?list\b(?! (at |on |of |by )?[\w-]+\.[\w-]+\.)|\brecipient <[^>]*> (is |has been )?(black|block|deny)[- ]?listed/i,
     cause: 'blocklist',
     source: 'Postfix reject_rbl_client / postscreen "blocked using zen.spamhaus.org"; Exim "is in a black list at"; Microsoft S3150 "block list"; Proofpoint ipcheck; Cisco IronPort "poor reputation"; Gmail "likely unsolicited mail"; Comcast "block for spam"; tiscali "Too much Spam from this IP"; Postfix client access "identified as a spammer"',
   },

@@ -92,6 +92,8 @@ const PREFIX_AND_LISTS: Case[] = [
 const PREFIX_AND_LISTS_NOT: Case[] = [
   ['rcpt', '451 4.7.1 <mx.example.jp[192.0.2.2]>: Client host rejected: Please try again slower', 'rate-limit'],
   ['rcpt', '554 5.7.1 <unknown[192.0.2.11]>: Client host rejected: Access denied', 'policy', 'policy-text'],
+  // Baruwa's DNSBL refusal (blind4, spent): a list named by its DNS zone is a DNSBL even when "the sender" is on it
+  ['rcpt', '550 The sender is in a black list rbl.baruwa.net', 'blocklist', 'blocklist-text'],
   // constructed: the client's IP on a list, said the way the sender-list texts say it
   ['rcpt', '550 5.7.1 Sender IP is on our blacklist', 'blocklist'],
   ['rcpt', '554 5.7.1 Service unavailable; Sender address [a@spam.example] blocked using dbl.spamhaus.org', 'blocklist', 'blocklist-text'],
