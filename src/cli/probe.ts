@@ -296,8 +296,10 @@ function countCutCells(t: TargetResult): number {
   return n;
 }
 
-function partialNote(cut: number, missing: number, total: number): string {
-  const parts = [`${cut} probe(s) cut short or never started (error E_INTERRUPTED)`];
+function partialNote(cut: number, notStarted: number, missing: number, total: number): string {
+  const parts = [`${cut} probe(s) cut short or never started (error E_INTERRUPTED or not-tried)`];
+  if (notStarted > 0) parts.push(`${notStarted} of ${total} target(s) never started (dns not-tried)`);
+  // Fleet runs, and targets skipped by --resume, are not listed one by one.
   if (missing > 0) parts.push(`${missing} of ${total} target(s) not listed at all`);
   return `Interrupted run: these results are partial: ${parts.join('; ')}.`;
 }
@@ -448,6 +450,8 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
 
   let interrupted = false;
   let cutCells = 0;
+  /** Targets given but never started (the signal came first): listed, kept out of the summary. */
+  let notStarted = 0;
   const onAbort = () => {
     interrupted = true;
   };
@@ -484,12 +488,27 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
         return storeHook?.target(t);
       },
     };
+    // After a signal, each target never started is listed as such (DNS `not-tried`, reason "run
+    // interrupted") in every format, so it reads differently from one never given. Nothing was
+    // observed: no summary, audit or store row, and the transport checks never see it.
+    const notStartedSink = (t: TargetResult): void => {
+      notStarted++;
+      progress.target(t.input);
+      if (flags.format === 'json') {
+        out.write(jsonTarget(t, firstTarget));
+        firstTarget = false;
+      }
+      if (flags.format === 'ndjson') out.write(ndjsonTarget(t));
+      if (csv) out.write(csv.csvRows(t));
+      if (table) table.add(t);
+      if (flags.format === 'html') collected.push(t);
+    };
     // Transport security (DANE, MTA-STS) is judged where the TLS chain is at hand: in a local run.
     // Fleet results come back as JSON without the chain's DER, so the coordinator does not judge them.
     if (fleet) failed = (await fleet.run(targetsIter, options, sink)) || failed;
     else {
       const transportSink = await wrapTransportSink(sink, { flags, options, resolver, servers, dnsTimeoutMs: flags.dnsTimeout, cwd: ctx.cwd, ca: transportCa, ...(inv.transportLab ? { lab: inv.transportLab } : {}) });
-      await runProbes(targetsIter, options, { resolver, signal: ctx.signal, ...enrich, ...(resume?.exists ? { skip: resume } : {}) }, transportSink);
+      await runProbes(targetsIter, options, { resolver, signal: ctx.signal, notStarted: notStartedSink, ...enrich, ...(resume?.exists ? { skip: resume } : {}) }, transportSink);
     }
   } catch (err) {
     // The run failed (e.g. the store refused a write): what was finished is still written out.
@@ -511,7 +530,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   const run: RunResult = { schemaVersion: 1, tool: meta.tool, startedAt, finishedAt, options: recordedOptions, targets: collected, summary: sum };
   // A table or page cut short by a signal looked like a complete run of fewer targets: JSON and
   // NDJSON carry "interrupted", CSV has no place for it, these two say it in words (as `report` does).
-  const partial = interrupted ? partialNote(cutCells, validation.count - sum.targets, validation.count) : null;
+  const partial = interrupted ? partialNote(cutCells, notStarted, validation.count - sum.targets - notStarted, validation.count) : null;
   if (table) out.write(table.render(sum) + (partial !== null ? `\n${partial}\n` : ''));
   // More than one vantage: the relay-consistency report follows the table.
   if (consistency) out.write(`\n${consistency.render()}`);

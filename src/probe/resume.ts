@@ -192,6 +192,8 @@ function apply(set: Completed, rec: unknown, path: string, lineNo: number): void
     }
     case 'target': {
       if (typeof r['input'] !== 'string') throw bad(path, lineNo, 'target record without input');
+      // A target the signal kept from starting (probe/run.ts notStartedTarget) is not done.
+      if ((r['dns'] as { status?: unknown } | undefined)?.status === 'not-tried') return;
       const part = set.parts.length - 1;
       const seen = set.targetInputs.get(r['input']);
       if (seen === undefined) set.targetInputs.set(r['input'], [part]);

@@ -9,6 +9,16 @@
  * grow with the number of targets in the run.
  */
 import pLimit, { type LimitFunction } from 'p-limit';
+import { abortableSleep, onAbort } from '../net/abort.js';
+
+/**
+ * What `run` gives back, when called with a signal, for a job the signal caught before it started
+ * (waiting for its IP's turn, its gap or a session slot). Such a job is never run: after a signal
+ * nothing new connects, and a queued job must not wait for the sessions ahead of it to wind down
+ * (one slow host used to hold every later job for its address past the run's grace period, and
+ * those targets were left out of the results entirely).
+ */
+export const NOT_STARTED: unique symbol = Symbol('not started');
 
 interface IpState {
   /** Resolves when the previous job for this IP has finished. */
@@ -59,7 +69,9 @@ export class PoliteScheduler {
     return this.ips.size;
   }
 
-  run<T>(ip: string, job: () => Promise<T>): Promise<T> {
+  run<T>(ip: string, job: () => Promise<T>): Promise<T>;
+  run<T>(ip: string, job: () => Promise<T>, signal: AbortSignal | undefined): Promise<T | typeof NOT_STARTED>;
+  run<T>(ip: string, job: () => Promise<T>, signal?: AbortSignal): Promise<T | typeof NOT_STARTED> {
     const key = ip.toLowerCase();
     let st = this.ips.get(key);
     if (!st) {
@@ -75,12 +87,21 @@ export class PoliteScheduler {
     const previous = state.tail;
     state.tail = mine;
 
-    const go = async (): Promise<T> => {
-      await previous;
-      const wait = state.lastEnd + this.options.hostGapMs - Date.now();
-      if (state.lastEnd > 0 && wait > 0) await sleep(wait);
+    const go = async (): Promise<T | typeof NOT_STARTED> => {
+      // Settles when the signal fires; only raced against the waits, never against a running job.
+      let unlisten = (): void => {};
+      const stopped = signal === undefined ? null : new Promise<typeof NOT_STARTED>((r) => (unlisten = onAbort(signal, () => r(NOT_STARTED))));
       try {
-        return await this.limit(async () => {
+        await (stopped === null ? previous : Promise.race([previous, stopped]));
+        if (signal?.aborted) return NOT_STARTED;
+        const wait = state.lastEnd + this.options.hostGapMs - Date.now();
+        if (state.lastEnd > 0 && wait > 0) await (signal === undefined ? sleep(wait) : abortableSleep(wait, signal));
+        if (signal?.aborted) return NOT_STARTED;
+        let started = false;
+        const slot = this.limit(async (): Promise<T | typeof NOT_STARTED> => {
+          // Queued for a slot when the signal came: the caller has already been told NOT_STARTED.
+          if (signal?.aborted) return NOT_STARTED;
+          started = true;
           const lease = this.options.ipGate ? await this.options.ipGate.acquire(key) : null;
           this.active++;
           this.peak = Math.max(this.peak, this.active);
@@ -93,7 +114,12 @@ export class PoliteScheduler {
             await lease?.release(result);
           }
         });
+        if (stopped === null) return await slot;
+        const first = await Promise.race([slot, stopped]);
+        // A job that started runs to its end (it sees the signal itself and winds down).
+        return first === NOT_STARTED && !started ? NOT_STARTED : await slot;
       } finally {
+        unlisten();
         state.lastEnd = Date.now();
         state.users--;
         release();
