@@ -6,7 +6,7 @@
  * started (not yet read, or still resolving) is listed with DNS `not-tried`, and --resume plans
  * both again. Real child processes, real loopback servers.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,8 +84,14 @@ describe('an interrupted run lists the targets it never started', () => {
       expect(t.dns.detail).toBe('run interrupted');
       expect(t.hosts).toEqual([]);
     }
-    // Nothing observed about them: the summary counts only the started targets.
+    // Nothing observed about them: the summary counts only the started targets, and so does
+    // `report`, which rebuilds it from the file.
     expect(doc.summary.targets).toBe(2 + planned.length);
+    const saved = join(dir, 'queued.json');
+    await writeFile(saved, r.stdout);
+    const rep = await runCli(['report', saved, '--format', 'json']);
+    expect(rep.code, rep.stderr).toBe(0);
+    expect((JSON.parse(rep.stdout) as RunResult).summary.targets).toBe(2 + planned.length);
     // Only the two started sessions ever connected to the tarpit's address.
     expect(tarpit.connections()).toBeGreaterThanOrEqual(1);
   });
@@ -100,7 +106,13 @@ describe('an interrupted run lists the targets it never started', () => {
     expect(targets.some((t) => t.dns.status === 'not-tried')).toBe(true);
     const notTriedCells = recs.flatMap((x) => (x.type === 'host' ? x.probes : [])).filter((p) => p.status === 'not-tried' && p.notTried?.reason === 'run interrupted');
     expect(notTriedCells.length).toBeGreaterThan(0);
-    expect(recs[recs.length - 1]?.type).toBe('summary');
+    const last = recs[recs.length - 1];
+    expect(last?.type).toBe('summary');
+    // `report` rebuilds the summary from an NDJSON file: the never-started targets count nowhere.
+    const started = targets.filter((t) => t.dns.status !== 'not-tried').length;
+    expect(last?.type === 'summary' ? last.summary.targets : -1).toBe(started);
+    const rep0 = await runCli(['report', file, '--format', 'json']);
+    expect((JSON.parse(rep0.stdout) as RunResult).summary.targets).toBe(started);
 
     for (const format of ['table', 'csv'] as const) {
       const out = join(dir, `queued.${format}`);
