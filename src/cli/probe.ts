@@ -33,7 +33,7 @@ import { openFileOut, tableWidth } from './output.js';
 import { domainName, heloName, identityWord, mailboxValue } from './wire-values.js';
 import { lockResumeFile } from '../io/lock-file.js';
 import { sameFile } from '../io/same-file.js';
-import { addTransportOptions, assertTransportRulesCheckable, loadTransportCa, transportApplies, transportInconclusive, transportRecordedOptions, wrapTransportSink, type TransportFlags, type TransportLab } from './transport-options.js';
+import { addTransportOptions, assertTransportRulesCheckable, caFileUnused, loadTransportCa, transportApplies, transportInconclusive, transportRecordedOptions, wrapTransportSink, type TransportFlags, type TransportLab } from './transport-options.js';
 import { addStoreOptions, startStoreHook, type StoreFlags } from './store-hook.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'html';
@@ -341,6 +341,10 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   if (flags.helo === undefined && flags.queue === undefined && !options.helo.includes('.') && !flags.quiet) {
     ctx.stderr.write(`mxprobe: warning: --helo not given and this host's name "${options.helo}" is not fully qualified; receivers will judge exactly that (give --helo <fqdn>)\n`);
   }
+  // Printed whatever -q says, like the rule-less --policy warning: the command line asks for
+  // something the run will not do.
+  const caUnused = flags.queue === undefined ? caFileUnused(flags, options) : null;
+  if (caUnused !== null) ctx.stderr.write(`mxprobe: warning: --ca-file ${flags.caFile ?? ''} is not used: ${caUnused}\n`);
   if (validation.duplicates > 0 && !flags.quiet) ctx.stderr.write(`note: ${validation.duplicates} duplicate target(s) ignored\n`);
   if (validation.ipTargets > 0 && flags.rcpt === undefined && (options.stopAfter === 'rcpt') && !flags.quiet) {
     // RFC 5321 §4.1.3 allows postmaster@[ip], but many receivers refuse domain literals at RCPT
