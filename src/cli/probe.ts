@@ -405,11 +405,12 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
       // A write cut short by a crash is dropped before appending; a final record without its LF gets one.
       if (resume.truncatedTail) truncateSync(flags.output, resume.validBytes);
       const before = resume.runOptions;
-      // A file without a run record says nothing about its options: listing every option as
-      // "different" (as it did) accused the user of a change nobody made.
+      // A run record without options (a file without any run record is refused, probe/resume.ts)
+      // says nothing about them: listing every option as "different" (as it did) accused the user
+      // of a change nobody made.
       const changed = before === null ? [] : RESUME_SENSITIVE.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(recordedOptions[k]));
       if (changed.length > 0) ctx.stderr.write(`mxprobe: warning: --resume with different ${changed.join(', ')} than the earlier run\n`);
-      if (before === null && resume.size > 0) ctx.stderr.write(`mxprobe: warning: --resume: ${flags.resume} has no run record, so its options cannot be compared with this run's\n`);
+      if (before === null && resume.size > 0) ctx.stderr.write(`mxprobe: warning: --resume: ${flags.resume} has a run record without options, so they cannot be compared with this run's\n`);
       if (!flags.quiet) ctx.stderr.write(`resuming ${flags.resume}: ${resume.size} finished cell(s), ${resume.targets} finished target(s) skipped\n`);
     }
   }
