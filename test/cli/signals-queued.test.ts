@@ -35,9 +35,11 @@ afterAll(async () => {
 
 /** 22 targets: a fast one, a tarpit, and 20 more on the tarpit's address (16 are read at once). */
 const inputs = () => [`${fast.host}:${fast.port}`, `${tarpit.host}:${tarpit.port}`, ...QUEUED.map((p) => `${tarpit.host}:${p}`)];
+// The default --host-gap (1 s): the targets queued behind the tarpit used to wait out the run's
+// grace period in that gap, and were left out of the results.
 const args = (extra: string[]) => [
   'probe', '--helo', 'probe.example.org', '--no-alignment', '-q', '--stop-after', 'ehlo',
-  '--host-gap', '0', '--concurrency', '4', '--timeout', '30000', '--deadline', '60000', ...inputs(), ...extra,
+  '--concurrency', '4', '--timeout', '30000', '--deadline', '60000', ...inputs(), ...extra,
 ];
 
 async function interrupt(extra: string[]): Promise<{ code: number | null; stdout: string; afterSignal: number }> {
