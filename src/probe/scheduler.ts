@@ -9,7 +9,7 @@
  * grow with the number of targets in the run.
  */
 import pLimit, { type LimitFunction } from 'p-limit';
-import { abortableSleep, onAbort } from '../net/abort.js';
+import { onAbort } from '../net/abort.js';
 
 /**
  * What `run` gives back, when called with a signal, for a job the signal caught before it started
@@ -46,6 +46,15 @@ export interface IpGate {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** `ms`, or until `early` settles (the timer is cleared then, so it never holds the exit). */
+const sleepUntil = (ms: number, early: Promise<unknown>) =>
+  new Promise<void>((r) => {
+    const t = setTimeout(r, ms);
+    void early.then(() => {
+      clearTimeout(t);
+      r();
+    });
+  });
 
 export class PoliteScheduler {
   private readonly limit: LimitFunction;
@@ -95,7 +104,10 @@ export class PoliteScheduler {
         await (stopped === null ? previous : Promise.race([previous, stopped]));
         if (signal?.aborted) return NOT_STARTED;
         const wait = state.lastEnd + this.options.hostGapMs - Date.now();
-        if (state.lastEnd > 0 && wait > 0) await (signal === undefined ? sleep(wait) : abortableSleep(wait, signal));
+        // The gap ends early on a signal through `stopped` (one fan-out listener per signal,
+        // net/abort.ts), not a listener per sleeping job: a run with many IPs in their gap at once
+        // went past the AbortSignal's 10 listeners (MaxListenersExceededWarning on stderr).
+        if (state.lastEnd > 0 && wait > 0) await (stopped === null ? sleep(wait) : sleepUntil(wait, stopped));
         if (signal?.aborted) return NOT_STARTED;
         let started = false;
         const slot = this.limit(async (): Promise<T | typeof NOT_STARTED> => {

@@ -105,4 +105,21 @@ describe('PoliteScheduler', () => {
     await sleep(20);
     expect(ran).toEqual(['one', 'four']);
   });
+
+  it('many jobs in their gap with one signal add no listener each (no MaxListenersExceededWarning)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const s = new PoliteScheduler({ concurrency: 50, hostGapMs: 100 });
+      const ac = new AbortController();
+      // Two jobs per IP on 30 IPs: the second of each sleeps in its gap, all at once.
+      const jobs = Array.from({ length: 30 }, (_, i) => [s.run(`192.0.2.${i}`, async () => 1, ac.signal), s.run(`192.0.2.${i}`, async () => 2, ac.signal)]).flat();
+      expect((await Promise.all(jobs)).filter((x) => x === 2)).toHaveLength(30);
+      await sleep(10); // warnings are emitted on the next tick
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });
