@@ -95,21 +95,32 @@ export class PoliteScheduler {
     const mine = new Promise<void>((r) => (release = r));
     const previous = state.tail;
     state.tail = mine;
+    // Another job for this IP is ahead of this one: `previous` is still pending.
+    const behind = state.users > 1;
 
     const go = async (): Promise<T | typeof NOT_STARTED> => {
-      // Settles when the signal fires; only raced against the waits, never against a running job.
+      // Settles when the signal fires; raced only against a wait that is really pending (a job
+      // behind another for its IP, in its gap, or queued for a slot), never against a running
+      // job. Built on first need: a job that waits for nothing costs no promise and no listener.
       let unlisten = (): void => {};
-      const stopped = signal === undefined ? null : new Promise<typeof NOT_STARTED>((r) => (unlisten = onAbort(signal, () => r(NOT_STARTED))));
+      let stopped: Promise<typeof NOT_STARTED> | null = null;
+      const whenStopped = (s: AbortSignal): Promise<typeof NOT_STARTED> => {
+        if (s.aborted) return Promise.resolve(NOT_STARTED);
+        stopped ??= new Promise<typeof NOT_STARTED>((r) => (unlisten = onAbort(s, () => r(NOT_STARTED))));
+        return stopped;
+      };
       try {
-        await (stopped === null ? previous : Promise.race([previous, stopped]));
+        await (signal !== undefined && behind ? Promise.race([previous, whenStopped(signal)]) : previous);
         if (signal?.aborted) return NOT_STARTED;
         const wait = state.lastEnd + this.options.hostGapMs - Date.now();
-        // The gap ends early on a signal through `stopped` (one fan-out listener per signal,
-        // net/abort.ts), not a listener per sleeping job: a run with many IPs in their gap at once
-        // went past the AbortSignal's 10 listeners (MaxListenersExceededWarning on stderr).
-        if (state.lastEnd > 0 && wait > 0) await (stopped === null ? sleep(wait) : sleepUntil(wait, stopped));
+        // The gap ends early on a signal through one fan-out listener per signal (net/abort.ts),
+        // not an AbortSignal listener per sleeping job: a run with many IPs in their gap at once
+        // went past the signal's 10 listeners (MaxListenersExceededWarning on stderr).
+        if (state.lastEnd > 0 && wait > 0) await (signal === undefined ? sleep(wait) : sleepUntil(wait, whenStopped(signal)));
         if (signal?.aborted) return NOT_STARTED;
         let started = false;
+        // Every slot taken: this job waits in p-limit's queue.
+        const queued = signal !== undefined && this.limit.activeCount + this.limit.pendingCount >= this.limit.concurrency;
         const slot = this.limit(async (): Promise<T | typeof NOT_STARTED> => {
           // Queued for a slot when the signal came: the caller has already been told NOT_STARTED.
           if (signal?.aborted) return NOT_STARTED;
@@ -126,8 +137,8 @@ export class PoliteScheduler {
             await lease?.release(result);
           }
         });
-        if (stopped === null) return await slot;
-        const first = await Promise.race([slot, stopped]);
+        if (signal === undefined || !queued) return await slot;
+        const first = await Promise.race([slot, whenStopped(signal)]);
         // A job that started runs to its end (it sees the signal itself and winds down).
         return first === NOT_STARTED && !started ? NOT_STARTED : await slot;
       } finally {
