@@ -270,7 +270,8 @@ export interface HostResult {
   transport?: { dane?: DaneResult; pkix?: { valid: boolean | null; detail: string } };
 }
 
-export type DnsStatus = 'ok' | 'nxdomain' | 'nodata' | 'timeout' | 'servfail' | 'refused' | 'error' | 'null-mx' | 'not-needed';
+/** `not-tried`: a target given but never started, because the run was interrupted (detail says so). */
+export type DnsStatus = 'ok' | 'nxdomain' | 'nodata' | 'timeout' | 'servfail' | 'refused' | 'error' | 'null-mx' | 'not-needed' | 'not-tried';
 
 export interface MxEntry {
   exchange: string;

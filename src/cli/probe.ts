@@ -33,7 +33,7 @@ import { openFileOut, tableWidth } from './output.js';
 import { domainName, heloName, identityWord, mailboxValue } from './wire-values.js';
 import { lockResumeFile } from '../io/lock-file.js';
 import { sameFile } from '../io/same-file.js';
-import { addTransportOptions, assertTransportRulesCheckable, loadTransportCa, transportApplies, transportInconclusive, transportRecordedOptions, wrapTransportSink, type TransportFlags, type TransportLab } from './transport-options.js';
+import { addTransportOptions, assertTransportRulesCheckable, caFileUnused, loadTransportCa, transportApplies, transportInconclusive, transportRecordedOptions, wrapTransportSink, type TransportFlags, type TransportLab } from './transport-options.js';
 import { addStoreOptions, startStoreHook, type StoreFlags } from './store-hook.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'html';
@@ -296,8 +296,10 @@ function countCutCells(t: TargetResult): number {
   return n;
 }
 
-function partialNote(cut: number, missing: number, total: number): string {
-  const parts = [`${cut} probe(s) cut short or never started (error E_INTERRUPTED)`];
+function partialNote(cut: number, notStarted: number, missing: number, total: number): string {
+  const parts = [`${cut} probe(s) cut short or never started (error E_INTERRUPTED or not-tried)`];
+  if (notStarted > 0) parts.push(`${notStarted} of ${total} target(s) never started (dns not-tried)`);
+  // Fleet runs, and targets skipped by --resume, are not listed one by one.
   if (missing > 0) parts.push(`${missing} of ${total} target(s) not listed at all`);
   return `Interrupted run: these results are partial: ${parts.join('; ')}.`;
 }
@@ -339,6 +341,10 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   if (flags.helo === undefined && flags.queue === undefined && !options.helo.includes('.') && !flags.quiet) {
     ctx.stderr.write(`mxprobe: warning: --helo not given and this host's name "${options.helo}" is not fully qualified; receivers will judge exactly that (give --helo <fqdn>)\n`);
   }
+  // Printed whatever -q says, like the rule-less --policy warning: the command line asks for
+  // something the run will not do.
+  const caUnused = flags.queue === undefined ? caFileUnused(flags, options) : null;
+  if (caUnused !== null) ctx.stderr.write(`mxprobe: warning: --ca-file ${flags.caFile ?? ''} is not used: ${caUnused}\n`);
   if (validation.duplicates > 0 && !flags.quiet) ctx.stderr.write(`note: ${validation.duplicates} duplicate target(s) ignored\n`);
   if (validation.ipTargets > 0 && flags.rcpt === undefined && (options.stopAfter === 'rcpt') && !flags.quiet) {
     // RFC 5321 §4.1.3 allows postmaster@[ip], but many receivers refuse domain literals at RCPT
@@ -399,11 +405,12 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
       // A write cut short by a crash is dropped before appending; a final record without its LF gets one.
       if (resume.truncatedTail) truncateSync(flags.output, resume.validBytes);
       const before = resume.runOptions;
-      // A file without a run record says nothing about its options: listing every option as
-      // "different" (as it did) accused the user of a change nobody made.
+      // A run record without options (a file without any run record is refused, probe/resume.ts)
+      // says nothing about them: listing every option as "different" (as it did) accused the user
+      // of a change nobody made.
       const changed = before === null ? [] : RESUME_SENSITIVE.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(recordedOptions[k]));
       if (changed.length > 0) ctx.stderr.write(`mxprobe: warning: --resume with different ${changed.join(', ')} than the earlier run\n`);
-      if (before === null && resume.size > 0) ctx.stderr.write(`mxprobe: warning: --resume: ${flags.resume} has no run record, so its options cannot be compared with this run's\n`);
+      if (before === null && resume.size > 0) ctx.stderr.write(`mxprobe: warning: --resume: ${flags.resume} has a run record without options, so they cannot be compared with this run's\n`);
       if (!flags.quiet) ctx.stderr.write(`resuming ${flags.resume}: ${resume.size} finished cell(s), ${resume.targets} finished target(s) skipped\n`);
     }
   }
@@ -448,6 +455,8 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
 
   let interrupted = false;
   let cutCells = 0;
+  /** Targets given but never started (the signal came first): listed, kept out of the summary. */
+  let notStarted = 0;
   const onAbort = () => {
     interrupted = true;
   };
@@ -484,12 +493,27 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
         return storeHook?.target(t);
       },
     };
+    // After a signal, each target never started is listed as such (DNS `not-tried`, reason "run
+    // interrupted") in every format, so it reads differently from one never given. Nothing was
+    // observed: no summary, audit or store row, and the transport checks never see it.
+    const notStartedSink = (t: TargetResult): void => {
+      notStarted++;
+      progress.target(t.input);
+      if (flags.format === 'json') {
+        out.write(jsonTarget(t, firstTarget));
+        firstTarget = false;
+      }
+      if (flags.format === 'ndjson') out.write(ndjsonTarget(t));
+      if (csv) out.write(csv.csvRows(t));
+      if (table) table.add(t);
+      if (flags.format === 'html') collected.push(t);
+    };
     // Transport security (DANE, MTA-STS) is judged where the TLS chain is at hand: in a local run.
     // Fleet results come back as JSON without the chain's DER, so the coordinator does not judge them.
     if (fleet) failed = (await fleet.run(targetsIter, options, sink)) || failed;
     else {
       const transportSink = await wrapTransportSink(sink, { flags, options, resolver, servers, dnsTimeoutMs: flags.dnsTimeout, cwd: ctx.cwd, ca: transportCa, ...(inv.transportLab ? { lab: inv.transportLab } : {}) });
-      await runProbes(targetsIter, options, { resolver, signal: ctx.signal, ...enrich, ...(resume?.exists ? { skip: resume } : {}) }, transportSink);
+      await runProbes(targetsIter, options, { resolver, signal: ctx.signal, notStarted: notStartedSink, ...enrich, ...(resume?.exists ? { skip: resume } : {}) }, transportSink);
     }
   } catch (err) {
     // The run failed (e.g. the store refused a write): what was finished is still written out.
@@ -511,7 +535,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   const run: RunResult = { schemaVersion: 1, tool: meta.tool, startedAt, finishedAt, options: recordedOptions, targets: collected, summary: sum };
   // A table or page cut short by a signal looked like a complete run of fewer targets: JSON and
   // NDJSON carry "interrupted", CSV has no place for it, these two say it in words (as `report` does).
-  const partial = interrupted ? partialNote(cutCells, validation.count - sum.targets, validation.count) : null;
+  const partial = interrupted ? partialNote(cutCells, notStarted, validation.count - sum.targets - notStarted, validation.count) : null;
   if (table) out.write(table.render(sum) + (partial !== null ? `\n${partial}\n` : ''));
   // More than one vantage: the relay-consistency report follows the table.
   if (consistency) out.write(`\n${consistency.render()}`);

@@ -56,7 +56,8 @@ export interface TransportCa {
 export async function loadTransportCa(flags: TransportFlags, options: RunOptions, cwd: string, lab?: TransportLab): Promise<TransportCa | null> {
   // `--ca-file ''` (an unset shell variable) was taken as "no file" and silently ignored.
   if (flags.caFile !== undefined && flags.caFile.trim() === '') throw new UsageError('--ca-file: empty path');
-  if (!transportApplies(options) || (flags.dane === false && flags.mtaSts === false)) return null;
+  const unused = caFileUnused(flags, options) !== null;
+  if (!unused && (!transportApplies(options) || (flags.dane === false && flags.mtaSts === false))) return null;
   const { parseCaBundle } = await import('../transport/pkix.js');
   const extraCa: string[] = [...(lab?.extraCa ?? [])];
   if (flags.caFile !== undefined) extraCa.push(readSmallTextFile(resolvePath(cwd, flags.caFile), '--ca-file'));
@@ -67,7 +68,23 @@ export async function loadTransportCa(flags: TransportFlags, options: RunOptions
     throw new UsageError(`--ca-file: ${flags.caFile ?? 'lab CA'}: not a PEM certificate bundle: ${(err as Error).message}`);
   }
   if (flags.caFile !== undefined && anchors.length === 0) throw new UsageError(`--ca-file: ${flags.caFile} holds no PEM certificate`);
+  // Checked all the same (a missing or broken file is the same usage error whether or not the run
+  // needs it: the command line is wrong either way), then left unused: see caFileUnused.
+  if (unused) return null;
   return { extraCa: anchors.map((a) => a.toString()), anchors };
+}
+
+/**
+ * Why --ca-file, when given, will not be read by this run, or null when it will. Its anchors serve
+ * MTA-STS alone (the policy fetch and the MX certificates, RFC 8461 §4.2); a user who passes it
+ * believes it is used, so a run that never checks MTA-STS says so (it used to ignore the file
+ * silently, even a missing one).
+ */
+export function caFileUnused(flags: TransportFlags, options: RunOptions): string | null {
+  if (flags.caFile === undefined) return null;
+  if (!transportApplies(options)) return 'the session does not go as far as TLS (--stop-after banner/ehlo or --no-starttls), so MTA-STS is not checked';
+  if (flags.mtaSts === false) return '--no-mta-sts: its anchors serve only the MTA-STS check';
+  return null;
 }
 
 export async function wrapTransportSink(

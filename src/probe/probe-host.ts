@@ -12,7 +12,7 @@ import { runSession, type SessionRun } from '../net/session-driver.js';
 import type { SessionConfig } from '../smtp/session.js';
 import { observedClientIp } from '../smtp/capabilities.js';
 import { verdictFrom } from '../analysis/verdict.js';
-import type { PoliteScheduler } from './scheduler.js';
+import { NOT_STARTED, type PoliteScheduler } from './scheduler.js';
 import { abortableSleep } from '../net/abort.js';
 
 export interface ProbeSettings {
@@ -170,7 +170,8 @@ export async function probeHost(job: HostJob, settings: ProbeSettings, deps: Hos
   // After a failed TLS handshake, the rest of the matrix goes on without STARTTLS, as an
   // opportunistic MTA would on its next attempt: the question asked is about the HELO.
   let starttls = settings.starttls;
-  const once = (identity: Identity, useStarttls: boolean): Promise<SessionRun> => {
+  /** Null: the signal came while the session waited for its turn, and it was never started. */
+  const once = async (identity: Identity, useStarttls: boolean): Promise<SessionRun | null> => {
     const config: SessionConfig = {
       helo: identity.name,
       stopAfter: settings.stopAfter,
@@ -180,7 +181,7 @@ export async function probeHost(job: HostJob, settings: ProbeSettings, deps: Hos
       mailFrom: job.mailFrom,
       rcpt: job.rcpt,
     };
-    return deps.scheduler.run(job.ip, () =>
+    const run = await deps.scheduler.run(job.ip, () =>
       runSession(config, {
         ip: job.ip,
         port: job.port,
@@ -192,12 +193,17 @@ export async function probeHost(job: HostJob, settings: ProbeSettings, deps: Hos
         ...(deps.connector ? { connector: deps.connector } : {}),
         ...(deps.signal ? { signal: deps.signal } : {}),
       }),
+      deps.signal,
     );
+    return run === NOT_STARTED ? null : run;
   };
-  const attemptWith = async (identity: Identity, useStarttls: boolean): Promise<SessionRun> => {
+  const attemptWith = async (identity: Identity, useStarttls: boolean): Promise<SessionRun | null> => {
     let run = await once(identity, useStarttls);
+    if (run === null) return null;
     for (let i = 0; i < settings.retries && RETRYABLE.has(run.status) && !LOCAL_ERRORS.has(run.error?.code ?? '') && !deps.signal?.aborted; i++) {
-      run = await once(identity, useStarttls);
+      const again = await once(identity, useStarttls);
+      if (again === null) break;
+      run = again;
     }
     return run;
   };
@@ -207,13 +213,15 @@ export async function probeHost(job: HostJob, settings: ProbeSettings, deps: Hos
    * connection through the polite scheduler, spaced like any other) and gets its verdict from
    * that session. The failed attempt's transcript is kept in front of the plaintext one.
    */
-  const attempt = async (identity: Identity): Promise<{ run: SessionRun; failure: StarttlsFailure | null }> => {
+  const attempt = async (identity: Identity): Promise<{ run: SessionRun; failure: StarttlsFailure | null } | null> => {
     const first = await attemptWith(identity, starttls);
+    if (first === null) return null;
     const failure = starttlsFailureOf(first, fallback);
     if (failure?.kind !== 'handshake-failed' || !fallback || deps.signal?.aborted) return { run: first, failure };
     // The rest of this host's matrix skips STARTTLS: one failed handshake is enough to know.
     starttls = false;
     const second = await attemptWith(identity, false);
+    if (second === null) return { run: first, failure };
     const transcript = settings.transcript
       ? [
           ...first.transcript,
@@ -234,7 +242,14 @@ export async function probeHost(job: HostJob, settings: ProbeSettings, deps: Hos
       continue;
     }
     const skippedTls = starttls !== settings.starttls;
-    const { run, failure } = await attempt(identity);
+    const attempted = await attempt(identity);
+    // Still waiting for its turn when the signal came: planned, never started (resume.ts tries it again).
+    if (attempted === null) {
+      stop = 'run interrupted';
+      probes.push(notTried(identity, stop));
+      continue;
+    }
+    const { run, failure } = attempted;
     const probe = toProbeResult(identity, run);
     probe.verdict = judgedVerdict(probe.verdict, identity.kind, settings.stopAfter);
     if (failure !== null) probe.starttlsFailure = failure;
@@ -267,7 +282,9 @@ export async function probeHost(job: HostJob, settings: ProbeSettings, deps: Hos
     if (deps.signal?.aborted) break;
     const original = probes[g.index];
     if (!original) continue;
-    const { run } = await attempt(original.identity);
+    const again = await attempt(original.identity);
+    if (again === null) break;
+    const { run } = again;
     const retry = toProbeResult(original.identity, run);
     original.greylistRetry = { afterSeconds: settings.retryGreylistSec ?? 0, verdict: retry.verdict, status: retry.status };
   }

@@ -36,7 +36,10 @@ export interface ResumeSet {
   readonly size: number;
   /** Targets with a `target` record. */
   readonly targets: number;
-  /** False when the file did not exist (a first run with --resume starts from nothing). */
+  /**
+   * False when the file did not exist, or holds no record (empty, or its first line cut short):
+   * a first run with --resume starts from nothing and writes the file anew, run record first.
+   */
   readonly exists: boolean;
   /** Options of the first `run` record, to warn when the re-run asks for something else. Null without one. */
   readonly runOptions: Record<string, unknown> | null;
@@ -163,6 +166,13 @@ function bad(path: string, lineNo: number, why: string): UsageError {
 function apply(set: Completed, rec: unknown, path: string, lineNo: number): void {
   if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) throw bad(path, lineNo, 'not a results record');
   const r = rec as Record<string, unknown>;
+  // The contract (README "Results contract") opens every file with its run record. Without one
+  // (hand-edited, or records pasted from another file) the records' matrix is unknown: a finished
+  // target was planned again and came out with no host (exit 1), and the appended file was one
+  // `report` refuses ("no run record"). Refused here too, naming the line, before anything is probed.
+  if (set.parts.length === 0 && r['type'] !== 'run') {
+    throw bad(path, lineNo, `${JSON.stringify(r['type'])} record before the run record: not an mxprobe results file this run can append to (restore its first line, or resume into a new file)`);
+  }
   switch (r['type']) {
     case 'run': {
       if (r['schemaVersion'] !== SCHEMA_VERSION) {
@@ -192,6 +202,8 @@ function apply(set: Completed, rec: unknown, path: string, lineNo: number): void
     }
     case 'target': {
       if (typeof r['input'] !== 'string') throw bad(path, lineNo, 'target record without input');
+      // A target the signal kept from starting (probe/run.ts notStartedTarget) is not done.
+      if ((r['dns'] as { status?: unknown } | undefined)?.status === 'not-tried') return;
       const part = set.parts.length - 1;
       const seen = set.targetInputs.get(r['input']);
       if (seen === undefined) set.targetInputs.set(r['input'], [part]);
@@ -291,6 +303,12 @@ export async function loadCompleted(path: string, current?: CellDims): Promise<R
       set.validBytes = offset;
       set.needsNewline = true;
     }
+  }
+  if (set.parts.length === 0) {
+    // No record at all: an empty file, or one cut before its first line ended (killed while
+    // writing the run record). Nothing to skip or keep: the run starts it afresh, run record
+    // first; appending a `resume` record to it made a file without a run record.
+    set.exists = false;
   }
   if (current !== undefined) {
     // A part without a recorded matrix covers nothing: its targets are planned again (cheap: DNS

@@ -8,6 +8,10 @@
  *  3. Each address becomes a host job: the identity matrix (identities × sources), probed one
  *     connection at a time per IP through the polite scheduler; hosts run in parallel.
  *  4. Each host result goes to the sink when done (ndjson flushes it), then the target.
+ *  5. After a signal nothing new connects: cells still waiting for their turn come out `not-tried`
+ *     ("run interrupted"), and every target that was given but never started (still resolving,
+ *     or not yet read) goes to `deps.notStarted`, one at a time as the input is read on: a
+ *     reader can tell "not started" from "not given", and --resume plans them again.
  */
 import { isIP } from 'node:net';
 import type { AddresslessExchanger, HostResult, Identity, IdentityKind, MxEntry, TargetResult, UnresolvedExchanger } from '../results.js';
@@ -75,6 +79,43 @@ export interface RunDeps {
   };
   /** After a signal, how long to wait for open work before returning (default 1500 ms). */
   abortGraceMs?: number;
+  /**
+   * After a signal: each target that was never started, as `notStartedTarget` builds it (no DNS,
+   * no hosts). Called for the unread rest of the input too, streaming; without it they are left out.
+   */
+  notStarted?: (target: TargetResult) => void | Promise<void>;
+}
+
+/** The reason a cell or target that the signal kept from starting carries (probe/resume.ts, report/load.ts). */
+export const RUN_INTERRUPTED = 'run interrupted';
+
+/**
+ * A target the run never started: nothing was looked up or probed, so its DNS status says
+ * `not-tried` rather than anything the resolver could have said.
+ */
+export function notStartedTarget(t: Target, defaultPort: number): TargetResult {
+  return {
+    input: t.input,
+    origin: t.origin,
+    kind: t.kind,
+    domain: t.kind === 'ip' ? null : t.name,
+    ...(t.kind !== 'ip' && t.display !== t.name ? { displayDomain: t.display } : {}),
+    port: t.port ?? defaultPort,
+    dns: { status: 'not-tried', detail: RUN_INTERRUPTED },
+    mx: [],
+    hosts: [],
+  };
+}
+
+/** A target being worked on, as far as a signal's grace period needs to know. */
+interface Flight {
+  target: Target;
+  /** Its DNS answer, once resolved: the target record, hosts aside. */
+  resolved: Omit<TargetResult, 'hosts'> | null;
+  /** Hosts already written to the sink. */
+  hosts: HostResult[];
+  /** The target record went to the sink (or the target was skipped by --resume). */
+  written: boolean;
 }
 
 interface Address {
@@ -270,8 +311,10 @@ export async function runProbes(targets: AsyncIterable<Target>, options: RunOpti
   const planner = new Planner(options, deps.resolver);
   const mailFrom = options.mailFrom ?? `postmaster@${parentDomain(options.helo)}`;
   const maxInFlight = options.maxInFlightTargets ?? Math.max(16, options.concurrency * 2);
-  const inFlight = new Set<Promise<void>>();
+  const inFlight = new Map<Promise<void>, Flight>();
   let failure: unknown = null;
+  /** Set when runProbes returns: work still running after the grace period writes nothing more. */
+  let closed = false;
   // One waiter, woken when any target finishes: Promise.race over the whole set on every
   // iteration would attach O(in-flight) callbacks per target (O(T·C) work and garbage).
   let wake: (() => void) | null = null;
@@ -287,12 +330,17 @@ export async function runProbes(targets: AsyncIterable<Target>, options: RunOpti
   const shared = options.shareHosts !== false && (options.stopAfter === 'banner' || options.stopAfter === 'ehlo' || options.stopAfter === 'starttls')
     ? new LruCache<string, Promise<{ host: HostResult; target: string }>>(1024)
     : null;
-  const work = async (t: Target) => {
-    if (skip?.hasTarget(t.input)) return;
+  const work = async (t: Target, flight: Flight) => {
+    if (skip?.hasTarget(t.input)) {
+      flight.written = true;
+      return;
+    }
     const port = t.port ?? options.port;
     const { result, addresses } = await resolveTarget(t, deps.resolver, options.family);
-    // A target still resolving when the signal came was never probed: leave it out entirely.
-    if (deps.signal?.aborted) return;
+    if (closed) return;
+    flight.resolved = { ...result, port };
+    // Resolved when the signal came: it is still planned, and every cell comes out not-tried
+    // (probeHost starts nothing after the signal), so the target says what was never tried.
     const info: TargetInfo = { input: t.input, origin: t.origin, kind: t.kind, domain: result.domain, mx: result.mx };
     const done = await Promise.all(
       addresses.map(async (a): Promise<HostResult | null> => {
@@ -344,17 +392,29 @@ export async function runProbes(targets: AsyncIterable<Target>, options: RunOpti
             host = full as HostResult;
           }
         }
+        // The run already returned (the grace period after a signal ran out): too late to write.
+        if (closed) return null;
         await sink.host(host, info);
+        flight.hosts.push(host);
         return host;
       }),
     );
     const hosts = done.filter((h): h is HostResult => h !== null);
+    if (closed) return;
+    flight.written = true;
     await sink.target({ ...result, port, hosts });
   };
 
-  for await (const t of targets) {
+  // Iterated by hand: a `for await` that breaks would close the input, and after a signal the rest
+  // of it is still read, to name the targets that were never started.
+  const input = targets[Symbol.asyncIterator]();
+  for (;;) {
     if (deps.signal?.aborted || failure) break;
-    const p: Promise<void> = work(t)
+    const next = await input.next();
+    if (next.done === true) break;
+    const t = next.value;
+    const flight: Flight = { target: t, resolved: null, written: false, hosts: [] };
+    const p: Promise<void> = work(t, flight)
       .catch((err: unknown) => {
         failure ??= err;
       })
@@ -364,10 +424,26 @@ export async function runProbes(targets: AsyncIterable<Target>, options: RunOpti
         wake = null;
         w?.();
       });
-    inFlight.add(p);
+    inFlight.set(p, flight);
     while (inFlight.size >= maxInFlight && !deps.signal?.aborted) await new Promise<void>((r) => (wake = r));
   }
-  const all = Promise.all(inFlight);
+  // The unread rest of the input, one target at a time (a 100,000-line list is never held): given,
+  // never started. Skipped ones (--resume) were finished earlier and are not repeated.
+  const rest = deps.signal?.aborted === true && failure === null && deps.notStarted !== undefined
+    ? (async () => {
+        const emit = deps.notStarted as NonNullable<RunDeps['notStarted']>;
+        for (let n = 1; ; n++) {
+          const next = await input.next();
+          if (next.done === true || closed) break;
+          if (skip?.hasTarget(next.value.input)) continue;
+          await emit(notStartedTarget(next.value, options.port));
+          // A chunk of the input is parsed in microtasks alone: let the event loop turn now and
+          // then, so a second signal (exit at once, cli/main.ts) is not held up behind it.
+          if (n % 128 === 0) await new Promise<void>((r) => setImmediate(r));
+        }
+      })()
+    : Promise.resolve(input.return?.()).then(() => {});
+  const all = Promise.all(inFlight.keys());
   const signal = deps.signal;
   if (signal) {
     // After a signal, open sessions QUIT within their grace period and their hosts are written;
@@ -389,6 +465,19 @@ export async function runProbes(targets: AsyncIterable<Target>, options: RunOpti
   } else {
     await all;
   }
+  // The input is read to its end whatever the grace period: the cost is parsing it, never waiting.
+  await rest;
+  closed = true;
   deps.signal?.removeEventListener('abort', onAbort);
   if (failure) throw failure;
+  // Work the grace period gave up on: what it finished is written, the rest said to be not started.
+  if (deps.signal?.aborted && deps.notStarted) {
+    for (const f of inFlight.values()) {
+      if (f.written) continue;
+      f.written = true;
+      // Resolved, with sessions that did not wind down in time: the hosts that did are kept.
+      if (f.resolved === null) await deps.notStarted(notStartedTarget(f.target, options.port));
+      else await sink.target({ ...f.resolved, hosts: f.hosts });
+    }
+  }
 }

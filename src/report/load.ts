@@ -305,6 +305,8 @@ async function loadNdjson(path: string): Promise<LoadedResults> {
             // A --resume part finished a target the interrupted part had written: one target,
             // the new cells replacing the interrupted ones.
             for (const h of hosts) mergeHost(earlier.hosts, h);
+            // The interrupted part never started it (DNS not-tried): the resumed part's DNS and MX stand.
+            if (earlier.dns.status === 'not-tried' && t.dns?.status !== 'not-tried') Object.assign(earlier, { ...t, hosts: earlier.hosts });
             break;
           }
           const target: TargetResult = { ...t, hosts };

@@ -175,6 +175,9 @@ export class SummaryBuilder {
   private readonly alignmentFailures: Record<string, number> = dict();
 
   addTarget(t: TargetResult): void {
+    // Listed by an interrupted run but never started (probe/run.ts notStartedTarget): nothing was
+    // observed, so it counts nowhere (not as a target without a host either).
+    if (t.dns.status === 'not-tried') return;
     this.targets++;
     // A target with no host to talk to (DNS failure, no address) could not be probed at all. A null
     // MX (RFC 7505) is the domain's own answer, "no mail here", and is counted apart.

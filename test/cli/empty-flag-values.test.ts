@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliBuilt, runCli, smtpScript, startHostile, type HostileServer } from '../helpers/hostile.js';
 import { startDnsServer, zone, type DnsServerHandle } from '../helpers/dns-zone.js';
+import { LAB_CERT } from '../../src/lab/cert.js';
 
 let server: HostileServer;
 let dns: DnsServerHandle;
@@ -95,6 +96,42 @@ describe('--ca-file that cannot be used: exit 2 and the -o file is left as it wa
       expect(server.connections()).toBe(before);
     });
   }
+});
+
+describe('--ca-file in a run that checks no MTA-STS: checked all the same, and a warning says it is not used', () => {
+  // Its anchors serve MTA-STS alone. It used to be ignored silently when the session stopped
+  // before TLS or MTA-STS was off, even when the file did not exist.
+  const unused = [
+    ['--stop-after ehlo', ['--stop-after', 'ehlo'], /--ca-file .* is not used: the session does not go as far as TLS/],
+    ['--no-dane --no-mta-sts', ['--no-dane', '--no-mta-sts'], /--ca-file .* is not used: --no-mta-sts/],
+    ['--no-mta-sts (DANE still checked)', ['--no-mta-sts'], /--ca-file .* is not used: --no-mta-sts/],
+  ] as const;
+  for (const [name, flags, warning] of unused) {
+    it(`${name}: a missing file is the same usage error, -o untouched, no connection`, async () => {
+      const out = join(dir, `unused-${name.replace(/\W/g, '')}.json`);
+      await writeFile(out, '{"earlier":"results"}\n');
+      const before = server.connections();
+      const r = await runCli([...base(), good(), ...flags, '--ca-file', join(dir, 'missing.pem'), '-o', out]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/--ca-file: .*missing\.pem/);
+      expect(await readFile(out, 'utf8')).toBe('{"earlier":"results"}\n');
+      expect(server.connections()).toBe(before);
+    });
+    it(`${name}: a good file runs, with a warning on stderr (even with -q)`, async () => {
+      const pem = join(dir, 'good.pem');
+      await writeFile(pem, LAB_CERT);
+      const r = await runCli([...base(), good(), ...flags, '--ca-file', pem, '--format', 'json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(warning);
+      expect(JSON.parse(r.stdout)).toHaveProperty('targets');
+    });
+  }
+  it('no warning when MTA-STS is checked (control)', async () => {
+    const pem = join(dir, 'good.pem');
+    await writeFile(pem, LAB_CERT);
+    const r = await runCli([...base(), good(), '--no-dane', '--ca-file', pem, '--format', 'json']);
+    expect(r.stderr).not.toMatch(/--ca-file/);
+  });
 });
 
 describe('a policy file without rules', () => {

@@ -84,16 +84,39 @@ describe('probe --resume holds FILE.lock', () => {
     expect(lines(file).map((l) => l.type)).toEqual(['run', 'host', 'target', 'summary']);
   });
 
-  it('a file without a run record gets one warning that says so, not "different helo, identities, …"', async () => {
+  it('a file without a run record is refused naming the line (exit 2): nothing probed, the file left as it was, no lock left', async () => {
     const file = join(dir, 'norun.ndjson');
     const r1 = await runCli(['probe', '--resolver', dns.address, '--helo', 'probe.example.org', '--no-alignment', '-q', '--host-gap', '0', '--stop-after', 'ehlo', `${fast.host}:${fast.port}`, '--format', 'ndjson', '-o', file]);
     expect(r1.code, r1.stderr).toBe(0);
-    writeFileSync(file, readFileSync(file, 'utf8').split('\n').filter((l) => !l.startsWith('{"type":"run"')).join('\n'));
+    const edited = readFileSync(file, 'utf8').split('\n').filter((l) => !l.startsWith('{"type":"run"')).join('\n');
+    writeFileSync(file, edited);
+    // `report` refuses such a file; --resume used to plan its finished target again (no host, exit 1)
+    // and append to it, leaving a file report still refused.
+    const rep = await runCli(['report', file]);
+    expect(rep.code).toBe(2);
+    expect(rep.stderr).toMatch(/no "run" record/);
+    const before = fast.connections();
     const r2 = await runCli(['probe', '--resolver', dns.address, '--helo', 'probe.example.org', '--no-alignment', '-q', '--host-gap', '0', '--stop-after', 'ehlo', `${fast.host}:${fast.port}`, '--resume', file]);
-    // (Its exit code is 1: without a run record the finished target is planned again, and comes
-    // out with no host. A separate oddity of a hand-edited file, left alone here.)
-    expect(r2.code, r2.stderr).not.toBe(2);
-    expect(r2.stderr).not.toMatch(/different/);
-    expect(r2.stderr).toMatch(/norun\.ndjson has no run record, so its options cannot be compared/);
+    expect(r2.code, r2.stderr).toBe(2);
+    expect(r2.stderr).toBe(`mxprobe: --resume: ${file}:1: "host" record before the run record: not an mxprobe results file this run can append to (restore its first line, or resume into a new file)\n`);
+    expect(r2.stdout).toBe('');
+    expect(readFileSync(file, 'utf8')).toBe(edited);
+    expect(fast.connections()).toBe(before);
+    expect(existsSync(`${file}.lock`)).toBe(false);
   });
+
+  for (const [name, content] of [
+    ['empty', ''],
+    ['cut before its first line ended (killed while writing the run record)', '{"type":"run","schemaVersion":1,"tool":{"na'],
+  ] as const) {
+    it(`a file ${name} is started afresh, run record first, and report reads it`, async () => {
+      const file = join(dir, `fresh-${name.length}.ndjson`);
+      writeFileSync(file, content);
+      const r = await runCli(['probe', '--resolver', dns.address, '--helo', 'probe.example.org', '--no-alignment', '-q', '--host-gap', '0', '--stop-after', 'ehlo', `${fast.host}:${fast.port}`, '--resume', file]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(lines(file).map((l) => l.type)).toEqual(['run', 'host', 'target', 'summary']);
+      const rep = await runCli(['report', file]);
+      expect(rep.code, rep.stderr).toBe(0);
+    });
+  }
 });

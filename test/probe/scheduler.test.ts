@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PoliteScheduler } from '../../src/probe/scheduler.js';
+import { NOT_STARTED, PoliteScheduler } from '../../src/probe/scheduler.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -66,5 +66,60 @@ describe('PoliteScheduler', () => {
     const s = new PoliteScheduler({ concurrency: 1, hostGapMs: 0 });
     await expect(s.run('192.0.2.1', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(s.run('192.0.2.1', async () => 'ok')).resolves.toBe('ok');
+  });
+
+  it('after a signal, jobs waiting for their IP, its gap or a slot are never run and return at once', async () => {
+    const s = new PoliteScheduler({ concurrency: 2, hostGapMs: 5000 });
+    const ac = new AbortController();
+    const ran: string[] = [];
+    let finishRunning!: () => void;
+    const running = new Promise<void>((r) => (finishRunning = r));
+    // Jobs 1 and 4 run (and, like a session, wind down on their own after the signal); job 2 waits
+    // for job 1's IP, job 3 (a third IP) for one of the two slots they hold.
+    const one = s.run('192.0.2.1', async () => {
+      ran.push('one');
+      await running;
+      return 'one';
+    }, ac.signal);
+    const two = s.run('192.0.2.1', async () => void ran.push('two'), ac.signal);
+    const four = s.run('192.0.2.4', async () => {
+      ran.push('four');
+      await running;
+      return 'four';
+    }, ac.signal);
+    const three = s.run('192.0.2.3', async () => void ran.push('three'), ac.signal);
+    await sleep(20);
+    expect(ran).toEqual(['one', 'four']);
+    const t0 = Date.now();
+    ac.abort();
+    // The queued ones return NOT_STARTED without waiting for job 1 (still running) or the 5 s gap.
+    expect(await two).toBe(NOT_STARTED);
+    expect(await three).toBe(NOT_STARTED);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    // A job that started is not cut loose: its caller gets its own result.
+    finishRunning();
+    expect(await one).toBe('one');
+    expect(await four).toBe('four');
+    // Aborted before it was even queued.
+    expect(await s.run('192.0.2.9', async () => void ran.push('late'), ac.signal)).toBe(NOT_STARTED);
+    await sleep(20);
+    expect(ran).toEqual(['one', 'four']);
+  });
+
+  it('many jobs in their gap with one signal add no listener each (no MaxListenersExceededWarning)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const s = new PoliteScheduler({ concurrency: 50, hostGapMs: 100 });
+      const ac = new AbortController();
+      // Two jobs per IP on 30 IPs: the second of each sleeps in its gap, all at once.
+      const jobs = Array.from({ length: 30 }, (_, i) => [s.run(`192.0.2.${i}`, async () => 1, ac.signal), s.run(`192.0.2.${i}`, async () => 2, ac.signal)]).flat();
+      expect((await Promise.all(jobs)).filter((x) => x === 2)).toHaveLength(30);
+      await sleep(10); // warnings are emitted on the next tick
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });
