@@ -99,7 +99,7 @@ export const STORE_PAGE_SIZE = 32768;
  * bench/results/store-2026-12-01-storeperf7.md: "cold batches" ~150 ms against ~35 ms when
  * another file had been written first, i.e. when glibc could hand back freed memory). A small
  * cache recycles its buffers. What a cache is for here is the index pages a batch updates at
- * scattered keys (hosts_run_key and the other run-scoped indexes, targets_tkey), about 7% of the
+ * scattered keys (hosts_run_key and the other run-scoped indexes, targets_run_key), about 7% of the
  * bytes of a run: a quarter of the bytes written keeps them cached, and a 100k-host run reaches
  * the full 16 MB after ~64 MB of rows, as before (a fixed 2 MB cache made the 100k writes slower).
  */
@@ -228,6 +228,15 @@ WHERE h.id IN (
   UNION ALL SELECT k.id FROM runs kr CROSS JOIN hosts k ON k.run_id = kr.id AND k.ip = :raw
 )
 ORDER BY h.hkey, r.started_at, h.id LIMIT :limit`;
+
+/**
+ * `history DOMAIN`'s target records (MTA-STS, TLS-RPT): run by run (CROSS JOIN keeps runs as the
+ * outer loop), each run's target found through targets_run_key (run_id, tkey), as HISTORY_SQL_SQLITE
+ * finds hosts. Migration 9 dropped the global index on tkey alone that the query used before: it
+ * served only this query, and every stored target paid an insert into it at a random place in a
+ * b-tree that grows with every run the store keeps. test/store/history-plan.test.ts checks the plan.
+ */
+export const TARGET_HISTORY_SQL_SQLITE = 'SELECT t.run_id, t.tkey, t.record, r.started_at FROM runs r CROSS JOIN targets t ON t.run_id = r.id AND t.tkey = ? ORDER BY r.started_at, t.id LIMIT ?';
 
 /** About how many bytes a batch adds to the WAL: its text columns (the records dominate). */
 function rowBytes(rows: RowBatch): number {
@@ -414,9 +423,7 @@ class SqliteStore implements Store {
 
   async targetHistory(tkey: string, limit: number): Promise<Array<StoredTarget & { startedAt: string }>> {
     return this.guard('read', () => {
-      const rows = this.db
-        .prepare('SELECT t.run_id, t.tkey, t.record, r.started_at FROM targets t JOIN runs r ON r.id = t.run_id WHERE t.tkey = ? ORDER BY r.started_at, t.id LIMIT ?')
-        .all(tkey.toLowerCase(), limit) as Array<{ run_id: number; tkey: string; record: string; started_at: string }>;
+      const rows = this.db.prepare(TARGET_HISTORY_SQL_SQLITE).all(tkey.toLowerCase(), limit) as Array<{ run_id: number; tkey: string; record: string; started_at: string }>;
       return rows.map((r) => ({ runId: r.run_id, tkey: r.tkey, startedAt: r.started_at, target: JSON.parse(r.record) as StoredTarget['target'] }));
     });
   }
