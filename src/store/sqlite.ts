@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { lazyCheckpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
 import { INSERT_PROBE, INSERT_TARGET, insertRunRow, sqliteImportWriter } from './sqlite-import.js';
-import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, RUNS_SELECT, runFromRow, type RowBatch } from './rows.js';
+import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, RUNS_SELECT, runFromRow, type RecordText, type RowBatch } from './rows.js';
 import { BRIEF_PROBE_FIELDS, StoreError, type HistoryEntry, type ImportWriter, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
 type Db = Database.Database;
@@ -239,7 +239,7 @@ ORDER BY h.hkey, r.started_at, h.id LIMIT :limit`;
 export const TARGET_HISTORY_SQL_SQLITE = 'SELECT t.run_id, t.tkey, t.record, r.started_at FROM runs r CROSS JOIN targets t ON t.run_id = r.id AND t.tkey = ? ORDER BY r.started_at, t.id LIMIT ?';
 
 /** About how many bytes a batch adds to the WAL: its text columns (the records dominate). */
-function rowBytes(rows: RowBatch): number {
+function rowBytes(rows: RowBatch<RecordText>): number {
   let n = 0;
   for (const { h, probes } of rows.hosts) {
     n += h.record.length + h.brief.length;
@@ -280,13 +280,16 @@ class SqliteStore implements Store {
   async beginRun(meta: RunMetaIn): Promise<RunWriter> {
     const db = this.db;
     const id = this.guard('write', () => insertRunRow(db, meta));
-    const insHost = db.prepare('INSERT INTO hosts (run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record, brief) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    const insProbe = db.prepare(INSERT_PROBE);
+    // CAST(? AS TEXT): a record or brief comes as a string or as its UTF-8 bytes (a Buffer view of
+    // RecordPack's, rows.ts), which better-sqlite3 binds as a BLOB; the cast stores those bytes as
+    // the same TEXT a string gives (sqlite.org/lang_expr.html#castexpr), and leaves TEXT as it is.
+    const insHost = db.prepare('INSERT INTO hosts (run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record, brief) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT))');
+    const insProbe = db.prepare(INSERT_PROBE.replace(/\?\)$/, 'CAST(? AS TEXT))'));
     const insTarget = db.prepare(INSERT_TARGET);
     const finish = db.prepare('UPDATE runs SET finished_at = ?, state = ?, target_count = ?, host_count = ?, probe_count = ?, targets_digest = ? WHERE id = ?');
     const vantage = meta.vantage;
     // One transaction per batch: one fsync per batch instead of per row.
-    const batch = db.transaction((rows: RowBatch) => {
+    const batch = db.transaction((rows: RowBatch<RecordText>) => {
       for (const { h, probes } of rows.hosts) {
         const hostId = insHost.run(id, h.hkey, h.tkey, h.targetInput, h.domain, h.exchange, h.ip, h.port, h.family, h.record, h.brief).lastInsertRowid;
         for (const r of probes) {
@@ -301,7 +304,7 @@ class SqliteStore implements Store {
     let cacheKib = RUN_CACHE_MIN_KIB;
     let written = 0;
     db.pragma(`cache_size = -${cacheKib}`);
-    const committed = (rows: RowBatch) => {
+    const committed = (rows: RowBatch<RecordText>) => {
       const n = rowBytes(rows);
       written += n;
       ck?.committed(n);
@@ -319,6 +322,11 @@ class SqliteStore implements Store {
         committed(rows);
       },
       async writeRows(rows) {
+        guard('write', () => batch.immediate(rows));
+        committed(rows);
+      },
+      // Consumed here, synchronously, before the promise resolves: the sink may then reuse the buffers.
+      async writePacked(rows) {
         guard('write', () => batch.immediate(rows));
         committed(rows);
       },
