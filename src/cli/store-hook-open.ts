@@ -24,7 +24,11 @@ import type { StoreFlags, StoreHook } from './store-hook.js';
  * did not pay either (see below), and a PostgreSQL batch is asynchronous here anyway. bench/store.mjs measures both ways (rows probe-slowdown-*-worker; session 6, 2000
  * hosts, median of 5, load 8: CPU SQLite 3.02 s in the writer thread vs 3.15 s here, PostgreSQL
  * 3.54 s vs 2.83 s, plain 2.52 s; wall at that load says nothing). MXPROBE_STORE_WORKER=1 for a
- * machine with cores to spare.
+ * machine with cores to spare. Session 10 (20,000 hosts, whole runs, per-thread CPU; bench/results/
+ * store-2026-12-01-storeperf8.md): the thread took 0.3-1.0 s off this thread but cost ~0.5 s more
+ * in all, and it cannot take the in-thread writer's off-heap batches (rows.ts RecordPack: a Buffer
+ * view is cloned with its whole buffer), with which this thread is no busier than with the writer
+ * thread: no run size where the default should flip.
  */
 const WORKER_DEFAULT = false;
 

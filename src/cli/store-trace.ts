@@ -71,6 +71,7 @@ export class StoreTrace {
       runId: w.runId,
       writeBatch: (h, t) => timed('write batch', () => w.writeBatch(h, t)),
       writeRows: (rows) => timed('write batch', () => w.writeRows(rows)),
+      ...(w.writePacked ? { writePacked: (rows: Parameters<NonNullable<RunWriter['writePacked']>>[0]) => timed('write batch', () => w.writePacked!(rows)) } : {}),
       finish: (info) => timed('finish run row', () => w.finish(info)),
     };
   }

@@ -178,4 +178,16 @@ CREATE INDEX hosts_run_ip ON hosts (run_id, ip);`),
 ALTER TABLE hosts DROP CONSTRAINT IF EXISTS hosts_run_id_fkey;
 ALTER TABLE targets DROP CONSTRAINT IF EXISTS targets_run_id_fkey;`,
   },
+  {
+    version: 9,
+    name: 'drop targets_tkey: history reads a target run by run through targets_run_key',
+    // targets_tkey (migration 3, tkey alone) served one query, `history DOMAIN`'s target records
+    // (MTA-STS, TLS-RPT). That query now goes run by run through targets_run_key (run_id, tkey),
+    // as migration 7's history of hosts does (sqlite.ts TARGET_HISTORY_SQL_SQLITE, pg.ts
+    // TARGET_HISTORY_SQL_PG; test/store/history-plan.test.ts checks both plans). The index was
+    // global: every stored target was inserted at a random place in one b-tree holding every
+    // run's targets, so its cost per insert grew with the runs a store keeps. Every other index
+    // has a reader (EXPLAIN QUERY PLAN in bench/results/store-2026-12-01-storeperf8.md).
+    ...both(`DROP INDEX IF EXISTS targets_tkey;`),
+  },
 ];

@@ -116,6 +116,12 @@ WHERE h.id IN (
 )
 ORDER BY h.hkey, r.started_at, h.id LIMIT $3`;
 
+/**
+ * `history DOMAIN`'s target records: as sqlite.ts TARGET_HISTORY_SQL_SQLITE, each run's target by
+ * targets_run_key (run_id, tkey); migration 9 dropped the index on tkey alone.
+ */
+export const TARGET_HISTORY_SQL_PG = 'SELECT t.run_id, t.tkey, t.record, r.started_at FROM runs r JOIN targets t ON t.run_id = r.id AND t.tkey = $1 ORDER BY r.started_at, t.id LIMIT $2';
+
 class PgStore implements Store {
   readonly kind = 'postgres' as const;
   constructor(
@@ -291,7 +297,7 @@ class PgStore implements Store {
   async targetHistory(tkey: string, limit: number): Promise<Array<StoredTarget & { startedAt: string }>> {
     return this.guard('read', async () => {
       const rows = (
-        await this.pool.query('SELECT t.run_id, t.tkey, t.record, r.started_at FROM targets t JOIN runs r ON r.id = t.run_id WHERE t.tkey = $1 ORDER BY r.started_at, t.id LIMIT $2', [tkey.toLowerCase(), limit])
+        await this.pool.query(TARGET_HISTORY_SQL_PG, [tkey.toLowerCase(), limit])
       ).rows as Array<{ run_id: string; tkey: string; record: string; started_at: string }>;
       return rows.map((r) => ({ runId: Number(r.run_id), tkey: r.tkey, startedAt: String(r.started_at), target: JSON.parse(r.record) as StoredTarget['target'] }));
     });

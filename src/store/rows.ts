@@ -4,7 +4,14 @@ import { briefHeader, type BriefHeader } from './diff.js';
 import type { HostStrings } from './serialise.js';
 import { hostKey, targetKey, type HostTarget, type RunRow, type RunState, type StoredHost, type StoredTarget } from './types.js';
 
-export interface HostRow {
+/**
+ * A large text column (a record, a brief) as a JS string, or (in a batch of the in-thread SQLite
+ * writer, RecordPack) as its UTF-8 bytes in a reused off-heap buffer. Both are stored as the same
+ * TEXT (sqlite.ts binds them through CAST(? AS TEXT)).
+ */
+export type RecordText = string | Buffer;
+
+export interface HostRow<T extends RecordText = string> {
   hkey: string;
   tkey: string;
   targetInput: string;
@@ -13,12 +20,12 @@ export interface HostRow {
   ip: string;
   port: number;
   family: number;
-  record: string;
+  record: T;
   /** hostBrief(): the facts diff compares, a few hundred bytes (the record stays the full truth). */
-  brief: string;
+  brief: T;
 }
 
-export interface ProbeRow {
+export interface ProbeRow<T extends RecordText = string> {
   seq: number;
   identityKind: string;
   identityName: string;
@@ -32,7 +39,7 @@ export interface ProbeRow {
   certFingerprint: string | null;
   certNotAfter: string | null;
   starttlsOffered: boolean | null;
-  record: string;
+  record: T;
 }
 
 export interface TargetRow {
@@ -222,9 +229,68 @@ export function probeRow(p: ProbeResult, seq: number, record?: string): ProbeRow
  * A batch of a run as rows: what a RunWriter writes. Plain strings and numbers, so a batch can be
  * built on the prober's thread and written by the store writer thread (worker-sink.ts).
  */
-export interface RowBatch {
-  hosts: Array<{ h: HostRow; probes: ProbeRow[] }>;
+export interface RowBatch<T extends RecordText = string> {
+  hosts: Array<{ h: HostRow<T>; probes: ProbeRow<T>[] }>;
   targets: TargetRow[];
+  /** RecordPack's buffers this batch's Buffer columns are views of (given back once it is written). */
+  chunks?: Buffer[];
+}
+
+/** Bytes of one RecordPack buffer. */
+const PACK_CHUNK = 1 << 20;
+
+/**
+ * Off-heap room for the large text columns of the batches a StoreSink holds for the in-thread
+ * SQLite writer (RunWriter.writePacked): each host's record, brief and probe records are copied as
+ * UTF-8 into a reused Buffer as the host arrives, and the batch holds views of it, not the strings.
+ * Why (session 10, bench/results/store-2026-12-01-storeperf8.md): a batch holds ~1000 hosts'
+ * strings (~3.5 MB) for up to 500 ms, long enough for V8 to copy them through the young
+ * generation and promote them into old-space pages that the run has not touched before (page
+ * faults), then mark and sweep them; the strings themselves die young. Measured on 100k hosts'
+ * rows, this holding cost more process CPU than writing the rows. The buffers are given back once
+ * their batch is committed, so a run reuses the same few MB. A string that could not fit a buffer
+ * stays a string (UTF-8 needs at most 3 bytes per UTF-16 unit; the records are JSON, which
+ * JSON.stringify keeps well-formed, so encoding them changes no byte SQLite would store).
+ */
+export class RecordPack {
+  private readonly free: Buffer[] = [];
+  private used: Buffer[] = [];
+  private cur: Buffer | null = null;
+  private at = 0;
+
+  put(s: string): RecordText {
+    if (s.length * 3 > PACK_CHUNK) return s;
+    if (this.cur === null || this.at + s.length * 3 > PACK_CHUNK) {
+      this.cur = this.free.pop() ?? Buffer.allocUnsafeSlow(PACK_CHUNK);
+      this.used.push(this.cur);
+      this.at = 0;
+    }
+    const n = this.cur.write(s, this.at, 'utf8');
+    const view = this.cur.subarray(this.at, this.at + n);
+    this.at += n;
+    return view;
+  }
+
+  hostRow(h: HostRow): HostRow<RecordText> {
+    return { ...h, record: this.put(h.record), brief: this.put(h.brief) };
+  }
+
+  probeRow(r: ProbeRow): ProbeRow<RecordText> {
+    return { ...r, record: this.put(r.record) };
+  }
+
+  /** The buffers of the batch built so far: it is complete, the next put starts another buffer. */
+  take(): Buffer[] {
+    const out = this.used;
+    this.used = [];
+    this.cur = null;
+    return out;
+  }
+
+  /** A batch was written (or dropped): its buffers are free again. */
+  release(chunks: Buffer[] | undefined): void {
+    if (chunks) this.free.push(...chunks);
+  }
 }
 
 export function batchRows(hosts: ReadonlyArray<{ host: HostResult; target: HostTarget; pre?: HostStrings | null }>, targets: readonly TargetResult[]): RowBatch {

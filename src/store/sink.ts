@@ -13,7 +13,7 @@
  * the last `flushMs` of rows, which the run's `-o` output still holds.
  */
 import type { HostResult, TargetResult } from '../results.js';
-import { hostRow, probeRow, targetRow, type RowBatch } from './rows.js';
+import { hostRow, probeRow, RecordPack, targetRow, type RecordText, type RowBatch } from './rows.js';
 import type { HostStrings } from './serialise.js';
 import { KeySetDigest, targetKey, type HostTarget, type RunMetaIn, type RunState, type RunWriter, type Store } from './types.js';
 
@@ -29,7 +29,13 @@ export interface StoreSinkOptions {
 const MAX_PENDING = 2;
 
 export class StoreSink {
-  private rows: RowBatch = { hosts: [], targets: [] };
+  private rows: RowBatch<RecordText> = { hosts: [], targets: [] };
+  /**
+   * Set when the writer takes packed batches (RunWriter.writePacked: the in-thread SQLite writer):
+   * the batch being built holds its hosts' large text columns in these off-heap buffers instead
+   * of as strings (rows.ts RecordPack says why).
+   */
+  private readonly pack: RecordPack | null;
   private timer: NodeJS.Timeout | null = null;
   private readonly flushMs: number;
   private chain: Promise<void> = Promise.resolve();
@@ -44,6 +50,7 @@ export class StoreSink {
     private readonly opts: StoreSinkOptions,
   ) {
     this.batchSize = opts.batchSize ?? 1000;
+    this.pack = writer.writePacked ? new RecordPack() : null;
     this.flushMs = opts.flushMs ?? 500;
   }
 
@@ -73,7 +80,9 @@ export class StoreSink {
   host(host: HostResult, target: HostTarget, pre?: HostStrings | null): Promise<void> {
     if (this.failed) return Promise.resolve();
     try {
-      this.rows.hosts.push({ h: hostRow(host, target, pre), probes: host.probes.map((p, seq) => probeRow(p, seq, pre?.probes[seq])) });
+      const pack = this.pack;
+      if (pack) this.rows.hosts.push({ h: pack.hostRow(hostRow(host, target, pre)), probes: host.probes.map((p, seq) => pack.probeRow(probeRow(p, seq, pre?.probes[seq]))) });
+      else this.rows.hosts.push({ h: hostRow(host, target, pre), probes: host.probes.map((p, seq) => probeRow(p, seq, pre?.probes[seq])) });
     } catch (e) {
       this.fail(e);
       return Promise.resolve();
@@ -119,6 +128,7 @@ export class StoreSink {
   private fail(e: unknown): void {
     if (this.failed) return;
     this.failed = true;
+    this.pack?.take();
     this.rows = { hosts: [], targets: [] };
     this.opts.warn(`store write failed, the rest of this run is not stored (results output is unaffected): ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -131,14 +141,18 @@ export class StoreSink {
     const rows = this.rows;
     if (rows.hosts.length === 0 && rows.targets.length === 0) return this.chain;
     this.rows = { hosts: [], targets: [] };
+    if (this.pack) rows.chunks = this.pack.take();
     this.pending++;
     this.chain = this.chain.then(async () => {
       try {
         if (this.failed) return;
-        await this.writer.writeRows(rows);
+        // Only a batch built by pack holds Buffer columns, and only a writer with writePacked gets one.
+        if (this.pack && this.writer.writePacked) await this.writer.writePacked(rows);
+        else await this.writer.writeRows(rows as RowBatch);
       } catch (e) {
         this.fail(e);
       } finally {
+        this.pack?.release(rows.chunks);
         this.pending--;
       }
     });

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { lazyCheckpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
 import { INSERT_PROBE, INSERT_TARGET, insertRunRow, sqliteImportWriter } from './sqlite-import.js';
-import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, RUNS_SELECT, runFromRow, type RowBatch } from './rows.js';
+import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, RUNS_SELECT, runFromRow, type RecordText, type RowBatch } from './rows.js';
 import { BRIEF_PROBE_FIELDS, StoreError, type HistoryEntry, type ImportWriter, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
 type Db = Database.Database;
@@ -99,7 +99,7 @@ export const STORE_PAGE_SIZE = 32768;
  * bench/results/store-2026-12-01-storeperf7.md: "cold batches" ~150 ms against ~35 ms when
  * another file had been written first, i.e. when glibc could hand back freed memory). A small
  * cache recycles its buffers. What a cache is for here is the index pages a batch updates at
- * scattered keys (hosts_run_key and the other run-scoped indexes, targets_tkey), about 7% of the
+ * scattered keys (hosts_run_key and the other run-scoped indexes, targets_run_key), about 7% of the
  * bytes of a run: a quarter of the bytes written keeps them cached, and a 100k-host run reaches
  * the full 16 MB after ~64 MB of rows, as before (a fixed 2 MB cache made the 100k writes slower).
  */
@@ -229,8 +229,17 @@ WHERE h.id IN (
 )
 ORDER BY h.hkey, r.started_at, h.id LIMIT :limit`;
 
+/**
+ * `history DOMAIN`'s target records (MTA-STS, TLS-RPT): run by run (CROSS JOIN keeps runs as the
+ * outer loop), each run's target found through targets_run_key (run_id, tkey), as HISTORY_SQL_SQLITE
+ * finds hosts. Migration 9 dropped the global index on tkey alone that the query used before: it
+ * served only this query, and every stored target paid an insert into it at a random place in a
+ * b-tree that grows with every run the store keeps. test/store/history-plan.test.ts checks the plan.
+ */
+export const TARGET_HISTORY_SQL_SQLITE = 'SELECT t.run_id, t.tkey, t.record, r.started_at FROM runs r CROSS JOIN targets t ON t.run_id = r.id AND t.tkey = ? ORDER BY r.started_at, t.id LIMIT ?';
+
 /** About how many bytes a batch adds to the WAL: its text columns (the records dominate). */
-function rowBytes(rows: RowBatch): number {
+function rowBytes(rows: RowBatch<RecordText>): number {
   let n = 0;
   for (const { h, probes } of rows.hosts) {
     n += h.record.length + h.brief.length;
@@ -271,13 +280,16 @@ class SqliteStore implements Store {
   async beginRun(meta: RunMetaIn): Promise<RunWriter> {
     const db = this.db;
     const id = this.guard('write', () => insertRunRow(db, meta));
-    const insHost = db.prepare('INSERT INTO hosts (run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record, brief) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    const insProbe = db.prepare(INSERT_PROBE);
+    // CAST(? AS TEXT): a record or brief comes as a string or as its UTF-8 bytes (a Buffer view of
+    // RecordPack's, rows.ts), which better-sqlite3 binds as a BLOB; the cast stores those bytes as
+    // the same TEXT a string gives (sqlite.org/lang_expr.html#castexpr), and leaves TEXT as it is.
+    const insHost = db.prepare('INSERT INTO hosts (run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record, brief) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT))');
+    const insProbe = db.prepare(INSERT_PROBE.replace(/\?\)$/, 'CAST(? AS TEXT))'));
     const insTarget = db.prepare(INSERT_TARGET);
     const finish = db.prepare('UPDATE runs SET finished_at = ?, state = ?, target_count = ?, host_count = ?, probe_count = ?, targets_digest = ? WHERE id = ?');
     const vantage = meta.vantage;
     // One transaction per batch: one fsync per batch instead of per row.
-    const batch = db.transaction((rows: RowBatch) => {
+    const batch = db.transaction((rows: RowBatch<RecordText>) => {
       for (const { h, probes } of rows.hosts) {
         const hostId = insHost.run(id, h.hkey, h.tkey, h.targetInput, h.domain, h.exchange, h.ip, h.port, h.family, h.record, h.brief).lastInsertRowid;
         for (const r of probes) {
@@ -292,7 +304,7 @@ class SqliteStore implements Store {
     let cacheKib = RUN_CACHE_MIN_KIB;
     let written = 0;
     db.pragma(`cache_size = -${cacheKib}`);
-    const committed = (rows: RowBatch) => {
+    const committed = (rows: RowBatch<RecordText>) => {
       const n = rowBytes(rows);
       written += n;
       ck?.committed(n);
@@ -310,6 +322,11 @@ class SqliteStore implements Store {
         committed(rows);
       },
       async writeRows(rows) {
+        guard('write', () => batch.immediate(rows));
+        committed(rows);
+      },
+      // Consumed here, synchronously, before the promise resolves: the sink may then reuse the buffers.
+      async writePacked(rows) {
         guard('write', () => batch.immediate(rows));
         committed(rows);
       },
@@ -414,9 +431,7 @@ class SqliteStore implements Store {
 
   async targetHistory(tkey: string, limit: number): Promise<Array<StoredTarget & { startedAt: string }>> {
     return this.guard('read', () => {
-      const rows = this.db
-        .prepare('SELECT t.run_id, t.tkey, t.record, r.started_at FROM targets t JOIN runs r ON r.id = t.run_id WHERE t.tkey = ? ORDER BY r.started_at, t.id LIMIT ?')
-        .all(tkey.toLowerCase(), limit) as Array<{ run_id: number; tkey: string; record: string; started_at: string }>;
+      const rows = this.db.prepare(TARGET_HISTORY_SQL_SQLITE).all(tkey.toLowerCase(), limit) as Array<{ run_id: number; tkey: string; record: string; started_at: string }>;
       return rows.map((r) => ({ runId: r.run_id, tkey: r.tkey, startedAt: r.started_at, target: JSON.parse(r.record) as StoredTarget['target'] }));
     });
   }

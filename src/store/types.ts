@@ -11,7 +11,7 @@ import { hash } from 'node:crypto';
 import { MxprobeError } from '../errors.js';
 import type { HostResult, MxEntry, TargetKind, TargetResult } from '../results.js';
 import type { HostStrings } from './serialise.js';
-import type { RowBatch } from './rows.js';
+import type { RecordText, RowBatch } from './rows.js';
 
 /** A store could not be opened, written or read. `E_STORE_OPEN` and `E_STORE_LOCKED` happen before probing. */
 export class StoreError extends MxprobeError {
@@ -88,6 +88,12 @@ export interface RunWriter {
   writeBatch(hosts: ReadonlyArray<{ host: HostResult; target: HostTarget; pre?: HostStrings | null }>, targets: readonly TargetResult[]): Promise<void>;
   /** The same, from rows already built (rows.ts batchRows): what the store writer thread gets. */
   writeRows(rows: RowBatch): Promise<void>;
+  /**
+   * The same for a batch whose large text columns may be views of RecordPack's reused buffers
+   * (rows.ts): only a writer that consumes a batch before its promise resolves and keeps none of
+   * it (the in-thread SQLite writer) has this; StoreSink then packs the rows it holds.
+   */
+  writePacked?(rows: RowBatch<RecordText>): Promise<void>;
   finish(info: { finishedAt: string; state: RunState; targetCount: number; hostCount: number; probeCount: number; targetsDigest: string }): Promise<void>;
 }
 

@@ -219,7 +219,7 @@ describe('hosts.brief', () => {
     const raw = new Database(path);
     raw.prepare("UPDATE hosts SET brief = json_remove(brief, '$.transport', '$.q')").run();
     raw.prepare('DELETE FROM schema_migrations WHERE version >= 3').run();
-    raw.prepare('DROP INDEX targets_tkey').run();
+    raw.prepare('DROP INDEX IF EXISTS targets_tkey').run(); // migration 3 (migration 9 drops it again)
     raw.prepare('DROP INDEX hosts_import_key').run(); // migration 4
     raw.prepare('DROP INDEX hosts_run_exchange').run(); // migration 7
     raw.prepare('DROP INDEX hosts_run_ip').run();

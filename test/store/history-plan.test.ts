@@ -6,6 +6,10 @@
  *
  * The rows are made by SQL (generate_series / a recursive CTE), not by probing: only the keys
  * matter to the plan; their records are small placeholders.
+ *
+ * The same for `history DOMAIN`'s target records (TARGET_HISTORY_SQL_*): 100,000 target rows
+ * (each run's 10,000 targets), read run by run through targets_run_key since migration 9 dropped
+ * the index on tkey alone.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,8 +17,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HISTORY_SQL_PG, openPgStore } from '../../src/store/pg.js';
-import { HISTORY_SQL_SQLITE, openSqliteStore } from '../../src/store/sqlite.js';
+import { HISTORY_SQL_PG, openPgStore, TARGET_HISTORY_SQL_PG } from '../../src/store/pg.js';
+import { HISTORY_SQL_SQLITE, openSqliteStore, TARGET_HISTORY_SQL_SQLITE } from '../../src/store/sqlite.js';
 import { PG_REASON, SKIP_PG, startPg, type PgServer } from './pg-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mxprobe-store-hplan-'));
@@ -49,6 +53,14 @@ const QUERIES: Array<[string, boolean]> = [
 ];
 const NAMED = (n: number) => (n === 1 ? ':q' : ':raw');
 
+/** What the target history must find: every run's target with that key, oldest run first. */
+const TARGET_OR_SQL = (p: string) => `SELECT t.run_id FROM targets t JOIN runs r ON r.id = t.run_id WHERE t.tkey = ${p} ORDER BY r.started_at, t.id`;
+const TARGET_QUERIES: Array<[string, boolean]> = [
+  ['d1234.example', true],
+  ['d9999.example', true],
+  ['nothing.example', false],
+];
+
 describe('history on 100k stored hosts: by index, SQLite', () => {
   const path = join(dir, 'h.db');
   let db: Database.Database;
@@ -62,6 +74,9 @@ describe('history on 100k stored hosts: by index, SQLite', () => {
     db.exec(`WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ${HOSTS})
       INSERT INTO hosts (run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record)
       SELECT ${g.run}, ${g.hkey}, ${g.t}, ${g.t}, ${g.t}, ${g.ex}, ${g.ip}, 25, 4, '{}' FROM s`);
+    db.exec(`WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ${HOSTS})
+      INSERT INTO targets (run_id, tkey, input, origin, kind, domain, port, dns_status, record)
+      SELECT ${g.run}, ${g.t}, ${g.t}, 'arg', 'domain', ${g.t}, 25, 'ok', '{}' FROM s`);
     db.exec('COMMIT');
     db.exec('ANALYZE');
   }, 120_000);
@@ -89,6 +104,19 @@ describe('history on 100k stored hosts: by index, SQLite', () => {
       expect(got.length > 0, q).toBe(found);
     }
   });
+
+  it('a target\'s history (migration 9): each run\'s target by targets_run_key, no scan of targets; the same rows as a lookup by tkey', () => {
+    expect((db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'targets' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name)).toEqual(['targets_run_key']);
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${TARGET_HISTORY_SQL_SQLITE}`).all('a', 10) as Array<{ detail: string }>).map((r) => r.detail);
+    expect(plan.filter((d) => /^SCAN t\b/.test(d) || /^SEARCH t USING .*\(run_id=\?\)$/.test(d)), plan.join('; ')).toEqual([]);
+    expect(plan.some((d) => /^SEARCH t USING INDEX targets_run_key \(run_id=\? AND tkey=\?\)/.test(d)), plan.join('; ')).toBe(true);
+    for (const [q, found] of TARGET_QUERIES) {
+      const want = (db.prepare(TARGET_OR_SQL('?')).all(q) as Array<{ run_id: number }>).map((r) => r.run_id);
+      const got = (db.prepare(TARGET_HISTORY_SQL_SQLITE).all(q, 1_000_000) as Array<{ run_id: number }>).map((r) => r.run_id);
+      expect(got, q).toEqual(want);
+      expect(got.length, q).toBe(found ? RUNS : 0);
+    }
+  });
 });
 
 let server: PgServer | null = null;
@@ -106,6 +134,8 @@ describe.skipIf(SKIP_PG)('history on 100k stored hosts: by index, PostgreSQL', (
     await c.query(`INSERT INTO runs (id, started_at, tool_version, options, state) SELECT r, '2026-01-' || lpad(r::text, 2, '0') || 'T00:00:00.000Z', 'test', '{}', 'complete' FROM generate_series(1, ${RUNS}) r`);
     await c.query(`INSERT INTO hosts (run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record)
       SELECT ${g.run}, ${g.hkey}, ${g.t}, ${g.t}, ${g.t}, ${g.ex}, ${g.ip}, 25, 4, '{}' FROM generate_series(0, ${HOSTS - 1}) i`);
+    await c.query(`INSERT INTO targets (run_id, tkey, input, origin, kind, domain, port, dns_status, record)
+      SELECT ${g.run}, ${g.t}, ${g.t}, 'arg', 'domain', ${g.t}, 25, 'ok', '{}' FROM generate_series(0, ${HOSTS - 1}) i`);
     await c.query('ANALYZE');
   }, 180_000);
   afterAll(async () => {
@@ -129,6 +159,19 @@ describe.skipIf(SKIP_PG)('history on 100k stored hosts: by index, PostgreSQL', (
       const got = (await c.query(HISTORY_SQL_PG, [q.toLowerCase(), q, 1_000_000])).rows.map((r: { id: string }) => String(r.id));
       expect(got, q).toEqual(want);
       expect(got.length > 0, q).toBe(found);
+    }
+  });
+
+  it('a target\'s history (migration 9): by targets_run_key, no Seq Scan on targets; the same rows as a lookup by tkey', async () => {
+    expect((await c.query("SELECT indexname FROM pg_indexes WHERE tablename = 'targets' ORDER BY indexname")).rows.map((r: { indexname: string }) => r.indexname)).toEqual(['targets_pkey', 'targets_run_key']);
+    const plan = (await c.query(`EXPLAIN ${TARGET_HISTORY_SQL_PG}`, ['a', 10])).rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
+    expect(plan).not.toMatch(/Seq Scan on targets/);
+    expect(plan).toMatch(/Index (Only )?Scan using targets_run_key on targets|Bitmap Index Scan on targets_run_key/);
+    for (const [q, found] of TARGET_QUERIES) {
+      const want = (await c.query(TARGET_OR_SQL('$1'), [q])).rows.map((r: { run_id: string }) => String(r.run_id));
+      const got = (await c.query(TARGET_HISTORY_SQL_PG, [q, 1_000_000])).rows.map((r: { run_id: string }) => String(r.run_id));
+      expect(got, q).toEqual(want);
+      expect(got.length, q).toBe(found ? RUNS : 0);
     }
   });
 });

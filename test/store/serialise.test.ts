@@ -39,20 +39,31 @@ function targets(): TargetResult[] {
   return out;
 }
 
-async function write(path: string, via: 'objects' | 'serialised'): Promise<void> {
+/**
+ * `strings`: serialised, through a writer without writePacked, so the sink hands the writer its
+ * records as strings; the other two go through the SQLite writer's writePacked, whose batches hold
+ * them as UTF-8 in RecordPack's reused buffers (rows.ts).
+ */
+async function write(path: string, via: 'objects' | 'serialised' | 'strings'): Promise<void> {
   const store = openSqliteStore(path, { busyTimeoutMs: 5000 });
   const warnings: string[] = [];
-  const sink = await StoreSink.start(store, { startedAt: '2026-05-01T00:00:00.000Z', toolVersion: 'test', options: { helo: 'probe.example.org' }, vantage: 'v1', source: null }, { warn: (m) => warnings.push(m), batchSize: 4 });
+  const meta = { startedAt: '2026-05-01T00:00:00.000Z', toolVersion: 'test', options: { helo: 'probe.example.org' }, vantage: 'v1', source: null };
+  let sink: StoreSink;
+  if (via === 'strings') {
+    const w = await store.beginRun(meta);
+    expect(typeof w.writePacked).toBe('function');
+    sink = StoreSink.over({ runId: w.runId, writeBatch: w.writeBatch, writeRows: w.writeRows, finish: w.finish }, { warn: (m) => warnings.push(m), batchSize: 4 });
+  } else sink = await StoreSink.start(store, meta, { warn: (m) => warnings.push(m), batchSize: 4 });
   for (const t of targets()) {
     const info = { input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, mx: t.mx };
     for (const h of t.hosts) {
-      if (via === 'serialised') {
+      if (via !== 'objects') {
         const pre = serialiseHost(h, info);
         expect(pre?.line).toBe(ndjsonHost(h, info));
         await sink.host(h, info, pre);
       } else await sink.host(h, info);
     }
-    if (via === 'serialised') {
+    if (via !== 'objects') {
       const pre = serialiseTarget(t);
       expect(pre?.line).toBe(ndjsonTarget(t));
       await sink.target(t, pre?.record);
@@ -88,6 +99,25 @@ describe('one serialisation for the NDJSON line and the store', () => {
     expect(String((da['hosts']![0] as { brief: string }).brief)).toContain('dane-mismatch');
     expect(String((da['targets']!.find((t) => String((t as { record: string }).record).includes('mta-sts-valid')) as { record: string } | undefined)?.record)).toContain('enforce');
     expect(db).toEqual(da);
+  });
+
+  it('records packed as UTF-8 in reused buffers are stored as the same TEXT as the strings (two-byte and four-byte characters included)', async () => {
+    const a = join(dir, 'strings.db');
+    const b = join(dir, 'packed.db');
+    await write(a, 'strings');
+    await write(b, 'serialised');
+    expect(dump(b)).toEqual(dump(a));
+    const raw = new Database(b, { readonly: true });
+    try {
+      // TEXT, never a BLOB (the Buffer is bound as one; CAST(? AS TEXT) stores it as text).
+      expect(raw.prepare("SELECT DISTINCT typeof(record) AS t FROM probes UNION SELECT DISTINCT typeof(record) FROM hosts UNION SELECT DISTINCT typeof(brief) FROM hosts").all()).toEqual([{ t: 'text' }]);
+      // The characters beyond Latin-1 survive as characters (a 4-byte UTF-8 sequence for the emoji).
+      const rec = raw.prepare("SELECT record FROM probes WHERE record LIKE '%日本%'").get() as { record: string } | undefined;
+      expect(rec?.record).toContain('mx → 日本 😀 \\ud800 end');
+      expect(raw.prepare("SELECT count(*) AS n FROM probes WHERE json_valid(record) = 0").get()).toEqual({ n: 0 });
+    } finally {
+      raw.close();
+    }
   });
 
   it('serialiseHost: the NDJSON line byte for byte, key order and undefined fields included; null for keys it does not model', () => {

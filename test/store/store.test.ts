@@ -230,14 +230,16 @@ describe.skipIf(SKIP_PG)('PostgreSQL server', () => {
     }
   }, 60_000);
 
-  it('migrations 5, 6, 7 and 8: the global host indexes are gone, the JSON columns compress with lz4, history has its per-run indexes, no foreign keys', async () => {
+  it('migrations 5 to 9: the global host and target key indexes are gone, the JSON columns compress with lz4, history has its per-run indexes, no foreign keys', async () => {
     await pgServer!.createDb('m56');
     await (await openPgStore(pgServer!.url('m56'), { connectTimeoutMs: 10_000 })).close();
     const c = new pg.Client({ connectionString: pgServer!.url('m56') });
     await c.connect();
     try {
-      expect((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r: { version: number }) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r: { version: number }) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
       expect((await c.query("SELECT indexname FROM pg_indexes WHERE tablename = 'hosts' ORDER BY indexname")).rows.map((r: { indexname: string }) => r.indexname)).toEqual(['hosts_import_key', 'hosts_pkey', 'hosts_run_exchange', 'hosts_run_ip', 'hosts_run_key']);
+      // Migration 9: targets_tkey is gone; history reads targets through targets_run_key.
+      expect((await c.query("SELECT indexname FROM pg_indexes WHERE tablename = 'targets' ORDER BY indexname")).rows.map((r: { indexname: string }) => r.indexname)).toEqual(['targets_pkey', 'targets_run_key']);
       // Migration 8: no foreign keys left on PostgreSQL (prune and a discarded import delete the children).
       expect((await c.query("SELECT conname FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text IN ('hosts', 'probes', 'targets')")).rows).toEqual([]);
       // Debian's PostgreSQL 15 is built --with-lz4 (pg_config --configure): the DO block took effect.
@@ -269,11 +271,13 @@ describe('SQLite specifics', () => {
     for (let i = 0; i < 3; i++) await openSqliteStore(p, { busyTimeoutMs: 1000 }).close();
     const db = new Database(p, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }, { version: 7 }, { version: 8 }]);
+    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }, { version: 7 }, { version: 8 }, { version: 9 }]);
     // Migration 5: the global host indexes no query used are gone; those diff and import read
     // remain; migration 7: history's per-run ones (history-plan.test.ts).
     const idx = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'hosts' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
     expect(idx).toEqual(['hosts_import_key', 'hosts_run_exchange', 'hosts_run_ip', 'hosts_run_key']);
+    // Migration 9: the global index on targets' tkey is gone (history reads targets run by run).
+    expect((db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'targets' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name)).toEqual(['targets_run_key']);
     expect(db.prepare("SELECT name FROM pragma_table_info('probes') WHERE name = 'vantage'").all()).toHaveLength(1);
     expect(db.prepare("SELECT name FROM pragma_table_info('runs') WHERE name = 'vantage'").all()).toHaveLength(1);
     db.close();
