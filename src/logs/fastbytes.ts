@@ -458,8 +458,17 @@ function sentBytes(text: string, u: Uint8Array, e: number, hd: Head, m0: number,
   if (q < e && u[q] !== 32) return false;
   // No CR in the rest (ASCII bytes hold no U+2028/U+2029), and no "forwarded as ". (Searching
   // each read chunk for both instead cost more than it saved: V8's Boyer-Moore-Horspool search
-  // for "forwarded as " took 161 M instructions on the 1M-line log, cachegrind.)
-  for (let i = q; i < e; i++) {
+  // for "forwarded as " took 161 M instructions on the 1M-line log, cachegrind.) Whole words that
+  // hold neither a CR nor an "f" are skipped (the zero-byte test of findB, for both bytes at once).
+  let i = q;
+  while (i + 4 <= e) {
+    const x = dv.getInt32(i, true);
+    const cr = x ^ 0x0d0d0d0d;
+    const f = x ^ 0x66666666;
+    if (((((cr - 0x01010101) & ~cr) | ((f - 0x01010101) & ~f)) & 0x80808080) !== 0) break;
+    i += 4;
+  }
+  for (; i < e; i++) {
     const ch = u[i];
     if (ch === 13) return false;
     if (ch === 102 /* f */ && eqAt(u, i, e, FORWARDED)) return false;
