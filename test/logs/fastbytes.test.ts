@@ -424,7 +424,7 @@ describe('the four-bytes-at-a-time reads of fastBytes (findB, eqAt)', () => {
       fc.property(fc.constantFrom(...lits), fc.nat(5), fc.nat(4), fc.nat(17), fc.integer({ min: -1, max: 20 }), (p, pre, pad, flipAt, cut) => {
         const line = 'x'.repeat(pre) + p + ' tail';
         const bytes = Buffer.from(line, 'latin1');
-        if (flipAt < p.length && cut >= 0) bytes[pre + flipAt] ^= 1 << (cut % 7); // one bit off inside the literal
+        if (flipAt < p.length && cut >= 0) bytes[pre + flipAt] = (bytes[pre + flipAt] as number) ^ (1 << (cut % 7)); // one bit off inside the literal
         const backing = new Uint8Array(pad + bytes.length);
         backing.set(bytes, pad);
         const u = backing.subarray(pad);
