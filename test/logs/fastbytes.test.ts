@@ -14,6 +14,7 @@ import { generateText } from '../../bench/logs-gen.mjs';
 import { LogAggregator, type AggregateOptions } from '../../src/logs/aggregate.js';
 import type { LogFormat } from '../../src/logs/events.js';
 import { newParseContext, parseLine } from '../../src/logs/parse.js';
+import { wordReadsForTest } from '../../src/logs/fastbytes.js';
 import { lineSink } from '../../src/logs/range.js';
 import { MAX_LINE, readLines } from '../../src/logs/read.js';
 import { sentShapes } from './sent-shapes.js';
@@ -385,6 +386,53 @@ describe('fastBytes on a parallel range (src/logs/range.ts: the worker thread re
         expect(r.bytes).toEqual(r.chars);
       }),
       { numRuns: 100, seed: 14 },
+    );
+  });
+});
+
+describe('the four-bytes-at-a-time reads of fastBytes (findB, eqAt)', () => {
+  // A wrong answer here would not change any count (the line would go to the fallback and be
+  // counted the same), so they are checked against the plain loops directly.
+  const naiveFind = (u: Uint8Array, from: number, e: number, ch: number): number => {
+    for (let i = from; i < e; i++) if (u[i] === ch) return i;
+    return -1;
+  };
+  const naiveEq = (u: Uint8Array, i: number, e: number, p: string): boolean => {
+    if (i + p.length > e) return false;
+    for (let j = 0; j < p.length; j++) if (u[i + j] !== p.charCodeAt(j)) return false;
+    return true;
+  };
+  it('findB finds the first byte as a byte loop does, at every offset, in views at any byte offset (property)', () => {
+    // Few distinct byte values (the searched one among them, and its neighbours, 0x00, 0x7f, 0x80, 0xff), so matches are frequent.
+    const alphabet = [0, 1, 43, 44, 45, 61, 62, 63, 0x7f, 0x80, 0x81, 0xfe, 0xff];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 40 }), fc.nat(7), fc.constantFrom(0, 44, 62, 0x80, 0xff, 1), (bytes, pad, ch) => {
+        const backing = new Uint8Array(pad + bytes.length + 5).fill(ch); // (bytes past e hold ch: a read past the end would show)
+        backing.set(bytes, pad);
+        const u = backing.subarray(pad, pad + bytes.length);
+        const w = wordReadsForTest(u);
+        for (let from = 0; from <= u.length; from++) {
+          for (let e = from; e <= u.length; e++) expect(w.findB(from, e, ch)).toBe(naiveFind(u, from, e, ch));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+  it('eqAt compares as a byte loop does, for literals of 1 to 16 bytes, inside and across the line end (property)', () => {
+    const lits = ['d', 'to=<', 'dsn=', 'relay=', 'client=', 'removed', 'reject: ', 'conn_use=', 'status=sent', 'connect from ', 'forwarded as ', 'disconnect from '];
+    fc.assert(
+      fc.property(fc.constantFrom(...lits), fc.nat(5), fc.nat(4), fc.nat(17), fc.integer({ min: -1, max: 20 }), (p, pre, pad, flipAt, cut) => {
+        const line = 'x'.repeat(pre) + p + ' tail';
+        const bytes = Buffer.from(line, 'latin1');
+        if (flipAt < p.length && cut >= 0) bytes[pre + flipAt] = (bytes[pre + flipAt] as number) ^ (1 << (cut % 7)); // one bit off inside the literal
+        const backing = new Uint8Array(pad + bytes.length);
+        backing.set(bytes, pad);
+        const u = backing.subarray(pad);
+        const w = wordReadsForTest(u);
+        const e = cut < 0 ? u.length : Math.min(u.length, pre + cut);
+        for (let i = 0; i <= u.length; i++) expect(w.eqAt(i, e, p)).toBe(naiveEq(u, i, e, p));
+      }),
+      { numRuns: 500 },
     );
   });
 });
