@@ -172,6 +172,13 @@ async function importNdjson(store: Store, path: string, opts: ImportOptions): Pr
   /** A torn last line (an interrupted writer), reported after the last record. */
   let bad: { line: number; message: string } | null = null;
   let interrupted = false;
+  /**
+   * Target records of targets an interrupted run never started (DNS `not-tried`, probe/run.ts
+   * notStartedTarget), held back by input + origin: a later --resume part's record of the same
+   * target replaces it, as report/load.ts merges them; written at the end only if none came.
+   * Bounded by the targets the interrupted part never reached.
+   */
+  const notStarted = new Map<string, TargetResult>();
 
   return orDiscard(() => b, path, async () => {
     try {
@@ -210,7 +217,13 @@ async function importNdjson(store: Store, path: string, opts: ImportOptions): Pr
           case 'target': {
             const { type: _type, ...t } = rec as unknown as TargetRecord;
             if (typeof t.input !== 'string') throw new ResultsInputError(`${path}:${lineNo}: target record without input`);
-            open.delete(targetMergeKey(t.input, t.origin));
+            const tk = targetMergeKey(t.input, t.origin);
+            open.delete(tk);
+            if ((t as TargetResult).dns?.status === 'not-tried') {
+              if (!notStarted.has(tk)) notStarted.set(tk, { ...t, hosts: [] } as TargetResult);
+              break;
+            }
+            notStarted.delete(tk);
             await b!.target({ ...t, hosts: [] } as TargetResult);
             break;
           }
@@ -232,6 +245,8 @@ async function importNdjson(store: Store, path: string, opts: ImportOptions): Pr
       interrupted = truncated = true;
       opts.warn(`${path}:${(bad as { line: number }).line}: last line is truncated (interrupted run); ignored`);
     }
+    // Targets the run never started and no resumed part redid: stored as the run listed them.
+    for (const t of notStarted.values()) await batcher.target(t);
     // Hosts whose target never finished: keep them under a target rebuilt from the host record.
     for (const { first: t, port, hosts } of open.values()) {
       await batcher.target({ input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, port, dns: { status: 'ok', detail: 'target record missing (interrupted run)' }, mx: t.mx, hosts: [] } as TargetResult);

@@ -162,6 +162,29 @@ function resumeCutBeforeTargetFile(): string {
   return p;
 }
 
+/**
+ * An interrupted run that never started example.com (its target record says DNS `not-tried`,
+ * probe/run.ts notStartedTarget, and it has no host records), then a --resume part that probes it:
+ * the resumed part's target record stands, as report/load.ts merges it, not the first one.
+ */
+function notStartedThenResumedFile(): string {
+  const first: string[] = [];
+  const second: string[] = [];
+  for (const r of recs) {
+    const t = r.type === 'host' ? (r['target'] as { input: string }).input : r.type === 'target' ? (r['input'] as string) : null;
+    if (t === 'example.com') {
+      second.push(JSON.stringify(r));
+      if (r.type === 'target') first.push(JSON.stringify({ ...r, dns: { status: 'not-tried', detail: 'run interrupted' }, mx: [] }));
+    } else if (r.type === 'summary') first.push(JSON.stringify({ ...r, interrupted: true }));
+    else first.push(JSON.stringify(r));
+  }
+  const resume = JSON.stringify({ type: 'resume', startedAt: '2026-02-01T11:00:00.000Z', options: {}, skippedCells: 0 });
+  const summary = JSON.stringify({ type: 'summary', finishedAt: '2026-02-01T11:05:00.000Z', summary: {} });
+  const p = join(dir, 'not-started-resumed.ndjson');
+  writeFileSync(p, [...first, resume, ...second, summary].join('\n') + '\n');
+  return p;
+}
+
 const cases: Array<[string, () => string]> = [
   ['sample JSON', () => join(FIX, 'sample-run.json')],
   ['sample NDJSON', () => join(FIX, 'sample-run.ndjson')],
@@ -172,6 +195,7 @@ const cases: Array<[string, () => string]> = [
   ['three records of one host across two resumes', () => threePartsFile(false)],
   ['three records of one host, the target record in the first and last part', () => threePartsFile(true)],
   ['a resumed part cut before its target record', resumeCutBeforeTargetFile],
+  ['a target never started, then probed by the resumed part', notStartedThenResumedFile],
 ];
 
 describe('streamed import = whole-file import (SQLite)', () => {
@@ -193,6 +217,25 @@ describe('streamed import = whole-file import (SQLite)', () => {
       }
     });
   }
+
+  it('a target the interrupted part never started is stored with the resumed part\'s DNS, once', async () => {
+    const s = sqlite();
+    try {
+      const r = await importResultsFile(s, notStartedThenResumedFile(), { warn: () => {}, batchSize: 1 });
+      const stored: Array<{ input: string; dns: { status: string } }> = [];
+      for (let after: string | null = null; ; ) {
+        const page = await s.targetPage(r.runId, after, 100);
+        if (page.length === 0) break;
+        for (const t of page) stored.push(t.target as unknown as { input: string; dns: { status: string } });
+        after = page[page.length - 1]!.tkey;
+      }
+      const ex = stored.filter((t) => t.input === 'example.com');
+      expect(ex).toHaveLength(1);
+      expect(ex[0]!.dns.status).not.toBe('not-tried');
+    } finally {
+      await s.close();
+    }
+  });
 
   it('the resumed file: the cut cells are replaced, not added; one example.com target', async () => {
     const s = sqlite();
