@@ -187,7 +187,7 @@ export function stampB(u: Uint8Array, s: number, e: number, years: YearTracker):
   const mm = d2(u, s + 10);
   const ss = d2(u, s + 13);
   if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60) return NaN;
-  const year = years.yearFor(mon);
+  const year = years.yearFor(mon, day);
   const key = (year * 12 + mon) * 32 + day;
   if (key !== baseKey) {
     baseKey = key;

@@ -24,9 +24,10 @@ const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4,
 
 /**
  * Year inference for classic syslog stamps ("Nov 30 14:29:21" has no year, RFC 3164 §4.1.2).
- * The reference is the file's modification time (the time of its LAST line): the first line's
- * year is the reference year, or the year before when its month is later than the reference
- * month. Then, reading forward, a month that goes back by more than six months (Dec -> Jan) is a
+ * The reference is the file's modification time (the time of its LAST line; now, for stdin): the
+ * first line's year is the reference year, or the year before when its date is more than a day
+ * after the reference date (a day of slack: stamps are local time, the reference is UTC). A
+ * "Dec 31" line read from stdin on Dec 1 is last year's, not 30 days ahead. Then, reading forward, a month that goes back by more than six months (Dec -> Jan) is a
  * year wrap. pflogsumm instead guesses from today's date, which misdates any log older than a year
  * and every ISO stamp.
  */
@@ -36,13 +37,14 @@ export class YearTracker {
   constructor(
     private readonly refYear: number,
     private readonly refMonth: number,
+    private readonly refDay = 31,
   ) {}
   static fromDate(d: Date): YearTracker {
-    return new YearTracker(d.getUTCFullYear(), d.getUTCMonth());
+    return new YearTracker(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
   }
   /** Fixed year (--year): no inference, but a wrap still moves forward. */
   static fixed(year: number): YearTracker {
-    return new YearTracker(year, 11);
+    return new YearTracker(year, 11, 31);
   }
   /** The tracker's whole state: the year so far (null before the first stamp) and the last month seen. */
   state(): [number | null, number] {
@@ -56,9 +58,9 @@ export class YearTracker {
     this.year = state[0];
     this.lastMonth = state[1];
   }
-  yearFor(month: number): number {
+  yearFor(month: number, day: number): number {
     if (this.year === null) {
-      this.year = month > this.refMonth ? this.refYear - 1 : this.refYear;
+      this.year = month * 32 + day > this.refMonth * 32 + this.refDay + 1 ? this.refYear - 1 : this.refYear;
     } else if (month < this.lastMonth - 6) {
       this.year += 1;
     }
@@ -110,7 +112,7 @@ export function classicStamp(line: string, years: YearTracker, s = 0, e = line.l
   const mm = digits2(line, s + 10);
   const ss = digits2(line, s + 13);
   if (day < 1 || day > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60) return NaN;
-  const year = years.yearFor(mon);
+  const year = years.yearFor(mon, day);
   const key = (year * 12 + mon) * 32 + day;
   if (key !== cacheKey) {
     cacheKey = key;

@@ -30,6 +30,15 @@ describe('classic syslog stamps: year inference from the file time, and a year w
     expect(iso(parseClassic('Nov  3 01:02:03 h postfix/qmgr[9]: m', years)?.time ?? null)).toBe('2026-11-03T01:02:03.000Z');
     expect(iso(parseClassic('Nov 30 11:00:00 h postfix/qmgr[9]: m', years)?.time ?? null)).toBe('2026-11-30T11:00:00.000Z');
   });
+  it('a first line more than a day after the reference date is last year\'s (stdin on Dec 1 given a Dec 31 line)', () => {
+    const a = YearTracker.fromDate(new Date('2026-12-01T10:00:00Z'));
+    expect(iso(parseClassic('Dec 31 23:59:59 relay1 postfix/smtp[1]: A1: to=<a@b.test>', a)?.time ?? null)).toBe('2025-12-31T23:59:59.000Z');
+    // A day of slack (local stamps, UTC reference): the next day is still this year.
+    const b = YearTracker.fromDate(new Date('2026-12-01T10:00:00Z'));
+    expect(iso(parseClassic('Dec  2 01:00:00 relay1 postfix/smtp[1]: A1: to=<a@b.test>', b)?.time ?? null)).toBe('2026-12-02T01:00:00.000Z');
+    const c = YearTracker.fromDate(new Date('2026-12-01T10:00:00Z'));
+    expect(iso(parseClassic('Dec  3 01:00:00 relay1 postfix/smtp[1]: A1: to=<a@b.test>', c)?.time ?? null)).toBe('2025-12-03T01:00:00.000Z');
+  });
   it('--year fixes the year; non-stamps are null', () => {
     expect(iso(parseClassic('Mar  1 00:00:00 h postfix/qmgr[9]: m', YearTracker.fixed(2020))?.time ?? null)).toBe('2020-03-01T00:00:00.000Z');
     expect(parseClassic('Foo  1 00:00:00 h postfix/qmgr[9]: m', YearTracker.fixed(2020))).toBeNull();
