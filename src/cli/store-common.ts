@@ -5,7 +5,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { CliContext } from './context.js';
 import { UsageError } from '../errors.js';
 import { ResultsInputError } from '../report/load.js';
-import { openStore, storeSpec } from '../store/open.js';
+import { openStore, storeSource, storeSpec } from '../store/open.js';
 import { StoreError, type Store } from '../store/types.js';
 
 export async function openStoreFor(flag: string | undefined, ctx: CliContext, readOnly: boolean, mustExist = false): Promise<Store> {
@@ -14,7 +14,7 @@ export async function openStoreFor(flag: string | undefined, ctx: CliContext, re
   try {
     return await openStore(spec, { cwd: ctx.cwd, env: ctx.env, readOnly, ...(mustExist ? { mustExist: true } : {}) });
   } catch (e) {
-    if (e instanceof StoreError) throw new UsageError(`--store: ${e.message}`);
+    if (e instanceof StoreError) throw new UsageError(`${storeSource(flag)}: ${e.message}`);
     throw e;
   }
 }

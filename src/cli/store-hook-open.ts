@@ -33,8 +33,8 @@ import type { StoreFlags, StoreHook } from './store-hook.js';
 const WORKER_DEFAULT = false;
 
 /** A StoreError from opening is an input error: clear message, exit 2 (main.ts maps E_USAGE). */
-function asUsage(e: unknown): never {
-  if (e instanceof StoreError) throw new UsageError(`--store: ${e.message}`);
+function asUsage(e: unknown, source: string): never {
+  if (e instanceof StoreError) throw new UsageError(`${source}: ${e.message}`);
   throw e;
 }
 
@@ -86,7 +86,8 @@ export async function openStoreHook(flags: StoreFlags & { quiet?: boolean; resum
       }
     } catch (e) {
       await store?.close().catch(() => {});
-      asUsage(e);
+      // Named as the user gave it: a store from $MXPROBE_STORE is not a --store the user typed.
+      asUsage(e, flags.store === undefined ? 'MXPROBE_STORE' : '--store');
     }
   }
   const quiet = flags.quiet === true;

@@ -13,11 +13,11 @@ export function parseStoreUrl(spec: string, cwd: string): StoreUrl {
   if (/^postgres(ql)?:\/\//i.test(s)) return { kind: 'postgres', url: s };
   if (/^sqlite:/i.test(s)) {
     const path = s.replace(/^sqlite:(\/\/)?/i, '');
-    if (path === '') throw new StoreError('E_STORE_URL', `--store ${spec}: sqlite: needs a path (sqlite:audit.db)`);
+    if (path === '') throw new StoreError('E_STORE_URL', `${spec}: sqlite: needs a path (sqlite:audit.db)`);
     return { kind: 'sqlite', path: resolvePath(cwd, path) };
   }
   if (/\.(db|sqlite|sqlite3)$/i.test(s) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) return { kind: 'sqlite', path: resolvePath(cwd, s) };
-  throw new StoreError('E_STORE_URL', `--store ${spec}: not a store URL; use sqlite:PATH, a path ending in .db, or postgres://user:password@host/db`);
+  throw new StoreError('E_STORE_URL', `${spec}: not a store URL; use sqlite:PATH, a path ending in .db, or postgres://user:password@host/db`);
 }
 
 export interface OpenStoreOptions {
@@ -59,6 +59,14 @@ export async function openStore(spec: string, opts: OpenStoreOptions): Promise<S
 }
 
 /** The store URL from the flag or MXPROBE_STORE, or undefined for neither. */
+/**
+ * Where the store came from, for messages: a user who never typed --store must be pointed at the
+ * variable that set it.
+ */
+export function storeSource(flag: string | undefined): '--store' | 'MXPROBE_STORE' {
+  return flag === undefined ? 'MXPROBE_STORE' : '--store';
+}
+
 export function storeSpec(flag: string | undefined, env: Record<string, string | undefined>): string | undefined {
   const v = flag ?? env['MXPROBE_STORE'];
   return v === undefined || v.trim() === '' ? undefined : v;

@@ -96,7 +96,20 @@ describe('probe --store: a bad store stops the run before anything is probed', (
   }, 90_000);
 
   it('not a store URL', async () => {
-    await refused('mysql://x/y', /not a store URL; use sqlite:PATH/);
+    await refused('mysql://x/y', /--store: mysql:\/\/x\/y: not a store URL; use sqlite:PATH/);
+  });
+
+  it('a bad MXPROBE_STORE is named as the variable, not as a --store the user never typed (probe and history)', async () => {
+    const out = join(dir, 'env-store.json');
+    const before = mx.sessions.length + mx.commands.length;
+    const r = await runCliProcess(probeArgs('x', out).slice(0, -2), { env: { MXPROBE_STORE: 'garbage' } });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^mxprobe: MXPROBE_STORE: garbage: not a store URL/m);
+    expect(r.stderr).not.toMatch(/--store/);
+    expect(mx.sessions.length + mx.commands.length).toBe(before);
+    const h = await runCliProcess(['history', '127.0.0.1'], { env: { MXPROBE_STORE: 'garbage' } });
+    expect(h.code, h.stderr).toBe(2);
+    expect(h.stderr).toMatch(/^mxprobe: MXPROBE_STORE: garbage: not a store URL/m);
   });
 
   it('a corrupt SQLite file', async () => {
