@@ -11,8 +11,7 @@
  *
  * SPENT from now on: a regression pin on all 81 rows, not a blind result.
  */
-import { describe, expect, it } from 'vitest';
-import { expectWellFormedBlindSet, missesOf, readBlindTsv } from '../helpers/blind-tsv.js';
+import { pinBlindSets } from '../helpers/blind-tsv.js';
 
 // Session 10 (cls13) fixed the no-reason, lookup-URL, Postfix-prefix and sender-list families these sets showed
 // (in-sample here; classify-session10.test.ts checks them on other texts): pins lowered from the blind figures (6, 4;
@@ -24,24 +23,4 @@ const sets = [
   { name: 'blind13c', rows: 29, missesMax: 2, secondMissesMax: 3 },
 ];
 
-describe.each(sets)('blind set $name (spent after its one run in session 9)', ({ name, rows, missesMax, secondMissesMax }) => {
-  const first = readBlindTsv(`test/fixtures/${name}.tsv`);
-  const second = readBlindTsv(`test/fixtures/${name}-second-labeller.tsv`);
-
-  it('both label files are well formed and hold the same stage+reply pairs', () => {
-    expect(first.length).toBe(rows);
-    expectWellFormedBlindSet(first, rows);
-    expectWellFormedBlindSet(second, rows);
-    expect(second.map((r) => `${r.stage} ${r.reply}`).sort()).toEqual(first.map((r) => `${r.stage} ${r.reply}`).sort());
-  });
-
-  it('scores no worse than when it was scored blind (a regression pin)', () => {
-    const missed = missesOf(first);
-    expect(missed.length, missed.join('\n')).toBeLessThanOrEqual(missesMax);
-  });
-
-  it('against the second labels too', () => {
-    const missed = missesOf(second);
-    expect(missed.length, missed.join('\n')).toBeLessThanOrEqual(secondMissesMax);
-  });
-});
+pinBlindSets(sets, 'session 9');

@@ -12,32 +12,11 @@
  *
  * SPENT from now on: a regression pin on all 99 rows, not a blind result.
  */
-import { describe, expect, it } from 'vitest';
-import { expectWellFormedBlindSet, missesOf, readBlindTsv } from '../helpers/blind-tsv.js';
+import { pinBlindSets } from '../helpers/blind-tsv.js';
 
 const sets = [
   { name: 'blind14', rows: 34, missesMax: 5, secondMissesMax: 5 },
   { name: 'blind14c', rows: 65, missesMax: 6, secondMissesMax: 6 },
 ];
 
-describe.each(sets)('blind set $name (spent after its one run in session 10)', ({ name, rows, missesMax, secondMissesMax }) => {
-  const first = readBlindTsv(`test/fixtures/${name}.tsv`);
-  const second = readBlindTsv(`test/fixtures/${name}-second-labeller.tsv`);
-
-  it('both label files are well formed and hold the same stage+reply pairs', () => {
-    expect(first.length).toBe(rows);
-    expectWellFormedBlindSet(first, rows);
-    expectWellFormedBlindSet(second, rows);
-    expect(second.map((r) => `${r.stage} ${r.reply}`).sort()).toEqual(first.map((r) => `${r.stage} ${r.reply}`).sort());
-  });
-
-  it('scores no worse than when it was scored blind (a regression pin)', () => {
-    const missed = missesOf(first);
-    expect(missed.length, missed.join('\n')).toBeLessThanOrEqual(missesMax);
-  });
-
-  it('against the second labels too', () => {
-    const missed = missesOf(second);
-    expect(missed.length, missed.join('\n')).toBeLessThanOrEqual(secondMissesMax);
-  });
-});
+pinBlindSets(sets, 'session 10');

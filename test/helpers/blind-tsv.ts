@@ -4,7 +4,7 @@
  * the outcome matches and the cause is one of the accepted causes ("a|b").
  */
 import { readFileSync } from 'node:fs';
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CAUSES, classify, type Classification } from '../../src/analysis/classify.js';
 import { parseClassifyInput } from '../../src/analysis/log-line.js';
 import type { Cause, Outcome, Stage } from '../../src/results.js';
@@ -79,4 +79,40 @@ export function expectWellFormedBlindSet(rows: TsvRow[], min = 100): void {
     expect(r.source.length).toBeGreaterThan(5);
   }
   expect(new Set(rows.map((r) => `${r.stage} ${r.reply}`)).size).toBe(rows.length);
+}
+
+/** A spent blind set with second labels, pinned at its miss counts (classify-blind13/14.test.ts). */
+export interface PinnedBlindSet {
+  name: string;
+  rows: number;
+  missesMax: number;
+  secondMissesMax: number;
+}
+
+/**
+ * The regression pins of spent blind sets that have blind second labels: both label files well
+ * formed with the same stage+reply pairs, and no more misses than pinned against either labeller.
+ */
+export function pinBlindSets(sets: PinnedBlindSet[], spentIn: string): void {
+  describe.each(sets)(`blind set $name (spent after its one run in ${spentIn})`, ({ name, rows, missesMax, secondMissesMax }) => {
+    const first = readBlindTsv(`test/fixtures/${name}.tsv`);
+    const second = readBlindTsv(`test/fixtures/${name}-second-labeller.tsv`);
+
+    it('both label files are well formed and hold the same stage+reply pairs', () => {
+      expect(first.length).toBe(rows);
+      expectWellFormedBlindSet(first, rows);
+      expectWellFormedBlindSet(second, rows);
+      expect(second.map((r) => `${r.stage} ${r.reply}`).sort()).toEqual(first.map((r) => `${r.stage} ${r.reply}`).sort());
+    });
+
+    it('scores no worse than when it was scored blind (a regression pin)', () => {
+      const missed = missesOf(first);
+      expect(missed.length, missed.join('\n')).toBeLessThanOrEqual(missesMax);
+    });
+
+    it('against the second labels too', () => {
+      const missed = missesOf(second);
+      expect(missed.length, missed.join('\n')).toBeLessThanOrEqual(secondMissesMax);
+    });
+  });
 }
