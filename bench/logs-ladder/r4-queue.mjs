@@ -51,15 +51,19 @@ let deferred = 0, deliveredAfterDeferral = 0;
 const dests = new Map();
 const relays = new Map();
 const newCounts = () => ({ sent: 0, deferred: 0, deferrals: 0, bounced: 0, deliveredAfterDeferral: 0 });
-/** The relay (syslog host) of the line: the same bytes as the line before, most of the time. */
-let relayBytes = Buffer.alloc(0), relayState = null;
+/** The relay (syslog host) of the line, found by its bytes among the relays seen (a log has a handful). */
+const relayList = [];
 function relayOf(h0, h1) {
-  if (h1 - h0 === relayBytes.length && eqBytes(h0, relayBytes)) return relayState;
+  const n = h1 - h0;
+  for (let k = 0; k < relayList.length; k++) {
+    const x = relayList[k];
+    if (x.bytes.length === n && eqBytes(h0, x.bytes)) return x.state;
+  }
   const name = buf.latin1Slice(h0, h1);
   let r = relays.get(name);
   if (r === undefined) relays.set(name, (r = { ...newCounts(), rejected: 0 }));
-  relayBytes = Buffer.from(buf.subarray(h0, h1));
-  return (relayState = r);
+  if (relayList.length < 64) relayList.push({ bytes: Buffer.from(buf.subarray(h0, h1)), state: r }); // (a copy: the block is overwritten)
+  return r;
 }
 let lastMc = -1;
 
