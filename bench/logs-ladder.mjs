@@ -87,7 +87,7 @@ function timed(argv) {
 // ---- checking a rung's fields against mxprobe's document ----
 
 /** Fields that name an entry of a list (a relay, a domain, an MX, a reply...): entries are matched by them. */
-const ID_FIELDS = ['service', 'relay', 'domain', 'cause', 'host', 'ip', 'text', 'code', 'enhanced', 'name', 'start', 'rule'];
+const ID_FIELDS = ['service', 'relay', 'domain', 'cause', 'check', 'host', 'ip', 'text', 'code', 'enhanced', 'name', 'start', 'rule'];
 /** Objects that are maps (cause -> count, check -> count): the same keys on both sides, not a subset. */
 const MAPS = new Set(['causes', 'rejects', 'symbols']);
 const idOf = (o, fields) => fields.map((f) => JSON.stringify(o[f])).join('|');
@@ -100,6 +100,8 @@ export function compare(ours, ref, path = '', key = '') {
     if (typeof ours[0] !== 'object' || ours[0] === null) return JSON.stringify(ours) === JSON.stringify(ref) ? [] : [`${path}: ${JSON.stringify(ours).slice(0, 200)} != ${JSON.stringify(ref).slice(0, 200)}`];
     const fields = ID_FIELDS.filter((f) => f in ours[0] && (typeof ours[0][f] !== 'object' || ours[0][f] === null));
     const byId = new Map(ref.map((o) => [idOf(o, fields), o]));
+    // (Names that do not tell mxprobe's entries apart would match the wrong one: say so instead.)
+    if (byId.size !== ref.length) return [`${path}: the fields ${fields.join(',')} do not name mxprobe's entries apart`];
     const out = [];
     for (const o of ours) {
       const id = idOf(o, fields);

@@ -3,13 +3,15 @@
 // counts them (src/logs/postfix.ts): received (smtpd/postscreen "QID: client=", pickup
 // "QID: uid=|sender="), delivered (status=sent, not "forwarded as"), deferred (messages: distinct
 // queue ids), deferrals (status=deferred lines), bounced (status=bounced; expired is not), rejected
-// (smtpd "reject: ", cleanup "reject: "; reject_warning and milter-reject are not).
+// (smtpd "reject: ", cleanup "reject: " and "milter-reject: "; smtpd reject_warning and milter-reject
+// are not).
 import { openSync, readSync } from 'node:fs';
 
 const lit = (s) => Buffer.from(s, 'latin1');
 const POSTFIX = lit('postfix');
 const CLIENT = lit('client=');
 const REJECT = lit('reject: ');
+const MILTER_REJECT = lit('milter-reject: ');
 const TO = lit('to=<');
 const STATUS = lit('status=');
 const UID = lit('uid=');
@@ -87,7 +89,7 @@ function line(s, e) {
     return;
   }
   if (svc === S_PICKUP && (eq(r, e, UID) || eq(r, e, SENDER))) return void received++;
-  if (svc === S_CLEANUP && eq(r, e, REJECT)) return void rejected++;
+  if (svc === S_CLEANUP && (eq(r, e, REJECT) || eq(r, e, MILTER_REJECT))) return void rejected++;
   other++;
 }
 /** The first `p` in buf[from, e), or -1 (Buffer#indexOf would search past the line, to the block's end). */

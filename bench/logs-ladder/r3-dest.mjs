@@ -7,13 +7,15 @@
 // counts them (src/logs/postfix.ts): received (smtpd/postscreen "QID: client=", pickup
 // "QID: uid=|sender="), delivered (status=sent, not "forwarded as"), deferred (messages: distinct
 // queue ids), deferrals (status=deferred lines), bounced (status=bounced; expired is not), rejected
-// (smtpd "reject: ", cleanup "reject: "; reject_warning and milter-reject are not).
+// (smtpd "reject: ", cleanup "reject: " and "milter-reject: "; smtpd reject_warning and milter-reject
+// are not).
 import { openSync, readSync } from 'node:fs';
 
 const lit = (s) => Buffer.from(s, 'latin1');
 const POSTFIX = lit('postfix');
 const CLIENT = lit('client=');
 const REJECT = lit('reject: ');
+const MILTER_REJECT = lit('milter-reject: ');
 const TO = lit('to=<');
 const STATUS = lit('status=');
 const UID = lit('uid=');
@@ -111,7 +113,7 @@ function line(s, e) {
     return;
   }
   if (svc === S_PICKUP && (eq(r, e, UID) || eq(r, e, SENDER))) return void received++;
-  if (svc === S_CLEANUP && eq(r, e, REJECT)) {
+  if (svc === S_CLEANUP && (eq(r, e, REJECT) || eq(r, e, MILTER_REJECT))) {
     rejected++;
     relayOf(s + 16, p).rejected++;
     return;
