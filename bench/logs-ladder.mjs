@@ -51,6 +51,10 @@ const LINES = Number(process.env.LADDER_LINES ?? 1_000_000);
 const CLI = process.env.LADDER_CLI ?? join(root, 'bin', 'mxprobe.js');
 const BASE = process.env.LADDER_BASE ?? null;
 const OUT = process.env.LADDER_OUT ?? null;
+// The issue's goal in seconds on this machine when it is quiet: pflogsumm reads the 1M-line file in
+// ~4.4 s there, so 10x is <= 0.44 s for the whole process. (Under load pflogsumm slows too: the
+// same-sitting threshold, pflogsumm's median / 10, is its own column.)
+const GOAL_S = Number(process.env.LADDER_GOAL_S ?? 0.44);
 const PFLOGSUMM = '/usr/sbin/pflogsumm';
 
 const work = mkdtempSync(join(tmpdir(), 'logs-ladder-'));
@@ -203,8 +207,8 @@ const stat = (id, f) => {
 };
 const pf = ENTRIES.some((e) => e.pf) ? { wall: stat('pflogsumm', (r) => r.wall).med, cpu: stat('pflogsumm', (r) => r.cpu).med } : null;
 const rows = [
-  `| entry | runs | wall s (median) | min-max | CPU s (median) | min-max | peak RSS MB | lines/s (wall) | x pflogsumm wall | x pflogsumm CPU | under pflogsumm/10 (wall, CPU) | checked |`,
-  '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|',
+  `| entry | runs | wall s (median) | min-max | CPU s (median) | min-max | peak RSS MB | lines/s (wall) | x pflogsumm wall | x pflogsumm CPU | under pflogsumm/10 (wall, CPU) | under ${GOAL_S} s (wall, CPU) | checked |`,
+  '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|---|',
 ];
 for (const e of ENTRIES) {
   const w = stat(e.id, (r) => r.wall);
@@ -215,7 +219,7 @@ for (const e of ENTRIES) {
   const xc = pf ? `x${(pf.cpu / Math.max(c.med, 0.005)).toFixed(1)}` : '-';
   const under = pf ? `${w.med <= pf.wall / 10 ? 'yes' : 'no'}, ${c.med <= pf.cpu / 10 ? 'yes' : 'no'}` : '-';
   const chk = e.rung ? (typeof checked.get(e.id) === 'number' ? `${checked.get(e.id)} values` : checked.get(e.id)) : e.pf ? 'totals' : e.mx ? 'whole JSON' : '-';
-  rows.push(`| ${e.id} | ${n} | ${w.med.toFixed(2)} | ${w.min.toFixed(2)}-${w.max.toFixed(2)} | ${c.med.toFixed(2)} | ${c.min.toFixed(2)}-${c.max.toFixed(2)} | ${m.med} | ${Math.round(lines / w.med).toLocaleString('en-US')} | ${xw} | ${xc} | ${under} | ${chk} |`);
+  rows.push(`| ${e.id} | ${n} | ${w.med.toFixed(2)} | ${w.min.toFixed(2)}-${w.max.toFixed(2)} | ${c.med.toFixed(2)} | ${c.min.toFixed(2)}-${c.max.toFixed(2)} | ${m.med} | ${Math.round(lines / w.med).toLocaleString('en-US')} | ${xw} | ${xc} | ${under} | ${w.med <= GOAL_S ? 'yes' : 'no'}, ${c.med <= GOAL_S ? 'yes' : 'no'} | ${chk} |`);
 }
 say('');
 say(rows.join('\n'));
