@@ -22,6 +22,7 @@
  *                targets, printed with JSON.stringify(doc, null, 2)
  *   pflogsumm  /usr/sbin/pflogsumm FILE (the reference of the 10x goal)
  *   mxprobe    node bin/mxprobe.js logs FILE --format json (this build; LADDER_BASE adds another)
+ *   mxprobe-1line  the same on the file's first line: mxprobe's fixed cost (start-up, modules)
  *
  * Every rung prints what it computed in the shape of mxprobe's JSON; the ladder checks each field it
  * printed against mxprobe's JSON on the same file (lists matched by their names, every entry
@@ -39,7 +40,7 @@
  * same sitting.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +61,8 @@ const PFLOGSUMM = '/usr/sbin/pflogsumm';
 const work = mkdtempSync(join(tmpdir(), 'logs-ladder-'));
 const file = process.env.LADDER_FILE ?? join(work, 'mail.log');
 if (!process.env.LADDER_FILE) spawnSync(process.execPath, [join(here, 'logs-gen.mjs'), String(LINES), file], { stdio: 'inherit' });
+const one = join(work, 'one.log');
+writeFileSync(one, readFileSync(file).subarray(0, 4096).toString('latin1').split('\n')[0] + '\n');
 
 const RUNGS = [
   ['r1', 'r1-lines.mjs'],
@@ -77,6 +80,8 @@ const ENTRIES = [
   ...RUNGS.map(([id, f]) => ({ id, argv: [process.execPath, join(here, 'logs-ladder', f), file], rung: true })),
   ...(existsSync(PFLOGSUMM) ? [{ id: 'pflogsumm', argv: [PFLOGSUMM, '-u', '0', '-h', '0', file], pf: true }] : []),
   { id: 'mxprobe', argv: [process.execPath, CLI, 'logs', file, '--format', 'json'], mx: true },
+  // The fixed cost of an mxprobe logs run (start-up, its module graph, the JSON of a tiny document): one line.
+  { id: 'mxprobe-1line', argv: [process.execPath, CLI, 'logs', one, '--format', 'json'], one: true },
   ...(BASE ? [{ id: 'mxprobe-base', argv: [process.execPath, BASE, 'logs', file, '--format', 'json'], mx: true }] : []),
 ].filter((e) => !process.env.LADDER_ONLY || process.env.LADDER_ONLY.split(',').includes(e.id));
 
@@ -186,6 +191,9 @@ for (let round = 0; round < ROUNDS; round++) {
       const same = JSON.stringify(JSON.parse(r.stdout)) === JSON.stringify(ref);
       if (!same) throw new Error(`${e.id}: its JSON differs from the reference run's`);
       note = 'JSON = reference';
+    } else if (e.one) {
+      if (JSON.parse(r.stdout).lines.total !== 1) throw new Error(`${e.id}: not one line read`);
+      note = 'fixed cost (1 line)';
     } else if (e.pf) {
       const pf = pflogsummTotals(r.stdout);
       const diff = compare(pf, ref.totals, 'totals');
@@ -218,7 +226,7 @@ for (const e of ENTRIES) {
   const xw = pf ? `x${(pf.wall / w.med).toFixed(1)}` : '-';
   const xc = pf ? `x${(pf.cpu / Math.max(c.med, 0.005)).toFixed(1)}` : '-';
   const under = pf ? `${w.med <= pf.wall / 10 ? 'yes' : 'no'}, ${c.med <= pf.cpu / 10 ? 'yes' : 'no'}` : '-';
-  const chk = e.rung ? (typeof checked.get(e.id) === 'number' ? `${checked.get(e.id)} values` : checked.get(e.id)) : e.pf ? 'totals' : e.mx ? 'whole JSON' : '-';
+  const chk = e.rung ? (typeof checked.get(e.id) === 'number' ? `${checked.get(e.id)} values` : checked.get(e.id)) : e.pf ? 'totals' : e.mx ? 'whole JSON' : e.one ? '1 line' : '-';
   rows.push(`| ${e.id} | ${n} | ${w.med.toFixed(2)} | ${w.min.toFixed(2)}-${w.max.toFixed(2)} | ${c.med.toFixed(2)} | ${c.min.toFixed(2)}-${c.max.toFixed(2)} | ${m.med} | ${Math.round(lines / w.med).toLocaleString('en-US')} | ${xw} | ${xc} | ${under} | ${w.med <= GOAL_S ? 'yes' : 'no'}, ${c.med <= GOAL_S ? 'yes' : 'no'} | ${chk} |`);
 }
 say('');
