@@ -59,6 +59,7 @@ const GOAL_S = Number(process.env.LADDER_GOAL_S ?? 0.44);
 const PFLOGSUMM = '/usr/sbin/pflogsumm';
 
 const work = mkdtempSync(join(tmpdir(), 'logs-ladder-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true })); // (also when a check fails)
 const file = process.env.LADDER_FILE ?? join(work, 'mail.log');
 if (!process.env.LADDER_FILE) spawnSync(process.execPath, [join(here, 'logs-gen.mjs'), String(LINES), file], { stdio: 'inherit' });
 const one = join(work, 'one.log');
