@@ -310,6 +310,18 @@ describe('fastBytes (the byte-level fast path)', () => {
     expect(r2.fast.unparsed.count).toBe(1);
   });
 
+  it('a queue id followed by ":" but not ": " is not a queue id (the scan that ends at ": " only)', async () => {
+    const lines = [
+      'Nov 30 14:29:21 relay1 postfix/smtpd[1]: 4ABC:xclient=a.example[192.0.2.1]',
+      'Nov 30 14:29:21 relay1 postfix/smtp[2]: 4ABC:xto=<a@b.example>, relay=mx.b.example[192.0.2.2]:25, delay=1, dsn=2.0.0, status=sent (250 ok)',
+      'Nov 30 14:29:22 relay1 postfix/smtpd[1]: 4ABD: client=a.example[192.0.2.1]',
+    ];
+    const r = await both(lines);
+    expect(r.fast).toEqual(r.slow);
+    expect(r.fast.totals.received).toBe(1);
+    expect(r.fast.totals.delivered).toBe(0);
+  });
+
   it('a line over the cap inside an ASCII chunk is cut and counted, the lines around it read on bytes', async () => {
     const long = `Nov  1 01:00:00 relay1 postfix/smtp[5]: 4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent (${'x'.repeat(70_000)})`;
     const lines = [...generated.slice(0, 200), long, `${long}\r`, ...generated.slice(200, 400)];
