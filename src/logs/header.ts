@@ -58,6 +58,17 @@ export class YearTracker {
     this.year = state[0];
     this.lastMonth = state[1];
   }
+  /** The year so far, null before the first stamp (state()[0], without the array). */
+  currentYear(): number | null {
+    return this.year;
+  }
+  /**
+   * True when the state is (year, month), so that yearFor(month, day) for any day would return
+   * `year` and change nothing: fastbytes.ts then reuses the time of a repeated stamp.
+   */
+  unchangedSince(year: number | null, month: number): boolean {
+    return year !== null && this.year === year && this.lastMonth === month;
+  }
   yearFor(month: number, day: number): number {
     if (this.year === null) {
       this.year = month * 32 + day > this.refMonth * 32 + this.refDay + 1 ? this.refYear - 1 : this.refYear;

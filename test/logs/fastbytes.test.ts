@@ -292,6 +292,36 @@ describe('fastBytes (the byte-level fast path)', () => {
     expect(r.bytes).toBeGreaterThan(8000);
   });
 
+  it('a repeated stamp is re-read after the year tracker moved on the character path (the per-second stamp cache)', async () => {
+    // Dec 31 (2025: after the Nov 30 reference), then Jan 1 in a non-ASCII chunk (read on characters:
+    // the year wraps to 2026 there), then the first stamp again: Dec 31 of 2026 now, not the time
+    // the byte path read for the same 15 bytes before.
+    const a = 'Dec 31 23:59:59 relay1 postfix/smtpd[1]: connect from a.example[192.0.2.1]';
+    const b = 'Jan  1 00:00:00 relay1 postfix/smtpd[1]: connect from \u00e9.example[192.0.2.1]';
+    const lines = [a, a, b, a, a];
+    const r = await both(lines, lines.map((_, i) => Buffer.byteLength(lines.slice(0, i + 1).join('\n'), 'utf8') + 1));
+    expect(r.fast).toEqual(r.slow);
+    expect(r.fast.time.last).toBe('2026-12-31T23:59:59.000Z');
+    expect(r.bytes).toBe(4);
+    // The same 15 bytes followed by something other than the space: no stamp, an unparsed line.
+    const odd = [a, `${a.slice(0, 15)}X${a.slice(16)}`, a];
+    const r2 = await both(odd);
+    expect(r2.fast).toEqual(r2.slow);
+    expect(r2.fast.unparsed.count).toBe(1);
+  });
+
+  it('a queue id followed by ":" but not ": " is not a queue id (the scan that ends at ": " only)', async () => {
+    const lines = [
+      'Nov 30 14:29:21 relay1 postfix/smtpd[1]: 4ABC:xclient=a.example[192.0.2.1]',
+      'Nov 30 14:29:21 relay1 postfix/smtp[2]: 4ABC:xto=<a@b.example>, relay=mx.b.example[192.0.2.2]:25, delay=1, dsn=2.0.0, status=sent (250 ok)',
+      'Nov 30 14:29:22 relay1 postfix/smtpd[1]: 4ABD: client=a.example[192.0.2.1]',
+    ];
+    const r = await both(lines);
+    expect(r.fast).toEqual(r.slow);
+    expect(r.fast.totals.received).toBe(1);
+    expect(r.fast.totals.delivered).toBe(0);
+  });
+
   it('a line over the cap inside an ASCII chunk is cut and counted, the lines around it read on bytes', async () => {
     const long = `Nov  1 01:00:00 relay1 postfix/smtp[5]: 4ABD: to=<a@b.example>, relay=mx[192.0.2.1]:25, delay=1, status=sent (${'x'.repeat(70_000)})`;
     const lines = [...generated.slice(0, 200), long, `${long}\r`, ...generated.slice(200, 400)];
