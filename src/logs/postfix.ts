@@ -32,7 +32,15 @@ function serviceOf(program: string): string | null {
   return program.slice(slash + 1);
 }
 
-const STATUS_RE = /^([^:\s]+): to=<([^>]*)>, (?:orig_to=<[^>]*>, )?relay=([^,]+), (?:conn_use=[^,]+, )?delay=[^,]+, (?:delays=[^,]+, )?(?:dsn=([^,]+), )?status=(\S+) ?(.*)$/;
+/*
+ * An address may hold ">" inside a quoted local part (`to=<"a>b"@example.com>`, RFC 5321 §4.1.2
+ * Quoted-string), which Postfix logs as is. `[^>]*` alone stops at that ">" and the line was not
+ * read as a delivery. Each address is tried first as `[^>]*` (the first alternative: wherever the
+ * older pattern matched, this one gives the very same groups, which fast.ts and fastbytes.ts rely
+ * on), and only when the rest of the line then fails to match, as a quoted string (with "\"
+ * escapes) followed by the domain. pflogsumm 1.1.5 does not count such lines (see README).
+ */
+const STATUS_RE = /^([^:\s]+): to=<([^>]*|"(?:[^"\\]|\\.)*"[^>]*)>, (?:orig_to=<(?:[^>]*|"(?:[^"\\]|\\.)*"[^>]*)>, )?relay=([^,]+), (?:conn_use=[^,]+, )?delay=[^,]+, (?:delays=[^,]+, )?(?:dsn=([^,]+), )?status=(\S+) ?(.*)$/;
 const QID_RE = /^[0-9A-Za-z]+$/;
 
 export function parsePostfix(service: string, program: string, msg: string, time: number | null, relay: string, proc: string | null = null): LogEvent {
