@@ -4,10 +4,10 @@
  * Memory is flat in the number of lines: every map is keyed by something whose cardinality is a
  * property of the mail system (relays, destination domains, MX hosts, causes, HELO names, hours),
  * never of the log length, and every map has a cap with an overflow counter reported in `limits`.
- * The two per-message maps (queue ids with a deferral; recipients still deferred) hold only
- * messages in flight: an entry goes when Postfix logs "QID: removed" (Exim "Completed"), and past
- * the cap the oldest goes, counted, so a deferred-then-delivered message is recognised unless more
- * than the cap were in flight at once.
+ * The per-message map (queue ids with a deferral, each with its recipients still deferred) holds
+ * only messages in flight: an entry goes when Postfix logs "QID: removed" (Exim "Completed"), and
+ * past the cap the oldest goes, counted, so a deferred-then-delivered message is recognised unless
+ * more than the cap were in flight at once.
  */
 import { byCodeUnits } from '../report/order.js';
 import { classify } from '../analysis/classify.js';
@@ -251,13 +251,22 @@ export class Bounded<V> {
   readonly map = new Map<string, V>();
   private readonly filter = new Uint8Array(1 << 16);
   evicted = 0;
+  /** Evictions of an entry for which `live` (a constructor argument) said true. */
+  evictedLive = 0;
   /** The most entries held at once (a parallel range's merge checks that no eviction could have happened). */
   peak = 0;
-  constructor(private readonly cap: number) {}
+  constructor(
+    private readonly cap: number,
+    private readonly live: ((v: V) => boolean) | null = null,
+  ) {}
   set(k: string, v: V): void {
     if (this.map.size >= this.cap && !this.map.has(k)) {
       const oldest = this.map.keys().next().value;
-      if (oldest !== undefined) this.delete(oldest);
+      if (oldest !== undefined) {
+        const ov = this.map.get(oldest) as V;
+        if (this.live !== null && this.live(ov)) this.evictedLive++;
+        this.delete(oldest);
+      }
       this.evicted++;
     }
     const before = this.map.size;
@@ -271,8 +280,11 @@ export class Bounded<V> {
     if (this.map.size > this.peak) this.peak = this.map.size;
   }
   delete(k: string): void {
+    this.deleteH(k, keyHash(k));
+  }
+  /** delete() of a key whose keyHash the caller has: `h` must be keyHash(k). */
+  deleteH(k: string, h: number): void {
     if (!this.map.delete(k)) return;
-    const h = keyHash(k);
     const n = this.filter[h] as number;
     if (n < 255) this.filter[h] = n - 1;
   }
@@ -416,12 +428,10 @@ export interface RangeSnapshot {
   refusalsOverflow: number;
   replies: Map<string, ReplyState>;
   repliesOverflow: number;
-  pending: Map<string, string[]>;
-  pendingPeak: number;
-  pendingEvicted: number;
-  deferredQids: Map<string, 1>;
-  deferredPeak: number;
-  deferredEvicted: number;
+  /** Queue id -> its recipients still deferred (see LogAggregator.msgs). */
+  msgs: Map<string, string[]>;
+  msgsPeak: number;
+  msgsEvicted: number;
   rejectsByCheck: Map<RejectCheck, number>;
   rejectsByService: Map<string, { count: number }>;
   inboundRejected: number;
@@ -527,9 +537,14 @@ export class LogAggregator {
   private readonly replies = new Map<string, ReplyState>();
   private repliesOverflow = 0;
   private readonly classifyCache = new Map<string, Cause>();
-  /** queue id -> recipients deferred and not yet final (messages in flight only). */
-  private readonly pending = new Bounded<string[]>(LIMITS.inFlight);
-  private readonly deferredQids = new Bounded<1>(LIMITS.inFlight);
+  /**
+   * Queue id of a message deferred at least once -> its recipients deferred and not yet final
+   * (messages in flight only). One entry per message holds both facts, set at its first deferral
+   * and deleted once, at "removed": two maps (deferred queue ids; pending recipients) cost a set and
+   * a delete each per deferred message, and two filter checks on every "removed" line. An entry whose
+   * list is empty stays: the message was deferred (pflogsumm counts it once however often).
+   */
+  private readonly msgs = new Bounded<string[]>(LIMITS.inFlight, (list) => list.length > 0);
   private readonly rejectsByCheck = new Map<RejectCheck, number>();
   private readonly rejectsByService = new Map<string, { count: number }>();
   /**
@@ -659,7 +674,7 @@ export class LogAggregator {
     this.other++;
     if (this.tail === null) {
       const h = rangeHash(text, a, b);
-      if (!this.deferredQids.mayHold(h) && !this.pending.mayHold(h)) return;
+      if (!this.msgs.mayHold(h)) return;
     }
     this.removed(text.slice(a, b));
   }
@@ -682,8 +697,8 @@ export class LogAggregator {
   addRemovedH(t: number, h: number, text: string, a: number, b: number): void {
     if (!this.admit(t)) return;
     this.other++;
-    if (this.tail === null && !this.deferredQids.mayHold(h) && !this.pending.mayHold(h)) return;
-    this.removed(text.slice(a, b));
+    if (this.tail === null && !this.msgs.mayHold(h)) return;
+    this.removed(text.slice(a, b), h);
   }
   addSessionEndH(t: number, h: number, text: string, a: number, b: number): void {
     if (!this.admit(t)) return;
@@ -732,8 +747,9 @@ export class LogAggregator {
         return;
       }
     }
-    if (!this.pending.mayHold(rangeHashBytes(u, qa, qb))) return;
-    if (this.takePending(text.slice(qa, qb), text.slice(ta, tb))) {
+    const h = rangeHashBytes(u, qa, qb);
+    if (!this.msgs.mayHold(h)) return;
+    if (this.takePending(text.slice(qa, qb), text.slice(ta, tb), h)) {
       this.totals.deliveredAfterDeferral++;
       rs.deliveredAfterDeferral++;
       d.deliveredAfterDeferral++;
@@ -816,7 +832,8 @@ export class LogAggregator {
     this.tail?.bornSession(key);
   }
 
-  private removed(qid: string): void {
+  /** `h`, when given, is keyHash(qid). */
+  private removed(qid: string, h = -1): void {
     const tail = this.tail;
     if (tail !== null) {
       if (!tail.localQids.has(qid)) {
@@ -825,9 +842,8 @@ export class LogAggregator {
       }
       tail.localQids.delete(qid);
     }
-    const h = keyHash(qid);
-    if (this.deferredQids.mayHold(h)) this.deferredQids.delete(qid);
-    if (this.pending.mayHold(h)) this.pending.delete(qid);
+    if (h < 0) h = keyHash(qid);
+    if (this.msgs.mayHold(h)) this.msgs.deleteH(qid, h);
   }
 
   private sessionEnd(key: string): void {
@@ -1024,38 +1040,30 @@ export class LogAggregator {
 
   /** status=deferred: the message's first deferral, and the recipient's. */
   private firstDeferral(qid: string, to: string, rs: Counts, d: Counts, mx: Counts | undefined): void {
-    if (!this.deferredQids.map.has(qid)) {
-      this.totals.deferred++;
-      this.deferredQids.set(qid, 1);
-    }
-    if (this.addPending(qid, to)) {
-      rs.deferred++;
-      d.deferred++;
-      if (mx) mx.deferred++;
-    }
-  }
-
-  /** Remember a deferred recipient; true when it was not deferred before (first deferral). */
-  private addPending(qid: string, to: string): boolean {
-    const list = this.pending.map.get(qid);
+    const list = this.msgs.map.get(qid);
     if (list === undefined) {
-      this.pending.set(qid, [detach(to)]);
-      return true;
+      this.totals.deferred++;
+      this.msgs.set(qid, [detach(to)]);
+    } else {
+      if (list.includes(to)) return;
+      if (list.length < 1000) list.push(detach(to));
     }
-    if (list.includes(to)) return false;
-    if (list.length < 1000) list.push(detach(to));
-    return true;
+    rs.deferred++;
+    d.deferred++;
+    if (mx) mx.deferred++;
   }
 
-  /** Forget a recipient's deferral at its final status; true when it had one. */
-  private takePending(qid: string, to: string): boolean {
-    if (!this.pending.mayHold(keyHash(qid))) return false;
-    const list = this.pending.map.get(qid);
+  /** Forget a recipient's deferral at its final status; true when it had one. `h`, when given, is keyHash(qid). */
+  private takePending(qid: string, to: string, h = -1): boolean {
+    if (h < 0) h = keyHash(qid);
+    if (!this.msgs.mayHold(h)) return false;
+    const list = this.msgs.map.get(qid);
     if (list === undefined) return false;
     const i = list.indexOf(to);
     if (i < 0) return false;
-    list.splice(i, 1);
-    if (list.length === 0) this.pending.delete(qid);
+    // (The order of the list means nothing: the last one takes the gap, no splice array.)
+    const last = list.pop() as string;
+    if (i < list.length) list[i] = last;
     return true;
   }
 
@@ -1232,12 +1240,9 @@ export class LogAggregator {
       refusalsOverflow: this.refusalsOverflow,
       replies: this.replies,
       repliesOverflow: this.repliesOverflow,
-      pending: this.pending.map,
-      pendingPeak: this.pending.peak,
-      pendingEvicted: this.pending.evicted,
-      deferredQids: this.deferredQids.map,
-      deferredPeak: this.deferredQids.peak,
-      deferredEvicted: this.deferredQids.evicted,
+      msgs: this.msgs.map,
+      msgsPeak: this.msgs.peak,
+      msgsEvicted: this.msgs.evicted,
       rejectsByCheck: this.rejectsByCheck,
       rejectsByService: this.rejectsByService,
       inboundRejected: this.inboundRejected,
@@ -1281,7 +1286,7 @@ export class LogAggregator {
     if (r.overflow !== null) return r.overflow;
     const over = (a: number, b: number): boolean => a !== 0 || b !== 0;
     if (over(this.destOverflow, r.destOverflow) || over(this.refusalsOverflow, r.refusalsOverflow) || over(this.repliesOverflow, r.repliesOverflow) || over(this.heloOverflow, r.heloOverflow)) return 'a cap was reached';
-    if (over(this.pending.evicted, r.pendingEvicted) || over(this.deferredQids.evicted, r.deferredEvicted) || over(this.sessions.evicted, r.sessionsEvicted) || over(this.bucketsDropped, r.bucketsDropped)) return 'a cap was reached';
+    if (over(this.msgs.evicted, r.msgsEvicted) || over(this.sessions.evicted, r.sessionsEvicted) || over(this.bucketsDropped, r.bucketsDropped)) return 'a cap was reached';
     const merged = <K>(a: Map<K, unknown>, b: Map<K, unknown>): number => {
       let n = a.size;
       for (const k of b.keys()) if (!a.has(k)) n++;
@@ -1311,11 +1316,10 @@ export class LogAggregator {
       } else if (op[0] === 'h') h++;
     }
     if (merged(this.heloNames, r.heloNames) + h >= LIMITS.heloNames) return 'HELO name cap';
-    if (this.pending.map.size + r.pendingPeak + f >= LIMITS.inFlight || this.deferredQids.map.size + r.deferredPeak + f >= LIMITS.inFlight) return 'in-flight cap';
+    if (this.msgs.map.size + r.msgsPeak + f >= LIMITS.inFlight) return 'in-flight cap';
     if (this.sessions.map.size + r.sessionsPeak + h >= LIMITS.heloNames) return 'session cap';
     const qids = new Bloom(r.bornQids);
-    for (const k of this.pending.map.keys()) if (qids.has(k)) return 'a queue id open here may be reused in the range';
-    for (const k of this.deferredQids.map.keys()) if (qids.has(k)) return 'a queue id open here may be reused in the range';
+    for (const k of this.msgs.map.keys()) if (qids.has(k)) return 'a queue id open here may be reused in the range';
     const sessions = new Bloom(r.bornSessions);
     for (const k of this.sessions.map.keys()) if (sessions.has(k)) return 'a session open here may be reused in the range';
     return null;
@@ -1442,8 +1446,7 @@ export class LogAggregator {
           this.takePending(op[1], op[2]);
           break;
         case 'r':
-          this.deferredQids.delete(op[1]);
-          this.pending.delete(op[1]);
+          this.msgs.delete(op[1]);
           break;
         case 'h':
           this.helo(op[3], op[1], op[2]);
@@ -1454,8 +1457,7 @@ export class LogAggregator {
       }
     }
     // The range's own per-message and per-session state: keys it saw born, none of them open here.
-    for (const [k, v] of r.pending) this.pending.set(k, v);
-    for (const k of r.deferredQids.keys()) this.deferredQids.set(k, 1);
+    for (const [k, v] of r.msgs) this.msgs.set(k, v);
     for (const [k, v] of r.sessions) this.sessions.set(k, v);
     return true;
   }
@@ -1523,8 +1525,9 @@ export class LogAggregator {
       unparsed: { count: this.unparsed, examples: [...this.examples] },
       lines: { total: this.total, parsed: this.total - this.unparsed, other: this.other, outOfRange: this.outOfRange, capped: this.capped },
       limits: {
-        inFlightEvicted: this.pending.evicted,
-        deferredQueueIdsEvicted: this.deferredQids.evicted,
+        // (An evicted message with recipients still deferred was in flight; every evicted one had been deferred.)
+        inFlightEvicted: this.msgs.evictedLive,
+        deferredQueueIdsEvicted: this.msgs.evicted,
         destinationsOverflow: this.destOverflow,
         refusalsOverflow: this.refusalsOverflow,
         repliesOverflow: this.repliesOverflow,
