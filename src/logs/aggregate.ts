@@ -503,6 +503,13 @@ export interface LogSummary {
   limits: { inFlightEvicted: number; deferredQueueIdsEvicted: number; destinationsOverflow: number; refusalsOverflow: number; repliesOverflow: number; heloNamesOverflow: number };
 }
 
+/** s === the characters of the ASCII bytes u[a, b). */
+function sameChars(s: string, u: Uint8Array, a: number, b: number): boolean {
+  if (s.length !== b - a) return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== u[a + i]) return false;
+  return true;
+}
+
 /**
  * A map by three strings, as nested Maps: the names come from the line (the relay from the
  * header table, the cause and check as constants), so their hashes are mostly cached in the
@@ -719,17 +726,27 @@ export class LogAggregator {
     const rs = this.relay(relay);
     const d = this.destAt(text, u, da, db);
     let mx: MxState | undefined;
-    const ip = lb >= 0 ? text.slice(lb + 1, ie) : null;
-    let key = ip;
-    if (key === null) {
-      const host = text.slice(ra, re);
-      key = host === 'none' ? null : host;
-    }
-    if (key !== null) {
-      if (d.lastMxKey === key) mx = d.lastMx;
-      else {
-        const host = lb >= 0 ? text.slice(ra, lb) : key;
-        mx = this.mxOf(d, host === 'none' ? null : host, ip);
+    let key: string | null;
+    // The MX address in "[...]" is compared in place with the key of the destination's last
+    // delivery (nearly always the same): `d.lastMxKey === ip` without slicing the address out of
+    // every sent line.
+    const last = d.lastMxKey;
+    if (lb >= 0 && last !== null && sameChars(last, u, lb + 1, ie)) {
+      key = last;
+      mx = d.lastMx;
+    } else {
+      const ip = lb >= 0 ? text.slice(lb + 1, ie) : null;
+      key = ip;
+      if (key === null) {
+        const host = text.slice(ra, re);
+        key = host === 'none' ? null : host;
+      }
+      if (key !== null) {
+        if (d.lastMxKey === key) mx = d.lastMx;
+        else {
+          const host = lb >= 0 ? text.slice(ra, lb) : key;
+          mx = this.mxOf(d, host === 'none' ? null : host, ip);
+        }
       }
     }
     this.totals.delivered++;
