@@ -279,6 +279,26 @@ export class Bounded<V> {
     }
     if (this.map.size > this.peak) this.peak = this.map.size;
   }
+  /** set() of a key that is its own detach() already (the caller made it): stored as it is. */
+  setDetached(key: string, v: V): void {
+    if (this.map.size >= this.cap && !this.map.has(key)) {
+      const oldest = this.map.keys().next().value;
+      if (oldest !== undefined) {
+        const ov = this.map.get(oldest) as V;
+        if (this.live !== null && this.live(ov)) this.evictedLive++;
+        this.delete(oldest);
+      }
+      this.evicted++;
+    }
+    const before = this.map.size;
+    this.map.set(key, v);
+    if (this.map.size > before) {
+      const h = keyHash(key);
+      const n = this.filter[h] as number;
+      if (n < 255) this.filter[h] = n + 1;
+    }
+    if (this.map.size > this.peak) this.peak = this.map.size;
+  }
   delete(k: string): void {
     this.deleteH(k, keyHash(k));
   }
@@ -503,6 +523,15 @@ export interface LogSummary {
   limits: { inFlightEvicted: number; deferredQueueIdsEvicted: number; destinationsOverflow: number; refusalsOverflow: number; repliesOverflow: number; heloNamesOverflow: number };
 }
 
+/** True when s holds a UTF-16 surrogate code unit (what detach() checks before it copies). */
+function hasSurrogate(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return true;
+  }
+  return false;
+}
+
 /** s === the characters of the ASCII bytes u[a, b). */
 function sameChars(s: string, u: Uint8Array, a: number, b: number): boolean {
   if (s.length !== b - a) return false;
@@ -711,7 +740,7 @@ export class LogAggregator {
     if (!this.admit(t)) return;
     this.other++;
     if (this.tail === null && !this.sessions.mayHold(h)) return;
-    this.sessionEnd(text.slice(a, b));
+    this.sessionEnd(text.slice(a, b), h);
   }
 
   /**
@@ -863,7 +892,8 @@ export class LogAggregator {
     if (this.msgs.mayHold(h)) this.msgs.deleteH(qid, h);
   }
 
-  private sessionEnd(key: string): void {
+  /** `h`, when given, is keyHash(key). */
+  private sessionEnd(key: string, h = -1): void {
     const tail = this.tail;
     if (tail !== null) {
       if (!tail.localSessions.has(key)) {
@@ -873,7 +903,8 @@ export class LogAggregator {
       }
       tail.localSessions.delete(key);
     }
-    if (this.sessions.mayHold(keyHash(key))) this.sessions.delete(key);
+    if (h < 0) h = keyHash(key);
+    if (this.sessions.mayHold(h)) this.sessions.deleteH(key, h);
   }
 
   /** A line longer than the reader's cap was cut (counted in lines.capped). */
@@ -951,8 +982,9 @@ export class LogAggregator {
     const cause = classify({ stage, code, enhanced: r?.enhanced ?? null, text: r ? r.text : ev.reason }).cause;
     if (this.classifyCache.size >= LIMITS.classifyCache) {
       this.classifyCache.clear();
-      // (The memo repeats this cache's answers: it must forget them with it, see refusal.)
+      // (The memos repeat this cache's answers: they must forget them with it, see refusal.)
       this.refusalMemo.clear();
+      this.normMemo.clear();
     }
     this.classifyCache.set(detach(key), cause);
     return cause;
@@ -1093,6 +1125,8 @@ export class LogAggregator {
    * strings. Bounded like the caches it repeats.
    */
   private readonly refusalMemo = new Map<string, RefusalMemo[]>();
+  /** refusalMemo by the normalised text (see refusal); bounded and cleared like it. */
+  private readonly normMemo = new Map<string, RefusalMemo[]>();
 
   private refusal(ev: DeliveryEvent, rs: RelayState, d: DestState, field: 'deferrals' | 'bounced'): void {
     const r = ev.reply;
@@ -1111,20 +1145,41 @@ export class LogAggregator {
         }
       }
     }
-    const norm = normaliseReply(text);
-    const cause = this.causeOf(ev, norm);
-    this.countRefusal(ev, rs, d, field, cause);
-    const pk = `${ev.reply?.code ?? ''} ${ev.reply?.enhanced ?? ''} ${norm}`;
-    let p = this.replies.get(pk);
-    if (!p && this.replies.size < LIMITS.replies) {
-      p = { count: 0, cause, stage: ev.reply?.stage ?? null, code: ev.reply?.code ?? null, enhanced: ev.reply?.enhanced === null || ev.reply?.enhanced === undefined ? null : detach(ev.reply.enhanced), example: detach(norm) };
-      this.replies.set(detach(pk), p);
+    // (Not normaliseReply(): its cache would keep a copy of every text, and a text that reaches
+    // here is one the memo by text has not seen; most are replies with a per-message token.)
+    const norm = normalised.get(text) ?? normaliseUncached(text);
+    // The same by the normalised text: a reply with a per-message token (Gmail's "... a640c23a62f3a-
+    // ...si123.45 - gsmtp", a Spamhaus reference) is a new text on every line but one normalised
+    // text, and the classifier's key and the distinct-reply key (two joined strings of the whole
+    // reply, built, flattened and hashed) are not needed again. Same reasoning as the memo by text.
+    const nm = this.normMemo.get(norm);
+    let entry: RefusalMemo | undefined;
+    if (nm !== undefined) {
+      for (const m of nm) {
+        if (m.stage === stage && m.code === code && m.enhanced === enhanced) {
+          entry = m;
+          break;
+        }
+      }
     }
-    if (p) p.count++;
+    if (entry === undefined) {
+      const cause = this.causeOf(ev, norm);
+      const pk = `${ev.reply?.code ?? ''} ${ev.reply?.enhanced ?? ''} ${norm}`;
+      let p = this.replies.get(pk);
+      if (!p && this.replies.size < LIMITS.replies) {
+        p = { count: 0, cause, stage: ev.reply?.stage ?? null, code: ev.reply?.code ?? null, enhanced: ev.reply?.enhanced === null || ev.reply?.enhanced === undefined ? null : detach(ev.reply.enhanced), example: detach(norm) };
+        this.replies.set(detach(pk), p);
+      }
+      entry = { stage, code, enhanced, cause, p: p ?? null };
+      if (this.normMemo.size >= 4096) this.normMemo.clear();
+      if (nm !== undefined) nm.push(entry);
+      else this.normMemo.set(detach(norm), [entry]);
+    }
+    this.countRefusal(ev, rs, d, field, entry.cause);
+    if (entry.p !== null) entry.p.count++;
     else this.repliesOverflow++;
     if (text.length <= 600) {
       if (this.refusalMemo.size >= 4096) this.refusalMemo.clear();
-      const entry: RefusalMemo = { stage, code, enhanced, cause, p: p ?? null };
       if (memo !== undefined) memo.push(entry);
       else this.refusalMemo.set(detach(text), [entry]);
     }
@@ -1178,16 +1233,25 @@ export class LogAggregator {
    */
   private helo(name: string, relay = '', session: string | null = null): void {
     if (session !== null) {
-      const key = `${relay} ${session}`;
+      const raw = `${relay} ${session}`;
       const tail = this.tail;
-      if (tail !== null && !tail.localSessions.has(key)) {
-        tail.openSessions.add(own(key));
+      if (tail !== null && !tail.localSessions.has(raw)) {
+        tail.openSessions.add(own(raw));
         tail.rec(['h', own(relay), own(session), own(name)]);
         return;
       }
-      const seen = this.sessions.map.get(key);
-      if (seen === name) return;
-      this.sessions.set(key, detach(name));
+      // One flat copy of the key (own), looked up and stored as that same string: the joined key
+      // was flattened and hashed for the lookup, then copied, flattened and hashed again by set()'s
+      // detach(). A key with a UTF-16 surrogate keeps the old way (detach() rewrites lone ones,
+      // and the lookup must use the characters as they are).
+      const key = own(raw);
+      if (hasSurrogate(key)) {
+        if (this.sessions.map.get(raw) === name) return;
+        this.sessions.set(raw, detach(name));
+      } else {
+        if (this.sessions.map.get(key) === name) return;
+        this.sessions.setDetached(key, detach(name));
+      }
     }
     this.heloObserved++;
     let h = this.heloNames.get(name);
