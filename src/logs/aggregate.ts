@@ -244,8 +244,8 @@ export function keyHash(k: string): number {
  * needed remembering), and a Map lookup on a fresh string pays for hashing it in the runtime and
  * for a probe in a table that does not fit the cache. `filter` counts the keys held per 16-bit
  * hash (rangeHash), so a zero answers "not held" from 64 KiB; a count that reaches 255 stays there
- * (it may then say "maybe" wrongly, never "no" wrongly). Every change of `map` goes through set()
- * and delete() to keep the counts.
+ * (it may then say "maybe" wrongly, never "no" wrongly). Every change of `map` goes through set(),
+ * setDetached(), delete() or deleteH() to keep the counts.
  */
 export class Bounded<V> {
   readonly map = new Map<string, V>();
