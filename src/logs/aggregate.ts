@@ -4,10 +4,10 @@
  * Memory is flat in the number of lines: every map is keyed by something whose cardinality is a
  * property of the mail system (relays, destination domains, MX hosts, causes, HELO names, hours),
  * never of the log length, and every map has a cap with an overflow counter reported in `limits`.
- * The two per-message maps (queue ids with a deferral; recipients still deferred) hold only
- * messages in flight: an entry goes when Postfix logs "QID: removed" (Exim "Completed"), and past
- * the cap the oldest goes, counted, so a deferred-then-delivered message is recognised unless more
- * than the cap were in flight at once.
+ * The per-message map (queue ids with a deferral, each with its recipients still deferred) holds
+ * only messages in flight: an entry goes when Postfix logs "QID: removed" (Exim "Completed"), and
+ * past the cap the oldest goes, counted, so a deferred-then-delivered message is recognised unless
+ * more than the cap were in flight at once.
  */
 import { byCodeUnits } from '../report/order.js';
 import { classify } from '../analysis/classify.js';
@@ -244,20 +244,29 @@ export function keyHash(k: string): number {
  * needed remembering), and a Map lookup on a fresh string pays for hashing it in the runtime and
  * for a probe in a table that does not fit the cache. `filter` counts the keys held per 16-bit
  * hash (rangeHash), so a zero answers "not held" from 64 KiB; a count that reaches 255 stays there
- * (it may then say "maybe" wrongly, never "no" wrongly). Every change of `map` goes through set()
- * and delete() to keep the counts.
+ * (it may then say "maybe" wrongly, never "no" wrongly). Every change of `map` goes through set(),
+ * setDetached(), delete() or deleteH() to keep the counts.
  */
 export class Bounded<V> {
   readonly map = new Map<string, V>();
   private readonly filter = new Uint8Array(1 << 16);
   evicted = 0;
+  /** Evictions of an entry for which `live` (a constructor argument) said true. */
+  evictedLive = 0;
   /** The most entries held at once (a parallel range's merge checks that no eviction could have happened). */
   peak = 0;
-  constructor(private readonly cap: number) {}
+  constructor(
+    private readonly cap: number,
+    private readonly live: ((v: V) => boolean) | null = null,
+  ) {}
   set(k: string, v: V): void {
     if (this.map.size >= this.cap && !this.map.has(k)) {
       const oldest = this.map.keys().next().value;
-      if (oldest !== undefined) this.delete(oldest);
+      if (oldest !== undefined) {
+        const ov = this.map.get(oldest) as V;
+        if (this.live !== null && this.live(ov)) this.evictedLive++;
+        this.delete(oldest);
+      }
       this.evicted++;
     }
     const before = this.map.size;
@@ -270,9 +279,32 @@ export class Bounded<V> {
     }
     if (this.map.size > this.peak) this.peak = this.map.size;
   }
+  /** set() of a key that is its own detach() already (the caller made it): stored as it is. */
+  setDetached(key: string, v: V): void {
+    if (this.map.size >= this.cap && !this.map.has(key)) {
+      const oldest = this.map.keys().next().value;
+      if (oldest !== undefined) {
+        const ov = this.map.get(oldest) as V;
+        if (this.live !== null && this.live(ov)) this.evictedLive++;
+        this.delete(oldest);
+      }
+      this.evicted++;
+    }
+    const before = this.map.size;
+    this.map.set(key, v);
+    if (this.map.size > before) {
+      const h = keyHash(key);
+      const n = this.filter[h] as number;
+      if (n < 255) this.filter[h] = n + 1;
+    }
+    if (this.map.size > this.peak) this.peak = this.map.size;
+  }
   delete(k: string): void {
+    this.deleteH(k, keyHash(k));
+  }
+  /** delete() of a key whose keyHash the caller has: `h` must be keyHash(k). */
+  deleteH(k: string, h: number): void {
     if (!this.map.delete(k)) return;
-    const h = keyHash(k);
     const n = this.filter[h] as number;
     if (n < 255) this.filter[h] = n - 1;
   }
@@ -416,12 +448,10 @@ export interface RangeSnapshot {
   refusalsOverflow: number;
   replies: Map<string, ReplyState>;
   repliesOverflow: number;
-  pending: Map<string, string[]>;
-  pendingPeak: number;
-  pendingEvicted: number;
-  deferredQids: Map<string, 1>;
-  deferredPeak: number;
-  deferredEvicted: number;
+  /** Queue id -> its recipients still deferred (see LogAggregator.msgs). */
+  msgs: Map<string, string[]>;
+  msgsPeak: number;
+  msgsEvicted: number;
   rejectsByCheck: Map<RejectCheck, number>;
   rejectsByService: Map<string, { count: number }>;
   inboundRejected: number;
@@ -493,6 +523,22 @@ export interface LogSummary {
   limits: { inFlightEvicted: number; deferredQueueIdsEvicted: number; destinationsOverflow: number; refusalsOverflow: number; repliesOverflow: number; heloNamesOverflow: number };
 }
 
+/** True when s holds a UTF-16 surrogate code unit (what detach() checks before it copies). */
+function hasSurrogate(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return true;
+  }
+  return false;
+}
+
+/** s === the characters of the ASCII bytes u[a, b). */
+function sameChars(s: string, u: Uint8Array, a: number, b: number): boolean {
+  if (s.length !== b - a) return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== u[a + i]) return false;
+  return true;
+}
+
 /**
  * A map by three strings, as nested Maps: the names come from the line (the relay from the
  * header table, the cause and check as constants), so their hashes are mostly cached in the
@@ -527,9 +573,14 @@ export class LogAggregator {
   private readonly replies = new Map<string, ReplyState>();
   private repliesOverflow = 0;
   private readonly classifyCache = new Map<string, Cause>();
-  /** queue id -> recipients deferred and not yet final (messages in flight only). */
-  private readonly pending = new Bounded<string[]>(LIMITS.inFlight);
-  private readonly deferredQids = new Bounded<1>(LIMITS.inFlight);
+  /**
+   * Queue id of a message deferred at least once -> its recipients deferred and not yet final
+   * (messages in flight only). One entry per message holds both facts, set at its first deferral
+   * and deleted once, at "removed": two maps (deferred queue ids; pending recipients) cost a set and
+   * a delete each per deferred message, and two filter checks on every "removed" line. An entry whose
+   * list is empty stays: the message was deferred (pflogsumm counts it once however often).
+   */
+  private readonly msgs = new Bounded<string[]>(LIMITS.inFlight, (list) => list.length > 0);
   private readonly rejectsByCheck = new Map<RejectCheck, number>();
   private readonly rejectsByService = new Map<string, { count: number }>();
   /**
@@ -659,7 +710,7 @@ export class LogAggregator {
     this.other++;
     if (this.tail === null) {
       const h = rangeHash(text, a, b);
-      if (!this.deferredQids.mayHold(h) && !this.pending.mayHold(h)) return;
+      if (!this.msgs.mayHold(h)) return;
     }
     this.removed(text.slice(a, b));
   }
@@ -682,14 +733,14 @@ export class LogAggregator {
   addRemovedH(t: number, h: number, text: string, a: number, b: number): void {
     if (!this.admit(t)) return;
     this.other++;
-    if (this.tail === null && !this.deferredQids.mayHold(h) && !this.pending.mayHold(h)) return;
-    this.removed(text.slice(a, b));
+    if (this.tail === null && !this.msgs.mayHold(h)) return;
+    this.removed(text.slice(a, b), h);
   }
   addSessionEndH(t: number, h: number, text: string, a: number, b: number): void {
     if (!this.admit(t)) return;
     this.other++;
     if (this.tail === null && !this.sessions.mayHold(h)) return;
-    this.sessionEnd(text.slice(a, b));
+    this.sessionEnd(text.slice(a, b), h);
   }
 
   /**
@@ -704,17 +755,27 @@ export class LogAggregator {
     const rs = this.relay(relay);
     const d = this.destAt(text, u, da, db);
     let mx: MxState | undefined;
-    const ip = lb >= 0 ? text.slice(lb + 1, ie) : null;
-    let key = ip;
-    if (key === null) {
-      const host = text.slice(ra, re);
-      key = host === 'none' ? null : host;
-    }
-    if (key !== null) {
-      if (d.lastMxKey === key) mx = d.lastMx;
-      else {
-        const host = lb >= 0 ? text.slice(ra, lb) : key;
-        mx = this.mxOf(d, host === 'none' ? null : host, ip);
+    let key: string | null;
+    // The MX address in "[...]" is compared in place with the key of the destination's last
+    // delivery (nearly always the same): `d.lastMxKey === ip` without slicing the address out of
+    // every sent line.
+    const last = d.lastMxKey;
+    if (lb >= 0 && last !== null && sameChars(last, u, lb + 1, ie)) {
+      key = last;
+      mx = d.lastMx;
+    } else {
+      const ip = lb >= 0 ? text.slice(lb + 1, ie) : null;
+      key = ip;
+      if (key === null) {
+        const host = text.slice(ra, re);
+        key = host === 'none' ? null : host;
+      }
+      if (key !== null) {
+        if (d.lastMxKey === key) mx = d.lastMx;
+        else {
+          const host = lb >= 0 ? text.slice(ra, lb) : key;
+          mx = this.mxOf(d, host === 'none' ? null : host, ip);
+        }
       }
     }
     this.totals.delivered++;
@@ -732,8 +793,9 @@ export class LogAggregator {
         return;
       }
     }
-    if (!this.pending.mayHold(rangeHashBytes(u, qa, qb))) return;
-    if (this.takePending(text.slice(qa, qb), text.slice(ta, tb))) {
+    const h = rangeHashBytes(u, qa, qb);
+    if (!this.msgs.mayHold(h)) return;
+    if (this.takePending(text.slice(qa, qb), text.slice(ta, tb), h)) {
       this.totals.deliveredAfterDeferral++;
       rs.deliveredAfterDeferral++;
       d.deliveredAfterDeferral++;
@@ -816,7 +878,8 @@ export class LogAggregator {
     this.tail?.bornSession(key);
   }
 
-  private removed(qid: string): void {
+  /** `h`, when given, is keyHash(qid). */
+  private removed(qid: string, h = -1): void {
     const tail = this.tail;
     if (tail !== null) {
       if (!tail.localQids.has(qid)) {
@@ -825,12 +888,12 @@ export class LogAggregator {
       }
       tail.localQids.delete(qid);
     }
-    const h = keyHash(qid);
-    if (this.deferredQids.mayHold(h)) this.deferredQids.delete(qid);
-    if (this.pending.mayHold(h)) this.pending.delete(qid);
+    if (h < 0) h = keyHash(qid);
+    if (this.msgs.mayHold(h)) this.msgs.deleteH(qid, h);
   }
 
-  private sessionEnd(key: string): void {
+  /** `h`, when given, is keyHash(key). */
+  private sessionEnd(key: string, h = -1): void {
     const tail = this.tail;
     if (tail !== null) {
       if (!tail.localSessions.has(key)) {
@@ -840,7 +903,8 @@ export class LogAggregator {
       }
       tail.localSessions.delete(key);
     }
-    if (this.sessions.mayHold(keyHash(key))) this.sessions.delete(key);
+    if (h < 0) h = keyHash(key);
+    if (this.sessions.mayHold(h)) this.sessions.deleteH(key, h);
   }
 
   /** A line longer than the reader's cap was cut (counted in lines.capped). */
@@ -918,8 +982,9 @@ export class LogAggregator {
     const cause = classify({ stage, code, enhanced: r?.enhanced ?? null, text: r ? r.text : ev.reason }).cause;
     if (this.classifyCache.size >= LIMITS.classifyCache) {
       this.classifyCache.clear();
-      // (The memo repeats this cache's answers: it must forget them with it, see refusal.)
+      // (The memos repeat this cache's answers: they must forget them with it, see refusal.)
       this.refusalMemo.clear();
+      this.normMemo.clear();
     }
     this.classifyCache.set(detach(key), cause);
     return cause;
@@ -1024,38 +1089,30 @@ export class LogAggregator {
 
   /** status=deferred: the message's first deferral, and the recipient's. */
   private firstDeferral(qid: string, to: string, rs: Counts, d: Counts, mx: Counts | undefined): void {
-    if (!this.deferredQids.map.has(qid)) {
-      this.totals.deferred++;
-      this.deferredQids.set(qid, 1);
-    }
-    if (this.addPending(qid, to)) {
-      rs.deferred++;
-      d.deferred++;
-      if (mx) mx.deferred++;
-    }
-  }
-
-  /** Remember a deferred recipient; true when it was not deferred before (first deferral). */
-  private addPending(qid: string, to: string): boolean {
-    const list = this.pending.map.get(qid);
+    const list = this.msgs.map.get(qid);
     if (list === undefined) {
-      this.pending.set(qid, [detach(to)]);
-      return true;
+      this.totals.deferred++;
+      this.msgs.set(qid, [detach(to)]);
+    } else {
+      if (list.includes(to)) return;
+      if (list.length < 1000) list.push(detach(to));
     }
-    if (list.includes(to)) return false;
-    if (list.length < 1000) list.push(detach(to));
-    return true;
+    rs.deferred++;
+    d.deferred++;
+    if (mx) mx.deferred++;
   }
 
-  /** Forget a recipient's deferral at its final status; true when it had one. */
-  private takePending(qid: string, to: string): boolean {
-    if (!this.pending.mayHold(keyHash(qid))) return false;
-    const list = this.pending.map.get(qid);
+  /** Forget a recipient's deferral at its final status; true when it had one. `h`, when given, is keyHash(qid). */
+  private takePending(qid: string, to: string, h = -1): boolean {
+    if (h < 0) h = keyHash(qid);
+    if (!this.msgs.mayHold(h)) return false;
+    const list = this.msgs.map.get(qid);
     if (list === undefined) return false;
     const i = list.indexOf(to);
     if (i < 0) return false;
-    list.splice(i, 1);
-    if (list.length === 0) this.pending.delete(qid);
+    // (The order of the list means nothing: the last one takes the gap, no splice array.)
+    const last = list.pop() as string;
+    if (i < list.length) list[i] = last;
     return true;
   }
 
@@ -1068,6 +1125,8 @@ export class LogAggregator {
    * strings. Bounded like the caches it repeats.
    */
   private readonly refusalMemo = new Map<string, RefusalMemo[]>();
+  /** refusalMemo by the normalised text (see refusal); bounded and cleared like it. */
+  private readonly normMemo = new Map<string, RefusalMemo[]>();
 
   private refusal(ev: DeliveryEvent, rs: RelayState, d: DestState, field: 'deferrals' | 'bounced'): void {
     const r = ev.reply;
@@ -1086,20 +1145,41 @@ export class LogAggregator {
         }
       }
     }
-    const norm = normaliseReply(text);
-    const cause = this.causeOf(ev, norm);
-    this.countRefusal(ev, rs, d, field, cause);
-    const pk = `${ev.reply?.code ?? ''} ${ev.reply?.enhanced ?? ''} ${norm}`;
-    let p = this.replies.get(pk);
-    if (!p && this.replies.size < LIMITS.replies) {
-      p = { count: 0, cause, stage: ev.reply?.stage ?? null, code: ev.reply?.code ?? null, enhanced: ev.reply?.enhanced === null || ev.reply?.enhanced === undefined ? null : detach(ev.reply.enhanced), example: detach(norm) };
-      this.replies.set(detach(pk), p);
+    // (Not normaliseReply(): its cache would keep a copy of every text, and a text that reaches
+    // here is one the memo by text has not seen; most are replies with a per-message token.)
+    const norm = normalised.get(text) ?? normaliseUncached(text);
+    // The same by the normalised text: a reply with a per-message token (Gmail's "... a640c23a62f3a-
+    // ...si123.45 - gsmtp", a Spamhaus reference) is a new text on every line but one normalised
+    // text, and the classifier's key and the distinct-reply key (two joined strings of the whole
+    // reply, built, flattened and hashed) are not needed again. Same reasoning as the memo by text.
+    const nm = this.normMemo.get(norm);
+    let entry: RefusalMemo | undefined;
+    if (nm !== undefined) {
+      for (const m of nm) {
+        if (m.stage === stage && m.code === code && m.enhanced === enhanced) {
+          entry = m;
+          break;
+        }
+      }
     }
-    if (p) p.count++;
+    if (entry === undefined) {
+      const cause = this.causeOf(ev, norm);
+      const pk = `${ev.reply?.code ?? ''} ${ev.reply?.enhanced ?? ''} ${norm}`;
+      let p = this.replies.get(pk);
+      if (!p && this.replies.size < LIMITS.replies) {
+        p = { count: 0, cause, stage: ev.reply?.stage ?? null, code: ev.reply?.code ?? null, enhanced: ev.reply?.enhanced === null || ev.reply?.enhanced === undefined ? null : detach(ev.reply.enhanced), example: detach(norm) };
+        this.replies.set(detach(pk), p);
+      }
+      entry = { stage, code, enhanced, cause, p: p ?? null };
+      if (this.normMemo.size >= 4096) this.normMemo.clear();
+      if (nm !== undefined) nm.push(entry);
+      else this.normMemo.set(detach(norm), [entry]);
+    }
+    this.countRefusal(ev, rs, d, field, entry.cause);
+    if (entry.p !== null) entry.p.count++;
     else this.repliesOverflow++;
     if (text.length <= 600) {
       if (this.refusalMemo.size >= 4096) this.refusalMemo.clear();
-      const entry: RefusalMemo = { stage, code, enhanced, cause, p: p ?? null };
       if (memo !== undefined) memo.push(entry);
       else this.refusalMemo.set(detach(text), [entry]);
     }
@@ -1153,16 +1233,25 @@ export class LogAggregator {
    */
   private helo(name: string, relay = '', session: string | null = null): void {
     if (session !== null) {
-      const key = `${relay} ${session}`;
+      const raw = `${relay} ${session}`;
       const tail = this.tail;
-      if (tail !== null && !tail.localSessions.has(key)) {
-        tail.openSessions.add(own(key));
+      if (tail !== null && !tail.localSessions.has(raw)) {
+        tail.openSessions.add(own(raw));
         tail.rec(['h', own(relay), own(session), own(name)]);
         return;
       }
-      const seen = this.sessions.map.get(key);
-      if (seen === name) return;
-      this.sessions.set(key, detach(name));
+      // One flat copy of the key (own), looked up and stored as that same string: the joined key
+      // was flattened and hashed for the lookup, then copied, flattened and hashed again by set()'s
+      // detach(). A key with a UTF-16 surrogate keeps the old way (detach() rewrites lone ones,
+      // and the lookup must use the characters as they are).
+      const key = own(raw);
+      if (hasSurrogate(key)) {
+        if (this.sessions.map.get(raw) === name) return;
+        this.sessions.set(raw, detach(name));
+      } else {
+        if (this.sessions.map.get(key) === name) return;
+        this.sessions.setDetached(key, detach(name));
+      }
     }
     this.heloObserved++;
     let h = this.heloNames.get(name);
@@ -1232,12 +1321,9 @@ export class LogAggregator {
       refusalsOverflow: this.refusalsOverflow,
       replies: this.replies,
       repliesOverflow: this.repliesOverflow,
-      pending: this.pending.map,
-      pendingPeak: this.pending.peak,
-      pendingEvicted: this.pending.evicted,
-      deferredQids: this.deferredQids.map,
-      deferredPeak: this.deferredQids.peak,
-      deferredEvicted: this.deferredQids.evicted,
+      msgs: this.msgs.map,
+      msgsPeak: this.msgs.peak,
+      msgsEvicted: this.msgs.evicted,
       rejectsByCheck: this.rejectsByCheck,
       rejectsByService: this.rejectsByService,
       inboundRejected: this.inboundRejected,
@@ -1281,7 +1367,7 @@ export class LogAggregator {
     if (r.overflow !== null) return r.overflow;
     const over = (a: number, b: number): boolean => a !== 0 || b !== 0;
     if (over(this.destOverflow, r.destOverflow) || over(this.refusalsOverflow, r.refusalsOverflow) || over(this.repliesOverflow, r.repliesOverflow) || over(this.heloOverflow, r.heloOverflow)) return 'a cap was reached';
-    if (over(this.pending.evicted, r.pendingEvicted) || over(this.deferredQids.evicted, r.deferredEvicted) || over(this.sessions.evicted, r.sessionsEvicted) || over(this.bucketsDropped, r.bucketsDropped)) return 'a cap was reached';
+    if (over(this.msgs.evicted, r.msgsEvicted) || over(this.sessions.evicted, r.sessionsEvicted) || over(this.bucketsDropped, r.bucketsDropped)) return 'a cap was reached';
     const merged = <K>(a: Map<K, unknown>, b: Map<K, unknown>): number => {
       let n = a.size;
       for (const k of b.keys()) if (!a.has(k)) n++;
@@ -1311,11 +1397,10 @@ export class LogAggregator {
       } else if (op[0] === 'h') h++;
     }
     if (merged(this.heloNames, r.heloNames) + h >= LIMITS.heloNames) return 'HELO name cap';
-    if (this.pending.map.size + r.pendingPeak + f >= LIMITS.inFlight || this.deferredQids.map.size + r.deferredPeak + f >= LIMITS.inFlight) return 'in-flight cap';
+    if (this.msgs.map.size + r.msgsPeak + f >= LIMITS.inFlight) return 'in-flight cap';
     if (this.sessions.map.size + r.sessionsPeak + h >= LIMITS.heloNames) return 'session cap';
     const qids = new Bloom(r.bornQids);
-    for (const k of this.pending.map.keys()) if (qids.has(k)) return 'a queue id open here may be reused in the range';
-    for (const k of this.deferredQids.map.keys()) if (qids.has(k)) return 'a queue id open here may be reused in the range';
+    for (const k of this.msgs.map.keys()) if (qids.has(k)) return 'a queue id open here may be reused in the range';
     const sessions = new Bloom(r.bornSessions);
     for (const k of this.sessions.map.keys()) if (sessions.has(k)) return 'a session open here may be reused in the range';
     return null;
@@ -1442,8 +1527,7 @@ export class LogAggregator {
           this.takePending(op[1], op[2]);
           break;
         case 'r':
-          this.deferredQids.delete(op[1]);
-          this.pending.delete(op[1]);
+          this.msgs.delete(op[1]);
           break;
         case 'h':
           this.helo(op[3], op[1], op[2]);
@@ -1454,8 +1538,7 @@ export class LogAggregator {
       }
     }
     // The range's own per-message and per-session state: keys it saw born, none of them open here.
-    for (const [k, v] of r.pending) this.pending.set(k, v);
-    for (const k of r.deferredQids.keys()) this.deferredQids.set(k, 1);
+    for (const [k, v] of r.msgs) this.msgs.set(k, v);
     for (const [k, v] of r.sessions) this.sessions.set(k, v);
     return true;
   }
@@ -1523,8 +1606,9 @@ export class LogAggregator {
       unparsed: { count: this.unparsed, examples: [...this.examples] },
       lines: { total: this.total, parsed: this.total - this.unparsed, other: this.other, outOfRange: this.outOfRange, capped: this.capped },
       limits: {
-        inFlightEvicted: this.pending.evicted,
-        deferredQueueIdsEvicted: this.deferredQids.evicted,
+        // (An evicted message with recipients still deferred was in flight; every evicted one had been deferred.)
+        inFlightEvicted: this.msgs.evictedLive,
+        deferredQueueIdsEvicted: this.msgs.evicted,
         destinationsOverflow: this.destOverflow,
         refusalsOverflow: this.refusalsOverflow,
         repliesOverflow: this.repliesOverflow,

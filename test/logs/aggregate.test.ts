@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LogAggregator, normaliseReply, type LogSummary } from '../../src/logs/aggregate.js';
 import { newParseContext, parseLine } from '../../src/logs/parse.js';
+import { lineSink } from '../../src/logs/range.js';
+import { readLines } from '../../src/logs/read.js';
 import { heloPtrTargets, targetsFileText } from '../../src/logs/targets.js';
 
 function summarise(text: string, opts: Partial<{ since: number; until: number; bucket: 'hour' | 'day' }> = {}, ref = new Date('2027-01-01T02:00:00Z')): LogSummary {
@@ -89,5 +92,44 @@ describe('normaliseReply groups refusals that differ only in per-message tokens'
     expect(a).toContain('PTR record setup');
     expect(normaliseReply('5.1.1 <joe@x.test>: Recipient address rejected: User unknown')).toBe(normaliseReply('5.1.1 <ann@y.test>: Recipient address rejected: User unknown'));
     expect(normaliseReply('Helo command rejected: Host not found')).toBe('Helo command rejected: Host not found');
+  });
+});
+
+describe('a recipient whose quoted local part holds ">" (RFC 5321 §4.1.2) is a delivery', () => {
+  // Postfix logs the address as is: to=<"a>b"@example.test>. The pattern [^>]* stopped at that ">"
+  // and these lines were counted as lines.other. (pflogsumm 1.1.5 does not count them either; with
+  // an orig_to= it counts the orig_to address: README says where the totals differ.)
+  const lines = [
+    'Nov 30 14:29:20 relay1 postfix/smtpd[123]: 4ABC123: client=app.our.test[10.0.0.1]',
+    'Nov 30 14:29:22 relay1 postfix/smtp[125]: 4ABC123: to=<"a>b"@Example.TEST>, relay=mx.example.test[192.0.2.1]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as XYZ)',
+    'Nov 30 14:29:23 relay1 postfix/smtp[125]: 4ABC123: to=<"c>, d"@example.test>, relay=mx.example.test[192.0.2.1]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=4.7.1, status=deferred (host mx.example.test[192.0.2.1] said: 450 4.7.1 Client host rejected: cannot find your reverse hostname, [198.51.100.3] (in reply to RCPT TO command))',
+    'Nov 30 14:29:24 relay1 postfix/smtp[125]: 4ABC123: to=<"c>, d"@example.test>, relay=mx.example.test[192.0.2.1]:25, delay=2, delays=0.1/0/0.5/0.6, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as XYZ)',
+    'Nov 30 14:29:25 relay1 postfix/smtp[125]: 4ABC123: to=<"e\\">f"@example.test>, relay=mx.example.test[192.0.2.1]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=5.7.1, status=bounced (host mx.example.test[192.0.2.1] said: 550 5.7.1 no (in reply to RCPT TO command))',
+    'Nov 30 14:29:26 relay1 postfix/smtp[125]: 4ABC123: to=<"g>h"@example.test>, orig_to=<"i>j"@our.test>, relay=mx.example.test[192.0.2.1]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as XYZ)',
+  ];
+  const ref = new Date('2026-12-01T00:00:00Z');
+  const expectDeliveries = (s: LogSummary): void => {
+    expect(s.totals).toMatchObject({ received: 1, delivered: 3, deferred: 1, deferrals: 1, bounced: 1, deliveredAfterDeferral: 1 });
+    expect(s.lines.other).toBe(0);
+    expect(s.destinations.map((d) => [d.domain, d.sent, d.deferred, d.bounced, d.deliveredAfterDeferral])).toEqual([['example.test', 3, 1, 1, 1]]);
+    expect(s.refusals.map((r) => [r.domain, r.cause])).toEqual([['example.test', 'no-ptr'], ['example.test', 'policy']]);
+  };
+  it('parseLine reads the address whole, its domain lower-cased', () => {
+    const ctx = newParseContext('auto', ref, 'x');
+    expect(parseLine(lines[1] as string, ctx)).toMatchObject({ kind: 'delivery', to: '"a>b"@example.test', domain: 'example.test', status: 'sent', mxIp: '192.0.2.1' });
+    expect(parseLine(lines[4] as string, ctx)).toMatchObject({ kind: 'delivery', to: '"e\\">f"@example.test', status: 'bounced' });
+  });
+  it('counted as deliveries by parseLine + add()', () => {
+    expectDeliveries(summarise(lines.join('\n'), {}, ref));
+  });
+  it('counted as deliveries through the reader, on ASCII chunks (the byte path) and on others (the string path)', async () => {
+    for (const extra of [[], ['Nov 30 14:29:27 relay1 postfix/cleanup[126]: 4ABC124: message-id=<\u00e9@our.test>']]) {
+      const agg = new LogAggregator({ bucket: 'hour', since: null, until: null });
+      await readLines(Readable.from([Buffer.from(`${[...lines, ...extra].join('\n')}\n`, 'utf8')]), 'test', lineSink(newParseContext('auto', ref, 'x'), agg));
+      const s = agg.summary();
+      expect(s.lines.other).toBe(extra.length);
+      expect(s.totals).toMatchObject({ received: 1, delivered: 3, deferred: 1, deferrals: 1, bounced: 1, deliveredAfterDeferral: 1 });
+      expect(s.destinations.map((d) => [d.domain, d.sent, d.deferred, d.bounced, d.deliveredAfterDeferral])).toEqual([['example.test', 3, 1, 1, 1]]);
+    }
   });
 });

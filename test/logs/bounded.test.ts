@@ -30,11 +30,12 @@ describe('Bounded filter', () => {
     expect(new Set(same.map(keyHash)).size).toBe(1);
     const pool = [...same.slice(0, 40), 'a', 'b', 'c', '4000000001', 'x\ud800y', 'x\ufffdy', 'relay1 postfix/smtpd[1]', 'a-very-long-key-above-thirteen-chars'];
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom('set', 'set', 'delete', 'delete', 'fill'), fc.nat(pool.length - 1)), { maxLength: 200 }), fc.integer({ min: 1, max: 300 }), (ops, cap) => {
+      fc.property(fc.array(fc.tuple(fc.constantFrom('set', 'set', 'setd', 'delete', 'delete', 'fill'), fc.nat(pool.length - 1)), { maxLength: 200 }), fc.integer({ min: 1, max: 300 }), (ops, cap) => {
         const b = new Bounded<number>(cap);
         for (const [op, i] of ops) {
           const k = pool[i] as string;
           if (op === 'set') b.set(k, i);
+          else if (op === 'setd') b.setDetached(detach(k), i);
           else if (op === 'delete') b.delete(k);
           else for (const s of same) b.set(s, 0);
           let ok = b.map.size <= cap;
