@@ -35,6 +35,7 @@ import { lockResumeFile } from '../io/lock-file.js';
 import { sameFile } from '../io/same-file.js';
 import { addTransportOptions, assertTransportRulesCheckable, caFileUnused, loadTransportCa, transportApplies, transportInconclusive, transportRecordedOptions, wrapTransportSink, type TransportFlags, type TransportLab } from './transport-options.js';
 import { addStoreOptions, startStoreHook, type StoreFlags } from './store-hook.js';
+import { colorAllowed } from './color.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'html';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'csv', 'html'];
@@ -428,7 +429,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   const { TableBuilder } = flags.format === 'table' ? await import('../report/table.js') : { TableBuilder: null };
   const csv = flags.format === 'csv' ? await import('../report/csv.js') : null;
   const table = TableBuilder !== null
-    ? new TableBuilder({ color: flags.color !== false && !flags.output && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true, ...(tableW !== undefined ? { width: tableW } : {}) })
+    ? new TableBuilder({ color: colorAllowed(flags.color, ctx.env) && !flags.output && (ctx.stdout as { isTTY?: boolean }).isTTY === true, ...(tableW !== undefined ? { width: tableW } : {}) })
     : null;
   const consistency = table && fleet && fleet.vantageCount > 1 ? await (await import('./fleet-probe.js')).startFleetConsistency(recordedOptions) : null;
   const violations: Violation[] = [];
@@ -441,7 +442,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   if (flags.format === 'ndjson') out.write(resume?.exists ? ndjsonResume(startedAt, recordedOptions, resume.size) : ndjsonRun(meta));
   if (csv) out.write(csv.csvHeader());
 
-  const progress = await startProgress(ctx, !flags.quiet, validation.count);
+  const progress = await startProgress(ctx, !flags.quiet, validation.count, Date.now, colorAllowed(flags.color, ctx.env));
   const kept = validation.targets;
   const targetsIter = (async function* (): AsyncGenerator<Target> {
     if (kept !== undefined) {

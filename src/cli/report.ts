@@ -19,6 +19,7 @@ import { renderCsv } from '../report/csv.js';
 import { renderTable } from '../report/table.js';
 import { renderJson } from '../report/json.js';
 import { describeErrno, OutputError, tableWidth } from './output.js';
+import { colorAllowed } from './color.js';
 
 export type ReportFormat = 'html' | 'table' | 'csv' | 'json';
 const FORMATS: readonly ReportFormat[] = ['html', 'table', 'csv', 'json'];
@@ -107,7 +108,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
       const loaded = await loadResultsForCli(ctx, file);
       if (loaded === null) return;
 
-      const color = flags.color !== false && flags.output === undefined && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true;
+      const color = colorAllowed(flags.color, ctx.env) && flags.output === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true;
       const notes = loaded.interrupted ? ['Interrupted run: these results are partial.', ...loaded.warnings] : [];
       const text = render(loaded.run, format, notes, color, tableWidth(ctx.stdout, ctx.env, flags.output !== undefined));
       if (flags.output !== undefined) {
