@@ -25,7 +25,7 @@ import { analysisEnrichers } from '../probe/enrich.js';
 import { SummaryBuilder } from '../report/summary.js';
 import { jsonFooter, jsonHeader, jsonTarget, ndjsonHost, ndjsonResume, ndjsonRun, ndjsonSummary, ndjsonTarget, type RunMeta } from '../report/json.js';
 import type { ResumeSet } from '../probe/resume.js';
-import { evaluateTargetPolicy, formatViolations, parsePolicy, parsePolicyFile, type PolicyRule, type Violation } from '../analysis/policy.js';
+import { evaluateTargetPolicy, formatUnjudged, formatViolations, parsePolicy, unjudgedTargetPolicy, parsePolicyFile, type PolicyRule, type Violation } from '../analysis/policy.js';
 import { assertLocalAddress, choice, collect, intOption, ipOption, safeWireValue, stopAfterOption } from './options.js';
 import { VERSION } from '../version.js';
 import { startProgress } from './progress.js';
@@ -433,6 +433,8 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
     : null;
   const consistency = table && fleet && fleet.vantageCount > 1 ? await (await import('./fleet-probe.js')).startFleetConsistency(recordedOptions) : null;
   const violations: Violation[] = [];
+  // Rules a failed DNS lookup left unjudged: the run is inconclusive (exit 1), never a pass.
+  const unjudged: Violation[] = [];
   const policyNow = new Date();
   const collected: TargetResult[] = [];
   let firstTarget = true;
@@ -478,7 +480,14 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
         if (ctx.signal.aborted) cutCells += countCutCells(t);
         summary.addTarget(t);
         if (targetFailed(t) || transportInconclusive(t)) failed = true;
-        if (rules.length > 0) violations.push(...evaluateTargetPolicy(t, rules, policyNow));
+        if (rules.length > 0) {
+          violations.push(...evaluateTargetPolicy(t, rules, policyNow));
+          const notJudged = unjudgedTargetPolicy(t, rules);
+          if (notJudged.length > 0) {
+            unjudged.push(...notJudged);
+            failed = true;
+          }
+        }
         if (flags.format === 'json') {
           out.write(jsonTarget(t, firstTarget));
           firstTarget = false;
@@ -550,6 +559,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
       ctx.stderr.write(formatViolations(violations));
       code = 3;
     }
+    if (unjudged.length > 0) ctx.stderr.write(formatUnjudged(unjudged));
   }
   if (interrupted) code = 130;
   ctx.setExitCode(code);

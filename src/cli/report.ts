@@ -12,7 +12,7 @@ import type { CliContext } from './context.js';
 import { UsageError } from '../errors.js';
 import { readSmallTextFile } from '../io/small-file.js';
 import type { RunResult } from '../results.js';
-import { evaluatePolicy, formatViolations, parsePolicy, parsePolicyFile, POLICY_RULES_HELP, type PolicyRule } from '../analysis/policy.js';
+import { evaluatePolicy, formatUnjudged, formatViolations, unjudgedTargetPolicy, parsePolicy, parsePolicyFile, POLICY_RULES_HELP, type PolicyRule } from '../analysis/policy.js';
 import { loadResultsForCli } from './results-input.js';
 import { renderHtml } from '../report/html.js';
 import { renderCsv } from '../report/csv.js';
@@ -125,11 +125,20 @@ export function registerReport(program: Command, ctx: CliContext): void {
 
       if (rules.length > 0) {
         const violations = evaluatePolicy(loaded.run, rules, now);
+        const unjudged = loaded.run.targets.flatMap((t) => unjudgedTargetPolicy(t, rules));
         if (violations.length > 0) {
           // stderr, so a report on stdout stays clean when piped.
           ctx.stderr.write(formatViolations(violations));
+          if (unjudged.length > 0) ctx.stderr.write(formatUnjudged(unjudged));
           ctx.stderr.write(`mxprobe: ${violations.length} policy violation${violations.length === 1 ? '' : 's'}\n`);
           ctx.setExitCode(3);
+          return;
+        }
+        // A rule a failed DNS lookup left unjudged is no pass: inconclusive, exit 1 (as probe).
+        if (unjudged.length > 0) {
+          ctx.stderr.write(formatUnjudged(unjudged));
+          ctx.stderr.write(`mxprobe: ${unjudged.length} policy check${unjudged.length === 1 ? '' : 's'} not judged (DNS lookups failed)\n`);
+          ctx.setExitCode(1);
           return;
         }
       }

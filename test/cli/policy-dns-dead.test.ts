@@ -1,0 +1,97 @@
+/**
+ * The DNS audit rules (no-ptr, fcrdns-fail, banner-mismatch) on a real run: the built CLI, a real
+ * smtp-server receiver and real UDP resolvers on loopback.
+ * - A resolver that answers REFUSED, or never answers, left those rules unjudged and the run ended
+ *   with exit 0, as if the audit had passed. Now: exit 1 and "not judged" on stderr, never 0.
+ * - banner-mismatch never fired on a real run: receiver alignment reports a banner that is not the
+ *   PTR name as `warn`, and the rule only read `fail` (which only a hand-made fixture carried).
+ * Controls: a working zone where every rule holds gives exit 0, so the cases above can fail.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import dnsPacket from 'dns-packet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliProcess } from '../helpers/cli.js';
+import { startDnsServer, withPtr, zone, type DnsServerHandle } from '../helpers/dns-zone.js';
+import { startPolicyServer, type PolicyServer } from '../helpers/smtp-server.js';
+
+let refusing: Socket;
+let silent: Socket;
+let good: DnsServerHandle;
+let ptrNamed: PolicyServer;
+let otherNamed: PolicyServer;
+let dir: string;
+const addr = (s: Socket) => `127.0.0.1:${s.address().port}`;
+const PTR = 'ptr.zone.test';
+
+function bind(onMessage: (s: Socket, msg: Buffer, rinfo: { address: string; port: number }) => void): Promise<Socket> {
+  const s = createSocket('udp4');
+  s.on('message', (m, r) => onMessage(s, m, r));
+  return new Promise((res) => s.bind(0, '127.0.0.1', () => res(s)));
+}
+
+beforeAll(async () => {
+  refusing = await bind((s, msg, r) => {
+    const q = dnsPacket.decode(msg);
+    // RCODE 5 REFUSED (RFC 1035 §4.1.1) for every question.
+    s.send(dnsPacket.encode({ id: q.id, type: 'response', flags: dnsPacket.RECURSION_DESIRED | 5, questions: q.questions ?? [] } as dnsPacket.Packet), r.port, r.address);
+  });
+  silent = await bind(() => {});
+  // 127.0.0.1 <-> ptr.zone.test, forward-confirmed; the HELO is the same name.
+  good = await startDnsServer(withPtr(zone({ [PTR]: { A: ['127.0.0.1'], TXT: ['v=spf1 a -all'] } }), '127.0.0.1', PTR), { host: '127.0.0.1', port: 0 });
+  ptrNamed = await startPolicyServer({ name: PTR, tls: false });
+  otherNamed = await startPolicyServer({ name: 'mx.other-name.test', tls: false });
+  dir = mkdtempSync(join(tmpdir(), 'mxprobe-policy-dns-'));
+});
+afterAll(async () => {
+  refusing.close();
+  silent.close();
+  await good.close();
+  await ptrNamed.close();
+  await otherNamed.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const probe = (server: PolicyServer, resolver: string, rules: string, extra: string[] = []) =>
+  runCliProcess(['probe', `${server.host}:${server.port}`, '--helo', PTR, '--resolver', resolver, '--dns-timeout', '400', '--quiet', '--fail-on', rules, '--format', 'json', ...extra]);
+
+describe('DNS audit rules with a dead resolver: inconclusive, never a pass', () => {
+  for (const [name, resolver] of [['refused', () => addr(refusing)], ['silent', () => addr(silent)]] as const) {
+    it(`${name} resolver: --fail-on no-ptr,fcrdns-fail,banner-mismatch exits 1 and says "not judged"`, async () => {
+      const r = await probe(ptrNamed, resolver(), 'no-ptr,fcrdns-fail,banner-mismatch');
+      expect(r.code, r.stderr).toBe(1);
+      for (const rule of ['no-ptr', 'fcrdns-fail', 'banner-mismatch']) expect(r.stderr).toMatch(new RegExp(`^policy ${rule}: not judged \\(DNS lookup failed\\): `, 'm'));
+      // The banner is not compared with a PTR nobody saw ("PTR ... is (none)" was printed before).
+      const checks = (JSON.parse(r.stdout) as { targets: Array<{ hosts: Array<{ alignment: { checks: Array<{ id: string; status: string; detail: string }> } }> }> }).targets[0]!.hosts[0]!.alignment.checks;
+      expect(checks.find((c) => c.id === 'banner-name')).toMatchObject({ status: 'skip' });
+      expect(JSON.stringify(checks)).not.toMatch(/is \(none\)/);
+    }, 30_000);
+  }
+
+  it('report --policy of such a results file: exit 1, "not judged"', async () => {
+    const r = await probe(ptrNamed, addr(refusing), 'no-ptr');
+    const file = join(dir, 'dead.json');
+    writeFileSync(file, r.stdout);
+    const policy = join(dir, 'policy');
+    writeFileSync(policy, 'no-ptr\n');
+    const rep = await runCliProcess(['report', file, '--policy', policy]);
+    expect(rep.code, rep.stderr).toBe(1);
+    expect(rep.stderr).toMatch(/^policy no-ptr: not judged/m);
+  }, 30_000);
+});
+
+describe('banner-mismatch on a real run', () => {
+  it('a banner name that is not the PTR name violates it (exit 3)', async () => {
+    const r = await probe(otherNamed, good.address, 'banner-mismatch');
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/^policy banner-mismatch: .*receiver banner-name: banner name mx\.other-name\.test matches neither the PTR nor the MX name \(PTR of 127\.0\.0\.1 is ptr\.zone\.test\)/m);
+  }, 30_000);
+
+  it('control: the banner is the PTR name and the DNS works: every DNS rule holds, exit 0', async () => {
+    const r = await probe(ptrNamed, good.address, 'no-ptr,fcrdns-fail,banner-mismatch');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/policy/);
+  }, 30_000);
+});
