@@ -346,14 +346,14 @@ export function evaluateTargetPolicy(t: TargetResult, rules: PolicyRule[], now: 
  * Same shape as a violation; the caller reports them apart and exits non-zero (1), never 0.
  */
 export function unjudgedTargetPolicy(t: TargetResult, rules: PolicyRule[]): Violation[] {
-  const out: Violation[] = [];
+  const out: Violation[] = unjudgedIdentityPolicy(t, rules);
   const wanted = new Set(rules.map((r) => r.rule));
   for (const h of t.hosts) {
     const base = { target: targetName(t), exchange: h.exchange, ip: h.ip };
     const rc = h.alignment?.checks ?? [];
     const ptrTemp = rc.find((c) => c.id === 'ptr-exists' && c.status === 'warn');
     const receiver = (rule: string, c: AlignmentCheck | undefined) => {
-      if (c) out.push({ ...base, rule, detail: `receiver ${c.id}: ${stripControl(c.detail)}` });
+      if (c) out.push({ ...base, rule, detail: `DNS lookup failed: receiver ${c.id}: ${stripControl(c.detail)}` });
     };
     if (wanted.has('no-ptr')) receiver('no-ptr', ptrTemp);
     if (wanted.has('fcrdns-fail')) receiver('fcrdns-fail', rc.find((c) => c.id === 'fcrdns' && c.status === 'warn') ?? ptrTemp);
@@ -368,8 +368,48 @@ export function unjudgedTargetPolicy(t: TargetResult, rules: PolicyRule[]): Viol
         const key = `${rule}\u0000${p.identity.source ?? ''}\u0000${c.detail}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        out.push({ ...base, rule, ...sourceOf(p.identity.source), detail: `sender ${c.id} (HELO ${stripControl(p.identity.name)}): ${stripControl(c.detail)}` });
+        out.push({ ...base, rule, ...sourceOf(p.identity.source), detail: `DNS lookup failed: sender ${c.id} (HELO ${stripControl(p.identity.name)}): ${stripControl(c.detail)}` });
       }
+    }
+  }
+  return out;
+}
+
+/**
+ * identity-rejected:<kind> and acceptance-below:<kind>:<P> over a kind the run does not probe can
+ * never fire: `--fail-on identity-rejected:localhost` without `--identities localhost` passed every
+ * run with exit 0. Refused before anything is probed, like a transport rule whose check is off.
+ */
+export function assertIdentityRulesCheckable(rules: readonly PolicyRule[], kinds: readonly string[]): void {
+  for (const r of rules) {
+    if (r.rule !== 'identity-rejected' && r.rule !== 'acceptance-below') continue;
+    if (kinds.includes(r.kind)) continue;
+    const how = r.kind === 'custom' ? '--identity NAME' : `--identities ${r.kind} (or all)`;
+    throw usage(`${r.rule}:${r.kind}: this run probes no ${r.kind} identity (identities: ${kinds.join(', ')}), so the rule could never fire; add ${how}`);
+  }
+}
+
+/**
+ * identity-rejected / acceptance-below cells the receiver never judged (`not-judged`: the run
+ * stopped before RCPT, where most receivers decide on the HELO). When no cell of the rule's kind
+ * on a target was decided, the rule said nothing and the run passed: it is reported as not judged.
+ */
+export function unjudgedIdentityPolicy(t: TargetResult, rules: readonly PolicyRule[]): Violation[] {
+  const out: Violation[] = [];
+  for (const r of rules) {
+    if (r.rule !== 'identity-rejected' && r.rule !== 'acceptance-below') continue;
+    let decided = 0;
+    let notJudged = 0;
+    for (const h of t.hosts) {
+      for (const p of h.probes) {
+        if (p.identity.kind !== r.kind) continue;
+        const o = p.verdict.outcome;
+        if (o === 'accepted' || o === 'rejected' || o === 'deferred') decided++;
+        else if (o === 'not-judged') notJudged++;
+      }
+    }
+    if (decided === 0 && notJudged > 0) {
+      out.push({ rule: r.rule, target: targetName(t), exchange: null, ip: null, detail: `${r.kind}: ${notJudged} probe(s) stopped before the receiver judged the HELO (not-judged; --stop-after rcpt judges it)` });
     }
   }
   return out;
@@ -377,7 +417,7 @@ export function unjudgedTargetPolicy(t: TargetResult, rules: PolicyRule[]): Viol
 
 /** "policy rule: not judged: …" lines for unjudgedTargetPolicy's results, terminal-safe. */
 export function formatUnjudged(unjudged: readonly Violation[]): string {
-  return formatViolations(unjudged).replace(/^policy ([^:]+): /gm, 'policy $1: not judged (DNS lookup failed): ');
+  return formatViolations(unjudged).replace(/^policy ([^:]+): /gm, 'policy $1: not judged: ');
 }
 
 /** All violations, in target order, then host order, then rule order. `now` is for cert expiry. */

@@ -137,7 +137,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
         // A rule a failed DNS lookup left unjudged is no pass: inconclusive, exit 1 (as probe).
         if (unjudged.length > 0) {
           ctx.stderr.write(formatUnjudged(unjudged));
-          ctx.stderr.write(`mxprobe: ${unjudged.length} policy check${unjudged.length === 1 ? '' : 's'} not judged (DNS lookups failed)\n`);
+          ctx.stderr.write(`mxprobe: ${unjudged.length} policy check${unjudged.length === 1 ? '' : 's'} not judged\n`);
           ctx.setExitCode(1);
           return;
         }

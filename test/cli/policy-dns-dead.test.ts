@@ -62,7 +62,7 @@ describe('DNS audit rules with a dead resolver: inconclusive, never a pass', () 
     it(`${name} resolver: --fail-on no-ptr,fcrdns-fail,banner-mismatch exits 1 and says "not judged"`, async () => {
       const r = await probe(ptrNamed, resolver(), 'no-ptr,fcrdns-fail,banner-mismatch');
       expect(r.code, r.stderr).toBe(1);
-      for (const rule of ['no-ptr', 'fcrdns-fail', 'banner-mismatch']) expect(r.stderr).toMatch(new RegExp(`^policy ${rule}: not judged \\(DNS lookup failed\\): `, 'm'));
+      for (const rule of ['no-ptr', 'fcrdns-fail', 'banner-mismatch']) expect(r.stderr).toMatch(new RegExp(`^policy ${rule}: not judged: .*DNS lookup failed: `, 'm'));
       // The banner is not compared with a PTR nobody saw ("PTR ... is (none)" was printed before).
       const checks = (JSON.parse(r.stdout) as { targets: Array<{ hosts: Array<{ alignment: { checks: Array<{ id: string; status: string; detail: string }> } }> }> }).targets[0]!.hosts[0]!.alignment.checks;
       expect(checks.find((c) => c.id === 'banner-name')).toMatchObject({ status: 'skip' });
@@ -78,7 +78,7 @@ describe('DNS audit rules with a dead resolver: inconclusive, never a pass', () 
     writeFileSync(policy, 'no-ptr\n');
     const rep = await runCliProcess(['report', file, '--policy', policy]);
     expect(rep.code, rep.stderr).toBe(1);
-    expect(rep.stderr).toMatch(/^policy no-ptr: not judged/m);
+    expect(rep.stderr).toMatch(/^policy no-ptr: not judged: .*DNS lookup failed/m);
   }, 30_000);
 });
 
@@ -93,5 +93,37 @@ describe('banner-mismatch on a real run', () => {
     const r = await probe(ptrNamed, good.address, 'no-ptr,fcrdns-fail,banner-mismatch');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/policy/);
+  }, 30_000);
+});
+
+describe('identity rules that nothing judged', () => {
+  it('every cell of the kind not-judged (--stop-after ehlo): exit 1, "not judged", never 0', async () => {
+    for (const rule of ['identity-rejected:localhost', 'acceptance-below:localhost:50']) {
+      const r = await probe(ptrNamed, good.address, rule, ['--identities', 'localhost', '--stop-after', 'ehlo']);
+      expect(r.code, `${rule}: ${r.stderr}`).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^policy ${rule.split(':')[0]}: not judged: .*localhost: 1 probe\\(s\\) stopped before the receiver judged the HELO`, 'm'));
+    }
+  }, 30_000);
+
+  it('a rule over a kind the run does not probe is a usage error before any connection', async () => {
+    const before = ptrNamed.sessions.length;
+    for (const rule of ['identity-rejected:localhost', 'acceptance-below:short:50', 'identity-rejected:custom']) {
+      const r = await probe(ptrNamed, good.address, rule);
+      expect(r.code, `${rule}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(/this run probes no \S+ identity .*could never fire/);
+    }
+    expect(ptrNamed.sessions.length).toBe(before);
+  }, 30_000);
+
+  it('control: the kind probed to RCPT and accepted: exit 0; rejected: exit 3', async () => {
+    const ok = await probe(ptrNamed, good.address, 'identity-rejected:localhost,acceptance-below:localhost:50', ['--identities', 'localhost']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const refusing = await startPolicyServer({ name: PTR, tls: false, onRcpt: (_a, s) => (s.hostNameAppearsAs === 'localhost' ? { code: 550, message: '5.7.1 Helo command rejected: need fully-qualified hostname' } : null) });
+    try {
+      const bad = await probe(refusing, good.address, 'identity-rejected:localhost', ['--identities', 'localhost']);
+      expect(bad.code, bad.stderr).toBe(3);
+    } finally {
+      await refusing.close();
+    }
   }, 30_000);
 });
