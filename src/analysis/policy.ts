@@ -385,7 +385,49 @@ export function assertIdentityRulesCheckable(rules: readonly PolicyRule[], kinds
     if (r.rule !== 'identity-rejected' && r.rule !== 'acceptance-below') continue;
     if (kinds.includes(r.kind)) continue;
     const how = r.kind === 'custom' ? '--identity NAME' : `--identities ${r.kind} (or all)`;
-    throw usage(`${r.rule}:${r.kind}: this run probes no ${r.kind} identity (identities: ${kinds.join(', ')}), so the rule could never fire; add ${how}`);
+    throw new UsageError(`${r.rule}:${r.kind}: this run probes no ${r.kind} identity (identities: ${kinds.join(', ')}), so the rule could never fire; add ${how}`);
+  }
+}
+
+/** What a run is set to observe, for the rules that can only fire on what it observed. */
+export interface RuleReach {
+  stopAfter: string;
+  starttls: boolean;
+  implicitTls: boolean;
+  alignment: boolean;
+}
+
+/**
+ * Host rules over a fact the run will never see could never fire, and the audit would pass with
+ * exit 0: `--no-starttls --fail-on cert-invalid` on a host with a self-signed certificate, or
+ * `--no-alignment --fail-on no-ptr`. Refused before anything is probed (usage error), as the
+ * transport rules are (cli/transport-options.ts assertTransportRulesCheckable).
+ */
+export function assertHostRulesCheckable(rules: readonly PolicyRule[], reach: RuleReach): void {
+  const tls = reach.implicitTls || (reach.starttls && reach.stopAfter !== 'banner' && reach.stopAfter !== 'ehlo');
+  for (const r of rules) {
+    switch (r.rule) {
+      case 'tls-below':
+      case 'cert-invalid':
+      case 'cert-name-mismatch':
+      case 'cert-expires-within':
+        if (!tls) throw new UsageError(`${r.rule} needs a TLS session: the run must go as far as STARTTLS (not --stop-after banner/ehlo or --no-starttls), or use --implicit-tls`);
+        break;
+      case 'starttls-broken':
+        if (!tls || reach.implicitTls) throw new UsageError('starttls-broken needs STARTTLS to be tried (not --stop-after banner/ehlo, --no-starttls or --implicit-tls)');
+        break;
+      case 'no-starttls':
+      case 'auth-before-tls':
+        if (reach.stopAfter === 'banner') throw new UsageError(`${r.rule} needs the EHLO reply: not --stop-after banner`);
+        break;
+      case 'no-ptr':
+      case 'fcrdns-fail':
+      case 'banner-mismatch':
+        if (!reach.alignment) throw new UsageError(`${r.rule} needs the DNS alignment checks: leave out --no-alignment`);
+        break;
+      default:
+        break;
+    }
   }
 }
 

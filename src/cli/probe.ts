@@ -25,7 +25,7 @@ import { analysisEnrichers } from '../probe/enrich.js';
 import { SummaryBuilder } from '../report/summary.js';
 import { jsonFooter, jsonHeader, jsonTarget, ndjsonHost, ndjsonResume, ndjsonRun, ndjsonSummary, ndjsonTarget, type RunMeta } from '../report/json.js';
 import type { ResumeSet } from '../probe/resume.js';
-import { assertIdentityRulesCheckable, evaluateTargetPolicy, formatUnjudged, formatViolations, parsePolicy, unjudgedTargetPolicy, parsePolicyFile, type PolicyRule, type Violation } from '../analysis/policy.js';
+import { assertHostRulesCheckable, assertIdentityRulesCheckable, evaluateTargetPolicy, formatUnjudged, formatViolations, parsePolicy, unjudgedTargetPolicy, parsePolicyFile, type PolicyRule, type Violation } from '../analysis/policy.js';
 import { assertLocalAddress, choice, collect, intOption, ipOption, safeWireValue, stopAfterOption } from './options.js';
 import { VERSION } from '../version.js';
 import { startProgress } from './progress.js';
@@ -316,6 +316,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   const rules = loadPolicy(flags, ctx.cwd, (line) => void ctx.stderr.write(line));
   assertTransportRulesCheckable(rules, flags, options);
   assertIdentityRulesCheckable(rules, [...options.identityKinds, ...(options.customIdentities.length > 0 ? ['custom'] : [])]);
+  assertHostRulesCheckable(rules, { stopAfter: options.stopAfter, starttls: options.starttls, implicitTls: options.implicitTls, alignment: flags.alignment });
   const servers = (flags.resolver ?? []).map((r) => parseResolverAddress(r));
   // --ca-file is read and checked here, before -o is opened (and truncated): see loadTransportCa.
   const transportCa = flags.queue === undefined ? await loadTransportCa(flags, options, ctx.cwd, inv.transportLab) : null;

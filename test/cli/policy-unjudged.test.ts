@@ -127,3 +127,44 @@ describe('identity rules that nothing judged', () => {
     }
   }, 30_000);
 });
+
+describe('host rules over facts the run never observes', () => {
+  it('are usage errors before any connection (they passed every run with exit 0)', async () => {
+    const before = ptrNamed.sessions.length;
+    const cases: Array<[string, string[]]> = [
+      ['cert-invalid', ['--no-starttls']],
+      ['cert-expires-within:9999d', ['--stop-after', 'ehlo']],
+      ['tls-below:1.3', ['--stop-after', 'banner']],
+      ['cert-name-mismatch', ['--no-starttls']],
+      ['starttls-broken', ['--no-starttls']],
+      ['no-starttls', ['--stop-after', 'banner']],
+      ['auth-before-tls', ['--stop-after', 'banner']],
+      ['no-ptr', ['--no-alignment']],
+      ['fcrdns-fail', ['--no-alignment']],
+      ['banner-mismatch', ['--no-alignment']],
+    ];
+    for (const [rule, flags] of cases) {
+      const r = await probe(ptrNamed, good.address, rule, flags);
+      expect(r.code, `${rule} ${flags.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^mxprobe: ${rule.split(':')[0]} needs `, 'm'));
+      expect(r.stderr).not.toMatch(/known rules:/);
+    }
+    expect(ptrNamed.sessions.length).toBe(before);
+  }, 90_000);
+
+  it('control: the same rules on a run that observes the facts still fire (self-signed certificate: exit 3)', async () => {
+    const tls = await startPolicyServer({ name: PTR });
+    try {
+      const r = await probe(tls, good.address, 'cert-invalid,no-starttls');
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/^policy cert-invalid: .*certificate did not verify/m);
+      // --stop-after ehlo still judges the EHLO rules (this server offers AUTH in plaintext).
+      const ehloOnly = await probe(tls, good.address, 'no-starttls,auth-before-tls', ['--stop-after', 'ehlo']);
+      expect(ehloOnly.code, ehloOnly.stderr).toBe(3);
+      expect(ehloOnly.stderr).toMatch(/^policy auth-before-tls: .*offered before TLS/m);
+      expect(ehloOnly.stderr).not.toMatch(/policy no-starttls/);
+    } finally {
+      await tls.close();
+    }
+  }, 30_000);
+});
