@@ -168,3 +168,27 @@ describe('host rules over facts the run never observes', () => {
     }
   }, 30_000);
 });
+
+describe('report --policy over results recorded without what the rule needs', () => {
+  it('is a usage error naming the file (it passed with exit 0); control: the rule still fires on a run that saw TLS', async () => {
+    const tls = await startPolicyServer({ name: PTR });
+    try {
+      const policy = join(dir, 'cert.policy');
+      writeFileSync(policy, 'cert-invalid\n');
+      const plain = join(dir, 'plain.json');
+      const withTls = join(dir, 'tls.json');
+      const a = await runCliProcess(['probe', `${tls.host}:${tls.port}`, '--helo', PTR, '--resolver', good.address, '--quiet', '--no-starttls', '--format', 'json', '-o', plain]);
+      expect(a.code, a.stderr).toBe(0);
+      const b = await runCliProcess(['probe', `${tls.host}:${tls.port}`, '--helo', PTR, '--resolver', good.address, '--quiet', '--format', 'json', '-o', withTls]);
+      expect(b.code, b.stderr).toBe(0);
+      const refused = await runCliProcess(['report', plain, '--policy', policy]);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toMatch(/plain\.json was recorded without what the rule needs: cert-invalid needs a TLS session/);
+      const fired = await runCliProcess(['report', withTls, '--policy', policy]);
+      expect(fired.code, fired.stderr).toBe(3);
+      expect(fired.stderr).toMatch(/^policy cert-invalid: /m);
+    } finally {
+      await tls.close();
+    }
+  }, 60_000);
+});
