@@ -56,7 +56,7 @@ export const POLICY_RULES_HELP: readonly string[] = [
   'auth-before-tls              AUTH offered on the plaintext session (RFC 4954 §4)',
   'no-ptr                       receiver or sender IP has no PTR (ptr-exists check failed)',
   'fcrdns-fail                  forward-confirmed reverse DNS failed (fcrdns check)',
-  'banner-mismatch              banner name does not match the MX (banner-name check)',
+  'banner-mismatch              banner name is not the IP\'s PTR name (banner-name check warns or fails)',
   'identity-rejected:<kind>     a probe with this identity kind was rejected',
   'acceptance-below:<kind>:<P>  a target accepted fewer than P% of decided probes of this kind',
   ...TRANSPORT_RULES_HELP,
@@ -183,14 +183,14 @@ function hostSources(h: HostResult): { source?: string } {
   return seen.size > 0 ? { source: [...seen].join(', ') } : {};
 }
 
-function failed(checks: readonly AlignmentCheck[] | undefined, id: string): AlignmentCheck[] {
-  return (checks ?? []).filter((c) => c.id === id && c.status === 'fail');
+function failed(checks: readonly AlignmentCheck[] | undefined, id: string, orWarn = false): AlignmentCheck[] {
+  return (checks ?? []).filter((c) => c.id === id && (c.status === 'fail' || (orWarn && c.status === 'warn')));
 }
 
 /** Receiver-side check on the host, and the same check on each distinct sender source (deduplicated by detail). */
-function alignmentViolations(rule: string, id: string, t: TargetResult, h: HostResult, out: Violation[], receiverOnly = false): void {
+function alignmentViolations(rule: string, id: string, t: TargetResult, h: HostResult, out: Violation[], receiverOnly = false, orWarn = false): void {
   const base = { rule, target: targetName(t), exchange: h.exchange, ip: h.ip };
-  for (const c of failed(h.alignment?.checks, id)) out.push({ ...base, detail: `receiver ${id}: ${stripControl(c.detail)}` });
+  for (const c of failed(h.alignment?.checks, id, orWarn)) out.push({ ...base, detail: `receiver ${id}: ${stripControl(c.detail)}` });
   if (receiverOnly) return;
   const seen = new Set<string>();
   for (const p of h.probes) {
@@ -286,7 +286,10 @@ function evaluateHost(rule: PolicyRule, t: TargetResult, h: HostResult, now: Dat
       alignmentViolations(rule.rule, 'fcrdns', t, h, out);
       return;
     case 'banner-mismatch':
-      alignmentViolations(rule.rule, 'banner-name', t, h, out, true);
+      // receiver-alignment.ts never fails banner-name: nothing refuses mail over it, so a mismatch
+      // is a warning there. The rule exists to make that warning a CI failure, so it takes both
+      // (it never fired on a real run before: only a hand-made 'fail' fixture triggered it).
+      alignmentViolations(rule.rule, 'banner-name', t, h, out, true, true);
       return;
     case 'identity-rejected':
       for (const p of h.probes) {
@@ -333,6 +336,130 @@ export function evaluateTargetPolicy(t: TargetResult, rules: PolicyRule[], now: 
   for (const h of t.hosts) for (const r of rules) evaluateHost(r, t, h, now, out);
   for (const r of rules) evaluateTarget(r, t, out);
   return out;
+}
+
+/**
+ * The DNS rules (no-ptr, fcrdns-fail, banner-mismatch) that could not be judged on a target
+ * because the lookup they need failed (timeout, SERVFAIL, REFUSED: the check is then `warn` with
+ * "temporary DNS failure", or skipped for an unknown PTR). Without this a dead resolver made
+ * `--fail-on no-ptr` pass with exit 0: nothing was judged, and the audit said nothing.
+ * Same shape as a violation; the caller reports them apart and exits non-zero (1), never 0.
+ */
+export function unjudgedTargetPolicy(t: TargetResult, rules: PolicyRule[]): Violation[] {
+  const out: Violation[] = unjudgedIdentityPolicy(t, rules);
+  const wanted = new Set(rules.map((r) => r.rule));
+  for (const h of t.hosts) {
+    const base = { target: targetName(t), exchange: h.exchange, ip: h.ip };
+    const rc = h.alignment?.checks ?? [];
+    const ptrTemp = rc.find((c) => c.id === 'ptr-exists' && c.status === 'warn');
+    const receiver = (rule: string, c: AlignmentCheck | undefined) => {
+      if (c) out.push({ ...base, rule, detail: `DNS lookup failed: receiver ${c.id}: ${stripControl(c.detail)}` });
+    };
+    if (wanted.has('no-ptr')) receiver('no-ptr', ptrTemp);
+    if (wanted.has('fcrdns-fail')) receiver('fcrdns-fail', rc.find((c) => c.id === 'fcrdns' && c.status === 'warn') ?? ptrTemp);
+    if (wanted.has('banner-mismatch') && ptrTemp && rc.some((c) => c.id === 'banner-name' && c.status === 'skip' && !c.detail.includes('carried no host name'))) receiver('banner-mismatch', ptrTemp);
+    // Sender side: the same two checks on each distinct source (alignment.ts: `warn` only for a
+    // temporary failure of the source IP's PTR or of its names' forward lookups).
+    const seen = new Set<string>();
+    for (const p of h.probes) {
+      for (const c of p.alignment?.checks ?? []) {
+        const rule = c.id === 'ptr-exists' ? 'no-ptr' : c.id === 'fcrdns' ? 'fcrdns-fail' : null;
+        if (rule === null || c.status !== 'warn' || !wanted.has(rule)) continue;
+        const key = `${rule}\u0000${p.identity.source ?? ''}\u0000${c.detail}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ ...base, rule, ...sourceOf(p.identity.source), detail: `DNS lookup failed: sender ${c.id} (HELO ${stripControl(p.identity.name)}): ${stripControl(c.detail)}` });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * identity-rejected:<kind> and acceptance-below:<kind>:<P> over a kind the run does not probe can
+ * never fire: `--fail-on identity-rejected:localhost` without `--identities localhost` passed every
+ * run with exit 0. Refused before anything is probed, like a transport rule whose check is off.
+ */
+export function assertIdentityRulesCheckable(rules: readonly PolicyRule[], kinds: readonly string[]): void {
+  for (const r of rules) {
+    if (r.rule !== 'identity-rejected' && r.rule !== 'acceptance-below') continue;
+    if (kinds.includes(r.kind)) continue;
+    const how = r.kind === 'custom' ? '--identity NAME' : `--identities ${r.kind} (or all)`;
+    throw new UsageError(`${r.rule}:${r.kind}: this run probes no ${r.kind} identity (identities: ${kinds.join(', ')}), so the rule could never fire; add ${how}`);
+  }
+}
+
+/** What a run is set to observe, for the rules that can only fire on what it observed. */
+export interface RuleReach {
+  stopAfter: string;
+  starttls: boolean;
+  implicitTls: boolean;
+  alignment: boolean;
+}
+
+/**
+ * Host rules over a fact the run will never see could never fire, and the audit would pass with
+ * exit 0: `--no-starttls --fail-on cert-invalid` on a host with a self-signed certificate, or
+ * `--no-alignment --fail-on no-ptr`. Refused before anything is probed (usage error), as the
+ * transport rules are (cli/transport-options.ts assertTransportRulesCheckable).
+ */
+export function assertHostRulesCheckable(rules: readonly PolicyRule[], reach: RuleReach): void {
+  const tls = reach.implicitTls || (reach.starttls && reach.stopAfter !== 'banner' && reach.stopAfter !== 'ehlo');
+  for (const r of rules) {
+    switch (r.rule) {
+      case 'tls-below':
+      case 'cert-invalid':
+      case 'cert-name-mismatch':
+      case 'cert-expires-within':
+        if (!tls) throw new UsageError(`${r.rule} needs a TLS session: the run must go as far as STARTTLS (not --stop-after banner/ehlo or --no-starttls), or use --implicit-tls`);
+        break;
+      case 'starttls-broken':
+        if (!tls || reach.implicitTls) throw new UsageError('starttls-broken needs STARTTLS to be tried (not --stop-after banner/ehlo, --no-starttls or --implicit-tls)');
+        break;
+      case 'no-starttls':
+      case 'auth-before-tls':
+        if (reach.stopAfter === 'banner') throw new UsageError(`${r.rule} needs the EHLO reply: not --stop-after banner`);
+        break;
+      case 'no-ptr':
+      case 'fcrdns-fail':
+      case 'banner-mismatch':
+        if (!reach.alignment) throw new UsageError(`${r.rule} needs the DNS alignment checks: leave out --no-alignment`);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/**
+ * identity-rejected / acceptance-below cells the receiver never judged (`not-judged`: the run
+ * stopped before RCPT, where most receivers decide on the HELO). When no cell of the rule's kind
+ * on a target was decided, the rule said nothing and the run passed: it is reported as not judged.
+ */
+export function unjudgedIdentityPolicy(t: TargetResult, rules: readonly PolicyRule[]): Violation[] {
+  const out: Violation[] = [];
+  for (const r of rules) {
+    if (r.rule !== 'identity-rejected' && r.rule !== 'acceptance-below') continue;
+    let decided = 0;
+    let notJudged = 0;
+    for (const h of t.hosts) {
+      for (const p of h.probes) {
+        if (p.identity.kind !== r.kind) continue;
+        const o = p.verdict.outcome;
+        if (o === 'accepted' || o === 'rejected' || o === 'deferred') decided++;
+        else if (o === 'not-judged') notJudged++;
+      }
+    }
+    if (decided === 0 && notJudged > 0) {
+      out.push({ rule: r.rule, target: targetName(t), exchange: null, ip: null, detail: `${r.kind}: ${notJudged} probe(s) stopped before the receiver judged the HELO (not-judged; --stop-after rcpt judges it)` });
+    }
+  }
+  return out;
+}
+
+/** "policy rule: not judged: …" lines for unjudgedTargetPolicy's results, terminal-safe. */
+export function formatUnjudged(unjudged: readonly Violation[]): string {
+  return formatViolations(unjudged).replace(/^policy ([^:]+): /gm, 'policy $1: not judged: ');
 }
 
 /** All violations, in target order, then host order, then rule order. `now` is for cert expiry. */

@@ -88,6 +88,12 @@ export async function receiverAlignment(input: ReceiverAlignmentInput, resolver:
       return;
     }
     const n = normalizeName(name);
+    // The PTR lookup failed (timeout, SERVFAIL): the name cannot be compared with a PTR nobody
+    // saw. Saying "PTR of ip is (none)" and warning would state a fact that was never observed.
+    if (ptr.lookup === 'temp') {
+      out.push(check(id, 'skip', `${label} name ${name} not compared: PTR of ${ip} unknown (temporary DNS failure)`));
+      return;
+    }
     const onPtr = ptrNames.includes(n);
     const onMx = mxName !== null && n === mxName;
     const ptrTxt = `PTR of ${ip} is ${list(ptr.records)}`;

@@ -25,7 +25,7 @@ import { analysisEnrichers } from '../probe/enrich.js';
 import { SummaryBuilder } from '../report/summary.js';
 import { jsonFooter, jsonHeader, jsonTarget, ndjsonHost, ndjsonResume, ndjsonRun, ndjsonSummary, ndjsonTarget, type RunMeta } from '../report/json.js';
 import type { ResumeSet } from '../probe/resume.js';
-import { evaluateTargetPolicy, formatViolations, parsePolicy, parsePolicyFile, type PolicyRule, type Violation } from '../analysis/policy.js';
+import { assertHostRulesCheckable, assertIdentityRulesCheckable, evaluateTargetPolicy, formatUnjudged, formatViolations, parsePolicy, unjudgedTargetPolicy, parsePolicyFile, type PolicyRule, type Violation } from '../analysis/policy.js';
 import { assertLocalAddress, choice, collect, intOption, ipOption, safeWireValue, stopAfterOption } from './options.js';
 import { VERSION } from '../version.js';
 import { startProgress } from './progress.js';
@@ -35,6 +35,7 @@ import { lockResumeFile } from '../io/lock-file.js';
 import { sameFile } from '../io/same-file.js';
 import { addTransportOptions, assertTransportRulesCheckable, caFileUnused, loadTransportCa, transportApplies, transportInconclusive, transportRecordedOptions, wrapTransportSink, type TransportFlags, type TransportLab } from './transport-options.js';
 import { addStoreOptions, startStoreHook, type StoreFlags } from './store-hook.js';
+import { colorAllowed } from './color.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'html';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'csv', 'html'];
@@ -314,6 +315,8 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   for (const source of flags.source ?? []) await assertLocalAddress('--source', source);
   const rules = loadPolicy(flags, ctx.cwd, (line) => void ctx.stderr.write(line));
   assertTransportRulesCheckable(rules, flags, options);
+  assertIdentityRulesCheckable(rules, [...options.identityKinds, ...(options.customIdentities.length > 0 ? ['custom'] : [])]);
+  assertHostRulesCheckable(rules, { stopAfter: options.stopAfter, starttls: options.starttls, implicitTls: options.implicitTls, alignment: flags.alignment });
   const servers = (flags.resolver ?? []).map((r) => parseResolverAddress(r));
   // --ca-file is read and checked here, before -o is opened (and truncated): see loadTransportCa.
   const transportCa = flags.queue === undefined ? await loadTransportCa(flags, options, ctx.cwd, inv.transportLab) : null;
@@ -428,10 +431,12 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   const { TableBuilder } = flags.format === 'table' ? await import('../report/table.js') : { TableBuilder: null };
   const csv = flags.format === 'csv' ? await import('../report/csv.js') : null;
   const table = TableBuilder !== null
-    ? new TableBuilder({ color: flags.color !== false && !flags.output && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true, ...(tableW !== undefined ? { width: tableW } : {}) })
+    ? new TableBuilder({ color: colorAllowed(flags.color, ctx.env) && !flags.output && (ctx.stdout as { isTTY?: boolean }).isTTY === true, ...(tableW !== undefined ? { width: tableW } : {}) })
     : null;
   const consistency = table && fleet && fleet.vantageCount > 1 ? await (await import('./fleet-probe.js')).startFleetConsistency(recordedOptions) : null;
   const violations: Violation[] = [];
+  // Rules a failed DNS lookup left unjudged: the run is inconclusive (exit 1), never a pass.
+  const unjudged: Violation[] = [];
   const policyNow = new Date();
   const collected: TargetResult[] = [];
   let firstTarget = true;
@@ -441,7 +446,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   if (flags.format === 'ndjson') out.write(resume?.exists ? ndjsonResume(startedAt, recordedOptions, resume.size) : ndjsonRun(meta));
   if (csv) out.write(csv.csvHeader());
 
-  const progress = await startProgress(ctx, !flags.quiet, validation.count);
+  const progress = await startProgress(ctx, !flags.quiet, validation.count, Date.now, colorAllowed(flags.color, ctx.env));
   const kept = validation.targets;
   const targetsIter = (async function* (): AsyncGenerator<Target> {
     if (kept !== undefined) {
@@ -477,7 +482,14 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
         if (ctx.signal.aborted) cutCells += countCutCells(t);
         summary.addTarget(t);
         if (targetFailed(t) || transportInconclusive(t)) failed = true;
-        if (rules.length > 0) violations.push(...evaluateTargetPolicy(t, rules, policyNow));
+        if (rules.length > 0) {
+          violations.push(...evaluateTargetPolicy(t, rules, policyNow));
+          const notJudged = unjudgedTargetPolicy(t, rules);
+          if (notJudged.length > 0) {
+            unjudged.push(...notJudged);
+            failed = true;
+          }
+        }
         if (flags.format === 'json') {
           out.write(jsonTarget(t, firstTarget));
           firstTarget = false;
@@ -549,6 +561,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
       ctx.stderr.write(formatViolations(violations));
       code = 3;
     }
+    if (unjudged.length > 0) ctx.stderr.write(formatUnjudged(unjudged));
   }
   if (interrupted) code = 130;
   ctx.setExitCode(code);

@@ -57,7 +57,11 @@ export function guardColumns<T extends object>(stream: T): T {
   });
 }
 
-export async function startProgress(ctx: CliContext, enabled: boolean, totalTargets: number, now: () => number = Date.now): Promise<Progress> {
+/**
+ * `color`: false for `--no-color` or NO_COLOR (cli/color.ts). ora colours its spinner frame through
+ * chalk, which looks at neither, so it is told outright.
+ */
+export async function startProgress(ctx: CliContext, enabled: boolean, totalTargets: number, now: () => number = Date.now, color = true): Promise<Progress> {
   if (!enabled || !ctx.stderrIsTty) return NOOP;
   // Loaded only when a spinner is really drawn: ora's module graph costs ~0.1 s of CPU at start-up
   // that a quiet or piped run would pay for nothing.
@@ -66,7 +70,7 @@ export async function startProgress(ctx: CliContext, enabled: boolean, totalTarg
   const state: ProgressState = { probesDone: 0, hostsDone: 0, targetsDone: 0, totalTargets, last: '' };
   // ora draws its spinner frame and a space before the text.
   const text = () => progressLine(state, usableColumns(stream.columns) - 2);
-  const spinner: Ora = ora({ stream, text: text(), discardStdin: false, hideCursor: false }).start();
+  const spinner: Ora = ora({ stream, text: text(), discardStdin: false, hideCursor: false, ...(color ? {} : { color: false }) }).start();
   let lastPaint = 0;
   const paint = () => {
     const t = now();

@@ -12,13 +12,14 @@ import type { CliContext } from './context.js';
 import { UsageError } from '../errors.js';
 import { readSmallTextFile } from '../io/small-file.js';
 import type { RunResult } from '../results.js';
-import { evaluatePolicy, formatViolations, parsePolicy, parsePolicyFile, POLICY_RULES_HELP, type PolicyRule } from '../analysis/policy.js';
+import { assertHostRulesCheckable, assertIdentityRulesCheckable, evaluatePolicy, formatUnjudged, formatViolations, unjudgedTargetPolicy, parsePolicy, parsePolicyFile, POLICY_RULES_HELP, type PolicyRule } from '../analysis/policy.js';
 import { loadResultsForCli } from './results-input.js';
 import { renderHtml } from '../report/html.js';
 import { renderCsv } from '../report/csv.js';
 import { renderTable } from '../report/table.js';
 import { renderJson } from '../report/json.js';
 import { describeErrno, OutputError, tableWidth } from './output.js';
+import { colorAllowed } from './color.js';
 
 export type ReportFormat = 'html' | 'table' | 'csv' | 'json';
 const FORMATS: readonly ReportFormat[] = ['html', 'table', 'csv', 'json'];
@@ -64,6 +65,27 @@ function render(run: RunResult, format: ReportFormat, notes: string[], color: bo
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
+/**
+ * The probe-time check (policy.ts assertHostRulesCheckable / assertIdentityRulesCheckable) applied
+ * to the options the results file recorded: `cert-invalid` over a run made with --no-starttls
+ * passed with exit 0. Options an older file does not carry are not guessed: that rule is let be.
+ */
+function assertRulesFitRecordedRun(rules: PolicyRule[], options: Record<string, unknown> | undefined, file: string): void {
+  try {
+    const { stopAfter, starttls, implicitTls, alignment, identities, customIdentities } = options ?? {};
+    if (typeof stopAfter === 'string' && typeof starttls === 'boolean' && typeof alignment === 'boolean') {
+      assertHostRulesCheckable(rules, { stopAfter, starttls, implicitTls: implicitTls === true, alignment });
+    }
+    if (Array.isArray(identities) && identities.every((k) => typeof k === 'string')) {
+      const custom = Array.isArray(customIdentities) && customIdentities.length > 0 ? ['custom'] : [];
+      assertIdentityRulesCheckable(rules, [...(identities as string[]), ...custom]);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(`${file} was recorded without what the rule needs: ${e.message}`);
+    throw e;
+  }
+}
+
 export function registerReport(program: Command, ctx: CliContext): void {
   program
     .command('report')
@@ -106,8 +128,9 @@ export function registerReport(program: Command, ctx: CliContext): void {
       const format = flags.format ?? formatFromPath(flags.output) ?? 'table';
       const loaded = await loadResultsForCli(ctx, file);
       if (loaded === null) return;
+      if (rules.length > 0) assertRulesFitRecordedRun(rules, loaded.run.options, file);
 
-      const color = flags.color !== false && flags.output === undefined && ctx.env['NO_COLOR'] === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true;
+      const color = colorAllowed(flags.color, ctx.env) && flags.output === undefined && (ctx.stdout as { isTTY?: boolean }).isTTY === true;
       const notes = loaded.interrupted ? ['Interrupted run: these results are partial.', ...loaded.warnings] : [];
       const text = render(loaded.run, format, notes, color, tableWidth(ctx.stdout, ctx.env, flags.output !== undefined));
       if (flags.output !== undefined) {
@@ -124,11 +147,20 @@ export function registerReport(program: Command, ctx: CliContext): void {
 
       if (rules.length > 0) {
         const violations = evaluatePolicy(loaded.run, rules, now);
+        const unjudged = loaded.run.targets.flatMap((t) => unjudgedTargetPolicy(t, rules));
         if (violations.length > 0) {
           // stderr, so a report on stdout stays clean when piped.
           ctx.stderr.write(formatViolations(violations));
+          if (unjudged.length > 0) ctx.stderr.write(formatUnjudged(unjudged));
           ctx.stderr.write(`mxprobe: ${violations.length} policy violation${violations.length === 1 ? '' : 's'}\n`);
           ctx.setExitCode(3);
+          return;
+        }
+        // A rule a failed DNS lookup left unjudged is no pass: inconclusive, exit 1 (as probe).
+        if (unjudged.length > 0) {
+          ctx.stderr.write(formatUnjudged(unjudged));
+          ctx.stderr.write(`mxprobe: ${unjudged.length} policy check${unjudged.length === 1 ? '' : 's'} not judged\n`);
+          ctx.setExitCode(1);
           return;
         }
       }

@@ -29,11 +29,21 @@ export function transportSummary(t: TargetResult): string {
       const bad = all.filter(([, s]) => s === 'dane-mismatch' || s === 'bogus');
       const unknown = all.filter(([, s]) => s === 'indeterminate' || s === 'not-checked');
       const plain = all.filter(([, s]) => s === 'no-tlsa' || s === 'insecure' || s === 'tlsa-unusable');
-      let p = `a DANE sender would deliver to ${ok}/${all.length} MX`;
-      if (plain.length) p += `, without DANE to ${plain.map(([mx, s]) => `${mx} (${s})`).join(', ')}`;
-      if (bad.length) p += `, would refuse ${bad.map(([mx, s]) => `${mx} (${s})`).join(', ')}`;
-      if (unknown.length) p += `, cannot tell for ${unknown.map(([mx, s]) => `${mx} (${s})`).join(', ')}`;
-      parts.push(p);
+      const named = (xs: Array<[string, DaneStatus]>) => xs.map(([mx, s]) => `${mx} (${s})`).join(', ');
+      if (ok === 0 && bad.length === 0) {
+        // Only failed lookups (and perhaps MX without DANE): nothing was judged, so no count of
+        // MX a DANE sender "would deliver to" is stated: "0/1" read as a DANE failure when the
+        // TLSA query had only timed out (RFC 7672 §2.1: a lookup failure is not a denial).
+        let p = `DANE not judged: cannot tell for ${named(unknown)}`;
+        if (plain.length) p += `; without DANE to ${named(plain)}`;
+        parts.push(p);
+      } else {
+        let p = `a DANE sender would deliver to ${ok}/${all.length} MX`;
+        if (plain.length) p += `, without DANE to ${named(plain)}`;
+        if (bad.length) p += `, would refuse ${named(bad)}`;
+        if (unknown.length) p += `, cannot tell for ${named(unknown)}`;
+        parts.push(p);
+      }
     }
   }
   const sts = t.transport?.mtaSts;

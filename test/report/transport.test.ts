@@ -64,6 +64,26 @@ describe('transport results in the reports', () => {
   });
 });
 
+describe('transport summary line', () => {
+  const dane = (status: 'indeterminate' | 'no-tlsa' | 'dane-valid' | 'dane-mismatch') => ({ dane: { status, dnssec: status === 'no-tlsa' ? 'insecure' as const : status === 'indeterminate' ? 'indeterminate' as const : 'secure' as const, name: 'x', records: [], matched: null } });
+  const target = (...statuses: Array<Parameters<typeof dane>[0]>): TargetResult => {
+    const t = structuredClone(sample.targets[0]) as TargetResult;
+    const h = t.hosts[0]!;
+    t.hosts = statuses.map((s, i) => ({ ...structuredClone(h), exchange: `mx${i + 1}.example`, transport: dane(s) }));
+    t.transport = { summary: '' };
+    return t;
+  };
+  it('a TLSA lookup that failed for every MX states no delivery count (was "would deliver to 0/1 MX")', () => {
+    expect(transportSummary(target('indeterminate'))).toBe('DANE not judged: cannot tell for mx1.example (indeterminate)');
+    expect(transportSummary(target('no-tlsa', 'indeterminate'))).toBe('DANE not judged: cannot tell for mx2.example (indeterminate); without DANE to mx1.example (no-tlsa)');
+  });
+  it('control: once one MX is judged, the count stays, with the unknown ones named', () => {
+    expect(transportSummary(target('dane-valid', 'indeterminate'))).toBe('a DANE sender would deliver to 1/2 MX, cannot tell for mx2.example (indeterminate)');
+    expect(transportSummary(target('dane-mismatch', 'indeterminate'))).toBe('a DANE sender would deliver to 0/2 MX, would refuse mx1.example (dane-mismatch), cannot tell for mx2.example (indeterminate)');
+    expect(transportSummary(target('no-tlsa'))).toBe('no DANE (no DNSSEC-signed TLSA records)');
+  });
+});
+
 describe('transport audit rules', () => {
   it('parse, and fire on the recorded verdicts only', () => {
     const t = withTransport().targets[0] as TargetResult;
