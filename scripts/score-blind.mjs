@@ -26,17 +26,29 @@ if (!file) {
 const { classify } = await import(join(dist, 'analysis/classify.js'));
 const { parseClassifyInput } = await import(join(dist, 'analysis/log-line.js'));
 
-let header = false;
+/**
+ * Columns are found by their header names, not by position: a second labeller's file with an extra
+ * leading `id` column was read one column off (every reply taken for a stage) and scored 0/N.
+ */
+const REQUIRED = ['stage', 'reply', 'outcome', 'causes'];
+let col = null;
 let right = 0;
 let total = 0;
 const misses = [];
 for (const raw of readFileSync(file, 'utf8').split('\n')) {
   if (raw.trim() === '' || raw.startsWith('#')) continue;
-  if (!header) {
-    header = true;
+  const f = raw.split('\t');
+  if (col === null) {
+    const names = f.map((h) => h.trim().toLowerCase());
+    const missing = REQUIRED.filter((n) => !names.includes(n));
+    if (missing.length > 0) {
+      console.error(`${file}: the header line has no ${missing.join(', ')} column (it reads: ${names.join(', ')})`);
+      process.exit(2);
+    }
+    col = Object.fromEntries(REQUIRED.map((n) => [n, names.indexOf(n)]));
     continue;
   }
-  const [stage, reply, outcome, causes] = raw.split('\t');
+  const [stage, reply, outcome, causes] = REQUIRED.map((n) => f[col[n]] ?? '');
   const text = reply.replace(/\\n/g, '\n');
   const p = parseClassifyInput(text, stage);
   const c = classify({ stage: p.stage ?? stage, code: p.reply.code, enhanced: p.reply.enhanced, text: p.reply.text });

@@ -25,12 +25,38 @@ interface DiffFlags {
 
 /** The run to compare B with: the newest earlier finished run with the same target set. */
 export function pickPair(runs: readonly RunRow[]): { a: RunRow; b: RunRow } | { reason: string } {
-  const done = runs.filter((r) => r.state !== 'running');
+  const done = runs.filter(comparable);
   const b = done[0];
   if (!b) return { reason: 'the store has no finished run' };
   const a = done.slice(1).find((r) => r.targetsDigest !== null && r.targetsDigest === b.targetsDigest);
   if (!a) return { reason: `no earlier run covers the same ${b.targetCount} target(s) as run ${b.id} (${b.startedAt}); nothing to compare yet` };
   return { a, b };
+}
+
+/**
+ * Whether a run can be one side of the default pair: finished, and its rows all stored. A run still
+ * `running` is being written (or its writer died); a `failed` one lost its store mid-run (a full
+ * disk: store-hook-open.ts marks it), so it holds an arbitrary part of what was probed, and
+ * compared as if complete every host it lacks would "disappear". Both are left out, with a warning
+ * (leftOut); give a run's id to compare with it anyway.
+ */
+function comparable(r: RunRow): boolean {
+  return r.state !== 'running' && r.state !== 'failed';
+}
+
+/** Why a run is not comparable (see comparable()), for the warning. */
+export function unfinishedWhy(r: RunRow): string {
+  return r.state === 'failed' ? 'its store failed mid-run, it holds part of its results' : 'not finished (still running, or its writer died)';
+}
+
+function leftOut(runs: readonly RunRow[], warn: (s: string) => void, tail = ''): void {
+  if (runs.length === 0) return;
+  const failed = runs.filter((r) => r.state === 'failed');
+  const running = runs.filter((r) => r.state !== 'failed');
+  const parts: string[] = [];
+  if (running.length > 0) parts.push(`run ${running.map((r) => r.id).join(', ')}: ${unfinishedWhy(running[0]!)}`);
+  if (failed.length > 0) parts.push(`run ${failed.map((r) => r.id).join(', ')}: ${unfinishedWhy(failed[0]!)}`);
+  warn(`left out ${parts.join('; ')}${tail}`);
 }
 
 /**
@@ -40,7 +66,7 @@ export function pickPair(runs: readonly RunRow[]): { a: RunRow; b: RunRow } | { 
  */
 function noteState(run: RunRow, warn: (s: string) => void): void {
   if (run.state === 'interrupted') warn(`run ${run.id} was interrupted before all targets finished: its results are partial`);
-  else if (run.state === 'failed') warn(`run ${run.id} failed before it finished: its results are partial`);
+  else if (run.state === 'failed') warn(`run ${run.id} failed before it finished (its store failed mid-run): its results are partial`);
 }
 
 async function sideOf(arg: string, store: () => Promise<Store>, warn: (s: string) => void): Promise<DiffSide> {
@@ -90,17 +116,15 @@ export function registerDiff(program: Command, ctx: CliContext): void {
             // writer was killed) has only some of its hosts, and compared as if complete every
             // other host "disappeared", exit 0. Give its id to compare with it anyway (warned).
             const runs = await (await getStore()).listRuns(1000);
-            const newest = runs.find((r) => r.state !== 'running');
+            const newest = runs.find(comparable);
             if (!newest) throw new UsageError(runs.length > 0 ? 'diff: the store has no finished run to compare with' : 'diff: the store has no run to compare with');
-            const skipped = runs.slice(0, runs.indexOf(newest));
-            if (skipped.length > 0) warn(`left out run ${skipped.map((r) => r.id).join(', ')}: not finished (still running, or its writer died); comparing with run ${newest.id}, the newest finished run`);
+            leftOut(runs.slice(0, runs.indexOf(newest)), warn, `; comparing with run ${newest.id}, the newest finished run`);
             noteState(newest, warn);
             sb = storeSide(await getStore(), newest);
           } else {
             const runs = await (await getStore()).listRuns(1000);
-            const firstDone = runs.findIndex((r) => r.state !== 'running');
-            const unfinished = runs.slice(0, firstDone === -1 ? runs.length : firstDone);
-            if (unfinished.length > 0) warn(`left out run ${unfinished.map((r) => r.id).join(', ')}: not finished (still running, or its writer died)`);
+            const firstDone = runs.findIndex(comparable);
+            leftOut(runs.slice(0, firstDone === -1 ? runs.length : firstDone), warn);
             const pair = pickPair(runs);
             if ('reason' in pair) {
               ctx.stderr.write(`mxprobe: diff: ${pair.reason}\n`);

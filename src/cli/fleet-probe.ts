@@ -8,6 +8,7 @@ import type { ProbeFlags } from './probe.js';
 import type { RunResult, TargetResult } from '../results.js';
 import type { RunOptions, RunSink } from '../probe/run.js';
 import type { Target } from '../targets/parse.js';
+import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../errors.js';
 import { stripControl } from '../report/sanitize.js';
 import { redactRedisUrl } from '../fleet/url.js';
@@ -18,9 +19,31 @@ export interface FleetRun {
   run(targets: AsyncIterable<Target>, options: RunOptions, sink: RunSink): Promise<boolean>;
 }
 
+/**
+ * `--ca-file` with `--queue`: the workers probe, and a fleet run checks no transport security (no
+ * MTA-STS, whose policy fetch the file's anchors serve), so the file is not used; it went without
+ * a word, even a missing one. It is read and checked as a local run checks it (transport-options.ts
+ * loadTransportCa: the same usage errors, before -o is opened), then said to be unused, on stderr
+ * even with -q, as a local run says it.
+ */
+async function checkUnusedCaFile(caFile: string, ctx: CliContext): Promise<void> {
+  if (caFile.trim() === '') throw new UsageError('--ca-file: empty path');
+  const [{ readSmallTextFile }, { parseCaBundle }] = await Promise.all([import('../io/small-file.js'), import('../transport/pkix.js')]);
+  const pem = readSmallTextFile(resolvePath(ctx.cwd, caFile), '--ca-file');
+  let n: number;
+  try {
+    n = parseCaBundle(pem).length;
+  } catch (err) {
+    throw new UsageError(`--ca-file: ${caFile}: not a PEM certificate bundle: ${(err as Error).message}`);
+  }
+  if (n === 0) throw new UsageError(`--ca-file: ${caFile} holds no PEM certificate`);
+  ctx.stderr.write(`mxprobe: warning: --ca-file ${stripControl(caFile)} is not used: a fleet run (--queue) judges no transport security (no MTA-STS, whose policy fetch its anchors serve); the workers probe with their own trust\n`);
+}
+
 export async function openFleetRun(flags: ProbeFlags, ctx: CliContext, recorded: Record<string, unknown>): Promise<FleetRun> {
   if (flags.resume !== undefined) throw new UsageError('--resume and --queue exclude each other (a fleet run re-uses finished jobs with the same --run-id instead)');
   if (flags.source?.length) throw new UsageError('--source with --queue: each worker probes from its own --source (mxprobe worker --source …)');
+  if (flags.caFile !== undefined) await checkUnusedCaFile(flags.caFile, ctx);
   const { redisSpec } = await import('../fleet/redis.js');
   const { prepareFleet } = await import('../fleet/prepare.js');
   const { recordVantages } = await import('../fleet/facts.js');

@@ -9,7 +9,7 @@ import type { CliContext } from './context.js';
 import { UsageError } from '../errors.js';
 import { changeRenderer, CHANGE_FORMATS, type ChangeFormat } from '../report/changes.js';
 import { diffHost, diffTarget } from '../store/diff.js';
-import { showHostKey, type HistoryEntry } from '../store/types.js';
+import { showHostKey, type HistoryEntry, type RunState, type Store } from '../store/types.js';
 import { choice, intOption } from './options.js';
 import { openSink, openStoreFor, storeCommand } from './store-common.js';
 
@@ -19,6 +19,31 @@ interface HistoryFlags {
   limit: number;
   expiryDays: number;
   output?: string;
+}
+
+/**
+ * The runs a history draws on that hold only part of their results, said on stderr as `diff` says
+ * them: a line of such a run may be a "change" only because the run stopped early (a host missing
+ * from it, a probe cut short). A run still `running` is being written, or its process died (killed,
+ * or a store that failed mid-run and could not even be marked failed); an `interrupted` one was
+ * stopped by a signal; a `failed` one lost its store mid-run. One line per state.
+ */
+async function notePartialRuns(store: Store, runIds: readonly number[], warn: (m: string) => void): Promise<void> {
+  const byState = new Map<RunState, number[]>();
+  for (const id of [...new Set(runIds)].sort((x, y) => x - y)) {
+    const run = await store.getRun(id);
+    if (!run || run.state === 'complete') continue;
+    let list = byState.get(run.state);
+    if (!list) byState.set(run.state, (list = []));
+    list.push(id);
+  }
+  const runs = (ids: number[]) => `run${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`;
+  const running = byState.get('running');
+  if (running) warn(`${runs(running)} ha${running.length > 1 ? 've' : 's'} not finished (still running, or its writer died): partial results`);
+  const interrupted = byState.get('interrupted');
+  if (interrupted) warn(`${runs(interrupted)} ${interrupted.length > 1 ? 'were' : 'was'} interrupted before all targets finished: partial results`);
+  const failed = byState.get('failed');
+  if (failed) warn(`${runs(failed)} failed before ${failed.length > 1 ? 'they' : 'it'} finished (the store failed mid-run): partial results`);
 }
 
 export function registerHistory(program: Command, ctx: CliContext): void {
@@ -40,6 +65,7 @@ export function registerHistory(program: Command, ctx: CliContext): void {
           const entries = await store.history(target, flags.limit);
           // The domain's own facts (MX set, MTA-STS, TLS-RPT) across runs, when it is a stored target.
           const targets = await store.targetHistory(target, flags.limit);
+          await notePartialRuns(store, [...entries.map((e) => e.runId), ...targets.map((t) => t.runId)], (m) => void ctx.stderr.write(`mxprobe: warning: ${m}\n`));
           const out = openSink(ctx, flags.output);
           const r = changeRenderer(flags.format);
           let changes = 0;

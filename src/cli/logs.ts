@@ -12,7 +12,7 @@ import { access, constants as fsConstants, stat, writeFile } from 'node:fs/promi
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Bucket } from '../logs/aggregate.js';
 import { LOG_FORMATS, type LogFormat } from '../logs/events.js';
 import { fileSource, orderRotated, streamSource, type LogSource } from '../logs/read.js';
@@ -76,7 +76,9 @@ export function registerLogs(program: Command, ctx: CliContext): void {
     .option('--until <when>', 'only events before (same forms as --since)')
     .option('--relay <name>', 'relay name for logs without a host field (Exim mainlog, Rspamd log); default: this host')
     .option('--year <yyyy>', 'year of classic syslog stamps (default: inferred from each file\'s modification time, wraps handled)')
-    .option('--top <n>', 'rows per section in table/html output', '20')
+    // The value stays a string (checked below, as before); the help shows the default as the
+    // number it is, not "20" quoted like a word.
+    .addOption(new Option('--top <n>', 'rows per section in table/html output').default('20', '20'))
     .option('--emit-targets <file>', 'write the destinations that refused us for HELO or reverse-DNS reasons as a targets file for mxprobe probe -f')
     .action(async (files: string[], flags: LogsFlags) => {
       const usage = (m: string): void => {

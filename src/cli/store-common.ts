@@ -12,7 +12,7 @@ export async function openStoreFor(flag: string | undefined, ctx: CliContext, re
   const spec = storeSpec(flag, ctx.env);
   if (spec === undefined) throw new UsageError('no store: give --store sqlite:PATH|PATH.db|postgres://… or set MXPROBE_STORE');
   try {
-    return await openStore(spec, { cwd: ctx.cwd, env: ctx.env, readOnly, ...(mustExist ? { mustExist: true } : {}) });
+    return await openStore(spec, { cwd: ctx.cwd, env: ctx.env, readOnly, ...(mustExist ? { mustExist: true } : {}), warn: (m) => void ctx.stderr.write(`mxprobe: note: ${stripControl(m)}\n`) });
   } catch (e) {
     if (e instanceof StoreError) throw new UsageError(`${storeSource(flag)}: ${e.message}`);
     throw e;

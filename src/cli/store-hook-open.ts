@@ -8,7 +8,8 @@ import { UsageError } from '../errors.js';
 import type { HostResult, TargetResult } from '../results.js';
 import { MetricsCollector } from '../store/metrics.js';
 import type { StoreSink } from '../store/sink.js';
-import { StoreError, type Store } from '../store/types.js';
+import { KeySetDigest, StoreError, targetKey, type RunWriter, type Store } from '../store/types.js';
+import type { RecordText, RowBatch } from '../store/rows.js';
 import { startWorkerRun, workerModule, type RemoteRun } from '../store/worker-sink.js';
 import { serialiseHost, serialiseTarget, type HostStrings, type TargetStrings } from '../store/serialise.js';
 import { StoreTrace } from './store-trace.js';
@@ -32,6 +33,66 @@ import type { StoreFlags, StoreHook } from './store-hook.js';
  */
 const WORKER_DEFAULT = false;
 
+/**
+ * What the store has committed of this run, counted per batch as each write resolves, and the run
+ * marked `failed` with those counts when a write failed mid-run. StoreSink stops writing at the
+ * first failure and never finishes the run row, so before this a disk-full run stayed `running`
+ * forever (qa10): `diff` and `store runs` could not tell it from a run being written now. The
+ * counts are of the rows that reached the store (a failed batch is rolled back), not of what was
+ * probed; the digest is of the stored targets' keys, so a failed run never looks like a complete
+ * run of the same targets.
+ */
+class CommittedRows {
+  hosts = 0;
+  probes = 0;
+  readonly targets = new KeySetDigest();
+
+  wrap(w: RunWriter): RunWriter {
+    // Per committed batch, not per host: array lengths, and the target keys' hashes.
+    const count = <T extends RecordText>(rows: RowBatch<T>) => {
+      this.hosts += rows.hosts.length;
+      for (const h of rows.hosts) this.probes += h.probes.length;
+      for (const t of rows.targets) this.targets.add(t.tkey);
+    };
+    return {
+      runId: w.runId,
+      writeBatch: async (h, t) => {
+        await w.writeBatch(h, t);
+        this.hosts += h.length;
+        for (const x of h) this.probes += x.host.probes.length;
+        for (const t1 of t) this.targets.add(targetKey(t1));
+      },
+      writeRows: async (rows) => {
+        await w.writeRows(rows);
+        count(rows);
+      },
+      // A packed batch's buffers are reused once the write resolved, but its arrays and keys are not.
+      ...(w.writePacked
+        ? {
+            writePacked: async (rows: RowBatch<RecordText>) => {
+              await w.writePacked!(rows);
+              count(rows);
+            },
+          }
+        : {}),
+      finish: (info) => w.finish(info),
+    };
+  }
+
+  /**
+   * After a failed write: mark the run `failed`, once. Never throws: when this fails too (the disk
+   * is still full), stderr says which run stays `running`.
+   */
+  async markFailed(w: RunWriter, finishedAt: string, label: string, say: (m: string) => void): Promise<void> {
+    try {
+      await w.finish({ finishedAt, state: 'failed', targetCount: this.targets.size, hostCount: this.hosts, probeCount: this.probes, targetsDigest: this.targets.digest() });
+      say(`store: run ${w.runId} in ${label} is marked failed: it holds ${this.hosts} host(s) of this run; the results output has them all`);
+    } catch (e) {
+      say(`store: run ${w.runId} in ${label} could not be marked failed either (${e instanceof Error ? e.message : String(e)}): it stays "running" in the store; diff leaves it out, and prune deletes it once it is a week old`);
+    }
+  }
+}
+
 /** A StoreError from opening is an input error: clear message, exit 2 (main.ts maps E_USAGE). */
 function asUsage(e: unknown, source: string): never {
   if (e instanceof StoreError) throw new UsageError(`${source}: ${e.message}`);
@@ -47,6 +108,9 @@ export async function openStoreHook(flags: StoreFlags & { quiet?: boolean; resum
   // (store/worker-sink.ts: this thread builds the rows, the worker inserts and commits). See
   // WORKER_DEFAULT for which is the default and why.
   let remote: RemoteRun | null = null;
+  /** The run's writer as the sink sees it, and what it committed (see CommittedRows). */
+  let runWriter: RunWriter | null = null;
+  const committed = new CommittedRows();
   const trace = ctx.env['MXPROBE_STORE_TRACE'] === '1' ? new StoreTrace() : null;
   trace?.mark('before the store');
   const warn = (m: string) => void ctx.stderr.write(`mxprobe: warning: ${m}\n`);
@@ -58,7 +122,8 @@ export async function openStoreHook(flags: StoreFlags & { quiet?: boolean; resum
       if (flags.resumeInto === undefined && url !== null && want) {
         remote = await startWorkerRun(url, { spec, cwd: ctx.cwd, env: { ...ctx.env }, meta: runMeta });
         const { StoreSink } = await import('../store/sink.js');
-        sink = StoreSink.over(remote.writer, { warn });
+        runWriter = committed.wrap(remote.writer);
+        sink = StoreSink.over(runWriter, { warn });
       } else {
         // Loaded only here: a run without --store never loads better-sqlite3 or pg.
         const { openStore, loadDriver } = await import('../store/open.js');
@@ -80,7 +145,8 @@ export async function openStoreHook(flags: StoreFlags & { quiet?: boolean; resum
         if (flags.resumeInto === undefined) {
           const { StoreSink } = await import('../store/sink.js');
           const w = await store.beginRun(runMeta);
-          sink = StoreSink.over(trace ? trace.writer(w) : w, { warn });
+          runWriter = committed.wrap(trace ? trace.writer(w) : w);
+          sink = StoreSink.over(runWriter, { warn });
           trace?.mark('begin run');
         }
       }
@@ -143,6 +209,7 @@ export async function openStoreHook(flags: StoreFlags & { quiet?: boolean; resum
       if (sink && remote) {
         await sink.finish(finishedAt, interrupted ? 'interrupted' : 'complete');
         lost = sink.lost;
+        if (lost && runWriter) await committed.markFailed(runWriter, finishedAt, remote.label, warn);
         await remote.close();
         if (!lost && !quiet) ctx.stderr.write(`stored as run ${sink.runId} in ${remote.label}\n`);
       }
@@ -150,6 +217,7 @@ export async function openStoreHook(flags: StoreFlags & { quiet?: boolean; resum
         await sink.finish(finishedAt, interrupted ? 'interrupted' : 'complete');
         trace?.mark('finish (flush + row)');
         lost = sink.lost;
+        if (lost && runWriter) await committed.markFailed(runWriter, finishedAt, store.label, warn);
         await store.close().catch(() => {});
         trace?.mark('close');
         if (!lost && !quiet) ctx.stderr.write(`stored as run ${sink.runId} in ${store.label}\n`);

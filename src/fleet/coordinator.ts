@@ -24,6 +24,7 @@ import type { Redis } from 'ioredis';
 import { ConnectionSet } from './bull.js';
 import type { FleetResult, Heartbeat } from './types.js';
 import { liveWorkers, prepareFleet, type PreparedFleet } from './prepare.js';
+import { RepeatLimiter } from './quiet-log.js';
 
 export interface FleetRunConfig {
   redis: RedisSpec;
@@ -157,6 +158,9 @@ export async function runFleet(
     await finishTarget(ref.input);
   };
 
+  // ioredis reports each reconnect attempt while Redis is down (about two lines a second between
+  // a vantage's queue and events connections): once a minute with a count (quiet-log.ts).
+  const noisy = new RepeatLimiter(cfg.log);
   // A serial chain: events arrive concurrently, the sink is written one record at a time.
   let chain = Promise.resolve();
   const serial = (f: () => Promise<void>) => {
@@ -167,7 +171,7 @@ export async function runFleet(
   try {
     for (const v of vantages) {
       const q = new Queue(queueName(v), { connection: conns.make() });
-      q.on('error', (err) => cfg.log(`queue ${v}: ${err.message}`));
+      q.on('error', (err) => noisy.say(`queue ${v}: ${err.message}`));
       queues.set(v, q);
       // Events are read from the stream position taken here, before any job of this run is added.
       // QueueEvents' default start is '$' (entries after its first XREAD), and that first XREAD
@@ -177,7 +181,7 @@ export async function runFleet(
       // through a Redis restart instead of failing the run with an internal error.
       const evConn = conns.make();
       const ev = new QueueEvents(queueName(v), { connection: evConn, lastEventId: await eventsCursor(evConn, q.toKey('events')) });
-      ev.on('error', (err) => cfg.log(`events ${v}: ${err.message}`));
+      ev.on('error', (err) => noisy.say(`events ${v}: ${err.message}`));
       ev.on('completed', ({ jobId: id, returnvalue }) => void serial(() => accept(id, typeof returnvalue === 'string' ? safeParse(returnvalue) : returnvalue)));
       ev.on('failed', ({ jobId: id, failedReason }) =>
         void serial(async () => {
@@ -290,7 +294,7 @@ export async function runFleet(
               for (const x of todo) await serial(() => giveUp(x.id, `could not enqueue: ${(err as Error).message}`));
               break;
             }
-            cfg.log(`enqueue ${v}: ${(err as Error).message}; retrying`);
+            noisy.say(`enqueue ${v}: ${(err as Error).message}; retrying`);
             await new Promise((r) => setTimeout(r, 1000));
           }
         }
@@ -354,6 +358,7 @@ export async function runFleet(
     await bounded(Promise.allSettled(events.map((e) => e.close())), CLOSE_MS, undefined);
     await bounded(Promise.allSettled([...queues.values()].map((q) => q.close())), CLOSE_MS, undefined);
     conns.close();
+    noisy.close();
     redis.disconnect();
   }
   return { runId, vantages, heartbeats, missing, deadVantages, completed };

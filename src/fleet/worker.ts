@@ -25,6 +25,7 @@ import { FleetLeases } from './lease.js';
 import { checkRedis, commandClient, type RedisSpec } from './redis.js';
 import { ConnectionSet } from './bull.js';
 import { KEY_PREFIX, type FleetResult, type Heartbeat } from './types.js';
+import { RepeatLimiter } from './quiet-log.js';
 
 
 /** After the last job in flight, how long close() waits for Redis before dropping the connections. */
@@ -62,6 +63,9 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     const r = await lint({ helo: cfg.helo, sourceIp: source }, cfg.resolver);
     lintRows.push({ sourceIp: source, failed: r.failed, problems: r.checks.filter((c) => c.status === 'fail' || c.status === 'warn') });
   }
+  // Redis outage noise (a failed beat every heartbeat, a queue error every 2 s): once a minute
+  // with a count (quiet-log.ts). Job lines (start, done, failed) are each news and go as they come.
+  const noisy = new RepeatLimiter(cfg.log);
   const startedAt = new Date().toISOString();
   const hbKey = `${KEY_PREFIX}hb:${cfg.vantage}:${id}`;
   const beat = async () => {
@@ -69,7 +73,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     try {
       await redis.set(hbKey, JSON.stringify(hb), 'PX', cfg.heartbeatMs * 3);
     } catch (err) {
-      cfg.log(`heartbeat failed (Redis unreachable?): ${(err as Error).message}`);
+      noisy.say(`heartbeat failed (Redis unreachable?): ${(err as Error).message}`);
     }
   };
   await beat();
@@ -178,7 +182,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     failed++;
     cfg.log(`failed ${job?.id ?? '?'}: ${err.message}`);
   });
-  worker.on('error', (err) => cfg.log(`queue error: ${err.message}`));
+  worker.on('error', (err) => noisy.say(`queue error: ${err.message}`));
   await worker.waitUntilReady();
   cfg.log(`worker ${id} for vantage ${cfg.vantage} ready (helo ${cfg.helo}, sources ${cfg.sources.map((s) => s ?? 'system').join(', ')})`);
 
@@ -209,6 +213,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
       }
       conns.close();
       redis.disconnect();
+      noisy.close();
     },
   };
 }

@@ -39,8 +39,23 @@ export interface ChangeRenderer {
   footer(f: ChangeFooter): string;
 }
 
+/** Server text longer than this (code points) is cut in table, markdown and HTML; JSON keeps it whole. */
+const TEXT_MAX = 400;
+
 function text(s: string): string {
-  return truncate(stripControl(s), 400);
+  return truncate(stripControl(s), TEXT_MAX);
+}
+
+/**
+ * A cell of the HTML page: cut as text() cuts, then escaped, with the full length said. A 1 MB
+ * banner stored once made a 1 MB page of one cell (qa10); the whole text stays in `--format json`.
+ */
+function html(s: string): string {
+  const cut = truncate(s, TEXT_MAX);
+  if (cut === s) return escapeHtml(s);
+  let n = 0;
+  for (const _ of s) n++;
+  return `${escapeHtml(cut)} <small>(cut: ${n} characters in all)</small>`;
 }
 
 function mdCell(s: string): string {
@@ -84,9 +99,9 @@ export function changeRenderer(format: ChangeFormat): ChangeRenderer {
     case 'html':
       return {
         header: (m) =>
-          `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(m.title)}</title>\n<style>body{font:14px system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}tr.v td{background:#fee}</style></head><body>\n<h1>${escapeHtml(m.title)}</h1>\n<ul>${Object.entries(m.info).map(([k, v]) => `<li>${escapeHtml(k)}: ${escapeHtml(String(v))}</li>`).join('')}</ul>\n<table><thead><tr><th>when</th><th>where</th><th>change</th><th>rules</th></tr></thead><tbody>\n`,
+          `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(truncate(m.title, TEXT_MAX))}</title>\n<style>body{font:14px system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}tr.v td{background:#fee}</style></head><body>\n<h1>${html(m.title)}</h1>\n<ul>${Object.entries(m.info).map(([k, v]) => `<li>${escapeHtml(k)}: ${html(String(v))}</li>`).join('')}</ul>\n<table><thead><tr><th>when</th><th>where</th><th>change</th><th>rules</th></tr></thead><tbody>\n`,
         row: (r) =>
-          `<tr${r.violates.length ? ' class="v"' : ''}><td>${escapeHtml(r.when ?? '')}</td><td>${escapeHtml(r.where)}</td><td>${escapeHtml(describeChange(r.change))}</td><td>${escapeHtml(r.violates.join(', '))}</td></tr>\n`,
+          `<tr${r.violates.length ? ' class="v"' : ''}><td>${escapeHtml(r.when ?? '')}</td><td>${html(r.where)}</td><td>${html(describeChange(r.change))}</td><td>${escapeHtml(r.violates.join(', '))}</td></tr>\n`,
         footer: (f) => `</tbody></table>\n<p>${escapeHtml(f.note)}</p>\n</body></html>\n`,
       };
   }

@@ -373,6 +373,11 @@ export function diffTarget(a: Omit<TargetResult, 'hosts'> | null, b: Omit<Target
   if (a === null && b === null) return [];
   if (a === null) return [{ kind: 'target-added' }];
   if (b === null) return [{ kind: 'target-removed' }];
+  // A target a run never started (dns `not-tried`: the run was interrupted before it) has no
+  // lookup, MX set or transport facts in that run: nothing to compare, never "not-tried → ok".
+  // Its hosts, absent from that run, still show as appeared or disappeared, and the run's own
+  // warning says its results are partial.
+  if (a.dns.status === 'not-tried' || b.dns.status === 'not-tried') return [];
   const out: Change[] = [];
   if (a.dns.status !== b.dns.status) out.push({ kind: 'dns-changed', before: a.dns.status, after: b.dns.status });
   // Compare MX sets only when both lookups answered: a timeout is not "the MX set became empty".

@@ -245,8 +245,10 @@ async function importNdjson(store: Store, path: string, opts: ImportOptions): Pr
       interrupted = truncated = true;
       opts.warn(`${path}:${(bad as { line: number }).line}: last line is truncated (interrupted run); ignored`);
     }
-    // Targets the run never started and no resumed part redid: stored as the run listed them.
-    for (const t of notStarted.values()) await batcher.target(t);
+    // Targets the run never started and no resumed part redid are not stored, as `probe --store`
+    // never stores them and SummaryBuilder leaves them out: a row with dns `not-tried` read as a
+    // target whose lookup changed (`diff`: "dns-changed not-tried → ok" against the next run).
+    if (notStarted.size > 0) opts.warn(`${path}: ${notStarted.size} target(s) the run never started (dns not-tried) are not stored`);
     // Hosts whose target never finished: keep them under a target rebuilt from the host record.
     for (const { first: t, port, hosts } of open.values()) {
       await batcher.target({ input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, port, dns: { status: 'ok', detail: 'target record missing (interrupted run)' }, mx: t.mx, hosts: [] } as TargetResult);
@@ -325,6 +327,7 @@ async function importJson(store: Store, path: string, opts: ImportOptions): Prom
     return b;
   };
   return orDiscard(() => b, path, async () => {
+    let notStarted = 0;
     const sc = new JsonDocumentScanner();
     let truncated = false;
     try {
@@ -346,7 +349,9 @@ async function importJson(store: Store, path: string, opts: ImportOptions): Prom
             checkHost(h, `${where}.hosts[${j}]`);
             await batcher.host({ ikey: null, host: h as HostResult, target: info });
           }
-          await batcher.target({ ...target, hosts: [] });
+          // A target the run never started (dns not-tried, no hosts): not stored, as in NDJSON above.
+          if (target.dns?.status === 'not-tried' && target.hosts.length === 0) notStarted++;
+          else await batcher.target({ ...target, hosts: [] });
         }
       }
       sc.end();
@@ -359,6 +364,7 @@ async function importJson(store: Store, path: string, opts: ImportOptions): Prom
     }
     if (!head.sawTargets && !truncated) throw new ResultsInputError(`${path}: missing "targets" array`);
     const batcher = await begin();
+    if (notStarted > 0) opts.warn(`${path}: ${notStarted} target(s) the run never started (dns not-tried) are not stored`);
     const interrupted = truncated || head.interrupted === true;
     if (head.interrupted === true) opts.warn(`${path}: the run was interrupted before all targets finished`);
     await batcher.finish(typeof head.finishedAt === 'string' ? head.finishedAt : String(head.startedAt), interrupted);

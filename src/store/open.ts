@@ -30,6 +30,8 @@ export interface OpenStoreOptions {
   backgroundCheckpoint?: boolean;
   /** ... once this many bytes of rows were committed (default 1 MB). */
   checkpointAfterBytes?: number;
+  /** A reader's notes on how it opened the store (SQLite: immutable, sqlite.ts openReader). */
+  warn?: (message: string) => void;
 }
 
 /** How long an SQLite writer waits for a lock held by another process (MXPROBE_STORE_BUSY_MS). */
@@ -52,7 +54,7 @@ export async function openStore(spec: string, opts: OpenStoreOptions): Promise<S
   const u = parseStoreUrl(spec, opts.cwd);
   if (u.kind === 'sqlite') {
     const { openSqliteStore } = await import('./sqlite.js');
-    return openSqliteStore(u.path, { busyTimeoutMs: busyMs(opts.env), ...(opts.readOnly ? { readOnly: true } : {}), ...(opts.mustExist ? { mustExist: true } : {}), ...(opts.backgroundCheckpoint ? { backgroundCheckpoint: true } : {}), ...(opts.checkpointAfterBytes !== undefined ? { checkpointAfterBytes: opts.checkpointAfterBytes } : {}) });
+    return openSqliteStore(u.path, { busyTimeoutMs: busyMs(opts.env), ...(opts.readOnly ? { readOnly: true } : {}), ...(opts.mustExist ? { mustExist: true } : {}), ...(opts.backgroundCheckpoint ? { backgroundCheckpoint: true } : {}), ...(opts.checkpointAfterBytes !== undefined ? { checkpointAfterBytes: opts.checkpointAfterBytes } : {}), ...(opts.warn ? { warn: opts.warn } : {}) });
   }
   const { openPgStore } = await importPg();
   return openPgStore(u.url, { connectTimeoutMs: 10_000, ...(opts.readOnly ? { readOnly: true } : {}) });

@@ -4,7 +4,8 @@
  * of hosts, prepared statements. Opening checks that the file is a database and writable, so a
  * read-only or corrupt file is a clear error before any probing starts.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, rmSync, statSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { lazyCheckpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
@@ -28,6 +29,8 @@ export interface SqliteOptions {
   backgroundCheckpoint?: boolean;
   /** Start that thread once this many bytes of rows were committed (default 1 MB, checkpointer.ts). */
   checkpointAfterBytes?: number;
+  /** Where a reader says how it had to open the file (an immutable open, see openReader). */
+  warn?: (message: string) => void;
 }
 
 function sqliteCode(e: unknown): string {
@@ -130,14 +133,15 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
     return err;
   };
   try {
-    db = new Database(path, { fileMustExist: opts.readOnly === true, timeout: opts.busyTimeoutMs });
+    db = opts.readOnly ? openReader(path, opts) : new Database(path, { timeout: opts.busyTimeoutMs });
   } catch (e) {
     if (opts.readOnly && /does not exist/i.test(String(e))) throw new StoreError('E_STORE_NOT_FOUND', `store ${path} does not exist (write one with: mxprobe probe … --store ${path})`, { cause: e });
     throw failed(e);
   }
   try {
-    // Reading the schema is the first touch of the file: a corrupt header fails here.
-    db.pragma('schema_version');
+    // Reading the schema is the first touch of the file: a corrupt header fails here (a reader's
+    // was read in openReader already).
+    if (!opts.readOnly) db.pragma('schema_version');
     db.pragma('foreign_keys = ON');
     if (!opts.readOnly) {
       // A new store gets larger pages than SQLite's default 4 KiB (sqlite.org/pragma.html#pragma_page_size;
@@ -175,6 +179,90 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
   }
   const ck = opts.backgroundCheckpoint === true && !opts.readOnly ? lazyCheckpointer({ path, busyTimeoutMs: opts.busyTimeoutMs }, opts.checkpointAfterBytes) : null;
   return new SqliteStore(db, path, opts.busyTimeoutMs, schema, ck);
+}
+
+function isReadOnlyRefusal(e: unknown): boolean {
+  const code = sqliteCode(e);
+  return code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM';
+}
+
+/**
+ * Open a store only to read it (diff, history, store runs): SQLITE_OPEN_READONLY, so a store on a
+ * read-only mount, or one owned by another user (a cron job's root-owned audit.db read by an admin),
+ * can be read. A store is in WAL mode, and a WAL reader needs the -shm index beside the file: when
+ * it exists (a writer is active, or was killed) SQLite reads it even without write access
+ * (sqlite.org/wal.html#readonly, since 3.22.0); when it does not and the directory is not writable,
+ * SQLite cannot create it and refuses (SQLITE_READONLY_DIRECTORY or SQLITE_CANTOPEN). Then, and
+ * only if there is no -wal with content, the file is opened `immutable=1` (sqlite.org/uri.html#uriimmutable):
+ * no locks, no -shm, no WAL read. That is exact here: with no WAL every committed transaction is in
+ * the database file, and no writer can be working in a directory nobody may create its -wal in.
+ * With a -wal that has content, immutable would silently miss the transactions in it (tried: "no
+ * such table" on a store whose first commit was still in its WAL), so that case is an error that
+ * says what to do.
+ */
+function openReader(path: string, opts: SqliteOptions): Db {
+  let db: Db | undefined;
+  try {
+    db = withUriFilenames(() => new Database(path, { readonly: true, fileMustExist: true, timeout: opts.busyTimeoutMs }));
+    db.pragma('schema_version');
+    return db;
+  } catch (e) {
+    db?.close();
+    if (!isReadOnlyRefusal(e)) throw e;
+    try {
+      accessSync(path, fsConstants.R_OK);
+    } catch (ea) {
+      throw new StoreError('E_STORE_OPEN', `store ${path}: open to read: cannot read the file (${(ea as NodeJS.ErrnoException).code ?? String(ea)})`, { cause: ea });
+    }
+    const walBytes = fileSize(`${path}-wal`);
+    if (walBytes > 0) {
+      throw new StoreError(
+        'E_STORE_OPEN',
+        `store ${path}: open to read: ${e instanceof Error ? e.message : String(e)}; its WAL (${path}-wal, ${walBytes} bytes) holds transactions that need ${path}-shm, which cannot be created here: read it where its directory is writable, or have its writer close it first (that folds the WAL into the file)`,
+        { cause: e },
+      );
+    }
+    try {
+      db = openImmutable(path, opts.busyTimeoutMs);
+      db.pragma('schema_version');
+    } catch (e2) {
+      db?.close();
+      throw new StoreError('E_STORE_OPEN', `store ${path}: open to read: ${e instanceof Error ? e.message : String(e)}, and the file could not be opened immutable either (${e2 instanceof Error ? e2.message : String(e2)}); copy it into a writable directory and read the copy`, { cause: e2 });
+    }
+    opts.warn?.(`store ${path}: its directory is not writable, so it was opened immutable (no lock file): a run writing to it now would not be seen`);
+    return db;
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * better-sqlite3 compiles SQLite with SQLITE_USE_URI=0 and turns URI filenames on only when the
+ * environment says SQLITE_USE_URI=1 at the moment it loads its addon: once per process, at the
+ * first `new Database`. A reader's first open is therefore made with the variable set, and it is
+ * taken away again at once. A store path is absolute (open.ts), so no path in the process starts
+ * with "file:" and reads differently. If the addon was loaded before without it (a process that
+ * opened another database first), the immutable open fails (SQLITE_CANTOPEN) and the caller says so.
+ */
+function withUriFilenames<T>(f: () => T): T {
+  const was = process.env['SQLITE_USE_URI'];
+  if (was === undefined) process.env['SQLITE_USE_URI'] = '1';
+  try {
+    return f();
+  } finally {
+    if (was === undefined) delete process.env['SQLITE_USE_URI'];
+  }
+}
+
+function openImmutable(path: string, busyMs: number): Db {
+  // pathToFileURL percent-encodes '?', '#' and '%' in the path, as a URI filename needs.
+  return new Database(`${pathToFileURL(path).href}?immutable=1`, { readonly: true, fileMustExist: true, timeout: busyMs });
 }
 
 /**

@@ -21,3 +21,14 @@ describe('--help lists the output formats', () => {
     });
   }
 });
+
+describe('logs --help', () => {
+  it('shows --top\'s default as a number, like the other numeric defaults (it said "20", quoted)', async () => {
+    const help = await runCliProcess(['logs', '--help']);
+    expect(help.code).toBe(0);
+    const text = help.stdout.replace(/\s+/g, ' ');
+    expect(text).toContain('--top <n> rows per section in table/html output (default: 20)');
+    // Control: a word default is still quoted.
+    expect(text).toMatch(/--format <format> .*\(default: "table"\)/);
+  });
+});

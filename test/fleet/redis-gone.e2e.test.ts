@@ -20,6 +20,16 @@ if (missing && CI) throw new Error(`fleet redis-gone under CI=true: ${missing}`)
 
 const GOOD = '127.0.0.10';
 
+/** Lines of a log that occur more than once (a timestamp prefix, if any, left out). */
+function repeated(log: string): string[] {
+  const seen = new Map<string, number>();
+  for (const l of log.split('\n')) {
+    const k = l.replace(/^\S*\d{2}:\d{2}:\d{2}\S*\s+/, '');
+    if (k.trim() !== '') seen.set(k, (seen.get(k) ?? 0) + 1);
+  }
+  return [...seen].filter(([, n]) => n > 1).map(([k, n]) => `${n}x ${k}`);
+}
+
 async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
@@ -59,7 +69,8 @@ describe.skipIf(missing !== null && !CI)('Redis stopped for good mid-run (loopba
     workers.push(w);
     const out = join(dir, 'gone.ndjson');
     const started = Date.now();
-    const child = spawn(process.execPath, [BIN, 'probe', '--queue', redis.url, '--vantages', 'relay1', '--format', 'ndjson', '-o', out, '--quiet', '--wait', '6', '--stop-after', 'ehlo', '--deadline', '40000', '--timeout', '35000', '--resolver', dns.address, `${receiver.host}:${receiver.port}`], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Not --quiet: the fleet's log lines (the Redis errors among them) are what is counted below.
+    const child = spawn(process.execPath, [BIN, 'probe', '--queue', redis.url, '--vantages', 'relay1', '--format', 'ndjson', '-o', out, '--wait', '6', '--stop-after', 'ehlo', '--deadline', '40000', '--timeout', '35000', '--resolver', dns.address, `${receiver.host}:${receiver.port}`], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.stdout.resume();
@@ -78,6 +89,12 @@ describe.skipIf(missing !== null && !CI)('Redis stopped for good mid-run (loopba
     const lines = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string });
     expect(lines[0]?.type).toBe('run');
     expect(lines.at(-1)?.type).toBe('summary');
+    // Redis was down for the last ~25 s of the run: ioredis reported every reconnect attempt of the
+    // queue and events connections (~2 lines a second, qa10). Each error line now comes once, and
+    // again only a minute later with a count.
+    expect(stderr).toMatch(/fleet: (queue|events) relay1: .*ECONNREFUSED/);
+    expect(repeated(stderr)).toEqual([]);
+    expect(repeated(w.log())).toEqual([]);
   }, 90_000);
 
   it('a worker with no job in flight ends on SIGTERM, exit 0, although Redis is gone', async () => {
@@ -86,6 +103,8 @@ describe.skipIf(missing !== null && !CI)('Redis stopped for good mid-run (loopba
     await redis.stop();
     // Let it notice: its heartbeat and BullMQ's blocking read now fail and retry.
     await until(() => /ECONNREFUSED|heartbeat failed/.test(w.log()), 20_000);
+    // Five seconds more of outage: ten failed heartbeats (every 500 ms), two or three queue errors.
+    await new Promise((r) => setTimeout(r, 5000));
     const started = Date.now();
     const killer = setTimeout(() => w.child.kill('SIGKILL'), 40_000);
     const code = await w.stop('SIGTERM');
@@ -93,5 +112,10 @@ describe.skipIf(missing !== null && !CI)('Redis stopped for good mid-run (loopba
     expect(code, w.log().slice(-2000)).toBe(0);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(w.log()).toMatch(/stopped \(0 completed, 0 failed\)/);
+    // Said once each (quiet-log.ts); the count of the held-back ones comes when the worker stops.
+    // Before: one line per failed beat, ten or more here.
+    expect(w.log().match(/heartbeat failed/g)?.length ?? 0).toBeLessThanOrEqual(4);
+    expect(w.log()).toMatch(/heartbeat failed \(Redis unreachable\?\): .* \(repeated \d+ times in the last minute\)/);
+    expect(repeated(w.log())).toEqual([]);
   }, 90_000);
 });

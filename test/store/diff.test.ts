@@ -121,6 +121,16 @@ describe('diffTarget', () => {
     b.dns = { status: 'timeout' };
     expect(kinds(diffTarget(a, b))).toEqual(['dns-changed']);
   });
+
+  it('a target one run never started (dns not-tried, an interrupted run) is not a DNS or MX change', () => {
+    const started = sampleTarget();
+    const never = { ...sampleTarget(), dns: { status: 'not-tried' as const, detail: 'run interrupted' }, mx: [], hosts: [] };
+    // A store written before import skipped them holds such rows: "dns-changed not-tried → ok" was reported.
+    expect(diffTarget(never, started)).toEqual([]);
+    expect(diffTarget(started, never)).toEqual([]);
+    // Control: a lookup that ran and failed is still a change.
+    expect(kinds(diffTarget({ ...started, dns: { status: 'timeout' } }, started))).toEqual(['dns-changed']);
+  });
 });
 
 describe('parseChangeRules', () => {

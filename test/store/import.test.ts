@@ -33,7 +33,8 @@ async function importWhole(store: Store, file: string): Promise<number> {
   const sink = await StoreSink.start(store, { startedAt: run.startedAt, toolVersion: run.tool.version, options: run.options, vantage: null, source: file }, { warn: (m) => expect.fail(m), batchSize: 3 });
   for (const t of run.targets) {
     for (const h of t.hosts) await sink.host(h, { input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, mx: t.mx });
-    await sink.target(t);
+    // A target the run never started is not stored (cli/probe.ts gives it no store row).
+    if (t.dns.status !== 'not-tried') await sink.target(t);
   }
   await sink.finish(run.finishedAt, interrupted ? 'interrupted' : 'complete');
   return sink.runId;
@@ -185,6 +186,14 @@ function notStartedThenResumedFile(): string {
   return p;
 }
 
+/** The same interrupted part with no --resume after it: example.com was never started, and stays so. */
+function notStartedFile(): string {
+  const lines = readFileSync(notStartedThenResumedFile(), 'utf8').split('\n');
+  const p = join(dir, 'not-started.ndjson');
+  writeFileSync(p, `${lines.slice(0, lines.findIndex((l) => l.includes('"type":"resume"'))).join('\n')}\n`);
+  return p;
+}
+
 const cases: Array<[string, () => string]> = [
   ['sample JSON', () => join(FIX, 'sample-run.json')],
   ['sample NDJSON', () => join(FIX, 'sample-run.ndjson')],
@@ -196,6 +205,7 @@ const cases: Array<[string, () => string]> = [
   ['three records of one host, the target record in the first and last part', () => threePartsFile(true)],
   ['a resumed part cut before its target record', resumeCutBeforeTargetFile],
   ['a target never started, then probed by the resumed part', notStartedThenResumedFile],
+  ['a target never started (interrupted, not resumed)', notStartedFile],
 ];
 
 describe('streamed import = whole-file import (SQLite)', () => {
@@ -232,6 +242,43 @@ describe('streamed import = whole-file import (SQLite)', () => {
       const ex = stored.filter((t) => t.input === 'example.com');
       expect(ex).toHaveLength(1);
       expect(ex[0]!.dns.status).not.toBe('not-tried');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a target the interrupted run never started is not stored (no dns not-tried row), and the import says so', async () => {
+    const s = sqlite();
+    try {
+      const warnings: string[] = [];
+      const r = await importResultsFile(s, notStartedFile(), { warn: (m) => warnings.push(m), batchSize: 1 });
+      expect(r.interrupted).toBe(true);
+      const stored: string[] = [];
+      for (const t of await s.targetPage(r.runId, null, 100)) stored.push(`${(t.target as unknown as { input: string }).input} ${(t.target as unknown as { dns: { status: string } }).dns.status}`);
+      expect(stored.some((x) => x.startsWith('example.com '))).toBe(false);
+      expect(stored.some((x) => x.endsWith(' not-tried'))).toBe(false);
+      expect(stored.length).toBeGreaterThan(0);
+      expect(r.targets).toBe(stored.length);
+      expect(warnings).toContain(`${join(dir, 'not-started.ndjson')}: 1 target(s) the run never started (dns not-tried) are not stored`);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('the same in a JSON document', async () => {
+    const ndjson = notStartedFile();
+    const { run } = await loadResultsDetailed(ndjson);
+    expect(run.targets.find((t) => t.input === 'example.com')?.dns.status).toBe('not-tried');
+    const json = join(dir, 'not-started.json');
+    writeFileSync(json, JSON.stringify(run));
+    const s = sqlite();
+    try {
+      const warnings: string[] = [];
+      const r = await importResultsFile(s, json, { warn: (m) => warnings.push(m), batchSize: 1 });
+      const inputs = (await s.targetPage(r.runId, null, 100)).map((t) => (t.target as unknown as { input: string }).input);
+      expect(inputs).not.toContain('example.com');
+      expect(inputs.length).toBe(run.targets.length - 1);
+      expect(warnings).toContain(`${json}: 1 target(s) the run never started (dns not-tried) are not stored`);
     } finally {
       await s.close();
     }
