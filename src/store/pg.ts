@@ -80,27 +80,21 @@ const J = (param: string): string => `json_array_elements_text(${param}::json)`;
  * arrays (JSON.stringify is native; pg's own text[] serialisation escapes element by element in
  * JavaScript, ~7 times slower). ROWS FROM zips the per-column sets row by row, as a
  * multi-argument unnest does (PostgreSQL docs, "Table Functions").
- *
- * The host ids: `ids` takes $3 values of the hosts' identity sequence, in ordinal order, as one
- * array, and each host row (ordinal o) and each of its probes (ho = o) reads its id as a[o]: the
- * id the host with that ordinal got through a join on the ordinal until session 11. That join
- * (hash or merge, the planner's choice) copied every probe row, records included, into a hash
- * table or a sort on the server: ~9% of the server's CPU per batch in a profile of 100k hosts
- * (bench/results/store-2026-12-01-storeperf9.md). The subscript is one InitPlan and an O(1)
- * array access per row; the rows are inserted in the order given (probes by host, then seq).
  */
 const WRITE_BATCH_SQL = `WITH ids AS MATERIALIZED (
-  SELECT array_agg(id ORDER BY o) AS a FROM (SELECT nextval(pg_get_serial_sequence('hosts', 'id')) AS id, o FROM generate_series(1, $3::int) AS o) s
+  SELECT nextval(pg_get_serial_sequence('hosts', 'id')) AS id, o FROM generate_series(1, $3::int) AS o
 ), h AS (
   INSERT INTO hosts (id, run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record, brief)
-  SELECT (SELECT a FROM ids)[u.o], $1::bigint, u.hkey, u.tkey, u.ti, u.d, u.ex, u.ip, u.port::int, u.fam::int, u.rec, u.brief
+  SELECT ids.id, $1::bigint, u.hkey, u.tkey, u.ti, u.d, u.ex, u.ip, u.port::int, u.fam::int, u.rec, u.brief
   FROM ROWS FROM (${J('$4')}, ${J('$5')}, ${J('$6')}, ${J('$7')}, ${J('$8')}, ${J('$9')}, ${J('$10')}, ${J('$11')}, unnest(${UNPACK('$12')}), unnest(${UNPACK('$13')})) WITH ORDINALITY AS u(hkey, tkey, ti, d, ex, ip, port, fam, rec, brief, o)
+  JOIN ids ON ids.o = u.o
   RETURNING 1
 ), p AS (
   INSERT INTO probes (run_id, vantage, host_id, seq, domain, exchange, ip, port, identity_kind, identity_name, source, status, outcome, stage, code, cause, tls_version, cert_fingerprint, cert_not_after, starttls_offered, record)
-  SELECT $1::bigint, $2::text, (SELECT a FROM ids)[u.ho::int], u.seq::int, u.d, u.ex, u.ip, u.port::int, u.ik, u.iname, u.src, u.st, u.oc, u.stage, u.code::int, u.cause, u.tv, u.fp, u.na, u.stls::boolean, u.rec
+  SELECT $1::bigint, $2::text, ids.id, u.seq::int, u.d, u.ex, u.ip, u.port::int, u.ik, u.iname, u.src, u.st, u.oc, u.stage, u.code::int, u.cause, u.tv, u.fp, u.na, u.stls::boolean, u.rec
   FROM ROWS FROM (${Array.from({ length: 18 }, (_, i) => J(`$${14 + i}`)).join(', ')}, unnest(${UNPACK('$32')}))
     AS u(ho, seq, d, ex, ip, port, ik, iname, src, st, oc, stage, code, cause, tv, fp, na, stls, rec)
+  JOIN ids ON ids.o = u.ho::int
   RETURNING 1
 ), t AS (
   INSERT INTO targets (run_id, tkey, input, origin, kind, domain, port, dns_status, record)
@@ -249,7 +243,7 @@ class PgStore implements Store {
         // come from the identity's sequence in the `ids` CTE, joined by ordinal, so each probe
         // row knows its host without relying on the order of RETURNING. A named (prepared)
         // statement: PostgreSQL parses and plans it once per connection, not once per batch.
-        await pool.query({ name: 'mxprobe-write-batch-4', text: WRITE_BATCH_SQL, values });
+        await pool.query({ name: 'mxprobe-write-batch-3', text: WRITE_BATCH_SQL, values });
       });
     const writeRows = (rows: RowBatch): Promise<void> =>
       send(batchParams(id, vantage, rows, (records) => packJson(records)));
