@@ -140,6 +140,14 @@ async function startPg() {
       }
       return t / tick;
     },
+    /**
+     * CHECKPOINT: the dirty buffers and WAL of the runs so far written out now. Called before and after each
+     * timed --store postgres run, so the cluster CPU of its window is its own: without it the writes a run
+     * left behind were flushed in the next run's window (the rounds run pg-before, then pg, so the order favoured one build).
+     */
+    checkpoint() {
+      spawnSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'psql'), '-h', dir, '-p', String(port), '-U', 'postgres', '-Atq', '-c', 'CHECKPOINT'], { encoding: 'utf8' });
+    },
     url() {
       const db = `b${++n}`;
       as(join(PG_BIN, 'createdb'), ['-h', dir, '-p', String(port), '-U', 'postgres', db]);
@@ -236,21 +244,27 @@ async function main() {
       runs.sq.push(await timed([...base, '-o', join(work, `p1-${r}.ndjson`), '--store', sqDb]));
       if (CLI_BEFORE) runs.sqB.push(await timed([...base, '-o', join(work, `p5-${r}.ndjson`), '--store', sqBDb], {}, CLI_BEFORE));
       if (pgBUrl) {
+        pg.checkpoint();
         const c0 = pg.cpuS();
         const x = await timed([...base, '-o', join(work, `p6-${r}.ndjson`), '--store', pgBUrl], {}, CLI_BEFORE);
+        pg.checkpoint();
         x.serverCpuS = pg.cpuS() - c0;
         runs.pgB.push(x);
       }
       if (WITH_WORKER) runs.sqW.push(await timed([...base, '-o', join(work, `p3-${r}.ndjson`), '--store', sqWDb], W));
       if (pgUrl) {
+        pg.checkpoint();
         const c0 = pg.cpuS();
         const x = await timed([...base, '-o', join(work, `p2-${r}.ndjson`), '--store', pgUrl]);
+        pg.checkpoint();
         x.serverCpuS = pg.cpuS() - c0;
         runs.pg.push(x);
       }
       if (pgUrl && WITH_WORKER) {
+        pg.checkpoint();
         const c0 = pg.cpuS();
         const x = await timed([...base, '-o', join(work, `p4-${r}.ndjson`), '--store', pgUrl], W);
+        pg.checkpoint();
         x.serverCpuS = pg.cpuS() - c0;
         runs.pgW.push(x);
       }
@@ -283,7 +297,7 @@ async function main() {
     if (CLI_BEFORE) row('probe-slowdown-sqlite-before', `probe ${FARM} hosts, --store sqlite with ${CLI_BEFORE} vs none, median of ${ROUNDS}`, runs.sqB);
     if (pgBUrl) row('probe-slowdown-pg-before', `probe ${FARM} hosts, --store postgres with ${CLI_BEFORE} vs none, median of ${ROUNDS}`, runs.pgB);
     // Every round, for the interleaving: CPU s of each configuration in order.
-    rows.push({ id: 'probe-rounds', what: 'CPU s per round (user+sys of the probe process)', rounds: Object.fromEntries(Object.entries(runs).filter(([, xs]) => xs.length > 0).map(([k, xs]) => [k, xs.map((x) => round(x.cpuS, 2))])), wallRounds: Object.fromEntries(Object.entries(runs).filter(([, xs]) => xs.length > 0).map(([k, xs]) => [k, xs.map((x) => round(x.wallS, 2))])), load: loadavg()[0] });
+    rows.push({ id: 'probe-rounds', what: 'CPU s per round (user+sys of the probe process)', rounds: Object.fromEntries(Object.entries(runs).filter(([, xs]) => xs.length > 0).map(([k, xs]) => [k, xs.map((x) => round(x.cpuS, 2))])), wallRounds: Object.fromEntries(Object.entries(runs).filter(([, xs]) => xs.length > 0).map(([k, xs]) => [k, xs.map((x) => round(x.wallS, 2))])), serverRounds: Object.fromEntries(Object.entries(runs).filter(([, xs]) => xs.some((x) => x.serverCpuS !== undefined)).map(([k, xs]) => [k, xs.map((x) => round(x.serverCpuS, 2))])), load: loadavg()[0] });
     if (WITH_WORKER) {
     const si = { wallS: med(runs.sqW, (x) => x.wallS), cpuS: med(runs.sqW, (x) => x.cpuS), rssMb: med(runs.sqW, (x) => x.rssMb), code: runs.sqW.find((x) => x.code !== 0)?.code ?? 0 };
     rows.push({ id: 'probe-slowdown-sqlite-worker', what: `probe ${FARM} hosts, --store sqlite with MXPROBE_STORE_WORKER=1 (store writer thread) vs none, median of ${ROUNDS}`, wallS: si.wallS, baseS: plain.wallS, slowdownPct: round(((si.wallS - plain.wallS) / plain.wallS) * 100), cpuS: si.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((si.cpuS - plain.cpuS) / plain.cpuS) * 100), rssMb: si.rssMb, code: si.code, load: loadavg()[0] });
