@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, runCliProcess } from '../helpers/cli.js';
-import type { AlignmentCheck, Outcome, ProbeResult, TargetResult } from '../../src/results.js';
+import type { AlignmentCheck, Cause, Outcome, ProbeResult, TargetResult } from '../../src/results.js';
 
-function probe(vantage: string, kind: 'primary' | 'localhost', outcome: Outcome, code: number, cause: string, checks: AlignmentCheck[] = []): ProbeResult {
+function probe(vantage: string, kind: 'primary' | 'localhost', outcome: Outcome, code: number, cause: Cause, checks: AlignmentCheck[] = []): ProbeResult {
   return {
     identity: { kind, name: kind === 'primary' ? `${vantage}.example.test` : 'localhost', source: null },
     status: 'success',

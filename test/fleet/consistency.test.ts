@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { AlignmentCheck, Outcome, ProbeResult, TargetResult } from '../../src/results.js';
+import type { AlignmentCheck, Cause, Outcome, ProbeResult, TargetResult } from '../../src/results.js';
 import { ConsistencyBuilder, consistencyOf, renderConsistency } from '../../src/fleet/consistency.js';
 import { vantageFactsFromOptions } from '../../src/fleet/facts.js';
 
-function probe(vantage: string | undefined, kind: 'primary' | 'literal' | 'localhost', outcome: Outcome, checks: AlignmentCheck[] = [], code: number | null = null, cause?: string): ProbeResult {
+function probe(vantage: string | undefined, kind: 'primary' | 'literal' | 'localhost', outcome: Outcome, checks: AlignmentCheck[] = [], code: number | null = null, cause?: Cause): ProbeResult {
   return {
     identity: { kind, name: kind === 'primary' ? `${vantage}.example.net` : kind === 'localhost' ? 'localhost' : '[192.0.2.9]', source: null },
     status: 'success',
@@ -85,13 +85,13 @@ describe('relay consistency', () => {
       target('mixed.test', [
         [probe('r1', 'primary', 'rejected', [], 550, 'fcrdns-fail')],
         [probe('r2', 'primary', 'deferred', [], 450, 'no-ptr')],
-        [probe('r3', 'primary', 'deferred', [], 451, 'greylisted')],
+        [probe('r3', 'primary', 'deferred', [], 451, 'greylist')],
         [probe('r4', 'primary', 'deferred', [], 450, 'no-ptr')],
       ]),
       target('ok.test', [[probe('r1', 'primary', 'deferred', [], 450, 'no-ptr')], [probe('r2', 'primary', 'accepted')]]),
     ]);
     const mixed = r.receivers.find((x) => x.target === 'mixed.test')!.kinds[0]!.explanations;
-    expect(mixed).toEqual([expect.stringMatching(/rejects r1 \(550 at rcpt, cause fcrdns-fail\) but defers r2, r4 \(450 at rcpt, cause no-ptr\) and defers r3 \(451 at rcpt, cause greylisted\)$/)]);
+    expect(mixed).toEqual([expect.stringMatching(/rejects r1 \(550 at rcpt, cause fcrdns-fail\) but defers r2, r4 \(450 at rcpt, cause no-ptr\) and defers r3 \(451 at rcpt, cause greylist\)$/)]);
     const ok = r.receivers.find((x) => x.target === 'ok.test')!.kinds[0]!.explanations;
     expect(ok).toEqual([expect.stringMatching(/defers r1 \(450 at rcpt, cause no-ptr\) but accepts r2$/)]);
   });
