@@ -21,13 +21,14 @@ import { analyseLogs, type ParallelOptions } from '../logs/run.js';
 import { heloPtrTargets, targetsFileText } from '../logs/targets.js';
 import { stripControl } from '../report/sanitize.js';
 import type { CliContext } from './context.js';
+import { describeErrno, OutputError } from './output.js';
 
 const FORMATS = ['table', 'json', 'csv', 'html'] as const;
 type Format = (typeof FORMATS)[number];
 
 interface LogsFlags {
   logFormat: string;
-  format: string;
+  format?: string;
   bucket: string;
   since?: string;
   until?: string;
@@ -35,6 +36,19 @@ interface LogsFlags {
   year?: string;
   top: string;
   emitTargets?: string;
+  output?: string;
+}
+
+/** The format implied by -o's extension, as `report -o` does: `-o logs.html` needs no --format. */
+function formatFromPath(path: string | undefined): Format | 'ndjson' | null {
+  if (path === undefined) return null;
+  if (/\.html?$/i.test(path)) return 'html';
+  if (/\.csv$/i.test(path)) return 'csv';
+  if (/\.json$/i.test(path)) return 'json';
+  if (/\.txt$/i.test(path)) return 'table';
+  // There is no NDJSON form: a table in a file named .ndjson would be read by a script as NDJSON.
+  if (/\.(ndjson|jsonl)$/i.test(path)) return 'ndjson';
+  return null;
 }
 
 /**
@@ -70,7 +84,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
     )
     .argument('[files...]', 'log files; "-" reads stdin')
     .option('--log-format <format>', `force one input format: ${LOG_FORMATS.join('|')}`, 'auto')
-    .option('--format <format>', 'output: table|json|csv|html', 'table')
+    .option('--format <format>', 'output: table|json|csv|html (default: from -o extension, else table)')
     .option('--bucket <size>', 'trend bucket: hour|day', 'hour')
     .option('--since <when>', 'only events at or after: ISO date/date-time (UTC when no zone) or a duration back from now (36h, 7d)')
     .option('--until <when>', 'only events before (same forms as --since)')
@@ -80,13 +94,17 @@ export function registerLogs(program: Command, ctx: CliContext): void {
     // number it is, not "20" quoted like a word.
     .addOption(new Option('--top <n>', 'rows per section in table/html output').default('20', '20'))
     .option('--emit-targets <file>', 'write the destinations that refused us for HELO or reverse-DNS reasons as a targets file for mxprobe probe -f')
+    .option('-o, --output <file>', 'write the report to this file instead of stdout')
     .action(async (files: string[], flags: LogsFlags) => {
       const usage = (m: string): void => {
         ctx.stderr.write(`mxprobe logs: ${m}\n`);
         ctx.setExitCode(2);
       };
       if (!(LOG_FORMATS as readonly string[]).includes(flags.logFormat)) return usage(`invalid --log-format ${JSON.stringify(flags.logFormat)}: expected one of ${LOG_FORMATS.join(', ')}`);
-      if (!(FORMATS as readonly string[]).includes(flags.format)) return usage(`invalid --format ${JSON.stringify(flags.format)}: expected table, json, csv or html`);
+      if (flags.format !== undefined && !(FORMATS as readonly string[]).includes(flags.format)) return usage(`invalid --format ${JSON.stringify(flags.format)}: expected table, json, csv or html`);
+      if (flags.output !== undefined && flags.output.trim() === '') return usage('-o/--output needs a file name');
+      const implied = formatFromPath(flags.output);
+      if (flags.format === undefined && implied === 'ndjson') return usage(`-o ${flags.output}: logs does not write NDJSON; it writes table, json, csv or html (name the file .json, or pass --format)`);
       if (flags.bucket !== 'hour' && flags.bucket !== 'day') return usage(`invalid --bucket ${JSON.stringify(flags.bucket)}: expected hour or day`);
       const top = Number(flags.top);
       if (!Number.isInteger(top) || top < 1 || top > 100_000) return usage(`invalid --top ${JSON.stringify(flags.top)}: expected a whole number from 1`);
@@ -112,6 +130,17 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         // then overwritten with the targets list.
         const problem = await emitTargetsProblem(resolve(ctx.cwd, flags.emitTargets), files.filter((f) => f !== '-').map((f) => resolve(ctx.cwd, f)));
         if (problem !== null) return usage(`cannot write --emit-targets ${flags.emitTargets}: ${problem}`);
+      }
+      if (flags.output !== undefined) {
+        // Checked before the logs are read, as --emit-targets is: a report that cannot be written
+        // should cost nothing, and `logs mail.log -o mail.log` would replace the log with its report.
+        const path = resolve(ctx.cwd, flags.output);
+        const problem = await emitTargetsProblem(path, files.filter((f) => f !== '-').map((f) => resolve(ctx.cwd, f)));
+        if (problem !== null) return usage(`cannot write -o ${flags.output}: ${problem}`);
+        // Both written at the end: the report would overwrite the targets list (or the reverse).
+        if (flags.emitTargets !== undefined && sameFileOrPath(path, resolve(ctx.cwd, flags.emitTargets))) {
+          return usage(`-o ${flags.output} is also the --emit-targets file: write the report elsewhere`);
+        }
       }
       if (flags.relay !== undefined && (flags.relay === '' || /[\s\0-\x1f]/.test(flags.relay))) return usage('--relay must be a non-empty name without spaces or control characters');
 
@@ -166,7 +195,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
           ctx.setExitCode(2);
         }
       }
-      const format = flags.format as Format;
+      const format = (flags.format ?? implied ?? 'table') as Format;
       // Only the renderer asked for is loaded (the HTML one pulls in the probe report's styles):
       // start-up is a fixed cost of every run, and `mxprobe logs` is measured against pflogsumm.
       const out =
@@ -177,7 +206,19 @@ export function registerLogs(program: Command, ctx: CliContext): void {
             : format === 'html'
               ? (await import('../report/logs-html.js')).renderLogsHtml(run, { top, targetsFile })
               : (await import('../report/logs-table.js')).renderLogsTable(run, { top, targetsFile });
-      ctx.stdout.write(out);
+      if (flags.output !== undefined) {
+        try {
+          await writeFile(resolve(ctx.cwd, flags.output), out, 'utf8');
+        } catch (e) {
+          // Disk full or unwritable after the check: the sources' own errors first, then one line
+          // naming the lost report, exit 5 (cli/output.ts), never a stack trace and never exit 0.
+          for (const er of run.errors) ctx.stderr.write(`mxprobe logs: ${stripControl(er.message)}\n`);
+          const d = describeErrno(e);
+          throw new OutputError(flags.output, d.code, d.text);
+        }
+      } else {
+        ctx.stdout.write(out);
+      }
       if (ctx.env['MXPROBE_LOGS_DEBUG'] === '1') ctx.stderr.write(`mxprobe logs: main thread CPU ${threadCpuMs()} ms\n`);
       for (const e of run.errors) ctx.stderr.write(`mxprobe logs: ${stripControl(e.message)}\n`);
       if (run.errors.length > 0) {
@@ -191,8 +232,13 @@ export function registerLogs(program: Command, ctx: CliContext): void {
     });
 }
 
+/** The same file (device and inode), or the same path when neither exists yet. */
+function sameFileOrPath(a: string, b: string): boolean {
+  return a === b || sameFile(a, b);
+}
+
 /**
- * Why --emit-targets cannot be written, or null. Nothing is created: a run that fails later
+ * Why --emit-targets (or -o) cannot be written, or null. Nothing is created: a run that fails later
  * leaves no empty file behind. A log being read is refused (same device and inode).
  */
 async function emitTargetsProblem(path: string, logs: string[]): Promise<string | null> {

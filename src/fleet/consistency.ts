@@ -15,8 +15,18 @@ export interface VantageFacts {
   name: string;
   helo: string | null;
   sources: string[];
-  /** Sender-side checks that failed or warned for this vantage (from its probes' alignment or its own lint). */
+  /**
+   * Sender-side checks that failed or warned for this vantage: from its own lint (the worker's
+   * heartbeat) and its primary-identity probes only. The other identity kinds (localhost, a bare
+   * literal, …) are test identities the prober picked, not the relay's HELO, so their lint belongs
+   * to their cells, not to the relay.
+   */
   problems: AlignmentCheck[];
+  /**
+   * Whether any sender-side check was run for this vantage (a lint from its worker, or the alignment
+   * of a primary-identity probe). Without one, no problem found means nothing was judged, not "aligned".
+   */
+  judged?: boolean;
 }
 
 export interface Cell {
@@ -83,7 +93,8 @@ export class ConsistencyBuilder {
   addVantage(f: VantageFacts): void {
     this.vantages.add(f.name);
     const prev = this.facts[f.name];
-    this.facts[f.name] = prev ? { ...prev, ...f, problems: dedupe([...prev.problems, ...f.problems]) } : f;
+    const judged = (prev?.judged ?? false) || (f.judged ?? false);
+    this.facts[f.name] = prev ? { ...prev, ...f, problems: dedupe([...prev.problems, ...f.problems]), judged } : { ...f, judged };
   }
 
   addTarget(t: TargetResult): void {
@@ -125,10 +136,14 @@ export class ConsistencyBuilder {
         const acc = ((this.acceptance[vantage] ??= {})[p.identity.kind] ??= { probes: 0, accepted: 0, rejected: 0, deferred: 0, unknown: 0, 'not-judged': 0 });
         acc.probes++;
         acc[verdict.outcome]++;
-        const f = (this.facts[vantage] ??= { name: vantage, helo: null, sources: [], problems: [] });
-        if (p.identity.kind === 'primary' && f.helo === null) f.helo = p.identity.name;
+        const f = (this.facts[vantage] ??= { name: vantage, helo: null, sources: [], problems: [], judged: false });
         if (cell.sourceIp && !f.sources.includes(cell.sourceIp)) f.sources.push(cell.sourceIp);
-        f.problems = dedupe([...f.problems, ...problems]);
+        // Only the primary identity is the relay's own HELO: the other kinds' lint stays in their cells.
+        if (p.identity.kind === 'primary') {
+          if (f.helo === null) f.helo = p.identity.name;
+          if (p.alignment) f.judged = true;
+          f.problems = dedupe([...f.problems, ...problems]);
+        }
       }
     }
   }
@@ -149,14 +164,14 @@ export class ConsistencyBuilder {
           inconsistencies++;
           const best = Math.min(...present.map((v) => RANK[byVantage[v]!.outcome]));
           const good = present.filter((v) => RANK[byVantage[v]!.outcome] === best);
+          const others = treatmentOf(good.map((v) => [v, byVantage[v]!] as const));
           for (const v of present) {
             const c = byVantage[v]!;
             if (RANK[c.outcome] === best) continue;
             const why = c.problems.length > 0
               ? c.problems.map((p) => `${p.detail} (${p.id} ${p.status})`).join('; ')
               : `no sender-side DNS problem seen for ${c.sourceIp ?? 'its source'} / ${c.helo}: look at the receiver's reply`;
-            const reply = c.code !== null ? `${c.code} at ${c.stage ?? '?'}, cause ${c.cause}` : `cause ${c.cause}`;
-            explanations.push(`${v}: ${why} — ${row.exchange} [${row.ip}] ${c.outcome === 'rejected' ? 'rejects' : c.outcome === 'deferred' ? 'defers' : 'gives no verdict to'} ${v} (${reply}) but ${c.outcome === 'unknown' ? 'judged' : 'accepts'} ${good.join(', ')}`);
+            explanations.push(`${v}: ${why} — ${row.exchange} [${row.ip}] ${VERB[c.outcome]} ${v} (${replyOf(c)}) but ${others}`);
           }
         }
         kinds.push({ kind, byVantage, differs, explanations });
@@ -165,6 +180,37 @@ export class ConsistencyBuilder {
     }
     return { vantages, receivers, acceptance: this.acceptance, vantageFacts: this.facts, inconsistencies, withoutVantage: this.withoutVantage };
   }
+}
+
+/** What a receiver did to a vantage, as a verb (the receiver is the subject). */
+const VERB: Record<Outcome, string> = {
+  accepted: 'accepts',
+  deferred: 'defers',
+  rejected: 'rejects',
+  unknown: 'gives no verdict to',
+  'not-judged': 'was not asked to judge',
+};
+
+function replyOf(c: Cell): string {
+  return c.code !== null ? `${c.code} at ${c.stage ?? '?'}, cause ${c.cause}` : `cause ${c.cause}`;
+}
+
+/**
+ * The best-treated vantages, each named with what it actually got: the best rank is not
+ * necessarily acceptance (a deferral beats a rejection), and saying "accepts" about a deferred
+ * relay would be a wrong ok. Vantages with the same outcome, code, stage and cause share a clause.
+ */
+function treatmentOf(cells: ReadonlyArray<readonly [string, Cell]>): string {
+  const groups = new Map<string, { c: Cell; names: string[] }>();
+  for (const [v, c] of cells) {
+    const k = `${c.outcome}\u0000${c.code}\u0000${c.stage}\u0000${c.cause}`;
+    const g = groups.get(k);
+    if (g) g.names.push(v);
+    else groups.set(k, { c, names: [v] });
+  }
+  return [...groups.values()]
+    .map(({ c, names }) => `${VERB[c.outcome]} ${names.join(', ')}${c.outcome === 'accepted' ? '' : ` (${replyOf(c)})`}`)
+    .join(' and ');
 }
 
 function dedupe(checks: AlignmentCheck[]): AlignmentCheck[] {
@@ -197,7 +243,11 @@ export function renderConsistency(r: ConsistencyReport): string {
   out.push('Vantages (sender side, from the relays themselves):');
   for (const v of r.vantages) {
     const f = r.vantageFacts[v];
-    const probs = f && f.problems.length > 0 ? f.problems.map((p) => `${p.id} ${p.status}: ${p.detail}`).join('; ') : 'aligned (no failing sender check)';
+    const probs = f && f.problems.length > 0
+      ? f.problems.map((p) => `${p.id} ${p.status}: ${p.detail}`).join('; ')
+      : f?.judged === true
+        ? 'aligned (no failing sender check)'
+        : 'not checked (no worker lint and no primary-identity alignment in these results)';
     out.push(`  ${clean(v)}: helo ${clean(f?.helo ?? '?')}, source ${clean(f?.sources.join(', ') || '?')}: ${clean(probs)}`);
   }
   out.push('');

@@ -39,8 +39,11 @@ export function vantageFactsFromOptions(options: Record<string, unknown>): Vanta
     if (!isObject(v) || typeof v['name'] !== 'string') continue;
     const lint = Array.isArray(v['lint']) ? (v['lint'] as unknown[]) : [];
     const problems: AlignmentCheck[] = [];
+    // A lint row with its problem list means the worker checked its HELO and source: its empty list is "aligned".
+    let judged = false;
     for (const l of lint) {
       if (!isObject(l) || !Array.isArray(l['problems'])) continue;
+      judged = true;
       for (const p of l['problems'] as unknown[]) {
         if (isObject(p) && typeof p['id'] === 'string' && typeof p['detail'] === 'string' && (p['status'] === 'fail' || p['status'] === 'warn')) {
           problems.push({ id: p['id'], status: p['status'], detail: p['detail'] });
@@ -48,7 +51,7 @@ export function vantageFactsFromOptions(options: Record<string, unknown>): Vanta
       }
     }
     const sources = Array.isArray(v['sources']) ? (v['sources'] as unknown[]).filter((s): s is string => typeof s === 'string') : [];
-    out.push({ name: v['name'], helo: typeof v['helo'] === 'string' ? v['helo'] : null, sources, problems });
+    out.push({ name: v['name'], helo: typeof v['helo'] === 'string' ? v['helo'] : null, sources, problems, judged });
   }
   return out;
 }

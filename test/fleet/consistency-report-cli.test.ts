@@ -1,0 +1,71 @@
+/**
+ * `mxprobe fleet report` in both its formats carries the same explanation sentences: a relay that
+ * was deferred is named as deferred, never as accepted (qa11 "Routed"), and a vantage's summary
+ * line has only its own (primary-identity) lint. Runs the built CLI on a results file.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, runCliProcess } from '../helpers/cli.js';
+import type { AlignmentCheck, Cause, Outcome, ProbeResult, TargetResult } from '../../src/results.js';
+
+function probe(vantage: string, kind: 'primary' | 'localhost', outcome: Outcome, code: number, cause: Cause, checks: AlignmentCheck[] = []): ProbeResult {
+  return {
+    identity: { kind, name: kind === 'primary' ? `${vantage}.example.test` : 'localhost', source: null },
+    status: 'success',
+    verdict: { outcome, stage: 'rcpt', code, enhanced: null, text: null, cause },
+    reached: 'rcpt', local: { address: vantage === 'relay1' ? '127.0.0.10' : '127.0.0.11', port: 40000 },
+    banner: null, greeting: null, capabilities: { plain: null, tls: null }, tls: null, mail: null, rcpt: null,
+    observedClientIp: null,
+    timings: { connect: 1, banner: 1, ehlo: 1, helo: null, tls: null, ehloTls: null, mail: 1, rcpt: 1, total: 5 },
+    transcript: [],
+    alignment: { checks },
+    vantage,
+  };
+}
+
+const single: AlignmentCheck = { id: 'helo-fqdn', status: 'fail', detail: 'HELO localhost is a single label' };
+const dir = mkdtempSync(join(tmpdir(), 'mxprobe-fleet-report-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const file = join(dir, 'fleet.json');
+{
+  const run = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/results/sample-run.json'), 'utf8')) as Record<string, unknown>;
+  const t: TargetResult = {
+    input: 'strict.example.test', origin: 'argv', kind: 'domain', domain: 'strict.example.test', port: 25, dns: { status: 'ok' }, mx: [],
+    hosts: [{
+      exchange: 'strict.example.test', ip: '127.0.0.26', port: 25, family: 4,
+      probes: [
+        probe('relay1', 'primary', 'rejected', 554, 'relay-denied'),
+        probe('relay1', 'localhost', 'rejected', 554, 'relay-denied', [single]),
+        probe('relay2', 'primary', 'deferred', 450, 'no-ptr'),
+        probe('relay2', 'localhost', 'rejected', 554, 'relay-denied', [single]),
+      ],
+    }],
+  };
+  run['targets'] = [t];
+  writeFileSync(file, JSON.stringify(run));
+}
+
+describe('fleet report: what the better-treated relay got, in every format', () => {
+  it('table: "defers relay2 (450 …)", not "accepts"; relay1 is not blamed for the localhost lint', async () => {
+    const r = await runCliProcess(['fleet', 'report', file], { timeoutMs: 20_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('rejects relay1 (554 at rcpt, cause relay-denied) but defers relay2 (450 at rcpt, cause no-ptr)');
+    expect(r.stdout).not.toContain('accepts');
+    expect(r.stdout).toContain('  relay1: helo relay1.example.test, source 127.0.0.10: aligned (no failing sender check)');
+    expect(r.stdout).not.toMatch(/relay[12]: helo .*single label/);
+  });
+
+  it('json: the same explanation and the same vantage facts', async () => {
+    const r = await runCliProcess(['fleet', 'report', '-f', 'json', file], { timeoutMs: 20_000 });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { receivers: Array<{ kinds: Array<{ kind: string; explanations: string[] }> }>; vantageFacts: Record<string, { problems: AlignmentCheck[] }> };
+    const primary = report.receivers[0]!.kinds.find((k) => k.kind === 'primary')!;
+    expect(primary.explanations).toEqual([expect.stringMatching(/rejects relay1 \(554 at rcpt, cause relay-denied\) but defers relay2 \(450 at rcpt, cause no-ptr\)$/)]);
+    expect(r.stdout).not.toContain('accepts');
+    expect(report.vantageFacts['relay1']!.problems).toEqual([]);
+    expect(report.vantageFacts['relay2']!.problems).toEqual([]);
+  });
+});
