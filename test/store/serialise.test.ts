@@ -8,17 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { TargetResult } from '../../src/results.js';
 import { ndjsonHost, ndjsonTarget } from '../../src/report/json.js';
 import { serialiseHost, serialiseTarget } from '../../src/store/serialise.js';
 import { StoreSink } from '../../src/store/sink.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
-import { openPgStore } from '../../src/store/pg.js';
-import type { Store } from '../../src/store/types.js';
 import { SAMPLE, syntheticTarget } from './fixture.js';
-import { PG_REASON, SKIP_PG, startPg, type PgServer } from './pg-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mxprobe-store-lines-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,10 +45,7 @@ function targets(): TargetResult[] {
  * them as UTF-8 in RecordPack's reused buffers (rows.ts).
  */
 async function write(path: string, via: 'objects' | 'serialised' | 'strings'): Promise<void> {
-  await writeTo(openSqliteStore(path, { busyTimeoutMs: 5000 }), via, targets());
-}
-
-async function writeTo(store: Store, via: 'objects' | 'serialised' | 'strings', list: TargetResult[]): Promise<void> {
+  const store = openSqliteStore(path, { busyTimeoutMs: 5000 });
   const warnings: string[] = [];
   const meta = { startedAt: '2026-05-01T00:00:00.000Z', toolVersion: 'test', options: { helo: 'probe.example.org' }, vantage: 'v1', source: null };
   let sink: StoreSink;
@@ -61,7 +54,7 @@ async function writeTo(store: Store, via: 'objects' | 'serialised' | 'strings', 
     expect(typeof w.writePacked).toBe('function');
     sink = StoreSink.over({ runId: w.runId, writeBatch: w.writeBatch, writeRows: w.writeRows, finish: w.finish }, { warn: (m) => warnings.push(m), batchSize: 4 });
   } else sink = await StoreSink.start(store, meta, { warn: (m) => warnings.push(m), batchSize: 4 });
-  for (const t of list) {
+  for (const t of targets()) {
     const info = { input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, mx: t.mx };
     for (const h of t.hosts) {
       if (via !== 'objects') {
@@ -150,71 +143,4 @@ describe('one serialisation for the NDJSON line and the store', () => {
     expect(serialiseTarget(hostsOnly)!.line).toBe(ndjsonTarget(hostsOnly));
     expect(serialiseTarget({ ...t, type: 'x' } as unknown as typeof t)).toBeNull();
   });
-});
-
-/**
- * PostgreSQL's writer takes packed batches too (pg.ts PackedColumns): the record columns go as
- * bytes (binary text parameters) built from RecordPack's views. Two databases of one real server,
- * one written with the records as strings (packJson), one packed, compared table by table. Batches
- * of 4 hosts reuse the column buffers; three probes of ~400 KB in one batch are kept as strings by
- * RecordPack (over its 1 MiB / 3 limit) and make a column outgrow its 1 MiB buffer.
- */
-if (SKIP_PG) console.warn(`[serialise] PostgreSQL tests SKIPPED: ${PG_REASON}`);
-describe.skipIf(SKIP_PG)('PostgreSQL: packed batches', () => {
-  let server: PgServer;
-  beforeAll(async () => {
-    server = await startPg();
-    await server.createDb('strings');
-    await server.createDb('packed');
-  }, 120_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
-
-  function pgTargets(): TargetResult[] {
-    const out = targets();
-    for (let i = 0; i < 3; i++) {
-      out.push(
-        syntheticTarget(100 + i, (h) => {
-          const p = h.probes[0]!;
-          if (p.banner) p.banner = { ...p.banner, lines: [...p.banner.lines, `${'ä'.repeat(1000)}${'x'.repeat(400_000)} ${i}`] };
-        }),
-      );
-    }
-    return out;
-  }
-
-  async function dumpPg(db: string): Promise<Record<string, unknown[]>> {
-    const c = new pg.Client({ connectionString: server.url(db) });
-    await c.connect();
-    try {
-      const out: Record<string, unknown[]> = {};
-      for (const table of ['runs', 'targets', 'hosts', 'probes']) out[table] = (await c.query(`SELECT * FROM ${table} ORDER BY id`)).rows;
-      return out;
-    } finally {
-      await c.end();
-    }
-  }
-
-  it('stores the same rows as records sent as strings (non-ASCII, records over RecordPack limit, several batches)', async () => {
-    const a = await openPgStore(server.url('strings'), { connectTimeoutMs: 10_000 });
-    const w = await a.beginRun({ startedAt: '2026-05-01T00:00:00.000Z', toolVersion: 'test', options: {}, vantage: null, source: null });
-    expect(typeof w.writePacked).toBe('function');
-    await a.close();
-    await writeTo(await openPgStore(server.url('strings'), { connectTimeoutMs: 10_000 }), 'strings', pgTargets());
-    // The same first run row in the packed database, so the ids line up.
-    const b = await openPgStore(server.url('packed'), { connectTimeoutMs: 10_000 });
-    await b.beginRun({ startedAt: '2026-05-01T00:00:00.000Z', toolVersion: 'test', options: {}, vantage: null, source: null });
-    await b.close();
-    await writeTo(await openPgStore(server.url('packed'), { connectTimeoutMs: 10_000 }), 'serialised', pgTargets());
-    const da = await dumpPg('strings');
-    const dbp = await dumpPg('packed');
-    expect(dbp['probes']!.length).toBeGreaterThan(30);
-    expect(dbp).toEqual(da);
-    const big = (dbp['probes'] as Array<{ record: string }>).filter((r) => r.record.length > 400_000);
-    expect(big).toHaveLength(3);
-    const rec = (dbp['probes'] as Array<{ record: string }>).find((r) => r.record.includes('日本'));
-    expect(rec?.record).toContain('mx → 日本 😀 \\ud800 end');
-    for (const r of dbp['probes'] as Array<{ record: string }>) JSON.parse(r.record);
-  }, 120_000);
 });
