@@ -7,7 +7,7 @@
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
 import { deleteRunsSql, finishRunRow, insertRunRow, packJson, pgImportWriter, UNPACK } from './pg-import.js';
-import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, RUNS_SELECT, runFromRow, type RecordText, type RowBatch } from './rows.js';
+import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, RUNS_SELECT, runFromRow, type RowBatch } from './rows.js';
 import { StoreError, type HistoryEntry, type ImportWriter, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
 /** An arbitrary constant: "mxpr" as int32, the advisory-lock key for migrations. */
@@ -122,97 +122,6 @@ ORDER BY h.hkey, r.started_at, h.id LIMIT $3`;
  */
 export const TARGET_HISTORY_SQL_PG = 'SELECT t.run_id, t.tkey, t.record, r.started_at FROM runs r JOIN targets t ON t.run_id = r.id AND t.tkey = $1 ORDER BY r.started_at, t.id LIMIT $2';
 
-/**
- * The parameters of WRITE_BATCH_SQL for a batch. The small columns go as JSON arrays
- * (JSON.stringify is native; pg's own text[] serialisation escapes element by element in
- * JavaScript, ~7 times slower); each record column goes through `records` (packJson, or
- * PackedColumns.pack for a batch of RecordPack views).
- */
-function batchParams<T extends RecordText>(id: number, vantage: string | null, rows: RowBatch<T>, records: (texts: T[]) => string | Buffer): unknown[] {
-  const hr = rows.hosts.map((x) => x.h);
-  const pcols: unknown[][] = Array.from({ length: 18 }, () => []);
-  const precs: T[] = [];
-  rows.hosts.forEach(({ h, probes }, i) => {
-    for (const r of probes) {
-      const vals = [i + 1, r.seq, h.domain, h.exchange, h.ip, h.port, r.identityKind, r.identityName, r.source, r.status, r.outcome, r.stage, r.code, r.cause, r.tlsVersion, r.certFingerprint, r.certNotAfter, r.starttlsOffered];
-      vals.forEach((v, c) => pcols[c]!.push(v));
-      precs.push(r.record);
-    }
-  });
-  const tr = rows.targets;
-  const js = (v: unknown[]): string => JSON.stringify(v);
-  return [
-    id,
-    vantage,
-    hr.length,
-    js(hr.map((h) => h.hkey)),
-    js(hr.map((h) => h.tkey)),
-    js(hr.map((h) => h.targetInput)),
-    js(hr.map((h) => h.domain)),
-    js(hr.map((h) => h.exchange)),
-    js(hr.map((h) => h.ip)),
-    js(hr.map((h) => h.port)),
-    js(hr.map((h) => h.family)),
-    records(hr.map((h) => h.record)),
-    records(hr.map((h) => h.brief)),
-    ...pcols.map(js),
-    records(precs),
-    js(tr.map((r) => r.tkey)),
-    js(tr.map((r) => r.input)),
-    js(tr.map((r) => r.origin)),
-    js(tr.map((r) => r.kind)),
-    js(tr.map((r) => r.domain)),
-    js(tr.map((r) => r.port)),
-    js(tr.map((r) => r.dnsStatus)),
-    // Target records are always strings (the sink packs only host and probe records).
-    packJson(tr.map((r) => r.record)),
-  ];
-}
-
-/** Bytes a PackedColumns buffer starts with; it grows (and stays grown) when a batch needs more. */
-const PACKED_START = 1 << 20;
-
-/**
- * The record columns of a packed batch (StoreSink's RecordPack: UTF-8 views in off-heap buffers)
- * as packJson's text, U+001E between records, built as bytes in reused off-heap buffers and sent as
- * Buffers. Why (session 11, bench/results/store-2026-12-01-storeperf9.md): with strings the sink
- * held ~3.5 MB of record strings per 1000-host batch on the V8 heap, then packJson joined them
- * into new multi-megabyte strings (large-object space: fresh memory, page faults, each batch) and
- * pg encoded those to UTF-8 again. pg sends a Buffer parameter in binary format; text's binary
- * form is its bytes in the client encoding (PostgreSQL docs, "Message Formats", Bind; textrecv),
- * UTF-8 here, so the server gets the same text. U+001E is the single byte 0x1E in UTF-8 and never
- * occurs inside a UTF-8 sequence of another character (every byte of a multi-byte sequence is
- * >= 0x80), nor raw in JSON (packJson says why), so the split stays exact.
- */
-class PackedColumns {
-  private buf: Buffer = Buffer.allocUnsafeSlow(PACKED_START);
-  private at = 0;
-
-  /** One column: the records joined by 0x1E, as a view of this object's buffer (valid until reset). */
-  pack(records: readonly RecordText[]): Buffer {
-    let need = records.length;
-    for (const r of records) need += typeof r === 'string' ? Buffer.byteLength(r, 'utf8') : r.length;
-    if (this.at + need > this.buf.length) {
-      // The columns already packed are views of the old buffer and stay valid: it is only replaced.
-      this.buf = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, need));
-      this.at = 0;
-    }
-    const start = this.at;
-    let at = start;
-    records.forEach((r, i) => {
-      if (i > 0) this.buf[at++] = 0x1e;
-      at += typeof r === 'string' ? this.buf.write(r, at, 'utf8') : r.copy(this.buf, at);
-    });
-    this.at = at;
-    return this.buf.subarray(start, at);
-  }
-
-  /** The batch was sent: its bytes may be overwritten. */
-  reset(): void {
-    this.at = 0;
-  }
-}
-
 class PgStore implements Store {
   readonly kind = 'postgres' as const;
   constructor(
@@ -234,35 +143,57 @@ class PgStore implements Store {
     const id = await this.guard('write', () => insertRunRow(pool, meta));
     const guard = this.guard.bind(this);
     const vantage = meta.vantage;
-    /** Column buffers free for the next packed batch (one set per batch in flight; the sink writes one at a time). */
-    const freeCols: PackedColumns[] = [];
-    const send = (values: unknown[]): Promise<void> =>
-      guard('write', async () => {
-        // One statement, one round trip per batch (was six: BEGIN, nextval, three INSERTs,
-        // COMMIT): data-modifying CTEs run exactly once and the statement is atomic. The host ids
-        // come from the identity's sequence in the `ids` CTE, joined by ordinal, so each probe
-        // row knows its host without relying on the order of RETURNING. A named (prepared)
-        // statement: PostgreSQL parses and plans it once per connection, not once per batch.
-        await pool.query({ name: 'mxprobe-write-batch-3', text: WRITE_BATCH_SQL, values });
-      });
     const writeRows = (rows: RowBatch): Promise<void> =>
-      send(batchParams(id, vantage, rows, (records) => packJson(records)));
-    const writePacked = async (rows: RowBatch<RecordText>): Promise<void> => {
-      // The record columns are copied out of the sink's RecordPack views here, before the first
-      // await, so the sink may reuse its buffers once this resolves (RunWriter.writePacked).
-      const cols = freeCols.pop() ?? new PackedColumns();
-      try {
-        await send(batchParams(id, vantage, rows, (records) => cols.pack(records)));
-      } finally {
-        cols.reset();
-        freeCols.push(cols);
-      }
-    };
+      guard('write', async () => {
+          // One statement, one round trip per batch (was six: BEGIN, nextval, three INSERTs,
+          // COMMIT): data-modifying CTEs run exactly once and the statement is atomic. The host ids
+          // come from the identity's sequence in the `ids` CTE, joined by ordinal, so each probe
+          // row knows its host without relying on the order of RETURNING. A named (prepared)
+          // statement: PostgreSQL parses and plans it once per connection, not once per batch.
+          const hr = rows.hosts.map((x) => x.h);
+          const pcols: unknown[][] = Array.from({ length: 19 }, () => []);
+          rows.hosts.forEach(({ h, probes }, i) => {
+            for (const r of probes) {
+              const vals = [i + 1, r.seq, h.domain, h.exchange, h.ip, h.port, r.identityKind, r.identityName, r.source, r.status, r.outcome, r.stage, r.code, r.cause, r.tlsVersion, r.certFingerprint, r.certNotAfter, r.starttlsOffered, r.record];
+              vals.forEach((v, c) => pcols[c]!.push(v));
+            }
+          });
+          const tr = rows.targets;
+          const js = (v: unknown[]): string => JSON.stringify(v);
+          await pool.query({
+            name: 'mxprobe-write-batch-3',
+            text: WRITE_BATCH_SQL,
+            values: [
+              id,
+              vantage,
+              hr.length,
+              js(hr.map((h) => h.hkey)),
+              js(hr.map((h) => h.tkey)),
+              js(hr.map((h) => h.targetInput)),
+              js(hr.map((h) => h.domain)),
+              js(hr.map((h) => h.exchange)),
+              js(hr.map((h) => h.ip)),
+              js(hr.map((h) => h.port)),
+              js(hr.map((h) => h.family)),
+              packJson(hr.map((h) => h.record)),
+              packJson(hr.map((h) => h.brief)),
+              ...pcols.slice(0, 18).map(js),
+              packJson(pcols[18] as string[]),
+              js(tr.map((r) => r.tkey)),
+              js(tr.map((r) => r.input)),
+              js(tr.map((r) => r.origin)),
+              js(tr.map((r) => r.kind)),
+              js(tr.map((r) => r.domain)),
+              js(tr.map((r) => r.port)),
+              js(tr.map((r) => r.dnsStatus)),
+              packJson(tr.map((r) => r.record)),
+            ],
+          });
+        });
     return {
       runId: id,
       writeBatch: (hosts, targets) => writeRows(batchRows(hosts, targets)),
       writeRows: (rows) => writeRows(rows),
-      writePacked,
       finish: (info) => guard('write', () => finishRunRow(pool, id, info)),
     };
   }
