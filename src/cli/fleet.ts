@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import type { CliContext } from './context.js';
+import { describeErrno, OutputError } from './output.js';
+import { outputPathProblem } from './output-path.js';
 import { loadResultsForCli } from './results-input.js';
 import { ConsistencyBuilder, renderConsistency } from '../fleet/consistency.js';
 import { vantageFactsFromOptions } from '../fleet/facts.js';
@@ -21,6 +23,16 @@ export function registerFleet(program: Command, ctx: CliContext): void {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('-o, --output <file>', 'write the report to this file instead of stdout')
     .action(async (file: string, flags: { format: 'table' | 'json'; output?: string }) => {
+      if (flags.output !== undefined) {
+        // Checked before the results are read, as `logs -o` and `report -o` do: `fleet report
+        // run.json -o run.json` replaced the fleet run's only results with its report.
+        const problem = flags.output.trim() === '' ? 'needs a file name' : await outputPathProblem(resolve(ctx.cwd, flags.output), [resolve(ctx.cwd, file)], 'the results being read');
+        if (problem !== null) {
+          ctx.stderr.write(`mxprobe fleet report: cannot write -o ${flags.output}: ${problem}\n`);
+          ctx.setExitCode(2);
+          return;
+        }
+      }
       const loaded = await loadResultsForCli(ctx, file);
       if (loaded === null) return;
       const b = new ConsistencyBuilder();
@@ -28,8 +40,15 @@ export function registerFleet(program: Command, ctx: CliContext): void {
       for (const t of loaded.run.targets) b.addTarget(t);
       const report = b.build();
       const text = flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderConsistency(report);
-      if (flags.output !== undefined) await writeFile(resolve(ctx.cwd, flags.output), text, 'utf8');
-      else ctx.stdout.write(text);
+      if (flags.output !== undefined) {
+        try {
+          await writeFile(resolve(ctx.cwd, flags.output), text, 'utf8');
+        } catch (e) {
+          // Disk full after the check: one line naming the lost report, exit 5 (cli/output.ts).
+          const d = describeErrno(e);
+          throw new OutputError(flags.output, d.code, d.text);
+        }
+      } else ctx.stdout.write(text);
       ctx.setExitCode(report.vantages.length === 0 ? 1 : report.inconsistencies > 0 ? 1 : 0);
     });
 }

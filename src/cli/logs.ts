@@ -7,10 +7,9 @@
  * truncated gzip, unreadable): the report for everything read, including that source's lines before
  * the break, is still written, and stderr names the file.
  */
-import { sameFile } from '../io/same-file.js';
-import { access, constants as fsConstants, stat, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Option, type Command } from 'commander';
 import type { Bucket } from '../logs/aggregate.js';
@@ -22,6 +21,7 @@ import { heloPtrTargets, targetsFileText } from '../logs/targets.js';
 import { stripControl } from '../report/sanitize.js';
 import type { CliContext } from './context.js';
 import { describeErrno, OutputError } from './output.js';
+import { outputPathProblem, sameFileOrPath } from './output-path.js';
 
 const FORMATS = ['table', 'json', 'csv', 'html'] as const;
 type Format = (typeof FORMATS)[number];
@@ -128,14 +128,14 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         // Checked before the logs are read, not after: a path that cannot be written failed only at
         // the end of the whole report (found by qa8), and a log named as --emit-targets was read,
         // then overwritten with the targets list.
-        const problem = await emitTargetsProblem(resolve(ctx.cwd, flags.emitTargets), files.filter((f) => f !== '-').map((f) => resolve(ctx.cwd, f)));
+        const problem = await outputPathProblem(resolve(ctx.cwd, flags.emitTargets), files.filter((f) => f !== '-').map((f) => resolve(ctx.cwd, f)), 'the logs being read');
         if (problem !== null) return usage(`cannot write --emit-targets ${flags.emitTargets}: ${problem}`);
       }
       if (flags.output !== undefined) {
         // Checked before the logs are read, as --emit-targets is: a report that cannot be written
         // should cost nothing, and `logs mail.log -o mail.log` would replace the log with its report.
         const path = resolve(ctx.cwd, flags.output);
-        const problem = await emitTargetsProblem(path, files.filter((f) => f !== '-').map((f) => resolve(ctx.cwd, f)));
+        const problem = await outputPathProblem(path, files.filter((f) => f !== '-').map((f) => resolve(ctx.cwd, f)), 'the logs being read');
         if (problem !== null) return usage(`cannot write -o ${flags.output}: ${problem}`);
         // Both written at the end: the report would overwrite the targets list (or the reverse).
         if (flags.emitTargets !== undefined && sameFileOrPath(path, resolve(ctx.cwd, flags.emitTargets))) {
@@ -230,33 +230,4 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         ctx.setExitCode(1);
       }
     });
-}
-
-/** The same file (device and inode), or the same path when neither exists yet. */
-function sameFileOrPath(a: string, b: string): boolean {
-  return a === b || sameFile(a, b);
-}
-
-/**
- * Why --emit-targets (or -o) cannot be written, or null. Nothing is created: a run that fails later
- * leaves no empty file behind. A log being read is refused (same device and inode).
- */
-async function emitTargetsProblem(path: string, logs: string[]): Promise<string | null> {
-  let st: Awaited<ReturnType<typeof stat>> | null = null;
-  try {
-    st = await stat(path);
-  } catch {
-    // Not there yet: its directory must take a new file.
-  }
-  if (st !== null) {
-    if (st.isDirectory()) return 'it is a directory';
-    if (logs.some((log) => sameFile(path, log))) return 'it is one of the logs being read (it would be overwritten)';
-  }
-  try {
-    await access(st !== null ? path : dirname(path), fsConstants.W_OK);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? 'no such directory' : code === 'EROFS' ? 'read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error).message;
-  }
-  return null;
 }

@@ -69,3 +69,33 @@ describe('fleet report: what the better-treated relay got, in every format', () 
     expect(report.vantageFacts['relay2']!.problems).toEqual([]);
   });
 });
+
+describe('fleet report -o: checked before the results are read, like logs -o', () => {
+  it('refuses the results file itself (exit 2, the file untouched), a directory and a missing directory', async () => {
+    const before = readFileSync(file, 'utf8');
+    const same = await runCliProcess(['fleet', 'report', file, '-o', file], { timeoutMs: 20_000 });
+    expect(same.code).toBe(2);
+    expect(same.stderr).toBe(`mxprobe fleet report: cannot write -o ${file}: it is one of the results being read (it would be overwritten)\n`);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    const d = await runCliProcess(['fleet', 'report', file, '-o', dir], { timeoutMs: 20_000 });
+    expect(d.code).toBe(2);
+    expect(d.stderr).toContain('it is a directory');
+    const gone = await runCliProcess(['fleet', 'report', file, '-o', join(dir, 'no', 'such.txt')], { timeoutMs: 20_000 });
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toContain('no such directory');
+  });
+
+  it('writes the same text as stdout to a good path; a write that fails is exit 5, not a stack trace', async () => {
+    const out = join(dir, 'report.txt');
+    const w = await runCliProcess(['fleet', 'report', file, '-o', out], { timeoutMs: 20_000 });
+    const s = await runCliProcess(['fleet', 'report', file], { timeoutMs: 20_000 });
+    expect(w.code).toBe(1);
+    expect(w.stdout).toBe('');
+    expect(readFileSync(out, 'utf8')).toBe(s.stdout);
+    const full = await runCliProcess(['fleet', 'report', file, '-o', '/dev/full'], { timeoutMs: 20_000 });
+    expect(full.code).toBe(5);
+    expect(full.stderr).toMatch(/\/dev\/full/);
+    expect(full.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
