@@ -29,6 +29,6 @@ describe('logs --help', () => {
     const text = help.stdout.replace(/\s+/g, ' ');
     expect(text).toContain('--top <n> rows per section in table/html output (default: 20)');
     // Control: a word default is still quoted.
-    expect(text).toMatch(/--format <format> .*\(default: "table"\)/);
+    expect(text).toMatch(/--log-format <format> .*\(default: "auto"\)/);
   });
 });
