@@ -5,10 +5,9 @@
  * Exit 0 when the relays are treated alike, 1 when some cell differs, 2 for an unreadable file.
  */
 import { resolve } from 'node:path';
-import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import type { CliContext } from './context.js';
-import { describeErrno, OutputError } from './output.js';
+import { writeReportFile } from './output.js';
 import { outputPathProblem } from './output-path.js';
 import { loadResultsForCli } from './results-input.js';
 import { ConsistencyBuilder, renderConsistency } from '../fleet/consistency.js';
@@ -41,13 +40,7 @@ export function registerFleet(program: Command, ctx: CliContext): void {
       const report = b.build();
       const text = flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderConsistency(report);
       if (flags.output !== undefined) {
-        try {
-          await writeFile(resolve(ctx.cwd, flags.output), text, 'utf8');
-        } catch (e) {
-          // Disk full after the check: one line naming the lost report, exit 5 (cli/output.ts).
-          const d = describeErrno(e);
-          throw new OutputError(flags.output, d.code, d.text);
-        }
+        await writeReportFile(flags.output, resolve(ctx.cwd, flags.output), text);
       } else ctx.stdout.write(text);
       ctx.setExitCode(report.vantages.length === 0 ? 1 : report.inconsistencies > 0 ? 1 : 0);
     });

@@ -20,7 +20,7 @@ import { analyseLogs, type ParallelOptions } from '../logs/run.js';
 import { heloPtrTargets, targetsFileText } from '../logs/targets.js';
 import { stripControl } from '../report/sanitize.js';
 import type { CliContext } from './context.js';
-import { describeErrno, OutputError } from './output.js';
+import { writeReportFile } from './output.js';
 import { outputPathProblem, sameFileOrPath } from './output-path.js';
 
 const FORMATS = ['table', 'json', 'csv', 'html'] as const;
@@ -208,13 +208,12 @@ export function registerLogs(program: Command, ctx: CliContext): void {
               : (await import('../report/logs-table.js')).renderLogsTable(run, { top, targetsFile });
       if (flags.output !== undefined) {
         try {
-          await writeFile(resolve(ctx.cwd, flags.output), out, 'utf8');
+          await writeReportFile(flags.output, resolve(ctx.cwd, flags.output), out);
         } catch (e) {
-          // Disk full or unwritable after the check: the sources' own errors first, then one line
-          // naming the lost report, exit 5 (cli/output.ts), never a stack trace and never exit 0.
+          // Disk full or unwritable after the check: the sources' own errors first, then the
+          // one line naming the lost report (exit 5).
           for (const er of run.errors) ctx.stderr.write(`mxprobe logs: ${stripControl(er.message)}\n`);
-          const d = describeErrno(e);
-          throw new OutputError(flags.output, d.code, d.text);
+          throw e;
         }
       } else {
         ctx.stdout.write(out);

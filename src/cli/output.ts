@@ -8,6 +8,7 @@
  *   the conventional 128 + SIGPIPE of a Unix filter that lost its reader.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { MxprobeError } from '../errors.js';
 
 export const EXIT_INCONCLUSIVE = 4;
@@ -50,6 +51,20 @@ export interface FileOut {
   /** Writes what is buffered now. */
   flush(): void;
   close(): void;
+}
+
+/**
+ * A whole report written to `-o` at the end of a command (report, logs, fleet report): a write
+ * that fails (disk full, EIO) is one OutputError naming the file, exit 5, never a stack trace and
+ * never exit 0 with the report lost.
+ */
+export async function writeReportFile(display: string, path: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text, 'utf8');
+  } catch (err) {
+    const d = describeErrno(err);
+    throw new OutputError(display, d.code, d.text);
+  }
 }
 
 export interface FileOutOptions {

@@ -4,7 +4,6 @@
  *
  * Nothing is probed again; the renderers are pure functions of the saved results.
  */
-import { writeFile } from 'node:fs/promises';
 import { sameFile } from '../io/same-file.js';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
@@ -18,7 +17,7 @@ import { renderHtml } from '../report/html.js';
 import { renderCsv } from '../report/csv.js';
 import { renderTable } from '../report/table.js';
 import { renderJson } from '../report/json.js';
-import { describeErrno, OutputError, tableWidth } from './output.js';
+import { tableWidth, writeReportFile } from './output.js';
 import { colorAllowed } from './color.js';
 
 export type ReportFormat = 'html' | 'table' | 'csv' | 'json';
@@ -134,13 +133,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
       const notes = loaded.interrupted ? ['Interrupted run: these results are partial.', ...loaded.warnings] : [];
       const text = render(loaded.run, format, notes, color, tableWidth(ctx.stdout, ctx.env, flags.output !== undefined));
       if (flags.output !== undefined) {
-        try {
-          await writeFile(resolve(ctx.cwd, flags.output), text, 'utf8');
-        } catch (e) {
-          // Disk full or unwritable: one line and exit 5 (cli/output.ts), never a stack trace.
-          const d = describeErrno(e);
-          throw new OutputError(flags.output, d.code, d.text);
-        }
+        await writeReportFile(flags.output, resolve(ctx.cwd, flags.output), text);
       } else {
         ctx.stdout.write(text);
       }

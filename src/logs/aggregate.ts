@@ -260,24 +260,8 @@ export class Bounded<V> {
     private readonly live: ((v: V) => boolean) | null = null,
   ) {}
   set(k: string, v: V): void {
-    if (this.map.size >= this.cap && !this.map.has(k)) {
-      const oldest = this.map.keys().next().value;
-      if (oldest !== undefined) {
-        const ov = this.map.get(oldest) as V;
-        if (this.live !== null && this.live(ov)) this.evictedLive++;
-        this.delete(oldest);
-      }
-      this.evicted++;
-    }
-    const before = this.map.size;
-    const key = detach(k); // (the very key stored: delete() hashes the same characters)
-    this.map.set(key, v);
-    if (this.map.size > before) {
-      const h = keyHash(key);
-      const n = this.filter[h] as number;
-      if (n < 255) this.filter[h] = n + 1;
-    }
-    if (this.map.size > this.peak) this.peak = this.map.size;
+    // The very key stored: delete() hashes the same characters.
+    this.setDetached(detach(k), v);
   }
   /** set() of a key that is its own detach() already (the caller made it): stored as it is. */
   setDetached(key: string, v: V): void {
