@@ -77,6 +77,9 @@ describe.runIf(HAS_SCRIPT)('under a pty with 0 columns', () => {
     const env: Record<string, string | undefined> = { ...process.env, TERM: 'xterm-256color', COLUMNS: '100' };
     delete env['FORCE_COLOR'];
     delete env['NO_COLOR'];
+    // chalk's supports-color turns colour off when CI is set (CI=true in .ci/run), so the control
+    // would have no colour to lose: the child runs as a user's terminal does, without it.
+    delete env['CI'];
     if (noColor !== undefined) env['NO_COLOR'] = noColor;
     const out = join(dir, `c${Math.random().toString(36).slice(2)}.json`);
     const cmd = `stty cols 100 rows 30 2>/dev/null; exec ${process.execPath} ${BIN} probe --helo probe.example.org --no-alignment --format json -o ${out} --timeout 1500 ${extraArgs.join(' ')} ${tarpit.host}:${tarpit.port}`;
