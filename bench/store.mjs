@@ -21,7 +21,7 @@
  * skips PostgreSQL.
  */
 import { fork, spawn, spawnSync } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, createWriteStream, existsSync } from 'node:fs';
+import { chownSync, closeSync, openSync, readSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, createWriteStream, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -148,6 +148,11 @@ async function startPg() {
     checkpoint() {
       spawnSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'psql'), '-h', dir, '-p', String(port), '-U', 'postgres', '-Atq', '-c', 'CHECKPOINT'], { encoding: 'utf8' });
     },
+    /** VACUUM (ANALYZE) of one database: what autovacuum would otherwise do after a run, in another run's window. */
+    vacuum(url) {
+      const db = url.slice(url.lastIndexOf('/') + 1);
+      spawnSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'psql'), '-h', dir, '-p', String(port), '-U', 'postgres', '-d', db, '-Atq', '-c', 'VACUUM (ANALYZE)'], { encoding: 'utf8' });
+    },
     url() {
       const db = `b${++n}`;
       as(join(PG_BIN, 'createdb'), ['-h', dir, '-p', String(port), '-U', 'postgres', db]);
@@ -192,6 +197,53 @@ async function writeRun(file, n, { transcript, mutate, json = false }) {
   if (json) await w(`\n],"finishedAt":"${new Date().toISOString()}","summary":{"targets":${n}}}\n`);
   else await w(`${JSON.stringify({ type: 'summary', finishedAt: new Date().toISOString(), summary: { targets: n } })}\n`);
   await new Promise((r) => out.end(r));
+}
+
+/** Lines of an NDJSON -o file that are host records, read in blocks (a 100k run's file is ~300 MB). */
+function countHostLines(file) {
+  if (!existsSync(file)) return 0;
+  const needle = Buffer.from('\n{"type":"host"');
+  const fd = openSync(file, 'r');
+  const buf = Buffer.alloc(1 << 22);
+  let n = 0;
+  let carry = Buffer.from('\n');
+  try {
+    for (;;) {
+      const got = readSync(fd, buf, 0, buf.length, null);
+      if (got === 0) break;
+      const chunk = Buffer.concat([carry, buf.subarray(0, got)]);
+      for (let i = chunk.indexOf(needle); i !== -1; i = chunk.indexOf(needle, i + 1)) n++;
+      // Keep the tail that could start a match split across blocks (never a whole match: shorter than the needle).
+      carry = chunk.subarray(chunk.length - (needle.length - 1));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return n;
+}
+
+/** Machine-wide busy share of the CPUs over `ms`, from /proc/stat (idle and iowait count as idle). */
+async function busyShare(ms) {
+  const read = () => {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + (f[4] ?? 0);
+    return { idle, total: f.reduce((a, b) => a + b, 0) };
+  };
+  const a = read();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = read();
+  return b.total === a.total ? 0 : 1 - (b.idle - a.idle) / (b.total - a.total);
+}
+
+/**
+ * Wait until the machine is idle (under 10% busy over a second; at most 30 s) before a timed run,
+ * so what the last run left running (writeback, PostgreSQL's background writers, the farm's
+ * sockets closing) is not charged to the next one. Returns the seconds waited.
+ */
+async function settle() {
+  const t0 = performance.now();
+  while (performance.now() - t0 < 30_000 && (await busyShare(1000)) > 0.1);
+  return round((performance.now() - t0) / 1000, 1);
 }
 
 const round = (x, d = 1) => (x === null || x === undefined ? null : Math.round(x * 10 ** d) / 10 ** d);
@@ -239,39 +291,56 @@ async function main() {
     const sqWDb = join(work, 'probe-worker.db');
     await timed(['store', 'prune', '--keep', '1d', '--store', sqWDb]);
     const W = { MXPROBE_STORE_WORKER: '1' };
+    // Each round runs every configuration once. The order rotates from round to round (round r
+    // starts at configuration r), so no configuration always runs first or last in its round: the
+    // session-11 sitting drifted upward within and across rounds (plain CPU 47 → 59 s), and a fixed
+    // order put that drift on whichever row came last. Between timed runs, outside any timing: the
+    // previous run's -o file is removed (a 100k run writes ~300 MB; 25 of them filled the page
+    // cache), `sync` writes the dirty pages out (else the kernel's writeback of one run's output and
+    // SQLite file fell into the next run), and after a PostgreSQL run the cluster is checkpointed,
+    // its new rows vacuumed and analysed (what autovacuum would do next, in some other run's window),
+    // and that work's CPU is reported apart (serverAfterCpuS). Then the machine must be idle (settle).
+    const configs = [
+      { key: 'plain', args: [] },
+      { key: 'sq', args: ['--store', sqDb] },
+      ...(CLI_BEFORE ? [{ key: 'sqB', args: ['--store', sqBDb], cli: CLI_BEFORE }] : []),
+      ...(pgBUrl ? [{ key: 'pgB', args: ['--store', pgBUrl], cli: CLI_BEFORE, pg: pgBUrl }] : []),
+      ...(WITH_WORKER ? [{ key: 'sqW', args: ['--store', sqWDb], env: W }] : []),
+      ...(pgUrl ? [{ key: 'pg', args: ['--store', pgUrl], pg: pgUrl }] : []),
+      ...(pgUrl && WITH_WORKER ? [{ key: 'pgW', args: ['--store', pgUrl], env: W, pg: pgUrl }] : []),
+    ];
+    const orders = [];
     for (let r = 0; r < ROUNDS; r++) {
-      runs.plain.push(await timed([...base, '-o', join(work, `p0-${r}.ndjson`)]));
-      runs.sq.push(await timed([...base, '-o', join(work, `p1-${r}.ndjson`), '--store', sqDb]));
-      if (CLI_BEFORE) runs.sqB.push(await timed([...base, '-o', join(work, `p5-${r}.ndjson`), '--store', sqBDb], {}, CLI_BEFORE));
-      if (pgBUrl) {
-        pg.checkpoint();
-        const c0 = pg.cpuS();
-        const x = await timed([...base, '-o', join(work, `p6-${r}.ndjson`), '--store', pgBUrl], {}, CLI_BEFORE);
-        pg.checkpoint();
-        x.serverCpuS = pg.cpuS() - c0;
-        runs.pgB.push(x);
-      }
-      if (WITH_WORKER) runs.sqW.push(await timed([...base, '-o', join(work, `p3-${r}.ndjson`), '--store', sqWDb], W));
-      if (pgUrl) {
-        pg.checkpoint();
-        const c0 = pg.cpuS();
-        const x = await timed([...base, '-o', join(work, `p2-${r}.ndjson`), '--store', pgUrl]);
-        pg.checkpoint();
-        x.serverCpuS = pg.cpuS() - c0;
-        runs.pg.push(x);
-      }
-      if (pgUrl && WITH_WORKER) {
-        pg.checkpoint();
-        const c0 = pg.cpuS();
-        const x = await timed([...base, '-o', join(work, `p4-${r}.ndjson`), '--store', pgUrl], W);
-        pg.checkpoint();
-        x.serverCpuS = pg.cpuS() - c0;
-        runs.pgW.push(x);
+      const order = configs.map((_, i) => configs[(i + r) % configs.length]);
+      orders.push(order.map((c) => c.key));
+      for (const c of order) {
+        if (c.pg) pg.checkpoint();
+        const settledS = await settle();
+        const out = join(work, `${c.key}-${r}.ndjson`);
+        const c0 = c.pg ? pg.cpuS() : 0;
+        const x = await timed([...base, '-o', out, ...c.args], c.env ?? {}, c.cli ?? CLI);
+        x.round = r;
+        x.settledS = settledS;
+        if (c.pg) {
+          pg.checkpoint();
+          const c1 = pg.cpuS();
+          x.serverCpuS = c1 - c0;
+          pg.vacuum(c.pg);
+          pg.checkpoint();
+          x.serverAfterCpuS = pg.cpuS() - c1;
+        }
+        // The run's output must hold every host (a run that lost hosts is not a fair time): counted, then removed.
+        x.hostLines = countHostLines(out);
+        rmSync(out, { force: true });
+        spawnSync('sync');
+        runs[c.key].push(x);
       }
     }
     const med = (xs, f) => {
       const v = xs.map(f).filter((x) => x !== null && x !== undefined).sort((a, b) => a - b);
-      return v.length === 0 ? null : v[Math.floor((v.length - 1) / 2)];
+      if (v.length === 0) return null;
+      const m = Math.floor(v.length / 2);
+      return v.length % 2 === 1 ? v[m] : (v[m - 1] + v[m]) / 2;
     };
     /** min-max of the rounds, wall and CPU: a median alone hides how far the rounds moved. */
     const spread = (xs) => {
@@ -286,30 +355,63 @@ async function main() {
       const x = xs.find((y) => y.code !== 0);
       return x ? { failedStderr: x.stderr.trim().slice(-300) } : {};
     };
-    const plain = { wallS: med(runs.plain, (x) => x.wallS), cpuS: med(runs.plain, (x) => x.cpuS), rssMb: med(runs.plain, (x) => x.rssMb) };
-    const sq = { wallS: med(runs.sq, (x) => x.wallS), cpuS: med(runs.sq, (x) => x.cpuS), rssMb: med(runs.sq, (x) => x.rssMb), code: runs.sq.find((x) => x.code !== 0)?.code ?? 0 };
-    rows.push({ id: 'probe-slowdown-sqlite', what: `probe ${FARM} hosts (ehlo, L=${L} ms), --store sqlite vs none, median of ${ROUNDS}`, wallS: sq.wallS, baseS: plain.wallS, slowdownPct: round(((sq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: sq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((sq.cpuS - plain.cpuS) / plain.cpuS) * 100), rssMb: sq.rssMb, baseRssMb: plain.rssMb, code: sq.code, load: loadavg()[0], ...spread(runs.sq), base: spread(runs.plain), ...failed(runs.sq), ...(failed(runs.plain).failedStderr ? { plainFailedStderr: failed(runs.plain).failedStderr } : {}) });
-    // The same rows for the BENCH_CLI_BEFORE build, against the same no-store runs.
-    const row = (id, what, xs) => {
-      const m = { wallS: med(xs, (x) => x.wallS), cpuS: med(xs, (x) => x.cpuS), rssMb: med(xs, (x) => x.rssMb), serverCpuS: med(xs, (x) => x.serverCpuS), code: xs.find((x) => x.code !== 0)?.code ?? 0 };
-      rows.push({ id, what, wallS: m.wallS, baseS: plain.wallS, slowdownPct: round(((m.wallS - plain.wallS) / plain.wallS) * 100), cpuS: m.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((m.cpuS - plain.cpuS) / plain.cpuS) * 100), ...(m.serverCpuS !== null ? { serverCpuS: round(m.serverCpuS, 2) } : {}), rssMb: m.rssMb, code: m.code, load: loadavg()[0], ...spread(xs), ...failed(xs) });
+    /**
+     * Each round's run against the same round's plain run, as a percentage; the median of those.
+     * The rounds drift (load, the host's other tenants) by as much as the goal, so the headline
+     * compares runs of the same round, not the medians of two sets of rounds.
+     */
+    const paired = (xs, f) => {
+      const ratios = xs.map((x) => {
+        const p = runs.plain.find((y) => y.round === x.round);
+        return p && f(p) && f(x) !== null ? (f(x) / f(p) - 1) * 100 : null;
+      });
+      return { pct: round(med(ratios, (v) => v)), rounds: ratios.map((v) => round(v)) };
     };
-    if (CLI_BEFORE) row('probe-slowdown-sqlite-before', `probe ${FARM} hosts, --store sqlite with ${CLI_BEFORE} vs none, median of ${ROUNDS}`, runs.sqB);
-    if (pgBUrl) row('probe-slowdown-pg-before', `probe ${FARM} hosts, --store postgres with ${CLI_BEFORE} vs none, median of ${ROUNDS}`, runs.pgB);
+    const plain = { wallS: med(runs.plain, (x) => x.wallS), cpuS: med(runs.plain, (x) => x.cpuS), rssMb: med(runs.plain, (x) => x.rssMb) };
+    /** Hosts written to -o: every run of every configuration must have all of them. */
+    const lost = (xs) => {
+      const short = xs.filter((x) => x.hostLines !== FARM);
+      return short.length === 0 ? {} : { hostLinesShort: short.map((x) => x.hostLines) };
+    };
+    const row = (id, what, key) => {
+      const xs = runs[key];
+      if (xs.length === 0) return;
+      const m = { wallS: med(xs, (x) => x.wallS), cpuS: med(xs, (x) => x.cpuS), rssMb: med(xs, (x) => x.rssMb), serverCpuS: med(xs, (x) => x.serverCpuS), serverAfterCpuS: med(xs, (x) => x.serverAfterCpuS), code: xs.find((x) => x.code !== 0)?.code ?? 0 };
+      const pw = paired(xs, (x) => x.wallS);
+      const pc = paired(xs, (x) => x.cpuS);
+      rows.push({
+        id,
+        what: `${what}, median of ${ROUNDS}`,
+        wallS: m.wallS,
+        baseS: plain.wallS,
+        slowdownPct: round(((m.wallS - plain.wallS) / plain.wallS) * 100),
+        pairedPct: pw.pct,
+        pairedRounds: pw.rounds,
+        cpuS: m.cpuS,
+        baseCpuS: plain.cpuS,
+        cpuPct: round(((m.cpuS - plain.cpuS) / plain.cpuS) * 100),
+        pairedCpuPct: pc.pct,
+        ...(m.serverCpuS !== null ? { serverCpuS: round(m.serverCpuS, 2), serverAfterCpuS: round(m.serverAfterCpuS, 2) } : {}),
+        rssMb: m.rssMb,
+        baseRssMb: plain.rssMb,
+        code: m.code,
+        load: loadavg()[0],
+        ...spread(xs),
+        ...(key === 'sq' ? { base: spread(runs.plain), ...lost(runs.plain) } : {}),
+        ...lost(xs),
+        ...failed(xs),
+        ...(key === 'sq' && failed(runs.plain).failedStderr ? { plainFailedStderr: failed(runs.plain).failedStderr } : {}),
+      });
+    };
+    row('probe-slowdown-sqlite', `probe ${FARM} hosts (ehlo, L=${L} ms), --store sqlite vs none`, 'sq');
+    row('probe-slowdown-sqlite-before', `probe ${FARM} hosts, --store sqlite with ${CLI_BEFORE} vs none`, 'sqB');
+    row('probe-slowdown-pg-before', `probe ${FARM} hosts, --store postgres with ${CLI_BEFORE} vs none`, 'pgB');
     // Every round, for the interleaving: CPU s of each configuration in order.
-    rows.push({ id: 'probe-rounds', what: 'CPU s per round (user+sys of the probe process)', rounds: Object.fromEntries(Object.entries(runs).filter(([, xs]) => xs.length > 0).map(([k, xs]) => [k, xs.map((x) => round(x.cpuS, 2))])), wallRounds: Object.fromEntries(Object.entries(runs).filter(([, xs]) => xs.length > 0).map(([k, xs]) => [k, xs.map((x) => round(x.wallS, 2))])), serverRounds: Object.fromEntries(Object.entries(runs).filter(([, xs]) => xs.some((x) => x.serverCpuS !== undefined)).map(([k, xs]) => [k, xs.map((x) => round(x.serverCpuS, 2))])), load: loadavg()[0] });
-    if (WITH_WORKER) {
-    const si = { wallS: med(runs.sqW, (x) => x.wallS), cpuS: med(runs.sqW, (x) => x.cpuS), rssMb: med(runs.sqW, (x) => x.rssMb), code: runs.sqW.find((x) => x.code !== 0)?.code ?? 0 };
-    rows.push({ id: 'probe-slowdown-sqlite-worker', what: `probe ${FARM} hosts, --store sqlite with MXPROBE_STORE_WORKER=1 (store writer thread) vs none, median of ${ROUNDS}`, wallS: si.wallS, baseS: plain.wallS, slowdownPct: round(((si.wallS - plain.wallS) / plain.wallS) * 100), cpuS: si.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((si.cpuS - plain.cpuS) / plain.cpuS) * 100), rssMb: si.rssMb, code: si.code, load: loadavg()[0] });
-    }
-    if (pgUrl) {
-      const pq = { wallS: med(runs.pg, (x) => x.wallS), cpuS: med(runs.pg, (x) => x.cpuS), rssMb: med(runs.pg, (x) => x.rssMb), serverCpuS: med(runs.pg, (x) => x.serverCpuS), code: runs.pg.find((x) => x.code !== 0)?.code ?? 0 };
-      rows.push({ id: 'probe-slowdown-pg', what: `probe ${FARM} hosts, --store postgres vs none, median of ${ROUNDS}`, wallS: pq.wallS, baseS: plain.wallS, slowdownPct: round(((pq.wallS - plain.wallS) / plain.wallS) * 100), cpuS: pq.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((pq.cpuS - plain.cpuS) / plain.cpuS) * 100), serverCpuS: round(pq.serverCpuS, 2), rssMb: pq.rssMb, code: pq.code, load: loadavg()[0], ...spread(runs.pg), ...failed(runs.pg) });
-      if (WITH_WORKER) {
-      const pw = { wallS: med(runs.pgW, (x) => x.wallS), cpuS: med(runs.pgW, (x) => x.cpuS), rssMb: med(runs.pgW, (x) => x.rssMb), serverCpuS: med(runs.pgW, (x) => x.serverCpuS), code: runs.pgW.find((x) => x.code !== 0)?.code ?? 0 };
-      rows.push({ id: 'probe-slowdown-pg-worker', what: `probe ${FARM} hosts, --store postgres with MXPROBE_STORE_WORKER=1 vs none, median of ${ROUNDS}`, wallS: pw.wallS, baseS: plain.wallS, slowdownPct: round(((pw.wallS - plain.wallS) / plain.wallS) * 100), cpuS: pw.cpuS, baseCpuS: plain.cpuS, cpuPct: round(((pw.cpuS - plain.cpuS) / plain.cpuS) * 100), serverCpuS: round(pw.serverCpuS, 2), rssMb: pw.rssMb, code: pw.code, load: loadavg()[0] });
-      }
-    }
+    const perRound = (f) => Object.fromEntries(Object.entries(runs).filter(([, xs]) => xs.length > 0).map(([k, xs]) => [k, xs.map((x) => round(f(x), 2))]));
+    rows.push({ id: 'probe-rounds', what: 'CPU s per round (user+sys of the probe process)', rounds: perRound((x) => x.cpuS), wallRounds: perRound((x) => x.wallS), serverRounds: Object.fromEntries(Object.entries(runs).filter(([, xs]) => xs.some((x) => x.serverCpuS !== undefined)).map(([k, xs]) => [k, xs.map((x) => round(x.serverCpuS, 2))])), settleRounds: perRound((x) => x.settledS), orders, load: loadavg()[0] });
+    row('probe-slowdown-sqlite-worker', `probe ${FARM} hosts, --store sqlite with MXPROBE_STORE_WORKER=1 (store writer thread) vs none`, 'sqW');
+    row('probe-slowdown-pg', `probe ${FARM} hosts, --store postgres vs none`, 'pg');
+    row('probe-slowdown-pg-worker', `probe ${FARM} hosts, --store postgres with MXPROBE_STORE_WORKER=1 vs none`, 'pgW');
     await farm.close();
     }
 
@@ -376,7 +478,7 @@ async function main() {
   }
   const lines = [`## store bench (${QUICK ? 'quick' : 'full'}, ${N} probes, farm ${FARM}${process.env.BENCH_STORE_HOSTS ? ' (BENCH_STORE_HOSTS)' : ''}, L=${L} ms)`, '', '| id | what | wall s | rows/s | peak RSS MB | other |', '|---|---|--:|--:|--:|---|'];
   for (const r of rows) {
-    const other = [r.baseS !== undefined ? `without --store ${r.baseS} s, slowdown ${r.slowdownPct}%` : '', r.cpuS !== undefined && r.cpuS !== null ? `CPU ${round(r.cpuS, 2)} s${r.baseCpuS !== undefined ? ` (without ${round(r.baseCpuS, 2)} s, +${r.cpuPct}%)` : ''}` : '', r.serverCpuS !== undefined ? `PostgreSQL server CPU ${r.serverCpuS} s` : '', r.wallSpread ? `rounds: wall ${r.wallSpread} s, CPU ${r.cpuSpread} s${r.base ? ` (without: wall ${r.base.wallSpread} s, CPU ${r.base.cpuSpread} s)` : ''}` : '', r.load !== undefined ? `load ${round(r.load, 1)}` : '', r.kbPer1kProbes !== undefined ? `${r.kbPer1kProbes} KB per 1k probes` : '', r.changes !== undefined ? `${r.changes} changes` : '', r.rounds ? `CPU s ${JSON.stringify(r.rounds)}; wall s ${JSON.stringify(r.wallRounds)}` : '', r.code ? `exit ${r.code}` : ''].filter(Boolean).join('; ');
+    const other = [r.baseS !== undefined ? `without --store ${r.baseS} s, slowdown ${r.slowdownPct}%` : '', r.cpuS !== undefined && r.cpuS !== null ? `CPU ${round(r.cpuS, 2)} s${r.baseCpuS !== undefined ? ` (without ${round(r.baseCpuS, 2)} s, +${r.cpuPct}%)` : ''}` : '', r.pairedPct !== undefined ? `paired per round: wall ${r.pairedPct}% (${(r.pairedRounds ?? []).join(', ')}), CPU ${r.pairedCpuPct}%` : '', r.serverCpuS !== undefined ? `PostgreSQL server CPU ${r.serverCpuS} s (+ ${r.serverAfterCpuS} s vacuum/checkpoint after)` : '', r.hostLinesShort ? `RUNS MISSING HOSTS in -o: ${r.hostLinesShort.join(', ')}` : '', r.wallSpread ? `rounds: wall ${r.wallSpread} s, CPU ${r.cpuSpread} s${r.base ? ` (without: wall ${r.base.wallSpread} s, CPU ${r.base.cpuSpread} s)` : ''}` : '', r.load !== undefined ? `load ${round(r.load, 1)}` : '', r.kbPer1kProbes !== undefined ? `${r.kbPer1kProbes} KB per 1k probes` : '', r.changes !== undefined ? `${r.changes} changes` : '', r.rounds ? `CPU s ${JSON.stringify(r.rounds)}; wall s ${JSON.stringify(r.wallRounds)}` : '', r.code ? `exit ${r.code}` : ''].filter(Boolean).join('; ');
     lines.push(`| ${r.id} | ${r.what} | ${r.wallS ?? ''} | ${r.rowsPerS ?? ''} | ${r.rssMb ?? ''} | ${other} |`);
   }
   const text = lines.join('\n');
