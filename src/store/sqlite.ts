@@ -172,6 +172,7 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
       // Prove the file is writable now, not after the first batch of probes.
       db.exec('BEGIN IMMEDIATE');
       db.exec('COMMIT');
+      readAppendPaths(db);
     }
   } catch (e) {
     db.close();
@@ -179,6 +180,40 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
   }
   const ck = opts.backgroundCheckpoint === true && !opts.readOnly ? lazyCheckpointer({ path, busyTimeoutMs: opts.busyTimeoutMs }, opts.checkpointAfterBytes) : null;
   return new SqliteStore(db, path, opts.busyTimeoutMs, schema, ck);
+}
+
+/** An SQL identifier in double quotes (sqlite.org/lang_keywords.html). */
+function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Read the right-most path (root to last leaf) of every table and index, so that a store whose
+ * damage lies where this run's rows will go is refused at open (exit 2, nothing probed), not after
+ * the first batch (a mid-run warning, a run marked failed). Only the header and the pages a run
+ * creates were checked before: a store with a scribbled-over probes or hosts page opened fine,
+ * probed every host, and then lost the whole run to "database disk image is malformed".
+ * Why the right-most path: every key a run inserts sorts last. Rowids are new maxima, and every
+ * index is led by an increasing key (run_id, host_id, started_at; migrations.ts), so an insert
+ * descends that path and a page split touches its pages. Reading it costs a few pages per b-tree
+ * (max() of the leading column is a seek to the last entry, sqlite.org/optoverview.html#minmax),
+ * not the whole-file scan of `PRAGMA quick_check`, which on a store of many runs would cost
+ * seconds per probe run. Damage elsewhere (older runs' pages) is not found here; the readers
+ * (diff, history) meet it as "corrupt" when they read those pages.
+ */
+function readAppendPaths(db: Db): void {
+  const objects = db.prepare("SELECT type, name, tbl_name AS tbl, sql FROM sqlite_master WHERE type IN ('table', 'index') AND sql IS NOT NULL").all() as Array<{ type: string; name: string; tbl: string; sql: string }>;
+  for (const o of objects) {
+    if (o.type === 'table') {
+      if (!/\bWITHOUT\s+ROWID\b/i.test(o.sql)) db.prepare(`SELECT max(rowid) FROM ${ident(o.name)}`).get();
+      continue;
+    }
+    const first = (db.pragma(`index_info(${ident(o.name)})`) as Array<{ name: string | null }>)[0]?.name;
+    if (!first) continue; // an index on an expression: none in the schema
+    // A partial index is usable (INDEXED BY) only by a query whose WHERE implies the index's own.
+    const where = /\bWHERE\b([\s\S]*)$/i.exec(o.sql)?.[1];
+    db.prepare(`SELECT max(${ident(first)}) FROM ${ident(o.tbl)} INDEXED BY ${ident(o.name)}${where !== undefined ? ` WHERE ${where}` : ''}`).get();
+  }
 }
 
 function isReadOnlyRefusal(e: unknown): boolean {
