@@ -4,7 +4,8 @@
  * of hosts, prepared statements. Opening checks that the file is a database and writable, so a
  * read-only or corrupt file is a clear error before any probing starts.
  */
-import { accessSync, constants as fsConstants, existsSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { lazyCheckpointer } from './checkpointer.js';
@@ -50,7 +51,23 @@ function explain(path: string, e: unknown, what: string, busyMs: number): StoreE
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT')) {
     return new StoreError('E_STORE_OPEN', `store ${path}: ${what}: not an SQLite database or corrupt (${msg})`, { cause: e });
   }
+  if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR')) {
+    // SQLite says "disk I/O error" when a full disk stops it creating the -wal or -shm, or
+    // extending them: say how much room there is, so the user does not suspect a broken disk.
+    return new StoreError('E_STORE_OPEN', `store ${path}: ${what}: ${msg}${freeSpace(dirname(path))}`, { cause: e });
+  }
   return new StoreError('E_STORE_OPEN', `store ${path}: ${what}: ${msg}`, { cause: e });
+}
+
+/** "; N bytes free on the file system holding DIR (is it full?)", or nothing when that cannot be read. */
+function freeSpace(dir: string): string {
+  try {
+    const st = statfsSync(dir);
+    const free = st.bavail * st.bsize;
+    return `; ${free} bytes free on the file system holding ${dir}${free < 1024 * 1024 ? ' (is it full?)' : ''}`;
+  } catch {
+    return '';
+  }
 }
 
 /**
