@@ -141,6 +141,9 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
   // database" instead of what happened. Never a file that was there before, and only on a disk error
   // (SQLITE_FULL, SQLITE_IOERR*): on any other error another process may have just created the same
   // new store and be using it.
+  // SQLite says "unable to open database file" for a directory, which the hint below (make the
+  // file and its directory writable) would send the user the wrong way with.
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new StoreError('E_STORE_OPEN', `store ${path}: is a directory, not a store file (give a file path: ${path.replace(/\/+$/, '')}/audit.db)`);
   const created = opts.readOnly !== true && !existsSync(path);
   const failed = (e: unknown): StoreError => {
     const err = e instanceof StoreError ? e : explain(path, e, 'open', opts.busyTimeoutMs);

@@ -144,6 +144,16 @@ describe('probe --store: a bad store stops the run before anything is probed', (
     expect(again.stderr).toBe('');
   });
 
+  it('a directory named like a store: said to be a directory (probe and history)', async () => {
+    const p = join(dir, 'a-dir.db');
+    mkdirSync(p);
+    // Before: "cannot write (unable to open database file); the file and its directory must be writable".
+    await refused(p, /a-dir\.db: is a directory, not a store file/);
+    const h = await runCliProcess(['history', 'example.com', '--store', p]);
+    expect(h.code).toBe(2);
+    expect(h.stderr).toMatch(/a-dir\.db: is a directory, not a store file/);
+  });
+
   it('a read-only SQLite file', async () => {
     const p = join(dir, 'ro.db');
     new Database(p).close();
