@@ -1,14 +1,16 @@
 /**
  * `mxprobe history <domain|host|ip>`: one line per change across the stored runs, for every host
  * of that target (or that exchange, or that IP): the date, what changed, before → after. The first
- * sighting of each host is a line too, so a host seen once is not silently absent.
+ * sighting of each host is a line too, so a host seen once is not silently absent, and so is its
+ * leaving: a finished run of its target whose DNS answered without it ("host disappeared"), so that
+ * the timeline of a host that is no longer an MX does not read as "unchanged since".
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { CliContext } from './context.js';
 import { UsageError } from '../errors.js';
 import { changeRenderer, CHANGE_FORMATS, type ChangeFormat } from '../report/changes.js';
-import { diffHost, diffTarget } from '../store/diff.js';
+import { diffHost, diffTarget, type Change } from '../store/diff.js';
 import { showHostKey, type HistoryEntry, type RunState, type Store } from '../store/types.js';
 import { choice, intOption } from './options.js';
 import { openSink, openStoreFor, storeCommand } from './store-common.js';
@@ -46,6 +48,31 @@ async function notePartialRuns(store: Store, runIds: readonly number[], warn: (m
   if (failed) warn(`${runs(failed)} failed before ${failed.length > 1 ? 'they' : 'it'} finished (the store failed mid-run): partial results`);
 }
 
+/** Whether a diff would call the host's certificate expiring at `opts.now` (diffHost of a host that appeared). */
+function expiring(e: HistoryEntry, opts: { now: Date; expiryDays: number }): boolean {
+  return diffHost(null, e.host, opts).some((c) => c.kind === 'cert-expiring');
+}
+
+/**
+ * Per target key, the runs in which a host of that target that is not in the run's results has
+ * gone: runs that finished (`complete`: an interrupted or failed run may simply not have reached
+ * it) and whose DNS answered for the target (a failed MX lookup is a DNS change, said by
+ * diffTarget, not a host leaving). Nothing is claimed from the other runs' silence.
+ */
+async function coveringRuns(store: Store, targets: ReadonlyArray<{ runId: number; tkey: string; startedAt: string; target: { dns: { status: string } } }>): Promise<Map<string, Array<{ runId: number; startedAt: string }>>> {
+  const out = new Map<string, Array<{ runId: number; startedAt: string }>>();
+  const state = new Map<number, RunState | null>();
+  for (const t of targets) {
+    if (t.target.dns.status !== 'ok' && t.target.dns.status !== 'not-needed') continue;
+    if (!state.has(t.runId)) state.set(t.runId, (await store.getRun(t.runId))?.state ?? null);
+    if (state.get(t.runId) !== 'complete') continue;
+    let list = out.get(t.tkey);
+    if (!list) out.set(t.tkey, (list = []));
+    list.push({ runId: t.runId, startedAt: t.startedAt });
+  }
+  return out;
+}
+
 export function registerHistory(program: Command, ctx: CliContext): void {
   program
     .command('history')
@@ -81,19 +108,57 @@ export function registerHistory(program: Command, ctx: CliContext): void {
                 out.write(r.row({ when: t.startedAt, where: t.tkey, change, violates: [] }));
               }
             }
-            let prev: HistoryEntry | null = null;
-            for (const e of entries) {
-              const where = showHostKey(e.hkey);
-              hosts.add(e.hkey);
-              // Entries come ordered by host, then time: compare each with the one before it.
-              const before = prev !== null && prev.hkey === e.hkey ? prev.host : null;
-              const list = before === null ? [{ kind: 'host-appeared' as const }] : diffHost(before, e.host, { now: new Date(Date.parse(e.startedAt)), expiryDays: flags.expiryDays });
+            const emit = (when: string, where: string, list: readonly Change[]) => {
               for (const change of list) {
                 changes++;
                 if (change.kind === 'probe-failed' || change.kind === 'transport-inconclusive') inconclusive++;
-                out.write(r.row({ when: e.startedAt, where, change, violates: [] }));
+                out.write(r.row({ when, where, change, violates: [] }));
               }
-              prev = e;
+            };
+            // The target runs of every host's target: the queried domain's, and for an MX-name or IP
+            // query those of the targets the host was found under.
+            const targetRuns = [...targets];
+            for (const tkey of new Set(entries.map((e) => e.tkey))) if (!targets.some((t) => t.tkey === tkey)) targetRuns.push(...(await store.targetHistory(tkey, flags.limit)));
+            const covering = await coveringRuns(store, targetRuns);
+            const at = (e: HistoryEntry) => ({ now: new Date(Date.parse(e.startedAt)), expiryDays: flags.expiryDays });
+            // Entries come ordered by host, then time: one group per host.
+            for (let i = 0; i < entries.length; ) {
+              let j = i;
+              while (j < entries.length && entries[j]!.hkey === entries[i]!.hkey) j++;
+              const group = entries.slice(i, j);
+              i = j;
+              const first = group[0]!;
+              const where = showHostKey(first.hkey);
+              hosts.add(first.hkey);
+              // The runs that would have shown this host (its target's finished runs whose MX
+              // lookup answered), from its first sighting on.
+              const seenIn = new Set(group.map((e) => e.runId));
+              const gaps = (covering.get(first.tkey) ?? []).filter((c) => c.startedAt > first.startedAt && !seenIn.has(c.runId));
+              let prev: HistoryEntry | null = null;
+              let gone = false;
+              for (const e of group) {
+                // A run of its target without it since its last sighting: it disappeared then.
+                const gap = prev === null ? undefined : gaps.find((c) => c.startedAt > prev!.startedAt && c.startedAt < e.startedAt);
+                if (prev !== null && gap !== undefined) {
+                  emit(gap.startedAt, where, [{ kind: 'host-disappeared' }]);
+                  gone = true;
+                }
+                if (prev === null || gone) {
+                  // A first sighting (or one after a disappearance) says what a diff says of a new
+                  // host: that it appeared, a certificate already within --expiry-days, a failed probe.
+                  emit(e.startedAt, where, diffHost(null, e.host, at(e)));
+                } else {
+                  // "certificate expires within N days" is a state, not a change: said when the
+                  // certificate enters the window (or is replaced), not again at every later run.
+                  const list = diffHost(prev.host, e.host, at(e));
+                  const stillExpiring = expiring(prev, at(prev)) && !list.some((c) => c.kind === 'cert-changed');
+                  emit(e.startedAt, where, stillExpiring ? list.filter((c) => c.kind !== 'cert-expiring') : list);
+                }
+                gone = false;
+                prev = e;
+              }
+              const after = gaps.find((c) => c.startedAt > prev!.startedAt);
+              if (after !== undefined) emit(after.startedAt, where, [{ kind: 'host-disappeared' }]);
             }
             const note =
               entries.length === 0

@@ -12,7 +12,7 @@ interface HostFacts {
   starttls: number | null;
   tlsVersion: string | null;
   certSeconds: number | null;
-  success: number;
+  success: number | null;
   duration: number;
 }
 
@@ -40,13 +40,17 @@ export class MetricsCollector {
     const plain = host.probes.find((p) => p.capabilities.plain !== null)?.capabilities.plain;
     const tlsP = host.probes.find((p) => p.tls?.protocol);
     const notAfter = tlsP?.tls?.certificate ? Date.parse(tlsP.tls.certificate.validTo) : NaN;
-    const last = host.probes[host.probes.length - 1];
+    // The last probe that was tried: a cell left not-tried (a 421 back-off, an identity with no
+    // name to use, an interrupted run) never ran, so it says nothing about the host. Reading it
+    // made a host whose every tried probe succeeded report 0 (e.g. `--identities all` without a
+    // mismatch name: the last cell is always not-tried). No tried probe at all: no sample.
+    const last = host.probes.findLast((p) => p.status !== 'not-tried');
     this.hosts.push({
       labels: `target="${labelValue(target.domain ?? target.input)}",exchange="${labelValue(host.exchange)}",ip="${labelValue(host.ip)}",port="${host.port}"`,
       starttls: plain ? (plain.starttls ? 1 : 0) : null,
       tlsVersion: tlsP?.tls?.protocol ?? null,
       certSeconds: Number.isNaN(notAfter) ? null : Math.round((notAfter - now.getTime()) / 1000),
-      success: last?.status === 'success' ? 1 : 0,
+      success: last === undefined ? null : last.status === 'success' ? 1 : 0,
       duration: host.probes.reduce((s, p) => s + (p.timings.total ?? 0), 0) / 1000,
     });
   }
@@ -83,7 +87,7 @@ export class MetricsCollector {
       metric('mxprobe_host_tls_version_info', 'The TLS version negotiated with the host (value always 1).', 'gauge', hs.flatMap((h) => (h.tlsVersion === null ? [] : [[`${h.labels},version="${labelValue(h.tlsVersion)}"`, 1] as [string, number]])));
       // Prometheus base unit is seconds (promtool lints "days"): days to expiry = value / 86400.
       metric('mxprobe_host_cert_expiry_seconds', 'Seconds until the host certificate expires (negative: expired); divide by 86400 for days.', 'gauge', hs.flatMap((h) => (h.certSeconds === null ? [] : [[h.labels, h.certSeconds] as [string, number]])));
-      metric('mxprobe_host_last_probe_success', '1 when the last probe of the host succeeded.', 'gauge', hs.map((h) => [h.labels, h.success]));
+      metric('mxprobe_host_last_probe_success', '1 when the last probe tried on the host succeeded (not-tried cells are skipped; absent when none was tried).', 'gauge', hs.flatMap((h) => (h.success === null ? [] : [[h.labels, h.success] as [string, number]])));
       metric('mxprobe_host_session_duration_seconds', 'Total session time spent on the host in the last run.', 'gauge', hs.map((h) => [h.labels, h.duration]));
     }
     return `${out.join('\n')}\n`;

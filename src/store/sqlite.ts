@@ -4,7 +4,8 @@
  * of hosts, prepared statements. Opening checks that the file is a database and writable, so a
  * read-only or corrupt file is a clear error before any probing starts.
  */
-import { accessSync, constants as fsConstants, existsSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { lazyCheckpointer } from './checkpointer.js';
@@ -50,7 +51,23 @@ function explain(path: string, e: unknown, what: string, busyMs: number): StoreE
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT')) {
     return new StoreError('E_STORE_OPEN', `store ${path}: ${what}: not an SQLite database or corrupt (${msg})`, { cause: e });
   }
+  if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR')) {
+    // SQLite says "disk I/O error" when a full disk stops it creating the -wal or -shm, or
+    // extending them: say how much room there is, so the user does not suspect a broken disk.
+    return new StoreError('E_STORE_OPEN', `store ${path}: ${what}: ${msg}${freeSpace(dirname(path))}`, { cause: e });
+  }
   return new StoreError('E_STORE_OPEN', `store ${path}: ${what}: ${msg}`, { cause: e });
+}
+
+/** "; N bytes free on the file system holding DIR (is it full?)", or nothing when that cannot be read. */
+function freeSpace(dir: string): string {
+  try {
+    const st = statfsSync(dir);
+    const free = st.bavail * st.bsize;
+    return `; ${free} bytes free on the file system holding ${dir}${free < 1024 * 1024 ? ' (is it full?)' : ''}`;
+  } catch {
+    return '';
+  }
 }
 
 /**
@@ -124,6 +141,9 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
   // database" instead of what happened. Never a file that was there before, and only on a disk error
   // (SQLITE_FULL, SQLITE_IOERR*): on any other error another process may have just created the same
   // new store and be using it.
+  // SQLite says "unable to open database file" for a directory, which the hint below (make the
+  // file and its directory writable) would send the user the wrong way with.
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new StoreError('E_STORE_OPEN', `store ${path}: is a directory, not a store file (give a file path: ${path.replace(/\/+$/, '')}/audit.db)`);
   const created = opts.readOnly !== true && !existsSync(path);
   const failed = (e: unknown): StoreError => {
     const err = e instanceof StoreError ? e : explain(path, e, 'open', opts.busyTimeoutMs);
@@ -172,6 +192,7 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
       // Prove the file is writable now, not after the first batch of probes.
       db.exec('BEGIN IMMEDIATE');
       db.exec('COMMIT');
+      readAppendPaths(db);
     }
   } catch (e) {
     db.close();
@@ -179,6 +200,40 @@ export function openSqliteStore(path: string, opts: SqliteOptions): Store {
   }
   const ck = opts.backgroundCheckpoint === true && !opts.readOnly ? lazyCheckpointer({ path, busyTimeoutMs: opts.busyTimeoutMs }, opts.checkpointAfterBytes) : null;
   return new SqliteStore(db, path, opts.busyTimeoutMs, schema, ck);
+}
+
+/** An SQL identifier in double quotes (sqlite.org/lang_keywords.html). */
+function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Read the right-most path (root to last leaf) of every table and index, so that a store whose
+ * damage lies where this run's rows will go is refused at open (exit 2, nothing probed), not after
+ * the first batch (a mid-run warning, a run marked failed). Only the header and the pages a run
+ * creates were checked before: a store with a scribbled-over probes or hosts page opened fine,
+ * probed every host, and then lost the whole run to "database disk image is malformed".
+ * Why the right-most path: every key a run inserts sorts last. Rowids are new maxima, and every
+ * index is led by an increasing key (run_id, host_id, started_at; migrations.ts), so an insert
+ * descends that path and a page split touches its pages. Reading it costs a few pages per b-tree
+ * (max() of the leading column is a seek to the last entry, sqlite.org/optoverview.html#minmax),
+ * not the whole-file scan of `PRAGMA quick_check`, which on a store of many runs would cost
+ * seconds per probe run. Damage elsewhere (older runs' pages) is not found here; the readers
+ * (diff, history) meet it as "corrupt" when they read those pages.
+ */
+function readAppendPaths(db: Db): void {
+  const objects = db.prepare("SELECT type, name, tbl_name AS tbl, sql FROM sqlite_master WHERE type IN ('table', 'index') AND sql IS NOT NULL").all() as Array<{ type: string; name: string; tbl: string; sql: string }>;
+  for (const o of objects) {
+    if (o.type === 'table') {
+      if (!/\bWITHOUT\s+ROWID\b/i.test(o.sql)) db.prepare(`SELECT max(rowid) FROM ${ident(o.name)}`).get();
+      continue;
+    }
+    const first = (db.pragma(`index_info(${ident(o.name)})`) as Array<{ name: string | null }>)[0]?.name;
+    if (!first) continue; // an index on an expression: none in the schema
+    // A partial index is usable (INDEXED BY) only by a query whose WHERE implies the index's own.
+    const where = /\bWHERE\b([\s\S]*)$/i.exec(o.sql)?.[1];
+    db.prepare(`SELECT max(${ident(first)}) FROM ${ident(o.tbl)} INDEXED BY ${ident(o.name)}${where !== undefined ? ` WHERE ${where}` : ''}`).get();
+  }
 }
 
 function isReadOnlyRefusal(e: unknown): boolean {

@@ -118,6 +118,42 @@ describe('probe --store: a bad store stops the run before anything is probed', (
     await refused(p, /corrupt.db: open: not an SQLite database or corrupt/);
   });
 
+  it('a store corrupt only where the run would append (a hosts, probes or index page): refused at open, not after probing', async () => {
+    // A real store: one run through the CLI (the control: the intact copy takes a second run).
+    const good = join(dir, 'append-good.db');
+    const first = await runCliProcess(probeArgs(good, join(dir, 'append-good-1.json')));
+    expect(first.code, first.stderr).toBe(0);
+    const meta = new Database(good, { readonly: true });
+    const pageSize = meta.pragma('page_size', { simple: true }) as number;
+    const roots = new Map((meta.prepare("SELECT name, rootpage FROM sqlite_master WHERE name IN ('hosts', 'probes', 'targets', 'probes_run', 'hosts_run_ip')").all() as Array<{ name: string; rootpage: number }>).map((r) => [r.name, r.rootpage]));
+    meta.close();
+    expect(roots.size).toBe(5);
+    const bytes = readFileSync(good);
+    for (const [name, page] of roots) {
+      // The b-tree page header (its first bytes) overwritten: SQLITE_CORRUPT when the page is read.
+      const copy = Buffer.from(bytes);
+      copy.fill(0xff, (page - 1) * pageSize, (page - 1) * pageSize + 64);
+      const p = join(dir, `append-${name}.db`);
+      writeFileSync(p, copy);
+      // Before: the header and the runs table were fine, so the run probed the receiver, then
+      // warned "store write failed", marked its run failed and exited 1.
+      await refused(p, new RegExp(`append-${name}\\.db: open: not an SQLite database or corrupt`));
+    }
+    const again = await runCliProcess(probeArgs(good, join(dir, 'append-good-2.json')));
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toBe('');
+  });
+
+  it('a directory named like a store: said to be a directory (probe and history)', async () => {
+    const p = join(dir, 'a-dir.db');
+    mkdirSync(p);
+    // Before: "cannot write (unable to open database file); the file and its directory must be writable".
+    await refused(p, /a-dir\.db: is a directory, not a store file/);
+    const h = await runCliProcess(['history', 'example.com', '--store', p]);
+    expect(h.code).toBe(2);
+    expect(h.stderr).toMatch(/a-dir\.db: is a directory, not a store file/);
+  });
+
   it('a read-only SQLite file', async () => {
     const p = join(dir, 'ro.db');
     new Database(p).close();

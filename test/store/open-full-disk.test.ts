@@ -8,7 +8,8 @@
  * so and skips, and under CI=true, which runs as root, a skip is a failure).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +48,35 @@ describe.skipIf(!ROOT_USER)('a new SQLite store on a full disk (needs root: moun
     const path = join(dir, 'old.db');
     writeFileSync(path, 'not a database, but somebody\'s file');
     expect(() => openSqliteStore(path, { busyTimeoutMs: 1000 })).toThrow(StoreError);
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('an existing store on a disk that is full: the error says how much room is left, the file stays', () => {
+    // A small plain SQLite file (rollback journal, 1 KiB pages), then the disk filled to the last byte:
+    // switching it to WAL needs a -wal and -shm that cannot be made ("disk I/O error" alone, before).
+    const path = join(dir, 'ex.db');
+    const db = new Database(path);
+    db.pragma('page_size = 1024');
+    db.exec('CREATE TABLE t (x)');
+    db.close();
+    const fill = join(dir, 'fill-rest');
+    const fd = openSync(fill, 'w');
+    try {
+      for (;;) writeSync(fd, Buffer.alloc(512));
+    } catch (e) {
+      expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    } finally {
+      closeSync(fd);
+    }
+    let err: unknown;
+    try {
+      openSqliteStore(path, { busyTimeoutMs: 1000 }).close();
+    } catch (e) {
+      err = e;
+    }
+    rmSync(fill);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).message).toMatch(new RegExp(`: (disk I/O error|database or disk is full); \\d+ bytes free on the file system holding ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(is it full\\?\\)`));
     expect(existsSync(path)).toBe(true);
   });
 });
