@@ -144,11 +144,19 @@ export function registerDiff(program: Command, ctx: CliContext): void {
     });
 }
 
+/** A side's start time, for the expiry window; now when a file's startedAt is missing or unreadable. */
+function timeOf(startedAt: string): Date {
+  const t = Date.parse(startedAt);
+  return Number.isNaN(t) ? new Date() : new Date(t);
+}
+
 async function runDiff(ctx: CliContext, a: DiffSide, b: DiffSide, flags: DiffFlags, rules: ChangeRule[]): Promise<void> {
   const out = openSink(ctx, flags.output);
   const r = changeRenderer(flags.format);
   const counts: DiffCounts = { targetsCompared: 0, hostsCompared: 0 };
   let changes = 0;
+  // A certificate already inside the expiry window in A and still in B: shown, not a change.
+  let reminders = 0;
   let violations = 0;
   let inconclusive = 0;
   // DANE / MTA-STS / TLS-RPT lookups that failed in the newer run: inconclusive too (exit 1).
@@ -156,7 +164,15 @@ async function runDiff(ctx: CliContext, a: DiffSide, b: DiffSide, flags: DiffFla
   const fired = new Set<string>();
   try {
     out.write(r.header({ title: `mxprobe diff: ${a.label} → ${b.label}`, info: { a: a.label, aStartedAt: a.startedAt, b: b.label, bStartedAt: b.startedAt } }));
-    for await (const row of diffSides(a, b, { now: new Date(), expiryDays: flags.expiryDays }, counts)) {
+    // Each side's certificates are judged against the window at the time that side was observed:
+    // B's at B's start, A's at A's start. A certificate that was inside it in A and still is in B
+    // did not change (qa11: two identical runs said "1 change(s)" for an expiring certificate).
+    for await (const row of diffSides(a, b, { now: timeOf(b.startedAt), before: timeOf(a.startedAt), expiryDays: flags.expiryDays }, counts)) {
+      if (row.change.kind === 'cert-expiry-reminder') {
+        reminders++;
+        out.write(r.row({ ...row, violates: [] }));
+        continue;
+      }
       const hit = matchRules(row.change, rules).map(ruleName);
       changes++;
       if (hit.length > 0) {
@@ -175,7 +191,8 @@ async function runDiff(ctx: CliContext, a: DiffSide, b: DiffSide, flags: DiffFla
           : changes === 0
             ? 'no changes'
             : 'no rule violated';
-    out.write(r.footer({ changes, places: counts.hostsCompared, violations, inconclusive: inconclusive + lookups, note: `${changes} change(s); compared ${counts.targetsCompared} target(s), ${counts.hostsCompared} host(s); ${verdict}` }));
+    const remind = reminders > 0 ? ` (and ${reminders} reminder(s) of a certificate already expiring in ${a.label}, not counted)` : '';
+    out.write(r.footer({ changes, reminders, places: counts.hostsCompared, violations, inconclusive: inconclusive + lookups, note: `${changes} change(s)${remind}; compared ${counts.targetsCompared} target(s), ${counts.hostsCompared} host(s); ${verdict}` }));
   } finally {
     out.close();
   }

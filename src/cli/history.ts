@@ -8,8 +8,9 @@ import { Option } from 'commander';
 import type { CliContext } from './context.js';
 import { UsageError } from '../errors.js';
 import { changeRenderer, CHANGE_FORMATS, type ChangeFormat } from '../report/changes.js';
-import { diffHost, diffTarget } from '../store/diff.js';
-import { showHostKey, type HistoryEntry, type RunState, type Store } from '../store/types.js';
+import { diffHost, diffTarget, splitByVantage } from '../store/diff.js';
+import { showHostKey, type RunState, type Store } from '../store/types.js';
+import type { HostResult } from '../results.js';
 import { choice, intOption } from './options.js';
 import { openSink, openStoreFor, storeCommand } from './store-common.js';
 
@@ -81,19 +82,34 @@ export function registerHistory(program: Command, ctx: CliContext): void {
                 out.write(r.row({ when: t.startedAt, where: t.tkey, change, violates: [] }));
               }
             }
-            let prev: HistoryEntry | null = null;
+            // Entries come ordered by host, then time. A fleet run holds a host once per vantage
+            // (relay): each is compared with the same vantage's previous record, never relay1's
+            // record with relay2's of the same run (which read as a change at every run).
+            let hkey: string | null = null;
+            let prev = new Map<string, { host: HostResult; startedAt: string }>();
             for (const e of entries) {
-              const where = showHostKey(e.hkey);
-              hosts.add(e.hkey);
-              // Entries come ordered by host, then time: compare each with the one before it.
-              const before = prev !== null && prev.hkey === e.hkey ? prev.host : null;
-              const list = before === null ? [{ kind: 'host-appeared' as const }] : diffHost(before, e.host, { now: new Date(Date.parse(e.startedAt)), expiryDays: flags.expiryDays });
-              for (const change of list) {
-                changes++;
-                if (change.kind === 'probe-failed' || change.kind === 'transport-inconclusive') inconclusive++;
-                out.write(r.row({ when: e.startedAt, where, change, violates: [] }));
+              if (e.hkey !== hkey) {
+                hkey = e.hkey;
+                prev = new Map();
               }
-              prev = e;
+              hosts.add(e.hkey);
+              for (const [v, host] of splitByVantage(e.host)) {
+                const where = v === '' ? showHostKey(e.hkey) : `${showHostKey(e.hkey)} via ${v}`;
+                const before = prev.get(v) ?? null;
+                const list =
+                  before === null
+                    ? [{ kind: 'host-appeared' as const }]
+                    : diffHost(before.host, host, { now: new Date(Date.parse(e.startedAt)), before: new Date(Date.parse(before.startedAt)), expiryDays: flags.expiryDays });
+                for (const change of list) {
+                  // One line per change: a certificate already expiring at the previous record is
+                  // not one (the line is written when it entered the window).
+                  if (change.kind === 'cert-expiry-reminder') continue;
+                  changes++;
+                  if (change.kind === 'probe-failed' || change.kind === 'transport-inconclusive') inconclusive++;
+                  out.write(r.row({ when: e.startedAt, where, ...(v === '' ? {} : { vantage: v }), change, violates: [] }));
+                }
+                prev.set(v, { host, startedAt: e.startedAt });
+              }
             }
             const note =
               entries.length === 0
