@@ -167,16 +167,26 @@ function hostRow(t: TargetResult, h: HostResult, maxText: number): string[] {
 }
 
 /**
+ * The detail after "dns STATUS" in a row. An unreachable resolver (ECONNREFUSED) gets a fixed
+ * gloss, not node's message ("queryMx ECONNREFUSED name"), which JSON keeps: the other failures
+ * (timeout, servfail) are a word here too.
+ */
+function dnsDetail(status: string, detail: string | undefined): string {
+  if (status === 'unreachable') return ' (the resolver refused the connection)';
+  return detail ? ` (${detail})` : '';
+}
+
+/**
  * An exchanger that was not probed, a row each so it is not silently left out: its address lookup
  * failed (`dns.unresolved`), or its name has no address (`dns.noAddress`: NXDOMAIN, NODATA).
  */
 function unresolvedRow(t: TargetResult, u: UnresolvedExchanger | AddresslessExchanger): string[] {
-  const detail = u.detail ? ` (${u.detail})` : '';
+  const detail = dnsDetail(u.status, u.detail);
   return [targetLabel(t), stripControl(u.exchange), '-', '-', '-', '-', '-', '-', '-', truncate(stripControl(`dns ${u.status}${detail}`), 60)];
 }
 
 function targetOnlyRow(t: TargetResult): string[] {
-  const detail = t.dns.detail ? ` (${t.dns.detail})` : '';
+  const detail = dnsDetail(t.dns.status, t.dns.detail);
   return [targetLabel(t), '-', '-', '-', '-', '-', '-', '-', '-', truncate(stripControl(`dns ${t.dns.status}${detail}`), 60)];
 }
 
