@@ -13,6 +13,8 @@ import { matchRules, parseChangeRules, ruleName, type ChangeRule } from '../stor
 import { diffSides, fileSide, storeSide, type DiffCounts, type DiffSide } from '../store/diff-stream.js';
 import type { RunRow, Store } from '../store/types.js';
 import { choice, intOption } from './options.js';
+import { writerLiveness } from '../store/run-writer.js';
+import { stripControl } from '../report/sanitize.js';
 import { openSink, openStoreFor, storeCommand } from './store-common.js';
 
 interface DiffFlags {
@@ -46,7 +48,10 @@ function comparable(r: RunRow): boolean {
 
 /** Why a run is not comparable (see comparable()), for the warning. */
 export function unfinishedWhy(r: RunRow): string {
-  return r.state === 'failed' ? 'its store failed mid-run, it holds part of its results' : 'not finished (still running, or its writer died)';
+  if (r.state === 'failed') return 'its store failed mid-run, it holds part of its results';
+  // Migration 10: a writer on this host that is gone will never finish the run.
+  if (writerLiveness(r) === 'gone') return `not finished: its writer (pid ${r.writerPid} on ${stripControl(r.writerHost ?? '')}) is gone`;
+  return 'not finished (still running, or its writer died)';
 }
 
 function leftOut(runs: readonly RunRow[], warn: (s: string) => void, tail = ''): void {
@@ -74,7 +79,7 @@ async function sideOf(arg: string, store: () => Promise<Store>, warn: (s: string
     const s = await store();
     const run = await s.getRun(Number(arg));
     if (!run) throw new UsageError(`diff: no run ${arg} in the store (mxprobe store runs lists them)`);
-    if (run.state === 'running') warn(`run ${run.id} has not finished (still running, or its writer died)`);
+    if (run.state === 'running') warn(`run ${run.id} has ${unfinishedWhy(run)}`);
     noteState(run, warn);
     return storeSide(s, run);
   }
