@@ -96,6 +96,9 @@ async function* paged<T>(next: (after: string | null) => Promise<T[]>, key: (t: 
   }
 }
 
+/** Hosts per page of a fleet run, read from full records (see storeSide). */
+const FLEET_PAGE = 200;
+
 /** A stored run as a diff side, read in pages of `pageSize`. */
 export function storeSide(store: Store, run: { id: number; startedAt: string; options?: Record<string, unknown> }, pageSize = 1000): DiffSide {
   // A fleet run's hosts from their records: the vantage of each is in its probes, not in a brief.
@@ -104,7 +107,8 @@ export function storeSide(store: Store, run: { id: number; startedAt: string; op
     label: `run ${run.id}`,
     startedAt: run.startedAt,
     targets: () => paged((after) => store.targetPage(run.id, after, pageSize), (t) => t.tkey),
-    hosts: () => hostPages((after, limit) => store.hostPage(run.id, after, limit, { brief }), pageSize),
+    // Full records are ~10x a brief: smaller pages keep a fleet diff's memory near a brief diff's.
+    hosts: () => hostPages((after, limit) => store.hostPage(run.id, after, limit, { brief }), brief ? pageSize : Math.min(pageSize, FLEET_PAGE)),
   };
 }
 
