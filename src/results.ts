@@ -271,7 +271,7 @@ export interface HostResult {
 }
 
 /** `not-tried`: a target given but never started, because the run was interrupted (detail says so). */
-export type DnsStatus = 'ok' | 'nxdomain' | 'nodata' | 'timeout' | 'servfail' | 'refused' | 'error' | 'null-mx' | 'not-needed' | 'not-tried';
+export type DnsStatus = 'ok' | 'nxdomain' | 'nodata' | 'timeout' | 'servfail' | 'refused' | 'unreachable' | 'error' | 'null-mx' | 'not-needed' | 'not-tried';
 
 export interface MxEntry {
   exchange: string;

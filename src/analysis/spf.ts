@@ -44,6 +44,8 @@ function unwrap<T>(answer: DnsAnswer<T>, name: string, type: string): T[] {
       throw new DnsLookupError('EREFUSED', `${type} ${name}: refused`);
     case 'servfail':
       throw new DnsLookupError('ESERVFAIL', `${type} ${name}: SERVFAIL`);
+    case 'unreachable':
+      throw new DnsLookupError(answer.code, `${type} ${name}: resolver unreachable`);
     case 'error':
       throw new DnsLookupError(answer.code, `${type} ${name}: ${answer.message}`);
   }

@@ -13,6 +13,8 @@ import { matchRules, parseChangeRules, ruleName, type ChangeRule } from '../stor
 import { diffSides, fileSide, storeSide, type DiffCounts, type DiffSide } from '../store/diff-stream.js';
 import type { RunRow, Store } from '../store/types.js';
 import { choice, intOption } from './options.js';
+import { writerLiveness } from '../store/run-writer.js';
+import { stripControl } from '../report/sanitize.js';
 import { openSink, openStoreFor, storeCommand } from './store-common.js';
 
 interface DiffFlags {
@@ -46,7 +48,10 @@ function comparable(r: RunRow): boolean {
 
 /** Why a run is not comparable (see comparable()), for the warning. */
 export function unfinishedWhy(r: RunRow): string {
-  return r.state === 'failed' ? 'its store failed mid-run, it holds part of its results' : 'not finished (still running, or its writer died)';
+  if (r.state === 'failed') return 'its store failed mid-run, it holds part of its results';
+  // Migration 10: a writer on this host that is gone will never finish the run.
+  if (writerLiveness(r) === 'gone') return `not finished: its writer (pid ${r.writerPid} on ${stripControl(r.writerHost ?? '')}) is gone`;
+  return 'not finished (still running, or its writer died)';
 }
 
 function leftOut(runs: readonly RunRow[], warn: (s: string) => void, tail = ''): void {
@@ -74,7 +79,7 @@ async function sideOf(arg: string, store: () => Promise<Store>, warn: (s: string
     const s = await store();
     const run = await s.getRun(Number(arg));
     if (!run) throw new UsageError(`diff: no run ${arg} in the store (mxprobe store runs lists them)`);
-    if (run.state === 'running') warn(`run ${run.id} has not finished (still running, or its writer died)`);
+    if (run.state === 'running') warn(`run ${run.id} has ${unfinishedWhy(run)}`);
     noteState(run, warn);
     return storeSide(s, run);
   }
@@ -144,11 +149,19 @@ export function registerDiff(program: Command, ctx: CliContext): void {
     });
 }
 
+/** A side's start time, for the expiry window; now when a file's startedAt is missing or unreadable. */
+function timeOf(startedAt: string): Date {
+  const t = Date.parse(startedAt);
+  return Number.isNaN(t) ? new Date() : new Date(t);
+}
+
 async function runDiff(ctx: CliContext, a: DiffSide, b: DiffSide, flags: DiffFlags, rules: ChangeRule[]): Promise<void> {
   const out = openSink(ctx, flags.output);
   const r = changeRenderer(flags.format);
   const counts: DiffCounts = { targetsCompared: 0, hostsCompared: 0 };
   let changes = 0;
+  // A certificate already inside the expiry window in A and still in B: shown, not a change.
+  let reminders = 0;
   let violations = 0;
   let inconclusive = 0;
   // DANE / MTA-STS / TLS-RPT lookups that failed in the newer run: inconclusive too (exit 1).
@@ -156,7 +169,15 @@ async function runDiff(ctx: CliContext, a: DiffSide, b: DiffSide, flags: DiffFla
   const fired = new Set<string>();
   try {
     out.write(r.header({ title: `mxprobe diff: ${a.label} → ${b.label}`, info: { a: a.label, aStartedAt: a.startedAt, b: b.label, bStartedAt: b.startedAt } }));
-    for await (const row of diffSides(a, b, { now: new Date(), expiryDays: flags.expiryDays }, counts)) {
+    // Each side's certificates are judged against the window at the time that side was observed:
+    // B's at B's start, A's at A's start. A certificate that was inside it in A and still is in B
+    // did not change (qa11: two identical runs said "1 change(s)" for an expiring certificate).
+    for await (const row of diffSides(a, b, { now: timeOf(b.startedAt), before: timeOf(a.startedAt), expiryDays: flags.expiryDays }, counts)) {
+      if (row.change.kind === 'cert-expiry-reminder') {
+        reminders++;
+        out.write(r.row({ ...row, violates: [] }));
+        continue;
+      }
       const hit = matchRules(row.change, rules).map(ruleName);
       changes++;
       if (hit.length > 0) {
@@ -175,7 +196,8 @@ async function runDiff(ctx: CliContext, a: DiffSide, b: DiffSide, flags: DiffFla
           : changes === 0
             ? 'no changes'
             : 'no rule violated';
-    out.write(r.footer({ changes, places: counts.hostsCompared, violations, inconclusive: inconclusive + lookups, note: `${changes} change(s); compared ${counts.targetsCompared} target(s), ${counts.hostsCompared} host(s); ${verdict}` }));
+    const remind = reminders > 0 ? ` (and ${reminders} reminder(s) of a certificate already expiring in ${a.label}, not counted)` : '';
+    out.write(r.footer({ changes, reminders, places: counts.hostsCompared, violations, inconclusive: inconclusive + lookups, note: `${changes} change(s)${remind}; compared ${counts.targetsCompared} target(s), ${counts.hostsCompared} host(s); ${verdict}` }));
   } finally {
     out.close();
   }

@@ -2,7 +2,8 @@
  * `mxprobe fleet report <results>`: the relay-consistency report over a fleet run's results
  * (json or ndjson): per receiver the verdicts per vantage side by side, the cells where relays
  * are treated differently with the likely cause, acceptance per vantage and identity kind.
- * Exit 0 when the relays are treated alike, 1 when some cell differs, 2 for an unreadable file.
+ * Exit 0 when the relays are treated alike, 1 when some cell differs or was not judged on some
+ * relay (then "alike" is not known), 2 for an unreadable file.
  */
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
@@ -42,6 +43,8 @@ export function registerFleet(program: Command, ctx: CliContext): void {
       if (flags.output !== undefined) {
         await writeReportFile(flags.output, resolve(ctx.cwd, flags.output), text);
       } else ctx.stdout.write(text);
-      ctx.setExitCode(report.vantages.length === 0 ? 1 : report.inconsistencies > 0 ? 1 : 0);
+      // A cell some relay did not judge is not "treated alike": exit 1 as for a difference (the
+      // summary line says which it is).
+      ctx.setExitCode(report.vantages.length === 0 ? 1 : report.inconsistencies > 0 || report.notJudgedCells > 0 ? 1 : 0);
     });
 }

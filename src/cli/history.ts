@@ -10,8 +10,9 @@ import { Option } from 'commander';
 import type { CliContext } from './context.js';
 import { UsageError } from '../errors.js';
 import { changeRenderer, CHANGE_FORMATS, type ChangeFormat } from '../report/changes.js';
-import { diffHost, diffTarget, type Change } from '../store/diff.js';
+import { diffHost, diffTarget, splitByVantage, type Change } from '../store/diff.js';
 import { showHostKey, type HistoryEntry, type RunState, type Store } from '../store/types.js';
+import type { HostResult } from '../results.js';
 import { choice, intOption } from './options.js';
 import { openSink, openStoreFor, storeCommand } from './store-common.js';
 
@@ -46,11 +47,6 @@ async function notePartialRuns(store: Store, runIds: readonly number[], warn: (m
   if (interrupted) warn(`${runs(interrupted)} ${interrupted.length > 1 ? 'were' : 'was'} interrupted before all targets finished: partial results`);
   const failed = byState.get('failed');
   if (failed) warn(`${runs(failed)} failed before ${failed.length > 1 ? 'they' : 'it'} finished (the store failed mid-run): partial results`);
-}
-
-/** Whether a diff would call the host's certificate expiring at `opts.now` (diffHost of a host that appeared). */
-function expiring(e: HistoryEntry, opts: { now: Date; expiryDays: number }): boolean {
-  return diffHost(null, e.host, opts).some((c) => c.kind === 'cert-expiring');
 }
 
 /**
@@ -108,11 +104,14 @@ export function registerHistory(program: Command, ctx: CliContext): void {
                 out.write(r.row({ when: t.startedAt, where: t.tkey, change, violates: [] }));
               }
             }
-            const emit = (when: string, where: string, list: readonly Change[]) => {
+            const emit = (when: string, where: string, vantage: string, list: readonly Change[]) => {
               for (const change of list) {
+                // One line per change: a certificate already expiring at the previous record is not
+                // one (its line was written when it entered the window).
+                if (change.kind === 'cert-expiry-reminder') continue;
                 changes++;
                 if (change.kind === 'probe-failed' || change.kind === 'transport-inconclusive') inconclusive++;
-                out.write(r.row({ when, where, change, violates: [] }));
+                out.write(r.row({ when, where, ...(vantage === '' ? {} : { vantage }), change, violates: [] }));
               }
             };
             // The target runs of every host's target: the queried domain's, and for an MX-name or IP
@@ -120,7 +119,6 @@ export function registerHistory(program: Command, ctx: CliContext): void {
             const targetRuns = [...targets];
             for (const tkey of new Set(entries.map((e) => e.tkey))) if (!targets.some((t) => t.tkey === tkey)) targetRuns.push(...(await store.targetHistory(tkey, flags.limit)));
             const covering = await coveringRuns(store, targetRuns);
-            const at = (e: HistoryEntry) => ({ now: new Date(Date.parse(e.startedAt)), expiryDays: flags.expiryDays });
             // Entries come ordered by host, then time: one group per host.
             for (let i = 0; i < entries.length; ) {
               let j = i;
@@ -134,31 +132,31 @@ export function registerHistory(program: Command, ctx: CliContext): void {
               // lookup answered), from its first sighting on.
               const seenIn = new Set(group.map((e) => e.runId));
               const gaps = (covering.get(first.tkey) ?? []).filter((c) => c.startedAt > first.startedAt && !seenIn.has(c.runId));
-              let prev: HistoryEntry | null = null;
-              let gone = false;
+              // A fleet run holds a host once per vantage (relay): each is compared with the same
+              // vantage's previous record, never relay1's with relay2's of the same run.
+              const prev = new Map<string, { host: HostResult; startedAt: string }>();
+              let last: HistoryEntry | null = null;
               for (const e of group) {
-                // A run of its target without it since its last sighting: it disappeared then.
-                const gap = prev === null ? undefined : gaps.find((c) => c.startedAt > prev!.startedAt && c.startedAt < e.startedAt);
-                if (prev !== null && gap !== undefined) {
-                  emit(gap.startedAt, where, [{ kind: 'host-disappeared' }]);
-                  gone = true;
+                // A run of its target without it since its last sighting: it disappeared then, and
+                // its next sighting is a first one again.
+                const gap = last === null ? undefined : gaps.find((c) => c.startedAt > last!.startedAt && c.startedAt < e.startedAt);
+                if (gap !== undefined) {
+                  emit(gap.startedAt, where, '', [{ kind: 'host-disappeared' }]);
+                  prev.clear();
                 }
-                if (prev === null || gone) {
-                  // A first sighting (or one after a disappearance) says what a diff says of a new
-                  // host: that it appeared, a certificate already within --expiry-days, a failed probe.
-                  emit(e.startedAt, where, diffHost(null, e.host, at(e)));
-                } else {
-                  // "certificate expires within N days" is a state, not a change: said when the
-                  // certificate enters the window (or is replaced), not again at every later run.
-                  const list = diffHost(prev.host, e.host, at(e));
-                  const stillExpiring = expiring(prev, at(prev)) && !list.some((c) => c.kind === 'cert-changed');
-                  emit(e.startedAt, where, stillExpiring ? list.filter((c) => c.kind !== 'cert-expiring') : list);
+                const now = new Date(Date.parse(e.startedAt));
+                for (const [v, host] of splitByVantage(e.host)) {
+                  const before = prev.get(v);
+                  // A first sighting says what a diff says of a new host: that it appeared, a
+                  // certificate already within --expiry-days, a failed probe.
+                  const list = before === undefined ? diffHost(null, host, { now, expiryDays: flags.expiryDays }) : diffHost(before.host, host, { now, before: new Date(Date.parse(before.startedAt)), expiryDays: flags.expiryDays });
+                  emit(e.startedAt, v === '' ? where : `${where} via ${v}`, v, list);
+                  prev.set(v, { host, startedAt: e.startedAt });
                 }
-                gone = false;
-                prev = e;
+                last = e;
               }
-              const after = gaps.find((c) => c.startedAt > prev!.startedAt);
-              if (after !== undefined) emit(after.startedAt, where, [{ kind: 'host-disappeared' }]);
+              const after = gaps.find((c) => c.startedAt > last!.startedAt);
+              if (after !== undefined) emit(after.startedAt, where, '', [{ kind: 'host-disappeared' }]);
             }
             const note =
               entries.length === 0

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { importResultsFile } from '../store/import.js';
 import { stripControl } from '../report/sanitize.js';
+import { runStateText } from '../store/run-writer.js';
 import { intOption } from './options.js';
 import { openStoreFor, parseDuration, storeCommand } from './store-common.js';
 
@@ -85,7 +86,7 @@ export function registerStore(program: Command, ctx: CliContext): void {
           if (runs.length === 0) ctx.stderr.write(`mxprobe: no runs stored in ${stripControl(store.label)}\n`);
           for (const r of runs) {
             if (flags.json) ctx.stdout.write(`${JSON.stringify(r)}\n`);
-            else ctx.stdout.write(`${String(r.id).padStart(6)}  ${r.startedAt}  ${r.state.padEnd(11)}  ${String(r.targetCount).padStart(6)} targets  ${String(r.hostCount).padStart(6)} hosts  ${String(r.probeCount).padStart(7)} probes${r.source ? `  from ${stripControl(r.source)}` : ''}\n`);
+            else ctx.stdout.write(`${String(r.id).padStart(6)}  ${r.startedAt}  ${stripControl(runStateText(r)).padEnd(11)}  ${String(r.targetCount).padStart(6)} targets  ${String(r.hostCount).padStart(6)} hosts  ${String(r.probeCount).padStart(7)} probes${r.source ? `  from ${stripControl(r.source)}` : ''}\n`);
           }
           ctx.setExitCode(0);
         } finally {

@@ -48,6 +48,9 @@ export async function lookupExchangers(domain: string, resolver: Resolver): Prom
     }
     case 'error':
       return { status: 'error', mx: [], nullMx: false, detail: describeAnswer(answer) };
+    case 'unreachable':
+      // The word is the status; the detail keeps node's message for JSON (the table leaves it out).
+      return { status: 'unreachable', mx: [], nullMx: false, detail: `the resolver refused the connection (${answer.code}: ${answer.message})` };
     default:
       return { status: answer.status, mx: [], nullMx: false };
   }

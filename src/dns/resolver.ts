@@ -169,6 +169,10 @@ export function mapDnsError(err: unknown): DnsAnswer<never> {
       return { status: 'servfail' };
     case 'EREFUSED':
       return { status: 'refused' };
+    case 'ECONNREFUSED':
+      // The resolver's port refused the query: a word like the other failures (qa11 saw the raw
+      // "queryMx ECONNREFUSED name" in the table), the message kept for the JSON detail.
+      return { status: 'unreachable', code, message: err instanceof Error ? err.message : String(err) };
     default:
       return { status: 'error', code, message: err instanceof Error ? err.message : String(err) };
   }

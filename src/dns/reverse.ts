@@ -89,7 +89,7 @@ export async function forwardConfirm(ip: string, resolver: Resolver, limit = 10)
   const ptr = await resolver.ptr(ip);
   if (ptr.status !== 'ok') {
     const out: FcrdnsResult = { status: ptr.status, names: [], confirmed: [], unconfirmed: [] };
-    if (ptr.status === 'error') out.detail = `${ptr.code}: ${ptr.message}`;
+    if (ptr.status === 'error' || ptr.status === 'unreachable') out.detail = `${ptr.code}: ${ptr.message}`;
     return out;
   }
   const names = [...ptr.records];

@@ -12,6 +12,12 @@ export type DnsAnswer<T> =
   | { status: 'timeout' }
   | { status: 'servfail' }
   | { status: 'refused' }
+  /**
+   * No resolver could be reached: the connection to it was refused (ECONNREFUSED, an ICMP port
+   * unreachable for UDP). Not a DNS answer at all, unlike `refused` (the server answered with
+   * RCODE REFUSED, RFC 1035 §4.1.1). `code` and `message` keep node's error for the JSON detail.
+   */
+  | { status: 'unreachable'; code: string; message: string }
   | { status: 'error'; code: string; message: string };
 
 export type DnsFailureStatus = Exclude<DnsAnswer<unknown>['status'], 'ok'>;

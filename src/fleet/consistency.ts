@@ -44,7 +44,19 @@ export interface ReceiverRow {
   exchange: string;
   ip: string;
   port: number;
-  kinds: Array<{ kind: IdentityKind; byVantage: Record<string, Cell | undefined>; differs: boolean; explanations: string[] }>;
+  kinds: Array<{
+    kind: IdentityKind;
+    byVantage: Record<string, Cell | undefined>;
+    /** The vantages that judged this cell disagree (only judged vantages are compared). */
+    differs: boolean;
+    /**
+     * The vantages that have no judgement for this cell: their run stopped before the receiver
+     * judged the HELO (`not-judged`), or they have no cell at all (not tried, or their result is
+     * missing). Nothing was judged there, so the cell is neither consistent nor inconsistent for them.
+     */
+    notJudged: string[];
+    explanations: string[];
+  }>;
 }
 
 export interface AcceptanceCount {
@@ -62,8 +74,15 @@ export interface ConsistencyReport {
   receivers: ReceiverRow[];
   acceptance: Record<string, Partial<Record<IdentityKind, AcceptanceCount>>>;
   vantageFacts: Record<string, VantageFacts>;
-  /** Number of (receiver, kind) cells where the vantages disagree. */
+  /** Number of (receiver, kind) cells where the vantages that judged them disagree. */
   inconsistencies: number;
+  /**
+   * Number of (receiver, kind) cells that some vantage did not judge (see `notJudged`): never
+   * counted as inconsistent, never as consistent either.
+   */
+  notJudgedCells: number;
+  /** Per vantage, the cells it did not judge. */
+  notJudgedBy: Record<string, number>;
   /** Probes that carry no vantage (not a fleet run, or mixed in). */
   withoutVantage: number;
 }
@@ -78,8 +97,18 @@ function problemsOf(p: ProbeResult): AlignmentCheck[] {
   return checks.filter((c) => SENDER_CHECKS.has(c.id) && (c.status === 'fail' || c.status === 'warn'));
 }
 
-/** A cell's rank: what "worse" means when comparing vantages. */
-const RANK: Record<Outcome, number> = { accepted: 0, deferred: 1, rejected: 2, unknown: 3, 'not-judged': 3 };
+/**
+ * A cell's rank: what "worse" means when comparing vantages. `not-judged` has none: a vantage whose
+ * run stopped before the HELO was judged is not compared at all (session 11 ranked it with
+ * `unknown`, so "accepted on relay1, not judged on relay2" counted as an inconsistency).
+ */
+const RANK: Record<Exclude<Outcome, 'not-judged'>, number> = { accepted: 0, deferred: 1, rejected: 2, unknown: 3 };
+
+type JudgedCell = Cell & { outcome: Exclude<Outcome, 'not-judged'> };
+
+function isJudged(c: Cell | undefined): c is JudgedCell {
+  return c !== undefined && c.outcome !== 'not-judged';
+}
 
 export class ConsistencyBuilder {
   private readonly rows = new Map<string, ReceiverRow>();
@@ -151,22 +180,30 @@ export class ConsistencyBuilder {
   build(): ConsistencyReport {
     const vantages = [...this.vantages].sort();
     let inconsistencies = 0;
+    let notJudgedCells = 0;
+    const notJudgedBy: Record<string, number> = {};
     const receivers: ReceiverRow[] = [];
     for (const [key, row] of this.rows) {
       const byKind = this.cells.get(key)!;
       const kinds: ReceiverRow['kinds'] = [];
       for (const [kind, byVantage] of byKind) {
-        const present = vantages.filter((v) => byVantage[v] !== undefined);
-        const outcomes = new Set(present.map((v) => byVantage[v]!.outcome));
-        const differs = present.length > 1 && outcomes.size > 1;
+        const judgedBy = vantages.filter((v) => isJudged(byVantage[v]));
+        const notJudged = vantages.filter((v) => !isJudged(byVantage[v]));
+        const cell = (v: string) => byVantage[v] as JudgedCell;
+        const outcomes = new Set(judgedBy.map((v) => cell(v).outcome));
+        const differs = judgedBy.length > 1 && outcomes.size > 1;
+        if (notJudged.length > 0) {
+          notJudgedCells++;
+          for (const v of notJudged) notJudgedBy[v] = (notJudgedBy[v] ?? 0) + 1;
+        }
         const explanations: string[] = [];
         if (differs) {
           inconsistencies++;
-          const best = Math.min(...present.map((v) => RANK[byVantage[v]!.outcome]));
-          const good = present.filter((v) => RANK[byVantage[v]!.outcome] === best);
-          const others = treatmentOf(good.map((v) => [v, byVantage[v]!] as const));
-          for (const v of present) {
-            const c = byVantage[v]!;
+          const best = Math.min(...judgedBy.map((v) => RANK[cell(v).outcome]));
+          const good = judgedBy.filter((v) => RANK[cell(v).outcome] === best);
+          const others = treatmentOf(good.map((v) => [v, cell(v)] as const));
+          for (const v of judgedBy) {
+            const c = cell(v);
             if (RANK[c.outcome] === best) continue;
             const why = c.problems.length > 0
               ? c.problems.map((p) => `${p.detail} (${p.id} ${p.status})`).join('; ')
@@ -174,11 +211,11 @@ export class ConsistencyBuilder {
             explanations.push(`${v}: ${why} — ${row.exchange} [${row.ip}] ${VERB[c.outcome]} ${v} (${replyOf(c)}) but ${others}`);
           }
         }
-        kinds.push({ kind, byVantage, differs, explanations });
+        kinds.push({ kind, byVantage, differs, notJudged, explanations });
       }
       receivers.push({ ...row, kinds });
     }
-    return { vantages, receivers, acceptance: this.acceptance, vantageFacts: this.facts, inconsistencies, withoutVantage: this.withoutVantage };
+    return { vantages, receivers, acceptance: this.acceptance, vantageFacts: this.facts, inconsistencies, notJudgedCells, notJudgedBy, withoutVantage: this.withoutVantage };
   }
 }
 
@@ -258,8 +295,9 @@ export function renderConsistency(r: ConsistencyReport): string {
         const c = k.byVantage[v];
         return `${clean(v)}=${c ? `${c.outcome}${c.code !== null ? ` ${c.code}` : ''}${c.cause !== 'none' ? ` (${c.cause})` : ''}` : '-'}`;
       });
-      out.push(`  ${k.differs ? '!!' : '  '} ${k.kind.padEnd(9)} ${cells.join('   ')}`);
+      out.push(`  ${k.differs ? '!!' : k.notJudged.length > 0 ? '??' : '  '} ${k.kind.padEnd(9)} ${cells.join('   ')}`);
       for (const e of k.explanations) out.push(`       ${clean(e)}`);
+      if (k.notJudged.length > 0) out.push(`       not judged on ${k.notJudged.map(clean).join(', ')}: not compared there`);
     }
   }
   out.push('');
@@ -270,6 +308,13 @@ export function renderConsistency(r: ConsistencyReport): string {
     out.push(`  ${clean(v)}: ${parts.join(', ') || 'no probes'}`);
   }
   out.push('');
-  out.push(r.inconsistencies > 0 ? `${r.inconsistencies} cell(s) where the relays are treated differently (marked !!).` : 'Every receiver treated every relay the same way.');
+  // "The same way" only when every relay was judged in every cell: a relay with nothing judged
+  // is neither evidence of consistency nor of an inconsistency.
+  if (r.inconsistencies > 0) out.push(`${r.inconsistencies} cell(s) where the relays are treated differently (marked !!).`);
+  if (r.notJudgedCells > 0) {
+    const by = Object.entries(r.notJudgedBy).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([v, n]) => `${clean(v)} ${n}`);
+    out.push(`${r.notJudgedCells} cell(s) not judged on some relay (marked ??; not judged on ${by.join(', ')}): ${r.inconsistencies > 0 ? 'not compared there' : 'no judged cell differs, but consistency is unknown there'}.`);
+  }
+  if (r.inconsistencies === 0 && r.notJudgedCells === 0) out.push('Every receiver treated every relay the same way.');
   return `${out.join('\n')}\n`;
 }

@@ -13,6 +13,8 @@ export interface ChangeRow {
   /** When the change was seen (history); absent in a two-run diff. */
   when?: string;
   where: string;
+  /** The vantage (relay) that observed the host, in a fleet run; `where` names it too. */
+  vantage?: string;
   change: Change;
   /** The --fail-on-change rules this change violates. */
   violates: string[];
@@ -26,6 +28,8 @@ export interface ChangeReportMeta {
 
 export interface ChangeFooter {
   changes: number;
+  /** Lines shown that are not changes (a certificate already expiring in the earlier run). */
+  reminders?: number;
   places: number;
   violations: number;
   inconclusive: number;
@@ -82,7 +86,7 @@ export function changeRenderer(format: ChangeFormat): ChangeRenderer {
       return {
         header: (m) => `{"title":${JSON.stringify(m.title)},${Object.entries(m.info).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}${Object.keys(m.info).length ? ',' : ''}"changes":[\n`,
         row: (r) => {
-          const s = `${first ? '' : ',\n'}${JSON.stringify({ ...(r.when ? { when: r.when } : {}), where: r.where, ...r.change, text: describeChange(r.change), violates: r.violates })}`;
+          const s = `${first ? '' : ',\n'}${JSON.stringify({ ...(r.when ? { when: r.when } : {}), where: r.where, ...(r.vantage !== undefined ? { vantage: r.vantage } : {}), ...r.change, text: describeChange(r.change), violates: r.violates })}`;
           first = false;
           return s;
         },

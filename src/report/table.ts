@@ -129,6 +129,22 @@ function targetLabel(t: TargetResult): string {
   return stripControl(shown);
 }
 
+/**
+ * The GREETING column: the command whose reply ended the greeting stage, when it was accepted.
+ * When EHLO and the HELO fallback were both refused (RFC 5321 §4.1.1.1, §3.2), or EHLO was refused
+ * with no fallback, no greeting worked: "refused" with the codes (EHLO/HELO), never "HELO", which
+ * read as "this server speaks HELO" (qa11, exim.demo.test).
+ */
+export function greetingCell(p: ProbeResult): string {
+  const g = p.greeting;
+  if (!g) return '-';
+  const code = g.reply?.code ?? null;
+  if (code !== null && code >= 200 && code < 300) return g.command;
+  const ehlo = g.ehloReply?.code ?? null;
+  if (g.command === 'HELO') return code === null ? 'HELO no reply' : `refused ${ehlo ?? '-'}/${code}`;
+  return code === null ? 'EHLO no reply' : `refused ${code}`;
+}
+
 function hostRow(t: TargetResult, h: HostResult, maxText: number): string[] {
   const p = h.probes.find((x) => x.status !== 'not-tried') ?? h.probes[0];
   if (!p) return [targetLabel(t), stripControl(h.exchange), stripControl(h.ip), '-', '-', '-', '-', '-', '-', 'no probe'];
@@ -141,7 +157,7 @@ function hostRow(t: TargetResult, h: HostResult, maxText: number): string[] {
     stripControl(h.exchange),
     stripControl(h.family === 6 ? `[${h.ip}]` : h.ip),
     truncate(stripControl(bannerName || '-'), maxText),
-    p.greeting?.command ?? '-',
+    greetingCell(p),
     p.starttlsFailure ? 'broken' : p.capabilities.plain ? (p.capabilities.plain.starttls ? 'yes' : 'no') : '-',
     p.tls?.protocol ?? '-',
     truncate(stripControl(authText), maxText),
@@ -151,16 +167,26 @@ function hostRow(t: TargetResult, h: HostResult, maxText: number): string[] {
 }
 
 /**
+ * The detail after "dns STATUS" in a row. An unreachable resolver (ECONNREFUSED) gets a fixed
+ * gloss, not node's message ("queryMx ECONNREFUSED name"), which JSON keeps: the other failures
+ * (timeout, servfail) are a word here too.
+ */
+function dnsDetail(status: string, detail: string | undefined): string {
+  if (status === 'unreachable') return ' (the resolver refused the connection)';
+  return detail ? ` (${detail})` : '';
+}
+
+/**
  * An exchanger that was not probed, a row each so it is not silently left out: its address lookup
  * failed (`dns.unresolved`), or its name has no address (`dns.noAddress`: NXDOMAIN, NODATA).
  */
 function unresolvedRow(t: TargetResult, u: UnresolvedExchanger | AddresslessExchanger): string[] {
-  const detail = u.detail ? ` (${u.detail})` : '';
+  const detail = dnsDetail(u.status, u.detail);
   return [targetLabel(t), stripControl(u.exchange), '-', '-', '-', '-', '-', '-', '-', truncate(stripControl(`dns ${u.status}${detail}`), 60)];
 }
 
 function targetOnlyRow(t: TargetResult): string[] {
-  const detail = t.dns.detail ? ` (${t.dns.detail})` : '';
+  const detail = dnsDetail(t.dns.status, t.dns.detail);
   return [targetLabel(t), '-', '-', '-', '-', '-', '-', '-', '-', truncate(stripControl(`dns ${t.dns.status}${detail}`), 60)];
 }
 

@@ -2,12 +2,19 @@
  * Diff of two runs as a merge-join of two key-ordered streams: targets first (MX set, DNS), then
  * hosts. Each side is read a page at a time, so memory stays at two pages however large the runs
  * (100k hosts each); changes are yielded as they are found, in key order.
+ *
+ * A fleet run (`probe --queue … --vantages a,b`) observes each host once per vantage: the store and
+ * a .json file hold one host record per vantage under the same key, an .ndjson file read back
+ * (report/load.ts mergeHost) one record with every vantage's probes. Either way the hosts are
+ * compared vantage by vantage (relay1 in A with relay1 in B), and each change names its vantage:
+ * comparing relay1's certificate with relay2's, or printing relay1's and relay2's expiry line twice
+ * under one host with nothing to tell them apart (session 11), is not a diff of the same thing.
  */
 import type { HostResult, TargetResult } from '../results.js';
 import { loadResultsDetailed } from '../report/load.js';
-import { diffHost, diffTarget, diffUnchanged, type Change, type DiffOptions } from './diff.js';
+import { diffHost, diffTarget, diffUnchanged, splitByVantage, type Change, type DiffOptions } from './diff.js';
 import { parseBriefHeader } from './rows.js';
-import { compareKeys, hostKey, showHostKey, targetKey, type Store } from './types.js';
+import { compareKeys, hostKey, showHostKey, targetKey, type Store, type StoredHost } from './types.js';
 
 export interface KeyedHost {
   hkey: string;
@@ -31,9 +38,49 @@ export interface DiffSide {
 }
 
 export interface DiffRow {
-  /** The target (tkey) or host (readable hkey) the change is about. */
+  /** The target (tkey) or host (readable hkey, then " via VANTAGE" in a fleet run) the change is about. */
   where: string;
+  /** The vantage (relay) that observed the host, in a fleet run. */
+  vantage?: string;
   change: Change;
+}
+
+/**
+ * Whether a stored run is a fleet run: the coordinator records its vantages in the run's options
+ * (cli/fleet-probe.ts, `fleet.vantages`). Its hosts are then read from their full records, which
+ * keep each probe's `vantage`: a brief (rows.ts) does not.
+ */
+export function isFleetRun(options: Record<string, unknown>): boolean {
+  const fleet = options['fleet'];
+  return typeof fleet === 'object' && fleet !== null && Array.isArray((fleet as Record<string, unknown>)['vantages']);
+}
+
+/**
+ * The pages of a host stream. The store pages by key ("hkey > last"), and a fleet run holds one
+ * host record per vantage under the same hkey: a page that ends inside such a group would lose the
+ * group's rest. So a full page gives back its last key's rows and the next page starts before them
+ * (a page that is one key alone is asked for again, twice as large).
+ */
+async function* hostPages(next: (after: string | null, limit: number) => Promise<StoredHost[]>, pageSize: number): AsyncGenerator<StoredHost> {
+  let after: string | null = null;
+  let limit = pageSize;
+  for (;;) {
+    const page = await next(after, limit);
+    if (page.length < limit) {
+      yield* page;
+      return;
+    }
+    const lastKey = page[page.length - 1]!.hkey;
+    let cut = page.length;
+    while (cut > 0 && page[cut - 1]!.hkey === lastKey) cut--;
+    if (cut === 0) {
+      limit *= 2;
+      continue;
+    }
+    for (let i = 0; i < cut; i++) yield page[i]!;
+    after = page[cut - 1]!.hkey;
+    limit = pageSize;
+  }
 }
 
 async function* paged<T>(next: (after: string | null) => Promise<T[]>, key: (t: T) => string): AsyncGenerator<T> {
@@ -49,13 +96,19 @@ async function* paged<T>(next: (after: string | null) => Promise<T[]>, key: (t: 
   }
 }
 
+/** Hosts per page of a fleet run, read from full records (see storeSide). */
+const FLEET_PAGE = 200;
+
 /** A stored run as a diff side, read in pages of `pageSize`. */
-export function storeSide(store: Store, run: { id: number; startedAt: string }, pageSize = 1000): DiffSide {
+export function storeSide(store: Store, run: { id: number; startedAt: string; options?: Record<string, unknown> }, pageSize = 1000): DiffSide {
+  // A fleet run's hosts from their records: the vantage of each is in its probes, not in a brief.
+  const brief = !isFleetRun(run.options ?? {});
   return {
     label: `run ${run.id}`,
     startedAt: run.startedAt,
     targets: () => paged((after) => store.targetPage(run.id, after, pageSize), (t) => t.tkey),
-    hosts: () => paged((after) => store.hostPage(run.id, after, pageSize, { brief: true }), (h) => h.hkey),
+    // Full records are ~10x a brief: smaller pages keep a fleet diff's memory near a brief diff's.
+    hosts: () => hostPages((after, limit) => store.hostPage(run.id, after, limit, { brief }), brief ? pageSize : Math.min(pageSize, FLEET_PAGE)),
   };
 }
 
@@ -119,16 +172,66 @@ export async function* diffSides(a: DiffSide, b: DiffSide, opts: DiffOptions, co
     const where = (ta ?? tb)!.tkey;
     for (const change of diffTarget(ta?.target ?? null, tb?.target ?? null)) yield { where, change };
   }
-  for await (const [ha, hb] of mergeJoin(a.hosts(), b.hosts(), (h) => h.hkey)) {
-    counts.hostsCompared++;
-    let list: Change[];
-    // Byte-equal briefs: diffHost(a, b) = diffHost(b, b), which the brief's header answers
-    // (rows.ts parseBriefHeader) unless the newer side has something to say alone.
-    const header = ha?.brief !== undefined && ha.brief === hb?.brief ? parseBriefHeader(hb.brief) : null;
-    if (header !== null && !header.solo) list = diffUnchanged(header, opts);
-    else list = diffHost(ha?.host ?? null, hb?.host ?? null, opts);
-    if (list.length === 0) continue;
-    const where = showHostKey((ha ?? hb)!.hkey);
-    for (const change of list) yield { where, change };
+  for await (const [ga, gb] of mergeJoin(groups(a.hosts()), groups(b.hosts()), (g) => g.hkey)) {
+    const hkey = (ga ?? gb)!.hkey;
+    const va = ga ? byVantage(ga.hosts) : new Map<string, KeyedHost[]>();
+    const vb = gb ? byVantage(gb.hosts) : new Map<string, KeyedHost[]>();
+    for (const v of [...new Set([...va.keys(), ...vb.keys()])].sort(compareKeys)) {
+      const la = va.get(v) ?? [];
+      const lb = vb.get(v) ?? [];
+      for (let i = 0; i < Math.max(la.length, lb.length); i++) {
+        const ha = la[i];
+        const hb = lb[i];
+        counts.hostsCompared++;
+        let list: Change[];
+        // Byte-equal briefs: diffHost(a, b) = diffHost(b, b), which the brief's header answers
+        // (rows.ts parseBriefHeader) unless the newer side has something to say alone.
+        const header = ha?.brief !== undefined && ha.brief === hb?.brief ? parseBriefHeader(hb.brief) : null;
+        if (header !== null && !header.solo) list = diffUnchanged(header, opts);
+        else list = diffHost(ha?.host ?? null, hb?.host ?? null, opts);
+        if (list.length === 0) continue;
+        const where = v === '' ? showHostKey(hkey) : `${showHostKey(hkey)} via ${v}`;
+        for (const change of list) yield v === '' ? { where, change } : { where, vantage: v, change };
+      }
+    }
   }
+}
+
+/** Consecutive hosts with the same key: one, or (a fleet run) one per vantage. */
+async function* groups(hosts: AsyncIterable<KeyedHost>): AsyncGenerator<{ hkey: string; hosts: KeyedHost[] }> {
+  let cur: { hkey: string; hosts: KeyedHost[] } | null = null;
+  for await (const h of hosts) {
+    if (cur !== null && cur.hkey === h.hkey) {
+      cur.hosts.push(h);
+      continue;
+    }
+    if (cur !== null) yield cur;
+    cur = { hkey: h.hkey, hosts: [h] };
+  }
+  if (cur !== null) yield cur;
+}
+
+/**
+ * A key's hosts by the vantage that observed them ('' for none: not a fleet run). A host read from
+ * a brief is not a fleet host (storeSide reads those from records) and is not parsed here. A host
+ * holding several vantages' probes (an .ndjson fleet file, merged by report/load.ts) is split into
+ * one host per vantage, each with its own probes.
+ */
+function byVantage(list: readonly KeyedHost[]): Map<string, KeyedHost[]> {
+  const out = new Map<string, KeyedHost[]>();
+  const add = (v: string, h: KeyedHost) => {
+    const l = out.get(v);
+    if (l) l.push(h);
+    else out.set(v, [h]);
+  };
+  for (const kh of list) {
+    if (kh.brief !== undefined) {
+      add('', kh);
+      continue;
+    }
+    const split = splitByVantage(kh.host);
+    if (split.length === 1) add(split[0]![0], kh);
+    else for (const [v, host] of split) add(v, { hkey: kh.hkey, host });
+  }
+  return out;
 }

@@ -31,7 +31,17 @@ export type Change =
   | { kind: 'tls-upgrade'; before: string; after: string }
   | { kind: 'cipher-changed'; before: string; after: string }
   | { kind: 'cert-changed'; before: CertBrief; after: CertBrief }
+  /**
+   * The certificate entered the expiry window between A and B (or a certificate replaced it, or
+   * the host is new, or A showed no certificate to compare): a change.
+   */
   | { kind: 'cert-expiring'; notAfter: string; days: number }
+  /**
+   * The same certificate was already inside the window in A and still is in B: not a change (the
+   * issue: "certificate replaced, or now expiring within N days"), shown as a reminder; never
+   * counted as a change, never matched by a --fail-on-change rule.
+   */
+  | { kind: 'cert-expiry-reminder'; notAfter: string; days: number }
   | { kind: 'verdict-changed'; identity: string; identityKind: string; before: string; after: string; direction: 'worse' | 'better' | 'other'; newRefusal: boolean }
   | { kind: 'alignment-changed'; check: string; before: string; after: string }
   | { kind: 'probe-failed'; identity: string; status: string; message: string }
@@ -60,8 +70,14 @@ export type Change =
 export type ChangeKind = Change['kind'];
 
 export interface DiffOptions {
-  /** "Now", for certificate expiry. */
+  /** When B was observed: the certificate of B is judged against the window at this time. */
   now: Date;
+  /**
+   * When A was observed (its run's start): whether A's certificate was already inside the window
+   * is judged at this time. Absent: `now` (then the same certificate is in the window in both or
+   * in neither, and an unchanged certificate is never a change).
+   */
+  before?: Date;
   /** Report a certificate expiring within this many days (of `now`). */
   expiryDays: number;
 }
@@ -124,10 +140,22 @@ function checks(list: AlignmentCheck[] | undefined): Map<string, string> {
   return new Map((list ?? []).map((c) => [c.id, c.status]));
 }
 
+/**
+ * A host by the vantage (relay) that observed it, '' when none (not a fleet run). A fleet run
+ * stores a host once per vantage; a record holding several vantages' probes (an .ndjson fleet
+ * file read back: report/load.ts mergeHost) is split into one host per vantage, each with its own
+ * probes. diff and history compare a vantage's observation only with the same vantage's.
+ */
+export function splitByVantage(h: HostResult): Array<[string, HostResult]> {
+  const seen = [...new Set(h.probes.map((p) => p.vantage ?? ''))];
+  if (seen.length <= 1) return [[seen[0] ?? '', h]];
+  return seen.map((v) => [v, { ...h, probes: h.probes.filter((p) => (p.vantage ?? '') === v) }]);
+}
+
 /** Changes between two observations of the same host (same target, exchange, IP, port). */
 export function diffHost(a: HostResult | null, b: HostResult | null, opts: DiffOptions): Change[] {
   if (a === null && b === null) return [];
-  if (a === null) return [{ kind: 'host-appeared' }, ...expiry(b!, opts), ...failures(b!)];
+  if (a === null) return [{ kind: 'host-appeared' }, ...expiryAt(certBrief(tlsProbe(b!))?.notAfter ?? null, null, opts), ...failures(b!)];
   if (b === null) return [{ kind: 'host-disappeared' }];
   const out: Change[] = [];
 
@@ -175,7 +203,7 @@ export function diffHost(a: HostResult | null, b: HostResult | null, opts: DiffO
     const xb = certBrief(tb);
     if (xa && xb && xa.fingerprint256 !== xb.fingerprint256) out.push({ kind: 'cert-changed', before: xa, after: xb });
   }
-  out.push(...expiry(b, opts));
+  out.push(...expiry(a, b, opts));
 
   // Each identity's verdict: matched by kind, source (and name for custom identities).
   const before = new Map(a.probes.map((p) => [identityKey(p), p]));
@@ -304,16 +332,37 @@ function failures(h: HostResult): Change[] {
   return h.probes.filter(failed).map(failure);
 }
 
-function expiry(h: HostResult, opts: DiffOptions): Change[] {
-  return expiryAt(certBrief(tlsProbe(h))?.notAfter ?? null, opts);
+/** B's certificate in the expiry window: a change, or a reminder when A had the same one inside it. */
+function expiry(a: HostResult, b: HostResult, opts: DiffOptions): Change[] {
+  const xb = certBrief(tlsProbe(b));
+  if (!xb) return [];
+  const xa = certBrief(tlsProbe(a));
+  // The same certificate (fingerprint) in A: its notAfter is the one to judge A by. A replaced
+  // certificate, or none seen in A (no TLS session then), cannot have been "already expiring".
+  return expiryAt(xb.notAfter, xa !== null && xa.fingerprint256 === xb.fingerprint256 ? xa.notAfter : null, opts);
 }
 
-function expiryAt(notAfter: string | null, opts: DiffOptions): Change[] {
+const DAY_MS = 86_400_000;
+
+/**
+ * `notAfter` (B's certificate) against the window at `opts.now`; `sameBefore`, the notAfter of the
+ * same certificate seen in A, against the window at `opts.before`: inside it already, the line is
+ * a reminder, not a change (qa11: two identical runs of a host with an expiring certificate said
+ * "1 change(s)" in every diff, and history repeated the line at every run).
+ */
+function expiryAt(notAfter: string | null, sameBefore: string | null, opts: DiffOptions): Change[] {
   if (notAfter === null) return [];
   const t = Date.parse(notAfter);
   if (Number.isNaN(t)) return [];
-  const days = Math.floor((t - opts.now.getTime()) / 86_400_000);
-  return days <= opts.expiryDays ? [{ kind: 'cert-expiring', notAfter: new Date(t).toISOString(), days }] : [];
+  const days = Math.floor((t - opts.now.getTime()) / DAY_MS);
+  if (!(days <= opts.expiryDays)) return [];
+  const iso = new Date(t).toISOString();
+  if (sameBefore !== null) {
+    const ta = Date.parse(sameBefore);
+    const daysA = Math.floor((ta - (opts.before ?? opts.now).getTime()) / DAY_MS);
+    if (!Number.isNaN(ta) && daysA <= opts.expiryDays) return [{ kind: 'cert-expiry-reminder', notAfter: iso, days }];
+  }
+  return [{ kind: 'cert-expiring', notAfter: iso, days }];
 }
 
 /**
@@ -359,9 +408,12 @@ export function selfDiffSays(h: HostResult): boolean {
   return h.transport?.dane?.status === 'indeterminate';
 }
 
-/** diffHost(b, b) for a host whose header says `solo: false`. */
+/**
+ * diffHost(a, b) for two byte-equal briefs whose header says `solo: false`: the same certificate
+ * on both sides, so only whether it entered the window between A and B is left to say.
+ */
 export function diffUnchanged(h: BriefHeader, opts: DiffOptions): Change[] {
-  return expiryAt(h.notAfter, opts);
+  return expiryAt(h.notAfter, h.notAfter, opts);
 }
 
 function mxList(mx: MxEntry[]): string[] {
@@ -427,6 +479,8 @@ export function describeChange(c: Change): string {
       return `certificate replaced: ${c.before.fingerprint256.slice(0, 23)}… (${c.before.issuer}, until ${c.before.notAfter}) → ${c.after.fingerprint256.slice(0, 23)}… (${c.after.issuer}, until ${c.after.notAfter})`;
     case 'cert-expiring':
       return c.days < 0 ? `certificate expired ${-c.days} day(s) ago (${c.notAfter.slice(0, 10)})` : `certificate expires within ${c.days + 1} day(s) (${c.notAfter.slice(0, 10)})`;
+    case 'cert-expiry-reminder':
+      return `reminder, not a change: ${c.days < 0 ? `certificate expired ${-c.days} day(s) ago` : `certificate expires within ${c.days + 1} day(s)`} (${c.notAfter.slice(0, 10)}), already inside the window in the earlier run`;
     case 'verdict-changed':
       return `${c.identity}: ${c.before} → ${c.after}`;
     case 'alignment-changed':

@@ -190,4 +190,14 @@ ALTER TABLE targets DROP CONSTRAINT IF EXISTS targets_run_id_fkey;`,
     // has a reader (EXPLAIN QUERY PLAN in bench/results/store-2026-12-01-storeperf8.md).
     ...both(`DROP INDEX IF EXISTS targets_tkey;`),
   },
+  {
+    version: 10,
+    name: 'runs.writer_host, runs.writer_pid: the process that writes a run, to tell a dead "running" run from a live one',
+    // A run stays 'running' when its process was killed (SIGKILL, OOM, a reboot): nothing marks
+    // it. `probe --store` records its host name and pid when it opens the run (sqlite-import.ts,
+    // pg-import.ts insertRunRow), so `store runs` can say that process is gone when the host is
+    // this one. NULL for imports (no process writes them for long) and runs stored before this.
+    ...both(`ALTER TABLE runs ADD COLUMN writer_host TEXT;
+ALTER TABLE runs ADD COLUMN writer_pid INTEGER;`),
+  },
 ];

@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { HostResult } from '../results.js';
 import { groupHostRows, hostRow, probeRow, targetRow } from './rows.js';
 import type { ImportHost, ImportWriter, RunMetaIn, RunWriter } from './types.js';
+import { runWriterOf } from './run-writer.js';
 
 type Guard = <T>(what: 'read' | 'write', f: () => Promise<T>) => Promise<T>;
 
@@ -38,13 +39,17 @@ DELETE FROM runs WHERE id IN (SELECT id FROM old)`;
 
 /** A new run row in state 'running'; its id. `probe --store` (pg.ts) and `store import` share it. */
 export async function insertRunRow(pool: pg.Pool, meta: RunMetaIn): Promise<number> {
-  const r = await pool.query('INSERT INTO runs (started_at, tool_version, options, vantage, state, source) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id', [
+  // The writer's host and pid for `probe --store` (migration 10; see sqlite-import.ts).
+  const w = runWriterOf(meta);
+  const r = await pool.query('INSERT INTO runs (started_at, tool_version, options, vantage, state, source, writer_host, writer_pid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id', [
     meta.startedAt,
     meta.toolVersion,
     JSON.stringify(meta.options),
     meta.vantage,
     'running',
     meta.source,
+    w.host,
+    w.pid,
   ]);
   return Number(r.rows[0]?.id);
 }

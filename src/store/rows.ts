@@ -340,6 +340,9 @@ export function runFromRow(r: Record<string, unknown>): RunRow {
     hostCount: Number(r['live_host_count'] ?? r['host_count']),
     probeCount: Number(r['live_probe_count'] ?? r['probe_count']),
     targetsDigest: (r['targets_digest'] as string | null) ?? null,
+    // Migration 10; absent (undefined) in a store read at an older schema.
+    writerHost: (r['writer_host'] as string | null | undefined) ?? null,
+    writerPid: r['writer_pid'] === null || r['writer_pid'] === undefined ? null : Number(r['writer_pid']),
   };
 }
 

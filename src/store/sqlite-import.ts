@@ -6,18 +6,24 @@ import type Database from 'better-sqlite3';
 import type { HostResult } from '../results.js';
 import { hostFromRecords, hostRow, probeRow, targetRow } from './rows.js';
 import type { ImportHost, ImportWriter, RunMetaIn } from './types.js';
+import { runWriterOf } from './run-writer.js';
 
 /** The statements `probe --store` (sqlite.ts) and `store import` share. */
 export const INSERT_PROBE =
   'INSERT INTO probes (host_id, run_id, seq, vantage, domain, exchange, ip, port, identity_kind, identity_name, source, status, outcome, stage, code, cause, tls_version, cert_fingerprint, cert_not_after, starttls_offered, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 export const INSERT_TARGET = 'INSERT INTO targets (run_id, tkey, input, origin, kind, domain, port, dns_status, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
-/** A new run row in state 'running'; its id. */
+/**
+ * A new run row in state 'running'; its id. A run written by `probe --store` (no source file)
+ * records its writer's host and pid (migration 10), so a run left 'running' by a killed process
+ * can be told from one being written (store runs).
+ */
 export function insertRunRow(db: Database.Database, meta: RunMetaIn): number {
+  const w = runWriterOf(meta);
   return Number(
     db
-      .prepare('INSERT INTO runs (started_at, tool_version, options, vantage, state, source) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(meta.startedAt, meta.toolVersion, JSON.stringify(meta.options), meta.vantage, 'running', meta.source).lastInsertRowid,
+      .prepare('INSERT INTO runs (started_at, tool_version, options, vantage, state, source, writer_host, writer_pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(meta.startedAt, meta.toolVersion, JSON.stringify(meta.options), meta.vantage, 'running', meta.source, w.host, w.pid).lastInsertRowid,
   );
 }
 

@@ -37,6 +37,9 @@ export interface RunRow {
   probeCount: number;
   /** Order-independent digest of the set of target keys: equal digests = the same targets. */
   targetsDigest: string | null;
+  /** The host and pid of the `probe --store` process that wrote it (migration 10); null for imports and older runs. */
+  writerHost?: string | null;
+  writerPid?: number | null;
 }
 
 export interface RunMetaIn {

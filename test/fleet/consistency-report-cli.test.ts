@@ -99,3 +99,24 @@ describe('fleet report -o: checked before the results are read, like logs -o', (
   });
 });
 
+
+describe('fleet report: a relay that judged nothing', () => {
+  it('exit 1 with "not judged on relay2", not 0 "the same way" (and not an inconsistency)', async () => {
+    const run = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/results/sample-run.json'), 'utf8')) as Record<string, unknown>;
+    const stopped: ProbeResult = { ...probe('relay2', 'primary', 'not-judged', 0, 'none'), verdict: { outcome: 'not-judged', stage: null, code: null, enhanced: null, text: null, cause: 'none' } };
+    run['targets'] = [{
+      input: 'open.example.test', origin: 'argv', kind: 'domain', domain: 'open.example.test', port: 25, dns: { status: 'ok' }, mx: [],
+      hosts: [{ exchange: 'open.example.test', ip: '127.0.0.27', port: 25, family: 4, probes: [probe('relay1', 'primary', 'accepted', 250, 'none'), stopped] }],
+    }];
+    const f = join(dir, 'not-judged.json');
+    writeFileSync(f, JSON.stringify(run));
+    const table = await runCliProcess(['fleet', 'report', f]);
+    expect(table.code, table.stderr).toBe(1);
+    expect(table.stdout).toContain('not judged on relay2');
+    expect(table.stdout).not.toMatch(/same way|treated differently/);
+    const json = await runCliProcess(['fleet', 'report', f, '--format', 'json']);
+    expect(json.code).toBe(1);
+    const rep = JSON.parse(json.stdout) as { inconsistencies: number; notJudgedCells: number; notJudgedBy: Record<string, number> };
+    expect(rep).toMatchObject({ inconsistencies: 0, notJudgedCells: 1, notJudgedBy: { relay2: 1 } });
+  });
+});

@@ -142,3 +142,56 @@ describe('relay consistency', () => {
     expect(text).toMatch(/ {2}bare: helo bare\.example\.net, source 192\.0\.2\.11[^:]*: not checked/);
   });
 });
+
+// session 11 (fleet11, "Noticed, left alone"): `not-judged` ranked with `unknown`, so "accepted on
+// relay1, the run stopped before relay2's HELO was judged" counted as an inconsistency, and a relay
+// with no cell at all left the report saying "the same way".
+describe('a relay that judged nothing is neither consistent nor inconsistent', () => {
+  const notJudged = (v: string) => ({ ...probe(v, 'primary', 'not-judged'), verdict: { outcome: 'not-judged' as const, stage: null, code: null, enhanced: null, text: null, cause: 'none' as const } });
+
+  it('accepted on relay1, not judged on relay2: no inconsistency, "not judged on relay2", never "the same way"', () => {
+    const r = consistencyOf([target('t.test', [[probe('relay1', 'primary', 'accepted')], [notJudged('relay2')]])]);
+    expect(r.inconsistencies).toBe(0);
+    expect(r.notJudgedCells).toBe(1);
+    expect(r.notJudgedBy).toEqual({ relay2: 1 });
+    const k = r.receivers[0]!.kinds[0]!;
+    expect(k.differs).toBe(false);
+    expect(k.notJudged).toEqual(['relay2']);
+    expect(k.explanations).toEqual([]);
+    const text = renderConsistency(r);
+    expect(text).toContain('?? primary');
+    expect(text).toContain('not judged on relay2');
+    expect(text).not.toContain('!!');
+    expect(text).not.toMatch(/same way/);
+    expect(text).not.toMatch(/treated differently/);
+    expect(text).toMatch(/1 cell\(s\) not judged on some relay .*consistency is unknown there/);
+  });
+
+  it('a relay with no cell for a receiver (its result missing) is not judged there either', () => {
+    const b = new ConsistencyBuilder();
+    b.addVantage({ name: 'relay2', helo: null, sources: [], problems: [] });
+    b.addTarget(target('t.test', [[probe('relay1', 'primary', 'accepted')]]));
+    const r = b.build();
+    expect(r.inconsistencies).toBe(0);
+    expect(r.notJudgedCells).toBe(1);
+    expect(renderConsistency(r)).not.toMatch(/same way/);
+  });
+
+  it('a not-judged relay does not hide a real difference between the others', () => {
+    const r = consistencyOf([
+      target('t.test', [[probe('relay1', 'primary', 'accepted')], [probe('relay2', 'primary', 'rejected', [fcrdnsFail])], [notJudged('relay3')]]),
+    ]);
+    expect(r.inconsistencies).toBe(1);
+    expect(r.notJudgedCells).toBe(1);
+    const k = r.receivers[0]!.kinds[0]!;
+    expect(k.differs).toBe(true);
+    expect(k.notJudged).toEqual(['relay3']);
+    // Only the judged relay that was treated worse is explained; relay3 is not "worse".
+    expect(k.explanations).toHaveLength(1);
+    expect(k.explanations[0]).toMatch(/^relay2: /);
+    const text = renderConsistency(r);
+    expect(text).toContain('!! primary');
+    expect(text).toContain('1 cell(s) where the relays are treated differently');
+    expect(text).toContain('not judged on relay3');
+  });
+});

@@ -224,6 +224,8 @@ describe('hosts.brief', () => {
     raw.prepare('DROP INDEX hosts_run_exchange').run(); // migration 7
     raw.prepare('DROP INDEX hosts_run_ip').run();
     raw.prepare('ALTER TABLE hosts DROP COLUMN import_key').run();
+    raw.prepare('ALTER TABLE runs DROP COLUMN writer_host').run(); // migration 10
+    raw.prepare('ALTER TABLE runs DROP COLUMN writer_pid').run();
     raw.close();
     const diffOf = async (s: Store) => {
       const out: DiffRow[] = [];

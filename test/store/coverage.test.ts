@@ -137,7 +137,7 @@ describe('stored runs: history of a domain, and readers on a schema-1 store', ()
 
   it('a store at schema 1 (no brief column) is read by diff and history as it is, and left at schema 1', async () => {
     const raw = new Database(db);
-    raw.exec('DROP INDEX hosts_run_exchange; DROP INDEX hosts_run_ip; DROP INDEX hosts_import_key; ALTER TABLE hosts DROP COLUMN import_key; ALTER TABLE hosts DROP COLUMN brief; DROP INDEX IF EXISTS targets_tkey; DELETE FROM schema_migrations WHERE version > 1');
+    raw.exec('DROP INDEX hosts_run_exchange; DROP INDEX hosts_run_ip; DROP INDEX hosts_import_key; ALTER TABLE hosts DROP COLUMN import_key; ALTER TABLE hosts DROP COLUMN brief; DROP INDEX IF EXISTS targets_tkey; ALTER TABLE runs DROP COLUMN writer_host; ALTER TABLE runs DROP COLUMN writer_pid; DELETE FROM schema_migrations WHERE version > 1');
     raw.close();
     const d = await runCliProcess(['diff', '1', '2', '--store', db, '--fail-on-change', 'dane-broken']);
     expect(d.code, d.stderr).toBe(3);
