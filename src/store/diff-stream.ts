@@ -47,8 +47,7 @@ export interface DiffRow {
 
 /**
  * Whether a stored run is a fleet run: the coordinator records its vantages in the run's options
- * (cli/fleet-probe.ts, `fleet.vantages`). Its hosts are then read from their full records, which
- * keep each probe's `vantage`: a brief (rows.ts) does not.
+ * (cli/fleet-probe.ts, `fleet.vantages`). Migration 11 matches the same test in SQL.
  */
 export function isFleetRun(options: Record<string, unknown>): boolean {
   const fleet = options['fleet'];
@@ -101,14 +100,15 @@ const FLEET_PAGE = 200;
 
 /** A stored run as a diff side, read in pages of `pageSize`. */
 export function storeSide(store: Store, run: { id: number; startedAt: string; options?: Record<string, unknown> }, pageSize = 1000): DiffSide {
-  // A fleet run's hosts from their records: the vantage of each is in its probes, not in a brief.
-  const brief = !isFleetRun(run.options ?? {});
+  // Hosts from their briefs: a fleet run's briefs name each probe's vantage (migration 11); hosts
+  // without a brief are read from their full records by the store. A fleet run's pages are
+  // smaller: those of a fleet run stored before migration 11 are all full records (~10x a brief).
+  const fleet = isFleetRun(run.options ?? {});
   return {
     label: `run ${run.id}`,
     startedAt: run.startedAt,
     targets: () => paged((after) => store.targetPage(run.id, after, pageSize), (t) => t.tkey),
-    // Full records are ~10x a brief: smaller pages keep a fleet diff's memory near a brief diff's.
-    hosts: () => hostPages((after, limit) => store.hostPage(run.id, after, limit, { brief }), brief ? pageSize : Math.min(pageSize, FLEET_PAGE)),
+    hosts: () => hostPages((after, limit) => store.hostPage(run.id, after, limit, { brief: true }), fleet ? Math.min(pageSize, FLEET_PAGE) : pageSize),
   };
 }
 
@@ -212,8 +212,7 @@ async function* groups(hosts: AsyncIterable<KeyedHost>): AsyncGenerator<{ hkey: 
 }
 
 /**
- * A key's hosts by the vantage that observed them ('' for none: not a fleet run). A host read from
- * a brief is not a fleet host (storeSide reads those from records) and is not parsed here. A host
+ * A key's hosts by the vantage that observed them ('' for none: not a fleet run). A host
  * holding several vantages' probes (an .ndjson fleet file, merged by report/load.ts) is split into
  * one host per vantage, each with its own probes.
  */
@@ -225,7 +224,9 @@ function byVantage(list: readonly KeyedHost[]): Map<string, KeyedHost[]> {
     else out.set(v, [h]);
   };
   for (const kh of list) {
-    if (kh.brief !== undefined) {
+    // A brief names a probe's vantage only in a fleet run (migration 11): one without that key is
+    // not parsed here. The key cannot occur inside a value: JSON escapes the quotes of a string.
+    if (kh.brief !== undefined && !kh.brief.includes('"vantage":')) {
       add('', kh);
       continue;
     }

@@ -200,4 +200,15 @@ ALTER TABLE targets DROP CONSTRAINT IF EXISTS targets_run_id_fkey;`,
     ...both(`ALTER TABLE runs ADD COLUMN writer_host TEXT;
 ALTER TABLE runs ADD COLUMN writer_pid INTEGER;`),
   },
+  {
+    version: 11,
+    name: "hosts.brief of fleet runs: dropped, they lacked each probe's vantage",
+    // A fleet run stores a host once per vantage (relay) under one key. Its briefs now carry each
+    // probe's vantage (rows.ts hostBrief), so `diff` reads fleet runs from briefs too; the briefs
+    // written before this lack it and would compare relay1's record with relay2's, so they are
+    // dropped and those hosts read from their full records (as migration 3 did). A fleet run is
+    // one whose options name its vantages (diff-stream.ts isFleetRun).
+    sqlite: `UPDATE hosts SET brief = NULL WHERE brief IS NOT NULL AND run_id IN (SELECT id FROM runs WHERE json_valid(options) AND json_type(options, '$.fleet.vantages') = 'array');`,
+    postgres: `UPDATE hosts SET brief = NULL WHERE brief IS NOT NULL AND run_id IN (SELECT id FROM runs WHERE json_typeof(options::json #> '{fleet,vantages}') = 'array');`,
+  },
 ];

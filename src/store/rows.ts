@@ -91,6 +91,10 @@ export function hostBrief(host: HostResult, target: { input: string; domain: str
   // once per stored host on the prober's thread.
   const probes = host.probes.map((p) => {
     const b: Record<string, unknown> = { identity: p.identity, status: p.status, verdict: p.verdict };
+    // Migration 11: a fleet run's probe names the relay that made it, so diff compares each
+    // relay's observation with the same relay's (diff.ts splitByVantage). Absent otherwise, so a
+    // plain run's brief is the same bytes as before.
+    if (p.vantage !== undefined) b['vantage'] = p.vantage;
     if (p.greylistRetry) b['greylistRetry'] = { verdict: p.greylistRetry.verdict, status: p.greylistRetry.status };
     if (p.error) b['error'] = { message: p.error.message };
     b['banner'] = p.banner ? { lines: p.banner.lines } : null;

@@ -164,11 +164,12 @@ export interface Store {
 }
 
 /**
- * The probe fields `diffHost` (store/diff.ts) reads: identity, status, verdict, greylistRetry,
+ * The probe fields `diffHost` (store/diff.ts) reads: identity, vantage (a fleet run's relay: diff.ts
+ * splitByVantage), status, verdict, greylistRetry,
  * error, banner, capabilities.plain and .tls, tls, alignment. A brief host page carries only these; keep this list in
  * step with diff.ts (test/store/diff.test.ts compares a brief diff with a full one).
  */
-export const BRIEF_PROBE_FIELDS = ['identity', 'status', 'verdict', 'greylistRetry', 'error', 'banner', 'tls', 'alignment'] as const;
+export const BRIEF_PROBE_FIELDS = ['identity', 'vantage', 'status', 'verdict', 'greylistRetry', 'error', 'banner', 'tls', 'alignment'] as const;
 
 /** Byte order of the UTF-8 encoding (= code point order): SQLite BINARY and PostgreSQL "C" collation. */
 export function compareKeys(a: string, b: string): number {
