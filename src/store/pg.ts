@@ -11,9 +11,6 @@ import { deleteRunsSql, finishRunRow, insertRunRow, pgImportWriter } from './pg-
 import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, RUNS_SELECT, runFromRow, type RecordText, type RowBatch } from './rows.js';
 import { StoreError, type HistoryEntry, type ImportWriter, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
 
-/** Whether the writer takes RecordPack batches (StoreSink then holds records as UTF-8 bytes off-heap, rows.ts). */
-const PACKED = process.env['MXPROBE_PG_PACKED'] !== '0';
-
 /** An error PostgreSQL sent (an ErrorResponse: pg gives it a SQLSTATE `code` and a `severity`). */
 function isServerError(e: unknown): boolean {
   return typeof e === 'object' && e !== null && typeof (e as { severity?: unknown }).severity === 'string';
@@ -211,7 +208,7 @@ class PgStore implements Store {
       writeBatch: (hosts, targets) => writeRows(batchRows(hosts, targets)),
       writeRows: (rows) => writeRows(rows),
       // The COPY encoder copies a RecordPack view's bytes as they are (rows.ts): it takes packed batches.
-      ...(PACKED ? { writePacked: (rows: RowBatch<RecordText>) => writeRows(rows) } : {}),
+      writePacked: (rows) => writeRows(rows),
       finish: (info) => guard('write', () => finishRunRow(pool, id, info)),
     };
   }
