@@ -8,7 +8,8 @@
 // Prints one JSON line: this process's CPU (user+sys, s; JSON.parse of the input left out, serialising and the
 // sink in: both builds do the same there), the server's CPU (the whole cluster: postmaster, live children, reaped children,
 // from /proc of PGDATA's postmaster, with a CHECKPOINT before and after so each run pays for its own writes), the
-// writer's backends' CPU alone (backendS: the statements, without checkpointer and WAL writer),
+// writer's backends' CPU alone (backendS: the statements, without checkpointer and WAL writer), the WAL it wrote (walMB,
+// the cluster's; nothing else writes there during a run),
 // and whether the store was lost. Run two builds alternately in one sitting; one run says nothing.
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -60,6 +61,15 @@ const store = await openStore(url, { cwd: '/tmp', env: {} });
 const warn = [];
 const sink = await StoreSink.start(store, { startedAt: new Date().toISOString(), toolVersion: 'pg-replay', options: {}, vantage: null, source: null }, { warn: (m) => warn.push(m) });
 await checkpoint();
+const lsn = async () => {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const r = (await c.query('SELECT pg_current_wal_lsn()::text AS l')).rows[0].l;
+  await c.end();
+  const [hi, lo] = r.split('/').map((x) => parseInt(x, 16));
+  return hi * 2 ** 32 + lo;
+};
+const w0 = await lsn();
 const s0 = serverCpu();
 const c0 = cpu();
 const t0 = performance.now();
@@ -99,6 +109,7 @@ const backendS = pids.reduce((n, p) => {
     return n;
   }
 }, 0);
+const walMB = ((await lsn()) - w0) / 1e6;
 await checkpoint();
 const srvS = serverCpu() - s0;
 await store.close();
@@ -112,6 +123,7 @@ console.log(
     backendS: Math.round(backendS * 100) / 100,
     sumS: Math.round((procMs / 1000 + srvS) * 100) / 100,
     wallS: Math.round(wallMs) / 1000,
+    walMB: Math.round(walMB * 10) / 10,
     lost: sink.lost,
     warn,
     load: readFileSync('/proc/loadavg', 'utf8').split(' ')[0],
