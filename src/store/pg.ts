@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
-import { copyFrom, CopyEncoder } from './pg-copy.js';
+import { copyFrom, CopyEncoder, CopyValueError } from './pg-copy.js';
 import { deleteRunsSql, finishRunRow, insertRunRow, pgImportWriter } from './pg-import.js';
 import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, RUNS_SELECT, runFromRow, type RecordText, type RowBatch } from './rows.js';
 import { StoreError, type HistoryEntry, type ImportWriter, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
@@ -193,10 +193,10 @@ class PgStore implements Store {
           }
           if (sql.length > 0) await copyFrom(client, sql.join(';\n'), data);
         } catch (e) {
-          // Nothing of the batch stays (the implicit transaction rolled back) and after an error
-          // the server sent, the connection is fine for the next batch. After any other (the
-          // socket died, a value the encoder refused) the client may be mid-protocol: dropped.
-          drop = !isServerError(e);
+          // Nothing of the batch stays (the implicit transaction rolled back). After an error the
+          // server sent, or a value the encoder refused before anything was sent, the connection
+          // is fine for the next batch; after any other (the socket died) it is dropped.
+          drop = !(isServerError(e) || e instanceof CopyValueError);
           throw e;
         } finally {
           spare.push(bufs);
