@@ -117,6 +117,22 @@ function encodeTargets(e: CopyEncoder, runId: number, rows: RowBatch<RecordText>
   return e.end();
 }
 
+/**
+ * Run once on each connection before its first COPY: the server process allocates and frees one
+ * 16 MB value. Why: glibc's malloc gives memory at the top of its heap back to the kernel whenever
+ * more than M_TRIM_THRESHOLD (128 KB by default) is free there, and a COPY frees its multi-insert
+ * buffers (MBs) at its end, so each batch's COPYs grew the heap again page by page (page faults,
+ * malloc's own work): the writer backend paid ~35% more CPU than for the old INSERT … SELECT
+ * (bench/results/store-2026-12-01-pgcopy12.md). glibc raises both thresholds for the rest of the
+ * process when a block it had mmap()ed is freed (mallopt(3), "M_MMAP_THRESHOLD": dynamic
+ * adjustment; the trim threshold becomes twice the block): 16 MB is over the initial mmap threshold
+ * and under its 32 MB cap. Elsewhere (another allocator) it only costs one 16 MB value, once.
+ */
+const WARM_SQL = "SELECT length(repeat('x', 16 * 1024 * 1024)) AS n";
+const warmed = new WeakSet<object>();
+/** MXPROBE_PG_WARM=0 leaves it out (for A/B measurement only). */
+const WARM = process.env['MXPROBE_PG_WARM'] !== '0';
+
 /** A run's COPY buffers, reused batch after batch (one batch at a time: StoreSink chains them). */
 class CopyBuffers {
   readonly hosts = new CopyEncoder();
@@ -175,6 +191,10 @@ class PgStore implements Store {
         const bufs = spare.pop() ?? new CopyBuffers();
         let drop = false;
         try {
+          if (WARM && !warmed.has(client)) {
+            await client.query(WARM_SQL);
+            warmed.add(client);
+          }
           const n = rows.hosts.length;
           const ids = n === 0 ? [] : (await client.query({ text: HOST_IDS_SQL, values: [n], rowMode: 'array' })).rows.map((r: unknown[]) => String(r[0]));
           const sql: string[] = [];
