@@ -6,9 +6,15 @@
  */
 import pg from 'pg';
 import { MIGRATIONS } from './migrations.js';
-import { deleteRunsSql, finishRunRow, insertRunRow, packJson, pgImportWriter, UNPACK } from './pg-import.js';
-import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, RUNS_SELECT, runFromRow, type RowBatch } from './rows.js';
+import { copyFrom, CopyEncoder, CopyValueError } from './pg-copy.js';
+import { deleteRunsSql, finishRunRow, insertRunRow, pgImportWriter } from './pg-import.js';
+import { batchRows, groupHostRows, hostFromRecords, lazyBriefHost, lazyTarget, RUNS_SELECT, runFromRow, type RecordText, type RowBatch } from './rows.js';
 import { StoreError, type HistoryEntry, type ImportWriter, type RunMetaIn, type RunRow, type RunWriter, type Store, type StoredHost, type StoredTarget } from './types.js';
+
+/** An error PostgreSQL sent (an ErrorResponse: pg gives it a SQLSTATE `code` and a `severity`). */
+function isServerError(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && typeof (e as { severity?: unknown }).severity === 'string';
+}
 
 /** An arbitrary constant: "mxpr" as int32, the advisory-lock key for migrations. */
 const MIGRATION_LOCK = 0x6d787072;
@@ -71,38 +77,68 @@ export async function openPgStore(url: string, opts: { connectTimeoutMs: number;
   return new PgStore(pool, label);
 }
 
-/** A JSON array parameter, element by element as text (JSON null → NULL), in order. */
-const J = (param: string): string => `json_array_elements_text(${param}::json)`;
+/** The columns each batch's COPY fills, in the order pg.ts encodes them (encodeHosts, encodeProbes, encodeTargets). */
+const COPY_HOSTS = 'COPY hosts (id, run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record, brief) FROM STDIN (FORMAT binary)';
+const COPY_PROBES =
+  'COPY probes (run_id, vantage, host_id, seq, domain, exchange, ip, port, identity_kind, identity_name, source, status, outcome, stage, code, cause, tls_version, cert_fingerprint, cert_not_after, starttls_offered, record) FROM STDIN (FORMAT binary)';
+const COPY_TARGETS = 'COPY targets (run_id, tkey, input, origin, kind, domain, port, dns_status, record) FROM STDIN (FORMAT binary)';
+
+/** Host ids for a batch, from the identity's sequence: concurrency-safe with other writers (nextval never hands out one twice). */
+const HOST_IDS_SQL = "SELECT nextval(pg_get_serial_sequence('hosts', 'id')) AS id FROM generate_series(1, $1::int)";
 
 /**
- * A batch of hosts, their probes and targets in one statement (see writeBatch). Each column comes
- * as one parameter: the record columns packed by packJson (pg-import.ts), the others as JSON
- * arrays (JSON.stringify is native; pg's own text[] serialisation escapes element by element in
- * JavaScript, ~7 times slower). ROWS FROM zips the per-column sets row by row, as a
- * multi-argument unnest does (PostgreSQL docs, "Table Functions").
+ * A batch's rows as the binary COPY data of each table (pg-copy.ts). `ids[i]` is the id of
+ * `rows.hosts[i]`; probes get theirs from the probes' identity default, in the order written (host
+ * by host, seq order), and targets likewise.
  */
-const WRITE_BATCH_SQL = `WITH ids AS MATERIALIZED (
-  SELECT nextval(pg_get_serial_sequence('hosts', 'id')) AS id, o FROM generate_series(1, $3::int) AS o
-), h AS (
-  INSERT INTO hosts (id, run_id, hkey, tkey, target_input, domain, exchange, ip, port, family, record, brief)
-  SELECT ids.id, $1::bigint, u.hkey, u.tkey, u.ti, u.d, u.ex, u.ip, u.port::int, u.fam::int, u.rec, u.brief
-  FROM ROWS FROM (${J('$4')}, ${J('$5')}, ${J('$6')}, ${J('$7')}, ${J('$8')}, ${J('$9')}, ${J('$10')}, ${J('$11')}, unnest(${UNPACK('$12')}), unnest(${UNPACK('$13')})) WITH ORDINALITY AS u(hkey, tkey, ti, d, ex, ip, port, fam, rec, brief, o)
-  JOIN ids ON ids.o = u.o
-  RETURNING 1
-), p AS (
-  INSERT INTO probes (run_id, vantage, host_id, seq, domain, exchange, ip, port, identity_kind, identity_name, source, status, outcome, stage, code, cause, tls_version, cert_fingerprint, cert_not_after, starttls_offered, record)
-  SELECT $1::bigint, $2::text, ids.id, u.seq::int, u.d, u.ex, u.ip, u.port::int, u.ik, u.iname, u.src, u.st, u.oc, u.stage, u.code::int, u.cause, u.tv, u.fp, u.na, u.stls::boolean, u.rec
-  FROM ROWS FROM (${Array.from({ length: 18 }, (_, i) => J(`$${14 + i}`)).join(', ')}, unnest(${UNPACK('$32')}))
-    AS u(ho, seq, d, ex, ip, port, ik, iname, src, st, oc, stage, code, cause, tv, fp, na, stls, rec)
-  JOIN ids ON ids.o = u.ho::int
-  RETURNING 1
-), t AS (
-  INSERT INTO targets (run_id, tkey, input, origin, kind, domain, port, dns_status, record)
-  SELECT $1::bigint, u.tkey, u.input, u.origin, u.kind, u.domain, u.port::int, u.dns, u.rec
-  FROM ROWS FROM (${J('$33')}, ${J('$34')}, ${J('$35')}, ${J('$36')}, ${J('$37')}, ${J('$38')}, ${J('$39')}, unnest(${UNPACK('$40')})) AS u(tkey, input, origin, kind, domain, port, dns, rec)
-  RETURNING 1
-)
-SELECT (SELECT count(*) FROM h) AS hosts, (SELECT count(*) FROM p) AS probes, (SELECT count(*) FROM t) AS targets`;
+function encodeHosts(e: CopyEncoder, runId: number, rows: RowBatch<RecordText>, ids: readonly string[]): Buffer {
+  e.begin();
+  rows.hosts.forEach(({ h }, i) => {
+    e.row(12).int8(ids[i]!).int8(runId).text(h.hkey).text(h.tkey).text(h.targetInput).text(h.domain).text(h.exchange).text(h.ip).int4(h.port).int4(h.family).text(h.record).text(h.brief);
+  });
+  return e.end();
+}
+
+function encodeProbes(e: CopyEncoder, runId: number, vantage: string | null, rows: RowBatch<RecordText>, ids: readonly string[]): Buffer {
+  e.begin();
+  rows.hosts.forEach(({ h, probes }, i) => {
+    const id = ids[i]!;
+    for (const r of probes) {
+      e.row(21).int8(runId).text(vantage).int8(id).int4(r.seq).text(h.domain).text(h.exchange).text(h.ip).int4(h.port).text(r.identityKind).text(r.identityName).text(r.source).text(r.status).text(r.outcome);
+      e.text(r.stage).int4(r.code).text(r.cause).text(r.tlsVersion).text(r.certFingerprint).text(r.certNotAfter).bool(r.starttlsOffered).text(r.record);
+    }
+  });
+  return e.end();
+}
+
+function encodeTargets(e: CopyEncoder, runId: number, rows: RowBatch<RecordText>): Buffer {
+  e.begin();
+  for (const t of rows.targets) e.row(9).int8(runId).text(t.tkey).text(t.input).text(t.origin).text(t.kind).text(t.domain).int4(t.port).text(t.dnsStatus).text(t.record);
+  return e.end();
+}
+
+/**
+ * Run once on each connection before its first COPY: the server process allocates and frees one
+ * 16 MB value. Why: glibc's malloc gives memory at the top of its heap back to the kernel whenever
+ * more than M_TRIM_THRESHOLD (128 KB by default) is free there, and a COPY frees its multi-insert
+ * buffers (MBs) at its end, so each batch's COPYs grew the heap again page by page (page faults,
+ * malloc's own work): the writer backend paid ~35% more CPU than for the old INSERT … SELECT
+ * (bench/results/store-2026-12-01-pgcopy12.md). glibc raises both thresholds for the rest of the
+ * process when a block it had mmap()ed is freed (mallopt(3), "M_MMAP_THRESHOLD": dynamic
+ * adjustment; the trim threshold becomes twice the block): 16 MB is over the initial mmap threshold
+ * and under its 32 MB cap. Elsewhere (another allocator) it only costs one 16 MB value, once.
+ */
+const WARM_SQL = "SELECT length(repeat('x', 16 * 1024 * 1024)) AS n";
+const warmed = new WeakSet<object>();
+/** MXPROBE_PG_WARM=0 leaves it out (for A/B measurement only). */
+const WARM = process.env['MXPROBE_PG_WARM'] !== '0';
+
+/** A run's COPY buffers, reused batch after batch (one batch at a time: StoreSink chains them). */
+class CopyBuffers {
+  readonly hosts = new CopyEncoder();
+  readonly probes = new CopyEncoder();
+  readonly targets = new CopyEncoder();
+}
 
 /**
  * `history TARGET` ($1 lower case, $2 as given): the same lookups as sqlite.ts HISTORY_SQL_SQLITE,
@@ -143,57 +179,56 @@ class PgStore implements Store {
     const id = await this.guard('write', () => insertRunRow(pool, meta));
     const guard = this.guard.bind(this);
     const vantage = meta.vantage;
-    const writeRows = (rows: RowBatch): Promise<void> =>
+    // Idle buffers: a batch takes a set (a new one if another batch is being written at once).
+    const spare: CopyBuffers[] = [];
+    const writeRows = (rows: RowBatch<RecordText>): Promise<void> =>
       guard('write', async () => {
-          // One statement, one round trip per batch (was six: BEGIN, nextval, three INSERTs,
-          // COMMIT): data-modifying CTEs run exactly once and the statement is atomic. The host ids
-          // come from the identity's sequence in the `ids` CTE, joined by ordinal, so each probe
-          // row knows its host without relying on the order of RETURNING. A named (prepared)
-          // statement: PostgreSQL parses and plans it once per connection, not once per batch.
-          const hr = rows.hosts.map((x) => x.h);
-          const pcols: unknown[][] = Array.from({ length: 19 }, () => []);
-          rows.hosts.forEach(({ h, probes }, i) => {
-            for (const r of probes) {
-              const vals = [i + 1, r.seq, h.domain, h.exchange, h.ip, h.port, r.identityKind, r.identityName, r.source, r.status, r.outcome, r.stage, r.code, r.cause, r.tlsVersion, r.certFingerprint, r.certNotAfter, r.starttlsOffered, r.record];
-              vals.forEach((v, c) => pcols[c]!.push(v));
+        // Two round trips per batch: the host ids, then one simple Query holding the three COPYs
+        // (binary, pg-copy.ts), which the server runs as one implicit transaction: a batch is
+        // stored whole or not at all. The ids come first because each probe row carries its
+        // host's id; taking them from the sequence keeps concurrent writers apart.
+        const client = await pool.connect();
+        const bufs = spare.pop() ?? new CopyBuffers();
+        let drop = false;
+        try {
+          if (WARM && !warmed.has(client)) {
+            await client.query(WARM_SQL);
+            warmed.add(client);
+          }
+          const n = rows.hosts.length;
+          const ids = n === 0 ? [] : (await client.query({ text: HOST_IDS_SQL, values: [n], rowMode: 'array' })).rows.map((r: unknown[]) => String(r[0]));
+          const sql: string[] = [];
+          const data: Buffer[] = [];
+          if (n > 0) {
+            sql.push(COPY_HOSTS);
+            data.push(encodeHosts(bufs.hosts, id, rows, ids));
+            if (rows.hosts.some((x) => x.probes.length > 0)) {
+              sql.push(COPY_PROBES);
+              data.push(encodeProbes(bufs.probes, id, vantage, rows, ids));
             }
-          });
-          const tr = rows.targets;
-          const js = (v: unknown[]): string => JSON.stringify(v);
-          await pool.query({
-            name: 'mxprobe-write-batch-3',
-            text: WRITE_BATCH_SQL,
-            values: [
-              id,
-              vantage,
-              hr.length,
-              js(hr.map((h) => h.hkey)),
-              js(hr.map((h) => h.tkey)),
-              js(hr.map((h) => h.targetInput)),
-              js(hr.map((h) => h.domain)),
-              js(hr.map((h) => h.exchange)),
-              js(hr.map((h) => h.ip)),
-              js(hr.map((h) => h.port)),
-              js(hr.map((h) => h.family)),
-              packJson(hr.map((h) => h.record)),
-              packJson(hr.map((h) => h.brief)),
-              ...pcols.slice(0, 18).map(js),
-              packJson(pcols[18] as string[]),
-              js(tr.map((r) => r.tkey)),
-              js(tr.map((r) => r.input)),
-              js(tr.map((r) => r.origin)),
-              js(tr.map((r) => r.kind)),
-              js(tr.map((r) => r.domain)),
-              js(tr.map((r) => r.port)),
-              js(tr.map((r) => r.dnsStatus)),
-              packJson(tr.map((r) => r.record)),
-            ],
-          });
-        });
+          }
+          if (rows.targets.length > 0) {
+            sql.push(COPY_TARGETS);
+            data.push(encodeTargets(bufs.targets, id, rows));
+          }
+          if (sql.length > 0) await copyFrom(client, sql.join(';\n'), data);
+        } catch (e) {
+          // Nothing of the batch stays (the implicit transaction rolled back). After an error the
+          // server sent, or a value the encoder refused before anything was sent, the connection
+          // is fine for the next batch; after any other (the socket died) it is dropped.
+          drop = !(isServerError(e) || e instanceof CopyValueError);
+          throw e;
+        } finally {
+          spare.push(bufs);
+          client.release(drop || undefined);
+        }
+      });
     return {
       runId: id,
       writeBatch: (hosts, targets) => writeRows(batchRows(hosts, targets)),
       writeRows: (rows) => writeRows(rows),
+      // The COPY encoder copies a RecordPack view's bytes as they are (rows.ts): it takes packed batches.
+      writePacked: (rows) => writeRows(rows),
       finish: (info) => guard('write', () => finishRunRow(pool, id, info)),
     };
   }
