@@ -303,7 +303,7 @@ async function main() {
     const configs = [
       { key: 'plain', args: [] },
       { key: 'sq', args: ['--store', sqDb] },
-      ...(CLI_BEFORE ? [{ key: 'sqB', args: ['--store', sqBDb], cli: CLI_BEFORE }] : []),
+      ...(CLI_BEFORE && process.env.BENCH_BEFORE_SQLITE !== '0' ? [{ key: 'sqB', args: ['--store', sqBDb], cli: CLI_BEFORE }] : []),
       ...(pgBUrl ? [{ key: 'pgB', args: ['--store', pgBUrl], cli: CLI_BEFORE, pg: pgBUrl }] : []),
       ...(WITH_WORKER ? [{ key: 'sqW', args: ['--store', sqWDb], env: W }] : []),
       ...(pgUrl ? [{ key: 'pg', args: ['--store', pgUrl], pg: pgUrl }] : []),

@@ -236,7 +236,7 @@ describe.skipIf(SKIP_PG)('PostgreSQL server', () => {
     const c = new pg.Client({ connectionString: pgServer!.url('m56') });
     await c.connect();
     try {
-      expect((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r: { version: number }) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r: { version: number }) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
       expect((await c.query("SELECT indexname FROM pg_indexes WHERE tablename = 'hosts' ORDER BY indexname")).rows.map((r: { indexname: string }) => r.indexname)).toEqual(['hosts_import_key', 'hosts_pkey', 'hosts_run_exchange', 'hosts_run_ip', 'hosts_run_key']);
       // Migration 9: targets_tkey is gone; history reads targets through targets_run_key.
       expect((await c.query("SELECT indexname FROM pg_indexes WHERE tablename = 'targets' ORDER BY indexname")).rows.map((r: { indexname: string }) => r.indexname)).toEqual(['targets_pkey', 'targets_run_key']);
@@ -271,7 +271,7 @@ describe('SQLite specifics', () => {
     for (let i = 0; i < 3; i++) await openSqliteStore(p, { busyTimeoutMs: 1000 }).close();
     const db = new Database(p, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }, { version: 7 }, { version: 8 }, { version: 9 }, { version: 10 }]);
+    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }, { version: 7 }, { version: 8 }, { version: 9 }, { version: 10 }, { version: 11 }]);
     // Migration 5: the global host indexes no query used are gone; those diff and import read
     // remain; migration 7: history's per-run ones (history-plan.test.ts).
     const idx = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'hosts' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
