@@ -28,7 +28,8 @@ function explain(label: string, e: unknown, what: string): StoreError {
   const code = typeof e === 'object' && e !== null ? String((e as { code?: unknown }).code ?? '') : '';
   const msg = e instanceof Error ? e.message || (e as { code?: string }).code || String(e) : String(e);
   let hint = '';
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT') hint = ' (is PostgreSQL running and reachable at that address?)';
+  // ENOENT: a unix-socket URL (?host=/dir) whose socket file is not there, i.e. no server listening.
+  if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT') hint = ' (is PostgreSQL running and reachable at that address?)';
   else if (code === '28P01' || code === '28000') hint = ' (wrong user name or password)';
   else if (code === '3D000') hint = ' (create the database first: createdb)';
   return new StoreError(what === 'open' ? 'E_STORE_OPEN' : what === 'write' ? 'E_STORE_WRITE' : 'E_STORE_READ', `store ${label}: ${what}: ${msg}${hint}`, { cause: e });

@@ -94,8 +94,8 @@ export interface RunWriter {
   /**
    * The same for a batch whose large text columns may be views of RecordPack's reused buffers
    * (rows.ts): only a writer that consumes a batch before its promise resolves and keeps none of
-   * it (the in-thread SQLite writer; PostgreSQL's, which copies the views into its own buffers
-   * before its first await, pg.ts PackedColumns) has this; StoreSink then packs the rows it holds.
+   * it (the in-thread SQLite writer; PostgreSQL's, whose COPY encoder copies the views' bytes into
+   * its own buffer, pg.ts / pg-copy.ts) has this; StoreSink then packs the rows it holds.
    */
   writePacked?(rows: RowBatch<RecordText>): Promise<void>;
   finish(info: { finishedAt: string; state: RunState; targetCount: number; hostCount: number; probeCount: number; targetsDigest: string }): Promise<void>;

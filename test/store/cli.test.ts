@@ -189,6 +189,10 @@ describe('probe --store: a bad store stops the run before anything is probed', (
     await refused('postgres://postgres:pw@127.0.0.1:1/audit', /postgres:\*\*\*@127\.0\.0\.1:1\/audit: open: .*ECONNREFUSED.*is PostgreSQL running/);
   });
 
+  it('a PostgreSQL unix socket with no server behind it: the same hint (qa12: a bare "connect ENOENT")', async () => {
+    await refused(`postgres://postgres:pw@/audit?host=${encodeURIComponent(dir)}&port=1`, /open: .*ENOENT.*is PostgreSQL running/);
+  });
+
   describe.skipIf(SKIP_PG)('with a real PostgreSQL', () => {
     let pg: PgServer;
     beforeAll(async () => {
