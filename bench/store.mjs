@@ -63,7 +63,7 @@ function timed(args, env = {}, cli = CLI) {
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => {
       const m = /BENCHTIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
-      resolve({ code, wallS: m ? Number(m[1]) : (performance.now() - t0) / 1000, cpuS: m ? Number(m[2]) + Number(m[3]) : null, rssMb: m ? Math.round(Number(m[4]) / 1024) : null, stderr: stderr.replace(/BENCHTIME.*\n?/, '').slice(-400) });
+      resolve({ code, wallS: m ? Number(m[1]) : (performance.now() - t0) / 1000, cpuS: m ? Number(m[2]) + Number(m[3]) : null, sysS: m ? Number(m[3]) : null, rssMb: m ? Math.round(Number(m[4]) / 1024) : null, stderr: stderr.replace(/BENCHTIME.*\n?/, '').slice(-400) });
     });
   });
 }
@@ -408,7 +408,7 @@ async function main() {
     row('probe-slowdown-pg-before', `probe ${FARM} hosts, --store postgres with ${CLI_BEFORE} vs none`, 'pgB');
     // Every round, for the interleaving: CPU s of each configuration in order.
     const perRound = (f) => Object.fromEntries(Object.entries(runs).filter(([, xs]) => xs.length > 0).map(([k, xs]) => [k, xs.map((x) => round(f(x), 2))]));
-    rows.push({ id: 'probe-rounds', what: 'CPU s per round (user+sys of the probe process)', rounds: perRound((x) => x.cpuS), wallRounds: perRound((x) => x.wallS), serverRounds: Object.fromEntries(Object.entries(runs).filter(([, xs]) => xs.some((x) => x.serverCpuS !== undefined)).map(([k, xs]) => [k, xs.map((x) => round(x.serverCpuS, 2))])), settleRounds: perRound((x) => x.settledS), orders, load: loadavg()[0] });
+    rows.push({ id: 'probe-rounds', what: 'CPU s per round (user+sys of the probe process)', rounds: perRound((x) => x.cpuS), wallRounds: perRound((x) => x.wallS), sysRounds: perRound((x) => x.sysS), serverRounds: Object.fromEntries(Object.entries(runs).filter(([, xs]) => xs.some((x) => x.serverCpuS !== undefined)).map(([k, xs]) => [k, xs.map((x) => round(x.serverCpuS, 2))])), settleRounds: perRound((x) => x.settledS), orders, load: loadavg()[0] });
     row('probe-slowdown-sqlite-worker', `probe ${FARM} hosts, --store sqlite with MXPROBE_STORE_WORKER=1 (store writer thread) vs none`, 'sqW');
     row('probe-slowdown-pg', `probe ${FARM} hosts, --store postgres vs none`, 'pg');
     row('probe-slowdown-pg-worker', `probe ${FARM} hosts, --store postgres with MXPROBE_STORE_WORKER=1 vs none`, 'pgW');
