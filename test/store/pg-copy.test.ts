@@ -47,7 +47,7 @@ async function writeRun(store: Store, targets: TargetResult[], batchSize = 1000)
 }
 
 if (SKIP_PG) console.warn(`[store] PostgreSQL tests SKIPPED: ${PG_REASON}`);
-describe.skipIf(SKIP_PG)('binary COPY into PostgreSQL', () => {
+describe.skipIf(SKIP_PG)(`binary COPY into PostgreSQL${SKIP_PG ? ` (skipped: ${PG_REASON})` : ''}`, () => {
   beforeAll(async () => {
     server = await startPg();
     for (const db of ['enc', 'fail', 'rows', 'two']) await server.createDb(db);
