@@ -3,6 +3,7 @@ import { stripControl } from '../report/sanitize.js';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { CliContext } from './context.js';
+import { describeErrno, OutputError } from './output.js';
 import { UsageError } from '../errors.js';
 import { ResultsInputError } from '../report/load.js';
 import { openStore, storeSource, storeSpec } from '../store/open.js';
@@ -55,7 +56,37 @@ export function openSink(ctx: CliContext, path: string | undefined): Sink {
   } catch (e) {
     throw new UsageError(`-o: cannot write ${path}: ${(e as Error).message}`);
   }
-  return { write: (s) => void writeSync(fd, s), close: () => closeSync(fd) };
+  // A failed write or close (a full disk, a quota) is the -o file's error, exit 5 naming it, as
+  // every other -o writer says it (output.ts), never an internal error with a stack trace. The
+  // first failure is the one reported, whatever is written after it.
+  let failed: OutputError | null = null;
+  const fail = (e: unknown): never => {
+    if (failed === null) {
+      const d = describeErrno(e);
+      failed = new OutputError(path, d.code, d.text);
+    }
+    throw failed;
+  };
+  return {
+    write: (s) => {
+      if (failed !== null) throw failed;
+      try {
+        const b = Buffer.from(s, 'utf8');
+        // writeSync may write less than asked: the rest is written until none is left.
+        for (let off = 0; off < b.length; ) off += writeSync(fd, b, off);
+      } catch (e) {
+        fail(e);
+      }
+    },
+    close: () => {
+      try {
+        closeSync(fd);
+      } catch (e) {
+        fail(e);
+      }
+      if (failed !== null) throw failed;
+    },
+  };
 }
 
 /** "90d", "12h", "2w" → milliseconds. */

@@ -277,6 +277,21 @@ describe('store import, runs, prune; diff and history', () => {
     expect(empty.stderr).toMatch(/history: give a domain, an MX host name or an IP address/);
   });
 
+  it('diff and history -o on a full disk: exit 5 naming the file, never an internal error', async () => {
+    const t = JSON.parse(readFileSync(join(FIX, 'sample-run.json'), 'utf8')) as { targets: Array<{ hosts: Array<{ ip: string }> }> };
+    const full = join(dir, 'full-disk.db');
+    const imp = await runCliProcess(['store', 'import', join(FIX, 'sample-run.json'), '--store', full]);
+    expect(imp.code, imp.stderr).toBe(0);
+    for (const args of [['diff', join(FIX, 'sample-run.json'), join(FIX, 'sample-run.json')], ['history', t.targets[0]!.hosts[0]!.ip, '--store', full]]) {
+      for (const format of ['table', 'json', 'html']) {
+        const r = await runCliProcess([...args, '--format', format, '-o', '/dev/full']);
+        expect(r.code, `${args[0]} ${format}: ${r.stderr}`).toBe(5);
+        expect(r.stderr).toMatch(/cannot write results to \/dev\/full: no space left on device \(ENOSPC\); output is incomplete/);
+        expect(r.stderr).not.toMatch(/internal error|    at /);
+      }
+    }
+  });
+
   it('diff of two files in every format; markdown and html escape server text', async () => {
     const a = JSON.parse(readFileSync(join(FIX, 'sample-run.json'), 'utf8')) as { targets: Array<{ hosts: Array<{ probes: Array<{ banner: { lines: string[] } | null }> }> }> };
     const b = structuredClone(a);
