@@ -3,94 +3,40 @@
  * checks): loaded only by a run that asks for a store or a metrics file.
  */
 import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { CliContext } from './context.js';
 import { UsageError } from '../errors.js';
 import type { HostResult, TargetResult } from '../results.js';
 import { MetricsCollector } from '../store/metrics.js';
 import type { StoreSink } from '../store/sink.js';
-import { KeySetDigest, StoreError, targetKey, type RunWriter, type Store } from '../store/types.js';
-import type { RecordText, RowBatch } from '../store/rows.js';
-import { startWorkerRun, workerModule, type RemoteRun } from '../store/worker-sink.js';
+import { StoreError, type RunWriter, type Store } from '../store/types.js';
+import { CommittedRows } from '../store/committed.js';
+import { startWriterThread, workerModule, type WriterThread } from '../store/worker-sink.js';
+import { ndjsonHost, ndjsonTarget } from '../report/json.js';
 import { serialiseHost, serialiseTarget, type HostStrings, type TargetStrings } from '../store/serialise.js';
 import { StoreTrace } from './store-trace.js';
 import type { StoreFlags, StoreHook } from './store-hook.js';
 
 /**
  * Whether `probe --store` writes through the store writer thread (store/worker-sink.ts) when
- * MXPROBE_STORE_WORKER is unset: no. The thread takes the inserts and commits (SQLite) or the
- * batch statement (PostgreSQL) off this thread, but this thread still builds every row, then
- * clones each batch to the thread, and the thread costs its start and its own copy of the driver
- * (~50 ms): more CPU in all, which pays only while a core is idle. A thread doing only SQLite's WAL
- * checkpoints, without any rows crossing (store/checkpointer.ts, MXPROBE_STORE_CHECKPOINT=thread),
- * did not pay either (see below), and a PostgreSQL batch is asynchronous here anyway. bench/store.mjs measures both ways (rows probe-slowdown-*-worker; session 6, 2000
- * hosts, median of 5, load 8: CPU SQLite 3.02 s in the writer thread vs 3.15 s here, PostgreSQL
- * 3.54 s vs 2.83 s, plain 2.52 s; wall at that load says nothing). MXPROBE_STORE_WORKER=1 for a
- * machine with cores to spare. Session 10 (20,000 hosts, whole runs, per-thread CPU; bench/results/
- * store-2026-12-01-storeperf8.md): the thread took 0.3-1.0 s off this thread but cost ~0.5 s more
- * in all, and it cannot take the in-thread writer's off-heap batches (rows.ts RecordPack: a Buffer
- * view is cloned with its whole buffer), with which this thread is no busier than with the writer
- * thread: no run size where the default should flip.
+ * MXPROBE_STORE_WORKER is unset: yes where the machine has a second core to run it on. The thread
+ * gets the run's NDJSON lines (store/line-feed.ts) and does all the rest; this thread only copies
+ * each line into a chunk. On one core the thread could only take turns with the prober, and
+ * parsing the lines back is work the in-thread writer does not do, so there the rows are written
+ * here. MXPROBE_STORE_WORKER=0 or 1 chooses either way.
+ *
+ * Measured on the 2-core bench machine, where the receivers (bench/farm.mjs) share the cores with
+ * the prober (session 13, 100,000 hosts, 5 interleaved rounds, bench/results/store-2026-12-02-lines.md):
+ * the probe run's slowdown against no store, paired by round, median +2.1% through the thread and
+ * +10.8% in this thread. The thread costs more CPU in all (~1.7x: it parses the lines back, and runs
+ * beside the prober with colder caches), so it pays only where the prober leaves a core idle; with
+ * the receivers elsewhere, as in real use, it has more room than here.
  */
-const WORKER_DEFAULT = false;
-
-/**
- * What the store has committed of this run, counted per batch as each write resolves, and the run
- * marked `failed` with those counts when a write failed mid-run. StoreSink stops writing at the
- * first failure and never finishes the run row, so before this a disk-full run stayed `running`
- * forever (qa10): `diff` and `store runs` could not tell it from a run being written now. The
- * counts are of the rows that reached the store (a failed batch is rolled back), not of what was
- * probed; the digest is of the stored targets' keys, so a failed run never looks like a complete
- * run of the same targets.
- */
-class CommittedRows {
-  hosts = 0;
-  probes = 0;
-  readonly targets = new KeySetDigest();
-
-  wrap(w: RunWriter): RunWriter {
-    // Per committed batch, not per host: array lengths, and the target keys' hashes.
-    const count = <T extends RecordText>(rows: RowBatch<T>) => {
-      this.hosts += rows.hosts.length;
-      for (const h of rows.hosts) this.probes += h.probes.length;
-      for (const t of rows.targets) this.targets.add(t.tkey);
-    };
-    return {
-      runId: w.runId,
-      writeBatch: async (h, t) => {
-        await w.writeBatch(h, t);
-        this.hosts += h.length;
-        for (const x of h) this.probes += x.host.probes.length;
-        for (const t1 of t) this.targets.add(targetKey(t1));
-      },
-      writeRows: async (rows) => {
-        await w.writeRows(rows);
-        count(rows);
-      },
-      // A packed batch's buffers are reused once the write resolved, but its arrays and keys are not.
-      ...(w.writePacked
-        ? {
-            writePacked: async (rows: RowBatch<RecordText>) => {
-              await w.writePacked!(rows);
-              count(rows);
-            },
-          }
-        : {}),
-      finish: (info) => w.finish(info),
-    };
-  }
-
-  /**
-   * After a failed write: mark the run `failed`, once. Never throws: when this fails too (the disk
-   * is still full), stderr says which run stays `running`.
-   */
-  async markFailed(w: RunWriter, finishedAt: string, label: string, say: (m: string) => void): Promise<void> {
-    try {
-      await w.finish({ finishedAt, state: 'failed', targetCount: this.targets.size, hostCount: this.hosts, probeCount: this.probes, targetsDigest: this.targets.digest() });
-      say(`store: run ${w.runId} in ${label} is marked failed: it holds ${this.hosts} host(s) of this run; the results output has them all`);
-    } catch (e) {
-      say(`store: run ${w.runId} in ${label} could not be marked failed either (${e instanceof Error ? e.message : String(e)}): it stays "running" in the store; diff leaves it out, and prune deletes it once it is a week old`);
-    }
-  }
+function useWriterThread(env: Record<string, string | undefined>): boolean {
+  const v = env['MXPROBE_STORE_WORKER'];
+  if (v === '1') return true;
+  if (v === '0') return false;
+  return availableParallelism() > 1;
 }
 
 /** A StoreError from opening is an input error: clear message, exit 2 (main.ts maps E_USAGE). */
@@ -103,11 +49,10 @@ function asUsage(e: unknown, source: string): never {
 export async function openStoreHook(flags: StoreFlags & { quiet?: boolean; resumeInto?: string }, ctx: CliContext, meta: { startedAt: string; toolVersion: string; options: Record<string, unknown> }, spec: string | undefined, metricsPath: string | null): Promise<StoreHook> {
   let store: Store | null = null;
   let sink: StoreSink | null = null;
-  // Each record is serialised once for the NDJSON line and the store (store/serialise.ts). The
-  // rows are written in this thread, or with MXPROBE_STORE_WORKER=1 by a writer thread
-  // (store/worker-sink.ts: this thread builds the rows, the worker inserts and commits). See
-  // WORKER_DEFAULT for which is the default and why.
-  let remote: RemoteRun | null = null;
+  // With the store writer thread (useWriterThread), this thread hands it each NDJSON line, the one
+  // -o gets. Without it, each record is serialised once for the NDJSON line and the store
+  // (store/serialise.ts) and the rows are written here.
+  let thread: WriterThread | null = null;
   /** The run's writer as the sink sees it, and what it committed (see CommittedRows). */
   let runWriter: RunWriter | null = null;
   const committed = new CommittedRows();
@@ -118,12 +63,9 @@ export async function openStoreHook(flags: StoreFlags & { quiet?: boolean; resum
     const runMeta = { ...meta, vantage: ctx.env['MXPROBE_VANTAGE'] ?? null, source: null };
     const url = workerModule();
     try {
-      const want = ctx.env['MXPROBE_STORE_WORKER'] === undefined || ctx.env['MXPROBE_STORE_WORKER'] === '' ? WORKER_DEFAULT : ctx.env['MXPROBE_STORE_WORKER'] === '1';
-      if (flags.resumeInto === undefined && url !== null && want) {
-        remote = await startWorkerRun(url, { spec, cwd: ctx.cwd, env: { ...ctx.env }, meta: runMeta });
-        const { StoreSink } = await import('../store/sink.js');
-        runWriter = committed.wrap(remote.writer);
-        sink = StoreSink.over(runWriter, { warn });
+      if (flags.resumeInto === undefined && url !== null && useWriterThread(ctx.env)) {
+        thread = await startWriterThread(url, { spec, cwd: ctx.cwd, env: { ...ctx.env }, meta: runMeta }, warn);
+        trace?.mark('start writer thread');
       } else {
         // Loaded only here: a run without --store never loads better-sqlite3 or pg.
         const { openStore, loadDriver } = await import('../store/open.js');
@@ -138,7 +80,7 @@ export async function openStoreHook(flags: StoreFlags & { quiet?: boolean; resum
         // took ~100 ms of fsync stalls off the event loop at close, yet the run cost more in all,
         // 2.87/2.82 s wall and 2.49/2.23 s CPU against 2.73/2.56 s and 2.28/2.07 s without it:
         // its start and its copying compete for the cores the prober and the receivers use,
-        // where an fsync only waits. So off by default, like the writer thread (WORKER_DEFAULT).
+        // where an fsync only waits. So off by default.
         const threadCk = ctx.env['MXPROBE_STORE_CHECKPOINT'] === 'thread' && flags.resumeInto === undefined;
         store = await openStore(spec, { cwd: ctx.cwd, env: ctx.env, ...(threadCk ? { backgroundCheckpoint: true, checkpointAfterBytes: 0 } : {}) });
         trace?.mark('open + migrate');
@@ -163,6 +105,57 @@ export async function openStoreHook(flags: StoreFlags & { quiet?: boolean; resum
   let made: { host: HostResult; pre: HostStrings } | null = null;
   /** The same for the target target() is about to get. */
   let madeTarget: { t: TargetResult; pre: TargetStrings } | null = null;
+  /** The metrics file, written atomically at the end of the run; true when it could not be written. */
+  const writeMetrics = (finishedAt: string, summary: Parameters<StoreHook['finish']>[1], interrupted: boolean): boolean => {
+    if (!metrics || !metricsPath) return false;
+    // Atomic: the collector never reads a half-written file (write a temp file, then rename(2)).
+    const tmp = `${metricsPath}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, metrics.render(summary, { startedAt: meta.startedAt, finishedAt, interrupted }));
+      renameSync(tmp, metricsPath);
+      return false;
+    } catch (e) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // nothing to clean up
+      }
+      ctx.stderr.write(`mxprobe: warning: --metrics-file ${flags.metricsFile}: ${(e as Error).message}\n`);
+      return true;
+    }
+  };
+  /** The line hostLine()/targetLine() made for the host or target host()/target() is about to get. */
+  let lineOf: { of: HostResult | TargetResult; line: string } | null = null;
+  const th = thread;
+  if (th !== null) {
+    // The writer thread's hook: each line is made once, for -o and the thread.
+    const feed = (of: HostResult | TargetResult, make: () => string) => {
+      const line = lineOf !== null && lineOf.of === of ? lineOf.line : make();
+      lineOf = null;
+      return trace ? trace.time('feed line', () => th.add(line)) : th.add(line);
+    };
+    const remember = (of: HostResult | TargetResult, line: string) => ((lineOf = { of, line }), line);
+    return {
+      hostLine: (host, target) => remember(host, ndjsonHost(host, target)),
+      host(host, target) {
+        metrics?.addHost(host, target, now);
+        return feed(host, () => ndjsonHost(host, target));
+      },
+      targetLine: (t) => remember(t, ndjsonTarget(t)),
+      target: (t) => feed(t, () => ndjsonTarget(t)),
+      async finish(finishedAt, summary, interrupted) {
+        trace?.reset();
+        const lost = await th.finish(finishedAt, interrupted ? 'interrupted' : 'complete');
+        trace?.mark('finish (flush + row)');
+        await th.close();
+        trace?.mark('close');
+        if (!lost && !quiet) ctx.stderr.write(`stored as run ${th.runId} in ${th.label}\n`);
+        const metricsLost = writeMetrics(finishedAt, summary, interrupted);
+        if (trace) ctx.stderr.write(trace.render());
+        return lost || metricsLost;
+      },
+    };
+  }
   return {
     hostLine(host, target) {
       if (!sink) return undefined;
@@ -206,13 +199,6 @@ export async function openStoreHook(flags: StoreFlags & { quiet?: boolean; resum
         }
         await store.close().catch(() => {});
       }
-      if (sink && remote) {
-        await sink.finish(finishedAt, interrupted ? 'interrupted' : 'complete');
-        lost = sink.lost;
-        if (lost && runWriter) await committed.markFailed(runWriter, finishedAt, remote.label, warn);
-        await remote.close();
-        if (!lost && !quiet) ctx.stderr.write(`stored as run ${sink.runId} in ${remote.label}\n`);
-      }
       if (sink && store) {
         await sink.finish(finishedAt, interrupted ? 'interrupted' : 'complete');
         trace?.mark('finish (flush + row)');
@@ -222,22 +208,7 @@ export async function openStoreHook(flags: StoreFlags & { quiet?: boolean; resum
         trace?.mark('close');
         if (!lost && !quiet) ctx.stderr.write(`stored as run ${sink.runId} in ${store.label}\n`);
       }
-      if (metrics && metricsPath) {
-        // Atomic: the collector never reads a half-written file (write a temp file, then rename(2)).
-        const tmp = `${metricsPath}.${process.pid}.tmp`;
-        try {
-          writeFileSync(tmp, metrics.render(summary, { startedAt: meta.startedAt, finishedAt, interrupted }));
-          renameSync(tmp, metricsPath);
-        } catch (e) {
-          try {
-            unlinkSync(tmp);
-          } catch {
-            // nothing to clean up
-          }
-          ctx.stderr.write(`mxprobe: warning: --metrics-file ${flags.metricsFile}: ${(e as Error).message}\n`);
-          lost = true;
-        }
-      }
+      if (writeMetrics(finishedAt, summary, interrupted)) lost = true;
       if (trace) ctx.stderr.write(trace.render());
       return lost;
     },

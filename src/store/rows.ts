@@ -2,7 +2,7 @@
 import type { AlignmentCheck, HostResult, ProbeResult, TargetResult } from '../results.js';
 import { briefHeader, type BriefHeader } from './diff.js';
 import type { HostStrings } from './serialise.js';
-import { hostKey, targetKey, type HostTarget, type RunRow, type RunState, type StoredHost, type StoredTarget } from './types.js';
+import { hostKey, keyHash, targetKey, type HostTarget, type RunRow, type RunState, type StoredHost, type StoredTarget } from './types.js';
 
 /**
  * A large text column (a record, a brief) as a JS string, or (in a batch of the in-thread SQLite
@@ -51,6 +51,8 @@ export interface TargetRow {
   port: number;
   dnsStatus: string;
   record: string;
+  /** keyHash(tkey), for the run's target digest (types.ts KeySetDigest): hashed once per target. */
+  khash: number;
 }
 
 /** `pre`: the record already serialised (serialise.ts), else it is made here. */
@@ -71,7 +73,7 @@ export function hostRow(host: HostResult, target: HostTarget, pre?: HostStrings 
 }
 
 /** The host's `record` column: the host without its probes, with its target's input and domain. */
-function hostRecord(host: HostResult, target: HostTarget): string {
+export function hostRecord(host: HostResult, target: Pick<HostTarget, 'input' | 'domain'>): string {
   const { probes: _probes, ...rest } = host;
   return JSON.stringify({ ...rest, target: { input: target.input, domain: target.domain } });
 }
@@ -311,7 +313,8 @@ export function targetRow(t: TargetResult, record?: string): TargetRow {
     const { hosts: _hosts, ...rest } = t;
     rec = JSON.stringify(rest);
   }
-  return { tkey: targetKey(t), input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, port: t.port, dnsStatus: t.dns.status, record: rec };
+  const tkey = targetKey(t);
+  return { tkey, input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, port: t.port, dnsStatus: t.dns.status, record: rec, khash: keyHash(tkey) };
 }
 
 /** Parse a JSON column (TEXT in both dialects). */

@@ -113,11 +113,12 @@ export class StoreSink {
   /** `record`: the target without its hosts, already serialised (serialise.ts serialiseTarget). */
   target(t: TargetResult, record?: string | null): Promise<void> {
     if (this.failed) return Promise.resolve();
-    this.digest.add(targetKey(t));
     try {
       // The target record repeats its hosts; only its own fields are stored (targetRow leaves
       // `hosts` out, without copying the target).
-      this.rows.targets.push(targetRow(t, record ?? undefined));
+      const row = targetRow(t, record ?? undefined);
+      this.digest.addHash(row.khash);
+      this.rows.targets.push(row);
     } catch (e) {
       this.fail(e);
       return Promise.resolve();
@@ -125,7 +126,8 @@ export class StoreSink {
     return this.queued();
   }
 
-  private fail(e: unknown): void {
+  /** Stop storing this run: warn once, drop what is held (a failed write, or input the writer thread could not read). */
+  fail(e: unknown): void {
     if (this.failed) return;
     this.failed = true;
     this.pack?.take();

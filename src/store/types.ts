@@ -89,7 +89,7 @@ export interface RunWriter {
   /** Write a batch in one transaction. Resolves when committed. */
   /** `pre`: the host's record strings already made (serialise.ts), reused instead of made again. */
   writeBatch(hosts: ReadonlyArray<{ host: HostResult; target: HostTarget; pre?: HostStrings | null }>, targets: readonly TargetResult[]): Promise<void>;
-  /** The same, from rows already built (rows.ts batchRows): what the store writer thread gets. */
+  /** The same, from rows already built (rows.ts batchRows). */
   writeRows(rows: RowBatch): Promise<void>;
   /**
    * The same for a batch whose large text columns may be views of RecordPack's reused buffers
@@ -210,12 +210,20 @@ export function showHostKey(hkey: string): string {
  * (mod 2^52) of a 52-bit prefix of each key's SHA-1, plus the count. Equal sets give equal digests;
  * a collision between two different target lists is astronomically unlikely.
  */
+/** A key's share of a KeySetDigest: the first 52 bits of its SHA-1. */
+export function keyHash(key: string): number {
+  // crypto.hash: the one-shot form (no Hash object per key), the same digest as createHash.
+  return parseInt(hash('sha1', key, 'hex').slice(0, 13), 16);
+}
+
 export class KeySetDigest {
   private sum = 0;
   private count = 0;
   add(key: string): void {
-    // crypto.hash: the one-shot form (no Hash object per key), the same digest as createHash.
-    const h = parseInt(hash('sha1', key, 'hex').slice(0, 13), 16);
+    this.addHash(keyHash(key));
+  }
+  /** Add a key by its keyHash(), computed once where the key is used twice (rows.ts targetRow). */
+  addHash(h: number): void {
     this.sum = (this.sum + h) % 2 ** 52;
     this.count++;
   }

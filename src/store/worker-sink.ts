@@ -1,96 +1,163 @@
 /**
- * The prober's side of the store writer thread (sink-worker.ts, MXPROBE_STORE_WORKER=1): a
- * RunWriter whose batches are turned into rows here (rows.ts batchRows: keys, columns, the brief)
- * and written by the worker (inserts, commits, WAL checkpoints, fsync). StoreSink drives it as
- * it drives the in-thread writer, so batching, backpressure (at most a few batches queued) and
- * the failure contract (warn once, the run goes on, `lost`) are the same code.
+ * The prober's side of the store writer thread (sink-worker.ts): it hands the run's NDJSON lines
+ * to the thread in chunks (line-feed.ts), moved, not copied, and the thread stores them. What this
+ * thread pays per host is copying its line into a chunk.
  *
- * Open errors (bad URL, unreachable server, locked or read-only file) reject `start` with the
- * worker's StoreError code and message, before anything is probed.
+ * Backpressure: at most MAX_IN_FLIGHT chunks are with the thread; past that, `add` returns a
+ * promise that settles when the thread has taken one, and the prober waits on it (as it waits on
+ * StoreSink when the in-thread writer is behind). Chunks go at LINE_CHUNK bytes or FLUSH_MS after
+ * their first line, whichever comes first, so a slow run's hosts reach the store within
+ * FLUSH_MS plus StoreSink's own batch time.
+ *
+ * Failures: the thread warns (once, as StoreSink does) and marks the run failed itself; `finish`
+ * says whether everything was stored. If the thread itself dies, this side warns once, stops
+ * feeding, and `finish` reports the run lost. Open errors (bad URL, unreachable server, locked or
+ * read-only file) reject `startWriterThread` with the thread's StoreError code and message, before
+ * anything is probed.
  */
 import { Worker } from 'node:worker_threads';
-import { batchRows } from './rows.js';
+import { LineChunker, type LineChunk } from './line-feed.js';
 import type { FromWorker, SinkWorkerData, ToWorker } from './sink-worker.js';
-import { StoreError, type RunWriter } from './types.js';
+import { StoreError, type RunState } from './types.js';
 
 type Code = ConstructorParameters<typeof StoreError>[0];
 const asCode = (c: string, fallback: Code): Code => (/^E_STORE_[A-Z_]+$/.test(c) ? (c as Code) : fallback);
+
+/** Chunks with the thread before `add` makes the prober wait (4 MB of lines at most). */
+const MAX_IN_FLIGHT = 4;
+/** A chunk goes to the thread at most this long after its first line (ms). */
+const FLUSH_MS = 100;
 
 /** The built worker module beside this one; null when running from TypeScript sources (tests). */
 export function workerModule(): URL | null {
   return import.meta.url.endsWith('.js') ? new URL('./sink-worker.js', import.meta.url) : null;
 }
 
-export interface RemoteRun {
-  writer: RunWriter;
-  label: string;
-  /** Close the store in the worker and end the thread. */
+export interface WriterThread {
+  readonly runId: number;
+  readonly label: string;
+  /** Store one NDJSON line (LF included). A promise when the prober must wait (backpressure). */
+  add(line: string): Promise<void> | undefined;
+  /** Send what is left, finish the run row; true when the run was not stored completely. */
+  finish(finishedAt: string, state: RunState): Promise<boolean>;
+  /** Close the store in the thread and end the thread. */
   close(): Promise<void>;
 }
 
-export function startWorkerRun(url: URL, data: SinkWorkerData): Promise<RemoteRun> {
+export function startWriterThread(url: URL, data: SinkWorkerData, warn: (message: string) => void): Promise<WriterThread> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(url, { workerData: data });
+    const chunker = new LineChunker();
     let n = 0;
-    const waiting = new Map<number, { ok: () => void; fail: (e: Error) => void }>();
+    let inFlight = 0;
+    /** Resolved when the thread takes a chunk: what a waiting prober waits on. */
+    let roomWaiters: Array<() => void> = [];
+    let finished: ((lost: boolean) => void) | null = null;
     let closed: (() => void) | null = null;
-    let dead: Error | null = null;
-    const die = (e: Error) => {
-      dead ??= e;
-      for (const w of waiting.values()) w.fail(e);
-      waiting.clear();
+    let timer: NodeJS.Timeout | null = null;
+    let dead = false;
+    let started = false;
+
+    const wake = () => {
+      const w = roomWaiters;
+      roomWaiters = [];
+      for (const f of w) f();
+    };
+    const die = (why: string) => {
+      if (dead) return;
+      dead = true;
+      if (started) warn(`store write failed, the rest of this run is not stored (results output is unaffected): ${why}`);
+      wake();
+      finished?.(true);
       closed?.();
     };
-    worker.on('error', (e) => die(new StoreError('E_STORE_WRITE', `store writer thread failed: ${e instanceof Error ? e.message : String(e)}`)));
-    worker.on('exit', () => die(new StoreError('E_STORE_WRITE', 'store writer thread ended')));
-    const send = (m: ToWorker) => worker.postMessage(m);
-    const call = (make: (n: number) => ToWorker): Promise<void> => {
-      if (dead) return Promise.reject(dead);
-      const id = ++n;
-      // Only a pending reply keeps the process alive for the worker, never an idle writer.
+    worker.on('error', (e) => {
+      if (!started) reject(new StoreError('E_STORE_OPEN', `store writer thread failed to start: ${e instanceof Error ? e.message : String(e)}`));
+      die(`store writer thread failed: ${e instanceof Error ? e.message : String(e)}`);
+    });
+    worker.on('exit', () => {
+      if (!started) reject(new StoreError('E_STORE_OPEN', 'store writer thread ended before the store was open'));
+      die('store writer thread ended');
+    });
+    const send = (m: ToWorker, transfer?: ArrayBuffer[]) => worker.postMessage(m, transfer);
+    const sendChunk = (c: LineChunk) => {
+      inFlight++;
+      // Only work in flight keeps the process alive for the thread, never an idle writer.
       worker.ref();
-      return new Promise<void>((ok, fail) => {
-        waiting.set(id, { ok, fail });
-        send(make(id));
-      }).finally(() => {
-        if (waiting.size === 0) worker.unref();
-      });
+      const ab = c.buf.buffer as ArrayBuffer;
+      send({ t: 'lines', n: ++n, buf: ab, len: c.len }, [ab]);
     };
+    const flush = () => {
+      if (timer !== null) {
+        clearTimeout(timer);
+        timer = null;
+      }
+      const c = chunker.take();
+      if (c && !dead) sendChunk(c);
+    };
+    const idle = () => {
+      if (inFlight === 0 && finished === null && closed === null) worker.unref();
+    };
+
     worker.on('message', (m: FromWorker) => {
       if (m.t === 'ready') {
+        started = true;
         worker.unref();
         resolve({
+          runId: m.runId,
           label: m.label,
-          writer: {
-            runId: m.runId,
-            writeBatch: (hosts, targets) => {
-              const rows = batchRows(hosts, targets);
-              return call((id) => ({ t: 'rows', n: id, rows }));
-            },
-            writeRows: (rows) => call((id) => ({ t: 'rows', n: id, rows })),
-            finish: (info) => call((id) => ({ t: 'finish', n: id, info })),
+          add(line) {
+            if (dead) return undefined;
+            for (const full of chunker.add(line)) sendChunk(full);
+            if (chunker.pending > 0 && timer === null) {
+              timer = setTimeout(flush, FLUSH_MS);
+              // A run with nothing else to do is not kept alive by this timer: finish() flushes.
+              timer.unref();
+            }
+            if (inFlight <= MAX_IN_FLIGHT) return undefined;
+            return new Promise<void>((ok) => roomWaiters.push(ok));
           },
-          close: () =>
-            dead
-              ? Promise.resolve()
-              : new Promise<void>((ok) => {
-                  closed = ok;
-                  worker.ref();
-                  send({ t: 'close' });
-                }),
+          finish(finishedAt, state) {
+            flush();
+            if (dead) return Promise.resolve(true);
+            worker.ref();
+            return new Promise<boolean>((ok) => {
+              finished = ok;
+              send({ t: 'finish', n: ++n, finishedAt, state });
+            });
+          },
+          close() {
+            if (dead) return Promise.resolve();
+            worker.ref();
+            return new Promise<void>((ok) => {
+              closed = ok;
+              send({ t: 'close' });
+            });
+          },
         });
       } else if (m.t === 'open-error') {
+        started = true;
+        dead = true;
         void worker.terminate();
         reject(new StoreError(asCode(m.code, 'E_STORE_OPEN'), m.message));
-      } else if (m.t === 'done' || m.t === 'failed') {
-        const w = waiting.get(m.n);
-        waiting.delete(m.n);
-        if (m.t === 'done') w?.ok();
-        else w?.fail(new StoreError(asCode(m.code, 'E_STORE_WRITE'), m.message));
+      } else if (m.t === 'taken') {
+        inFlight--;
+        chunker.reuse(Buffer.from(m.buf));
+        if (inFlight <= MAX_IN_FLIGHT) wake();
+        idle();
+      } else if (m.t === 'warn') {
+        warn(m.message);
+      } else if (m.t === 'finished') {
+        const f = finished;
+        finished = null;
+        f?.(m.lost);
+        idle();
       } else if (m.t === 'closed') {
-        closed?.();
+        const c = closed;
+        closed = null;
+        dead = true;
+        c?.();
       }
     });
-    worker.once('error', (e) => reject(new StoreError('E_STORE_OPEN', `store writer thread failed to start: ${e instanceof Error ? e.message : String(e)}`)));
   });
 }

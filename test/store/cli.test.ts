@@ -404,24 +404,39 @@ describe('store readers on a missing or empty store; broken and cut JSON documen
 });
 
 describe('probe --store: the writer thread and the in-thread writer store what -o wrote', () => {
-  for (const worker of ['1', '0']) {
-    it(`MXPROBE_STORE_WORKER=${worker}: every stored probe record is the probe of the NDJSON output, byte for byte`, async () => {
-      const db = join(dir, `same-${worker}.db`);
-      const out = join(dir, `same-${worker}.ndjson`);
-      const args = probeArgs(db, out).map((a) => (a === 'json' ? 'ndjson' : a));
-      const r = await runCliProcess([...args, '--identities', 'primary,literal'], { env: { MXPROBE_STORE_WORKER: worker } });
-      expect(r.code, r.stderr).toBe(0);
-      const hostLines = readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('{"type":"host"'));
-      const fromOutput = hostLines.flatMap((l) => (JSON.parse(l) as { probes: unknown[] }).probes.map((p) => JSON.stringify(p)));
-      const s = new Database(db, { readonly: true });
-      try {
-        const stored = (s.prepare('SELECT record FROM probes ORDER BY id').all() as Array<{ record: string }>).map((x) => x.record);
-        expect(fromOutput.length).toBe(2);
-        expect(stored).toEqual(fromOutput);
-        expect(s.prepare('SELECT state, host_count AS hosts, probe_count AS probes FROM runs').all()).toEqual([{ state: 'complete', hosts: 1, probes: 2 }]);
-      } finally {
-        s.close();
-      }
-    });
-  }
+  // ndjson: the thread gets the very lines -o got; json: the hook makes the lines for the thread alone.
+  for (const worker of ['1', '0'])
+    for (const format of ['ndjson', 'json']) {
+      it(`MXPROBE_STORE_WORKER=${worker}, --format ${format}: every stored probe and host record is the one of the output, byte for byte`, async () => {
+        const db = join(dir, `same-${worker}-${format}.db`);
+        const out = join(dir, `same-${worker}.${format}`);
+        const args = probeArgs(db, out).map((a) => (a === 'json' ? format : a));
+        const r = await runCliProcess([...args, '--identities', 'primary,literal'], { env: { MXPROBE_STORE_WORKER: worker } });
+        expect(r.code, r.stderr).toBe(0);
+        const text = readFileSync(out, 'utf8');
+        const hosts: Array<Record<string, unknown> & { probes: unknown[] }> =
+          format === 'ndjson'
+            ? text
+                .split('\n')
+                .filter((l) => l.startsWith('{"type":"host"'))
+                .map((l) => {
+                  const { type: _t, target: _g, ...h } = JSON.parse(l) as Record<string, unknown> & { probes: unknown[] };
+                  return h as Record<string, unknown> & { probes: unknown[] };
+                })
+            : (JSON.parse(text) as { targets: Array<{ hosts: Array<Record<string, unknown> & { probes: unknown[] }> }> }).targets.flatMap((t) => t.hosts);
+        const fromOutput = hosts.flatMap((h) => h.probes.map((p) => JSON.stringify(p)));
+        const s = new Database(db, { readonly: true });
+        try {
+          const stored = (s.prepare('SELECT record FROM probes ORDER BY id').all() as Array<{ record: string }>).map((x) => x.record);
+          expect(fromOutput.length).toBe(2);
+          expect(stored).toEqual(fromOutput);
+          const hostRecords = (s.prepare('SELECT record FROM hosts ORDER BY id').all() as Array<{ record: string }>).map((x) => JSON.parse(x.record) as Record<string, unknown>);
+          expect(hostRecords.map(({ target: _t, ...h }) => h)).toEqual(hosts.map(({ probes: _p, ...h }) => h));
+          expect(s.prepare('SELECT state, host_count AS hosts, probe_count AS probes, target_count AS targets FROM runs').all()).toEqual([{ state: 'complete', hosts: 1, probes: 2, targets: 1 }]);
+          expect(s.prepare('SELECT count(*) AS n FROM targets').get()).toEqual({ n: 1 });
+        } finally {
+          s.close();
+        }
+      });
+    }
 });

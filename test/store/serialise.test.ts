@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TargetResult } from '../../src/results.js';
 import { ndjsonHost, ndjsonTarget } from '../../src/report/json.js';
+import { LineChunker, storeChunk } from '../../src/store/line-feed.js';
 import { serialiseHost, serialiseTarget } from '../../src/store/serialise.js';
 import { StoreSink } from '../../src/store/sink.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
@@ -44,7 +45,7 @@ function targets(): TargetResult[] {
  * records as strings; the other two go through the SQLite writer's writePacked, whose batches hold
  * them as UTF-8 in RecordPack's reused buffers (rows.ts).
  */
-async function write(path: string, via: 'objects' | 'serialised' | 'strings'): Promise<void> {
+async function write(path: string, via: 'objects' | 'serialised' | 'strings' | 'lines'): Promise<void> {
   const store = openSqliteStore(path, { busyTimeoutMs: 5000 });
   const warnings: string[] = [];
   const meta = { startedAt: '2026-05-01T00:00:00.000Z', toolVersion: 'test', options: { helo: 'probe.example.org' }, vantage: 'v1', source: null };
@@ -54,7 +55,23 @@ async function write(path: string, via: 'objects' | 'serialised' | 'strings'): P
     expect(typeof w.writePacked).toBe('function');
     sink = StoreSink.over({ runId: w.runId, writeBatch: w.writeBatch, writeRows: w.writeRows, finish: w.finish }, { warn: (m) => warnings.push(m), batchSize: 4 });
   } else sink = await StoreSink.start(store, meta, { warn: (m) => warnings.push(m), batchSize: 4 });
-  for (const t of targets()) {
+  if (via === 'lines') {
+    // What the store writer thread does (sink-worker.ts): the NDJSON lines, in chunks small enough
+    // that lines meet chunk ends, read back and stored. One chunk at a time, in order, as the thread gets them.
+    const chunker = new LineChunker(4096);
+    const chunks: Array<{ buf: Buffer; len: number }> = [];
+    for (const t of targets()) {
+      const info = { input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, mx: t.mx };
+      for (const h of t.hosts) chunks.push(...chunker.add(ndjsonHost(h, info)));
+      chunks.push(...chunker.add(ndjsonTarget(t)));
+    }
+    const last = chunker.take();
+    if (last) chunks.push(last);
+    // The sample's lines are ~3-6 KB: several went alone, longer than a chunk.
+    expect(chunks.some((c) => c.len > 4096)).toBe(true);
+    expect(chunks.filter((c) => c.len <= 4096).length).toBeGreaterThan(3);
+    for (const c of chunks) await storeChunk(c, sink);
+  } else for (const t of targets()) {
     const info = { input: t.input, origin: t.origin, kind: t.kind, domain: t.domain, mx: t.mx };
     for (const h of t.hosts) {
       if (via !== 'objects') {
@@ -99,6 +116,14 @@ describe('one serialisation for the NDJSON line and the store', () => {
     expect(String((da['hosts']![0] as { brief: string }).brief)).toContain('dane-mismatch');
     expect(String((da['targets']!.find((t) => String((t as { record: string }).record).includes('mta-sts-valid')) as { record: string } | undefined)?.record)).toContain('enforce');
     expect(db).toEqual(da);
+  });
+
+  it('the NDJSON lines, chunked and read back as the store writer thread reads them, store the same rows, every table and column', async () => {
+    const a = join(dir, 'objects-2.db');
+    const b = join(dir, 'lines.db');
+    await write(a, 'objects');
+    await write(b, 'lines');
+    expect(dump(b)).toEqual(dump(a));
   });
 
   it('records packed as UTF-8 in reused buffers are stored as the same TEXT as the strings (two-byte and four-byte characters included)', async () => {
