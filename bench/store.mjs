@@ -43,7 +43,10 @@ const ONLY_PROBE = process.env.BENCH_STORE_ONLY === 'probe';
 if (KEEP) mkdirSync(KEEP, { recursive: true });
 const work = KEEP ?? mkdtempSync(join(tmpdir(), 'mxprobe-bench-store-'));
 const PG_BIN = '/usr/lib/postgresql/15/bin';
-/** BENCH_STORE_WORKER=0 skips the writer-thread rows (MXPROBE_STORE_WORKER=1), halving part 1. */
+/**
+ * BENCH_STORE_WORKER=0 skips the in-thread rows (MXPROBE_STORE_WORKER=0: the rows written on the
+ * prober's thread, the default on a 1-core machine; the default here is the store writer thread).
+ */
 const WITH_WORKER = process.env.BENCH_STORE_WORKER !== '0';
 /** Extra node flags for the mxprobe processes (e.g. --cpu-prof --cpu-prof-dir=DIR), as in bench/run.mjs. */
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
@@ -281,16 +284,16 @@ async function main() {
     const pgUrl = pg.reason ? null : pg.url();
     await timed(['store', 'prune', '--keep', '1d', '--store', sqDb]);
     if (pgUrl) await timed(['store', 'prune', '--keep', '1d', '--store', pgUrl]);
-    const runs = { plain: [], sq: [], sqW: [], pg: [], pgW: [], sqB: [], pgB: [] };
+    const runs = { plain: [], sq: [], sqI: [], pg: [], pgI: [], sqB: [], pgB: [] };
     const sqBDb = join(work, 'probe-before.db');
     const pgBUrl = pg.reason || !CLI_BEFORE ? null : pg.url();
     if (CLI_BEFORE) await timed(['store', 'prune', '--keep', '1d', '--store', sqBDb], {}, CLI_BEFORE);
     if (pgBUrl) await timed(['store', 'prune', '--keep', '1d', '--store', pgBUrl], {}, CLI_BEFORE);
-    // The default writes in the prober's thread; MXPROBE_STORE_WORKER=1 through the store writer
-    // thread (store/worker-sink.ts): both measured, so the default can be checked on a quiet machine.
-    const sqWDb = join(work, 'probe-worker.db');
-    await timed(['store', 'prune', '--keep', '1d', '--store', sqWDb]);
-    const W = { MXPROBE_STORE_WORKER: '1' };
+    // The default writes through the store writer thread on a machine with 2+ cores (store/worker-sink.ts);
+    // MXPROBE_STORE_WORKER=0 in the prober's thread: both measured, so the default can be checked.
+    const sqIDb = join(work, 'probe-inthread.db');
+    await timed(['store', 'prune', '--keep', '1d', '--store', sqIDb]);
+    const I = { MXPROBE_STORE_WORKER: '0' };
     // Each round runs every configuration once. The order rotates from round to round (round r
     // starts at configuration r), so no configuration always runs first or last in its round: the
     // session-11 sitting drifted upward within and across rounds (plain CPU 47 → 59 s), and a fixed
@@ -305,9 +308,9 @@ async function main() {
       { key: 'sq', args: ['--store', sqDb] },
       ...(CLI_BEFORE && process.env.BENCH_BEFORE_SQLITE !== '0' ? [{ key: 'sqB', args: ['--store', sqBDb], cli: CLI_BEFORE }] : []),
       ...(pgBUrl ? [{ key: 'pgB', args: ['--store', pgBUrl], cli: CLI_BEFORE, pg: pgBUrl }] : []),
-      ...(WITH_WORKER ? [{ key: 'sqW', args: ['--store', sqWDb], env: W }] : []),
+      ...(WITH_WORKER ? [{ key: 'sqI', args: ['--store', sqIDb], env: I }] : []),
       ...(pgUrl ? [{ key: 'pg', args: ['--store', pgUrl], pg: pgUrl }] : []),
-      ...(pgUrl && WITH_WORKER ? [{ key: 'pgW', args: ['--store', pgUrl], env: W, pg: pgUrl }] : []),
+      ...(pgUrl && WITH_WORKER ? [{ key: 'pgI', args: ['--store', pgUrl], env: I, pg: pgUrl }] : []),
     ];
     const orders = [];
     for (let r = 0; r < ROUNDS; r++) {
@@ -409,9 +412,9 @@ async function main() {
     // Every round, for the interleaving: CPU s of each configuration in order.
     const perRound = (f) => Object.fromEntries(Object.entries(runs).filter(([, xs]) => xs.length > 0).map(([k, xs]) => [k, xs.map((x) => round(f(x), 2))]));
     rows.push({ id: 'probe-rounds', what: 'CPU s per round (user+sys of the probe process)', rounds: perRound((x) => x.cpuS), wallRounds: perRound((x) => x.wallS), sysRounds: perRound((x) => x.sysS), serverRounds: Object.fromEntries(Object.entries(runs).filter(([, xs]) => xs.some((x) => x.serverCpuS !== undefined)).map(([k, xs]) => [k, xs.map((x) => round(x.serverCpuS, 2))])), settleRounds: perRound((x) => x.settledS), orders, load: loadavg()[0] });
-    row('probe-slowdown-sqlite-worker', `probe ${FARM} hosts, --store sqlite with MXPROBE_STORE_WORKER=1 (store writer thread) vs none`, 'sqW');
+    row('probe-slowdown-sqlite-inthread', `probe ${FARM} hosts, --store sqlite with MXPROBE_STORE_WORKER=0 (in the prober's thread) vs none`, 'sqI');
     row('probe-slowdown-pg', `probe ${FARM} hosts, --store postgres vs none`, 'pg');
-    row('probe-slowdown-pg-worker', `probe ${FARM} hosts, --store postgres with MXPROBE_STORE_WORKER=1 vs none`, 'pgW');
+    row('probe-slowdown-pg-inthread', `probe ${FARM} hosts, --store postgres with MXPROBE_STORE_WORKER=0 vs none`, 'pgI');
     await farm.close();
     }
 
