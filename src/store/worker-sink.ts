@@ -73,7 +73,7 @@ export function startWriterThread(url: URL, data: SinkWorkerData, warn: (message
       // The thread is gone, and with it the run's connection: nothing here can mark the run failed
       // (that would mean opening the store on this thread, which this mode exists to avoid), so
       // the warning says where the run stands, as CommittedRows.markFailed does when it cannot.
-      if (started && rowDone) warn(`store writer thread: ${why} before closing the store; run ${run} was ${rowLost ? 'finished already (the warnings above say how)' : 'stored completely'}`);
+      if (started && rowDone) warn(`${why} (after finishing the run, before closing the store): run ${run} was ${rowLost ? 'finished already (the warnings above say how)' : 'stored completely'}`);
       else if (started) warn(`store write failed, the rest of this run is not stored (results output is unaffected): ${why}; run ${run} stays "running" in the store: diff leaves it out, and prune deletes it once it is a week old`);
       wake();
       finished?.(true);

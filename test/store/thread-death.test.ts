@@ -54,6 +54,6 @@ describe('store writer thread dying', () => {
     expect(await th.finish('2026-12-02T00:00:01.000Z', 'complete')).toBe(false);
     await th.close();
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^store writer thread: .*boom closing.* before closing the store; run 7 in \/x\/store\.db was stored completely$/);
+    expect(warnings[0]).toMatch(/^store writer thread failed: .*boom closing \(after finishing the run, before closing the store\): run 7 in \/x\/store\.db was stored completely$/);
   }, 20_000);
 });
