@@ -7,7 +7,7 @@
  * contract (warn once, keep going, mark the run failed at its end) are one code. Protocol: worker-sink.ts.
  */
 import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CommittedRows } from './committed.js';
 import { storeChunk } from './line-feed.js';
@@ -42,13 +42,15 @@ export type FromWorker =
  * set through its thread id, sched(7)). Storing is never in a hurry: the prober's thread waits for
  * it only through backpressure, so when the two want the same core the prober should have it.
  * Raising one's own nice value needs no privilege. Elsewhere (no /proc/thread-self) nothing changes.
+ * Only ever raised: under `nice -n 15` the thread keeps 15. Setting 10 there would lower it, which
+ * root may do (setpriority(2)), and the writer would then run ahead of the prober it is to yield to.
  */
 const WRITER_NICE = 10;
 
 function lowerPriority(): void {
   try {
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, WRITER_NICE);
+    if (Number.isInteger(tid) && tid > 0 && getPriority(tid) < WRITER_NICE) setPriority(tid, WRITER_NICE);
   } catch {
     // Not Linux, or /proc not mounted: the thread keeps the process's priority.
   }

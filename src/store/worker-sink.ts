@@ -57,6 +57,10 @@ export function startWriterThread(url: URL, data: SinkWorkerData, warn: (message
     let timer: NodeJS.Timeout | null = null;
     let dead = false;
     let started = false;
+    /** The run's row and store, for what die() says; `rowDone` once the thread finished the run row. */
+    let run = '';
+    let rowDone = false;
+    let rowLost = false;
 
     const wake = () => {
       const w = roomWaiters;
@@ -66,7 +70,11 @@ export function startWriterThread(url: URL, data: SinkWorkerData, warn: (message
     const die = (why: string) => {
       if (dead) return;
       dead = true;
-      if (started) warn(`store write failed, the rest of this run is not stored (results output is unaffected): ${why}`);
+      // The thread is gone, and with it the run's connection: nothing here can mark the run failed
+      // (that would mean opening the store on this thread, which this mode exists to avoid), so
+      // the warning says where the run stands, as CommittedRows.markFailed does when it cannot.
+      if (started && rowDone) warn(`${why} (after finishing the run, before closing the store): run ${run} was ${rowLost ? 'finished already (the warnings above say how)' : 'stored completely'}`);
+      else if (started) warn(`store write failed, the rest of this run is not stored (results output is unaffected): ${why}; run ${run} stays "running" in the store: diff leaves it out, and prune deletes it once it is a week old`);
       wake();
       finished?.(true);
       closed?.();
@@ -102,6 +110,7 @@ export function startWriterThread(url: URL, data: SinkWorkerData, warn: (message
     worker.on('message', (m: FromWorker) => {
       if (m.t === 'ready') {
         started = true;
+        run = `${m.runId} in ${m.label}`;
         worker.unref();
         resolve({
           runId: m.runId,
@@ -148,6 +157,8 @@ export function startWriterThread(url: URL, data: SinkWorkerData, warn: (message
       } else if (m.t === 'warn') {
         warn(m.message);
       } else if (m.t === 'finished') {
+        rowDone = true;
+        rowLost = m.lost;
         const f = finished;
         finished = null;
         f?.(m.lost);
