@@ -7,7 +7,8 @@
  * - 141 ({@link EXIT_PIPE_CLOSED}): the reader closed the pipe (`mxprobe … | head`): no message,
  *   the conventional 128 + SIGPIPE of a Unix filter that lost its reader.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, openSync, statSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { MxprobeError } from '../errors.js';
 
@@ -29,7 +30,7 @@ export function describeErrno(err: unknown): { code: string | undefined; text: s
   let msg = e instanceof Error ? e.message : String(err);
   if (code !== undefined) {
     msg = msg.replace(new RegExp(`^${code}:\\s*`), '').replace(new RegExp(`(${code}:\\s*)+`, 'g'), '');
-    msg = msg.replace(/,\s*(write|open|close)\b.*$/, '');
+    msg = msg.replace(/,\s*(write|open|close|stat|access)\b.*$/, '');
     return { code, text: `${msg} (${code})` };
   }
   return { code, text: msg };
@@ -61,6 +62,29 @@ export interface FileOut {
 export async function writeReportFile(display: string, path: string, text: string): Promise<void> {
   try {
     await writeFile(path, text, 'utf8');
+  } catch (err) {
+    const d = describeErrno(err);
+    throw new OutputError(display, d.code, d.text);
+  }
+}
+
+/**
+ * Throws the OutputError openFileOut would throw for an `-o` that cannot be opened (no such
+ * directory, not writable, a directory, a read-only file system), without opening, creating or
+ * truncating anything: for checks made before a command starts work it cannot undo (probe opens
+ * its store run first, so that a bad store never truncates `-o`; a bad `-o` must not leave a
+ * store run behind). A full disk shows only when writing.
+ */
+export function checkFileOut(display: string, path: string): void {
+  try {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st === undefined) {
+      const dir = dirname(path);
+      if (!statSync(dir).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, open '${path}'`), { code: 'ENOTDIR' });
+      accessSync(dir, fsConstants.W_OK);
+    } else if (st.isDirectory()) {
+      throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${path}'`), { code: 'EISDIR' });
+    } else accessSync(path, fsConstants.W_OK);
   } catch (err) {
     const d = describeErrno(err);
     throw new OutputError(display, d.code, d.text);

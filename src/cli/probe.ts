@@ -29,7 +29,7 @@ import { assertHostRulesCheckable, assertIdentityRulesCheckable, evaluateTargetP
 import { assertLocalAddress, choice, collect, intOption, ipOption, safeWireValue, stopAfterOption } from './options.js';
 import { VERSION } from '../version.js';
 import { startProgress } from './progress.js';
-import { openFileOut, tableWidth } from './output.js';
+import { checkFileOut, openFileOut, tableWidth } from './output.js';
 import { domainName, heloName, identityWord, mailboxValue } from './wire-values.js';
 import { lockResumeFile } from '../io/lock-file.js';
 import { sameFile } from '../io/same-file.js';
@@ -419,7 +419,9 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   }
   // Fleet mode: Redis checked and live vantages known before any output is written.
   const fleet = flags.queue !== undefined ? await (await import('./fleet-probe.js')).openFleetRun(flags, ctx, recordedOptions) : null;
-  // --store / --metrics-file (store-hook.ts): opened before anything is probed or -o is truncated.
+  // --store / --metrics-file (store-hook.ts): opened before anything is probed or -o is truncated;
+  // an -o that cannot be opened is refused before that, so it leaves no empty store run behind.
+  if (flags.output !== undefined) checkFileOut(flags.output, resolvePath(ctx.cwd, flags.output));
   const storeHook = await startStoreHook(resume?.exists && flags.output ? { ...flags, resumeInto: flags.output } : flags, ctx, { startedAt, toolVersion: VERSION, options: recordedOptions });
   const out = openOut(ctx, flags.output, resume?.exists ? 'a' : 'w');
   if (resume?.exists && resume.needsNewline) out.write('\n');
@@ -473,11 +475,17 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
         progress.host(host.probes.length, `${target.input} ${host.ip}`);
         // --store: the record is serialised once for this line and the store (store-hook.ts).
         const line = flags.format === 'ndjson' ? (storeHook?.hostLine(host, target) ?? ndjsonHost(host, target)) : undefined;
+        // Stored before it is written out: an -o that fails here (a full disk) ends the run, and
+        // the store keeps this host.
+        const stored = storeHook?.host(host, target);
         if (line !== undefined) out.write(line);
-        return storeHook?.host(host, target);
+        return stored;
       },
       target(t) {
         progress.target(t.input);
+        // Stored first, as the host: made once for this line and the store (store-hook.ts).
+        const tline = flags.format === 'ndjson' ? (storeHook?.targetLine(t) ?? ndjsonTarget(t)) : undefined;
+        const stored = storeHook?.target(t);
         // Only targets that end after the signal can hold cells it cut short.
         if (ctx.signal.aborted) cutCells += countCutCells(t);
         summary.addTarget(t);
@@ -494,15 +502,14 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
           out.write(jsonTarget(t, firstTarget));
           firstTarget = false;
         }
-        // --store: the target's record is serialised once for this line and the store, as the host's.
-        if (flags.format === 'ndjson') out.write(storeHook?.targetLine(t) ?? ndjsonTarget(t));
+        if (tline !== undefined) out.write(tline);
         if (csv) out.write(csv.csvRows(t));
         // The table keeps only its rendered cells per finished target (report/table.ts
         // TableBuilder), not the results. The HTML page shows everything, transcripts included.
         if (table) table.add(t);
         consistency?.add(t);
         if (flags.format === 'html') collected.push(t);
-        return storeHook?.target(t);
+        return stored;
       },
     };
     // After a signal, each target never started is listed as such (DNS `not-tried`, reason "run
@@ -528,12 +535,15 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
       await runProbes(targetsIter, options, { resolver, signal: ctx.signal, notStarted: notStartedSink, ...enrich, ...(resume?.exists ? { skip: resume } : {}) }, transportSink);
     }
   } catch (err) {
-    // The run failed (e.g. the store refused a write): what was finished is still written out.
+    // The run failed (e.g. -o hit a full disk): what was finished is still written out, and the
+    // store run is finished as interrupted with what it holds, not left "running" as if a process
+    // were still writing it.
     try {
       out.flush();
     } catch {
       // The run's own error is the one to report.
     }
+    await storeHook?.finish(new Date().toISOString(), summary.build(), true).catch(() => {});
     throw err;
   } finally {
     progress.stop();
@@ -552,8 +562,16 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   // More than one vantage: the relay-consistency report follows the table.
   if (consistency) out.write(`\n${consistency.render()}`);
   if (flags.format === 'html') out.write((await import('../report/html.js')).renderHtml(run, partial !== null ? { notes: [partial] } : {}));
-  await out.close();
+  // The store run is finished even when -o fails at its end (a full disk): the store holds the
+  // run; the exit code still says the output was lost (exit 5).
+  let outError: unknown = null;
+  try {
+    await out.close();
+  } catch (e) {
+    outError = e;
+  }
   const storeLost = (await storeHook?.finish(finishedAt, sum, interrupted)) === true;
+  if (outError !== null) throw outError;
 
   let code = failed || storeLost ? 1 : 0;
   if (rules.length > 0) {
