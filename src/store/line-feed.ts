@@ -50,7 +50,10 @@ export class LineChunker {
       // Longer than any chunk: what is pending goes first, to keep the order, then the line alone.
       const before = this.take();
       if (before) out.push(before);
-      const buf = Buffer.from(line, 'utf8');
+      // allocUnsafeSlow: an ArrayBuffer of its own, never Node's shared pool, so that moving it to
+      // the thread cannot detach the pool (Buffer.from would pool a short string).
+      const buf = Buffer.allocUnsafeSlow(Buffer.byteLength(line, 'utf8'));
+      buf.write(line, 0, 'utf8');
       out.push({ buf, len: buf.length });
       return out;
     }
