@@ -422,7 +422,7 @@ export async function executeProbe(inv: ProbeInvocation, ctx: CliContext): Promi
   // --store / --metrics-file (store-hook.ts): opened before anything is probed or -o is truncated;
   // an -o that cannot be opened is refused before that, so it leaves no empty store run behind.
   if (flags.output !== undefined) checkFileOut(flags.output, resolvePath(ctx.cwd, flags.output));
-  const storeHook = await startStoreHook(resume?.exists && flags.output ? { ...flags, resumeInto: flags.output } : flags, ctx, { startedAt, toolVersion: VERSION, options: recordedOptions });
+  const storeHook = await startStoreHook({ ...flags, ...(resume?.exists && flags.output ? { resumeInto: flags.output } : {}), expectedTargets: validation.count }, ctx, { startedAt, toolVersion: VERSION, options: recordedOptions });
   const out = openOut(ctx, flags.output, resume?.exists ? 'a' : 'w');
   if (resume?.exists && resume.needsNewline) out.write('\n');
   const summary = new SummaryBuilder();

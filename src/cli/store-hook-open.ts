@@ -19,7 +19,8 @@ import type { StoreFlags, StoreHook } from './store-hook.js';
 
 /**
  * Whether `probe --store` writes through the store writer thread (store/worker-sink.ts) when
- * MXPROBE_STORE_WORKER is unset: yes where the machine has a second core to run it on. The thread
+ * MXPROBE_STORE_WORKER is unset: yes where the machine has a second core to run it on and the run
+ * is large enough to repay starting it (WRITER_THREAD_MIN_TARGETS). The thread
  * gets the run's NDJSON lines (store/line-feed.ts) and does all the rest; this thread only copies
  * each line into a chunk. On one core the thread could only take turns with the prober, and
  * parsing the lines back is work the in-thread writer does not do, so there the rows are written
@@ -32,12 +33,22 @@ import type { StoreFlags, StoreHook } from './store-hook.js';
  * beside the prober with colder caches), so it pays only where the prober leaves a core idle; with
  * the receivers elsewhere, as in real use, it has more room than here.
  */
-function useWriterThread(env: Record<string, string | undefined>): boolean {
+export function useWriterThread(env: Record<string, string | undefined>, expectedTargets: number | undefined, cores: number = availableParallelism()): boolean {
   const v = env['MXPROBE_STORE_WORKER'];
   if (v === '1') return true;
   if (v === '0') return false;
-  return availableParallelism() > 1;
+  return cores > 1 && (expectedTargets === undefined || expectedTargets >= WRITER_THREAD_MIN_TARGETS);
 }
+
+/**
+ * Below this many targets the rows are written in the prober's thread even with cores to spare.
+ * Starting the thread costs more than opening the store here (a second isolate loading the store
+ * code and the driver: ~220 ms wall, ~180 ms CPU against ~80 ms, a 3-host run; qa13), and a small
+ * run waits on the network, not on the prober's thread, so the thread has nothing to give back.
+ * Measured in whole runs on the bench farm (session 13, 5 rounds, medians): 200 hosts 0.78 s
+ * through the thread vs 0.77 s in-thread, 2000 hosts 2.64 vs 2.88 s, 5000 hosts 4.21 vs 4.84 s.
+ */
+export const WRITER_THREAD_MIN_TARGETS = 1000;
 
 /** A StoreError from opening is an input error: clear message, exit 2 (main.ts maps E_USAGE). */
 function asUsage(e: unknown, source: string): never {
@@ -46,7 +57,7 @@ function asUsage(e: unknown, source: string): never {
 }
 
 /** Opens what startStoreHook's checks found asked for: `spec` (a store), `metricsPath`, or both. */
-export async function openStoreHook(flags: StoreFlags & { quiet?: boolean; resumeInto?: string }, ctx: CliContext, meta: { startedAt: string; toolVersion: string; options: Record<string, unknown> }, spec: string | undefined, metricsPath: string | null): Promise<StoreHook> {
+export async function openStoreHook(flags: StoreFlags & { quiet?: boolean; resumeInto?: string; expectedTargets?: number }, ctx: CliContext, meta: { startedAt: string; toolVersion: string; options: Record<string, unknown> }, spec: string | undefined, metricsPath: string | null): Promise<StoreHook> {
   let store: Store | null = null;
   let sink: StoreSink | null = null;
   // With the store writer thread (useWriterThread), this thread hands it each NDJSON line, the one
@@ -63,7 +74,7 @@ export async function openStoreHook(flags: StoreFlags & { quiet?: boolean; resum
     const runMeta = { ...meta, vantage: ctx.env['MXPROBE_VANTAGE'] ?? null, source: null };
     const url = workerModule();
     try {
-      if (flags.resumeInto === undefined && url !== null && useWriterThread(ctx.env)) {
+      if (flags.resumeInto === undefined && url !== null && useWriterThread(ctx.env, flags.expectedTargets)) {
         thread = await startWriterThread(url, { spec, cwd: ctx.cwd, env: { ...ctx.env }, meta: runMeta }, warn);
         trace?.mark('start writer thread');
       } else {

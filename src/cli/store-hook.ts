@@ -61,7 +61,7 @@ export interface StoreHook {
  * report's merge rules) as a new run. The earlier invocation's stored run stays as it was written
  * (usually "interrupted"), as history.
  */
-export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resumeInto?: string }, ctx: CliContext, meta: { startedAt: string; toolVersion: string; options: Record<string, unknown> }): Promise<StoreHook | null> {
+export async function startStoreHook(flags: StoreFlags & { quiet?: boolean; resumeInto?: string; expectedTargets?: number }, ctx: CliContext, meta: { startedAt: string; toolVersion: string; options: Record<string, unknown> }): Promise<StoreHook | null> {
   // An empty value is what an unset shell variable gives (`--store "$DB"`): never read as "no store".
   // MXPROBE_STORE='' stays "no default", as an unset variable.
   if (flags.store !== undefined && flags.store.trim() === '') throw new UsageError('--store: empty value (an unset variable?); give sqlite:PATH, PATH.db or postgres://…');

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LAB_CERT, LAB_KEY } from '../../src/lab/cert.js';
 import { startResponder } from '../../src/lab/smtp-responder.js';
 import type { RunResult } from '../../src/results.js';
@@ -21,20 +21,21 @@ const dir = mkdtempSync(join(tmpdir(), 'mxprobe-store-midrun-pg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(SKIP_PG)(`PostgreSQL dying mid-run${SKIP_PG ? ` (skipped: ${PG_REASON})` : ''}`, () => {
-  let server: PgServer;
-  beforeAll(async () => {
-    server = await startPg();
-    await server.createDb('mid');
-  }, 120_000);
+  // In the prober's thread and through the store writer thread; each case gets its own server, as
+  // each stops it.
+  let server: PgServer | null = null;
   afterAll(async () => server?.stop(), 60_000);
 
-  it('warns once, keeps probing, writes -o completely, exits 1, and says the run stays "running"', async () => {
+  it.each(['0', '1'])('MXPROBE_STORE_WORKER=%s: warns once, keeps probing, writes -o completely, exits 1, and says the run stays "running"', async (worker) => {
+    await server?.stop();
+    server = await startPg();
+    await server.createDb('mid');
     // Five receivers, one at a time, each greeting after 700 ms: the sink's first batch (500 ms
     // after its first host) is committed while the later hosts are still being probed.
     const policy = { hostname: 'mx.mid.test', banner: () => ({ code: 220, lines: ['mx.mid.test ESMTP'], delayMs: 700 }), tls: { key: LAB_KEY, cert: LAB_CERT } };
     const rcvs = await Promise.all(['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'].map((host) => startResponder(policy, { host })));
     const url = server.url('mid');
-    const out = join(dir, 'out.json');
+    const out = join(dir, `out-${worker}.json`);
     const probeCount = async (): Promise<number> => {
       const c = new pg.Client({ connectionString: url });
       try {
@@ -47,7 +48,7 @@ describe.skipIf(SKIP_PG)(`PostgreSQL dying mid-run${SKIP_PG ? ` (skipped: ${PG_R
       }
     };
     try {
-      const child = spawn(process.execPath, [BIN, 'probe', ...rcvs.map((r) => `${r.host}:${r.port}`), '--helo', 'probe.example.test', '--concurrency', '1', '--host-gap', '0', '--no-alignment', '--quiet', '--format', 'json', '-o', out, '--store', url], { cwd: ROOT, env: process.env });
+      const child = spawn(process.execPath, [BIN, 'probe', ...rcvs.map((r) => `${r.host}:${r.port}`), '--helo', 'probe.example.test', '--concurrency', '1', '--host-gap', '0', '--no-alignment', '--quiet', '--format', 'json', '-o', out, '--store', url], { cwd: ROOT, env: { ...process.env, MXPROBE_STORE_WORKER: worker } });
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
       const exited = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
