@@ -30,6 +30,8 @@ function targets(): TargetResult[] {
   (h as unknown as Record<string, unknown>)['extra'] = undefined;
   const p = h.probes[0]!;
   if (p.banner) p.banner = { ...p.banner, lines: [...p.banner.lines, 'ünïcødé \u0007 text'] };
+  // A fleet run's probe names its relay (migration 11): the brief keeps it on every path.
+  (p as { vantage?: string }).vantage = 'relay1';
   // Beyond Latin-1 (a two-byte line, whose probe records are slices of it), a surrogate pair and a
   // lone surrogate (JSON.stringify escapes it), in a second host's second probe so that the slices
   // after it are checked too.
@@ -114,6 +116,7 @@ describe('one serialisation for the NDJSON line and the store', () => {
     expect(da['probes']!.length).toBeGreaterThan(da['hosts']!.length);
     // The DANE verdict reached the brief, the MTA-STS verdict the target record, on both paths.
     expect(String((da['hosts']![0] as { brief: string }).brief)).toContain('dane-mismatch');
+    expect(String((da['hosts']![0] as { brief: string }).brief)).toContain('"vantage":"relay1"');
     expect(String((da['targets']!.find((t) => String((t as { record: string }).record).includes('mta-sts-valid')) as { record: string } | undefined)?.record)).toContain('enforce');
     expect(db).toEqual(da);
   });
