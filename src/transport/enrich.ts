@@ -60,11 +60,7 @@ async function txtOf(resolver: Resolver, name: string): Promise<{ kind: 'failed'
   const a = await resolver.txt(name);
   if (a.status === 'ok') return { kind: 'records', records: a.records };
   if (a.status === 'nxdomain' || a.status === 'nodata') return { kind: 'none' };
-  if (a.status === 'error') return { kind: 'failed', detail: `${a.code} ${a.message}` };
-  // The resolver could not be reached at all: the word, and node's error for the JSON reader, as
-  // the MX lookup's detail has it (dns/mx.ts).
-  if (a.status === 'unreachable') return { kind: 'failed', detail: `unreachable (${a.code}: ${a.message})` };
-  return { kind: 'failed', detail: a.status };
+  return { kind: 'failed', detail: a.status === 'error' ? `${a.code} ${a.message}` : a.status };
 }
 
 export function withTransport(inner: RunSink, deps: TransportDeps): RunSink {

@@ -24,7 +24,7 @@ function probe(tls: TlsDetails | null, status: ProbeResult['status'] = 'success'
 }
 const hostOf = (exchange: string, ip: string, p: ProbeResult): HostResult => ({ exchange, ip, port: 25, family: 4, probes: [p] });
 
-function deps(over: Partial<TransportDeps> = {}, txt: Record<string, string[] | 'servfail' | 'unreachable'> = {}): TransportDeps {
+function deps(over: Partial<TransportDeps> = {}, txt: Record<string, string[] | 'servfail'> = {}): TransportDeps {
   const secure: SecureResolver = {
     server: 'test',
     tlsa: async (name) => (name === '_25._tcp.mx.example.test' ? { kind: 'records', dnssec: 'secure', records: [{ usage: 3, selector: 1, matchingType: 1, data: createHash('sha256').update(spki).digest() }] } : { kind: 'none', dnssec: 'secure', nxdomain: true }),
@@ -35,7 +35,6 @@ function deps(over: Partial<TransportDeps> = {}, txt: Record<string, string[] | 
     txt: async (name: string) => {
       const v = txt[name];
       if (v === 'servfail') return { status: 'servfail' as const };
-      if (v === 'unreachable') return { status: 'unreachable' as const, code: 'ECONNREFUSED', message: `queryTxt ECONNREFUSED ${name}` };
       return v ? { status: 'ok' as const, records: v } : { status: 'nxdomain' as const };
     },
   } as unknown as Resolver;
@@ -69,14 +68,6 @@ describe('withTransport', () => {
     expect(t.transport?.tlsRpt?.status).toBe('indeterminate');
     expect(t.hosts[0]?.transport?.dane?.status).toBe('dane-mismatch');
   });
-  it('a TXT lookup the resolver refused to take keeps node\'s code and message in the detail, as an error does', async () => {
-    const t = await runOne(domain('example.test'), [hostOf('mx.example.test', '192.0.2.1', probe(TLS))], deps({}, { '_mta-sts.example.test': 'unreachable', '_smtp._tls.example.test': 'unreachable' }));
-    expect(t.transport?.mtaSts?.status).toBe('indeterminate');
-    expect(t.transport?.tlsRpt?.status).toBe('indeterminate');
-    expect(JSON.stringify(t.transport)).toContain('queryTxt ECONNREFUSED _mta-sts.example.test');
-    expect(JSON.stringify(t.transport)).toContain('queryTxt ECONNREFUSED _smtp._tls.example.test');
-  });
-
   it('the policy is fetched only when the TXT record is there', async () => {
     let fetched = 0;
     const t = await runOne(domain('example.test'), [hostOf('mx.example.test', '192.0.2.1', probe(TLS))], deps({ fetchPolicy: async () => (fetched++, { ok: false, error: 'x' }) }));
